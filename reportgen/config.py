@@ -1,0 +1,333 @@
+"""Load and validate clients.yaml into a frozen `ProjectConfig`.
+
+Every field is declared once below (`CLIENTS_YAML`); the same declarations
+validate the file and can be exported as JSON Schema for editors. All
+problems of the file are collected and raised together.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import babel
+import babel.numbers
+
+from .errors import InputError, Problem, did_you_mean
+from .formulas import NAME_RE, FormulaError, parse_formula
+from .model import (
+    Access,
+    Agency,
+    Brand,
+    Budget,
+    Campaign,
+    Client,
+    DataSource,
+    Kpi,
+    Month,
+    Person,
+    ProjectConfig,
+)
+from .schema import (
+    INVALID,
+    Choice,
+    Context,
+    Field,
+    ListOf,
+    MapOf,
+    MonthKind,
+    Number,
+    Obj,
+    Text,
+)
+from .yamlfile import YamlError, YamlMap, parse_yaml
+
+CONFIG_FILE = "clients.yaml"
+CLIENT_ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"
+IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif"}
+BUILTIN_FORMULAS = {
+    "ctr": "clicks / impressions",
+    "cpc": "spend / clicks",
+    "cpm": "1000 * spend / impressions",
+    "cvr": "conversions / clicks",
+    "cpa": "spend / conversions",
+    "roas": "revenue / spend",
+}
+DIMENSIONS = ("date", "campaign", "channel")
+
+
+# --- field declarations ----------------------------------------------------
+
+EMAIL = Text(pattern=r"[^@\s]+@[^@\s]+", pattern_hint=" (expected an e-mail address)")
+URL = Text(pattern=r"https?://\S+", pattern_hint=" (expected an http(s):// address)")
+RELATIVE_PATH = Text(max_length=500)
+COLOR = Text(pattern=r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}", pattern_hint=" (expected #rrggbb)")
+LOCALE = Text(pattern=r"[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*",
+              pattern_hint=" (expected a locale id such as en_US)")
+CURRENCY = Text(pattern=r"[A-Z]{3}", pattern_hint=" (expected an ISO 4217 code such as USD)")
+
+PERSON = Obj((
+    Field("name", Text(max_length=200), required=True),
+    Field("email", EMAIL),
+    Field("phone", Text(max_length=50, numbers_ok=True)),
+    Field("role", Text(max_length=200)),
+))
+
+KPI = Obj((
+    Field("metric", Text(pattern=NAME_RE.pattern, pattern_hint=" (expected a metric name)"),
+          required=True, doc="a base metric (CSV column) or a derived metric"),
+    Field("label", Text(max_length=200), doc="shown on the scorecard; default: the metric name"),
+    Field("target", Number(minimum=None), doc="the monthly target"),
+    Field("better", Choice(("higher", "lower")), doc="which direction is good (default higher)"),
+    Field("format", Choice(("number", "currency", "percent", "ratio")),
+          doc="how values are shown; default: inferred from the metric"),
+))
+
+METRICS = MapOf(Text(pattern=NAME_RE.pattern, pattern_hint=" (expected a lower-case metric name)"),
+                Text(max_length=500))
+
+AGENCY = Obj((
+    Field("name", Text(max_length=200), required=True),
+    Field("website", URL),
+    Field("logo", RELATIVE_PATH, doc="image file, relative to the project root"),
+    Field("contact_email", EMAIL),
+))
+
+DEFAULTS = Obj((
+    Field("locale", LOCALE),
+    Field("currency", CURRENCY),
+    Field("metrics", METRICS),
+    Field("kpis", ListOf(KPI)),
+), doc="values every client inherits unless it sets its own")
+
+CLIENT = Obj((
+    Field("id", Text(pattern=CLIENT_ID_PATTERN,
+                     pattern_hint=" (lower-case letters, digits and '-', at most 63, "
+                                  "starting with a letter or digit)"),
+          required=True, doc="unique; the client's URL segment"),
+    Field("name", Text(max_length=200), required=True),
+    Field("account_executive", PERSON, required=True),
+    Field("contacts", ListOf(PERSON)),
+    Field("locale", LOCALE),
+    Field("currency", CURRENCY),
+    Field("brand", Obj((Field("color", COLOR), Field("logo", RELATIVE_PATH)))),
+    Field("since", MonthKind(), doc="first month to report (YYYY-MM)"),
+    Field("budget", Obj((
+        Field("monthly", Number()),
+        Field("months", MapOf(MonthKind(), Number())),
+    ))),
+    Field("metrics", METRICS, doc="derived metrics: arithmetic over metric names"),
+    Field("kpis", ListOf(KPI)),
+    Field("campaigns", ListOf(Obj((
+        Field("id", Text(max_length=200, numbers_ok=True), required=True),
+        Field("name", Text(max_length=200)),
+        Field("channel", Text(max_length=100)),
+        Field("budget", Number()),
+    )))),
+    Field("data", ListOf(Text(max_length=500), scalar_ok=True),
+          doc="CSV paths or globs, relative to the project root"),
+    Field("access", Obj((
+        Field("password_env", Text(pattern=r"[A-Za-z_][A-Za-z0-9_]*",
+                                   pattern_hint=" (expected an environment variable name)"),
+              required=True),
+    ))),
+))
+
+CLIENTS_YAML = Obj((
+    Field("agency", AGENCY, required=True),
+    Field("defaults", DEFAULTS),
+    Field("clients", ListOf(CLIENT), required=True),
+))
+
+
+# --- loading ----------------------------------------------------------------
+
+
+def load_project_config(root: Path) -> ProjectConfig:
+    """Read `root/clients.yaml`; raise InputError listing every problem."""
+    path = root / CONFIG_FILE
+    ctx = Context(CONFIG_FILE)
+    if not path.is_file():
+        raise InputError([Problem(CONFIG_FILE, None,
+                                  f"no {CONFIG_FILE} in {root} (is --project right?)")])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(CONFIG_FILE, None, f"not UTF-8 text: {exc.reason}")]) from None
+    try:
+        document = parse_yaml(text)
+    except YamlError as exc:
+        raise InputError([Problem(CONFIG_FILE, exc.line, exc.message)]) from None
+    if not isinstance(document, YamlMap):
+        raise InputError([Problem(CONFIG_FILE, 1, "expected a mapping with 'agency' and 'clients'")])
+    clean = CLIENTS_YAML.check(document, ctx, document.line, "")
+    config = None
+    if clean is not INVALID:
+        config = _build_config(root, clean, document, ctx)
+    errors = [p for p in ctx.problems if p.severity == "error"]
+    if errors or config is None:
+        raise InputError(ctx.problems)
+    return config
+
+
+def _build_config(root: Path, clean: dict, document: YamlMap, ctx: Context) -> ProjectConfig | None:
+    agency_raw = clean["agency"]
+    agency = Agency(
+        name=agency_raw["name"],
+        website=agency_raw["website"],
+        logo=_image_path(root, agency_raw["logo"], document["agency"], "logo", ctx, "agency.logo"),
+        contact_email=agency_raw["contact_email"],
+    )
+    defaults = clean["defaults"] or {}
+    defaults_node = document.get("defaults") or YamlMap()
+    clients = []
+    seen: dict[str, int] = {}
+    for index, (raw, node) in enumerate(zip(clean["clients"], document["clients"], strict=True)):
+        where = f"clients[{index + 1}]"
+        if raw["id"] in seen:
+            ctx.error(node.line_of("id"),
+                      f"duplicate client id '{raw['id']}' (first on line {seen[raw['id']]})")
+            continue
+        seen[raw["id"]] = node.line_of("id")
+        clients.append(_build_client(root, raw, node, defaults, defaults_node, ctx, where))
+    return ProjectConfig(root=root, config_path=CONFIG_FILE, agency=agency, clients=tuple(clients))
+
+
+def _build_client(root: Path, raw: dict, node: YamlMap, defaults: dict, defaults_node,
+                  ctx: Context, where: str) -> Client:
+    locale = raw["locale"] or defaults.get("locale") or "en_US"
+    locale_line = node.line_of("locale") if raw["locale"] else defaults_node.line_of("locale")
+    locale = _check_locale(locale, ctx, locale_line, f"{where}.locale")
+    currency = raw["currency"] or defaults.get("currency") or "USD"
+    currency_line = node.line_of("currency") if raw["currency"] else defaults_node.line_of("currency")
+    if not babel.numbers.is_currency(currency):
+        ctx.error(currency_line, f"{where}.currency: unknown currency code '{currency}'")
+
+    kpi_rows, kpi_node = (raw["kpis"], node.get("kpis")) if raw["kpis"] is not None else (
+        defaults.get("kpis") or [], defaults_node.get("kpis"))
+    kpis = tuple(_build_kpi(k, kpi_node.line_of(i) if kpi_node else node.line)
+                 for i, k in enumerate(kpi_rows))
+
+    formulas: dict[str, tuple[str, int]] = {}
+    for source, source_node in ((defaults.get("metrics"), defaults_node.get("metrics")),
+                                (raw["metrics"], node.get("metrics"))):
+        for name, text in (source or {}).items():
+            formulas[name] = (text, source_node.line_of(name))
+    metrics = []
+    for name, (text, line) in formulas.items():
+        if name in DIMENSIONS:
+            ctx.error(line, f"'{name}' is a dimension, not a metric name")
+            continue
+        try:
+            metrics.append((name, parse_formula(text), line))
+        except FormulaError as exc:
+            ctx.error(line, f"{where}.metrics.{name}: {exc}")
+
+    budget_raw = raw["budget"] or {}
+    budget = Budget(
+        monthly=budget_raw.get("monthly"),
+        months=tuple(sorted((Month.parse(m), v) for m, v in (budget_raw.get("months") or {}).items())),
+    )
+
+    campaigns = []
+    campaign_ids: set[str] = set()
+    campaigns_node = node.get("campaigns")
+    for i, c in enumerate(raw["campaigns"] or []):
+        if c["id"] in campaign_ids:
+            ctx.error(campaigns_node.line_of(i), f"{where}.campaigns: duplicate campaign id '{c['id']}'")
+        campaign_ids.add(c["id"])
+        campaigns.append(Campaign(id=c["id"], name=c["name"] or c["id"], channel=c["channel"],
+                                  budget=c["budget"]))
+
+    data = []
+    data_node = node.get("data")
+    for i, pattern in enumerate(raw["data"] or []):
+        line = data_node.line_of(i) if hasattr(data_node, "line_of") else node.line_of("data")
+        if _check_relative(pattern, ctx, line, f"{where}.data"):
+            data.append(DataSource(pattern=pattern, line=line))
+
+    brand_raw = raw["brand"] or {}
+    brand = Brand(
+        color=_normalise_color(brand_raw.get("color") or "#2563eb"),
+        logo=_image_path(root, brand_raw.get("logo"), node.get("brand"), "logo", ctx,
+                         f"{where}.brand.logo"),
+    )
+    access = Access(raw["access"]["password_env"]) if raw["access"] else None
+    return Client(
+        id=raw["id"],
+        name=raw["name"],
+        account_executive=Person(**raw["account_executive"]),
+        locale=locale,
+        currency=currency,
+        contacts=tuple(Person(**p) for p in raw["contacts"] or []),
+        brand=brand,
+        since=Month.parse(raw["since"]) if raw["since"] else None,
+        budget=budget,
+        metrics=tuple(metrics),
+        kpis=kpis,
+        campaigns=tuple(campaigns),
+        data=tuple(data),
+        access=access,
+        line=node.line,
+    )
+
+
+def _build_kpi(raw: dict, line: int) -> Kpi:
+    return Kpi(
+        metric=raw["metric"],
+        label=raw["label"] or raw["metric"].replace("_", " ").capitalize(),
+        target=raw["target"],
+        better=raw["better"] or "higher",
+        format=raw["format"],
+        line=line,
+    )
+
+
+def _check_locale(value: str, ctx: Context, line: int, where: str) -> str:
+    try:
+        return str(babel.Locale.parse(value.replace("-", "_")))
+    except (ValueError, babel.UnknownLocaleError):
+        ctx.error(line, f"{where}: unknown locale '{value}' (expected e.g. en_US, vi_VN, de_DE)")
+        return "en_US"
+
+
+def _normalise_color(color: str) -> str:
+    color = color.lower()
+    if len(color) == 4:
+        color = "#" + "".join(ch * 2 for ch in color[1:])
+    return color
+
+
+def _check_relative(value: str, ctx: Context, line: int, where: str) -> bool:
+    """A path must stay inside the project: relative, no '..'."""
+    pure = PurePosixPath(value.replace("\\", "/"))
+    if pure.is_absolute() or re.match(r"^[A-Za-z]:", value):
+        ctx.error(line, f"{where}: '{value}' must be relative to the project root")
+        return False
+    if ".." in pure.parts:
+        ctx.error(line, f"{where}: '{value}' must not leave the project ('..')")
+        return False
+    return True
+
+
+def _image_path(root: Path, value: str | None, parent: Any, key: str, ctx: Context,
+                where: str) -> Path | None:
+    if not value:
+        return None
+    line = parent.line_of(key) if isinstance(parent, YamlMap) else None
+    if not _check_relative(value, ctx, line, where):
+        return None
+    path = (root / value).resolve()
+    if not path.is_relative_to(root.resolve()):
+        ctx.error(line, f"{where}: '{value}' points outside the project")
+        return None
+    if not path.is_file():
+        ctx.error(line, f"{where}: file '{value}' not found")
+        return None
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        hint = ", ".join(sorted(IMAGE_SUFFIXES))
+        ctx.error(line, f"{where}: '{value}' is not an image ({hint})")
+        return None
+    return path
+

@@ -1,0 +1,65 @@
+"""Errors and problems: the library raises, the CLI translates.
+
+A `Problem` is one thing wrong with the user's input, located at `path:line`.
+Loaders collect every problem they find (not just the first) and raise a
+single `InputError` carrying all of them, so one `reportgen check` run shows
+the whole list.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int | None
+    message: str
+    severity: str = "error"  # "error" | "warning"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{self.message}"
+
+
+class ReportgenError(click.ClickException):
+    """Base of every error reportgen shows to a user (exit code 1, no traceback)."""
+
+    exit_code = 1
+
+
+class InputError(ReportgenError):
+    """One or more problems in the user's files."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = sorted(set(problems), key=_problem_order)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class OutputError(ReportgenError):
+    """The output folder cannot be used safely."""
+
+
+def _problem_order(problem: Problem) -> tuple:
+    return (problem.path, problem.line or 0, problem.message)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A hint like ` (did you mean 'leads'?)`, or '' when nothing is close."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def display_path(path: Path, root: Path) -> str:
+    """A path as the user typed it: relative to the project when inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

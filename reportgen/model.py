@@ -1,0 +1,232 @@
+"""The plain, frozen data objects that flow between the pipeline's stages."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .formulas import Formula
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        year, month = text.split("-")[:2]
+        result = cls(int(year), int(month))
+        if not 1 <= result.month <= 12 or not 1900 <= result.year <= 9999:
+            raise ValueError(f"not a month: {text}")
+        return result
+
+    @classmethod
+    def of(cls, day: dt.date) -> Month:
+        return cls(day.year, day.month)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def days(self) -> int:
+        return calendar.monthrange(self.year, self.month)[1]
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return dt.date(self.year, self.month, self.days)
+
+    def shift(self, months: int) -> Month:
+        index = self.year * 12 + self.month - 1 + months
+        return Month(index // 12, index % 12 + 1)
+
+    @property
+    def previous(self) -> Month:
+        return self.shift(-1)
+
+    @property
+    def next(self) -> Month:
+        return self.shift(1)
+
+    @property
+    def last_year(self) -> Month:
+        return self.shift(-12)
+
+
+# --- clients.yaml ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str
+    website: str | None = None
+    logo: Path | None = None
+    contact_email: str | None = None
+
+
+@dataclass(frozen=True)
+class Brand:
+    color: str = "#2563eb"
+    logo: Path | None = None
+
+
+@dataclass(frozen=True)
+class Kpi:
+    metric: str
+    label: str
+    target: float | None = None
+    better: str = "higher"  # "higher" | "lower"
+    format: str | None = None  # number | currency | percent | ratio; None: inferred
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str
+    name: str
+    channel: str | None = None
+    budget: float | None = None
+
+
+@dataclass(frozen=True)
+class Budget:
+    monthly: float | None = None
+    months: tuple[tuple[Month, float], ...] = ()
+
+    def for_month(self, month: Month) -> float | None:
+        return dict(self.months).get(month, self.monthly)
+
+
+@dataclass(frozen=True)
+class DataSource:
+    pattern: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Access:
+    password_env: str
+
+
+@dataclass(frozen=True)
+class Client:
+    id: str
+    name: str
+    account_executive: Person
+    locale: str = "en_US"
+    currency: str = "USD"
+    contacts: tuple[Person, ...] = ()
+    brand: Brand = field(default_factory=Brand)
+    since: Month | None = None
+    budget: Budget = field(default_factory=Budget)
+    metrics: tuple[tuple[str, Formula, int], ...] = ()  # (name, formula, line)
+    kpis: tuple[Kpi, ...] = ()
+    campaigns: tuple[Campaign, ...] = ()
+    data: tuple[DataSource, ...] = ()
+    access: Access | None = None
+    line: int = 0
+
+    def campaign(self, campaign_id: str) -> Campaign | None:
+        for campaign in self.campaigns:
+            if campaign.id == campaign_id:
+                return campaign
+        return None
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    root: Path
+    config_path: str  # as shown in messages
+    agency: Agency
+    clients: tuple[Client, ...]
+
+
+# --- content/<client>/YYYY-MM.md --------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextStep:
+    task: str
+    owner: str | None = None
+    due: dt.date | None = None
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class Meeting:
+    date: dt.date
+    title: str
+    attendees: tuple[str, ...] = ()
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Annotation:
+    date: dt.date
+    text: str
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    metric: str
+    type: str = "line"
+    by: str = "day"
+    compare: str | None = None
+    title: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Note:
+    client_id: str
+    month: Month
+    path: str  # as shown in messages
+    status: str = "final"
+    title: str | None = None
+    summary: str | None = None
+    highlights: tuple[str, ...] = ()
+    recommendations: tuple[str, ...] = ()
+    next_steps: tuple[NextStep, ...] = ()
+    meetings: tuple[Meeting, ...] = ()
+    annotations: tuple[Annotation, ...] = ()
+    body: str = ""  # Markdown, chart blocks replaced by placeholders
+    charts: tuple[ChartSpec, ...] = ()
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+
+# --- data/*.csv ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    date: dt.date
+    campaign: str | None
+    channel: str | None
+    values: tuple[float | int | None, ...]  # aligned with MetricTable.metrics
+
+
+@dataclass(frozen=True)
+class MetricTable:
+    """A client's metric rows from every data file, in file and line order."""
+
+    metrics: tuple[str, ...]  # base metric names, in first-seen column order
+    rows: tuple[MetricRow, ...]
+    has_campaign: bool = False
+    has_channel: bool = False

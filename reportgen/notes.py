@@ -1,0 +1,279 @@
+"""Monthly notes: content/<client>/YYYY-MM.md → `Note`, and Markdown → safe HTML.
+
+A note is YAML front matter between `---` lines and a Markdown body. Fenced
+```chart blocks are lifted out of the body into `ChartSpec`s (with their line
+numbers) and replaced by placeholders that the render stage fills. Raw HTML
+is allowed in the body but sanitized with nh3 (ammonia): no script, no event
+handlers, no javascript: URLs survive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import markdown
+import nh3
+from markdown.extensions.toc import slugify_unicode
+
+from .errors import Problem, did_you_mean, display_path
+from .model import Annotation, ChartSpec, Meeting, Month, NextStep, Note
+from .schema import INVALID, Boolean, Choice, Context, DateKind, Field, ListOf, Obj, Text
+from .yamlfile import YamlError, YamlMap, parse_yaml
+
+CONTENT_DIR = "content"
+NOTE_NAME_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\.md$")
+_FENCE_OPEN_RE = re.compile(r"^(```|~~~)\s*chart\s*$")
+
+SHORT_TEXT = Text(max_length=500)
+LONG_TEXT = Text(max_length=5000)
+
+NEXT_STEP = Obj((
+    Field("task", SHORT_TEXT, required=True),
+    Field("owner", Text(max_length=200)),
+    Field("due", DateKind()),
+    Field("done", Boolean()),
+))
+MEETING = Obj((
+    Field("date", DateKind(), required=True),
+    Field("title", SHORT_TEXT),
+    Field("attendees", ListOf(Text(max_length=200), scalar_ok=True)),
+    Field("notes", LONG_TEXT),
+))
+ANNOTATION = Obj((
+    Field("date", DateKind(), required=True),
+    Field("text", SHORT_TEXT, required=True),
+))
+FRONT_MATTER = Obj((
+    Field("title", SHORT_TEXT, doc="default: the month, e.g. 'October 2026'"),
+    Field("status", Choice(("final", "draft")), doc="drafts are built only with --drafts"),
+    Field("summary", Text(max_length=1000), doc="shown on the client home and in the archive"),
+    Field("highlights", ListOf(SHORT_TEXT)),
+    Field("recommendations", ListOf(Text(max_length=1000))),
+    Field("next_steps", ListOf(NEXT_STEP)),
+    Field("meetings", ListOf(MEETING)),
+    Field("annotations", ListOf(ANNOTATION), doc="dated events marked on trend charts"),
+))
+
+CHART_TYPES = ("line", "bar", "area", "pie")
+CHART_BY = ("day", "week", "month", "campaign", "channel")
+CHART_BLOCK = Obj((
+    Field("metric", Text(max_length=100), required=True),
+    Field("type", Choice(CHART_TYPES)),
+    Field("by", Choice(CHART_BY)),
+    Field("compare", Choice(("previous", "target"))),
+    Field("title", SHORT_TEXT),
+))
+
+
+# --- loading -------------------------------------------------------------------
+
+
+def load_notes(root: Path, client_ids: set[str]) -> tuple[dict[str, list[Note]], list[Problem]]:
+    """Every note under content/, by client id, oldest first."""
+    notes: dict[str, list[Note]] = {cid: [] for cid in client_ids}
+    problems: list[Problem] = []
+    content = root / CONTENT_DIR
+    if not content.is_dir():
+        return notes, problems
+    for folder in sorted(content.iterdir()):
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        shown_folder = display_path(folder, root)
+        if folder.name not in client_ids:
+            problems.append(Problem(shown_folder, None,
+                                    f"no client '{folder.name}' in clients.yaml"
+                                    f"{did_you_mean(folder.name, client_ids)}; its notes are ignored",
+                                    "warning"))
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() != ".md" or path.name.startswith("."):
+                continue
+            shown = display_path(path, root)
+            match = NOTE_NAME_RE.match(path.name)
+            if not match:
+                problems.append(Problem(shown, None,
+                                        "a note's file name must be the month it covers, "
+                                        "YYYY-MM.md (e.g. 2026-10.md)"))
+                continue
+            note, note_problems = load_note(path, shown, folder.name, Month.parse(path.stem))
+            problems.extend(note_problems)
+            if note is not None:
+                notes[folder.name].append(note)
+    return notes, problems
+
+
+def load_note(path: Path, shown: str, client_id: str, month: Month) -> tuple[Note | None, list[Problem]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [Problem(shown, None, "not UTF-8 text")]
+    except OSError as exc:
+        return None, [Problem(shown, None, f"cannot read file: {exc.strerror}")]
+    return parse_note(text, shown, client_id, month)
+
+
+def parse_note(text: str, shown: str, client_id: str, month: Month) -> tuple[Note | None, list[Problem]]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    ctx = Context(shown)
+    front, body, body_line = _split_front_matter(text, ctx)
+    if front is INVALID:
+        return None, ctx.problems
+    clean = FRONT_MATTER.check(front, ctx, 1, "") if front is not None else {
+        f.name: None for f in FRONT_MATTER.fields}
+    body, charts = _extract_charts(body, body_line, ctx)
+    if clean is INVALID or any(p.severity == "error" for p in ctx.problems):
+        return None, ctx.problems
+    note = Note(
+        client_id=client_id,
+        month=month,
+        path=shown,
+        status=clean["status"] or "final",
+        title=clean["title"],
+        summary=clean["summary"],
+        highlights=tuple(clean["highlights"] or ()),
+        recommendations=tuple(clean["recommendations"] or ()),
+        next_steps=tuple(NextStep(task=s["task"], owner=s["owner"], due=s["due"],
+                                  done=bool(s["done"])) for s in clean["next_steps"] or ()),
+        meetings=tuple(sorted((Meeting(date=m["date"], title=m["title"] or "Meeting",
+                                       attendees=tuple(m["attendees"] or ()), notes=m["notes"])
+                               for m in clean["meetings"] or ()), key=lambda m: m.date)),
+        annotations=tuple(sorted((Annotation(a["date"], a["text"]) for a in clean["annotations"] or ()),
+                                 key=lambda a: (a.date, a.text))),
+        body=body,
+        charts=tuple(charts),
+    )
+    return note, ctx.problems
+
+
+def _split_front_matter(text: str, ctx: Context):
+    """(front matter mapping or None, body, line number where the body starts)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None, text, 1
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            block = "\n".join(lines[1:index])
+            try:
+                front = parse_yaml(block, first_line=2)
+            except YamlError as exc:
+                ctx.error(exc.line, f"front matter: {exc.message}")
+                return INVALID, "", 1
+            if front is None:
+                front = YamlMap()
+                front.line, front.key_lines = 2, {}
+            if not isinstance(front, YamlMap):
+                ctx.error(2, "front matter must be a mapping of fields (summary: ..., highlights: ...)")
+                return INVALID, "", 1
+            return front, "\n".join(lines[index + 1:]), index + 2
+    ctx.error(1, "front matter starts with '---' but has no closing '---' line")
+    return INVALID, "", 1
+
+
+def _extract_charts(body: str, first_line: int, ctx: Context) -> tuple[str, list[ChartSpec]]:
+    lines = body.split("\n")
+    out: list[str] = []
+    charts: list[ChartSpec] = []
+    index = 0
+    while index < len(lines):
+        match = _FENCE_OPEN_RE.match(lines[index].strip())
+        if not match:
+            out.append(lines[index])
+            index += 1
+            continue
+        start = index
+        fence = match.group(1)
+        end = next((j for j in range(start + 1, len(lines)) if lines[j].strip() == fence), None)
+        line = first_line + start
+        if end is None:
+            ctx.error(line, f"chart block has no closing {fence}")
+            return body, charts
+        spec = _parse_chart("\n".join(lines[start + 1:end]), line, ctx)
+        if spec is not None:
+            out.extend(["", chart_placeholder(len(charts)), ""])
+            charts.append(spec)
+        index = end + 1
+    return "\n".join(out), charts
+
+
+def _parse_chart(block: str, line: int, ctx: Context) -> ChartSpec | None:
+    try:
+        raw = parse_yaml(block, first_line=line + 1)
+    except YamlError as exc:
+        ctx.error(exc.line, f"chart block: {exc.message}")
+        return None
+    if not isinstance(raw, YamlMap):
+        ctx.error(line, "chart block must hold 'metric: ...' and optional type, by, compare, title")
+        return None
+    clean = CHART_BLOCK.check(raw, ctx, line, "chart")
+    if clean is INVALID:
+        return None
+    spec = ChartSpec(metric=clean["metric"], type=clean["type"] or "line", by=clean["by"] or "day",
+                     compare=clean["compare"], title=clean["title"], line=line)
+    if spec.type == "pie" and spec.by not in ("campaign", "channel"):
+        ctx.error(line, "chart: a pie chart needs 'by: campaign' or 'by: channel'")
+        return None
+    if spec.compare and spec.type == "pie":
+        ctx.error(line, "chart: a pie chart cannot compare; use a bar chart")
+        return None
+    if spec.compare == "target" and spec.by in ("campaign", "channel"):
+        ctx.error(line, "chart: 'compare: target' works with by: day, week or month")
+        return None
+    return spec
+
+
+def chart_placeholder(index: int) -> str:
+    return f"RGCHARTSLOT{index}X"
+
+
+# --- Markdown → safe HTML ----------------------------------------------------------
+
+_ALLOWED_TAGS = (nh3.ALLOWED_TAGS | {"details", "summary", "figure", "figcaption", "mark"}) - {
+    "img"}  # images would load from outside the portal; notes link to files instead
+_ALLOWED_ATTRIBUTES = {
+    **{f"h{i}": {"id"} for i in range(1, 7)},
+    "a": {"href", "title"},
+    "code": {"class"},
+    "th": {"style", "colspan", "rowspan"},
+    "td": {"style", "colspan", "rowspan"},
+    "abbr": {"title"},
+    "ol": {"start"},
+}
+
+
+def render_markdown(text: str) -> str:
+    """Markdown (tables, fenced code, heading anchors) → sanitized HTML."""
+    md = markdown.Markdown(
+        extensions=["tables", "fenced_code", "sane_lists", "toc"],
+        extension_configs={"toc": {"slugify": slugify_unicode, "permalink": False}},
+        output_format="html",
+    )
+    html = md.convert(text)
+    html = sanitize_html(html)
+    # One <h1> per page (the report's title): a note's top-level heading becomes <h2>.
+    return re.sub(r"<(/?)h1([ >])", r"<\1h2\2", html)
+
+
+def sanitize_html(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        filter_style_properties={"text-align"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def fill_chart_slots(html: str, charts: list[str]) -> str:
+    """Put each rendered chart where its ```chart block stood."""
+    for index, chart_html in enumerate(charts):
+        slot = chart_placeholder(index)
+        html = html.replace(f"<p>{slot}</p>", chart_html, 1)
+    return html
+
+
+def note_fingerprint(note: Note) -> str:
+    return hashlib.sha256(note.body.encode()).hexdigest()[:12]

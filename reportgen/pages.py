@@ -1,0 +1,350 @@
+"""Present: what each page shows, as plain view objects and chart views.
+
+This is the bridge between computed figures (metrics.py) and templates: it
+formats numbers in the client's locale, words statuses and changes, and
+assembles every chart. Pure functions: same inputs, same output.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import metrics as m
+from .charts import (
+    ChartStyle,
+    ChartView,
+    Series,
+    line_chart,
+    marks_for_days,
+    marks_for_ranges,
+    pie_chart,
+)
+from .i18n import Formatter
+from .model import Annotation, ChartSpec, Client, Kpi, Month, NextStep, Note
+
+ARROWS = {"up": "▲", "down": "▼", "flat": "■"}
+BUILTIN_LABELS = {"ctr": "CTR", "cpc": "CPC", "cpm": "CPM", "cvr": "Conversion rate",
+                  "cpa": "Cost per acquisition", "roas": "ROAS"}
+
+
+def metric_label(client: Client, metric: str) -> str:
+    for kpi in client.kpis:
+        if kpi.metric == metric:
+            return kpi.label
+    return BUILTIN_LABELS.get(metric, metric.replace("_", " ").capitalize())
+
+
+# --- KPI cards ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    arrow: str
+    verdict: str  # better | worse | same | none
+    text: str  # "12.3% vs Sep 2026"
+    words: str  # "better" / "worse" in the page's language
+
+
+@dataclass(frozen=True)
+class KpiCard:
+    label: str
+    metric: str
+    value: str
+    target: str | None
+    pct_of_target: str | None
+    status: str  # met | close | behind | none
+    status_text: str
+    projected: str | None
+    better_text: str
+    vs_previous: ChangeView
+    vs_last_year: ChangeView
+
+
+def kpi_card(figure: m.KpiFigure, month: Month, partial: bool, fmt: Formatter) -> KpiCard:
+    _ = fmt.gettext
+    statuses = ({"met": _("On track"), "close": _("Slightly behind pace"), "behind": _("Behind pace")}
+                if partial else
+                {"met": _("Target met"), "close": _("Just short of target"),
+                 "behind": _("Below target")})
+    return KpiCard(
+        label=figure.label,
+        metric=figure.metric,
+        value=fmt.value(figure.value, figure.unit),
+        target=fmt.value(figure.target, figure.unit) if figure.target is not None else None,
+        pct_of_target=fmt.percent(figure.pct_of_target, 0) if figure.pct_of_target is not None
+        else None,
+        status=figure.status,
+        status_text=statuses.get(figure.status, ""),
+        projected=fmt.value(figure.projected, figure.unit) if figure.projected is not None else None,
+        better_text=_("higher is better") if figure.better == "higher" else _("lower is better"),
+        vs_previous=change_view(figure.vs_previous, fmt.month_short(month.previous), fmt),
+        vs_last_year=change_view(figure.vs_last_year, fmt.month_short(month.last_year), fmt),
+    )
+
+
+def change_view(change: m.Change, against: str, fmt: Formatter) -> ChangeView:
+    _ = fmt.gettext
+    if change.ratio is None:
+        return ChangeView("", "none", _("no comparison for {month}").format(month=against), "")
+    direction = "up" if change.ratio > 0 else "down" if change.ratio < 0 else "flat"
+    words = {"better": _("better"), "worse": _("worse"), "same": _("no change")}[change.verdict]
+    text = _("{change} vs {month}").format(change=fmt.change(change.ratio), month=against)
+    return ChangeView(ARROWS[direction], change.verdict, text, words)
+
+
+# --- budget -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetView:
+    budget: str | None
+    spent: str | None
+    expected: str | None
+    pct_spent: str | None
+    pct_spent_value: float  # 0..1.5 for the progress bar
+    status: str
+    status_text: str
+
+
+def budget_view(figure: m.BudgetFigure, partial: bool, fmt: Formatter) -> BudgetView:
+    _ = fmt.gettext
+    if partial:
+        words = {"over": _("Ahead of pace: spending faster than the budget allows"),
+                 "under": _("Behind pace: spending slower than planned"),
+                 "on_pace": _("On pace with the budget")}
+    else:
+        words = {"over": _("Over budget"), "under": _("Under budget"),
+                 "on_pace": _("On budget")}
+    share = m.ratio(figure.spent, figure.budget)
+    return BudgetView(
+        budget=fmt.money(figure.budget, whole=True) if figure.budget is not None else None,
+        spent=fmt.money(figure.spent) if figure.spent is not None else None,
+        expected=fmt.money(figure.expected_by_now, whole=True)
+        if figure.expected_by_now is not None else None,
+        pct_spent=fmt.percent(share, 0) if share is not None else None,
+        pct_spent_value=min(share or 0.0, 1.5),
+        status=figure.status,
+        status_text=words.get(figure.status, ""),
+    )
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    numeric: tuple[bool, ...]
+    rows: tuple[tuple[str, ...], ...]
+    total: tuple[str, ...] | None = None
+
+
+def table_metrics(facts: m.ClientFacts) -> list[str]:
+    """The columns a campaign table shows: volumes first, then ratios that have values."""
+    preferred = ["impressions", "clicks", "spend", "conversions", "leads", "revenue",
+                 "ctr", "cpc", "cpm", "cvr", "cpa", "roas"]
+    names = [n for n in preferred if n in facts.metrics.names and not facts.metrics.missing_inputs(n)]
+    names += [n for n in facts.metrics.names if n not in names and not facts.metrics.missing_inputs(n)]
+    return names
+
+
+def group_table(groups: Sequence[m.GroupFigure], totals: dict, facts: m.ClientFacts,
+                fmt: Formatter, first: str, with_channel: bool) -> Table:
+    names = table_metrics(facts)
+    client = facts.client
+    none_label = fmt.gettext("Unassigned")
+    columns = (first, *([fmt.gettext("Channel")] if with_channel else []),
+               *[metric_label(client, n) for n in names])
+    numeric = (False, *([False] if with_channel else []), *[True] * len(names))
+    rows = tuple(
+        (g.name or none_label, *([g.channel or "—"] if with_channel else []),
+         *[fmt.value(g.values.get(n), facts.metrics.unit(n)) for n in names])
+        for g in groups)
+    total = (fmt.gettext("Total"), *([""] if with_channel else []),
+             *[fmt.value(totals.get(n), facts.metrics.unit(n)) for n in names])
+    return Table(columns, numeric, rows, total)
+
+
+# --- charts on a report -------------------------------------------------------------------
+
+
+def chart_style(client: Client, fmt: Formatter, height: int = 280) -> ChartStyle:
+    return ChartStyle(brand=client.brand.color, fmt=fmt, height=height)
+
+
+def budget_chart(facts: m.ClientFacts, figure: m.BudgetFigure, month: Month, fmt: Formatter
+                 ) -> ChartView | None:
+    if figure.budget is None or not figure.cumulative:
+        return None
+    _ = fmt.gettext
+    days = [month.first_day + dt.timedelta(days=i) for i in range(month.days)]
+    labels = [fmt.day_short(d) for d in days]
+    spent = dict(figure.cumulative)
+    actual = Series(_("Spend to date"), [(lbl, spent.get(d)) for lbl, d in zip(labels, days, strict=True)
+                                         if d in spent], "currency")
+    pace = Series(_("Budget pace"), [(lbl, figure.budget * (i + 1) / month.days)
+                                     for i, lbl in enumerate(labels)], "currency", style="target")
+    known = [v for _, v in actual.points if v is not None]
+    summary = _("Spent {spent} of a {budget} budget by {day}.").format(
+        spent=fmt.money(known[-1] if known else 0), budget=fmt.money(figure.budget, whole=True),
+        day=actual.points[-1][0] if actual.points else "—")
+    view = line_chart(_("Budget pacing"), [Series(actual.name, [(lbl, spent.get(d)) for lbl, d in
+                                                                zip(labels, days, strict=True)],
+                                                  "currency", "main"), pace],
+                      chart_style(facts.client, fmt), kind="area", summary=summary,
+                      period_label=_("Day"))
+    return view
+
+
+def daily_kpi_chart(facts: m.ClientFacts, kpi: Kpi, month: Month, elapsed: int, fmt: Formatter,
+                    annotations: Sequence[Annotation]) -> ChartView:
+    spec = ChartSpec(metric=kpi.metric, type="line", by="day", compare="previous",
+                     title=metric_label(facts.client, kpi.metric))
+    return chart_from_spec(spec, facts, month, elapsed, fmt, annotations)
+
+
+def channel_chart(facts: m.ClientFacts, figures: m.MonthFigures, fmt: Formatter) -> ChartView | None:
+    if not figures.channels:
+        return None
+    metric = "spend" if "spend" in facts.metrics.index else facts.metrics.base[0]
+    spec = ChartSpec(metric=metric, type="pie", by="channel",
+                     title=fmt.gettext("Channel mix: {metric}").format(
+                         metric=metric_label(facts.client, metric)))
+    return chart_from_spec(spec, facts, figures.month, figures.days_elapsed, fmt, ())
+
+
+def chart_from_spec(spec: ChartSpec, facts: m.ClientFacts, month: Month, elapsed: int,
+                    fmt: Formatter, annotations: Sequence[Annotation]) -> ChartView:
+    """Any chart a note can ask for (SPEC 2.3 chart blocks) and the built-in ones."""
+    _ = fmt.gettext
+    client = facts.client
+    metrics = facts.metrics
+    unit = metrics.unit(spec.metric)
+    label = metric_label(client, spec.metric)
+    style = chart_style(client, fmt)
+    kpi = next((k for k in client.kpis if k.metric == spec.metric), None)
+    limit = elapsed if elapsed < month.days else None
+    title = spec.title or {
+        "day": _("{metric} per day"), "week": _("{metric} per week"),
+        "month": _("{metric} per month"), "campaign": _("{metric} by campaign"),
+        "channel": _("{metric} by channel")}[spec.by].format(metric=label)
+
+    if spec.by in ("campaign", "channel"):
+        points = m.series_by_group(facts, month, spec.metric, spec.by)
+        none_label = _("Unassigned")
+        points = [(name or none_label, value) for name, value in points]
+        series = [Series(fmt.month_short(month), points, unit)]
+        if spec.type == "pie":
+            return pie_chart(title, series[0], style, label_name=_("Campaign") if spec.by ==
+                             "campaign" else _("Channel"))
+        if spec.compare == "previous":
+            before = dict((name or none_label, v) for name, v in
+                          m.series_by_group(facts, month.previous, spec.metric, spec.by))
+            series.append(Series(fmt.month_short(month.previous),
+                                 [(name, before.get(name)) for name, _v in points], unit, "previous"))
+        return line_chart(title, series, style, kind=spec.type,
+                          period_label=_("Campaign") if spec.by == "campaign" else _("Channel"))
+
+    if spec.by == "month":
+        raw = m.series_by_month(facts, month, spec.metric)
+        labels = [fmt.month_short(mo) for mo, _v in raw]
+        series = [Series(label, [(lbl, v) for lbl, (_mo, v) in zip(labels, raw, strict=True)], unit)]
+        if spec.compare == "previous":
+            before = m.series_by_month(facts, month.last_year, spec.metric)
+            series.append(Series(_("Year before"), [(lbl, v) for lbl, (_mo, v) in
+                                                    zip(labels, before, strict=True)], unit, "previous"))
+        elif spec.compare == "target" and kpi and kpi.target is not None:
+            series.append(Series(_("Target"), [(lbl, kpi.target) for lbl in labels], unit, "target"))
+        starts = [mo.first_day for mo, _v in raw]
+        ends = [mo.last_day for mo, _v in raw]
+        marks = marks_for_ranges(starts, ends, annotations, fmt)
+        return line_chart(title, series, style, kind=spec.type, marks=marks,
+                          period_label=_("Month"))
+
+    by_week = spec.by == "week"
+    raw = (m.series_by_week if by_week else m.series_by_day)(facts, month, spec.metric, limit)
+    labels = [fmt.day_short(d) for d, _v in raw]
+    series = [Series(fmt.month_short(month), [(lbl, v) for lbl, (_d, v) in
+                                              zip(labels, raw, strict=True)], unit)]
+    if spec.compare == "previous":
+        before = (m.series_by_week if by_week else m.series_by_day)(facts, month.previous, spec.metric)
+        series.append(Series(fmt.month_short(month.previous),
+                             [(lbl, before[i][1] if i < len(before) else None)
+                              for i, lbl in enumerate(labels)], unit, "previous"))
+    elif spec.compare == "target" and kpi and kpi.target is not None:
+        per = kpi.target
+        if metrics.is_additive(spec.metric):
+            per = kpi.target * (7 if by_week else 1) / month.days
+        name = _("Weekly pace to target") if by_week else _("Daily pace to target")
+        series.append(Series(name if metrics.is_additive(spec.metric) else _("Target"),
+                             [(lbl, per) for lbl in labels], unit, "target"))
+    if by_week:
+        starts = [d for d, _v in raw]
+        ends = [min(d + dt.timedelta(days=6), month.last_day) for d in starts]
+        marks = marks_for_ranges([max(s, month.first_day) for s in starts], ends, annotations, fmt)
+    else:
+        marks = marks_for_days([d for d, _v in raw], annotations, fmt)
+    return line_chart(title, series, style, kind=spec.type, marks=marks,
+                      period_label=_("Week of") if by_week else _("Day"))
+
+
+def kpi_trend_chart(facts: m.ClientFacts, kpi: Kpi, end: Month, fmt: Formatter,
+                    annotations: Sequence[Annotation]) -> ChartView:
+    spec = ChartSpec(metric=kpi.metric, type="line", by="month",
+                     compare="target" if kpi.target is not None else None, title=kpi.label)
+    return chart_from_spec(spec, facts, end, end.days, fmt, annotations)
+
+
+# --- next steps -----------------------------------------------------------------------------
+
+
+def open_next_steps(notes: Sequence[Note]) -> list[tuple[NextStep, Note]]:
+    """Steps not done, by their latest mention (a later note can close a step)."""
+    latest: dict[str, tuple[NextStep, Note]] = {}
+    for note in sorted(notes, key=lambda n: n.month):
+        for step in note.next_steps:
+            latest[step.task.strip().casefold()] = (step, note)
+    steps = [pair for pair in latest.values() if not pair[0].done]
+    return sorted(steps, key=lambda p: (p[0].due is None, p[0].due or dt.date.min, p[0].task))
+
+
+# --- downloads ---------------------------------------------------------------------------------
+
+
+def report_json(facts: m.ClientFacts, figures: m.MonthFigures) -> dict:
+    """SPEC 4's report.json: unrounded numbers, null where there is no value."""
+    client = facts.client
+    return {
+        "client": client.id,
+        "month": str(figures.month),
+        "currency": client.currency,
+        "totals": dict(figures.totals),
+        "kpis": [{"metric": k.metric, "label": k.label, "value": k.value, "target": k.target,
+                  "previous": k.previous, "last_year": k.last_year} for k in figures.kpis],
+        "budget": {"budget": figures.budget.budget, "spent": figures.budget.spent,
+                   "expected_by_now": figures.budget.expected_by_now},
+        "campaigns": [{"campaign": g.key, "name": g.name, "channel": g.channel, **g.values}
+                      for g in figures.campaigns],
+    }
+
+
+def metrics_csv(facts: m.ClientFacts, month: Month) -> str:
+    """The month's rows in the canonical format, for download."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    dims = ["date", *(["campaign"] if facts.has_campaign else []),
+            *(["channel"] if facts.has_channel else [])]
+    writer.writerow([*dims, *facts.metrics.base])
+    for row in facts.rows_by_month.get(month, ()):
+        cells = [row.date.isoformat()]
+        if facts.has_campaign:
+            cells.append(row.campaign or "")
+        if facts.has_channel:
+            cells.append(row.channel or "")
+        cells.extend("" if v is None else repr(v) for v in row.values)
+        writer.writerow(cells)
+    return buffer.getvalue()

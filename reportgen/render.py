@@ -1,0 +1,100 @@
+"""Render: page contexts → HTML strings. Never touches the output folder.
+
+The Jinja environment autoescapes everything and fails on undefined names.
+Templates are looked up first in the project's `templates/` folder, then in
+the built-in theme, so a user overrides any page or partial by placing a
+file of the same name in their project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import __version__
+from .charts import ChartView
+
+THEME_STATIC = ("reportgen.css", "reportgen.js")
+
+
+def builtin_templates_dir() -> Path:
+    """The built-in theme: installed as reportgen/templates, or the repo's templates/."""
+    packaged = resources.files("reportgen") / "templates"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def template_dirs(project_root: Path) -> list[Path]:
+    dirs = []
+    own = project_root / "templates"
+    builtin = builtin_templates_dir()
+    if own.is_dir() and own.resolve() != builtin.resolve():
+        dirs.append(own)
+    dirs.append(builtin)
+    return dirs
+
+
+def make_environment(project_root: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(project_root)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["json_script"] = json_script
+    env.globals["reportgen_version"] = __version__
+    return env
+
+
+def read_static(project_root: Path, name: str) -> bytes:
+    """A theme asset (CSS/JS), the project's own copy winning."""
+    for folder in template_dirs(project_root):
+        path = folder / "static" / name
+        if path.is_file():
+            return path.read_bytes()
+    raise FileNotFoundError(name)
+
+
+def hashed_name(name: str, content: bytes) -> str:
+    stem, dot, suffix = name.partition(".")
+    digest = hashlib.sha256(content).hexdigest()[:10]
+    return f"{stem}.{digest}{dot}{suffix}"
+
+
+def json_script(value: Any) -> Markup:
+    """JSON safe inside <script type="application/json">: nothing can close the tag."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return Markup(text)
+
+
+@dataclass(frozen=True)
+class ChartSlot:
+    """A chart placed on a page: its element id and what to draw."""
+
+    id: str
+    view: ChartView
+
+
+def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
+    return env.get_template(template).render(**context)
+
+
+def render_chart(env: jinja2.Environment, slot: ChartSlot, context: dict[str, Any]) -> Markup:
+    return Markup(env.get_template("partials/chart.html").render(chart=slot, **context))
+
+
+def number_charts(views: Iterable[ChartView], prefix: str) -> list[ChartSlot]:
+    return [ChartSlot(f"{prefix}-{i + 1}", view) for i, view in enumerate(views)]

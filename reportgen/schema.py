@@ -1,0 +1,283 @@
+"""Declarative field definitions: one source for validation and JSON Schema.
+
+Each kind checks a value read by `yamlfile` and returns the clean Python
+value, or records a `Problem` at the value's line and returns `INVALID`.
+Objects report every unknown field with a "did you mean" hint and every
+missing required field, so one run lists all problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Problem, did_you_mean
+from .yamlfile import YamlList, YamlMap
+
+INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
+
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass
+class Context:
+    """Where problems go while one file is validated."""
+
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, line: int | None, message: str) -> Any:
+        self.problems.append(Problem(self.path, line, message))
+        return INVALID
+
+    def warn(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message, "warning"))
+
+
+def type_name(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"'{str(value).lower()}' (a true/false value)"
+    return f"'{value}'"
+
+
+class Kind:
+    json: dict
+
+    def check(self, value: Any, ctx: Context, line: int, where: str) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def schema(self) -> dict:
+        return dict(self.json)
+
+
+@dataclass
+class Text(Kind):
+    pattern: str | None = None
+    pattern_hint: str = ""
+    max_length: int = 2000
+    numbers_ok: bool = False  # phone numbers and the like may be written unquoted
+
+    def check(self, value, ctx, line, where):
+        if self.numbers_ok and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            return ctx.error(line, f"{where}: expected text, got {type_name(value)}")
+        value = value.strip()
+        if not value:
+            return ctx.error(line, f"{where}: must not be empty")
+        if len(value) > self.max_length:
+            return ctx.error(line, f"{where}: longer than {self.max_length} characters")
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            return ctx.error(line, f"{where}: '{value}' is not valid{self.pattern_hint}")
+        return value
+
+    def schema(self):
+        out: dict = {"type": "string", "minLength": 1, "maxLength": self.max_length}
+        if self.pattern:
+            out["pattern"] = f"^(?:{self.pattern})$"
+        if self.numbers_ok:
+            out = {"anyOf": [out, {"type": "number"}]}
+        return out
+
+
+@dataclass
+class Number(Kind):
+    minimum: float | None = 0
+
+    def check(self, value, ctx, line, where):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value):
+            return ctx.error(line, f"{where}: expected a number, got {type_name(value)}")
+        if self.minimum is not None and value < self.minimum:
+            return ctx.error(line, f"{where}: must be at least {self.minimum}, got {value}")
+        return value
+
+    def schema(self):
+        out: dict = {"type": "number"}
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        return out
+
+
+@dataclass
+class Boolean(Kind):
+    def check(self, value, ctx, line, where):
+        if not isinstance(value, bool):
+            return ctx.error(line, f"{where}: expected true or false, got {type_name(value)}")
+        return value
+
+    def schema(self):
+        return {"type": "boolean"}
+
+
+@dataclass
+class Choice(Kind):
+    choices: tuple[str, ...]
+
+    def check(self, value, ctx, line, where):
+        if not isinstance(value, str) or value not in self.choices:
+            hint = did_you_mean(str(value), self.choices)
+            options = ", ".join(self.choices)
+            return ctx.error(line, f"{where}: expected one of {options}, got {type_name(value)}{hint}")
+        return value
+
+    def schema(self):
+        return {"enum": list(self.choices)}
+
+
+@dataclass
+class MonthKind(Kind):
+    """A calendar month written YYYY-MM (a full date is accepted and truncated)."""
+
+    def check(self, value, ctx, line, where):
+        if isinstance(value, dt.date):
+            return f"{value.year:04d}-{value.month:02d}"
+        if isinstance(value, str) and MONTH_RE.match(value.strip()):
+            return value.strip()
+        return ctx.error(line, f"{where}: expected a month as YYYY-MM, got {type_name(value)}")
+
+    def schema(self):
+        return {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$"}
+
+
+@dataclass
+class DateKind(Kind):
+    def check(self, value, ctx, line, where):
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        return ctx.error(line, f"{where}: expected a date as YYYY-MM-DD, got {type_name(value)}")
+
+    def schema(self):
+        return {"type": "string", "format": "date"}
+
+
+@dataclass
+class ListOf(Kind):
+    item: Kind
+    scalar_ok: bool = False  # a single value stands for a one-item list
+
+    def check(self, value, ctx, line, where):
+        if self.scalar_ok and not isinstance(value, list):
+            value = [value]
+        if not isinstance(value, YamlList):
+            if isinstance(value, list):  # wrapped above
+                lines = [line] * len(value)
+            else:
+                return ctx.error(line, f"{where}: expected a list, got {type_name(value)}")
+        else:
+            lines = value.item_lines
+        out = [self.item.check(v, ctx, ln, f"{where}[{i + 1}]") for i, (v, ln) in
+               enumerate(zip(value, lines, strict=True))]
+        return INVALID if any(v is INVALID for v in out) else out
+
+    def schema(self):
+        out = {"type": "array", "items": self.item.schema()}
+        if self.scalar_ok:
+            return {"anyOf": [out, self.item.schema()]}
+        return out
+
+
+@dataclass
+class MapOf(Kind):
+    key: Kind
+    value: Kind
+
+    def check(self, value, ctx, line, where):
+        if not isinstance(value, YamlMap):
+            return ctx.error(line, f"{where}: expected a mapping, got {type_name(value)}")
+        out = {}
+        for k, v in value.items():
+            key_line = value.line_of(k)
+            ck = self.key.check(k, ctx, key_line, f"{where} key")
+            cv = self.value.check(v, ctx, key_line, f"{where}.{k}")
+            out[ck] = cv
+        return INVALID if INVALID in out or any(v is INVALID for v in out.values()) else out
+
+    def schema(self):
+        key = self.key.schema()
+        out: dict = {"type": "object", "additionalProperties": self.value.schema()}
+        if "pattern" in key:
+            out = {"type": "object", "patternProperties": {key["pattern"]: self.value.schema()},
+                   "additionalProperties": False}
+        return out
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: Kind
+    required: bool = False
+    doc: str = ""
+
+
+@dataclass
+class Obj(Kind):
+    """A mapping with known fields; unknown ones are errors with a hint."""
+
+    fields: tuple[Field, ...]
+    doc: str = ""
+    # Optional extra check on the clean dict, e.g. fields that depend on each other.
+    after: Callable[[dict, YamlMap, Context, str], None] | None = None
+
+    def check(self, value, ctx, line, where):
+        if not isinstance(value, YamlMap):
+            return ctx.error(line, f"{where}: expected a mapping, got {type_name(value)}")
+        known = {f.name: f for f in self.fields}
+        out: dict = {}
+        valid = True
+        for key, item in value.items():
+            spec = known.get(key)
+            sub = f"{where}.{key}" if where else key
+            if spec is None:
+                hint = did_you_mean(key, known)
+                ctx.error(value.line_of(key), f"unknown field '{sub}'{hint}")
+                valid = False
+                continue
+            if item is None and not spec.required:
+                out[key] = None
+                continue
+            out[key] = spec.kind.check(item, ctx, value.line_of(key), sub)
+            valid = valid and out[key] is not INVALID
+        for spec in self.fields:
+            if spec.name not in value:
+                if spec.required:
+                    name = f"{where}.{spec.name}" if where else spec.name
+                    ctx.error(value.line, f"missing required field '{name}'")
+                    valid = False
+                out[spec.name] = None
+        if valid and self.after:
+            before = len(ctx.problems)
+            self.after(out, value, ctx, where)
+            valid = len(ctx.problems) == before
+        return out if valid else INVALID
+
+    def schema(self):
+        out: dict = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {f.name: {**f.kind.schema(), **({"description": f.doc} if f.doc else {})}
+                           for f in self.fields},
+        }
+        required = [f.name for f in self.fields if f.required]
+        if required:
+            out["required"] = required
+        if self.doc:
+            out["description"] = self.doc
+        return out

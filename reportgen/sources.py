@@ -1,0 +1,210 @@
+"""Read a client's canonical metric CSVs into a `MetricTable`.
+
+The canonical format is SPEC 2.2: `date` (ISO), optional `campaign` and
+`channel`, every other column a numeric metric named by its header. Paths and
+globs come from clients.yaml and must stay inside the project, also after
+following symlinks. Every unreadable row is reported with file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+from .config import BUILTIN_FORMULAS, CONFIG_FILE
+from .errors import Problem, display_path
+from .formulas import NAME_RE
+from .model import Client, MetricRow, MetricTable
+
+MAX_PROBLEMS_PER_FILE = 20
+_INT_RE = re.compile(r"[+-]?\d+")
+_FLOAT_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def find_data_files(root: Path, client: Client) -> tuple[list[Path], list[Problem]]:
+    """The files a client's `data` globs match, in a stable order, each once."""
+    problems: list[Problem] = []
+    files: list[Path] = []
+    seen: set[Path] = set()
+    real_root = root.resolve()
+    for source in client.data:
+        matches = sorted(p for p in root.glob(source.pattern) if not p.is_dir())
+        if not matches:
+            problems.append(Problem(CONFIG_FILE, source.line,
+                                    f"client '{client.id}': data '{source.pattern}' matches no file",
+                                    "warning"))
+        for path in matches:
+            real = path.resolve()
+            if not real.is_relative_to(real_root):
+                problems.append(Problem(CONFIG_FILE, source.line,
+                                        f"client '{client.id}': data file "
+                                        f"'{display_path(path, root)}' points outside the project"))
+                continue
+            if real not in seen:
+                seen.add(real)
+                files.append(path)
+    return files, problems
+
+
+def load_client_data(root: Path, client: Client) -> tuple[MetricTable, list[Problem]]:
+    files, problems = find_data_files(root, client)
+    tables = []
+    for path in files:
+        table, file_problems = read_metric_file(path, display_path(path, root))
+        problems.extend(file_problems)
+        if table is not None:
+            tables.append(table)
+    return merge_tables(tables), problems
+
+
+def merge_tables(tables: list[MetricTable]) -> MetricTable:
+    """One table whose metric list is the union of the files' columns."""
+    metrics: list[str] = []
+    for table in tables:
+        metrics.extend(m for m in table.metrics if m not in metrics)
+    rows: list[MetricRow] = []
+    for table in tables:
+        if table.metrics == tuple(metrics):
+            rows.extend(table.rows)
+            continue
+        positions = [table.metrics.index(m) if m in table.metrics else None for m in metrics]
+        for row in table.rows:
+            values = tuple(None if p is None else row.values[p] for p in positions)
+            rows.append(MetricRow(row.date, row.campaign, row.channel, values))
+    return MetricTable(
+        metrics=tuple(metrics),
+        rows=tuple(rows),
+        has_campaign=any(t.has_campaign for t in tables),
+        has_channel=any(t.has_channel for t in tables),
+    )
+
+
+def read_metric_file(path: Path, shown: str) -> tuple[MetricTable | None, list[Problem]]:
+    """Parse one canonical CSV; on any problem return None and the problems."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(shown, None, f"cannot read file: {exc.strerror}")]
+    text, problem = _decode(raw, shown)
+    if problem:
+        return None, [problem]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        return None, [Problem(shown, 1, f"unreadable header: {exc}")]
+    if header is None or not any(cell.strip() for cell in header):
+        return None, [Problem(shown, 1, "empty file: expected a header line starting with 'date'")]
+    columns, problems = _parse_header(header, shown)
+    if problems:
+        return None, problems
+    return _parse_rows(reader, columns, shown)
+
+
+def _decode(raw: bytes, shown: str) -> tuple[str, Problem | None]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "", Problem(shown, 1, "file is UTF-16; canonical CSVs are UTF-8 "
+                                     "(re-save as UTF-8, or use a platform importer)")
+    if b"\x00" in raw[:65536]:
+        return "", Problem(shown, 1, "not a text CSV file (it contains binary data)")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return "", Problem(shown, line, "not UTF-8 text (a Latin-1 export? re-save it as UTF-8)")
+
+
+def _parse_header(header: list[str], shown: str) -> tuple[list[str], list[Problem]]:
+    columns = [cell.strip().lower() for cell in header]
+    problems = []
+    if "date" not in columns:
+        problems.append(Problem(shown, 1, "no 'date' column in the header "
+                                          f"(found: {', '.join(c for c in columns if c)})"))
+    for index, name in enumerate(columns):
+        if not NAME_RE.fullmatch(name):
+            problems.append(Problem(
+                shown, 1,
+                f"column {index + 1} '{header[index].strip()}' is not a canonical metric name "
+                "(lower-case letters, digits and '_'; platform exports need an importer)"))
+        elif columns.index(name) != index:
+            problems.append(Problem(shown, 1, f"column '{name}' appears twice in the header"))
+    return columns, problems
+
+
+def _parse_rows(reader, columns: list[str], shown: str) -> tuple[MetricTable | None, list[Problem]]:
+    date_at = columns.index("date")
+    campaign_at = columns.index("campaign") if "campaign" in columns else None
+    channel_at = columns.index("channel") if "channel" in columns else None
+    # Ratio columns from an export would be summed into nonsense; they are
+    # recomputed from the summed base metrics instead.
+    metric_at = [(i, c) for i, c in enumerate(columns)
+                 if c not in ("date", "campaign", "channel") and c not in BUILTIN_FORMULAS]
+    problems: list[Problem] = []
+    ignored = [c for c in columns if c in BUILTIN_FORMULAS]
+    if ignored:
+        problems.append(Problem(shown, 1, f"ratio column(s) {', '.join(ignored)} ignored: "
+                                          "ratios are recomputed from summed metrics", "warning"))
+    rows: list[MetricRow] = []
+    width = len(columns)
+    errors = 0
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue
+            message = None
+            if len(cells) != width:
+                message = f"expected {width} fields as in the header, found {len(cells)}"
+            else:
+                row, message = _parse_row(cells, date_at, campaign_at, channel_at, metric_at)
+            if message:
+                errors += 1
+                if errors <= MAX_PROBLEMS_PER_FILE:
+                    problems.append(Problem(shown, line, message))
+                continue
+            rows.append(row)
+    except csv.Error as exc:
+        errors += 1
+        problems.append(Problem(shown, reader.line_num, f"unreadable CSV: {exc}"))
+    if errors > MAX_PROBLEMS_PER_FILE:
+        problems.append(Problem(shown, None, f"... and {errors - MAX_PROBLEMS_PER_FILE} more bad rows"))
+    if errors:
+        return None, problems
+    table = MetricTable(
+        metrics=tuple(c for _, c in metric_at),
+        rows=tuple(rows),
+        has_campaign=campaign_at is not None,
+        has_channel=channel_at is not None,
+    )
+    return table, problems
+
+
+def _parse_row(cells, date_at, campaign_at, channel_at, metric_at):
+    try:
+        day = dt.date.fromisoformat(cells[date_at].strip())
+    except ValueError:
+        return None, f"column 'date': '{cells[date_at].strip()}' is not a date (expected YYYY-MM-DD)"
+    values = []
+    for index, name in metric_at:
+        value, ok = parse_number(cells[index])
+        if not ok:
+            return None, f"column '{name}': '{cells[index].strip()}' is not a number"
+        values.append(value)
+    campaign = cells[campaign_at].strip() or None if campaign_at is not None else None
+    channel = cells[channel_at].strip() or None if channel_at is not None else None
+    return MetricRow(day, campaign, channel, tuple(values)), None
+
+
+def parse_number(cell: str) -> tuple[int | float | None, bool]:
+    """A canonical number: blank is missing; integers stay integers."""
+    cell = cell.strip()
+    if not cell:
+        return None, True
+    if _INT_RE.fullmatch(cell):
+        return int(cell), True
+    if _FLOAT_RE.fullmatch(cell):
+        return float(cell), True
+    return None, False

@@ -1,0 +1,134 @@
+"""YAML that remembers where everything came from.
+
+PyYAML's safe loader forgets line numbers and silently keeps the last of two
+duplicate keys. Here the document is composed into nodes (which carry marks),
+then turned into `YamlMap` / `YamlList` values that remember the line of
+every key and item, so every later validation error can say `path:line`.
+
+Hostile documents are refused rather than expanded: alias "billion laughs"
+bombs hit a node budget, absurd nesting hits a depth limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+MAX_NODES = 200_000  # far above any real clients.yaml; stops alias bombs early
+MAX_DEPTH = 64
+
+
+class YamlError(Exception):
+    """A document that cannot be read; `line` is 1-based or None."""
+
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class YamlMap(dict):
+    """A mapping that knows its own line and the line of each key."""
+
+    line: int | None = None
+    key_lines: dict[str, int] = {}  # noqa: RUF012 (replaced per instance by the converter)
+
+    def line_of(self, key: str) -> int | None:
+        return self.key_lines.get(key, self.line)
+
+
+class YamlList(list):
+    """A sequence that knows its own line and the line of each item."""
+
+    line: int | None = None
+    item_lines: list[int] = []  # noqa: RUF012 (replaced per instance by the converter)
+
+    def line_of(self, index: int) -> int | None:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+def parse_yaml(text: str, *, first_line: int = 1) -> Any:
+    """Parse one YAML document into plain values with line information.
+
+    `first_line` shifts reported lines, for YAML embedded in a larger file
+    (a note's front matter, a chart block).
+    """
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark else None
+        raise YamlError(f"invalid YAML: {exc.problem or exc.context}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", None) from None
+    except RecursionError:
+        raise YamlError("invalid YAML: nested too deeply", None) from None
+    if node is None:
+        return None
+    return _Converter(first_line).convert(node, 0)
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader; only its scalar constructors are used."""
+
+
+class _Converter:
+    def __init__(self, first_line: int):
+        self.first_line = first_line
+        self.nodes_seen = 0
+        self.scalar_loader = _Loader("")
+
+    def line(self, node: yaml.Node) -> int:
+        return node.start_mark.line + self.first_line
+
+    def convert(self, node: yaml.Node, depth: int) -> Any:
+        self.nodes_seen += 1
+        if self.nodes_seen > MAX_NODES:
+            raise YamlError(
+                f"document expands to more than {MAX_NODES:,} values "
+                "(an alias bomb?); refusing to read it",
+                self.line(node),
+            )
+        if depth > MAX_DEPTH:
+            raise YamlError(f"nested more than {MAX_DEPTH} levels deep", self.line(node))
+        if isinstance(node, yaml.MappingNode):
+            return self.convert_mapping(node, depth)
+        if isinstance(node, yaml.SequenceNode):
+            result = YamlList(self.convert(item, depth + 1) for item in node.value)
+            result.line = self.line(node)
+            result.item_lines = [self.line(item) for item in node.value]
+            return result
+        return self.convert_scalar(node)
+
+    def convert_mapping(self, node: yaml.MappingNode, depth: int) -> YamlMap:
+        result = YamlMap()
+        result.line = self.line(node)
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlError("YAML merge keys (<<) are not supported", self.line(key_node))
+            key = self.convert_scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None or isinstance(key, (list, dict)):
+                raise YamlError("mapping keys must be plain text", self.line(key_node))
+            key = str(key)
+            if key in result:
+                raise YamlError(
+                    f"duplicate key '{key}' (first on line {result.key_lines[key]})",
+                    self.line(key_node),
+                )
+            result.key_lines[key] = self.line(key_node)
+            result[key] = self.convert(value_node, depth + 1)
+        return result
+
+    def convert_scalar(self, node: yaml.Node) -> Any:
+        try:
+            return self.scalar_loader.construct_object(node, deep=True)
+        except ValueError:
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                return node.value  # an impossible date: let the field say what it expected
+            raise YamlError(f"invalid value '{node.value}'", self.line(node)) from None
+        except yaml.MarkedYAMLError as exc:
+            raise YamlError(f"invalid value: {exc.problem}", self.line(node)) from None
+        except (yaml.YAMLError, OverflowError) as exc:
+            raise YamlError(f"invalid value: {exc}", self.line(node)) from None
