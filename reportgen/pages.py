@@ -31,11 +31,13 @@ BUILTIN_LABELS = {"ctr": "CTR", "cpc": "CPC", "cpm": "CPM", "cvr": "Conversion r
                   "cpa": "Cost per acquisition", "roas": "ROAS"}
 
 
-def metric_label(client: Client, metric: str) -> str:
+def metric_label(client: Client, metric: str, fmt: Formatter | None = None) -> str:
     for kpi in client.kpis:
         if kpi.metric == metric:
             return kpi.label
-    return BUILTIN_LABELS.get(metric, metric.replace("_", " ").capitalize())
+    if metric in BUILTIN_LABELS:
+        return fmt.gettext(BUILTIN_LABELS[metric]) if fmt else BUILTIN_LABELS[metric]
+    return metric.replace("_", " ").capitalize()
 
 
 # --- KPI cards ---------------------------------------------------------------------
@@ -158,7 +160,7 @@ def group_table(groups: Sequence[m.GroupFigure], totals: dict, facts: m.ClientFa
     client = facts.client
     none_label = fmt.gettext("Unassigned")
     columns = (first, *([fmt.gettext("Channel")] if with_channel else []),
-               *[metric_label(client, n) for n in names])
+               *[metric_label(client, n, fmt) for n in names])
     numeric = (False, *([False] if with_channel else []), *[True] * len(names))
     rows = tuple(
         (g.name or none_label, *([g.channel or "—"] if with_channel else []),
@@ -203,7 +205,7 @@ def budget_chart(facts: m.ClientFacts, figure: m.BudgetFigure, month: Month, fmt
 def daily_kpi_chart(facts: m.ClientFacts, kpi: Kpi, month: Month, elapsed: int, fmt: Formatter,
                     annotations: Sequence[Annotation]) -> ChartView:
     spec = ChartSpec(metric=kpi.metric, type="line", by="day", compare="previous",
-                     title=metric_label(facts.client, kpi.metric))
+                     title=metric_label(facts.client, kpi.metric, fmt))
     return chart_from_spec(spec, facts, month, elapsed, fmt, annotations)
 
 
@@ -213,7 +215,7 @@ def channel_chart(facts: m.ClientFacts, figures: m.MonthFigures, fmt: Formatter)
     metric = "spend" if "spend" in facts.metrics.index else facts.metrics.base[0]
     spec = ChartSpec(metric=metric, type="pie", by="channel",
                      title=fmt.gettext("Channel mix: {metric}").format(
-                         metric=metric_label(facts.client, metric)))
+                         metric=metric_label(facts.client, metric, fmt)))
     return chart_from_spec(spec, facts, figures.month, figures.days_elapsed, fmt, ())
 
 
@@ -224,7 +226,7 @@ def chart_from_spec(spec: ChartSpec, facts: m.ClientFacts, month: Month, elapsed
     client = facts.client
     metrics = facts.metrics
     unit = metrics.unit(spec.metric)
-    label = metric_label(client, spec.metric)
+    label = metric_label(client, spec.metric, fmt)
     style = chart_style(client, fmt)
     kpi = next((k for k in client.kpis if k.metric == spec.metric), None)
     limit = elapsed if elapsed < month.days else None
