@@ -332,13 +332,19 @@ class SiteRenderer:
         latest = plan.latest
         figures = m.compute_month(plan.facts, latest, plan.today) if latest else None
         annotations = self.annotations(plan)
-        trends = [ChartSlot(f"chart-{i + 1}", pages.kpi_trend_chart(plan.facts, kpi, latest, fmt,
-                                                                      annotations))
+        elapsed = figures.days_elapsed if figures else 0
+        trends = [ChartSlot(f"chart-{i + 1}", pages.kpi_trend_chart(plan.facts, kpi, latest, elapsed,
+                                                                      fmt, annotations))
                   for i, kpi in enumerate(client.kpis)] if latest and plan.facts.rows_by_month else []
         archive = []
         for month in reversed(plan.months):
             note = plan.notes.get(month)
+            headline = [(kpi.label, fmt.value(plan.facts.metrics.value(plan.facts.totals(month),
+                                                                       kpi.metric),
+                                              kpi.format or plan.facts.metrics.unit(kpi.metric)))
+                        for kpi in client.kpis[:3]] if plan.facts.totals(month) else []
             archive.append({
+                "headline": headline,
                 "month": month,
                 "name": fmt.month_name(month),
                 "href": f"{month}/index.html",

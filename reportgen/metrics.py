@@ -261,7 +261,7 @@ class KpiFigure:
     projected: float | None  # month-end projection for a partial month (additive metrics)
     pct_of_target: float | None
     status: str  # "met" | "close" | "behind" | "none"
-    vs_previous: Change
+    vs_previous: Change  # judged on the projection when there is one
     vs_last_year: Change
 
 
@@ -350,8 +350,10 @@ def compute_kpi(facts: ClientFacts, kpi, month: Month, partial: bool, elapsed: i
         projected=projected,
         pct_of_target=ratio(value, kpi.target),
         status=target_status(judged, kpi.target, kpi.better),
-        vs_previous=compute_change(value, previous, kpi.better),
-        vs_last_year=compute_change(value, last_year, kpi.better),
+        # A month-to-date total against a whole month is no comparison at all;
+        # the month-end projection is.
+        vs_previous=compute_change(judged, previous, kpi.better),
+        vs_last_year=compute_change(judged, last_year, kpi.better),
     )
 
 

@@ -83,18 +83,22 @@ def kpi_card(figure: m.KpiFigure, month: Month, partial: bool, fmt: Formatter) -
         status_text=statuses.get(figure.status, ""),
         projected=fmt.value(figure.projected, figure.unit) if figure.projected is not None else None,
         better_text=_("higher is better") if figure.better == "higher" else _("lower is better"),
-        vs_previous=change_view(figure.vs_previous, fmt.month_short(month.previous), fmt),
-        vs_last_year=change_view(figure.vs_last_year, fmt.month_short(month.last_year), fmt),
+        vs_previous=change_view(figure.vs_previous, fmt.month_short(month.previous), fmt,
+                                projected=figure.projected is not None),
+        vs_last_year=change_view(figure.vs_last_year, fmt.month_short(month.last_year), fmt,
+                                 projected=figure.projected is not None),
     )
 
 
-def change_view(change: m.Change, against: str, fmt: Formatter) -> ChangeView:
+def change_view(change: m.Change, against: str, fmt: Formatter, projected: bool = False
+                ) -> ChangeView:
     _ = fmt.gettext
     if change.ratio is None:
         return ChangeView("", "none", _("no comparison for {month}").format(month=against), "")
     direction = "up" if change.ratio > 0 else "down" if change.ratio < 0 else "flat"
     words = {"better": _("better"), "worse": _("worse"), "same": _("no change")}[change.verdict]
-    text = _("{change} vs {month}").format(change=fmt.change(change.ratio), month=against)
+    text = (_("{change} vs {month}, projected") if projected else _("{change} vs {month}")).format(
+        change=fmt.change(change.ratio), month=against)
     return ChangeView(ARROWS[direction], change.verdict, text, words)
 
 
@@ -261,6 +265,9 @@ def chart_from_spec(spec: ChartSpec, facts: m.ClientFacts, month: Month, elapsed
                                                     zip(labels, before, strict=True)], unit, "previous"))
         elif spec.compare == "target" and kpi and kpi.target is not None:
             series.append(Series(_("Target"), [(lbl, kpi.target) for lbl in labels], unit, "target"))
+        projection = _projection(facts, month, spec.metric, elapsed, labels, raw)
+        if projection:
+            series.append(Series(_("Projected month end"), projection, unit, "previous"))
         starts = [mo.first_day for mo, _v in raw]
         ends = [mo.last_day for mo, _v in raw]
         marks = marks_for_ranges(starts, ends, annotations, fmt)
@@ -294,11 +301,23 @@ def chart_from_spec(spec: ChartSpec, facts: m.ClientFacts, month: Month, elapsed
                       period_label=_("Week of") if by_week else _("Day"))
 
 
-def kpi_trend_chart(facts: m.ClientFacts, kpi: Kpi, end: Month, fmt: Formatter,
+def _projection(facts: m.ClientFacts, month: Month, metric: str, elapsed: int, labels: list[str],
+                raw: list) -> list[tuple[str, float | None]]:
+    """For a partial month: a dotted line from last month to this month's projection."""
+    if elapsed >= month.days or not elapsed or not facts.metrics.is_additive(metric):
+        return []
+    value = raw[-1][1]
+    if value is None or len(raw) < 2:
+        return []
+    projected = value * month.days / elapsed
+    return [(lbl, None) for lbl in labels[:-2]] + [(labels[-2], raw[-2][1]), (labels[-1], projected)]
+
+
+def kpi_trend_chart(facts: m.ClientFacts, kpi: Kpi, end: Month, elapsed: int, fmt: Formatter,
                     annotations: Sequence[Annotation]) -> ChartView:
     spec = ChartSpec(metric=kpi.metric, type="line", by="month",
                      compare="target" if kpi.target is not None else None, title=kpi.label)
-    return chart_from_spec(spec, facts, end, end.days, fmt, annotations)
+    return chart_from_spec(spec, facts, end, elapsed, fmt, annotations)
 
 
 # --- next steps -----------------------------------------------------------------------------
