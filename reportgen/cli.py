@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import BuildOptions, build_date, build_site, check_project
+from .build import BuildOptions, as_of_month, build_date, build_site, check_project
 from .errors import InputError, Problem
 
 MONTH_HELP = "YYYY-MM, 'latest' (newest month with data or a note) or 'previous' " \
@@ -73,6 +73,8 @@ def check(project: Path, clients, month, drafts, strict) -> None:
 def _options(project: Path, clients, month, drafts, strict, out) -> BuildOptions:
     if not project.is_dir():
         raise click.BadParameter(f"folder '{project}' does not exist", param_hint="--project")
+    today = build_date()
+    as_of_month(month, today)  # a bad --month is a usage error (exit 2) before any work
     return BuildOptions(
         project=project,
         out=out if out is not None else project / "site",
@@ -80,7 +82,7 @@ def _options(project: Path, clients, month, drafts, strict, out) -> BuildOptions
         month=month,
         drafts=drafts,
         strict=strict,
-        today=build_date(),
+        today=today,
     )
 
 

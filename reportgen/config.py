@@ -14,7 +14,7 @@ from typing import Any
 import babel
 import babel.numbers
 
-from .errors import InputError, Problem, did_you_mean
+from .errors import InputError, Problem
 from .formulas import NAME_RE, FormulaError, parse_formula
 from .model import (
     Access,
@@ -34,14 +34,16 @@ from .schema import (
     Choice,
     Context,
     Field,
+    Kind,
     ListOf,
     MapOf,
     MonthKind,
     Number,
     Obj,
     Text,
+    type_name,
 )
-from .yamlfile import YamlError, YamlMap, parse_yaml
+from .yamlfile import YamlError, YamlList, YamlMap, parse_yaml
 
 CONFIG_FILE = "clients.yaml"
 CLIENT_ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"
@@ -141,6 +143,22 @@ CLIENTS_YAML = Obj((
 ))
 
 
+class _EachLater(Kind):
+    """Loading checks the clients one by one, so one bad client hides nothing else."""
+
+    def check(self, value, ctx, line, where):
+        if not isinstance(value, list):
+            return ctx.error(line, f"{where}: expected a list of clients, got {type_name(value)}")
+        return value
+
+
+_TOP_LEVEL = Obj((
+    Field("agency", AGENCY, required=True),
+    Field("defaults", DEFAULTS),
+    Field("clients", _EachLater(), required=True),
+))
+
+
 # --- loading ----------------------------------------------------------------
 
 
@@ -161,36 +179,47 @@ def load_project_config(root: Path) -> ProjectConfig:
         raise InputError([Problem(CONFIG_FILE, exc.line, exc.message)]) from None
     if not isinstance(document, YamlMap):
         raise InputError([Problem(CONFIG_FILE, 1, "expected a mapping with 'agency' and 'clients'")])
-    clean = CLIENTS_YAML.check(document, ctx, document.line, "")
-    config = None
-    if clean is not INVALID:
-        config = _build_config(root, clean, document, ctx)
+    config = _build_config(root, document, ctx)
     errors = [p for p in ctx.problems if p.severity == "error"]
     if errors or config is None:
         raise InputError(ctx.problems)
     return config
 
 
-def _build_config(root: Path, clean: dict, document: YamlMap, ctx: Context) -> ProjectConfig | None:
-    agency_raw = clean["agency"]
-    agency = Agency(
-        name=agency_raw["name"],
-        website=agency_raw["website"],
-        logo=_image_path(root, agency_raw["logo"], document["agency"], "logo", ctx, "agency.logo"),
-        contact_email=agency_raw["contact_email"],
-    )
+def _build_config(root: Path, document: YamlMap, ctx: Context) -> ProjectConfig | None:
+    clean = _TOP_LEVEL.check(document, ctx, document.line, "")
+    if clean is INVALID:
+        # Still check every client, so one run lists every problem of the file.
+        clean = {"agency": None, "defaults": None, "clients": document.get("clients")}
+    agency = None
+    if clean["agency"]:
+        agency_raw = clean["agency"]
+        agency = Agency(
+            name=agency_raw["name"],
+            website=agency_raw["website"],
+            logo=_image_path(root, agency_raw["logo"], document["agency"], "logo", ctx, "agency.logo"),
+            contact_email=agency_raw["contact_email"],
+        )
     defaults = clean["defaults"] or {}
     defaults_node = document.get("defaults") or YamlMap()
+    client_nodes = clean["clients"] if isinstance(clean["clients"], YamlList) else []
     clients = []
     seen: dict[str, int] = {}
-    for index, (raw, node) in enumerate(zip(clean["clients"], document["clients"], strict=True)):
+    for index, node in enumerate(client_nodes):
         where = f"clients[{index + 1}]"
-        if raw["id"] in seen:
-            ctx.error(node.line_of("id"),
-                      f"duplicate client id '{raw['id']}' (first on line {seen[raw['id']]})")
+        line = client_nodes.line_of(index)
+        raw_id = node.get("id") if isinstance(node, YamlMap) else None
+        if isinstance(raw_id, str) and raw_id.strip().lower() in seen:
+            first = seen[raw_id.strip().lower()]
+            ctx.error(node.line_of("id"), f"duplicate client id '{raw_id}' (first on line {first})")
             continue
-        seen[raw["id"]] = node.line_of("id")
-        clients.append(_build_client(root, raw, node, defaults, defaults_node, ctx, where))
+        if isinstance(raw_id, str):
+            seen[raw_id.strip().lower()] = node.line_of("id")
+        raw = CLIENT.check(node, ctx, line, where)
+        if raw is not INVALID:
+            clients.append(_build_client(root, raw, node, defaults, defaults_node, ctx, where))
+    if agency is None:
+        return None
     return ProjectConfig(root=root, config_path=CONFIG_FILE, agency=agency, clients=tuple(clients))
 
 

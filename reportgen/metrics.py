@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .config import BUILTIN_FORMULAS, CONFIG_FILE
 from .errors import Problem, did_you_mean
@@ -497,10 +497,3 @@ def series_by_month(facts, end: Month, metric, count: int = 13) -> list[tuple[Mo
 def series_by_group(facts, month, metric, by: str) -> list[tuple[str | None, float | None]]:
     groups = compute_campaigns(facts, month) if by == "campaign" else compute_channels(facts, month)
     return [(g.name, g.values.get(metric)) for g in groups]
-
-
-@dataclass(frozen=True)
-class MonthIndex:
-    """Which months a portal has reports for."""
-
-    months: tuple[Month, ...] = field(default_factory=tuple)

@@ -146,7 +146,7 @@ class OutputLock:
     def __enter__(self) -> OutputLock:
         import fcntl
 
-        self.handle = open(self.path, "a+b")  # noqa: SIM115 (held for the whole build)
+        self.handle = open(self.path, "a+b")
         fcntl.flock(self.handle, fcntl.LOCK_EX)
         return self
 

@@ -184,26 +184,23 @@ def chart_style(client: Client, fmt: Formatter, height: int = 280) -> ChartStyle
 
 def budget_chart(facts: m.ClientFacts, figure: m.BudgetFigure, month: Month, fmt: Formatter
                  ) -> ChartView | None:
+    """Cumulative spend against the budget's straight-line pace over the month."""
     if figure.budget is None or not figure.cumulative:
         return None
     _ = fmt.gettext
     days = [month.first_day + dt.timedelta(days=i) for i in range(month.days)]
     labels = [fmt.day_short(d) for d in days]
     spent = dict(figure.cumulative)
-    actual = Series(_("Spend to date"), [(lbl, spent.get(d)) for lbl, d in zip(labels, days, strict=True)
-                                         if d in spent], "currency")
+    actual = Series(_("Spend to date"), [(lbl, spent.get(d)) for lbl, d in zip(labels, days, strict=True)],
+                    "currency")
     pace = Series(_("Budget pace"), [(lbl, figure.budget * (i + 1) / month.days)
                                      for i, lbl in enumerate(labels)], "currency", style="target")
-    known = [v for _, v in actual.points if v is not None]
+    last_day, last_value = next(((lbl, v) for lbl, v in reversed(actual.points) if v is not None),
+                                ("—", 0))
     summary = _("Spent {spent} of a {budget} budget by {day}.").format(
-        spent=fmt.money(known[-1] if known else 0), budget=fmt.money(figure.budget, whole=True),
-        day=actual.points[-1][0] if actual.points else "—")
-    view = line_chart(_("Budget pacing"), [Series(actual.name, [(lbl, spent.get(d)) for lbl, d in
-                                                                zip(labels, days, strict=True)],
-                                                  "currency", "main"), pace],
-                      chart_style(facts.client, fmt), kind="area", summary=summary,
-                      period_label=_("Day"))
-    return view
+        spent=fmt.money(last_value), budget=fmt.money(figure.budget, whole=True), day=last_day)
+    return line_chart(_("Budget pacing"), [actual, pace], chart_style(facts.client, fmt), kind="area",
+                      summary=summary, period_label=_("Day"))
 
 
 def daily_kpi_chart(facts: m.ClientFacts, kpi: Kpi, month: Month, elapsed: int, fmt: Formatter,
