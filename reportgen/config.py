@@ -56,6 +56,8 @@ BUILTIN_FORMULAS = {
     "cpa": "spend / conversions",
     "roas": "revenue / spend",
 }
+BUILTIN_LABELS = {"ctr": "CTR", "cpc": "CPC", "cpm": "CPM", "cvr": "Conversion rate",
+                  "cpa": "Cost per acquisition", "roas": "ROAS"}
 DIMENSIONS = ("date", "campaign", "channel")
 
 
@@ -305,7 +307,8 @@ def _build_client(root: Path, raw: dict, node: YamlMap, defaults: dict, defaults
 def _build_kpi(raw: dict, line: int) -> Kpi:
     return Kpi(
         metric=raw["metric"],
-        label=raw["label"] or raw["metric"].replace("_", " ").capitalize(),
+        label=raw["label"] or BUILTIN_LABELS.get(raw["metric"])
+        or raw["metric"].replace("_", " ").capitalize(),
         target=raw["target"],
         better=raw["better"] or "higher",
         format=raw["format"],

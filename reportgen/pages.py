@@ -23,12 +23,11 @@ from .charts import (
     marks_for_ranges,
     pie_chart,
 )
+from .config import BUILTIN_LABELS
 from .i18n import Formatter
 from .model import Annotation, ChartSpec, Client, Kpi, Month, NextStep, Note
 
 ARROWS = {"up": "▲", "down": "▼", "flat": "■"}
-BUILTIN_LABELS = {"ctr": "CTR", "cpc": "CPC", "cpm": "CPM", "cvr": "Conversion rate",
-                  "cpa": "Cost per acquisition", "roas": "ROAS"}
 
 
 def metric_label(client: Client, metric: str, fmt: Formatter | None = None) -> str:
