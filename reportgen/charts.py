@@ -98,14 +98,13 @@ _BIG = {"VND", "IDR", "KRW", "JPY", "COP", "CLP", "HUF", "IRR", "UGX", "PYG"}
 def _trace(series: Series, style: ChartStyle, kind: str, color: str | None = None) -> dict:
     xs = [label for label, _ in series.points]
     ys = [value for _, value in series.points]
-    text = [style.fmt.value(v, series.unit) for v in ys]
     trace: dict = {
         "type": "bar" if kind == "bar" else "scatter",
         "name": series.name,
         "x": xs,
         "y": ys,
-        "customdata": text,
-        "hovertemplate": "%{customdata}<extra>" + _escape_plotly(series.name) + "</extra>",
+        "hovertemplate": hover_value(style.fmt, series.unit, "y") + "<extra>"
+        + _escape_plotly(series.name) + "</extra>",
     }
     if kind != "bar":
         trace["mode"] = "lines+markers" if len(xs) <= 16 else "lines"
@@ -127,6 +126,28 @@ def _trace(series: Series, style: ChartStyle, kind: str, color: str | None = Non
     if kind == "bar" and series.style == "main" and not color:
         trace["marker"] = {"color": style.brand}
     return trace
+
+
+def hover_value(fmt: Formatter, unit: str, field: str) -> str:
+    """A Plotly hover template for one value, formatted by Plotly in the client's locale.
+
+    Plotly applies the layout's `separators` (set from Babel) to d3 formats,
+    so the browser formats hover labels and the page carries no pre-formatted
+    copy of every number.
+    """
+    prefix, suffix = (_escape_plotly(a) for a in fmt.affixes(unit))
+    if unit == "currency":
+        digits = fmt.currency_digits
+        spec = f",.{digits}f"
+    elif unit == "percent":
+        spec = ".2%"
+    elif unit == "ratio":
+        spec, suffix = ",.2f", "×"
+    elif unit == "count":
+        spec = ",.1~f"
+    else:
+        spec = ",.2~f"
+    return f"{prefix}%{{{field}:{spec}}}{suffix}"
 
 
 def _escape_plotly(text: str) -> str:
@@ -189,8 +210,8 @@ def pie_chart(title: str, series: Series, style: ChartStyle, *, summary: str = "
         "hole": 0.55,
         "labels": [label for label, _ in points],
         "values": [value for _, value in points],
-        "customdata": [style.fmt.value(v, series.unit) for _, v in points],
-        "hovertemplate": "%{label}: %{customdata} (%{percent})<extra></extra>",
+        "hovertemplate": "%{label}: " + hover_value(style.fmt, series.unit, "value")
+        + " (%{percent})<extra></extra>",
         "textinfo": "percent",
         "sort": False,
         "marker": {"colors": style.colorway[: len(points)], "line": {"color": "#ffffff", "width": 2}},

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -23,9 +24,11 @@ from babel.numbers import (
     format_currency,
     format_decimal,
     format_percent,
+    get_currency_precision,
     get_currency_symbol,
     get_decimal_symbol,
     get_group_symbol,
+    parse_pattern,
 )
 
 from .model import Month
@@ -50,6 +53,90 @@ def translations_for(locale: str) -> gettext.NullTranslations:
 
 def available_languages() -> list[str]:
     return ["en", *sorted(p.stem for p in LOCALES_DIR.glob("*.po"))]
+
+
+# --- fast number formatting ----------------------------------------------------
+#
+# A report formats hundreds of numbers; Babel's general formatter (Decimal
+# arithmetic) costs ~30 us a call. For each (locale, pattern) we derive a
+# compiled formatter from Babel's own locale data and pattern, check it
+# against Babel on sample values, and fall back to Babel when they differ
+# (unusual grouping rules, currency spacing, ...). Output is Babel's.
+
+# Decimal ties (999.995) may round differently from Babel's Decimal arithmetic,
+# by one unit in the last shown digit; the samples avoid them on purpose.
+_SAMPLES = (0, 1, -1, 7.5, 0.0349, 12.34, 999.4, 1234.5, -1234.5, 56789.13, 1234567.891, 0.5, 0.0001)
+
+
+@cache
+def _number_formatter(locale: str, kind: str, pattern: str, currency: str = "") -> Callable[[float], str]:
+    def babel(value: float) -> str:
+        if kind == "currency":
+            return format_currency(value, currency, pattern, locale=locale,
+                                   currency_digits=pattern == "")
+        if kind == "percent":
+            return format_percent(value, pattern, locale=locale)
+        return format_decimal(value, pattern, locale=locale)
+
+    try:
+        fast = _compile(locale, kind, pattern, currency)
+    except (ValueError, KeyError, AttributeError):
+        return babel
+    if all(fast(v) == babel(v) for v in _SAMPLES):
+        return fast
+    return babel
+
+
+def _compile(locale: str, kind: str, pattern: str, currency: str) -> Callable[[float], str]:
+    loc = Locale.parse(locale)
+    if kind == "currency" and not pattern:
+        parsed = parse_pattern(loc.currency_formats["standard"].pattern)
+        digits = get_currency_precision(currency)
+        min_frac = max_frac = digits
+    else:
+        parsed = parse_pattern(pattern)
+        min_frac, max_frac = parsed.frac_prec
+    if parsed.grouping not in ((3, 3), (1000, 1000)) or parsed.int_prec[0] > 1:
+        raise ValueError("grouping needs Babel")
+    group = get_group_symbol(loc) if parsed.grouping == (3, 3) else ""
+    decimal = get_decimal_symbol(loc)
+    scale = 10 ** parsed.scale
+    symbol = get_currency_symbol(currency, loc) if currency else ""
+    percent_sign = loc.number_symbols.get("latn", loc.number_symbols).get("percentSign", "%") \
+        if isinstance(loc.number_symbols.get("latn"), dict) else "%"
+    minus = "-"
+
+    def affix(text: str) -> str:
+        return text.replace("¤", symbol).replace("%", percent_sign)
+
+    pos_prefix, neg_prefix = affix(parsed.prefix[0]), affix(parsed.prefix[1])
+    pos_suffix, neg_suffix = affix(parsed.suffix[0]), affix(parsed.suffix[1])
+    if neg_prefix == pos_prefix and neg_suffix == pos_suffix:
+        neg_prefix = minus + pos_prefix
+
+    def fast(value: float) -> str:
+        number = abs(value) * scale
+        text = f"{number:,.{max_frac}f}"
+        if max_frac > min_frac:
+            whole, _, frac = text.partition(".")
+            frac = frac.rstrip("0")
+            if len(frac) < min_frac:
+                frac = frac.ljust(min_frac, "0")
+            text = whole + ("." + frac if frac else "")
+        whole, _, frac = text.partition(".")
+        digits = whole.replace(",", group) + (decimal + frac if frac else "")
+        if value < 0 and any(ch not in "0.," for ch in text):
+            return neg_prefix + digits + neg_suffix
+        return pos_prefix + digits + pos_suffix
+
+    return fast
+
+
+@lru_cache(maxsize=65536)
+def _date_text(locale: str, skeleton: str, day: dt.date) -> str:
+    if skeleton == "medium":
+        return format_date(day, "medium", locale=locale)
+    return format_skeleton(skeleton, day, locale=locale)
 
 
 @dataclass(frozen=True)
@@ -79,30 +166,28 @@ class Formatter:
         if unit == "percent":
             return self.percent(value)
         if unit == "ratio":
-            return format_decimal(value, "#,##0.00", locale=self.locale) + "×"
+            return _number_formatter(self.locale, "decimal", "#,##0.00")(value) + "×"
         if unit == "count":
             return self.count(value)
-        return format_decimal(value, "#,##0.##", locale=self.locale)
+        return _number_formatter(self.locale, "decimal", "#,##0.##")(value)
 
     def count(self, value: float | None) -> str:
         if value is None:
             return NO_VALUE
         pattern = "#,##0" if float(value).is_integer() or abs(value) >= 100 else "#,##0.#"
-        return format_decimal(value, pattern, locale=self.locale)
+        return _number_formatter(self.locale, "decimal", pattern)(value)
 
     def money(self, value: float | None, *, whole: bool = False) -> str:
         if value is None:
             return NO_VALUE
         if whole:
-            return format_currency(round(value), self.currency, locale=self.locale,
-                                   currency_digits=False, format="¤#,##0" if self._symbol_first
-                                   else "#,##0 ¤")
-        return format_currency(value, self.currency, locale=self.locale)
+            pattern = "¤#,##0" if self._symbol_first else "#,##0\u00a0¤"
+            return _number_formatter(self.locale, "currency", pattern, self.currency)(round(value))
+        return _number_formatter(self.locale, "currency", "", self.currency)(value)
 
     @property
     def _symbol_first(self) -> bool:
-        sample = format_currency(1, self.currency, locale=self.locale)
-        return not sample.rstrip().endswith(get_currency_symbol(self.currency, self.locale))
+        return _symbol_first(self.locale, self.currency)
 
     def percent(self, value: float | None, digits: int | None = None) -> str:
         if value is None:
@@ -110,28 +195,45 @@ class Formatter:
         if digits is None:
             digits = 2 if abs(value) < 0.1 else 1
         pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
-        return format_percent(value, pattern, locale=self.locale)
+        return _number_formatter(self.locale, "percent", pattern)(value)
 
     def change(self, value: float | None) -> str:
         """A relative change as an unsigned percent; the arrow says which way."""
         if value is None:
             return NO_VALUE
-        return format_percent(abs(value), "#,##0.0%", locale=self.locale)
+        return _number_formatter(self.locale, "percent", "#,##0.0%")(abs(value))
 
     @property
     def plotly_separators(self) -> str:
         """Plotly's `separators`: decimal mark then thousands mark."""
         return get_decimal_symbol(self.locale) + get_group_symbol(self.locale)
 
+    def affixes(self, unit: str) -> tuple[str, str]:
+        """Text around a number of this unit, for chart hover templates."""
+        if unit != "currency":
+            return "", ""
+        symbol = get_currency_symbol(self.currency, self.locale)
+        return (symbol, "") if self._symbol_first else ("", "\u00a0" + symbol)
+
+    @property
+    def currency_digits(self) -> int:
+        return get_currency_precision(self.currency)
+
     # -- dates
     def date(self, day: dt.date | None) -> str:
-        return NO_VALUE if day is None else format_date(day, "medium", locale=self.locale)
+        return NO_VALUE if day is None else _date_text(self.locale, "medium", day)
 
     def day_short(self, day: dt.date) -> str:
-        return format_skeleton("MMMd", day, locale=self.locale)
+        return _date_text(self.locale, "MMMd", day)
 
     def month_name(self, month: Month) -> str:
-        return format_skeleton("yMMMM", month.first_day, locale=self.locale)
+        return _date_text(self.locale, "yMMMM", month.first_day)
 
     def month_short(self, month: Month) -> str:
-        return format_skeleton("yMMM", month.first_day, locale=self.locale)
+        return _date_text(self.locale, "yMMM", month.first_day)
+
+
+@cache
+def _symbol_first(locale: str, currency: str) -> bool:
+    sample = format_currency(1, currency, locale=locale)
+    return not sample.rstrip().endswith(get_currency_symbol(currency, locale))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import BUILTIN_FORMULAS, CONFIG_FILE
 from .errors import Problem, did_you_mean
@@ -202,10 +202,27 @@ class ClientFacts:
     last_date: dt.date | None
     has_campaign: bool
     has_channel: bool
+    # Per-month groupings, computed once and reused by every chart of a page.
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def width(self) -> int:
         return len(self.metrics.base)
+
+    def grouped(self, month: Month, by: str) -> dict:
+        """The month's sums by 'date', 'campaign' or 'channel' (memoised)."""
+        key = (month, by)
+        if key not in self._memo:
+            rows = self.rows_by_month.get(month, ())
+            if by == "date":
+                keyfn = _row_date
+            elif by == "campaign":
+                keyfn = _row_campaign
+            else:
+                def keyfn(row, facts=self):
+                    return row_channel(facts, row)
+            self._memo[key] = group_sums(rows, keyfn, self.width)
+        return self._memo[key]
 
     def totals(self, month: Month) -> Sums | None:
         return self.month_totals.get(month)
@@ -231,6 +248,14 @@ def compute_client_facts(client: Client, table: MetricTable, until: Month | None
         has_campaign=table.has_campaign,
         has_channel=table.has_channel,
     )
+
+
+def _row_date(row: MetricRow):
+    return row.date
+
+
+def _row_campaign(row: MetricRow):
+    return row.campaign
 
 
 def _row_order(row: MetricRow):
@@ -415,7 +440,7 @@ def compute_campaigns(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ..
     if not facts.has_campaign:
         return ()
     rows = facts.rows_by_month.get(month, ())
-    groups = group_sums(rows, lambda r: r.campaign, facts.width)
+    groups = facts.grouped(month, "campaign")
     channels_seen: dict[str | None, set] = defaultdict(set)
     for row in rows:
         if row.channel:
@@ -444,7 +469,7 @@ def compute_channels(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ...
     rows = facts.rows_by_month.get(month, ())
     if not rows or not (facts.has_channel or any(c.channel for c in facts.client.campaigns)):
         return ()
-    groups = group_sums(rows, lambda r: row_channel(facts, r), facts.width)
+    groups = facts.grouped(month, "channel")
     keys = sorted(groups, key=lambda k: (k is None, k or ""))
     return tuple(GroupFigure(key=k, name=k, channel=k, values=facts.metrics.values(groups[k]))
                  for k in keys)
@@ -460,7 +485,7 @@ def daily_sums(facts: ClientFacts, month: Month, today_limit: int | None = None
     A day inside the data's date range with no rows summed to zero activity;
     a day outside it has no data at all (None), so lines break there.
     """
-    by_day = group_sums(facts.rows_by_month.get(month, ()), lambda r: r.date, facts.width)
+    by_day = facts.grouped(month, "date")
     days = month.days if today_limit is None else today_limit
     out = []
     for offset in range(days):
