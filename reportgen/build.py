@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from . import metrics as m
 from . import pages
-from .config import load_project_config
+from .config import read_project_config
 from .errors import InputError, Problem, did_you_mean
 from .i18n import Formatter
 from .model import Client, MetricTable, Month, Note, ProjectConfig
@@ -108,9 +108,13 @@ class BuildResult:
 def plan_project(options: BuildOptions) -> ProjectPlan:
     """Load and validate everything; raise InputError with all problems."""
     root = options.project
-    config = load_project_config(root)
+    config, problems = read_project_config(root)
+    if config is None:
+        raise InputError(problems)
     selected = select_clients(config, options.clients)
-    all_notes, problems = load_notes(root, {c.id for c in config.clients})
+    # Notes of a client that failed validation are still checked, not called orphans.
+    all_notes, note_problems = load_notes(root, set(config.declared_ids))
+    problems.extend(note_problems)
     plans = []
     for client in selected:
         table, data_problems = load_client_data(root, client)
@@ -133,7 +137,7 @@ def select_clients(config: ProjectConfig, wanted: tuple[str, ...]) -> list[Clien
         return list(config.clients)
     known = {c.id: c for c in config.clients}
     for client_id in wanted:
-        if client_id not in known:
+        if client_id not in known and client_id not in config.declared_ids:
             raise click.UsageError(f"--client {client_id}: no such client in clients.yaml"
                                    f"{did_you_mean(client_id, known)}")
     return [c for c in config.clients if c.id in wanted]

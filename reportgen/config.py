@@ -166,35 +166,52 @@ _TOP_LEVEL = Obj((
 
 def load_project_config(root: Path) -> ProjectConfig:
     """Read `root/clients.yaml`; raise InputError listing every problem."""
-    path = root / CONFIG_FILE
-    ctx = Context(CONFIG_FILE)
-    if not path.is_file():
-        raise InputError([Problem(CONFIG_FILE, None,
-                                  f"no {CONFIG_FILE} in {root} (is --project right?)")])
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(CONFIG_FILE, None, f"not UTF-8 text: {exc.reason}")]) from None
-    try:
-        document = parse_yaml(text)
-    except YamlError as exc:
-        raise InputError([Problem(CONFIG_FILE, exc.line, exc.message)]) from None
-    if not isinstance(document, YamlMap):
-        raise InputError([Problem(CONFIG_FILE, 1, "expected a mapping with 'agency' and 'clients'")])
-    config = _build_config(root, document, ctx)
-    errors = [p for p in ctx.problems if p.severity == "error"]
-    if errors or config is None:
-        raise InputError(ctx.problems)
+    config, problems = read_project_config(root)
+    if config is None or any(p.severity == "error" for p in problems):
+        raise InputError(problems)
     return config
 
 
-def _build_config(root: Path, document: YamlMap, ctx: Context) -> ProjectConfig | None:
+def read_project_config(root: Path) -> tuple[ProjectConfig | None, list[Problem]]:
+    """The config (its valid clients) and every problem; None if unreadable.
+
+    A config with errors is still returned, so a caller can go on checking
+    notes and data of the clients that are valid and report everything at once.
+    """
+    path = root / CONFIG_FILE
+    ctx = Context(CONFIG_FILE)
+    if not path.is_file():
+        return None, [Problem(CONFIG_FILE, None, f"no {CONFIG_FILE} in {root} (is --project right?)")]
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(CONFIG_FILE, None, f"not UTF-8 text: {exc.reason}")]
+    try:
+        document = parse_yaml(text)
+    except YamlError as exc:
+        return None, [Problem(CONFIG_FILE, exc.line, exc.message)]
+    if not isinstance(document, YamlMap):
+        return None, [Problem(CONFIG_FILE, 1, "expected a mapping with 'agency' and 'clients'")]
+    config = _build_config(root, document, ctx)
+    return config, ctx.problems
+
+
+def _build_config(root: Path, document: YamlMap, ctx: Context) -> ProjectConfig:
     clean = _TOP_LEVEL.check(document, ctx, document.line, "")
     if clean is INVALID:
-        # Still check every client, so one run lists every problem of the file.
-        clean = {"agency": None, "defaults": None, "clients": document.get("clients")}
+        # Still check every part that is valid on its own, so one run lists
+        # every problem of the file (problems found twice are reported once).
+        scratch = Context(ctx.path)
+        agency_node, defaults_node = document.get("agency"), document.get("defaults")
+        clean = {
+            "agency": AGENCY.check(agency_node, scratch, document.line_of("agency"), "agency"),
+            "defaults": DEFAULTS.check(defaults_node, scratch, document.line_of("defaults"), "defaults")
+            if defaults_node is not None else None,
+            "clients": document.get("clients"),
+        }
+        clean["defaults"] = None if clean["defaults"] is INVALID else clean["defaults"]
     agency = None
-    if clean["agency"]:
+    if clean["agency"] is not INVALID and clean["agency"]:
         agency_raw = clean["agency"]
         agency = Agency(
             name=agency_raw["name"],
@@ -220,9 +237,46 @@ def _build_config(root: Path, document: YamlMap, ctx: Context) -> ProjectConfig 
         raw = CLIENT.check(node, ctx, line, where)
         if raw is not INVALID:
             clients.append(_build_client(root, raw, node, defaults, defaults_node, ctx, where))
-    if agency is None:
-        return None
-    return ProjectConfig(root=root, config_path=CONFIG_FILE, agency=agency, clients=tuple(clients))
+        elif isinstance(node, YamlMap):
+            _check_fields_of_invalid_client(root, node, ctx, where)
+    # Without a valid agency block the errors above are raised anyway.
+    agency = agency or Agency(name="")
+    declared = frozenset(node["id"] for node in client_nodes
+                         if isinstance(node, YamlMap) and isinstance(node.get("id"), str))
+    return ProjectConfig(root=root, config_path=CONFIG_FILE, agency=agency, clients=tuple(clients),
+                         declared_ids=declared)
+
+
+def _check_fields_of_invalid_client(root: Path, node: YamlMap, ctx: Context, where: str) -> None:
+    """The checks beyond the schema, for the fields that passed it on their own.
+
+    A client with one bad field is not built, but its other fields still get
+    every check, so one run lists all of the file's problems.
+    """
+    scratch = Context(ctx.path)
+    locale = node.get("locale")
+    if LOCALE.check(locale, scratch, 0, "") is not INVALID:
+        _check_locale(locale, ctx, node.line_of("locale"), f"{where}.locale")
+    currency = node.get("currency")
+    if CURRENCY.check(currency, scratch, 0, "") is not INVALID and not babel.numbers.is_currency(currency):
+        ctx.error(node.line_of("currency"), f"{where}.currency: unknown currency code '{currency}'")
+    data = node.get("data")
+    items = data if isinstance(data, list) else [data] if isinstance(data, str) else []
+    for index, item in enumerate(items):
+        if isinstance(item, str):
+            line = data.line_of(index) if isinstance(data, YamlList) else node.line_of("data")
+            _check_relative(item, ctx, line, f"{where}.data")
+    brand = node.get("brand")
+    if isinstance(brand, YamlMap) and isinstance(brand.get("logo"), str):
+        _image_path(root, brand["logo"], brand, "logo", ctx, f"{where}.brand.logo")
+    metrics = node.get("metrics")
+    if isinstance(metrics, YamlMap):
+        for name, text in metrics.items():
+            if isinstance(text, str):
+                try:
+                    parse_formula(text)
+                except FormulaError as exc:
+                    ctx.error(metrics.line_of(name), f"{where}.metrics.{name}: {exc}")
 
 
 def _build_client(root: Path, raw: dict, node: YamlMap, defaults: dict, defaults_node,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -182,7 +183,8 @@ class Formatter:
             return NO_VALUE
         if whole:
             pattern = "¤#,##0" if self._symbol_first else "#,##0\u00a0¤"
-            return _number_formatter(self.locale, "currency", pattern, self.currency)(round(value))
+            rounded = math.floor(abs(value) + 0.5) * (1 if value >= 0 else -1)  # half away from zero
+            return _number_formatter(self.locale, "currency", pattern, self.currency)(rounded)
         return _number_formatter(self.locale, "currency", "", self.currency)(value)
 
     @property

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .formulas import Formula
+
+_MONTH_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
 
 @dataclass(frozen=True, order=True)
@@ -17,11 +20,11 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        year, month = text.split("-")[:2]
-        result = cls(int(year), int(month))
-        if not 1 <= result.month <= 12 or not 1900 <= result.year <= 9999:
-            raise ValueError(f"not a month: {text}")
-        return result
+        """Exactly YYYY-MM."""
+        match = _MONTH_RE.fullmatch(text)
+        if not match or not 1900 <= int(match.group(1)) <= 9999:
+            raise ValueError(f"not a month (YYYY-MM): {text!r}")
+        return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
     def of(cls, day: dt.date) -> Month:
@@ -153,6 +156,7 @@ class ProjectConfig:
     config_path: str  # as shown in messages
     agency: Agency
     clients: tuple[Client, ...]
+    declared_ids: frozenset[str] = frozenset()  # every id in the file, valid clients or not
 
 
 # --- content/<client>/YYYY-MM.md --------------------------------------------

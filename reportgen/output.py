@@ -135,24 +135,27 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 class OutputLock:
-    """Serialises builds into the same output folder (two at once wait in turn)."""
+    """Serialises builds into the same output folder: two at once wait in turn.
+
+    The lock is taken on the output's parent folder itself, so locking
+    creates no file outside the output folder.
+    """
 
     def __init__(self, out: Path):
-        out = out.resolve()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self.path = out.parent / f".{out.name}.lock"
-        self.handle = None
+        self.folder = out.resolve().parent
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.fd: int | None = None
 
     def __enter__(self) -> OutputLock:
         import fcntl
 
-        self.handle = open(self.path, "a+b")
-        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        self.fd = os.open(self.folder, os.O_RDONLY)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
         return self
 
     def __exit__(self, *exc) -> None:
         import fcntl
 
-        if self.handle is not None:
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
-            self.handle.close()
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)

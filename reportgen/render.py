@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from . import __version__
 from .charts import ChartView
+from .errors import InputError, Problem
 
 THEME_STATIC = ("reportgen.css", "reportgen.js")
 
@@ -89,11 +90,45 @@ class ChartSlot:
 
 
 def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
-    return env.get_template(template).render(**context)
+    try:
+        return env.get_template(template).render(**context)
+    except jinja2.TemplateError as exc:
+        raise template_error(exc, template) from None
 
 
 def render_chart(env: jinja2.Environment, slot: ChartSlot, context: dict[str, Any]) -> Markup:
-    return Markup(env.get_template("partials/chart.html").render(chart=slot, **context))
+    try:
+        return Markup(env.get_template("partials/chart.html").render(chart=slot, **context))
+    except jinja2.TemplateError as exc:
+        raise template_error(exc, "partials/chart.html") from None
+
+
+def template_error(exc: jinja2.TemplateError, template: str) -> InputError:
+    """A template mistake as `templates/NAME:LINE: message`, not a traceback."""
+    path, line = None, None
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        path, line = exc.filename, exc.lineno
+    else:
+        frame = exc.__traceback__
+        while frame is not None:  # the innermost frame that ran template code
+            filename = frame.tb_frame.f_code.co_filename
+            if filename.endswith((".html", ".j2", ".jinja")):
+                path, line = filename, frame.tb_lineno
+            frame = frame.tb_next
+    shown = _shown_template_path(path) if path else f"templates/{template}"
+    message = exc.message or type(exc).__name__
+    return InputError([Problem(shown, line, f"template error: {message}")])
+
+
+def _shown_template_path(path: str) -> str:
+    resolved = Path(path).resolve()
+    builtin = builtin_templates_dir().resolve()
+    if resolved.is_relative_to(builtin):
+        return f"built-in theme: templates/{resolved.relative_to(builtin).as_posix()}"
+    parts = resolved.parts
+    if "templates" in parts:
+        return "/".join(parts[len(parts) - parts[::-1].index("templates") - 1:])
+    return path
 
 
 def number_charts(views: Iterable[ChartView], prefix: str) -> list[ChartSlot]:

@@ -95,6 +95,9 @@ def _refuse_deep_nesting(text: str, first_line: int) -> None:
         raise YamlError(f"nested more than {MAX_DEPTH} levels deep (or indented absurdly far)", line)
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 class _Converter:
     def __init__(self, first_line: int):
         self.first_line = first_line
@@ -114,6 +117,8 @@ class _Converter:
             )
         if depth > MAX_DEPTH:
             raise YamlError(f"nested more than {MAX_DEPTH} levels deep", self.line(node))
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            raise YamlError(f"YAML tag '{node.tag}' is not supported", self.line(node))
         if isinstance(node, yaml.MappingNode):
             return self.convert_mapping(node, depth)
         if isinstance(node, yaml.SequenceNode):

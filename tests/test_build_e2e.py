@@ -385,9 +385,6 @@ def test_bad_month_is_a_usage_error(project, bad):
     assert not (project / "site").exists()
 
 
-@pytest.mark.xfail(reason="BUG: build.as_of_month uses Month.parse, which splits on '-' and "
-                          "ignores the rest, so --month 2026-9, 2026-09-15 or 2026-10-xx are "
-                          "accepted instead of being usage errors", strict=True)
 @pytest.mark.parametrize("bad", ["2026-9", "2026-09-15", "2026-10-xx", " 2026-10"])
 def test_month_must_be_exactly_yyyy_mm(project, bad):
     result = build(project, "--month", bad)
@@ -514,9 +511,6 @@ def test_check_reports_path_line_message(project):
     assert tree_bytes(project) == before
 
 
-@pytest.mark.xfail(reason="BUG: build.plan_project stops at the first InputError from "
-                          "load_project_config, so `check` does not report the notes' and data "
-                          "files' problems while clients.yaml has any error", strict=True)
 def test_check_reports_config_and_note_problems_together(project):
     text = break_file(project / "content" / "acme-corp" / "2026-09.md", "next_steps:",
                       "next_stpes:")
@@ -571,9 +565,6 @@ def test_real_process_build_and_errors(project):
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
 
 
-@pytest.mark.xfail(reason="BUG: a Jinja error in a project template (syntax error or undefined "
-                          "name) escapes build_site as a raw traceback instead of a "
-                          "'templates/…:LINE: message' problem with exit code 1", strict=True)
 @pytest.mark.parametrize("template", [
     '{% extends "base.html" %}{% block main %}{{ no_such_name }}{% endblock %}\n',
     '{% extends "base.html" %}\n{% block main %}{{ broken }\n{% endblock %}\n',

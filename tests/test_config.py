@@ -413,9 +413,6 @@ def test_all_problems_of_all_clients_in_one_run(root):
     assert len(found) == 7, found
 
 
-@pytest.mark.xfail(reason="BUG: config._build_config skips _build_client for a client whose "
-                          "schema check failed, so that client's locale/currency/data/logo "
-                          "problems are only reported on the next run", strict=True)
 def test_all_problems_of_one_client_in_one_run(root):
     text = write(root, """\
         agency: {name: A}

@@ -119,10 +119,6 @@ def test_python_and_unknown_tags_on_scalars_refused(text):
     assert info.value.line == 1
 
 
-@pytest.mark.xfail(reason="BUG: yamlfile._Converter.convert ignores the tag of mapping and "
-                          "sequence nodes, so !!python/object/apply:... lists and "
-                          "!!python/object:... mappings are silently accepted as plain values",
-                   strict=True)
 @pytest.mark.parametrize("text", [
     'x: !!python/object/apply:os.system ["echo hi"]\n',
     "x: !!python/object:os.Thing {a: 1}\n",
