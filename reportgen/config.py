@@ -57,7 +57,11 @@ BUILTIN_FORMULAS = {
     "roas": "revenue / spend",
 }
 BUILTIN_LABELS = {"ctr": "CTR", "cpc": "CPC", "cpm": "CPM", "cvr": "Conversion rate",
-                  "cpa": "Cost per acquisition", "roas": "ROAS"}
+                  "cpa": "Cost per acquisition", "roas": "ROAS",
+                  # Common base metrics, so tables read well (and translate).
+                  "impressions": "Impressions", "clicks": "Clicks", "spend": "Spend",
+                  "conversions": "Conversions", "leads": "Leads", "revenue": "Revenue",
+                  "sessions": "Sessions", "reach": "Reach"}
 DIMENSIONS = ("date", "campaign", "channel")
 
 
