@@ -1,55 +1,48 @@
-"""Plan and run a build: load everything, validate, compute, render, write.
+"""Plan and run a build: load, validate, compute, render, write — incrementally.
 
-The whole model is loaded and validated before anything is written (MkDocs'
-rule), every problem of every client collected into one error. Rendering a
-client's pages is a pure function of that client's plan, so clients can be
-rendered independently.
+The whole configuration is loaded and validated first. Then each client is
+a unit of work, done in parallel processes (`--jobs`): load its notes and
+data, validate them, compute, and render only the pages whose input digests
+changed since the last build (the rest are carried over from the previous
+site as hard links). Every problem of every client is collected; if there is
+any, the staging folder is thrown away and the previous site stays exactly as
+it was. Otherwise the new site is swapped in at once.
+
+Two levels of change detection keep a no-op rebuild of a large agency cheap:
+a client whose config entry, data files and notes have the same size and
+modification time as last time (its *fingerprint*) is not even loaded; a
+client that is loaded re-renders only the pages whose content digests differ.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
+import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
-import plotly
-from markupsafe import Markup
 
 from . import metrics as m
-from . import pages
+from .cache import ClientEntry, Manifest, forget_manifest, load_manifest, save_manifest, stat_signature
 from .config import read_project_config
 from .errors import InputError, Problem, did_you_mean
-from .i18n import Formatter
 from .model import Client, MetricTable, Month, Note, ProjectConfig
-from .notes import fill_chart_slots, load_notes, render_markdown
-from .output import OutputLock, StagedSite, check_output_dir, remove_stale_staging
-from .render import (
-    THEME_STATIC,
-    ChartSlot,
-    hashed_name,
-    make_environment,
-    read_static,
-    render_chart,
-    render_page,
+from .notes import load_client_notes, load_notes, note_paths, orphan_note_folders
+from .output import (
+    OutputLock,
+    StagedSite,
+    check_output_dir,
+    link_into,
+    remove_stale_staging,
+    write_into,
 )
-from .sources import load_client_data
-
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-HEADERS_FILE = """\
-/*
-  X-Robots-Tag: noindex, nofollow
-  Referrer-Policy: no-referrer
-  X-Content-Type-Options: nosniff
-  Cache-Control: no-cache
-/assets/*
-  X-Robots-Tag: noindex, nofollow
-  Referrer-Policy: no-referrer
-  X-Content-Type-Options: nosniff
-  Cache-Control: public, max-age=31536000, immutable
-"""
+from .site import ClientPlan, SiteAssets, SiteRenderer, collect_assets, digest
+from .sources import find_data_files, load_client_data_with_digests
 
 
 @dataclass(frozen=True)
@@ -61,6 +54,9 @@ class BuildOptions:
     drafts: bool = False
     strict: bool = False
     today: dt.date = field(default_factory=lambda: build_date())
+    jobs: int = 1
+    shard: tuple[int, int] | None = None  # (index from 1, count)
+    clean: bool = False  # ignore the cache: render every page
 
 
 def build_date() -> dt.date:
@@ -74,73 +70,39 @@ def build_date() -> dt.date:
     return dt.date.today()
 
 
-@dataclass(frozen=True)
-class ClientPlan:
-    """Everything needed to render one client's portal."""
-
-    client: Client
-    facts: m.ClientFacts
-    notes: dict[Month, Note]
-    months: tuple[Month, ...]  # reports to build, oldest first
-    today: dt.date
-
-    @property
-    def latest(self) -> Month | None:
-        return self.months[-1] if self.months else None
-
-
-@dataclass(frozen=True)
-class ProjectPlan:
-    config: ProjectConfig
-    clients: tuple[ClientPlan, ...]
-    warnings: tuple[Problem, ...]
-
-
-@dataclass(frozen=True)
+@dataclass
 class BuildResult:
-    clients: int
-    reports: int
-    files: int
-    warnings: tuple[Problem, ...]
-    seconds: float
+    clients: int = 0
+    reports: int = 0
+    files: int = 0
+    pages_written: int = 0
+    pages_skipped: int = 0
+    pages_pruned: int = 0
+    clients_loaded: int = 0
+    warnings: tuple[Problem, ...] = ()
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
 
 
-def plan_project(options: BuildOptions) -> ProjectPlan:
-    """Load and validate everything; raise InputError with all problems."""
-    root = options.project
-    config, problems = read_project_config(root)
-    if config is None:
-        raise InputError(problems)
-    selected = select_clients(config, options.clients)
-    # Notes of a client that failed validation are still checked, not called orphans.
-    all_notes, note_problems = load_notes(root, set(config.declared_ids))
-    problems.extend(note_problems)
-    plans = []
-    for client in selected:
-        table, data_problems = load_client_data(root, client)
-        problems.extend(data_problems)
-        if any(p.severity == "error" for p in data_problems):
-            continue
-        plan, plan_problems = plan_client(client, table, all_notes.get(client.id, []), options)
-        problems.extend(plan_problems)
-        if plan is not None:
-            plans.append(plan)
-    errors = [p for p in problems if p.severity == "error"]
-    warnings = tuple(sorted({p for p in problems if p.severity == "warning"}))
-    if errors or (options.strict and warnings):
-        raise InputError(problems)
-    return ProjectPlan(config=config, clients=tuple(plans), warnings=warnings)
+# --- selection ----------------------------------------------------------------------------
 
 
-def select_clients(config: ProjectConfig, wanted: tuple[str, ...]) -> list[Client]:
-    if not wanted:
-        return list(config.clients)
-    known = {c.id: c for c in config.clients}
-    for client_id in wanted:
-        if client_id not in known and client_id not in config.declared_ids:
-            raise click.UsageError(f"--client {client_id}: no such client in clients.yaml"
-                                   f"{did_you_mean(client_id, known)}")
-    return [c for c in config.clients if c.id in wanted]
+def select_clients(config: ProjectConfig, wanted: tuple[str, ...],
+                   shard: tuple[int, int] | None = None) -> list[Client]:
+    clients = list(config.clients)
+    if wanted:
+        known = {c.id: c for c in config.clients}
+        for client_id in wanted:
+            if client_id not in known and client_id not in config.declared_ids:
+                raise click.UsageError(f"--client {client_id}: no such client in clients.yaml"
+                                       f"{did_you_mean(client_id, known)}")
+        clients = [c for c in clients if c.id in wanted]
+    if shard:
+        index, count = shard
+        ordered = sorted(clients, key=lambda c: c.id)
+        keep = {c.id for position, c in enumerate(ordered) if position % count == index - 1}
+        clients = [c for c in clients if c.id in keep]
+    return clients
 
 
 def as_of_month(option: str | None, today: dt.date) -> Month | None:
@@ -156,8 +118,11 @@ def as_of_month(option: str | None, today: dt.date) -> Month | None:
                                  param_hint="--month") from None
 
 
-def plan_client(client: Client, table: MetricTable, notes: list[Note], options: BuildOptions
-                ) -> tuple[ClientPlan | None, list[Problem]]:
+# --- one client: load, validate, compute ----------------------------------------------------
+
+
+def plan_client(client: Client, table: MetricTable, month_digests: dict[Month, str], notes: list[Note],
+                options: BuildOptions) -> tuple[ClientPlan | None, list[Problem]]:
     problems: list[Problem] = []
     if client.access is not None:
         problems.append(Problem("clients.yaml", client.line, (
@@ -185,241 +150,292 @@ def plan_client(client: Client, table: MetricTable, notes: list[Note], options: 
     if client.since:
         months = {mo for mo in months if mo >= client.since}
     plan = ClientPlan(client=client, facts=facts, notes=included, months=tuple(sorted(months)),
-                      today=options.today)
+                      today=options.today,
+                      month_digests={k: v for k, v in month_digests.items() if until is None or k <= until})
     return plan, problems
 
 
-# --- rendering ---------------------------------------------------------------------------
+def load_client(root: Path, client: Client, options: BuildOptions
+                ) -> tuple[ClientPlan | None, list[Problem]]:
+    notes, problems = load_client_notes(root, client.id)
+    table, data_problems, month_digests = load_client_data_with_digests(root, client)
+    problems.extend(data_problems)
+    if any(p.severity == "error" for p in data_problems):
+        return None, problems
+    plan, plan_problems = plan_client(client, table, month_digests, notes, options)
+    return plan, problems + plan_problems
+
+
+def client_fingerprint(root: Path, client: Client, site_key: str, options: BuildOptions) -> str:
+    """Stat-based: the same fingerprint means none of the client's inputs changed."""
+    files, _ = find_data_files(root, client)
+    logo = stat_signature(client.brand.logo) if client.brand.logo else None
+    return digest(site_key, client, logo, [stat_signature(p) for p in files],
+                  [stat_signature(p) for p in note_paths(root, client.id)],
+                  options.drafts, options.month, options.today)
+
+
+# --- the work of one client, in a worker process ---------------------------------------------
 
 
 @dataclass(frozen=True)
-class SiteAssets:
-    """Shared files under site/assets, by logical name → hashed file name."""
-
-    files: dict[str, tuple[str, bytes]]  # logical → (hashed name, content)
-
-    def path(self, logical: str, depth: int) -> str:
-        return "../" * depth + "assets/" + self.files[logical][0]
+class ClientTask:
+    client_id: str
+    fingerprint: str
+    previous: ClientEntry | None  # what the last build left for this client
+    render: bool = True
 
 
-def collect_assets(root: Path, config: ProjectConfig) -> SiteAssets:
-    files = {}
-    for name in THEME_STATIC:
-        content = read_static(root, name)
-        files[name] = (hashed_name(name, content), content)
-    plotly_js = PLOTLY_JS.read_bytes()
-    files["plotly.js"] = (hashed_name("plotly.min.js", plotly_js), plotly_js)
-    if config.agency.logo:
-        content = config.agency.logo.read_bytes()
-        files["agency-logo"] = (hashed_name("agency-logo" + config.agency.logo.suffix.lower(),
-                                            content), content)
-    return SiteAssets(files)
+@dataclass
+class ClientOutcome:
+    client_id: str
+    problems: list[Problem]
+    entry: ClientEntry | None = None
+    written: list[str] = field(default_factory=list)
+    carried: list[str] = field(default_factory=list)
+    pages_written: int = 0
+    pages_skipped: int = 0
+    reports: int = 0
 
 
-class SiteRenderer:
-    """Renders pages to strings for one project; holds the Jinja environment."""
+@dataclass(frozen=True)
+class _WorkerState:
+    options: BuildOptions
+    config: ProjectConfig
+    assets: SiteAssets | None
+    staging: Path | None
 
-    def __init__(self, config: ProjectConfig, assets: SiteAssets, today: dt.date):
-        self.config = config
-        self.assets = assets
-        self.today = today
-        self.env = make_environment(config.root)
 
-    def base_context(self, fmt: Formatter, depth: int, client: Client | None) -> dict:
-        agency_logo = self.assets.path("agency-logo", depth) if "agency-logo" in self.assets.files \
-            else None
-        return {
-            "_": fmt.gettext,
-            "ngettext": fmt.ngettext,
-            "fmt": fmt,
-            "lang": fmt.locale.replace("_", "-"),
-            "agency": self.config.agency,
-            "agency_logo": agency_logo,
-            "client": client,
-            "brand_color": client.brand.color if client else "#334155",
-            "root": "../" * depth,
-            "css": self.assets.path("reportgen.css", depth),
-            "js": self.assets.path("reportgen.js", depth),
-            "plotly_js": self.assets.path("plotly.js", depth),
-            "generated": fmt.date(self.today),
-            "today_date": self.today,
-        }
+_STATE: _WorkerState | None = None  # set before worker processes fork
+_RENDERER: SiteRenderer | None = None
 
-    def landing_page(self) -> str:
-        fmt = Formatter("en_US", "USD")
-        context = self.base_context(fmt, 0, None)
-        return render_page(self.env, "index.html", {**context, "page_title": self.config.agency.name})
 
-    def client_files(self, plan: ClientPlan) -> dict[str, bytes]:
-        """Every file of one client's portal, by path relative to the site root."""
-        client = plan.client
-        files: dict[str, bytes] = {}
-        logo = None
-        if client.brand.logo:
-            content = client.brand.logo.read_bytes()
-            logo = hashed_name("logo" + client.brand.logo.suffix.lower(), content)
-            files[f"{client.id}/{logo}"] = content
+def _renderer() -> SiteRenderer:
+    global _RENDERER
+    if _RENDERER is None:
+        assert _STATE is not None and _STATE.assets is not None
+        _RENDERER = SiteRenderer(_STATE.config, _STATE.assets)
+    return _RENDERER
+
+
+def run_client(task: ClientTask) -> ClientOutcome:
+    """Load, validate and compute one client; render its stale pages into staging."""
+    assert _STATE is not None
+    options = _STATE.options
+    client = next(c for c in _STATE.config.clients if c.id == task.client_id)
+    plan, problems = load_client(options.project, client, options)
+    outcome = ClientOutcome(client.id, problems)
+    if plan is None or any(p.severity == "error" for p in problems):
+        return outcome
+    outcome.reports = len(plan.months)
+    if not task.render:
         for month in plan.months:
-            figures = m.compute_month(plan.facts, month, plan.today)
-            html = self.report_page(plan, figures, logo)
-            files[f"{client.id}/{month}/index.html"] = html.encode()
-            files[f"{client.id}/{month}/metrics.csv"] = pages.metrics_csv(plan.facts, month).encode()
-            report = pages.report_json(plan.facts, figures)
-            files[f"{client.id}/{month}/report.json"] = _json_bytes(report)
-        files[f"{client.id}/index.html"] = self.home_page(plan, logo).encode()
-        return files
-
-    def annotations(self, plan: ClientPlan):
-        return tuple(a for note in plan.notes.values() for a in note.annotations)
-
-    def report_page(self, plan: ClientPlan, figures: m.MonthFigures, logo: str | None) -> str:
-        client = plan.client
-        fmt = Formatter(client.locale, client.currency)
-        month = figures.month
-        note = plan.notes.get(month)
-        context = self.base_context(fmt, 2, client)
-        annotations = self.annotations(plan)
-        charts: list = []
-        budget_chart = pages.budget_chart(plan.facts, figures.budget, month, fmt)
-        daily = [pages.daily_kpi_chart(plan.facts, kpi, month, figures.days_elapsed, fmt, annotations)
-                 for kpi in client.kpis] if figures.has_data else []
-        channel_chart = pages.channel_chart(plan.facts, figures, fmt)
-        slots = {}
-        for key, view in [("budget", budget_chart), *[(f"daily{i}", v) for i, v in enumerate(daily)],
-                          ("channels", channel_chart)]:
-            if view is not None:
-                slots[key] = ChartSlot(f"chart-{len(slots) + 1}", view)
-        charts = list(slots.values())
-        note_html = None
-        if note is not None:
-            note_slots = [ChartSlot(f"chart-{len(charts) + i + 1}",
-                                    pages.chart_from_spec(spec, plan.facts, month,
-                                                          figures.days_elapsed, fmt, annotations))
-                          for i, spec in enumerate(note.charts)]
-            charts.extend(note_slots)
-            rendered = [render_chart(self.env, slot, context) for slot in note_slots]
-            # Safe: the body was sanitized by nh3 and the charts rendered with autoescape.
-            note_html = Markup(fill_chart_slots(render_markdown(note.body), rendered))
-        index = plan.months.index(month)
-        context.update({
-            "page_title": f"{client.name} · {note.title if note and note.title else fmt.month_name(month)}",
-            "logo": f"../{logo}" if logo else None,
-            "month": month,
-            "month_name": fmt.month_name(month),
-            "title": note.title if note and note.title else fmt.month_name(month),
-            "figures": figures,
-            "partial": figures.partial,
-            "days_elapsed": figures.days_elapsed,
-            "kpis": [pages.kpi_card(k, month, figures.partial, fmt) for k in figures.kpis],
-            "budget": pages.budget_view(figures.budget, figures.partial, fmt),
-            "campaign_table": pages.group_table(figures.campaigns, figures.totals, plan.facts, fmt,
-                                                fmt.gettext("Campaign"), with_channel=True)
-            if figures.campaigns else None,
-            "channel_table": pages.group_table(figures.channels, figures.totals, plan.facts, fmt,
-                                               fmt.gettext("Channel"), with_channel=False)
-            if figures.channels else None,
-            "slots": slots,
-            "charts": charts,
-            "note": note,
-            "note_html": note_html,
-            "previous_month": plan.months[index - 1] if index > 0 else None,
-            "next_month": plan.months[index + 1] if index + 1 < len(plan.months) else None,
-            "month_label": fmt.month_short,
-            "home": "../index.html",
-        })
-        return render_page(self.env, "report.html", context)
-
-    def home_page(self, plan: ClientPlan, logo: str | None) -> str:
-        client = plan.client
-        fmt = Formatter(client.locale, client.currency)
-        context = self.base_context(fmt, 1, client)
-        latest = plan.latest
-        figures = m.compute_month(plan.facts, latest, plan.today) if latest else None
-        annotations = self.annotations(plan)
-        elapsed = figures.days_elapsed if figures else 0
-        trends = [ChartSlot(f"chart-{i + 1}", pages.kpi_trend_chart(plan.facts, kpi, latest, elapsed,
-                                                                      fmt, annotations))
-                  for i, kpi in enumerate(client.kpis)] if latest and plan.facts.rows_by_month else []
-        archive = []
-        for month in reversed(plan.months):
-            note = plan.notes.get(month)
-            headline = [(kpi.label, fmt.value(plan.facts.metrics.value(plan.facts.totals(month),
-                                                                       kpi.metric),
-                                              kpi.format or plan.facts.metrics.unit(kpi.metric)))
-                        for kpi in client.kpis[:3]] if plan.facts.totals(month) else []
-            archive.append({
-                "headline": headline,
-                "month": month,
-                "name": fmt.month_name(month),
-                "href": f"{month}/index.html",
-                "summary": note.summary if note else None,
-                "draft": bool(note and note.is_draft),
-                "partial": m.month_is_partial(month, plan.today),
-            })
-        context.update({
-            "page_title": client.name,
-            "logo": logo,
-            "latest": latest,
-            "latest_name": fmt.month_name(latest) if latest else None,
-            "latest_note": plan.notes.get(latest) if latest else None,
-            "figures": figures,
-            "kpis": [pages.kpi_card(k, latest, figures.partial, fmt) for k in figures.kpis]
-            if figures else [],
-            "budget": pages.budget_view(figures.budget, figures.partial, fmt) if figures else None,
-            "charts": trends,
-            "next_steps": pages.open_next_steps(list(plan.notes.values())),
-            "archive": archive,
-            "home": "index.html",
-        })
-        return render_page(self.env, "home.html", context)
+            m.compute_month(plan.facts, month, plan.today)
+        return outcome
+    assert _STATE.staging is not None
+    entry = ClientEntry(fingerprint=task.fingerprint,
+                        warnings=[[p.path, p.line, p.message] for p in problems if p.severity == "warning"])
+    previous = task.previous if not options.clean else None
+    for unit in _renderer().client_units(plan):
+        entry.pages[unit.key] = unit.digest
+        old_files = previous.files.get(unit.key) if previous else None
+        if (previous and previous.pages.get(unit.key) == unit.digest and old_files
+                and all(link_into(_STATE.staging, options.out.resolve(), f) for f in old_files)):
+            entry.files[unit.key] = old_files
+            outcome.carried.extend(old_files)
+            outcome.pages_skipped += 1
+            continue
+        try:
+            files = unit.render()
+        except InputError as exc:  # a template mistake: reported with all other problems
+            outcome.problems.extend(exc.problems)
+            return outcome
+        for relative, content in sorted(files.items()):
+            write_into(_STATE.staging, relative, content)
+        entry.files[unit.key] = sorted(files)
+        outcome.written.extend(sorted(files))
+        outcome.pages_written += 1
+    outcome.entry = entry
+    return outcome
 
 
-def _json_bytes(value) -> bytes:
-    import json
+def _run_all(tasks: list[ClientTask], jobs: int, progress: Callable[[int, int], None] | None
+             ) -> list[ClientOutcome]:
+    outcomes: list[ClientOutcome] = []
+    if jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            outcomes.append(run_client(task))
+            if progress:
+                progress(len(outcomes), len(tasks))
+        return outcomes
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [pool.submit(run_client, task) for task in tasks]
+        for future in concurrent.futures.as_completed(futures):
+            outcomes.append(future.result())
+            if progress:
+                progress(len(outcomes), len(tasks))
+    return sorted(outcomes, key=lambda o: o.client_id)
 
-    return (json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode()
+
+# --- build and check ------------------------------------------------------------------------
 
 
-def build_site(options: BuildOptions) -> BuildResult:
+def _load_config(options: BuildOptions) -> tuple[ProjectConfig, list[Client], list[Problem]]:
+    config, problems = read_project_config(options.project)
+    if config is None:
+        raise InputError(problems)
+    if any(p.severity == "error" for p in problems):
+        # The config is wrong: still check every note, then report everything.
+        _, note_problems = load_notes(options.project, set(config.declared_ids))
+        raise InputError(problems + note_problems)
+    selected = select_clients(config, options.clients, options.shard)
+    problems.extend(orphan_note_folders(options.project, set(config.declared_ids)))
+    return config, selected, problems
+
+
+def _raise_if_failed(problems: list[Problem], strict: bool) -> tuple[Problem, ...]:
+    warnings = tuple(sorted({p for p in problems if p.severity == "warning"}))
+    if any(p.severity == "error" for p in problems) or (strict and warnings):
+        raise InputError(problems)
+    return warnings
+
+
+def check_project(options: BuildOptions) -> BuildResult:
+    """Load, validate and compute everything; write nothing."""
+    global _STATE
     started = time.perf_counter()
+    config, selected, problems = _load_config(options)
+    _STATE = _WorkerState(options, config, None, None)
+    tasks = [ClientTask(c.id, "", None, render=False) for c in selected]
+    try:
+        outcomes = _run_all(tasks, options.jobs, None)
+    finally:
+        _STATE = None
+    for outcome in outcomes:
+        problems.extend(outcome.problems)
+    warnings = _raise_if_failed(problems, options.strict)
+    return BuildResult(clients=len(selected), reports=sum(o.reports for o in outcomes),
+                       warnings=warnings, seconds=time.perf_counter() - started)
+
+
+def build_site(options: BuildOptions, progress: Callable[[int, int], None] | None = None
+               ) -> BuildResult:
+    global _STATE, _RENDERER
+    started = time.perf_counter()
+    stages: dict[str, float] = {}
     check_output_dir(options.out, options.project)
-    plan = plan_project(options)
-    assets = collect_assets(options.project, plan.config)
-    renderer = SiteRenderer(plan.config, assets, options.today)
+    config, selected, problems = _load_config(options)
+    assets = collect_assets(options.project, config)
+    manifest = Manifest() if options.clean or not options.out.is_dir() else \
+        load_manifest(options.project, options.out)
+    if manifest.site_key != assets.key:
+        manifest = Manifest()  # theme, labels or agency changed: every page is stale
+    fingerprints = {c.id: client_fingerprint(options.project, c, assets.key, options) for c in selected}
+    stages["load"] = time.perf_counter() - started
+
     with OutputLock(options.out):
         remove_stale_staging(options.out)
+        unchanged = [c for c in selected if c.id in manifest.clients
+                     and manifest.clients[c.id].fingerprint == fingerprints[c.id]]
+        everyone_kept = set(manifest.clients) == {c.id for c in selected} or options.clients
+        if len(unchanged) == len(selected) and everyone_kept and manifest.shared and not options.clean:
+            return _nothing_to_do(options, manifest, selected, problems, started, stages)
+
         site = StagedSite(options.out)
         try:
-            reports = _write_site(site, plan, assets, renderer)
-            if options.clients:
-                site.keep_previous(tuple(f"{c.client.id}/" for c in plan.clients))
+            result = _build_into(site, options, config, assets, manifest, selected, unchanged,
+                                 fingerprints, problems, progress, stages)
+            forget_manifest(options.project, options.out)
             site.commit()
         except BaseException:
             site.abort()
             raise
-    return BuildResult(clients=len(plan.clients), reports=reports, files=len(site.written),
-                       warnings=plan.warnings, seconds=time.perf_counter() - started)
+        finally:
+            _STATE, _RENDERER = None, None
+        save_manifest(options.project, options.out, result.pop("manifest"))
+    build = BuildResult(**result)
+    build.seconds = time.perf_counter() - started
+    build.stages = stages
+    return build
 
 
-def _write_site(site: StagedSite, plan: ProjectPlan, assets: SiteAssets,
-                renderer: SiteRenderer) -> int:
-    for hashed, content in assets.files.values():
-        site.write(f"assets/{hashed}", content)
-    site.write("index.html", renderer.landing_page())
-    site.write("_headers", HEADERS_FILE)
-    site.write("robots.txt", "User-agent: *\nDisallow: /\n")
-    reports = 0
-    for client_plan in plan.clients:
-        for relative, content in sorted(renderer.client_files(client_plan).items()):
+def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, assets: SiteAssets,
+                manifest: Manifest, selected: list[Client], unchanged: list[Client],
+                fingerprints: dict[str, str], problems: list[Problem],
+                progress: Callable[[int, int], None] | None, stages: dict[str, float]) -> dict:
+    global _STATE
+    clock = time.perf_counter()
+    new = Manifest(site_key=assets.key)
+    renderer = SiteRenderer(config, assets)
+    for relative, content in sorted(renderer.shared_files().items()):
+        # plotly.js is 4.6 MB: an unchanged asset is linked, not written again.
+        if not (relative.startswith("assets/") and relative in manifest.shared and site.carry(relative)):
             site.write(relative, content)
-        reports += len(client_plan.months)
-    return reports
+    new.shared = sorted(site.written - {".reportgen-site"})
+
+    # Clients nothing changed for: carry their files over as they are.
+    skipped = 0
+    for client in list(unchanged):
+        entry = manifest.clients[client.id]
+        files = [relative for unit_files in entry.files.values() for relative in unit_files]
+        carried = [relative for relative in files if site.carry(relative)]
+        if len(carried) != len(files):  # the previous site lost files: rebuild this client
+            site.forget(carried)
+            unchanged.remove(client)
+            continue
+        new.clients[client.id] = entry
+        skipped += len(entry.pages)
+        problems.extend(Problem(path, line, message, "warning") for path, line, message in entry.warnings)
+
+    _STATE = _WorkerState(options, config, assets, site.staging)
+    changed = [c for c in selected if c not in unchanged]
+    tasks = [ClientTask(c.id, fingerprints[c.id], manifest.clients.get(c.id)) for c in changed]
+    # Biggest first, so the last process is not left with the longest client.
+    tasks.sort(key=lambda t: -len(t.previous.pages) if t.previous else 0)
+    outcomes = _run_all(tasks, options.jobs, progress)
+    stages["render"] = time.perf_counter() - clock
+    for outcome in outcomes:
+        problems.extend(outcome.problems)
+    warnings = _raise_if_failed(problems, options.strict)
+
+    clock = time.perf_counter()
+    written = skipped_pages = 0
+    for outcome in outcomes:
+        site.record(outcome.written + outcome.carried)
+        assert outcome.entry is not None
+        new.clients[outcome.client_id] = outcome.entry
+        written += outcome.pages_written
+        skipped_pages += outcome.pages_skipped
+    if options.clients:  # a partial build keeps every other client's portal
+        site.keep_previous(tuple(f"{c.id}/" for c in selected))
+        for client_id, entry in manifest.clients.items():
+            new.clients.setdefault(client_id, entry)
+    before = {key for entry in manifest.clients.values() for key in entry.pages}
+    after = {key for entry in new.clients.values() for key in entry.pages}
+    stages["write"] = time.perf_counter() - clock
+    return {
+        "clients": len(selected),
+        "reports": sum(len([k for k in new.clients[c.id].pages if k.endswith("/")]) for c in selected),
+        "files": len(site.written),
+        "pages_written": written,
+        "pages_skipped": skipped + skipped_pages,
+        "pages_pruned": len(before - after),
+        "clients_loaded": len(outcomes),
+        "warnings": warnings,
+        "manifest": new,
+    }
 
 
-def check_project(options: BuildOptions) -> ProjectPlan:
-    """Load, validate and compute everything; write nothing."""
-    plan = plan_project(options)
-    for client_plan in plan.clients:
-        for month in client_plan.months:
-            m.compute_month(client_plan.facts, month, client_plan.today)
-    return plan
+def _nothing_to_do(options: BuildOptions, manifest: Manifest, selected: list[Client],
+                   problems: list[Problem], started: float, stages: dict[str, float]) -> BuildResult:
+    for client in selected:
+        problems.extend(Problem(path, line, message, "warning")
+                        for path, line, message in manifest.clients[client.id].warnings)
+    warnings = _raise_if_failed(problems, options.strict)
+    pages = sum(len(manifest.clients[c.id].pages) for c in selected)
+    files = 1 + len(manifest.shared) + sum(len(f) for c in selected
+                                       for f in manifest.clients[c.id].files.values())
+    reports = sum(len([k for k in manifest.clients[c.id].pages if k.endswith("/")]) for c in selected)
+    return BuildResult(clients=len(selected), reports=reports, files=files, pages_skipped=pages,
+                       warnings=warnings, seconds=time.perf_counter() - started, stages=stages)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .build import BuildOptions, as_of_month, build_date, build_site, check_project
+from .build import BuildOptions, BuildResult, as_of_month, build_date, build_site, check_project
 from .errors import InputError, Problem
 
 MONTH_HELP = "YYYY-MM, 'latest' (newest month with data or a note) or 'previous' " \
@@ -24,6 +27,10 @@ def common_options(command):
         click.option("--month", default=None, metavar="MONTH", help=MONTH_HELP),
         click.option("--drafts", is_flag=True, help="Include notes with status: draft."),
         click.option("--strict", is_flag=True, help="Warnings fail the run."),
+        click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Parallel processes (default: the number of CPUs)."),
+        click.option("--shard", default=None, metavar="I/N",
+                     help="Only the I-th of N deterministic slices of the clients (for a CI matrix)."),
     ]):
         command = decorator(command)
     return command
@@ -39,38 +46,49 @@ def main() -> None:
 @common_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: site inside the project).")
-def build(project: Path, clients, month, drafts, strict, out: Path | None) -> None:
+@click.option("--clean", is_flag=True, help="Ignore the build cache: render every page.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON build summary on stdout.")
+def build(project: Path, clients, month, drafts, strict, jobs, shard, out: Path | None, clean,
+          as_json) -> None:
     """Render every client's portal into the output folder."""
-    options = _options(project, clients, month, drafts, strict, out)
+    options = _options(project, clients, month, drafts, strict, jobs, shard, out, clean)
+    progress = None if as_json else _progress_bar()
     try:
-        result = build_site(options)
+        result = build_site(options, progress)
     except InputError as exc:
         _fail(exc.problems)
+    finally:
+        if progress:
+            progress.close()
+    if as_json:
+        click.echo(json.dumps(_summary(result, options), indent=1))
+        return
     _print_warnings(result.warnings)
     click.echo(
         f"Built {result.clients} client portal{'s' if result.clients != 1 else ''}, "
         f"{result.reports} monthly report{'s' if result.reports != 1 else ''}, "
-        f"{result.files} files into {options.out} in {result.seconds:.1f}s"
+        f"{result.files} files into {options.out} in {result.seconds:.1f}s: "
+        f"{result.pages_written} pages rendered, {result.pages_skipped} unchanged"
+        f"{f', {result.pages_pruned} pruned' if result.pages_pruned else ''}"
         f"{f' ({len(result.warnings)} warnings)' if result.warnings else ''}."
     )
 
 
 @main.command()
 @common_options
-def check(project: Path, clients, month, drafts, strict) -> None:
+def check(project: Path, clients, month, drafts, strict, jobs, shard) -> None:
     """Validate everything and write nothing; each problem as path:line: message."""
-    options = _options(project, clients, month, drafts, strict, None)
+    options = _options(project, clients, month, drafts, strict, jobs, shard, None, False)
     try:
-        plan = check_project(options)
+        result = check_project(options)
     except InputError as exc:
         _fail(exc.problems)
-    _print_warnings(plan.warnings)
-    reports = sum(len(c.months) for c in plan.clients)
-    click.echo(f"OK: {len(plan.clients)} clients, {reports} monthly reports"
-               f"{f', {len(plan.warnings)} warnings' if plan.warnings else ''}.")
+    _print_warnings(result.warnings)
+    click.echo(f"OK: {result.clients} clients, {result.reports} monthly reports"
+               f"{f', {len(result.warnings)} warnings' if result.warnings else ''}.")
 
 
-def _options(project: Path, clients, month, drafts, strict, out) -> BuildOptions:
+def _options(project: Path, clients, month, drafts, strict, jobs, shard, out, clean) -> BuildOptions:
     if not project.is_dir():
         raise click.BadParameter(f"folder '{project}' does not exist", param_hint="--project")
     today = build_date()
@@ -83,7 +101,63 @@ def _options(project: Path, clients, month, drafts, strict, out) -> BuildOptions
         drafts=drafts,
         strict=strict,
         today=today,
+        jobs=jobs or os.cpu_count() or 1,
+        shard=_parse_shard(shard),
+        clean=clean,
     )
+
+
+def _parse_shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise click.BadParameter(f"'{text}' is not I/N (e.g. 1/4)", param_hint="--shard") from None
+    if not 1 <= index <= count:
+        raise click.BadParameter(f"'{text}': I must be between 1 and N", param_hint="--shard")
+    return index, count
+
+
+def _summary(result: BuildResult, options: BuildOptions) -> dict:
+    return {
+        "out": str(options.out),
+        "clients": result.clients,
+        "clients_loaded": result.clients_loaded,
+        "reports": result.reports,
+        "files": result.files,
+        "pages_written": result.pages_written,
+        "pages_skipped": result.pages_skipped,
+        "pages_pruned": result.pages_pruned,
+        "seconds": round(result.seconds, 3),
+        "stages": {k: round(v, 3) for k, v in result.stages.items()},
+        "warnings": [str(w) for w in result.warnings],
+    }
+
+
+class _progress_bar:
+    """A progress bar on an interactive terminal, once a build runs past a second.
+
+    In CI (no terminal) it stays silent: the summary line is the whole log.
+    """
+
+    def __init__(self):
+        self.enabled = sys.stderr.isatty() and not os.environ.get("CI")
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or time.monotonic() - self.started < 1:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} clients",
+                   err=True, nl=False)
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
 
 
 def _print_warnings(warnings) -> None:

@@ -42,6 +42,9 @@ class InputError(ReportgenError):
         self.problems = sorted(set(problems), key=_problem_order)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):  # crosses process boundaries intact (parallel builds)
+        return (type(self), (self.problems,))
+
 
 class OutputError(ReportgenError):
     """The output folder cannot be used safely."""

@@ -209,6 +209,7 @@ class Note:
     annotations: tuple[Annotation, ...] = ()
     body: str = ""  # Markdown, chart blocks replaced by placeholders
     charts: tuple[ChartSpec, ...] = ()
+    digest: str = ""  # of the file's text: what pages built from this note depend on
 
     @property
     def is_draft(self) -> bool:

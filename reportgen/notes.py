@@ -72,35 +72,48 @@ CHART_BLOCK = Obj((
 
 def load_notes(root: Path, client_ids: set[str]) -> tuple[dict[str, list[Note]], list[Problem]]:
     """Every note under content/, by client id, oldest first."""
-    notes: dict[str, list[Note]] = {cid: [] for cid in client_ids}
-    problems: list[Problem] = []
+    notes: dict[str, list[Note]] = {}
+    problems = orphan_note_folders(root, client_ids)
+    for client_id in sorted(client_ids):
+        notes[client_id], client_problems = load_client_notes(root, client_id)
+        problems.extend(client_problems)
+    return notes, problems
+
+
+def orphan_note_folders(root: Path, client_ids: set[str]) -> list[Problem]:
+    """A warning for each content/ folder that belongs to no client."""
     content = root / CONTENT_DIR
     if not content.is_dir():
-        return notes, problems
-    for folder in sorted(content.iterdir()):
-        if not folder.is_dir() or folder.name.startswith("."):
+        return []
+    return [Problem(display_path(folder, root), None,
+                    f"no client '{folder.name}' in clients.yaml"
+                    f"{did_you_mean(folder.name, client_ids)}; its notes are ignored", "warning")
+            for folder in sorted(content.iterdir())
+            if folder.is_dir() and not folder.name.startswith(".") and folder.name not in client_ids]
+
+
+def note_paths(root: Path, client_id: str) -> list[Path]:
+    folder = root / CONTENT_DIR / client_id
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix.lower() == ".md" and not p.name.startswith(".") and p.is_file())
+
+
+def load_client_notes(root: Path, client_id: str) -> tuple[list[Note], list[Problem]]:
+    """One client's notes, oldest first, and the problems in them."""
+    notes: list[Note] = []
+    problems: list[Problem] = []
+    for path in note_paths(root, client_id):
+        shown = display_path(path, root)
+        if not NOTE_NAME_RE.match(path.name):
+            problems.append(Problem(shown, None, "a note's file name must be the month it covers, "
+                                                 "YYYY-MM.md (e.g. 2026-10.md)"))
             continue
-        shown_folder = display_path(folder, root)
-        if folder.name not in client_ids:
-            problems.append(Problem(shown_folder, None,
-                                    f"no client '{folder.name}' in clients.yaml"
-                                    f"{did_you_mean(folder.name, client_ids)}; its notes are ignored",
-                                    "warning"))
-            continue
-        for path in sorted(folder.iterdir()):
-            if path.suffix.lower() != ".md" or path.name.startswith("."):
-                continue
-            shown = display_path(path, root)
-            match = NOTE_NAME_RE.match(path.name)
-            if not match:
-                problems.append(Problem(shown, None,
-                                        "a note's file name must be the month it covers, "
-                                        "YYYY-MM.md (e.g. 2026-10.md)"))
-                continue
-            note, note_problems = load_note(path, shown, folder.name, Month.parse(path.stem))
-            problems.extend(note_problems)
-            if note is not None:
-                notes[folder.name].append(note)
+        note, note_problems = load_note(path, shown, client_id, Month.parse(path.stem))
+        problems.extend(note_problems)
+        if note is not None:
+            notes.append(note)
     return notes, problems
 
 
@@ -143,6 +156,7 @@ def parse_note(text: str, shown: str, client_id: str, month: Month) -> tuple[Not
                                  key=lambda a: (a.date, a.text))),
         body=body,
         charts=tuple(charts),
+        digest=hashlib.sha256(text.encode()).hexdigest(),
     )
     return note, ctx.problems
 
@@ -273,7 +287,3 @@ def fill_chart_slots(html: str, charts: list[str]) -> str:
         slot = chart_placeholder(index)
         html = html.replace(f"<p>{slot}</p>", chart_html, 1)
     return html
-
-
-def note_fingerprint(note: Note) -> str:
-    return hashlib.sha256(note.body.encode()).hexdigest()[:12]

@@ -52,23 +52,39 @@ class StagedSite:
         self.written: set[str] = set()
         self.write(SITE_MARKER, MARKER_TEXT)
 
-    def _target(self, relative: str) -> Path:
-        pure = PurePosixPath(relative)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts:
-            raise OutputError(f"refusing to write outside the output folder: {relative!r}")
+    def _claim(self, relative: str) -> None:
         if relative in self.written:
             raise OutputError(f"two pages want the same file: {relative}")
         self.written.add(relative)
-        target = self.staging.joinpath(*pure.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
 
     def write(self, relative: str, content: bytes | str) -> None:
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        self._target(relative).write_bytes(data)
+        self._claim(relative)
+        write_into(self.staging, relative, content)
 
     def copy(self, relative: str, source: Path) -> None:
-        shutil.copyfile(source, self._target(relative))
+        self._claim(relative)
+        shutil.copyfile(source, staged_path(self.staging, relative))
+
+    def carry(self, relative: str) -> bool:
+        """Reuse the previous site's copy of an unchanged file (a hard link);
+        False (and nothing claimed) when the previous site no longer has it."""
+        if relative in self.written:
+            raise OutputError(f"two pages want the same file: {relative}")
+        if not link_into(self.staging, self.out, relative):
+            return False
+        self.written.add(relative)
+        return True
+
+    def forget(self, relatives: list[str]) -> None:
+        """Take back files carried into the staging folder."""
+        for relative in relatives:
+            self.written.discard(relative)
+            (self.staging / relative).unlink(missing_ok=True)
+
+    def record(self, relatives: list[str]) -> None:
+        """Files a worker process wrote into the staging folder directly."""
+        for relative in relatives:
+            self._claim(relative)
 
     def keep_previous(self, rebuilt_prefixes: tuple[str, ...]) -> int:
         """Carry over files of the previous site this build did not rebuild.
@@ -85,7 +101,7 @@ class StagedSite:
             relative = path.relative_to(self.out).as_posix()
             if relative in self.written or relative.startswith(rebuilt_prefixes):
                 continue
-            self.copy(relative, path)
+            self.carry(relative)
             kept += 1
         return kept
 
@@ -104,6 +120,36 @@ class StagedSite:
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def staged_path(staging: Path, relative: str) -> Path:
+    """Where `relative` goes in the staging folder; nothing can point outside it."""
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in relative:
+        raise OutputError(f"refusing to write outside the output folder: {relative!r}")
+    target = staging.joinpath(*pure.parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def write_into(staging: Path, relative: str, content: bytes | str) -> None:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    staged_path(staging, relative).write_bytes(data)
+
+
+def link_into(staging: Path, previous: Path, relative: str) -> bool:
+    """Hard-link the previous site's file into the staging folder (copy if links
+    are not possible). Safe because a published file is never modified in
+    place: every build writes new files. False when the old file is gone."""
+    source = previous / relative
+    if not source.is_file() or source.is_symlink():
+        return False
+    target = staged_path(staging, relative)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+    return True
 
 
 def remove_stale_staging(out: Path) -> None:

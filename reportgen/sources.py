@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 from .config import BUILTIN_FORMULAS, CONFIG_FILE
 from .errors import Problem, display_path
 from .formulas import NAME_RE
-from .model import Client, MetricRow, MetricTable
+from .model import Client, MetricRow, MetricTable, Month
 
 MAX_PROBLEMS_PER_FILE = 20
 _INT_RE = re.compile(r"[+-]?\d+")
@@ -50,14 +51,33 @@ def find_data_files(root: Path, client: Client) -> tuple[list[Path], list[Proble
 
 
 def load_client_data(root: Path, client: Client) -> tuple[MetricTable, list[Problem]]:
+    table, problems, _ = load_client_data_with_digests(root, client)
+    return table, problems
+
+
+def load_client_data_with_digests(root: Path, client: Client
+                                  ) -> tuple[MetricTable, list[Problem], dict[Month, str]]:
+    """The client's rows, the problems, and for each month a digest of the data
+    files holding its rows (what an incremental build compares)."""
     files, problems = find_data_files(root, client)
     tables = []
+    month_files: dict[Month, list[str]] = {}
     for path in files:
-        table, file_problems = read_metric_file(path, display_path(path, root))
+        raw = _read_bytes(path)
+        shown = display_path(path, root)
+        if isinstance(raw, Problem):
+            problems.append(Problem(shown, None, raw.message))
+            continue
+        table, file_problems = parse_metric_bytes(raw, shown)
         problems.extend(file_problems)
         if table is not None:
             tables.append(table)
-    return merge_tables(tables), problems
+            file_digest = hashlib.sha256(raw).hexdigest()
+            for month in {Month(r.date.year, r.date.month) for r in table.rows}:
+                month_files.setdefault(month, []).append(file_digest)
+    digests = {month: hashlib.sha256("".join(sorted(d)).encode()).hexdigest()
+               for month, d in month_files.items()}
+    return merge_tables(tables), problems, digests
 
 
 def merge_tables(tables: list[MetricTable]) -> MetricTable:
@@ -82,12 +102,22 @@ def merge_tables(tables: list[MetricTable]) -> MetricTable:
     )
 
 
+def _read_bytes(path: Path) -> bytes | Problem:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        return Problem("", None, f"cannot read file: {exc.strerror}")
+
+
 def read_metric_file(path: Path, shown: str) -> tuple[MetricTable | None, list[Problem]]:
     """Parse one canonical CSV; on any problem return None and the problems."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(shown, None, f"cannot read file: {exc.strerror}")]
+    raw = _read_bytes(path)
+    if isinstance(raw, Problem):
+        return None, [Problem(shown, None, raw.message)]
+    return parse_metric_bytes(raw, shown)
+
+
+def parse_metric_bytes(raw: bytes, shown: str) -> tuple[MetricTable | None, list[Problem]]:
     text, problem = _decode(raw, shown)
     if problem:
         return None, [problem]

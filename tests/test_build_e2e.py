@@ -305,7 +305,7 @@ def test_summary_line(project):
     assert result.exit_code == 0, result.output
     site_files = [p for p in (project / "site").rglob("*") if p.is_file()]
     match = re.fullmatch(r"Built 3 client portals, (\d+) monthly reports, (\d+) files into (.+) "
-                         r"in \d+\.\ds\.\n", result.stdout)
+                         r"in \d+\.\ds: \d+ pages rendered, \d+ unchanged\.\n", result.stdout)
     assert match, result.stdout
     assert int(match.group(1)) == 3 * len(ALL_MONTHS)
     assert int(match.group(2)) == len(site_files)

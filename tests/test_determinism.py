@@ -16,9 +16,14 @@ def test_two_builds_are_byte_identical(built_project, built_site, tmp_path):
     assert different == []
 
 
-def test_build_date_comes_from_source_date_epoch(built_site):
-    html = (built_site / "acme-corp" / "index.html").read_text()
-    assert "Nov 23, 2026" in html  # SOURCE_DATE_EPOCH, not the machine's clock
+def test_today_comes_from_source_date_epoch(built_site):
+    # SOURCE_DATE_EPOCH (2026-11-23), not the machine's clock, makes November the
+    # partial month; no page shows a build date (pages show the data's last day).
+    html = (built_site / "acme-corp" / "2026-11" / "index.html").read_text()
+    assert "Month to date: 22 of 30 days" in html
+    october = (built_site / "acme-corp" / "2026-10" / "index.html").read_text()
+    assert "Month to date" not in october
+    assert "Data through Oct 31, 2026" in october
 
 
 def test_bad_source_date_epoch_is_a_usage_error(project):

@@ -9,6 +9,7 @@ from conftest import run_cli
 from helpers import tree_bytes, tree_listing
 
 import reportgen.build
+import reportgen.site
 from reportgen.errors import OutputError
 from reportgen.output import SITE_MARKER, StagedSite
 
@@ -31,7 +32,7 @@ def test_failure_midway_leaves_previous_site_untouched(copy_project, monkeypatch
     before = tree_bytes(site)
     # change an input so a successful build would change the site
     (project / "content" / "acme-corp" / "2026-10.md").write_text("Rewritten\n")
-    original = reportgen.build.SiteRenderer.client_files
+    original = reportgen.site.SiteRenderer.client_units
     calls = []
 
     def failing(self, plan):
@@ -40,8 +41,8 @@ def test_failure_midway_leaves_previous_site_untouched(copy_project, monkeypatch
             raise RuntimeError("disk on fire")
         return original(self, plan)
 
-    monkeypatch.setattr(reportgen.build.SiteRenderer, "client_files", failing)
-    result = build(project)
+    monkeypatch.setattr(reportgen.site.SiteRenderer, "client_units", failing)
+    result = build(project, "--clean", "--jobs", "1")
     assert result.exit_code != 0
     assert len(calls) == 2
     assert tree_bytes(site) == before
@@ -80,13 +81,14 @@ def test_rebuild_replaces_the_site_whole(copy_project):
     assert leftovers(project) == []
 
 
-def test_build_writes_nothing_outside_the_output_but_its_lock(project):
+def test_build_writes_nothing_outside_the_output_but_its_cache(project):
     before = tree_listing(project.parent)
     result = build(project)
     assert result.exit_code == 0, result.output
-    after = {p for p in tree_listing(project.parent) if not p.startswith("proj/site/")}
-    # the lock file beside the output is documented in the README (builds wait for each other)
-    assert after - before <= {"proj/site", "proj/.site.lock"}
+    after = {p for p in tree_listing(project.parent)
+             if not p.startswith(("proj/site/", "proj/.reportgen-cache/"))}
+    # the build cache in the project is documented in the README (incremental builds)
+    assert after - before <= {"proj/site", "proj/.reportgen-cache"}
     assert before <= after
 
 

@@ -1,0 +1,334 @@
+"""Render a client's whole portal: page units, each a pure function of its inputs.
+
+A unit is one page bundle — a monthly report (index.html, metrics.csv,
+report.json) or the client home — together with the digest of everything it
+is made from. The build compares digests with the last build's and renders
+only the stale units.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly
+from markupsafe import Markup
+
+from . import __version__, pages
+from . import metrics as m
+from .i18n import LOCALES_DIR, Formatter
+from .model import Client, Month, Note, ProjectConfig
+from .notes import fill_chart_slots, render_markdown
+from .render import (
+    THEME_STATIC,
+    ChartSlot,
+    hashed_name,
+    make_environment,
+    read_static,
+    render_chart,
+    render_page,
+    template_dirs,
+)
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+HEADERS_FILE = """\
+/*
+  X-Robots-Tag: noindex, nofollow
+  Referrer-Policy: no-referrer
+  X-Content-Type-Options: nosniff
+  Cache-Control: no-cache
+/assets/*
+  X-Robots-Tag: noindex, nofollow
+  Referrer-Policy: no-referrer
+  X-Content-Type-Options: nosniff
+  Cache-Control: public, max-age=31536000, immutable
+"""
+ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
+
+
+@dataclass(frozen=True)
+class ClientPlan:
+    """Everything needed to render one client's portal."""
+
+    client: Client
+    facts: m.ClientFacts
+    notes: dict[Month, Note]
+    months: tuple[Month, ...]  # reports to build, oldest first
+    today: dt.date
+    month_digests: dict[Month, str]  # digest of the data files holding each month's rows
+
+    @property
+    def latest(self) -> Month | None:
+        return self.months[-1] if self.months else None
+
+
+@dataclass(frozen=True)
+class PageUnit:
+    """Files rendered together, with the digest of their inputs."""
+
+    key: str  # "client/2026-10/" or "client/index.html"
+    digest: str
+    render: Callable[[], dict[str, bytes]]
+
+
+def digest(*parts: object) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(repr(part).encode())
+        hasher.update(b"\x1e")
+    return hasher.hexdigest()
+
+
+@dataclass(frozen=True)
+class SiteAssets:
+    """Shared files under site/assets, by logical name → hashed file name."""
+
+    files: dict[str, tuple[str, bytes]]  # logical → (hashed name, content)
+    key: str  # digest of everything every page depends on: theme, labels, agency, version
+
+    def path(self, logical: str, depth: int) -> str:
+        return "../" * depth + "assets/" + self.files[logical][0]
+
+
+def collect_assets(root: Path, config: ProjectConfig) -> SiteAssets:
+    files = {}
+    for name in THEME_STATIC:
+        content = read_static(root, name)
+        files[name] = (hashed_name(name, content), content)
+    plotly_js = PLOTLY_JS.read_bytes()
+    files["plotly.js"] = (hashed_name("plotly.min.js", plotly_js), plotly_js)
+    if config.agency.logo:
+        content = config.agency.logo.read_bytes()
+        files["agency-logo"] = (hashed_name("agency-logo" + config.agency.logo.suffix.lower(),
+                                            content), content)
+    theme = sorted((path.relative_to(folder).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())
+                   for folder in template_dirs(root) for path in folder.rglob("*") if path.is_file()
+                   and "__pycache__" not in path.parts)
+    catalogs = sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest())
+                      for p in LOCALES_DIR.glob("*.po"))
+    key = digest(__version__, theme, catalogs, config.agency, sorted(v[0] for v in files.values()))
+    return SiteAssets(files, key)
+
+
+class SiteRenderer:
+    """Renders pages to strings for one project; holds the Jinja environment."""
+
+    def __init__(self, config: ProjectConfig, assets: SiteAssets):
+        self.config = config
+        self.assets = assets
+        self.env = make_environment(config.root)
+
+    def base_context(self, fmt: Formatter, depth: int, client: Client | None,
+                     today: dt.date | None = None, data_through: dt.date | None = None) -> dict:
+        agency_logo = self.assets.path("agency-logo", depth) if "agency-logo" in self.assets.files \
+            else None
+        return {
+            "_": fmt.gettext,
+            "ngettext": fmt.ngettext,
+            "fmt": fmt,
+            "lang": fmt.locale.replace("_", "-"),
+            "agency": self.config.agency,
+            "agency_logo": agency_logo,
+            "client": client,
+            "brand_color": client.brand.color if client else "#334155",
+            "root": "../" * depth,
+            "css": self.assets.path("reportgen.css", depth),
+            "js": self.assets.path("reportgen.js", depth),
+            "plotly_js": self.assets.path("plotly.js", depth),
+            "data_through": fmt.date(data_through) if data_through else None,
+            "today_date": today,
+        }
+
+    def shared_files(self) -> dict[str, bytes]:
+        """Files every site has: assets, the neutral landing page, host headers."""
+        files = {f"assets/{hashed}": content for hashed, content in self.assets.files.values()}
+        fmt = Formatter("en_US", "USD")
+        context = self.base_context(fmt, 0, None)
+        landing = render_page(self.env, "index.html", {**context, "page_title": self.config.agency.name})
+        files["index.html"] = landing.encode()
+        files["_headers"] = HEADERS_FILE.encode()
+        files["robots.txt"] = ROBOTS_TXT.encode()
+        return files
+
+    def client_units(self, plan: ClientPlan) -> list[PageUnit]:
+        """Every page bundle of one client's portal, each with its input digest."""
+        client = plan.client
+        logo = None
+        logo_bytes = b""
+        if client.brand.logo:
+            logo_bytes = client.brand.logo.read_bytes()
+            logo = hashed_name("logo" + client.brand.logo.suffix.lower(), logo_bytes)
+        client_key = digest(self.assets.key, client, hashlib.sha256(logo_bytes).hexdigest(),
+                            plan.facts.metrics.base, plan.facts.has_campaign, plan.facts.has_channel)
+        units = []
+        if logo:
+            units.append(PageUnit(f"{client.id}/{logo}", digest(client_key, "logo"),
+                                  lambda: {f"{client.id}/{logo}": logo_bytes}))
+        for index, month in enumerate(plan.months):
+            units.append(PageUnit(f"{client.id}/{month}/", self.report_digest(plan, index, client_key),
+                                  lambda month=month: self.report_files(plan, month, logo)))
+        home_digest = digest(client_key, plan.months, plan.today,
+                             sorted((str(k), v) for k, v in plan.month_digests.items()),
+                             sorted((str(k), n.digest) for k, n in plan.notes.items()))
+        units.append(PageUnit(f"{client.id}/index.html", home_digest,
+                              lambda: {f"{client.id}/index.html": self.home_page(plan, logo).encode()}))
+        return units
+
+    def report_digest(self, plan: ClientPlan, index: int, client_key: str) -> str:
+        """Everything report `index` is made from (SPEC: data of the month, the
+        month before, 13 months back for trends; its note; annotations in that range)."""
+        month = plan.months[index]
+        first = month.shift(-13)
+        note = plan.notes.get(month)
+        facts = plan.facts
+        window = (first.first_day, month.last_day)
+        clip_first = min(max(facts.first_date, window[0]), window[1]) if facts.first_date else None
+        clip_last = min(max(facts.last_date, window[0]), window[1]) if facts.last_date else None
+        return digest(
+            client_key, month,
+            [plan.month_digests.get(first.shift(i)) for i in range(14)],
+            note.digest if note else None,
+            [a for a in self.annotations(plan) if window[0] <= a.date <= window[1]],
+            plan.months[index - 1] if index else None,
+            plan.months[index + 1] if index + 1 < len(plan.months) else None,
+            m.month_is_partial(month, plan.today), m.days_elapsed(facts, month, plan.today),
+            report_today(month, plan.today), clip_first, clip_last,
+        )
+
+    def report_files(self, plan: ClientPlan, month: Month, logo: str | None) -> dict[str, bytes]:
+        client = plan.client
+        figures = m.compute_month(plan.facts, month, plan.today)
+        return {
+            f"{client.id}/{month}/index.html": self.report_page(plan, figures, logo).encode(),
+            f"{client.id}/{month}/metrics.csv": pages.metrics_csv(plan.facts, month).encode(),
+            f"{client.id}/{month}/report.json": _json_bytes(pages.report_json(plan.facts, figures)),
+        }
+
+    def client_files(self, plan: ClientPlan) -> dict[str, bytes]:
+        """Every file of one client's portal, by path relative to the site root."""
+        files: dict[str, bytes] = {}
+        for unit in self.client_units(plan):
+            files.update(unit.render())
+        return files
+
+    def annotations(self, plan: ClientPlan):
+        return tuple(a for note in plan.notes.values() for a in note.annotations)
+
+    def report_page(self, plan: ClientPlan, figures: m.MonthFigures, logo: str | None) -> str:
+        client = plan.client
+        fmt = Formatter(client.locale, client.currency)
+        month = figures.month
+        note = plan.notes.get(month)
+        rows = plan.facts.rows_by_month.get(month)
+        context = self.base_context(fmt, 2, client, report_today(month, plan.today),
+                                    rows[-1].date if rows else None)
+        annotations = self.annotations(plan)
+        charts: list = []
+        budget_chart = pages.budget_chart(plan.facts, figures.budget, month, fmt)
+        daily = [pages.daily_kpi_chart(plan.facts, kpi, month, figures.days_elapsed, fmt, annotations)
+                 for kpi in client.kpis] if figures.has_data else []
+        channel_chart = pages.channel_chart(plan.facts, figures, fmt)
+        slots = {}
+        for key, view in [("budget", budget_chart), *[(f"daily{i}", v) for i, v in enumerate(daily)],
+                          ("channels", channel_chart)]:
+            if view is not None:
+                slots[key] = ChartSlot(f"chart-{len(slots) + 1}", view)
+        charts = list(slots.values())
+        note_html = None
+        if note is not None:
+            note_slots = [ChartSlot(f"chart-{len(charts) + i + 1}",
+                                    pages.chart_from_spec(spec, plan.facts, month,
+                                                          figures.days_elapsed, fmt, annotations))
+                          for i, spec in enumerate(note.charts)]
+            charts.extend(note_slots)
+            rendered = [render_chart(self.env, slot, context) for slot in note_slots]
+            # Safe: the body was sanitized by nh3 and the charts rendered with autoescape.
+            note_html = Markup(fill_chart_slots(render_markdown(note.body), rendered))
+        index = plan.months.index(month)
+        context.update({
+            "page_title": f"{client.name} · {note.title if note and note.title else fmt.month_name(month)}",
+            "logo": f"../{logo}" if logo else None,
+            "month": month,
+            "month_name": fmt.month_name(month),
+            "title": note.title if note and note.title else fmt.month_name(month),
+            "figures": figures,
+            "partial": figures.partial,
+            "days_elapsed": figures.days_elapsed,
+            "kpis": [pages.kpi_card(k, month, figures.partial, fmt) for k in figures.kpis],
+            "budget": pages.budget_view(figures.budget, figures.partial, fmt),
+            "campaign_table": pages.group_table(figures.campaigns, figures.totals, plan.facts, fmt,
+                                                fmt.gettext("Campaign"), with_channel=True)
+            if figures.campaigns else None,
+            "channel_table": pages.group_table(figures.channels, figures.totals, plan.facts, fmt,
+                                               fmt.gettext("Channel"), with_channel=False)
+            if figures.channels else None,
+            "slots": slots,
+            "charts": charts,
+            "note": note,
+            "note_html": note_html,
+            "previous_month": plan.months[index - 1] if index > 0 else None,
+            "next_month": plan.months[index + 1] if index + 1 < len(plan.months) else None,
+            "month_label": fmt.month_short,
+            "home": "../index.html",
+        })
+        return render_page(self.env, "report.html", context)
+
+    def home_page(self, plan: ClientPlan, logo: str | None) -> str:
+        client = plan.client
+        fmt = Formatter(client.locale, client.currency)
+        context = self.base_context(fmt, 1, client, plan.today, plan.facts.last_date)
+        latest = plan.latest
+        figures = m.compute_month(plan.facts, latest, plan.today) if latest else None
+        annotations = self.annotations(plan)
+        elapsed = figures.days_elapsed if figures else 0
+        trends = [ChartSlot(f"chart-{i + 1}", pages.kpi_trend_chart(plan.facts, kpi, latest, elapsed,
+                                                                      fmt, annotations))
+                  for i, kpi in enumerate(client.kpis)] if latest and plan.facts.rows_by_month else []
+        archive = []
+        for month in reversed(plan.months):
+            note = plan.notes.get(month)
+            headline = [(kpi.label, fmt.value(plan.facts.metrics.value(plan.facts.totals(month),
+                                                                       kpi.metric),
+                                              kpi.format or plan.facts.metrics.unit(kpi.metric)))
+                        for kpi in client.kpis[:3]] if plan.facts.totals(month) else []
+            archive.append({
+                "headline": headline,
+                "month": month,
+                "name": fmt.month_name(month),
+                "href": f"{month}/index.html",
+                "summary": note.summary if note else None,
+                "draft": bool(note and note.is_draft),
+                "partial": m.month_is_partial(month, plan.today),
+            })
+        context.update({
+            "page_title": client.name,
+            "logo": logo,
+            "latest": latest,
+            "latest_name": fmt.month_name(latest) if latest else None,
+            "latest_note": plan.notes.get(latest) if latest else None,
+            "figures": figures,
+            "kpis": [pages.kpi_card(k, latest, figures.partial, fmt) for k in figures.kpis]
+            if figures else [],
+            "budget": pages.budget_view(figures.budget, figures.partial, fmt) if figures else None,
+            "charts": trends,
+            "next_steps": pages.open_next_steps(list(plan.notes.values())),
+            "archive": archive,
+            "home": "index.html",
+        })
+        return render_page(self.env, "home.html", context)
+
+
+def report_today(month: Month, today: dt.date) -> dt.date:
+    """'Today' as a monthly report sees it: a past month is judged as of its last day
+    (a step due in that month is overdue only if it was by then)."""
+    return min(today, month.last_day)
+
+
+def _json_bytes(value) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode()
+
+
