@@ -166,12 +166,13 @@ def load_client(root: Path, client: Client, options: BuildOptions
     return plan, problems + plan_problems
 
 
-def client_fingerprint(root: Path, client: Client, site_key: str, options: BuildOptions) -> str:
+def client_fingerprint(root: Path, client: Client, site_key: str, options: BuildOptions,
+                       now_ns: int) -> str:
     """Stat-based: the same fingerprint means none of the client's inputs changed."""
     files, _ = find_data_files(root, client)
-    logo = stat_signature(client.brand.logo) if client.brand.logo else None
-    return digest(site_key, client, logo, [stat_signature(p) for p in files],
-                  [stat_signature(p) for p in note_paths(root, client.id)],
+    logo = stat_signature(client.brand.logo, now_ns) if client.brand.logo else None
+    return digest(site_key, client, logo, [stat_signature(p, now_ns) for p in files],
+                  [stat_signature(p, now_ns) for p in note_paths(root, client.id)],
                   options.drafts, options.month, options.today)
 
 
@@ -331,7 +332,9 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
         load_manifest(options.project, options.out)
     if manifest.site_key != assets.key:
         manifest = Manifest()  # theme, labels or agency changed: every page is stale
-    fingerprints = {c.id: client_fingerprint(options.project, c, assets.key, options) for c in selected}
+    now_ns = time.time_ns()
+    fingerprints = {c.id: client_fingerprint(options.project, c, assets.key, options, now_ns)
+                    for c in selected}
     stages["load"] = time.perf_counter() - started
 
     with OutputLock(options.out):

@@ -88,10 +88,21 @@ def save_manifest(project: Path, out: Path, manifest: Manifest) -> None:
     os.replace(temporary, path)
 
 
-def stat_signature(path: Path) -> tuple:
-    """Size and modification time: cheap evidence a file is unchanged."""
+RACY_WINDOW_NS = 2_000_000_000
+
+
+def stat_signature(path: Path, now_ns: int) -> tuple:
+    """Size and modification time: cheap evidence a file is unchanged.
+
+    File times tick coarsely (milliseconds), so a file written just before
+    this build could be written again, same size, within the same tick after
+    it. Like git's "racy" index entries, such recent files are identified by
+    their content instead.
+    """
     try:
         info = path.stat()
     except OSError:
         return (str(path), None)
+    if info.st_mtime_ns >= now_ns - RACY_WINDOW_NS:
+        return (path.name, info.st_size, hashlib.sha256(path.read_bytes()).hexdigest())
     return (path.name, info.st_size, info.st_mtime_ns)
