@@ -315,7 +315,7 @@ class SiteRenderer:
             if figures else [],
             "budget": pages.budget_view(figures.budget, figures.partial, fmt) if figures else None,
             "charts": trends,
-            "next_steps": pages.open_next_steps(list(plan.notes.values())),
+            "next_steps": [step for step, _note in pages.open_next_steps(list(plan.notes.values()))],
             "archive": archive,
             "home": "index.html",
         })
