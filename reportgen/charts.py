@@ -188,9 +188,10 @@ def line_chart(title: str, series: list[Series], style: ChartStyle, *, kind: str
         layout["margin"]["t"] = 22
         notes = tuple(f"{n} — {text}" for n, (_, text) in enumerate(marks, start=1))
     columns = (period_label or style.fmt.gettext("Period"), *[s.name for s in series])
-    rows = tuple(
-        (label, *[style.fmt.value(dict(s.points).get(label), s.unit) for s in series])
-        for label in categories)
+    by_label = [(dict(s.points), s.unit) for s in series]
+    value = style.fmt.value
+    rows = tuple((label, *[value(points.get(label), unit) for points, unit in by_label])
+                 for label in categories)
     return ChartView(title=title, figure={"data": traces, "layout": layout},
                      summary=summary or describe_series(main, style.fmt), columns=columns,
                      rows=rows, notes=notes, kind=kind)

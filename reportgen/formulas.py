@@ -12,6 +12,7 @@ missing has no value (None), and no value propagates.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Union
 
@@ -95,6 +96,43 @@ def evaluate(expr: Expr, lookup) -> float | None:
     if expr.op == "*":
         return left * right
     return None if right == 0 else left / right
+
+
+def compile_expr(expr: Expr, resolve) -> Callable[[object], float | None]:
+    """`expr` as a Python closure over a row of sums, with `evaluate`'s rules.
+
+    `resolve(name)` gives the closure for a metric name. Reports evaluate the
+    same few formulas hundreds of thousands of times; closures skip the tree
+    walk. Still no eval(): the closures are built from the parsed tree.
+    """
+    if isinstance(expr, Num):
+        value = expr.value
+        return lambda sums: value
+    if isinstance(expr, Name):
+        return resolve(expr.name)
+    if isinstance(expr, Neg):
+        operand = compile_expr(expr.operand, resolve)
+
+        def negate(sums):
+            value = operand(sums)
+            return None if value is None else -value
+        return negate
+    left, right = compile_expr(expr.left, resolve), compile_expr(expr.right, resolve)
+    op = expr.op
+
+    def binary(sums):
+        a = left(sums)
+        if a is None:
+            return None
+        b = right(sums)
+        if b is None:
+            return None
+        if op == "/":
+            return None if b == 0 else a / b
+        if op == "*":
+            return a * b
+        return a + b if op == "+" else a - b
+    return binary
 
 
 def _names(expr: Expr):

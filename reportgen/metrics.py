@@ -8,13 +8,14 @@ A ratio with a zero or missing denominator has no value (None).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .config import BUILTIN_FORMULAS, CONFIG_FILE
 from .errors import Problem, did_you_mean
-from .formulas import BinOp, Expr, Formula, Name, Neg, Num, evaluate, parse_formula
+from .formulas import BinOp, Expr, Formula, Name, Neg, Num, compile_expr, parse_formula
 from .model import Client, MetricRow, MetricTable, Month
 
 Sums = list  # list[int | float | None], aligned with MetricSet.base
@@ -43,22 +44,39 @@ class MetricSet:
         self.derived = tuple(n for n in self.formulas
                              if n not in self.index or n in self.formula_lines)
         self.names = tuple(n for n in self.base if n not in self.formula_lines) + self.derived
+        self._compiled: dict[str, Callable] = {}
+        for name in self.names:
+            self._compile(name, ())
+
+    def _compile(self, name: str, resolving: tuple[str, ...]) -> Callable:
+        if name in self._compiled:
+            return self._compiled[name]
+        if name in self.index and name not in self.formula_lines:
+            at = self.index[name]
+            function = operator.itemgetter(at)
+        elif name in self.formulas and name not in resolving:  # a cycle has no value
+            function = compile_expr(self.formulas[name].expr,
+                                    lambda n: self._compile(n, (*resolving, name)))
+        else:
+            def function(sums):
+                return None
+        self._compiled[name] = function
+        return function
 
     def __contains__(self, name: str) -> bool:
         return name in self.index or name in self.formulas
 
-    def value(self, sums: Sums | None, name: str, _depth: int = 0) -> float | None:
+    def value(self, sums: Sums | None, name: str) -> float | None:
         if sums is None:
             return None
-        if name in self.formula_lines or name not in self.index:
-            formula = self.formulas.get(name)
-            if formula is None or _depth > 20:
-                return None
-            return evaluate(formula.expr, lambda n: self.value(sums, n, _depth + 1))
-        return sums[self.index[name]]
+        function = self._compiled.get(name)
+        return function(sums) if function else None
 
     def values(self, sums: Sums | None) -> dict[str, float | int | None]:
-        return {name: self.value(sums, name) for name in self.names}
+        if sums is None:
+            return dict.fromkeys(self.names)
+        compiled = self._compiled
+        return {name: compiled[name](sums) for name in self.names}
 
     def is_additive(self, name: str) -> bool:
         return name in self.index and name not in self.formula_lines

@@ -9,6 +9,7 @@ handlers, no javascript: URLs survive.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from pathlib import Path
@@ -258,15 +259,21 @@ _ALLOWED_ATTRIBUTES = {
 
 def render_markdown(text: str) -> str:
     """Markdown (tables, fenced code, heading anchors) → sanitized HTML."""
-    md = markdown.Markdown(
-        extensions=["tables", "fenced_code", "sane_lists", "toc"],
-        extension_configs={"toc": {"slugify": slugify_unicode, "permalink": False}},
-        output_format="html",
-    )
+    md = _markdown()
+    md.reset()  # one converter per process: building one costs more than a conversion
     html = md.convert(text)
     html = sanitize_html(html)
     # One <h1> per page (the report's title): a note's top-level heading becomes <h2>.
     return re.sub(r"<(/?)h1([ >])", r"<\1h2\2", html)
+
+
+@functools.cache
+def _markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=["tables", "fenced_code", "sane_lists", "toc"],
+        extension_configs={"toc": {"slugify": slugify_unicode, "permalink": False}},
+        output_format="html",
+    )
 
 
 def sanitize_html(html: str) -> str:

@@ -147,6 +147,20 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     total: tuple[str, ...] | None = None
 
+    # The template walks cells paired with their "numeric" flag (cheaper in
+    # Jinja than looking flags up by loop index).
+    @property
+    def head(self) -> list[tuple[str, bool]]:
+        return list(zip(self.columns[1:], self.numeric[1:], strict=True))
+
+    @property
+    def body(self) -> list[tuple[str, list[tuple[str, bool]]]]:
+        return [(row[0], list(zip(row[1:], self.numeric[1:], strict=True))) for row in self.rows]
+
+    @property
+    def foot(self) -> list[tuple[str, bool]]:
+        return list(zip(self.total[1:], self.numeric[1:], strict=True)) if self.total else []
+
 
 def table_metrics(facts: m.ClientFacts) -> list[str]:
     """The columns a campaign table shows: volumes first, then ratios that have values."""
