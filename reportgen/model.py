@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .formulas import Formula
 
@@ -219,8 +220,9 @@ class Note:
 # --- data/*.csv ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MetricRow:
+class MetricRow(NamedTuple):
+    """One row of metric data (a NamedTuple: millions are made, cheaply)."""
+
     date: dt.date
     campaign: str | None
     channel: str | None

@@ -73,8 +73,8 @@ def load_client_data_with_digests(root: Path, client: Client
         if table is not None:
             tables.append(table)
             file_digest = hashlib.sha256(raw).hexdigest()
-            for month in {Month(r.date.year, r.date.month) for r in table.rows}:
-                month_files.setdefault(month, []).append(file_digest)
+            for year, month in {(r.date.year, r.date.month) for r in table.rows}:
+                month_files.setdefault(Month(year, month), []).append(file_digest)
     digests = {month: hashlib.sha256("".join(sorted(d)).encode()).hexdigest()
                for month, d in month_files.items()}
     return merge_tables(tables), problems, digests
@@ -233,6 +233,13 @@ def parse_number(cell: str) -> tuple[int | float | None, bool]:
     cell = cell.strip()
     if not cell:
         return None, True
+    # Fast paths for the usual "1234" and "402.17" (ASCII digits only: int() and
+    # float() alone would also take "1_000", "nan", "inf" and non-ASCII digits).
+    if cell.isdigit() and cell.isascii():
+        return int(cell), True
+    whole, dot, fraction = cell.partition(".")
+    if dot and whole.isdigit() and fraction.isdigit() and cell.isascii():
+        return float(cell), True
     if _INT_RE.fullmatch(cell):
         return int(cell), True
     if _FLOAT_RE.fullmatch(cell):
