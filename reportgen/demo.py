@@ -9,24 +9,30 @@ field so isolation tests can grep for leaks between portals.
 Both are deterministic: every random draw comes from a `random.Random` seeded
 by a name (string seeds are hashed with SHA-512, so PYTHONHASHSEED does not
 matter), never from the clock, and nothing depends on the process locale.
-Only the standard library and PyYAML are used, so the demo can be written
-before the rest of the package is importable.
+Numbers and dates in the notes are Babel's (through `reportgen.i18n`), ratios
+come from `reportgen.metrics`, and YAML is written by PyYAML, so the prose
+reads exactly like the portal around it.
 """
 
 from __future__ import annotations
 
 import argparse
-import calendar
 import datetime as dt
-import json
 import random
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_compact_decimal
+
+from .formulas import parse_formula
+from .i18n import NO_VALUE, Formatter
+from .metrics import MetricSet
+from .model import Month, Person
 
 CANONICAL_COLUMNS = ("date", "campaign", "channel", "impressions", "clicks", "spend",
                      "conversions", "leads", "revenue")
@@ -37,143 +43,55 @@ LONG_AGO, OPEN_END = dt.date(1900, 1, 1), dt.date(9999, 12, 31)  # flights witho
 
 Row = tuple  # (day, campaign, channel, impressions, clicks, spend, conversions, leads, revenue)
 
-# Built-in ratios (SPEC 2.2), as numerator, denominator and scale.
-RATIOS: dict[str, tuple[str, str, float]] = {
-    "ctr": ("clicks", "impressions", 1.0),
-    "cpc": ("spend", "clicks", 1.0),
-    "cpm": ("spend", "impressions", 1000.0),
-    "cvr": ("conversions", "clicks", 1.0),
-    "cpa": ("spend", "conversions", 1.0),
-    "roas": ("revenue", "spend", 1.0),
-}
 
-
-# --- calendar ------------------------------------------------------------------
-
-def _shift_month(first: dt.date, months: int) -> dt.date:
-    year, month0 = divmod(first.year * 12 + first.month - 1 + months, 12)
-    return dt.date(year, month0 + 1, 1)
-
-
-def _month_key(first: dt.date) -> str:
-    return f"{first.year:04d}-{first.month:02d}"
-
-
-def _month_end(first: dt.date) -> dt.date:
-    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
-def _months_ending(last_day: dt.date, count: int) -> list[dt.date]:
-    """First days of the `count` calendar months that end with `last_day`'s month."""
-    current = last_day.replace(day=1)
-    return [_shift_month(current, -back) for back in reversed(range(count))]
+def _months_ending(last_day: dt.date, count: int) -> list[Month]:
+    """The `count` calendar months that end with `last_day`'s month."""
+    return [Month.of(last_day).shift(-back) for back in reversed(range(count))]
 
 
 def _days(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def _weekday_on_or_before(day: dt.date, weekday: int) -> dt.date:
-    return day - dt.timedelta(days=(day.weekday() - weekday) % 7)
-
-
 # --- text helpers --------------------------------------------------------------
 
-_YAML_WORDS = {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
-_PLAIN_TEXT = re.compile(r"[^\W\d_](?:[\w .,'’()%/+&!?€$₫×–—-]*[\w.)%!?€$₫×])?")
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter is ~5x faster
+    """Safe YAML, block style, with tuples and `_Inline` mappings on one line."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
-def _yaml_text(text: str, *, flow: bool = False) -> str:
-    """A YAML scalar for `text`: plain when it cannot be misread, else double-quoted.
-
-    Plain scalars read better in hand-edited files; JSON strings are valid YAML
-    double-quoted scalars, so anything unusual falls back to `json.dumps`.
-    Inside `{...}` a comma would end the value, hence `flow`.
-    """
-    plain = (_PLAIN_TEXT.fullmatch(text) is not None and text.lower() not in _YAML_WORDS
-             and not (flow and "," in text))
-    return text if plain else json.dumps(text, ensure_ascii=False)
+class _Inline(dict):
+    pass
 
 
-@dataclass(frozen=True)
-class NumberStyle:
-    """Just enough locale formatting for prose (the portal itself uses Babel)."""
-
-    thousands: str
-    decimal: str
-    symbol: str
-    symbol_first: bool
-    money_decimals: int
-    percent_sign: str  # "%" or " %" (German puts a space before it)
-
-    def number(self, value: float, decimals: int = 0) -> str:
-        text = f"{value:,.{decimals}f}"
-        return text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.thousands)
-
-    def money(self, value: float, decimals: int | None = None) -> str:
-        amount = self.number(value, self.money_decimals if decimals is None else decimals)
-        return f"{self.symbol}{amount}" if self.symbol_first else f"{amount} {self.symbol}"
-
-    def amount(self, value: float) -> str:
-        """A rounded amount for prose; đồng are counted in millions, as people say them."""
-        if self.symbol == "₫" and value >= 1_000_000:
-            millions = self.number(value / 1_000_000, 1).removesuffix(f"{self.decimal}0")
-            return f"{millions} triệu ₫"
-        return self.money(value, 0)
-
-    def percent(self, ratio: float, decimals: int = 0) -> str:
-        return self.number(100 * ratio, decimals) + self.percent_sign
+_Dumper.add_representer(tuple, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, True))
+_Dumper.add_representer(_Inline, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, True))
 
 
-NUMBER_STYLES = {
-    "en_US": NumberStyle(",", ".", "$", True, 2, "%"),
-    "de_DE": NumberStyle(".", ",", "€", False, 2, " %"),
-    "vi_VN": NumberStyle(".", ",", "₫", False, 0, "%"),
-}
-
-EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December")
-DE_MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-             "September", "Oktober", "November", "Dezember")
-
-
-def _month_name(language: str, first: dt.date) -> str:
-    if language == "de":
-        return f"{DE_MONTHS[first.month - 1]} {first.year}"
-    if language == "vi":
-        return f"tháng {first.month}/{first.year}"
-    return f"{EN_MONTHS[first.month - 1]} {first.year}"
-
-
-def _short_month(language: str, first: dt.date) -> str:
-    if language == "de":
-        return DE_MONTHS[first.month - 1]
-    if language == "vi":
-        return f"tháng {first.month}"
-    return EN_MONTHS[first.month - 1]
-
-
-def _day_name(language: str, day: dt.date) -> str:
-    if language == "de":
-        return f"{day.day}. {DE_MONTHS[day.month - 1]}"
-    if language == "vi":
-        return f"{day.day}/{day.month}"
-    return f"{EN_MONTHS[day.month - 1][:3]} {day.day}"
+def _yaml(value: object, *, flow: bool = True) -> str:
+    """`value` as YAML, quoted only where PyYAML says it must be; one line when `flow`."""
+    text = yaml.dump(value, Dumper=_Dumper, default_flow_style=flow, sort_keys=False,
+                     allow_unicode=True, width=1 << 20)
+    return text.removesuffix("\n...\n").strip() if flow else text
 
 
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _month_word(locale: str, month: Month) -> str:
+    """The bare month name as it reads mid-sentence: "November", "tháng 11"."""
+    return format_date(month.first_day, "MMMM", locale=locale)
+
+
+def _day(locale: str, day: dt.date) -> str:
+    """A day in prose: "November 5", "5. November", "5 tháng 11"."""
+    return format_skeleton("MMMMd", day, locale=locale)
+
+
 # --- the demo agency: who the clients are ------------------------------------------
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    email: str
-    phone: str | None = None
-    role: str | None = None
-
 
 @dataclass(frozen=True)
 class CampaignPlan:
@@ -248,15 +166,21 @@ class DemoClient:
     metrics: tuple[tuple[str, str, str, str], ...]  # (name, numerator, denominator, why)
     kpis: tuple[tuple[str, str, float, str], ...]   # (metric, label, target, better)
     voice: Voice
-    since: dt.date | None = None
+    since: Month | None = None
 
     @property
-    def numbers(self) -> NumberStyle:
-        return NUMBER_STYLES[self.locale]
+    def fmt(self) -> Formatter:
+        return Formatter(self.locale, self.currency)
 
-    def budget_for(self, first: dt.date) -> float:
-        overrides = {month: amount for month, amount, _ in self.budget_months}
-        return overrides.get(_month_key(first), self.budget)
+    @cached_property
+    def metric_set(self) -> MetricSet:
+        """What the portal computes: base metrics, built-in ratios and the client's own."""
+        own = [(name, parse_formula(f"{num} / {den}"), 0) for name, num, den, _ in self.metrics]
+        return MetricSet(BASE_METRICS, own)
+
+    def budget_for(self, month: Month) -> float:
+        overrides = {key: amount for key, amount, _ in self.budget_months}
+        return overrides.get(str(month), self.budget)
 
     def campaign(self, campaign_id: str) -> CampaignPlan:
         return next(c for c in self.campaigns if c.id == campaign_id)
@@ -280,29 +204,32 @@ def _seasons(values: str) -> tuple[float, ...]:
     return tuple(float(v) for v in values.split())
 
 
-def _year_end_overrides(months: Sequence[dt.date], amounts: dict[int, tuple[float, str]]
+def _year_end_overrides(months: Sequence[Month], amounts: dict[int, tuple[float, str]]
                         ) -> tuple[tuple[str, float, str], ...]:
     """Budget overrides for the calendar months in `amounts` that fall in the data window."""
-    return tuple((_month_key(m), *amounts[m.month]) for m in months if m.month in amounts)
+    return tuple((str(m), *amounts[m.month]) for m in months if m.month in amounts)
 
 
-def _every_year(months: Sequence[dt.date], month: int, first_day: int, last_day: int | None
+def _every_year(months: Sequence[Month], month: int, first_day: int, last_day: int | None
                 ) -> tuple[tuple[dt.date, dt.date], ...]:
     """A seasonal campaign's flights: the same dates each year in the window."""
     flights = []
     for year in sorted({m.year for m in months} | {months[-1].year + 1}):
         start = dt.date(year, month, first_day)
-        end = _month_end(start) if last_day is None else dt.date(year, month, last_day)
-        if end < start:  # a flight that runs into the next month
-            end = dt.date(year + (month == 12), month % 12 + 1, last_day or 1)
+        if last_day is None:
+            end = Month.of(start).last_day
+        elif last_day < first_day:  # a flight that runs into the next month
+            end = Month.of(start).next.first_day.replace(day=last_day)
+        else:
+            end = start.replace(day=last_day)
         flights.append((start, end))
     return tuple(flights)
 
 
-def _acme(months: Sequence[dt.date]) -> DemoClient:
-    landing = months[-3].replace(day=14)
-    video_start = months[-5]
-    pause_start, pause_end = months[-2], months[-2].replace(day=15)
+def _acme(months: Sequence[Month]) -> DemoClient:
+    landing = months[-3].first_day.replace(day=14)
+    video_start = months[-5].first_day
+    pause_start, pause_end = months[-2].first_day, months[-2].first_day.replace(day=15)
     display_live = ((LONG_AGO, pause_start - dt.timedelta(days=1)),
                     (pause_end + dt.timedelta(days=1), OPEN_END))
     return DemoClient(
@@ -368,8 +295,8 @@ def _acme(months: Sequence[dt.date]) -> DemoClient:
     )
 
 
-def _pho_saigon(months: Sequence[dt.date]) -> DemoClient:
-    branch = months[-4].replace(day=8)
+def _pho_saigon(months: Sequence[Month]) -> DemoClient:
+    branch = months[-4].first_day.replace(day=8)
     return DemoClient(
         id="pho-saigon", name="Phở Sài Gòn",
         comment=("Restaurant chain, four branches in Ho Chi Minh City. Amounts in đồng.\n"
@@ -440,13 +367,13 @@ def _pho_saigon(months: Sequence[dt.date]) -> DemoClient:
     )
 
 
-def _nordlicht(months: Sequence[dt.date]) -> DemoClient:
-    feed = months[-4].replace(day=10)
-    sale_start = months[-2]
+def _nordlicht(months: Sequence[Month]) -> DemoClient:
+    feed = months[-4].first_day.replace(day=10)
+    sale_start = months[-2].first_day
     sale_end = sale_start.replace(day=14)
     sale = {12: "Winter", 1: "Winter", 2: "Winter", 3: "Frühjahrs", 4: "Frühjahrs",
             5: "Frühjahrs", 6: "Sommer", 7: "Sommer", 8: "Sommer"}.get(sale_start.month, "Herbst")
-    pinterest = ((months[1], _month_end(months[5])),)
+    pinterest = ((months[1].first_day, months[5].last_day),)
     return DemoClient(
         id="nordlicht-moebel", name="Nordlicht Möbel GmbH",
         comment=("Online furniture shop (Hamburg). conversions = purchases, revenue = order\n"
@@ -482,7 +409,7 @@ def _nordlicht(months: Sequence[dt.date]) -> DemoClient:
         ),
         events=(DataEvent(feed, "Neuer Produktfeed live", ("shopping",), ctr_lift=1.28,
                           prep_task="Neuen Produktfeed mit Farbvarianten freischalten"),
-                DataEvent(sale_start, f"{sale}-Sale vom 1. bis {_day_name('de', sale_end)}",
+                DataEvent(sale_start, f"{sale}-Sale vom 1. bis {_day('de_DE', sale_end)}",
                           until=sale_end, cvr_lift=1.32)),
         metrics=(("aov", "revenue", "conversions", "durchschnittlicher Warenkorbwert"),),
         kpis=(("revenue", "Umsatz", 150000, "higher"), ("roas", "ROAS", 5, "higher"),
@@ -516,9 +443,9 @@ def _nordlicht(months: Sequence[dt.date]) -> DemoClient:
     )
 
 
-def _harbor(months: Sequence[dt.date]) -> DemoClient:
+def _harbor(months: Sequence[Month]) -> DemoClient:
     since = months[-10]
-    widget = months[-2].replace(day=6)
+    widget = months[-2].first_day.replace(day=6)
     return DemoClient(
         id="harbor-dental", name="Harbor Dental",
         comment=("Single-site dental practice; with us since the month in `since`.\n"
@@ -542,7 +469,7 @@ def _harbor(months: Sequence[dt.date]) -> DemoClient:
             CampaignPlan("local-maps", "Google Business Profile", "maps", 0.25, 2.20, 0.026, 0.09,
                          0.62),
             CampaignPlan("invisalign-social", "Invisalign consults", "social", 0.25, 1.60, 0.0092,
-                         0.036, 0.70, live=((months[-7], OPEN_END),)),
+                         0.036, 0.70, live=((months[-7].first_day, OPEN_END),)),
         ),
         events=(DataEvent(widget, "Online booking widget added to the website", cvr_lift=1.30,
                           prep_task="Install the online booking widget"),),
@@ -576,7 +503,7 @@ def _harbor(months: Sequence[dt.date]) -> DemoClient:
     )
 
 
-def demo_clients(months: Sequence[dt.date]) -> list[DemoClient]:
+def demo_clients(months: Sequence[Month]) -> list[DemoClient]:
     """The four demo clients, their events placed relative to the data window."""
     return [_acme(months), _pho_saigon(months), _nordlicht(months), _harbor(months)]
 
@@ -589,8 +516,8 @@ def _count(expected: float, rng: random.Random) -> int:
     return whole + (rng.random() < expected - whole)
 
 
-def _daily_weights(client: DemoClient, first: dt.date, rng: random.Random) -> list[float]:
-    days = _days(first, _month_end(first))
+def _daily_weights(client: DemoClient, month: Month, rng: random.Random) -> list[float]:
+    days = _days(month.first_day, month.last_day)
     weights = [client.weekday[d.weekday()] * rng.uniform(0.86, 1.14) for d in days]
     total = sum(weights)
     return [w / total for w in weights]
@@ -615,16 +542,16 @@ def _campaign_day(client: DemoClient, plan: CampaignPlan, day: dt.date, spend: f
     leads = min(_count(conversions * plan.lead_rate, rng), conversions)
     per = leads if plan.lead_rate and "leads" in client.columns else conversions
     revenue = round(per * plan.value * rng.uniform(0.7, 1.3), 2)
-    spend = round(spend, client.numbers.money_decimals)
+    spend = round(spend, client.fmt.currency_digits)
     return (day, plan.id, plan.channel, impressions, clicks, spend, conversions, leads, revenue)
 
 
-def _month_rows(client: DemoClient, first: dt.date, last_day: dt.date, month_index: int,
+def _month_rows(client: DemoClient, month: Month, last_day: dt.date, month_index: int,
                 rng: random.Random) -> list[Row]:
     """A month of rows; spend paces to the month's budget (±10%), cut off at `last_day`."""
-    planned = client.budget_for(first) * rng.uniform(0.91, 1.07)
+    planned = client.budget_for(month) * rng.uniform(0.91, 1.07)
     rows: list[Row] = []
-    for day, weight in zip(_days(first, _month_end(first)), _daily_weights(client, first, rng),
+    for day, weight in zip(_days(month.first_day, month.last_day), _daily_weights(client, month, rng),
                            strict=True):
         if day > last_day:
             break
@@ -637,16 +564,16 @@ def _month_rows(client: DemoClient, first: dt.date, last_day: dt.date, month_ind
     return rows
 
 
-def _client_rows(client: DemoClient, months: Sequence[dt.date], last_day: dt.date
-                 ) -> dict[dt.date, list[Row]]:
+def _client_rows(client: DemoClient, months: Sequence[Month], last_day: dt.date
+                 ) -> dict[Month, list[Row]]:
     rng = random.Random(f"demo:{client.id}")
     start = client.since or months[0]
-    return {first: _month_rows(client, first, last_day, index, rng)
-            for index, first in enumerate(months) if first >= start}
+    return {month: _month_rows(client, month, last_day, index, rng)
+            for index, month in enumerate(months) if month >= start}
 
 
 def _csv_text(client: DemoClient, rows: Iterable[Row]) -> str:
-    decimals = client.numbers.money_decimals
+    decimals = client.fmt.currency_digits
     keep = [CANONICAL_COLUMNS.index(c) for c in client.columns]
     lines = [",".join(client.columns)]
     for row in rows:
@@ -667,30 +594,29 @@ def _totals(rows: Iterable[Row]) -> dict[str, float]:
 
 
 def _metric(client: DemoClient, totals: dict[str, float] | None, name: str) -> float | None:
-    """A base or derived metric of summed totals; None when the denominator is zero."""
+    """A base or derived metric of summed totals, as the portal computes it."""
     if totals is None:
         return None
-    if name in totals:
-        return totals[name]
-    custom = {m: (num, den, 1.0) for m, num, den, _ in client.metrics}
-    num, den, scale = {**RATIOS, **custom}[name]
-    return scale * totals[num] / totals[den] if totals[den] else None
+    return client.metric_set.value([totals[base] for base in BASE_METRICS], name)
 
 
 @dataclass(frozen=True)
 class MonthFacts:
     """What happened in one client-month, computed from the generated rows."""
 
-    month: dt.date
+    month: Month
     last_day: dt.date
     rows: list[Row]
     previous_rows: list[Row]
     budget: float
     data_start: dt.date  # first day of the client's data: nothing "launches" before it
 
+    def covers(self, day: dt.date) -> bool:
+        return self.month.first_day <= day <= self.last_day
+
     @property
     def partial(self) -> bool:
-        return self.last_day < _month_end(self.month)
+        return self.last_day < self.month.last_day
 
     @property
     def totals(self) -> dict[str, float]:
@@ -712,32 +638,37 @@ def _change(now: float | None, before: float | None) -> float | None:
 
 
 def _format_metric(client: DemoClient, name: str, value: float | None) -> str:
-    style = client.numbers
-    if value is None:
-        return "—"
-    if name in ("ctr", "cvr"):
-        return style.percent(value, 2 if value < 0.01 else 1)
-    if name == "roas":
-        return style.number(value, 2)
-    if name in ("spend", "revenue"):
-        return style.money(value, 0)
-    if name in ("impressions", "clicks", "conversions", "leads"):
-        return style.number(value)
-    return style.money(value)  # cost ratios (cpl, cpa, ...) and values such as aov
+    """As the portal shows it, except that sums of money are in whole units."""
+    unit = client.metric_set.unit(name)
+    if unit == "currency":
+        return client.fmt.money(value, whole=client.metric_set.is_additive(name))
+    return client.fmt.value(value, unit)
 
 
 def _format_target(client: DemoClient, name: str, target: float) -> str:
-    """Targets are round numbers; "$45 target" reads better than "$45.00 target"."""
-    if float(target).is_integer() and name not in ("ctr", "cvr"):
-        return client.numbers.number(target) if name == "roas" else client.numbers.money(target, 0)
-    return _format_metric(client, name, target)
+    """Targets are round numbers; "$45 target" reads better than "$45.00 target", "5×" than "5.00×"."""
+    unit = client.metric_set.unit(name)
+    if not float(target).is_integer() or unit == "percent":
+        return _format_metric(client, name, target)
+    if unit == "currency":
+        return client.fmt.money(target, whole=True)
+    return client.fmt.count(target) + ("×" if unit == "ratio" else "")
+
+
+def _show(client: DemoClient, totals: dict[str, float] | None, name: str) -> str:
+    return _format_metric(client, name, _metric(client, totals, name))
 
 
 def _primary_text(client: DemoClient, value: float) -> str:
-    voice = client.voice
-    if voice.primary == "revenue":
-        return f"{_format_metric(client, 'revenue', value)} {voice.primary_label}"
-    return f"{client.numbers.number(value)} {voice.primary_label}"
+    return f"{_format_metric(client, client.voice.primary, value)} {client.voice.primary_label}"
+
+
+def _amount(client: DemoClient, value: float) -> str:
+    """A rounded amount for prose; đồng are counted in millions ("148,3 triệu ₫"), as people say them."""
+    if client.currency == "VND" and value >= 1_000_000:
+        words = format_compact_decimal(value, format_type="long", fraction_digits=1, locale=client.locale)
+        return f"{words} ₫"
+    return client.fmt.money(value, whole=True)
 
 
 PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -784,6 +715,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "chart_efficiency": ("{Eff_label} by week",),
         "chart_mix": ("Spend by channel",),
         "paused": ("{campaign} paused",), "resumed": ("{campaign} live",),
+        "all_campaigns": ("all campaigns",),
     },
     "de": {
         "title": ("Monatsbericht {month}", "{month}: Performance im Überblick"),
@@ -826,6 +758,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "chart_efficiency": ("ROAS nach Woche",),
         "chart_mix": ("Kosten nach Kampagne",),
         "paused": ("{campaign} pausiert",), "resumed": ("{campaign} gestartet",),
+        "all_campaigns": ("alle Kampagnen",),
     },
     "vi": {
         "title": ("Báo cáo {month}", "Kết quả quảng cáo {month}"),
@@ -871,6 +804,7 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "chart_efficiency": ("Chi phí mỗi lượt đặt bàn theo tuần",),
         "chart_mix": ("Chuyển đổi theo kênh",),
         "paused": ("Tạm dừng {campaign}",), "resumed": ("Bắt đầu chạy {campaign}",),
+        "all_campaigns": ("tất cả chiến dịch",),
     },
 }
 
@@ -894,16 +828,16 @@ def _campaign_events(client: DemoClient, facts: MonthFacts) -> list[tuple[dt.dat
     marks = []
     for plan in client.campaigns:
         for start, end in plan.live:
-            if facts.month <= start <= facts.last_day and start > facts.data_start:
+            if facts.covers(start) and start > facts.data_start:
                 marks.append((start, phrases["resumed"][0].format(campaign=plan.name)))
             after = end + dt.timedelta(days=1) if end < OPEN_END else OPEN_END
-            if facts.month <= after <= facts.last_day:
+            if facts.covers(after):
                 marks.append((after, phrases["paused"][0].format(campaign=plan.name)))
     return marks
 
 
 def _annotations(client: DemoClient, facts: MonthFacts) -> list[tuple[dt.date, str]]:
-    events = [(e.day, e.text) for e in client.events if facts.month <= e.day <= facts.last_day]
+    events = [(e.day, e.text) for e in client.events if facts.covers(e.day)]
     return sorted(events + _campaign_events(client, facts))
 
 
@@ -912,7 +846,7 @@ def _lift_highlights(client: DemoClient, facts: MonthFacts, rng: random.Random) 
     language = client.voice.language
     out = []
     for event in client.events:
-        if not facts.month <= event.day <= facts.last_day:
+        if not facts.covers(event.day):
             continue
         metric = "cvr" if event.cvr_lift >= event.ctr_lift else "ctr"
         affected = set(event.campaigns) or {c.id for c in client.campaigns}
@@ -920,11 +854,10 @@ def _lift_highlights(client: DemoClient, facts: MonthFacts, rng: random.Random) 
         before = [r for r in mine if r[0] < event.day and (event.day - r[0]).days <= 31]
         after = [r for r in mine if r[0] >= event.day and (event.until is None or r[0] <= event.until)]
         names = [client.campaign(c).name for c in sorted(affected)] if event.campaigns else []
-        campaigns = ", ".join(names) if names else {"en": "all campaigns", "de": "alle Kampagnen",
-                                                     "vi": "tất cả chiến dịch"}[language]
+        campaigns = ", ".join(names) if names else PHRASES[language]["all_campaigns"][0]
         out.append(_say(language, f"lift_{metric}", rng, event=event.text, campaigns=campaigns,
-                        before=_format_metric(client, metric, _metric(client, _totals(before), metric)),
-                        after=_format_metric(client, metric, _metric(client, _totals(after), metric))))
+                        before=_show(client, _totals(before), metric),
+                        after=_show(client, _totals(after), metric)))
     for day, _ in _campaign_events(client, facts):
         for plan in client.campaigns:
             if any(start == day for start, _ in plan.live) and day.day == 1 and not facts.partial:
@@ -936,11 +869,11 @@ def _lift_highlights(client: DemoClient, facts: MonthFacts, rng: random.Random) 
 
 def _data_highlights(client: DemoClient, facts: MonthFacts, rng: random.Random) -> list[str]:
     """Candidate highlights from the month's figures, in random order."""
-    voice, style = client.voice, client.numbers
+    voice, fmt = client.voice, client.fmt
     totals, previous = facts.totals, facts.previous
     eff_name = voice.efficiency
     eff = _metric(client, totals, eff_name)
-    fields = {"eff": _format_metric(client, eff_name, eff), "eff_label": voice.efficiency_label,
+    fields = {"eff": _show(client, totals, eff_name), "eff_label": voice.efficiency_label,
               "Eff_label": _capitalise(voice.efficiency_label), "label": voice.primary_label}
     out = []
     target = client.target(eff_name)
@@ -953,7 +886,7 @@ def _data_highlights(client: DemoClient, facts: MonthFacts, rng: random.Random) 
         pick = min if client.better(eff_name) == "lower" else max
         best = pick(campaigns, key=lambda c: _metric(client, campaigns[c], eff_name))
         out.append(_say(voice.language, "best", rng, campaign=client.campaign(best).name,
-                        value=_format_metric(client, eff_name, _metric(client, campaigns[best], eff_name)),
+                        value=_show(client, campaigns[best], eff_name),
                         **fields))
     ctr, ctr_before = _metric(client, totals, "ctr"), _metric(client, previous, "ctr")
     if ctr is not None and ctr_before is not None and abs(ctr / ctr_before - 1) > 0.03:
@@ -961,12 +894,12 @@ def _data_highlights(client: DemoClient, facts: MonthFacts, rng: random.Random) 
                         before=_format_metric(client, "ctr", ctr_before),
                         after=_format_metric(client, "ctr", ctr)))
     if not facts.partial:
-        out.append(_say(voice.language, "budget", rng, spend=style.amount(totals["spend"]),
-                        budget=style.amount(facts.budget),
-                        pct=style.percent(totals["spend"] / facts.budget)))
+        out.append(_say(voice.language, "budget", rng, spend=_amount(client, totals["spend"]),
+                        budget=_amount(client, facts.budget),
+                        pct=fmt.percent(totals["spend"] / facts.budget, 0)))
     weekend = sum(r[CANONICAL_COLUMNS.index(voice.primary)] for r in facts.rows if r[0].weekday() >= 5)
     if totals[voice.primary]:
-        out.append(_say(voice.language, "weekend", rng, share=style.percent(weekend / totals[voice.primary]),
+        out.append(_say(voice.language, "weekend", rng, share=fmt.percent(weekend / totals[voice.primary], 0),
                         **fields))
     rng.shuffle(out)
     return out
@@ -974,38 +907,34 @@ def _data_highlights(client: DemoClient, facts: MonthFacts, rng: random.Random) 
 
 def _highlights(client: DemoClient, facts: MonthFacts, rng: random.Random) -> list[str]:
     wanted = 2 if facts.partial else rng.randint(2, 4)
-    picked = (_lift_highlights(client, facts, rng) + _data_highlights(client, facts, rng))
-    return picked[:max(wanted, 2)][:4]
+    return (_lift_highlights(client, facts, rng) + _data_highlights(client, facts, rng))[:wanted]
 
 
 def _summary(client: DemoClient, facts: MonthFacts, rng: random.Random) -> str:
-    voice, style, language = client.voice, client.numbers, client.voice.language
+    voice, fmt, language = client.voice, client.fmt, client.voice.language
     totals = facts.totals
     primary = totals[voice.primary]
-    eff = _metric(client, totals, voice.efficiency)
     fields = {"Label": _capitalise(voice.primary_label), "primary": _primary_text(client, primary),
               "Primary": _capitalise(_primary_text(client, primary)),
-              "count": _format_metric(client, voice.primary, primary),
+              "count": _show(client, totals, voice.primary),
               "eff_label": voice.efficiency_label, "Eff_label": _capitalise(voice.efficiency_label),
-              "eff": _format_metric(client, voice.efficiency, eff),
-              "prev_month": _short_month(language, _shift_month(facts.month, -1)),
-              "short_month": _short_month(language, facts.month)}
+              "eff": _show(client, totals, voice.efficiency),
+              "prev_month": _month_word(client.locale, facts.month.previous),
+              "short_month": _month_word(client.locale, facts.month)}
     if facts.partial:
         budget_so_far = totals["spend"] / facts.budget
         return _say(language, "summary_partial", rng, days=str(facts.last_day.day),
-                    dim=str(_month_end(facts.month).day), spent_pct=style.percent(budget_so_far),
-                    **fields)
+                    dim=str(facts.month.days), spent_pct=fmt.percent(budget_so_far, 0), **fields)
     change = _change(primary, (facts.previous or {}).get(voice.primary))
     if change is None or abs(change) < 0.03:
         text = _say(language, "summary_flat", rng, **fields)
     else:
         key = "summary_up" if change > 0 else "summary_down"
-        text = _say(language, key, rng, change=style.percent(abs(change)), **fields)
-    events = [e for e in client.events if facts.month <= e.day <= facts.last_day]
+        text = _say(language, key, rng, change=fmt.percent(abs(change), 0), **fields)
+    events = [e for e in client.events if facts.covers(e.day)]
     if events:  # a dated event is news; one with an end date already says when
         event = events[0]
-        text += f" {event.text}." if event.until else \
-            f" {event.text} ({_day_name(language, event.day)})."
+        text += f" {event.text}." if event.until else f" {event.text} ({_day(client.locale, event.day)})."
     return text
 
 
@@ -1016,9 +945,9 @@ def _recommendations(client: DemoClient, index: int, rng: random.Random) -> list
     return [pool[(index + k) % len(pool)] for k in range(count)]
 
 
-def _due_date(month: dt.date, rng: random.Random) -> dt.date:
+def _due_date(month: Month, rng: random.Random) -> dt.date:
     """A working day in the following month."""
-    day = _shift_month(month, 1).replace(day=rng.randint(5, 26))
+    day = month.next.first_day.replace(day=rng.randint(5, 26))
     return day - dt.timedelta(days=max(0, day.weekday() - 4))
 
 
@@ -1036,9 +965,8 @@ def _next_steps(client: DemoClient, facts: MonthFacts, carried: list[NextStep], 
         task, owner = pool[(2 * index + k) % len(pool)]
         if all(task != s.task for s in steps):
             steps.append(NextStep(task, client.person(owner), _due_date(facts.month, rng)))
-    next_month = _shift_month(facts.month, 1)
     for event in client.events:
-        if event.prep_task and next_month <= event.day <= _month_end(next_month):
+        if event.prep_task and Month.of(event.day) == facts.month.next:
             steps.append(NextStep(event.prep_task, client.account_executive.name, event.day))
     return steps, [s for s in steps if not s.done]
 
@@ -1047,10 +975,11 @@ def _meetings(client: DemoClient, facts: MonthFacts, index: int, rng: random.Ran
               ) -> list[dict]:
     """The monthly review (second week, Tuesday), held if the month has got that far."""
     language = client.voice.language
-    review = _weekday_on_or_before(facts.month.replace(day=rng.randint(10, 14)), 1)
+    day = facts.month.first_day.replace(day=rng.randint(10, 14))
+    review = day - dt.timedelta(days=(day.weekday() - 1) % 7)
     if review > facts.last_day:
         return []
-    attendees = [client.account_executive.name] + [c.name for c in client.contacts[: 1 + index % 2]]
+    attendees = (client.account_executive.name, *[c.name for c in client.contacts[: 1 + index % 2]])
     notes = client.voice.meeting_notes
     return [{"date": review, "title": _say(language, "meeting", rng), "attendees": attendees,
              "notes": notes[index % len(notes)]}]
@@ -1067,19 +996,14 @@ def _campaign_table(client: DemoClient, facts: MonthFacts) -> str:
     for campaign_id in [*order, None]:
         totals = by_campaign[campaign_id] if campaign_id else facts.totals
         name = client.campaign(campaign_id).name if campaign_id else f"**{label['total'][0]}**"
-        cells = [name, _format_metric(client, "spend", totals["spend"]),
-                 _format_metric(client, voice.primary, totals[voice.primary]),
-                 _format_metric(client, voice.efficiency, _metric(client, totals, voice.efficiency))]
+        cells = [name, *(_show(client, totals, m) for m in ("spend", voice.primary, voice.efficiency))]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def _chart(metric: str, type_: str, by: str, title: str, compare: str | None = None) -> str:
-    lines = ["```chart", f"metric: {metric}", f"type: {type_}", f"by: {by}"]
-    if compare:
-        lines.append(f"compare: {compare}")
-    lines += [f"title: {_yaml_text(title)}", "```"]
-    return "\n".join(lines)
+    spec = {"metric": metric, "type": type_, "by": by, "compare": compare, "title": title}
+    return f"```chart\n{_yaml({k: v for k, v in spec.items() if v}, flow=False)}```"
 
 
 def _charts(client: DemoClient, facts: MonthFacts, index: int, rng: random.Random
@@ -1101,31 +1025,31 @@ def _charts(client: DemoClient, facts: MonthFacts, index: int, rng: random.Rando
 
 
 def _body(client: DemoClient, facts: MonthFacts, index: int, rng: random.Random) -> str:
-    voice, style, language = client.voice, client.numbers, client.voice.language
+    voice, fmt, language = client.voice, client.fmt, client.voice.language
     totals, previous = facts.totals, facts.previous
-    month_fields = {"month": _month_name(language, facts.month),
-                    "short_month": _short_month(language, facts.month)}
+    month_fields = {"month": fmt.month_name(facts.month),
+                    "short_month": _month_word(client.locale, facts.month)}
     narrative = []
     if facts.partial:
-        narrative.append(_say(language, "narr_draft", rng, date=_day_name(language, facts.last_day)))
-    narrative.append(_say(language, "narr_spend", rng, spend=style.amount(totals["spend"]),
-                          budget=style.amount(facts.budget),
-                          pct=style.percent(totals["spend"] / facts.budget),
+        narrative.append(_say(language, "narr_draft", rng, date=_day(client.locale, facts.last_day)))
+    narrative.append(_say(language, "narr_spend", rng, spend=_amount(client, totals["spend"]),
+                          budget=_amount(client, facts.budget),
+                          pct=fmt.percent(totals["spend"] / facts.budget, 0),
                           primary=_primary_text(client, totals[voice.primary])))
     change = _change(totals[voice.primary], (previous or {}).get(voice.primary))
     if change is not None and not facts.partial:
         key = "same" if abs(change) < 0.03 else ("more" if change > 0 else "fewer")
-        narrative.append(_say(language, key, rng, change=style.percent(abs(change)),
-                              prev_month=_short_month(language, _shift_month(facts.month, -1))))
+        narrative.append(_say(language, key, rng, change=fmt.percent(abs(change), 0),
+                              prev_month=_month_word(client.locale, facts.month.previous)))
     channels = facts.by(2)
     if totals[voice.primary] and len(channels) > 1:
         top = max(channels, key=lambda c: channels[c][voice.primary])
         narrative.append(_say(language, "narr_channel", rng, channel=client.channel_name(top),
                               label=voice.primary_label,
-                              share=style.percent(channels[top][voice.primary] / totals[voice.primary])))
+                              share=fmt.percent(channels[top][voice.primary] / totals[voice.primary], 0)))
     events = _annotations(client, facts)
     if events:
-        marks = "; ".join(f"{text} ({_day_name(language, day)})" for day, text in events)
+        marks = "; ".join(f"{text} ({_day(client.locale, day)})" for day, text in events)
         narrative.append(_say(language, "narr_events", rng, events=marks))
     first_chart, second_chart = _charts(client, facts, index, rng)
     parts = [f"## {_say(language, 'h_overview', rng, **month_fields)}", " ".join(narrative),
@@ -1137,130 +1061,84 @@ def _body(client: DemoClient, facts: MonthFacts, index: int, rng: random.Random)
     return "\n\n".join(parts) + "\n"
 
 
-@dataclass(frozen=True)
-class NoteDraft:
-    """A monthly note before it is written out; mirrors SPEC 2.3's front matter."""
-
-    title: str | None
-    status: str
-    summary: str
-    highlights: list[str]
-    recommendations: list[str]
-    next_steps: list[NextStep]
-    meetings: list[dict]
-    annotations: list[tuple[dt.date, str]]
-    body: str
+def _note_text(front: dict, body: str) -> str:
+    """A note file: YAML front matter (SPEC 2.3; a missing title is left out), then Markdown."""
+    return f"---\n{_yaml({k: v for k, v in front.items() if v is not None}, flow=False)}---\n{body}"
 
 
-def _note_text(note: NoteDraft) -> str:
-    """Front matter written by hand: flow style for steps, block style for prose lists."""
-    lines = ["---"]
-    if note.title:
-        lines.append(f"title: {_yaml_text(note.title)}")
-    lines += [f"status: {note.status}", f"summary: {_yaml_text(note.summary)}"]
-    for key, items in (("highlights", note.highlights), ("recommendations", note.recommendations)):
-        lines.append(f"{key}:" if items else f"{key}: []")
-        lines += [f"  - {_yaml_text(item)}" for item in items]
-    lines.append("next_steps:" if note.next_steps else "next_steps: []")
-    for step in note.next_steps:
-        lines.append(f"  - {{task: {_yaml_text(step.task, flow=True)}, "
-                     f"owner: {_yaml_text(step.owner, flow=True)}, due: {step.due.isoformat()}, "
-                     f"done: {'true' if step.done else 'false'}}}")
-    lines.append("meetings:" if note.meetings else "meetings: []")
-    for meeting in note.meetings:
-        attendees = ", ".join(_yaml_text(a, flow=True) for a in meeting["attendees"])
-        lines += [f"  - date: {meeting['date'].isoformat()}",
-                  f"    title: {_yaml_text(meeting['title'])}",
-                  f"    attendees: [{attendees}]",
-                  f"    notes: {_yaml_text(meeting['notes'])}"]
-    lines.append("annotations:" if note.annotations else "annotations: []")
-    lines += [f"  - {{date: {day.isoformat()}, text: {_yaml_text(text, flow=True)}}}"
-              for day, text in note.annotations]
-    lines.append("---")
-    return "\n".join(lines) + "\n" + note.body
+def _inline_steps(steps: Iterable[NextStep]) -> list[_Inline]:
+    return [_Inline(task=s.task, owner=s.owner, due=s.due, done=s.done) for s in steps]
 
 
-def _client_notes(client: DemoClient, rows: dict[dt.date, list[Row]], last_day: dt.date
-                  ) -> dict[dt.date, str]:
+def _inline_annotations(annotations: Iterable[tuple[dt.date, str]]) -> list[_Inline]:
+    return [_Inline(date=day, text=text) for day, text in annotations]
+
+
+def _client_notes(client: DemoClient, rows: dict[Month, list[Row]], last_day: dt.date
+                  ) -> dict[Month, str]:
     """Notes for the last NOTE_MONTHS months, with next steps carried month to month."""
     rng = random.Random(f"notes:{client.id}")
-    data_start = min(rows)
-    months = sorted(rows)[-NOTE_MONTHS:]
+    data_start = min(rows).first_day
     carried: list[NextStep] = []
     notes = {}
-    for index, month in enumerate(months):
-        facts = MonthFacts(month, min(last_day, _month_end(month)), rows[month],
-                           rows.get(_shift_month(month, -1), []), client.budget_for(month),
-                           data_start)
+    for index, month in enumerate(sorted(rows)[-NOTE_MONTHS:]):
+        facts = MonthFacts(month, min(last_day, month.last_day), rows[month], rows.get(month.previous, []),
+                           client.budget_for(month), data_start)
         steps, carried = _next_steps(client, facts, carried, index, rng)
-        language = client.voice.language
-        title = _say(language, "title", rng, month=_month_name(language, month))
-        note = NoteDraft(
-            title=title if rng.random() < 0.7 else None,
-            status="draft" if facts.partial else "final",
-            summary=_summary(client, facts, rng),
-            highlights=_highlights(client, facts, rng),
-            recommendations=_recommendations(client, index, rng),
-            next_steps=steps,
-            meetings=_meetings(client, facts, index, rng),
-            annotations=_annotations(client, facts),
-            body=_body(client, facts, index, rng))
-        notes[month] = _note_text(note)
+        title = _say(client.voice.language, "title", rng, month=client.fmt.month_name(month))
+        front = {
+            "title": title if rng.random() < 0.7 else None,
+            "status": "draft" if facts.partial else "final",
+            "summary": _summary(client, facts, rng),
+            "highlights": _highlights(client, facts, rng),
+            "recommendations": _recommendations(client, index, rng),
+            "next_steps": _inline_steps(steps),
+            "meetings": _meetings(client, facts, index, rng),
+            "annotations": _inline_annotations(_annotations(client, facts)),
+        }
+        notes[month] = _note_text(front, _body(client, facts, index, rng))
     return notes
 
 
 # --- the demo agency: clients.yaml and logos ------------------------------------------------
 
-def _person_flow(person: Person) -> str:
-    parts = [f"name: {_yaml_text(person.name, flow=True)}"]
-    if person.role:
-        parts.append(f"role: {_yaml_text(person.role, flow=True)}")
-    parts.append(f"email: {person.email}")
-    return "{" + ", ".join(parts) + "}"
-
-
-def _amount(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(value)
-
-
 def _client_yaml(client: DemoClient) -> list[str]:
+    """One client's entry, written line by line so it can carry comments."""
     ae = client.account_executive
     lines = [f"  # {line}".rstrip() for line in client.comment.splitlines()]
-    lines += [f"  - id: {client.id}", f"    name: {_yaml_text(client.name)}",
-              "    account_executive:", f"      name: {_yaml_text(ae.name)}",
-              f"      email: {ae.email}", f'      phone: "{ae.phone}"', "    contacts:"]
-    lines += [f"      - {_person_flow(p)}" for p in client.contacts]
+    lines += [f"  - id: {client.id}", f"    name: {_yaml(client.name)}",
+              "    account_executive:", f"      name: {_yaml(ae.name)}",
+              f"      email: {ae.email}", f"      phone: {_yaml(ae.phone)}", "    contacts:"]
+    lines += [f"      - {_yaml({'name': p.name, 'role': p.role, 'email': p.email})}" for p in client.contacts]
     if client.locale != "en_US" or client.currency != "USD":
         lines += [f"    locale: {client.locale}", f"    currency: {client.currency}"]
     else:
         lines.append("    # locale and currency come from defaults (en_US, USD)")
-    lines.append(f'    brand: {{color: "{client.color}", logo: assets/{client.id}.svg}}')
+    lines.append(f"    brand: {_yaml({'color': client.color, 'logo': f'assets/{client.id}.svg'})}")
     if client.id == "acme-corp":
         lines += ["    # Uncomment to password-protect this portal (the password comes from the",
                   "    # environment at build time, never from this file):",
                   "    # access: {password_env: ACME_PORTAL_PASSWORD}"]
     if client.since:
-        lines.append(f'    since: "{_month_key(client.since)}"   # the month we took the account over')
-    lines += ["    budget:", f"      monthly: {_amount(client.budget)}"]
+        lines.append(f'    since: "{client.since}"   # the month we took the account over')
+    lines += ["    budget:", f"      monthly: {client.budget}"]
     if client.budget_months:
         lines.append("      months:")
-        lines += [f'        "{month}": {_amount(amount)}   # {why}'
-                  for month, amount, why in client.budget_months]
+        lines += [f'        "{month}": {amount}   # {why}' for month, amount, why in client.budget_months]
     lines.append("    metrics:")
     lines += [f"      {name}: {num} / {den}   # {why}" for name, num, den, why in client.metrics]
     lines.append("    kpis:                # scorecards, in display order")
     for metric, label, target, better in client.kpis:
-        extra = ", better: lower" if better == "lower" else ""
-        lines.append(f"      - {{metric: {metric}, label: {_yaml_text(label, flow=True)}, "
-                     f"target: {_amount(target)}{extra}}}")
+        kpi = {"metric": metric, "label": label, "target": target}
+        lines.append(f"      - {_yaml(kpi | {'better': better} if better == 'lower' else kpi)}")
     lines.append("    campaigns:           # budget = the monthly plan per campaign")
     weights = sum(c.share for c in client.campaigns)
+    # Round like a media plan: tens for a small practice, hundreds, or 100,000 đồng.
+    digits = -1 if client.budget < 10_000 else (-2 if client.budget < 1e6 else -5)
     for plan in client.campaigns:
-        # Round like a media plan: tens for a small practice, hundreds, or 100,000 đồng.
-        digits = -1 if client.budget < 10_000 else (-2 if client.budget < 1e6 else -5)
-        budget = round(client.budget * plan.share / weights, digits)
-        lines.append(f"      - {{id: {plan.id}, name: {_yaml_text(plan.name, flow=True)}, "
-                     f"channel: {plan.channel}, budget: {_amount(budget)}}}")
+        campaign = {"id": plan.id, "name": plan.name, "channel": plan.channel,
+                    "budget": int(round(client.budget * plan.share / weights, digits))}
+        lines.append(f"      - {_yaml(campaign)}")
     lines += ["    data:", f"      - data/{client.id}/*.csv", ""]
     return lines
 
@@ -1334,17 +1212,15 @@ def write_demo_agency(root: Path, today: dt.date) -> None:
         _write(root / "assets" / f"{client.id}.svg", _logo_svg(client.initials, client.color, shape))
         rows = _client_rows(client, months, last_day)
         for month, month_rows in rows.items():
-            _write(root / "data" / client.id / f"{_month_key(month)}.csv",
-                   _csv_text(client, month_rows))
+            _write(root / "data" / client.id / f"{month}.csv", _csv_text(client, month_rows))
         for month, text in _client_notes(client, rows, last_day).items():
-            _write(root / "content" / client.id / f"{_month_key(month)}.md", text)
+            _write(root / "content" / client.id / f"{month}.md", text)
 
 
 # --- synthetic agencies for tests and benchmarks --------------------------------------------
 
-# (locale, currency, money scale, spend decimals)
-SYNTHETIC_LOCALES = (("en_US", "USD", 1.0, 2), ("vi_VN", "VND", 25000.0, 0),
-                     ("de_DE", "EUR", 0.92, 2))
+# (locale, currency, money scale)
+SYNTHETIC_LOCALES = (("en_US", "USD", 1.0), ("vi_VN", "VND", 25000.0), ("de_DE", "EUR", 0.92))
 # (channel, cost per click, click-through rate, conversion rate) in dollars
 SYNTHETIC_CHANNELS = (("search", 2.4, 0.045, 0.08), ("social", 1.1, 0.012, 0.04),
                       ("display", 0.6, 0.003, 0.02), ("video", 0.9, 0.005, 0.025),
@@ -1376,10 +1252,13 @@ class SyntheticClient:
     locale: str
     currency: str
     scale: float
-    decimals: int
     budget: float
     campaigns: tuple[SyntheticCampaign, ...]
     marker: bool
+
+    @property
+    def fmt(self) -> Formatter:
+        return Formatter(self.locale, self.currency)
 
     def mark(self, text: str, field: str) -> str:
         return _marked(text, self.id, field, self.marker)
@@ -1389,7 +1268,7 @@ def _synthetic_client(number: int, months: int, seed: int, campaigns: int, marke
                       ) -> SyntheticClient:
     client_id = f"client-{number:04d}"
     rng = random.Random(f"synthetic:{seed}:{client_id}")
-    locale, currency, scale, decimals = SYNTHETIC_LOCALES[(number - 1) % len(SYNTHETIC_LOCALES)]
+    locale, currency, scale = SYNTHETIC_LOCALES[(number - 1) % len(SYNTHETIC_LOCALES)]
     budget = round(rng.uniform(4000, 40000), -2) * scale
     plans = []
     for k in range(campaigns):
@@ -1405,7 +1284,7 @@ def _synthetic_client(number: int, months: int, seed: int, campaigns: int, marke
             cvr=cvr * rng.uniform(0.8, 1.2), value=rng.uniform(40, 160) * scale,
             first_month=months // 3 if k == campaigns - 1 and campaigns > 2 else 0))
     return SyntheticClient(client_id, _marked(f"Client {number:04d}", client_id, "name", marker),
-                           locale, currency, scale, decimals, budget, tuple(plans), marker)
+                           locale, currency, scale, budget, tuple(plans), marker)
 
 
 def _synthetic_month_csv(client: SyntheticClient, first: dt.date, last: dt.date, index: int,
@@ -1419,7 +1298,7 @@ def _synthetic_month_csv(client: SyntheticClient, first: dt.date, last: dt.date,
     lines = [",".join(CANONICAL_COLUMNS)]
     spend_total = leads_total = clicks_total = 0.0
     live = [c for c in client.campaigns if c.first_month <= index]
-    decimals = client.decimals
+    decimals = client.fmt.currency_digits
     for day in _days(first, last):
         date = day.isoformat()
         weekday = SYNTHETIC_WEEKDAY[day.weekday()]
@@ -1453,7 +1332,7 @@ def _synthetic_clients_yaml(clients: Sequence[SyntheticClient], end: dt.date) ->
 
 def _synthetic_client_entry(client: SyntheticClient, end: dt.date) -> dict:
     mark = client.mark
-    peak = _month_key(end.replace(day=1))
+    peak = str(Month.of(end))
     return {
         "id": client.id,
         "name": client.name,
@@ -1479,36 +1358,31 @@ def _synthetic_client_entry(client: SyntheticClient, end: dt.date) -> dict:
     }
 
 
-def _synthetic_note(client: SyntheticClient, first: dt.date, last: dt.date,
+def _synthetic_note(client: SyntheticClient, month: Month, last: dt.date,
                     totals: dict[str, float], draft: bool) -> str:
-    mark = client.mark
-    style = NUMBER_STYLES[client.locale]
+    mark, fmt = client.mark, client.fmt
     leads = totals["leads"]
-    cpl = style.money(totals["spend"] / leads) if leads else "—"
-    month = _month_name("en", first)
-    due = _shift_month(first, 1).replace(day=15)
-    meeting_day = first.replace(day=min(10, last.day))
-    summary = mark(f"{style.number(leads)} leads at {cpl} per lead.", "summary")
-    note = NoteDraft(
-        title=mark(f"{month} report", "title"),
-        status="draft" if draft else "final",
-        summary=summary,
-        highlights=[mark(f"Spend {style.money(totals['spend'], 0)}.", "highlight-1"),
-                    mark(f"{style.number(totals['clicks'])} clicks.", "highlight-2")],
-        recommendations=[mark("Keep the current budget split.", "recommendation")],
-        next_steps=[NextStep(mark("Review the search terms report", "task"),
-                             mark(f"AE {client.id[-4:]}", "ae-name"), due)],
-        meetings=[{"date": meeting_day, "title": mark("Monthly review", "meeting-title"),
-                   "attendees": [mark(f"AE {client.id[-4:]}", "ae-name"),
-                                 mark(f"Contact {client.id[-4:]}", "contact-name")],
-                   "notes": mark("Agreed to keep going.", "meeting-notes")}],
-        annotations=[(first, mark("Month start", "annotation"))],
-        body=(f"## {mark('Overview', 'heading')}\n\n{mark(summary, 'body')}\n\n"
-              f"| {mark('Metric', 'table')} | Value |\n|---|---:|\n"
-              f"| Leads | {style.number(leads)} |\n\n"
-              + _chart("leads", "line", "day", mark("Leads per day", "chart-title"), "previous")
-              + "\n"))
-    return _note_text(note)
+    cpl = fmt.money(totals["spend"] / leads) if leads else NO_VALUE
+    summary = mark(f"{fmt.count(leads)} leads at {cpl} per lead.", "summary")
+    ae, contact = mark(f"AE {client.id[-4:]}", "ae-name"), mark(f"Contact {client.id[-4:]}", "contact-name")
+    front = {
+        "title": mark(f"{Formatter('en_US', client.currency).month_name(month)} report", "title"),
+        "status": "draft" if draft else "final",
+        "summary": summary,
+        "highlights": [mark(f"Spend {fmt.money(totals['spend'], whole=True)}.", "highlight-1"),
+                       mark(f"{fmt.count(totals['clicks'])} clicks.", "highlight-2")],
+        "recommendations": [mark("Keep the current budget split.", "recommendation")],
+        "next_steps": _inline_steps([NextStep(mark("Review the search terms report", "task"), ae,
+                                              month.next.first_day.replace(day=15))]),
+        "meetings": [{"date": month.first_day.replace(day=min(10, last.day)),
+                      "title": mark("Monthly review", "meeting-title"), "attendees": (ae, contact),
+                      "notes": mark("Agreed to keep going.", "meeting-notes")}],
+        "annotations": _inline_annotations([(month.first_day, mark("Month start", "annotation"))]),
+    }
+    body = (f"## {mark('Overview', 'heading')}\n\n{mark(summary, 'body')}\n\n"
+            f"| {mark('Metric', 'table')} | Value |\n|---|---:|\n| Leads | {fmt.count(leads)} |\n\n"
+            + _chart("leads", "line", "day", mark("Leads per day", "chart-title"), "previous") + "\n")
+    return _note_text(front, body)
 
 
 def write_synthetic_agency(root: Path, *, clients: int, months: int, end: dt.date, seed: int = 1,
@@ -1523,7 +1397,7 @@ def write_synthetic_agency(root: Path, *, clients: int, months: int, end: dt.dat
     `MARKER-<client id>-<field>`.
     """
     root = Path(root)
-    month_firsts = _months_ending(end, months)
+    month_list = _months_ending(end, months)
     roster = [_synthetic_client(n, months, seed, campaigns_per_client, marker)
               for n in range(1, clients + 1)]
     _write(root / "clients.yaml", _synthetic_clients_yaml(roster, end))
@@ -1534,14 +1408,13 @@ def write_synthetic_agency(root: Path, *, clients: int, months: int, end: dt.dat
         data_dir.mkdir(parents=True, exist_ok=True)
         if notes:
             content_dir.mkdir(parents=True, exist_ok=True)
-        for index, first in enumerate(month_firsts):
-            last = min(end, _month_end(first))
-            text, totals = _synthetic_month_csv(client, first, last, index, rng)
-            key = _month_key(first)
-            (data_dir / f"{key}.csv").write_text(text, encoding="utf-8", newline="\n")
+        for index, month in enumerate(month_list):
+            last = min(end, month.last_day)
+            text, totals = _synthetic_month_csv(client, month.first_day, last, index, rng)
+            (data_dir / f"{month}.csv").write_text(text, encoding="utf-8", newline="\n")
             if notes:
-                note = _synthetic_note(client, first, last, totals, last < _month_end(first))
-                (content_dir / f"{key}.md").write_text(note, encoding="utf-8", newline="\n")
+                note = _synthetic_note(client, month, last, totals, last < month.last_day)
+                (content_dir / f"{month}.md").write_text(note, encoding="utf-8", newline="\n")
 
 
 # --- command line ----------------------------------------------------------------------
