@@ -12,6 +12,7 @@ import datetime as dt
 import gettext
 import io
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -196,14 +197,13 @@ class Formatter:
             return NO_VALUE
         if digits is None:
             digits = 2 if abs(value) < 0.1 else 1
-        pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
-        return _number_formatter(self.locale, "percent", pattern)(value)
+        return _number_formatter(self.locale, "percent", _percent_pattern(self.locale, digits))(value)
 
     def change(self, value: float | None) -> str:
         """A relative change as an unsigned percent; the arrow says which way."""
         if value is None:
             return NO_VALUE
-        return _number_formatter(self.locale, "percent", "#,##0.0%")(abs(value))
+        return _number_formatter(self.locale, "percent", _percent_pattern(self.locale, 1))(abs(value))
 
     @property
     def plotly_separators(self) -> str:
@@ -233,6 +233,14 @@ class Formatter:
 
     def month_short(self, month: Month) -> str:
         return _date_text(self.locale, "yMMM", month.first_day)
+
+
+@cache
+def _percent_pattern(locale: str, digits: int) -> str:
+    """The locale's own percent pattern ("#,##0 %" in German) with `digits` decimals."""
+    standard = Locale.parse(locale).percent_formats[None].pattern.split(";")[0]
+    number = "#,##0" + ("." + "0" * digits if digits else "")
+    return re.sub(r"[#0,.]+", number, standard, count=1)
 
 
 @cache
