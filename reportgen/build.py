@@ -347,8 +347,8 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
 
         site = StagedSite(options.out)
         try:
-            result = _build_into(site, options, config, assets, manifest, selected, unchanged,
-                                 fingerprints, problems, progress, stages)
+            result, new_manifest = _build_into(site, options, config, assets, manifest, selected,
+                                               unchanged, fingerprints, problems, progress, stages)
             forget_manifest(options.project, options.out)
             site.commit()
         except BaseException:
@@ -356,17 +356,17 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
             raise
         finally:
             _STATE, _RENDERER = None, None
-        save_manifest(options.project, options.out, result.pop("manifest"))
-    build = BuildResult(**result)
-    build.seconds = time.perf_counter() - started
-    build.stages = stages
-    return build
+        save_manifest(options.project, options.out, new_manifest)
+    result.seconds = time.perf_counter() - started
+    result.stages = stages
+    return result
 
 
 def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, assets: SiteAssets,
                 manifest: Manifest, selected: list[Client], unchanged: list[Client],
                 fingerprints: dict[str, str], problems: list[Problem],
-                progress: Callable[[int, int], None] | None, stages: dict[str, float]) -> dict:
+                progress: Callable[[int, int], None] | None, stages: dict[str, float]
+                ) -> tuple[BuildResult, Manifest]:
     global _STATE
     clock = time.perf_counter()
     new = Manifest(site_key=assets.key)
@@ -417,17 +417,21 @@ def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, 
     before = {key for entry in manifest.clients.values() for key in entry.pages}
     after = {key for entry in new.clients.values() for key in entry.pages}
     stages["write"] = time.perf_counter() - clock
-    return {
-        "clients": len(selected),
-        "reports": sum(len([k for k in new.clients[c.id].pages if k.endswith("/")]) for c in selected),
-        "files": len(site.written),
-        "pages_written": written,
-        "pages_skipped": skipped + skipped_pages,
-        "pages_pruned": len(before - after),
-        "clients_loaded": len(outcomes),
-        "warnings": warnings,
-        "manifest": new,
-    }
+    result = BuildResult(
+        clients=len(selected),
+        reports=sum(_reports(new.clients[c.id]) for c in selected),
+        files=len(site.written),
+        pages_written=written,
+        pages_skipped=skipped + skipped_pages,
+        pages_pruned=len(before - after),
+        clients_loaded=len(outcomes),
+        warnings=warnings,
+    )
+    return result, new
+
+
+def _reports(entry: ClientEntry) -> int:
+    return sum(1 for key in entry.pages if key.endswith("/"))
 
 
 def _nothing_to_do(options: BuildOptions, manifest: Manifest, selected: list[Client],
@@ -439,6 +443,6 @@ def _nothing_to_do(options: BuildOptions, manifest: Manifest, selected: list[Cli
     pages = sum(len(manifest.clients[c.id].pages) for c in selected)
     files = 1 + len(manifest.shared) + sum(len(f) for c in selected
                                        for f in manifest.clients[c.id].files.values())
-    reports = sum(len([k for k in manifest.clients[c.id].pages if k.endswith("/")]) for c in selected)
+    reports = sum(_reports(manifest.clients[c.id]) for c in selected)
     return BuildResult(clients=len(selected), reports=reports, files=files, pages_skipped=pages,
                        warnings=warnings, seconds=time.perf_counter() - started, stages=stages)
