@@ -104,5 +104,5 @@ def stat_signature(path: Path, now_ns: int) -> tuple:
     except OSError:
         return (str(path), None)
     if info.st_mtime_ns >= now_ns - RACY_WINDOW_NS:
-        return (path.name, info.st_size, hashlib.sha256(path.read_bytes()).hexdigest())
-    return (path.name, info.st_size, info.st_mtime_ns)
+        return (str(path), info.st_size, hashlib.sha256(path.read_bytes()).hexdigest())
+    return (str(path), info.st_size, info.st_mtime_ns)

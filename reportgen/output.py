@@ -13,6 +13,8 @@ import ctypes
 import ctypes.util
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from pathlib import Path, PurePosixPath
 
@@ -75,12 +77,6 @@ class StagedSite:
         self.written.add(relative)
         return True
 
-    def forget(self, relatives: list[str]) -> None:
-        """Take back files carried into the staging folder."""
-        for relative in relatives:
-            self.written.discard(relative)
-            (self.staging / relative).unlink(missing_ok=True)
-
     def record(self, relatives: list[str]) -> None:
         """Files a worker process wrote into the staging folder directly."""
         for relative in relatives:
@@ -111,15 +107,79 @@ class StagedSite:
             os.rename(self.staging, self.out)
             return
         if _exchange(self.staging, self.out):
-            shutil.rmtree(self.staging)  # now holds the previous site
+            self._retire(self.staging)  # now holds the previous site
             return
         retired = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:12]}"
         os.rename(self.out, retired)
         os.rename(self.staging, self.out)
-        shutil.rmtree(retired)
+        self._retire(retired)
+
+    def _retire(self, previous: Path) -> None:
+        """Remove the previous site. A large one (tens of thousands of files take
+        a second or more) is removed by a background `rm` that outlives the
+        build; if that is interrupted, the next build clears what is left."""
+        if len(self.written) >= BACKGROUND_REMOVAL_FILES and os.name == "posix" and shutil.which("rm"):
+            subprocess.Popen(["rm", "-rf", "--", str(previous)], start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return
+        remove_tree(previous)
 
     def abort(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+        remove_tree(self.staging)
+
+    def carry_folders(self, folders: dict[str, list[str]]) -> list[str]:
+        """Carry whole unchanged client folders over from the previous site.
+
+        `folders` maps a top-level folder to the files it must hold; returns
+        the folders that could not be carried complete (to be rebuilt).
+        """
+        for files in folders.values():
+            for relative in files:
+                if relative in self.written:
+                    raise OutputError(f"two pages want the same file: {relative}")
+        leftover = link_trees(self.out, self.staging, sorted(folders))
+        for name in leftover:  # no cp -al: file by file
+            for relative in folders[name]:
+                link_into(self.staging, self.out, relative)
+        staging = str(self.staging)
+        incomplete = [name for name, files in folders.items()
+                      if not all(os.path.isfile(f"{staging}/{f}") for f in files)]
+        for name in incomplete:
+            remove_tree(self.staging / name)
+        for name, files in folders.items():
+            if name not in incomplete:
+                self.written.update(files)
+        return incomplete
+
+
+BACKGROUND_REMOVAL_FILES = 20_000
+
+
+def remove_tree(folder: Path) -> None:
+    """Delete a whole tree; `rm -rf` where there is one (3x faster than shutil)."""
+    if not folder.exists():
+        return
+    if os.name == "posix" and shutil.which("rm"):
+        subprocess.run(["rm", "-rf", "--", str(folder)], check=False)
+    shutil.rmtree(folder, ignore_errors=True)  # anything rm left, or no rm at all
+
+
+def link_trees(source: Path, target: Path, names: list[str]) -> list[str]:
+    """Hard-link whole folders `source/NAME` into `target/`; the names not linked.
+
+    GNU `cp -al` does this in one process (a 50,000-file portal in ~0.6 s);
+    elsewhere, or if it fails, the caller links file by file.
+    """
+    names = [n for n in names if (source / n).is_dir()]
+    if not names or not sys.platform.startswith("linux") or not shutil.which("cp"):
+        return names
+    for start in range(0, len(names), 500):
+        chunk = names[start:start + 500]
+        done = subprocess.run(["cp", "-al", "--", *[str(source / n) for n in chunk], str(target)],
+                              check=False, capture_output=True)
+        if done.returncode != 0:
+            return names[start:]
+    return []
 
 
 def staged_path(staging: Path, relative: str) -> Path:
@@ -158,9 +218,9 @@ def remove_stale_staging(out: Path) -> None:
     if not out.parent.is_dir():
         return
     for leftover in out.parent.glob(f".{out.name}.staging-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+        remove_tree(leftover)
     for leftover in out.parent.glob(f".{out.name}.old-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+        remove_tree(leftover)
 
 
 _RENAME_EXCHANGE = 2
