@@ -11,6 +11,7 @@ missing has no value (None), and no value propagates.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,13 +90,22 @@ def evaluate(expr: Expr, lookup) -> float | None:
     right = evaluate(expr.right, lookup)
     if left is None or right is None:
         return None
-    if expr.op == "+":
+    return _finite(_apply(expr.op, left, right))
+
+
+def _apply(op: str, left: float, right: float) -> float | None:
+    if op == "+":
         return left + right
-    if expr.op == "-":
+    if op == "-":
         return left - right
-    if expr.op == "*":
+    if op == "*":
         return left * right
     return None if right == 0 else left / right
+
+
+def _finite(value: float | None) -> float | None:
+    """An overflow (1/1e-300) is no value either: never inf or NaN in a report."""
+    return value if value is None or math.isfinite(value) else None
 
 
 def compile_expr(expr: Expr, resolve) -> Callable[[object], float | None]:
@@ -127,11 +137,7 @@ def compile_expr(expr: Expr, resolve) -> Callable[[object], float | None]:
         b = right(sums)
         if b is None:
             return None
-        if op == "/":
-            return None if b == 0 else a / b
-        if op == "*":
-            return a * b
-        return a + b if op == "+" else a - b
+        return _finite(_apply(op, a, b))
     return binary
 
 
