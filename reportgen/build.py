@@ -19,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import glob
+import hashlib
 import multiprocessing
 import os
 import time
@@ -29,7 +30,15 @@ from pathlib import Path
 import click
 
 from . import metrics as m
-from .cache import ClientEntry, Manifest, forget_manifest, load_manifest, save_manifest, stat_signature
+from .cache import (
+    CACHE_DIR,
+    ClientEntry,
+    Manifest,
+    forget_manifest,
+    load_manifest,
+    save_manifest,
+    stat_signature,
+)
 from .config import read_project_config
 from .errors import InputError, Problem, did_you_mean
 from .model import Client, MetricTable, Month, Note, ProjectConfig
@@ -42,6 +51,7 @@ from .output import (
     remove_stale_staging,
     write_into,
 )
+from .protect import load_salts, make_sealer, new_salt, save_salts
 from .site import ClientPlan, SiteAssets, SiteRenderer, collect_assets, digest
 from .sources import load_client_data_with_digests
 
@@ -125,10 +135,11 @@ def as_of_month(option: str | None, today: dt.date) -> Month | None:
 def plan_client(client: Client, table: MetricTable, month_digests: dict[Month, str], notes: list[Note],
                 options: BuildOptions) -> tuple[ClientPlan | None, list[Problem]]:
     problems: list[Problem] = []
-    if client.access is not None:
+    if client.access is not None and not os.environ.get(client.access.password_env):
         problems.append(Problem("clients.yaml", client.line, (
-            f"client '{client.id}': access.password_env is set, but this version of reportgen "
-            "cannot encrypt portals yet; refusing to publish it unprotected")))
+            f"client '{client.id}': access.password_env: the environment variable "
+            f"{client.access.password_env} is not set (or empty); refusing to build an unprotected "
+            "portal")))
         return None, problems
     until = as_of_month(options.month, options.today)
     facts = m.compute_client_facts(client, table, until)
@@ -179,7 +190,9 @@ def client_fingerprint(root: Path, client: Client, site_key: str, options: Build
     data = sorted({path for source in client.data
                    for path in glob.glob(os.path.join(glob.escape(base), source.pattern))})
     logo = stat_signature(client.brand.logo, now_ns) if client.brand.logo else None
-    return digest(site_key, client, logo, [stat_signature(Path(p), now_ns) for p in data],
+    password = os.environ.get(client.access.password_env, "") if client.access else ""
+    return digest(site_key, client, logo, hashlib.sha256(password.encode()).hexdigest(),
+                  [stat_signature(Path(p), now_ns) for p in data],
                   [stat_signature(p, now_ns) for p in note_paths(root, client.id)],
                   options.drafts, options.month, options.today)
 
@@ -193,6 +206,7 @@ class ClientTask:
     fingerprint: str
     previous: ClientEntry | None  # what the last build left for this client
     render: bool = True
+    salt: bytes | None = None  # a protected portal's salt
 
 
 @dataclass
@@ -245,7 +259,10 @@ def run_client(task: ClientTask) -> ClientOutcome:
     entry = ClientEntry(fingerprint=task.fingerprint,
                         warnings=[[p.path, p.line, p.message] for p in problems if p.severity == "warning"])
     previous = task.previous if not options.clean else None
-    for unit in _renderer().client_units(plan):
+    sealer = None
+    if client.access is not None and task.salt is not None:
+        sealer = make_sealer(os.environ[client.access.password_env], task.salt)
+    for unit in _renderer().client_units(plan, sealer):
         entry.pages[unit.key] = unit.digest
         old_files = previous.files.get(unit.key) if previous else None
         if (previous and previous.pages.get(unit.key) == unit.digest and old_files
@@ -354,10 +371,14 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
             return _nothing_to_do(options, manifest, selected, problems, started, stages)
 
         site = StagedSite(options.out)
+        salts = load_salts(options.project / CACHE_DIR)
+        known_salts = dict(salts)
         try:
             result, new_manifest = _build_into(site, options, config, assets, manifest, selected,
-                                               unchanged, fingerprints, problems, progress, stages)
+                                               unchanged, fingerprints, salts, problems, progress, stages)
             forget_manifest(options.project, options.out)
+            if salts != known_salts:  # kept before the swap: published pages depend on them
+                save_salts(options.project / CACHE_DIR, salts)
             site.commit()
         except BaseException:
             site.abort()
@@ -372,7 +393,7 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
 
 def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, assets: SiteAssets,
                 manifest: Manifest, selected: list[Client], unchanged: list[Client],
-                fingerprints: dict[str, str], problems: list[Problem],
+                fingerprints: dict[str, str], salts: dict[str, bytes], problems: list[Problem],
                 progress: Callable[[int, int], None] | None, stages: dict[str, float]
                 ) -> tuple[BuildResult, Manifest]:
     global _STATE
@@ -401,7 +422,8 @@ def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, 
 
     _STATE = _WorkerState(options, config, assets, site.staging)
     changed = [c for c in selected if c not in unchanged]
-    tasks = [ClientTask(c.id, fingerprints[c.id], manifest.clients.get(c.id)) for c in changed]
+    tasks = [ClientTask(c.id, fingerprints[c.id], manifest.clients.get(c.id),
+                        salt=salts.setdefault(c.id, new_salt()) if c.access else None) for c in changed]
     # Biggest first, so the last process is not left with the longest client.
     tasks.sort(key=lambda t: -len(t.previous.pages) if t.previous else 0)
     outcomes = _run_all(tasks, options.jobs, progress)

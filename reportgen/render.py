@@ -24,7 +24,7 @@ from . import __version__
 from .charts import ChartView
 from .errors import InputError, Problem
 
-THEME_STATIC = ("reportgen.css", "reportgen.js")
+THEME_STATIC = ("reportgen.css", "reportgen.js", "unlock.js")
 
 
 def builtin_templates_dir() -> Path:

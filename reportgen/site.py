@@ -8,6 +8,7 @@ only the stale units.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -23,6 +24,7 @@ from . import metrics as m
 from .i18n import LOCALES_DIR, Formatter
 from .model import Client, Month, Note, ProjectConfig
 from .notes import fill_chart_slots, render_markdown
+from .protect import Sealer
 from .render import (
     THEME_STATIC,
     ChartSlot,
@@ -48,6 +50,13 @@ HEADERS_FILE = """\
   Cache-Control: public, max-age=31536000, immutable
 """
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
+# No inline script anywhere (figures are JSON blocks read by reportgen.js); no
+# eval (plotly.js does not need it for the chart types used); nothing loads from
+# outside the site. Inline *styles* stay allowed: Plotly positions its SVG with them.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'none'")
+CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
+
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,8 @@ class SiteRenderer:
             "js": self.assets.path("reportgen.js", depth),
             "plotly_js": self.assets.path("plotly.js", depth),
             "data_through": fmt.date(data_through) if data_through else None,
+            "csp": Markup(CONTENT_SECURITY_POLICY),  # a constant; kept verbatim
+            "protected": bool(client and client.access),
             "today_date": today,
         }
 
@@ -154,29 +165,57 @@ class SiteRenderer:
         files["robots.txt"] = ROBOTS_TXT.encode()
         return files
 
-    def client_units(self, plan: ClientPlan) -> list[PageUnit]:
-        """Every page bundle of one client's portal, each with its input digest."""
+    def client_units(self, plan: ClientPlan, sealer: Sealer | None = None) -> list[PageUnit]:
+        """Every page bundle of one client's portal, each with its input digest.
+
+        With a `sealer` (a password-protected portal) every file is sealed:
+        pages become a login page carrying the encrypted page, downloads
+        become encrypted envelopes, and the logo travels inside the pages.
+        """
         client = plan.client
         logo = None
         logo_bytes = b""
         if client.brand.logo:
             logo_bytes = client.brand.logo.read_bytes()
             logo = hashed_name("logo" + client.brand.logo.suffix.lower(), logo_bytes)
+            if sealer:
+                logo = data_uri(client.brand.logo.suffix, logo_bytes)
         client_key = digest(self.assets.key, client, hashlib.sha256(logo_bytes).hexdigest(),
-                            plan.facts.metrics.base, plan.facts.has_campaign, plan.facts.has_channel)
+                            plan.facts.metrics.base, plan.facts.has_campaign, plan.facts.has_channel,
+                            hashlib.sha256(sealer.key + sealer.salt).hexdigest() if sealer else None)
         units = []
-        if logo:
+        if logo and not sealer:
             units.append(PageUnit(f"{client.id}/{logo}", digest(client_key, "logo"),
                                   lambda: {f"{client.id}/{logo}": logo_bytes}))
         for index, month in enumerate(plan.months):
             units.append(PageUnit(f"{client.id}/{month}/", self.report_digest(plan, index, client_key),
-                                  lambda month=month: self.report_files(plan, month, logo)))
+                                  lambda month=month: self.report_files(plan, month, logo, sealer)))
         home_digest = digest(client_key, plan.months, plan.today,
                              sorted((str(k), v) for k, v in plan.month_digests.items()),
                              sorted((str(k), n.digest) for k, n in plan.notes.items()))
-        units.append(PageUnit(f"{client.id}/index.html", home_digest,
-                              lambda: {f"{client.id}/index.html": self.home_page(plan, logo).encode()}))
+        units.append(PageUnit(f"{client.id}/index.html", home_digest, lambda: self.seal_files(
+            plan, {f"{client.id}/index.html": self.home_page(plan, logo, sealer).encode()}, sealer)))
         return units
+
+    def seal_files(self, plan: ClientPlan, files: dict[str, bytes], sealer: Sealer | None
+                   ) -> dict[str, bytes]:
+        if sealer is None:
+            return files
+        sealed = {}
+        for relative, content in files.items():
+            if relative.endswith(".html"):
+                # The login page's policy stays in force after it writes the opened
+                # page; a second <meta> policy there would only be ignored (with a warning).
+                content = content.replace(CSP_META.encode(), b"")
+                depth = relative.count("/")
+                fmt = Formatter(plan.client.locale, plan.client.currency)
+                context = self.base_context(fmt, depth, None)
+                sealed[relative] = render_page(self.env, "login.html", {
+                    **context, "brand_color": plan.client.brand.color, "sealed": sealer.seal(content),
+                    "unlock_js": self.assets.path("unlock.js", depth)}).encode()
+            else:
+                sealed[relative] = sealer.seal_file(content)
+        return sealed
 
     def report_digest(self, plan: ClientPlan, index: int, client_key: str) -> str:
         """Everything report `index` is made from (SPEC: data of the month, the
@@ -199,14 +238,20 @@ class SiteRenderer:
             report_today(month, plan.today), clip_first, clip_last,
         )
 
-    def report_files(self, plan: ClientPlan, month: Month, logo: str | None) -> dict[str, bytes]:
+    def report_files(self, plan: ClientPlan, month: Month, logo: str | None,
+                     sealer: Sealer | None = None) -> dict[str, bytes]:
         client = plan.client
         figures = m.compute_month(plan.facts, month, plan.today)
-        return {
-            f"{client.id}/{month}/index.html": self.report_page(plan, figures, logo).encode(),
-            f"{client.id}/{month}/metrics.csv": pages.metrics_csv(plan.facts, month).encode(),
-            f"{client.id}/{month}/report.json": _json_bytes(pages.report_json(plan.facts, figures)),
-        }
+        csv_text = pages.metrics_csv(plan.facts, month)
+        report = _json_bytes(pages.report_json(plan.facts, figures))
+        # A protected page carries its downloads inside the sealed page: the
+        # browser cannot fetch files from file://, and the files beside it are sealed.
+        embedded = {"metrics.csv": csv_text, "report.json": report.decode()} if sealer else None
+        return self.seal_files(plan, {
+            f"{client.id}/{month}/index.html": self.report_page(plan, figures, logo, embedded).encode(),
+            f"{client.id}/{month}/metrics.csv": csv_text.encode(),
+            f"{client.id}/{month}/report.json": report,
+        }, sealer)
 
     def client_files(self, plan: ClientPlan) -> dict[str, bytes]:
         """Every file of one client's portal, by path relative to the site root."""
@@ -218,7 +263,8 @@ class SiteRenderer:
     def annotations(self, plan: ClientPlan):
         return tuple(a for note in plan.notes.values() for a in note.annotations)
 
-    def report_page(self, plan: ClientPlan, figures: m.MonthFigures, logo: str | None) -> str:
+    def report_page(self, plan: ClientPlan, figures: m.MonthFigures, logo: str | None,
+                    embedded: dict[str, str] | None = None) -> str:
         client = plan.client
         fmt = Formatter(client.locale, client.currency)
         month = figures.month
@@ -251,7 +297,8 @@ class SiteRenderer:
         index = plan.months.index(month)
         context.update({
             "page_title": f"{client.name} · {note.title if note and note.title else fmt.month_name(month)}",
-            "logo": f"../{logo}" if logo else None,
+            "logo": logo if logo and logo.startswith("data:") else f"../{logo}" if logo else None,
+            "embedded_downloads": embedded,
             "month": month,
             "month_name": fmt.month_name(month),
             "title": note.title if note and note.title else fmt.month_name(month),
@@ -277,7 +324,7 @@ class SiteRenderer:
         })
         return render_page(self.env, "report.html", context)
 
-    def home_page(self, plan: ClientPlan, logo: str | None) -> str:
+    def home_page(self, plan: ClientPlan, logo: str | None, sealer: Sealer | None = None) -> str:
         client = plan.client
         fmt = Formatter(client.locale, client.currency)
         context = self.base_context(fmt, 1, client, plan.today, plan.facts.last_date)
@@ -320,6 +367,12 @@ class SiteRenderer:
             "home": "index.html",
         })
         return render_page(self.env, "home.html", context)
+
+
+def data_uri(suffix: str, content: bytes) -> str:
+    kind = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+            ".webp": "image/webp", ".gif": "image/gif"}[suffix.lower()]
+    return f"data:{kind};base64,{base64.b64encode(content).decode('ascii')}"
 
 
 def report_today(month: Month, today: dt.date) -> dt.date:

@@ -41,6 +41,35 @@
     });
   }
 
+  // Protected portals: downloads travel inside the (decrypted) page.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-download]");
+    if (link) {
+      event.preventDefault();
+      var text = JSON.parse(document.getElementById(link.getAttribute("data-download")).textContent);
+      var url = URL.createObjectURL(new Blob([text], { type: link.getAttribute("data-type") }));
+      var save = document.createElement("a");
+      save.href = url;
+      save.download = link.getAttribute("data-filename");
+      document.body.appendChild(save);
+      save.click();
+      save.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+      return;
+    }
+    if (event.target.closest && event.target.closest("[data-forget]")) {
+      event.preventDefault();
+      try {
+        [sessionStorage, localStorage].forEach(function (store) {
+          Object.keys(store).forEach(function (key) {
+            if (key.indexOf("reportgen-key:") === 0) { store.removeItem(key); }
+          });
+        });
+      } catch (e) { /* storage disabled */ }
+      window.location.reload();
+    }
+  });
+
   // Printouts show every chart's numbers: open the collapsed tables first.
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details.chart-data").forEach(function (d) { d.open = true; });
