@@ -35,11 +35,11 @@ def test_failure_midway_leaves_previous_site_untouched(copy_project, monkeypatch
     original = reportgen.site.SiteRenderer.client_units
     calls = []
 
-    def failing(self, plan):
+    def failing(self, plan, *args):
         calls.append(plan.client.id)
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return original(self, plan)
+        return original(self, plan, *args)
 
     monkeypatch.setattr(reportgen.site.SiteRenderer, "client_units", failing)
     result = build(project, "--clean", "--jobs", "1")
