@@ -88,7 +88,7 @@ def table_rows(rows: Iterable[tuple[str, ...]]) -> Markup:
     one pass: a report has hundreds of cells, and Jinja loops cost per cell."""
     escape = html.escape
     return Markup("\n".join(
-        f'<tr><th scope="row">{escape(str(row[0]))}</th>'
+        f'<tr><th scope="row" dir="auto">{escape(str(row[0]))}</th>'
         + "".join(f'<td class="num">{escape(str(cell))}</td>' for cell in row[1:]) + "</tr>"
         for row in rows))
 
