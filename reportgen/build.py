@@ -30,6 +30,7 @@ from pathlib import Path
 import click
 
 from . import metrics as m
+from .advice import advise
 from .cache import (
     CACHE_DIR,
     ClientEntry,
@@ -161,6 +162,7 @@ def plan_client(client: Client, table: MetricTable, month_digests: dict[Month, s
     months = set(facts.rows_by_month) | set(included)
     if client.since:
         months = {mo for mo in months if mo >= client.since}
+    problems.extend(advise(client, facts, included, tuple(sorted(months)), options.today))
     plan = ClientPlan(client=client, facts=facts, notes=included, months=tuple(sorted(months)),
                       today=options.today,
                       month_digests={k: v for k, v in month_digests.items() if until is None or k <= until})

@@ -70,7 +70,7 @@ def build(project: Path, clients, month, drafts, strict, jobs, shard, out: Path 
         f"{result.files} files into {options.out} in {result.seconds:.1f}s: "
         f"{result.pages_written} pages rendered, {result.pages_skipped} unchanged"
         f"{f', {result.pages_pruned} pruned' if result.pages_pruned else ''}"
-        f"{f' ({len(result.warnings)} warnings)' if result.warnings else ''}."
+        f"{_warnings_count(result.warnings)}."
     )
 
 
@@ -85,7 +85,73 @@ def check(project: Path, clients, month, drafts, strict, jobs, shard) -> None:
         _fail(exc.problems)
     _print_warnings(result.warnings)
     click.echo(f"OK: {result.clients} clients, {result.reports} monthly reports"
-               f"{f', {len(result.warnings)} warnings' if result.warnings else ''}.")
+               f"{_warnings_count(result.warnings)}.")
+
+
+@main.command()
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The project folder (holds clients.yaml).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (a free one is picked if it is taken).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Parallel processes (default: the number of CPUs).")
+def serve(project: Path, port: int, jobs: int | None) -> None:
+    """Build (drafts included), serve on localhost, rebuild on change, reload the browser."""
+    from .serve import serve as run_server
+
+    options = _options(project, (), None, True, False, jobs, None, None, False)
+    run_server(options, port, log=lambda line: click.echo(line, err=True))
+
+
+@main.group()
+def new() -> None:
+    """Scaffold a monthly note or a client."""
+
+
+@new.command("report")
+@click.argument("client_id", metavar="CLIENT")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The project folder (holds clients.yaml).")
+@click.option("--month", default=None, metavar="YYYY-MM",
+              help="The month (default: the month after the newest note).")
+def new_report(client_id: str, project: Path, month: str | None) -> None:
+    """Write content/CLIENT/YYYY-MM.md: a draft with last month's open next steps."""
+    from .scaffold import new_report as scaffold_report
+
+    chosen = as_of_month(month, build_date()) if month else None
+    try:
+        path = scaffold_report(project, client_id, chosen, build_date())
+    except InputError as exc:
+        _fail(exc.problems)
+    click.echo(f"Wrote {path} (status: draft). Write it, then remove the draft status.")
+
+
+@new.command("client")
+@click.argument("client_id", metavar="ID")
+@click.option("--name", required=True, help="The client's name as shown in the portal.")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The project folder (holds clients.yaml).")
+def new_client(client_id: str, name: str, project: Path) -> None:
+    """Add a client to clients.yaml (keeping its comments) and create its folders."""
+    from .scaffold import new_client as scaffold_client
+
+    try:
+        scaffold_client(project, client_id, name)
+    except InputError as exc:
+        _fail(exc.problems)
+    click.echo(f"Added '{client_id}' to {project / 'clients.yaml'}; put its exports in "
+               f"{project / 'data' / client_id} and its notes in {project / 'content' / client_id}.")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--demo", is_flag=True, help="Fill it with the demo agency (four clients, 15 months).")
+def init(directory: Path, demo: bool) -> None:
+    """Create a new project (with a CI workflow and editor schemas)."""
+    from .scaffold import init_project
+
+    init_project(directory, demo=demo, today=build_date())
+    click.echo(f"Created {directory}. Next: cd {directory} && reportgen serve")
 
 
 def _options(project: Path, clients, month, drafts, strict, jobs, shard, out, clean) -> BuildOptions:
@@ -158,6 +224,12 @@ class _progress_bar:
     def close(self) -> None:
         if self.shown:
             click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+
+
+def _warnings_count(warnings) -> str:
+    if not warnings:
+        return ""
+    return f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})"
 
 
 def _print_warnings(warnings) -> None:

@@ -48,11 +48,11 @@ class ClientSpec:
 
     @property
     def monthly_budget(self) -> float:
-        return round(20000 * self.scale)
+        return round(32000 * self.scale)  # above the generated spend: no overspend warnings
 
     @property
     def november_budget(self) -> float:
-        return round(30000 * self.scale)
+        return round(40000 * self.scale)
 
 
 DEFAULT_MARKERS = {"acme-corp": "qzacmeqz", "saigon-foods": "qzsaigonqz", "berlin-bikes": "qzberlinqz"}
@@ -177,7 +177,7 @@ def notes_for(spec: ClientSpec) -> dict[str, str]:
         "highlights": [f"Highlight one {mk}", f"Highlight two {mk}"],
         "recommendations": [f"Recommendation {mk}"],
         "next_steps": [
-            {"task": f"Open task {mk}", "owner": f"Owner {mk}", "due": dt.date(2026, 11, 15),
+            {"task": f"Open task {mk}", "owner": f"Owner {mk}", "due": dt.date(2026, 12, 15),
              "done": False},
             {"task": f"Done task {mk}", "owner": f"Owner {mk}", "due": dt.date(2026, 10, 20),
              "done": True},

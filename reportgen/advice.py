@@ -1,0 +1,84 @@
+"""What an AE wants to hear before sending: warnings about a client's portal.
+
+Not errors — the portal builds — but things a client would notice: a month
+with figures and no commentary, a final note without a summary, a KPI with no
+target, next steps past their due date, spend well over budget. `--strict`
+turns them into failures (a scheduled CI run then refuses to publish).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from . import metrics as m
+from .config import CONFIG_FILE
+from .errors import Problem
+from .model import Client, Month, Note
+
+OVERSPEND = 0.10  # spend more than 10% over budget is worth a word
+
+
+def advise(client: Client, facts: m.ClientFacts, notes: dict[Month, Note], months: tuple[Month, ...],
+           today: dt.date) -> list[Problem]:
+    return [
+        *missing_notes(client, facts, notes, months, today),
+        *empty_summaries(notes),
+        *kpis_without_target(client),
+        *overdue_steps(notes, today),
+        *overspending(client, facts, months),
+    ]
+
+
+def missing_notes(client: Client, facts: m.ClientFacts, notes: dict[Month, Note],
+                  months: tuple[Month, ...], today: dt.date) -> list[Problem]:
+    """Months with data but no note, from the first month that has both
+    (history imported from before the AE wrote notes is not a gap); the running
+    month is not over yet, so it is not asked for."""
+    started = [month for month in notes if month in facts.rows_by_month]
+    if not started:
+        return []
+    first = min(started)
+    return [Problem(f"content/{client.id}/{month}.md", None,
+                    f"{month} has data but no note (a summary and next steps for the client)", "warning")
+            for month in months
+            if month >= first and month not in notes and month in facts.rows_by_month
+            and not m.month_is_partial(month, today)]
+
+
+def empty_summaries(notes: dict[Month, Note]) -> list[Problem]:
+    return [Problem(note.path, 1, "final note without a summary (shown on the client's home page)",
+                    "warning")
+            for note in notes.values() if not note.is_draft and not note.summary]
+
+
+def kpis_without_target(client: Client) -> list[Problem]:
+    return [Problem(CONFIG_FILE, kpi.line, f"client '{client.id}': KPI '{kpi.metric}' has no target",
+                    "warning")
+            for kpi in client.kpis if kpi.target is None]
+
+
+def overdue_steps(notes: dict[Month, Note], today: dt.date) -> list[Problem]:
+    """Next steps whose latest mention is not done and whose due date has passed."""
+    latest: dict[str, tuple] = {}
+    for note in sorted(notes.values(), key=lambda n: n.month):
+        for step in note.next_steps:
+            latest[step.task.strip().casefold()] = (step, note)
+    return [Problem(note.path, None, f"next step '{step.task}' was due {step.due.isoformat()} and is not "
+                                     "done", "warning")
+            for step, note in latest.values() if not step.done and step.due and step.due < today]
+
+
+def overspending(client: Client, facts: m.ClientFacts, months: tuple[Month, ...]) -> list[Problem]:
+    spend_at = facts.metrics.index.get("spend")
+    if spend_at is None:
+        return []
+    problems = []
+    for month in months:
+        budget = client.budget.for_month(month)
+        totals = facts.totals(month)
+        spent = totals[spend_at] if totals else None
+        if budget and spent is not None and spent > budget * (1 + OVERSPEND):
+            problems.append(Problem(CONFIG_FILE, client.line, (
+                f"client '{client.id}': {month} spend {spent:,.2f} is {spent / budget - 1:.0%} over "
+                f"the budget of {budget:,.2f}"), "warning"))
+    return problems

@@ -1,0 +1,328 @@
+"""Scaffolding for the AE's month: new projects, new clients, new monthly notes.
+
+Everything here writes user files (inputs), never the output: `init` writes a
+project, `new client` appends to clients.yaml as text (its comments and
+layout stay as the AE left them), `new report` writes a draft note that
+carries over last month's unfinished next steps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from . import metrics as m
+from .config import CLIENT_ID_PATTERN, CLIENTS_YAML, CONFIG_FILE, read_project_config
+from .errors import InputError, ReportgenError
+from .model import Client, Month, NextStep, Note
+from .notes import CONTENT_DIR, FRONT_MATTER, load_client_notes
+from .sources import load_client_data
+
+SCHEMA_DIR = ".reportgen/schema"
+CLIENTS_SCHEMA = "clients.schema.json"
+NOTE_SCHEMA = "note.schema.json"
+WORKFLOW = ".github/workflows/reportgen.yml"
+
+
+class ScaffoldError(ReportgenError):
+    """A scaffolding request that cannot be done as asked."""
+
+
+# --- JSON Schema for editors ------------------------------------------------------------------
+
+
+def json_schemas() -> dict[str, dict]:
+    """JSON Schemas of clients.yaml and of a note's front matter, generated from
+    the very field declarations the validator uses."""
+    def wrap(schema: dict, title: str) -> dict:
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **schema}
+
+    return {CLIENTS_SCHEMA: wrap(CLIENTS_YAML.schema(), "reportgen clients.yaml"),
+            NOTE_SCHEMA: wrap(FRONT_MATTER.schema(), "reportgen monthly note front matter")}
+
+
+def write_schemas(root: Path) -> None:
+    folder = root / SCHEMA_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, schema in json_schemas().items():
+        (folder / name).write_text(json.dumps(schema, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def schema_comment(name: str, depth: int = 0) -> str:
+    return f"# yaml-language-server: $schema={'../' * depth}{SCHEMA_DIR}/{name}\n"
+
+
+# --- reportgen init --------------------------------------------------------------------------
+
+
+STARTER_CLIENTS = """\
+agency:
+  name: {agency}
+  contact_email: reports@example.com
+
+defaults:                 # every client inherits these unless it sets its own
+  locale: en_US
+  currency: USD
+
+clients:
+  - id: example-client
+    name: Example Client
+    account_executive: {{name: Your Name, email: you@example.com}}
+    budget: {{monthly: 10000}}
+    metrics:
+      cpl: spend / leads
+    kpis:
+      - {{metric: leads, label: Leads, target: 300}}
+      - {{metric: cpl, label: Cost per lead, target: 35, better: lower}}
+    campaigns:
+      - {{id: brand-search, name: Brand search, channel: search}}
+      - {{id: social, name: Social prospecting, channel: social}}
+    data:
+      - data/example-client/*.csv
+"""
+
+GITIGNORE = "site/\n.reportgen-cache/\n"
+
+WORKFLOW_TEXT = """\
+# Builds the portals on every push and on the 4th of each month (when the ad
+# platforms' late conversions have settled), for the month just finished.
+# --strict: warnings (a month without a note, overdue next steps...) fail the run.
+name: reportgen
+on:
+  push:
+    branches: [main]
+  schedule:
+    - cron: "0 6 4 * *"
+  workflow_dispatch: {}
+permissions:
+  contents: read
+  pages: write
+  id-token: write
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - run: pip install reportgen
+      - name: Build the portals
+        run: reportgen build --strict ${{ github.event_name == 'schedule' && '--month previous' || '' }}
+        # env:   # one secret per protected portal (clients.yaml access.password_env)
+        #   ACME_PORTAL_PASSWORD: ${{ secrets.ACME_PORTAL_PASSWORD }}
+      - uses: actions/upload-artifact@v4
+        with:
+          name: site
+          path: site
+      - uses: actions/upload-pages-artifact@v3
+        with:
+          path: site
+  publish:
+    needs: build
+    runs-on: ubuntu-latest
+    environment:
+      name: github-pages
+      url: ${{ steps.deployment.outputs.page_url }}
+    steps:
+      - id: deployment
+        uses: actions/deploy-pages@v4
+"""
+
+
+def init_project(target: Path, *, demo: bool, today: dt.date, agency: str = "My Agency") -> None:
+    if target.exists() and any(target.iterdir()):
+        raise ScaffoldError(f"{target} is not empty; reportgen init needs a new or empty folder")
+    target.mkdir(parents=True, exist_ok=True)
+    if demo:
+        from .demo import write_demo_agency
+
+        write_demo_agency(target, today)
+    else:
+        (target / CONFIG_FILE).write_text(STARTER_CLIENTS.format(agency=agency), encoding="utf-8")
+        _write_starter_data(target, today)
+    config = target / CONFIG_FILE
+    config.write_text(schema_comment(CLIENTS_SCHEMA) + config.read_text(encoding="utf-8"), encoding="utf-8")
+    write_schemas(target)
+    (target / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    workflow = target / WORKFLOW
+    workflow.parent.mkdir(parents=True, exist_ok=True)
+    workflow.write_text(WORKFLOW_TEXT, encoding="utf-8")
+
+
+def _write_starter_data(root: Path, today: dt.date) -> None:
+    """Last month's data and note for the example client, so the project builds at once."""
+    month = Month.of(today).previous
+    rows = ["date,campaign,channel,impressions,clicks,spend,conversions,leads"]
+    for day in range(1, month.days + 1):
+        date = month.first_day.replace(day=day)
+        weekend = date.weekday() >= 5
+        for campaign, channel, base in (("brand-search", "search", 900), ("social", "social", 2400)):
+            impressions = base // (2 if weekend else 1) + day * 7
+            clicks = impressions // (18 if channel == "search" else 60)
+            spend = round(clicks * (1.9 if channel == "search" else 0.85), 2)
+            conversions = max(clicks // 9, 1)
+            rows.append(f"{date.isoformat()},{campaign},{channel},{impressions},{clicks},{spend},"
+                        f"{conversions},{max(conversions - 1, 0)}")
+    data = root / "data" / "example-client"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / f"{month}.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    note = root / CONTENT_DIR / "example-client" / f"{month}.md"
+    note.parent.mkdir(parents=True, exist_ok=True)
+    note.write_text(note_text({
+        "summary": "Replace this with the month in one sentence.",
+        "highlights": ["What went well"],
+        "next_steps": [{"task": "Agree next month's priorities", "owner": "Your Name",
+                        "due": today + dt.timedelta(days=14), "done": False}],
+    }, "leads"), encoding="utf-8")
+
+
+# --- reportgen new client -----------------------------------------------------------------------
+
+
+def new_client(root: Path, client_id: str, name: str) -> Path:
+    """Append a client to clients.yaml (as text: comments and layout stay) and
+    create its content and data folders. Returns the config path."""
+    if not re.fullmatch(CLIENT_ID_PATTERN, client_id):
+        raise ScaffoldError(f"'{client_id}' is not a valid client id (lower-case letters, digits and '-', "
+                            "at most 63, starting with a letter or digit)")
+    config_path = root / CONFIG_FILE
+    config, problems = read_project_config(root)
+    if config is None or any(p.severity == "error" for p in problems):
+        raise InputError(problems)
+    if client_id in config.declared_ids:
+        raise ScaffoldError(f"client '{client_id}' already exists in {CONFIG_FILE}")
+    text = config_path.read_text(encoding="utf-8")
+    ae = config.clients[0].account_executive if config.clients else None
+    entry = _client_entry(client_id, name, ae.name if ae else "Your Name",
+                          ae.email if ae else None, _item_indent(text))
+    updated = _insert_into_clients(text, entry)
+    config_path.write_text(updated, encoding="utf-8")
+    _, problems = read_project_config(root)
+    if any(p.severity == "error" for p in problems):  # never leave a broken file behind
+        config_path.write_text(text, encoding="utf-8")
+        raise InputError(problems)
+    for folder in (root / CONTENT_DIR / client_id, root / "data" / client_id):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / ".gitkeep").touch()
+    return config_path
+
+
+def _item_indent(text: str) -> str:
+    match = re.search(r"^( *)- id:", text, re.MULTILINE)
+    return match.group(1) if match else "  "
+
+
+def _client_entry(client_id: str, name: str, ae_name: str, ae_email: str | None, indent: str) -> str:
+    person = {"name": ae_name, **({"email": ae_email} if ae_email else {})}
+    inner = indent + "  "
+
+    def flow(value) -> str:  # JSON is YAML: quoted, escaped, on one line
+        return json.dumps(value, ensure_ascii=False)
+
+    return (f"{indent}- id: {client_id}\n"
+            f"{inner}name: {flow(name)}\n"
+            f"{inner}account_executive: {flow(person)}\n"
+            f"{inner}data:\n"
+            f"{inner}  - data/{client_id}/*.csv\n")
+
+
+def _insert_into_clients(text: str, entry: str) -> str:
+    """After the last line of the top-level `clients:` block."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if re.match(r"clients\s*:", line)), None)
+    if start is None:
+        raise ScaffoldError(f"{CONFIG_FILE} has no top-level 'clients:' list")
+    end = len(lines)
+    for index in range(start + 1, len(lines)):
+        if re.match(r"[^\s#-]", lines[index]):  # the next top-level key
+            end = index
+            break
+    while end > start + 1 and not lines[end - 1].strip():  # keep blank lines after the block
+        end -= 1
+    before = "".join(lines[:end])
+    if before and not before.endswith("\n"):
+        before += "\n"
+    return before + entry + "".join(lines[end:])
+
+
+# --- reportgen new report -------------------------------------------------------------------------
+
+
+def new_report(root: Path, client_id: str, month: Month | None, today: dt.date) -> Path:
+    config, problems = read_project_config(root)
+    if config is None or any(p.severity == "error" for p in problems):
+        raise InputError(problems)
+    client = next((c for c in config.clients if c.id == client_id), None)
+    if client is None:
+        raise ScaffoldError(f"no client '{client_id}' in {CONFIG_FILE}")
+    notes, note_problems = load_client_notes(root, client_id)
+    if any(p.severity == "error" for p in note_problems):
+        raise InputError(note_problems)
+    if month is None:
+        month = max(n.month for n in notes).next if notes else Month.of(today).previous
+    path = root / CONTENT_DIR / client_id / f"{month}.md"
+    if path.exists():
+        raise ScaffoldError(f"{path.relative_to(root)} already exists; reportgen never overwrites a note")
+    earlier = [n for n in notes if n.month < month]
+    carried = carried_steps(earlier[-1]) if earlier else []
+    front: dict = {"status": "draft"}
+    summary = suggest_summary(root, client, month)
+    if summary:
+        front["summary"] = summary
+    front.update({"highlights": [], "next_steps": [_step_dict(s) for s in carried],
+                  "meetings": [], "annotations": []})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    first_kpi = client.kpis[0].metric if client.kpis else "clicks"
+    path.write_text(note_text(front, first_kpi), encoding="utf-8")
+    return path
+
+
+def carried_steps(previous: Note) -> list[NextStep]:
+    return [step for step in previous.next_steps if not step.done]
+
+
+def _step_dict(step: NextStep) -> dict:
+    out: dict = {"task": step.task}
+    if step.owner:
+        out["owner"] = step.owner
+    if step.due:
+        out["due"] = step.due
+    out["done"] = False
+    return out
+
+
+def suggest_summary(root: Path, client: Client, month: Month) -> str:
+    """A first line from the data: the KPI that moved most against last month."""
+    table, problems = load_client_data(root, client)
+    if any(p.severity == "error" for p in problems) or not table.rows:
+        return ""
+    facts = m.compute_client_facts(client, table)
+    if facts.totals(month) is None:
+        return ""
+    moves = []
+    for kpi in client.kpis:
+        value = facts.metrics.value(facts.totals(month), kpi.metric)
+        before = facts.metrics.value(facts.totals(month.previous), kpi.metric)
+        change = m.compute_change(value, before, kpi.better)
+        if change.ratio is not None:
+            moves.append((abs(change.ratio), kpi, change))
+    if not moves:
+        return ""
+    _, kpi, change = max(moves, key=lambda move: move[0])
+    direction = "up" if change.ratio > 0 else "down"
+    verdict = {"better": "an improvement", "worse": "worth a look", "same": "steady"}[change.verdict]
+    return f"{kpi.label} {direction} {abs(change.ratio):.0%} on last month ({verdict})."
+
+
+def note_text(front: dict, metric: str) -> str:
+    front_matter = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=100)
+    return (f"---\n{front_matter}---\n"
+            "## What happened\n\nWrite the story of the month here.\n\n"
+            f"```chart\nmetric: {metric}\ntype: line\nby: day\ncompare: previous\n```\n\n"
+            "## What we recommend\n\n")
+
