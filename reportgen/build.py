@@ -92,6 +92,7 @@ class BuildResult:
     pages_pruned: int = 0
     clients_loaded: int = 0
     warnings: tuple[Problem, ...] = ()
+    infos: tuple[Problem, ...] = ()  # e.g. which platform each export was read as
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
 
@@ -343,8 +344,9 @@ def check_project(options: BuildOptions) -> BuildResult:
     for outcome in outcomes:
         problems.extend(outcome.problems)
     warnings = _raise_if_failed(problems, options.strict)
+    infos = tuple(sorted({p for p in problems if p.severity == "info"}))
     return BuildResult(clients=len(selected), reports=sum(o.reports for o in outcomes),
-                       warnings=warnings, seconds=time.perf_counter() - started)
+                       warnings=warnings, infos=infos, seconds=time.perf_counter() - started)
 
 
 def build_site(options: BuildOptions, progress: Callable[[int, int], None] | None = None

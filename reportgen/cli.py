@@ -83,6 +83,8 @@ def check(project: Path, clients, month, drafts, strict, jobs, shard) -> None:
         result = check_project(options)
     except InputError as exc:
         _fail(exc.problems)
+    for info in result.infos:
+        click.echo(str(info), err=True)
     _print_warnings(result.warnings)
     click.echo(f"OK: {result.clients} clients, {result.reports} monthly reports"
                f"{_warnings_count(result.warnings)}.")
@@ -141,6 +143,34 @@ def new_client(client_id: str, name: str, project: Path) -> None:
         _fail(exc.problems)
     click.echo(f"Added '{client_id}' to {project / 'clients.yaml'}; put its exports in "
                f"{project / 'data' / client_id} and its notes in {project / 'content' / client_id}.")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--client", "client_id", required=True, metavar="ID", help="The client the export belongs to.")
+@click.option("--format", "format_", default="auto", show_default=True,
+              type=click.Choice(["auto", "google_ads", "meta_ads", "linkedin_ads", "ga4"]),
+              help="The platform (auto: detected from the header).")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The project folder (holds clients.yaml).")
+def import_(file: Path, client_id: str, format_: str, project: Path) -> None:
+    """Convert a platform export into a canonical CSV under data/CLIENT/ and say what it holds."""
+    from .scaffold import import_export
+
+    try:
+        target, found = import_export(project, file, client_id, format_)
+    except InputError as exc:
+        _fail(exc.problems)
+    click.echo(f"{found['format']} export: {found['rows']} rows, {found['first']} to {found['last']}, "
+               f"{len(found['campaigns'])} campaigns, currency {found['currency']}")
+    for name in found["campaigns"][:20]:
+        click.echo(f"  campaign: {name}")
+    if len(found["campaigns"]) > 20:
+        click.echo(f"  ... and {len(found['campaigns']) - 20} more")
+    for metric, total in found["totals"].items():
+        shown = "—" if total is None else f"{total:,.2f}" if isinstance(total, float) else f"{total:,}"
+        click.echo(f"  total {metric}: {shown}")
+    click.echo(f"Wrote {target}")
 
 
 @main.command()

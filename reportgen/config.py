@@ -41,6 +41,7 @@ from .schema import (
     Number,
     Obj,
     Text,
+    TextOr,
     type_name,
 )
 from .yamlfile import YamlError, YamlList, YamlMap, parse_yaml
@@ -133,8 +134,17 @@ CLIENT = Obj((
         Field("channel", Text(max_length=100)),
         Field("budget", Number()),
     )))),
-    Field("data", ListOf(Text(max_length=500), scalar_ok=True),
-          doc="CSV paths or globs, relative to the project root"),
+    Field("data", ListOf(TextOr(Text(max_length=500), Obj((
+        Field("path", Text(max_length=500), required=True, doc="path or glob, relative to the project"),
+        Field("format", Choice(("auto", "canonical", "google_ads", "meta_ads", "linkedin_ads", "ga4")),
+              doc="default auto: detected from the header"),
+        Field("currency", CURRENCY, doc="the export's currency when it does not say"),
+        Field("campaign_map", MapOf(Text(max_length=200, numbers_ok=True), Text(max_length=200)),
+              doc="campaign names in the export → campaign ids"),
+        Field("channel", Text(max_length=100), doc="channel for rows that have none"),
+        Field("leads", Text(max_length=200),
+              doc="the column, or Meta result indicator (e.g. actions:lead), that counts as leads"),
+    ))), scalar_ok=True), doc="metric files: CSV paths or globs, or {path, format, ...}"),
     Field("access", Obj((
         Field("password_env", Text(pattern=r"[A-Za-z_][A-Za-z0-9_]*",
                                    pattern_hint=" (expected an environment variable name)"),
@@ -267,9 +277,10 @@ def _check_fields_of_invalid_client(root: Path, node: YamlMap, ctx: Context, whe
     data = node.get("data")
     items = data if isinstance(data, list) else [data] if isinstance(data, str) else []
     for index, item in enumerate(items):
-        if isinstance(item, str):
+        path = item.get("path") if isinstance(item, dict) else item
+        if isinstance(path, str):
             line = data.line_of(index) if isinstance(data, YamlList) else node.line_of("data")
-            _check_relative(item, ctx, line, f"{where}.data")
+            _check_relative(path, ctx, line, f"{where}.data")
     brand = node.get("brand")
     if isinstance(brand, YamlMap) and isinstance(brand.get("logo"), str):
         _image_path(root, brand["logo"], brand, "logo", ctx, f"{where}.brand.logo")
@@ -331,10 +342,15 @@ def _build_client(root: Path, raw: dict, node: YamlMap, defaults: dict, defaults
 
     data = []
     data_node = node.get("data")
-    for i, pattern in enumerate(raw["data"] or []):
+    for i, item in enumerate(raw["data"] or []):
         line = data_node.line_of(i) if hasattr(data_node, "line_of") else node.line_of("data")
-        if _check_relative(pattern, ctx, line, f"{where}.data"):
-            data.append(DataSource(pattern=pattern, line=line))
+        item = {"path": item} if isinstance(item, str) else item
+        if _check_relative(item["path"], ctx, line, f"{where}.data"):
+            data.append(DataSource(
+                pattern=item["path"], line=line, format=item.get("format") or "auto",
+                currency=item.get("currency"),
+                campaign_map=tuple(sorted((str(k), v) for k, v in (item.get("campaign_map") or {}).items())),
+                channel=item.get("channel"), leads=item.get("leads")))
 
     brand_raw = raw["brand"] or {}
     brand = Brand(

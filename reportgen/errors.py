@@ -21,7 +21,7 @@ class Problem:
     path: str
     line: int | None
     message: str
-    severity: str = "error"  # "error" | "warning"
+    severity: str = "error"  # "error" | "warning" | "info" (what check reports, e.g. a detected format)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path

@@ -119,6 +119,11 @@ class Budget:
 class DataSource:
     pattern: str
     line: int
+    format: str = "auto"  # auto | canonical | google_ads | meta_ads | linkedin_ads | ga4
+    currency: str | None = None
+    campaign_map: tuple[tuple[str, str], ...] = ()  # export's campaign name → campaign id
+    channel: str | None = None  # for rows the export gives no channel
+    leads: str | None = None  # the column (or Meta result indicator) that counts as leads
 
 
 @dataclass(frozen=True)

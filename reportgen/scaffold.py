@@ -326,3 +326,62 @@ def note_text(front: dict, metric: str) -> str:
             f"```chart\nmetric: {metric}\ntype: line\nby: day\ncompare: previous\n```\n\n"
             "## What we recommend\n\n")
 
+
+
+# --- reportgen import ----------------------------------------------------------------------------
+
+
+def import_export(root: Path, source: Path, client_id: str, format: str) -> tuple[Path, dict]:
+    """Convert a platform export into a canonical CSV under data/CLIENT/.
+
+    Returns the written path and what was found (rows, dates, campaigns,
+    currency, totals), so the AE can see at a glance it is the right file.
+    """
+    from .importers import PLATFORM_NAMES, SourceSettings, read_export
+
+    config, problems = read_project_config(root)
+    if config is None or any(p.severity == "error" for p in problems):
+        raise InputError(problems)
+    client = next((c for c in config.clients if c.id == client_id), None)
+    if client is None:
+        raise ScaffoldError(f"no client '{client_id}' in {CONFIG_FILE}")
+    try:
+        raw = source.read_bytes()
+    except OSError as exc:
+        raise ScaffoldError(f"cannot read {source}: {exc.strerror}") from None
+    export, problems = read_export(raw, str(source), SourceSettings(format=format))
+    if export is None:
+        raise InputError(problems)
+    if export.currency and export.currency != client.currency:
+        raise ScaffoldError(f"{source} is in {export.currency}, but '{client_id}' reports in "
+                            f"{client.currency}")
+    table = export.table
+    if not table.rows:
+        raise ScaffoldError(f"{source}: the export has no data rows")
+    first = min(r.date for r in table.rows)
+    last = max(r.date for r in table.rows)
+    target = root / "data" / client_id / f"{export.format}-{first}-{last}.csv"
+    if target.exists():
+        raise ScaffoldError(f"{target.relative_to(root)} already exists; remove it to import again")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lines = [",".join(["date", "campaign", "channel", *table.metrics])]
+    for row in sorted(table.rows, key=lambda r: (r.date, r.campaign or "", r.channel or "")):
+        cells = [row.date.isoformat(), row.campaign or "", row.channel or "",
+                 *("" if v is None else repr(v) for v in row.values)]
+        lines.append(",".join(_csv_cell(c) for c in cells))
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    totals = {}
+    for index, metric in enumerate(table.metrics):
+        known = [r.values[index] for r in table.rows if r.values[index] is not None]
+        totals[metric] = sum(known) if known else None
+    summary = {"format": PLATFORM_NAMES[export.format], "rows": len(table.rows), "first": first, "last": last,
+               "campaigns": sorted({r.campaign for r in table.rows if r.campaign}),
+               "currency": export.currency or f"{client.currency} (assumed: the export does not say)",
+               "totals": totals}
+    return target, summary
+
+
+def _csv_cell(text: str) -> str:
+    if any(ch in text for ch in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text

@@ -219,6 +219,22 @@ class MapOf(Kind):
         return out
 
 
+@dataclass
+class TextOr(Kind):
+    """Either plain text (the short form) or a mapping (the long form)."""
+
+    text: Kind
+    mapping: Kind
+
+    def check(self, value, ctx, line, where):
+        if isinstance(value, str):
+            return self.text.check(value, ctx, line, where)
+        return self.mapping.check(value, ctx, line, where)
+
+    def schema(self):
+        return {"anyOf": [self.text.schema(), self.mapping.schema()]}
+
+
 @dataclass(frozen=True)
 class Field:
     name: str

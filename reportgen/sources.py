@@ -18,7 +18,8 @@ from pathlib import Path
 from .config import BUILTIN_FORMULAS, CONFIG_FILE
 from .errors import Problem, display_path
 from .formulas import NAME_RE
-from .model import Client, MetricRow, MetricTable, Month
+from .importers import PLATFORM_NAMES, SourceSettings, decode, find_header, read_export, split_lines
+from .model import Client, DataSource, MetricRow, MetricTable, Month
 
 MAX_PROBLEMS_PER_FILE = 20
 _INT_RE = re.compile(r"[+-]?\d+")
@@ -27,8 +28,14 @@ _FLOAT_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 def find_data_files(root: Path, client: Client) -> tuple[list[Path], list[Problem]]:
     """The files a client's `data` globs match, in a stable order, each once."""
+    found, problems = find_data_sources(root, client)
+    return [path for path, _source in found], problems
+
+
+def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, DataSource]], list[Problem]]:
+    """Each data file with the clients.yaml entry that named it."""
     problems: list[Problem] = []
-    files: list[Path] = []
+    files: list[tuple[Path, DataSource]] = []
     seen: set[Path] = set()
     real_root = root.resolve()
     for source in client.data:
@@ -46,7 +53,7 @@ def find_data_files(root: Path, client: Client) -> tuple[list[Path], list[Proble
                 continue
             if real not in seen:
                 seen.add(real)
-                files.append(path)
+                files.append((path, source))
     return files, problems
 
 
@@ -59,17 +66,20 @@ def load_client_data_with_digests(root: Path, client: Client
                                   ) -> tuple[MetricTable, list[Problem], dict[Month, str]]:
     """The client's rows, the problems, and for each month a digest of the data
     files holding its rows (what an incremental build compares)."""
-    files, problems = find_data_files(root, client)
+    files, problems = find_data_sources(root, client)
     tables = []
     month_files: dict[Month, list[str]] = {}
-    for path in files:
+    platform_rows: dict[str, dict[tuple, str]] = {}  # platform → (date, campaign, channel) → file
+    for path, source in files:
         raw = _read_bytes(path)
         shown = display_path(path, root)
         if isinstance(raw, Problem):
             problems.append(Problem(shown, None, raw.message))
             continue
-        table, file_problems = parse_metric_bytes(raw, shown)
+        table, file_problems, platform = parse_data_file(raw, shown, source, client)
         problems.extend(file_problems)
+        if table is not None and platform != "canonical":
+            problems.extend(_overlaps(table, shown, platform_rows.setdefault(platform, {})))
         if table is not None:
             tables.append(table)
             file_digest = hashlib.sha256(raw).hexdigest()
@@ -100,6 +110,50 @@ def merge_tables(tables: list[MetricTable]) -> MetricTable:
         has_campaign=any(t.has_campaign for t in tables),
         has_channel=any(t.has_channel for t in tables),
     )
+
+
+def parse_data_file(raw: bytes, shown: str, source: DataSource, client: Client
+                    ) -> tuple[MetricTable | None, list[Problem], str]:
+    """A canonical CSV or a platform export, as its data entry says (or detected)."""
+    kind = source.format
+    decoded = decode(raw)  # UTF-8 (BOM or not), UTF-16 by its BOM, else Latin-1; None if binary
+    if kind == "auto" and decoded is not None:
+        _, _, _, detected = find_header(split_lines(decoded[0]))
+        kind = detected if detected and detected != "canonical" else "canonical"
+    if kind in ("auto", "canonical"):
+        utf8 = decoded[0].encode("utf-8") if decoded is not None else raw
+        table, problems = parse_metric_bytes(utf8, shown)
+        return table, problems, "canonical"
+    settings = SourceSettings(format=kind, currency=source.currency, campaign_map=source.campaign_map,
+                              channel=source.channel, leads=source.leads)
+    export, problems = read_export(raw, shown, settings)
+    if export is None:
+        return None, problems, kind
+    if export.currency and export.currency != client.currency:
+        return None, [Problem(shown, export.header_line, (
+            f"amounts are in {export.currency}, but client '{client.id}' reports in {client.currency} "
+            "(one currency per client; set currency: on the data entry if the export is mislabelled)"))], kind
+    rows = export.table.rows
+    span = f"{min(r.date for r in rows)}…{max(r.date for r in rows)}" if rows else "no rows"
+    how = "detected" if source.format == "auto" else "as configured"
+    info = Problem(shown, export.header_line, f"{PLATFORM_NAMES[kind]} export ({how}): {len(rows)} rows, "
+                                              f"{span}", "info")
+    return export.table, [info], kind
+
+
+def _overlaps(table: MetricTable, shown: str, seen: dict[tuple, str]) -> list[Problem]:
+    """Two exports of one platform covering the same day and campaign would count
+    it twice: that is an error, never a silent sum."""
+    mine = {(row.date, row.campaign, row.channel) for row in table.rows}
+    for key in sorted(mine, key=lambda k: (k[0], k[1] or "", k[2] or "")):
+        if key in seen and seen[key] != shown:
+            return [Problem(shown, None, (
+                f"overlaps {seen[key]}: both have rows for {key[0]}"
+                f"{f' campaign {key[1]!r}' if key[1] else ''}; remove one export or split their date ranges "
+                "(overlapping exports are never double-counted)"))]
+    for key in mine:
+        seen.setdefault(key, shown)
+    return []
 
 
 def _read_bytes(path: Path) -> bytes | Problem:
@@ -158,7 +212,8 @@ def _parse_header(header: list[str], shown: str) -> tuple[list[str], list[Proble
             problems.append(Problem(
                 shown, 1,
                 f"column {index + 1} '{header[index].strip()}' is not a canonical metric name "
-                "(lower-case letters, digits and '_'; platform exports need an importer)"))
+                "(lower-case letters, digits and '_'; for a platform export not recognised, set "
+                "format: google_ads, meta_ads, linkedin_ads or ga4 on its data entry)"))
         elif columns.index(name) != index:
             problems.append(Problem(shown, 1, f"column '{name}' appears twice in the header"))
     return columns, problems

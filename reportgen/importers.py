@@ -1,0 +1,371 @@
+"""Platform exports — Google Ads, Meta Ads, LinkedIn Ads, GA4 — read as they come.
+
+An AE drops the file the platform gave them into `data/`; this module finds
+the header below any preamble, detects the encoding, the delimiter and the
+platform, maps the platform's column names to canonical metrics, drops totals
+rows, and reads numbers the way the export wrote them (currency symbols,
+thousands separators, `--` for missing, micros). Ratios in the export are
+ignored: reports recompute them from sums. Anything it cannot read is an error
+naming the file, the line and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from .errors import Problem
+from .model import MetricRow, MetricTable
+
+FORMATS = ("auto", "canonical", "google_ads", "meta_ads", "linkedin_ads", "ga4")
+PLATFORM_NAMES = {"google_ads": "Google Ads", "meta_ads": "Meta Ads", "linkedin_ads": "LinkedIn Ads",
+                  "ga4": "GA4", "canonical": "canonical CSV"}
+MISSING = {"", "--", "-", "—", "–", "no data", "n/a", "na", "(not set)", "null", "none"}
+TOTAL_WORDS = ("total", "totals", "итого", "gesamt", "summe", "totale", "totaal", "tổng", "合计", "合計")
+MAX_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """Per-source options from clients.yaml's data entries."""
+
+    format: str = "auto"
+    currency: str | None = None
+    campaign_map: tuple[tuple[str, str], ...] = ()
+    channel: str | None = None
+    leads: str | None = None  # a column, or a Meta result indicator such as actions:lead
+
+
+@dataclass(frozen=True)
+class Profile:
+    date: tuple[str, ...]
+    date_formats: tuple[str, ...]
+    campaign: tuple[str, ...] = ()
+    channel: tuple[str, ...] = ()
+    metrics: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    currency: tuple[str, ...] = ()
+
+
+GOOGLE_DATES = ("%Y-%m-%d", "%a, %b %d, %Y", "%b %d, %Y", "%d/%m/%Y", "%Y/%m/%d")
+PROFILES = {
+    "google_ads": Profile(
+        date=("day", "date", "month", "week"), date_formats=GOOGLE_DATES,
+        campaign=("campaign", "campaign name"),
+        metrics={"impressions": ("impr.", "impressions", "impr"), "clicks": ("clicks",),
+                 "spend": ("cost", "cost (micros)", "cost_micros"), "conversions": ("conversions", "conv."),
+                 "revenue": ("conv. value", "total conv. value", "conversion value")},
+        currency=("currency", "currency code")),
+    "meta_ads": Profile(
+        date=("day", "date", "jour", "tag", "día"), date_formats=("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y"),
+        campaign=("campaign name", "nom de la campagne", "kampagnenname", "nombre de la campaña"),
+        metrics={"impressions": ("impressions", "impressionen", "impresiones"),
+                 "reach": ("reach", "couverture", "reichweite", "alcance"),
+                 "clicks": ("link clicks", "clics sur un lien", "link-klicks", "clics en el enlace"),
+                 "conversions": ("purchases", "achats", "käufe", "compras"),
+                 "revenue": ("purchases conversion value", "valeur de conversion des achats")},
+        currency=("currency",)),
+    "linkedin_ads": Profile(
+        date=("start date (in utc)", "start date"), date_formats=("%m/%d/%Y", "%Y-%m-%d"),
+        campaign=("campaign name", "campaign"),
+        metrics={"impressions": ("impressions",), "clicks": ("clicks",), "spend": ("total spent",),
+                 "conversions": ("conversions",), "revenue": ("total conversion value",),
+                 "leads": ("leads",)},
+        currency=("currency",)),
+    "ga4": Profile(
+        date=("date",), date_formats=("%Y%m%d", "%Y-%m-%d"),
+        channel=("session primary channel group", "session default channel group",
+                 "session primary channel group (default channel group)"),
+        metrics={"sessions": ("sessions",), "engaged_sessions": ("engaged sessions",),
+                 "key_events": ("key events", "conversions"),
+                 "revenue": ("total revenue", "purchase revenue")}),
+}
+SPEND_HEADER = re.compile(r"^(amount spent|montant dépensé|betrag ausgegeben|importe gastado)\s*\((\w{3})\)$")
+
+
+@dataclass(frozen=True)
+class Export:
+    """What a platform export turned out to hold."""
+
+    format: str
+    table: MetricTable
+    currency: str | None
+    header_line: int
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def decode(raw: bytes) -> tuple[str, str] | None:
+    """(text, encoding): BOMs first, then UTF-8, then Latin-1 (which never fails)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    if b"\x00" in raw[:4096]:
+        return None  # binary, or UTF-16 without a BOM
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def split_lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def sniff_delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
+
+
+def cells_of(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def find_header(lines: list[str]) -> tuple[int, str, list[str], str | None]:
+    """(line index, delimiter, header cells, format) of the first line that looks
+    like a header of a known export; skips titles, date ranges and # comments."""
+    for index, line in enumerate(lines[:50]):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        delimiter = sniff_delimiter(line)
+        cells = [c.strip().strip('"').strip() for c in cells_of(line, delimiter)]
+        kind = detect_format(cells)
+        if kind:
+            return index, delimiter, cells, kind
+    return -1, ",", [], None
+
+
+def detect_format(cells: list[str]) -> str | None:
+    names = {c.casefold() for c in cells}
+    if "date" in cells and all(re.fullmatch(r"[a-z_][a-z0-9_]*", c) for c in cells if c):
+        return "canonical"
+    if names & {"start date (in utc)", "total spent"}:
+        return "linkedin_ads"
+    if any(SPEND_HEADER.match(n) for n in names) or names & {"reporting starts", "link clicks",
+                                                              "début des rapports"}:
+        return "meta_ads"
+    if names & {"session primary channel group", "session default channel group", "engaged sessions"}:
+        return "ga4"
+    if names & {"impr.", "cost", "cost (micros)", "cost_micros"} and \
+            names & {"day", "month", "week", "campaign", "account", "date", "customer id"}:
+        return "google_ads"
+    return None
+
+
+def read_export(raw: bytes, shown: str, settings: SourceSettings = SourceSettings()
+                ) -> tuple[Export | None, list[Problem]]:
+    decoded = decode(raw)
+    if decoded is None:
+        return None, [Problem(shown, 1, "not a text export (binary data, or UTF-16 without a "
+                                        "byte-order mark)")]
+    text, _encoding = decoded
+    lines = split_lines(text)
+    index, delimiter, header, detected = find_header(lines)
+    kind = detected if settings.format == "auto" else settings.format
+    if index < 0:
+        if settings.format not in ("auto", "canonical"):
+            return None, [Problem(shown, 1, f"no {PLATFORM_NAMES[settings.format]} header found in the first "
+                                            "50 lines")]
+        if any(line.startswith("# Start date:") for line in lines[:60]):
+            return None, [Problem(shown, 1, "GA4 export without a Date dimension (this report groups by "
+                                            "something else): export an Explore or report with Date")]
+        return None, [Problem(shown, 1, "not an export reportgen knows (Google Ads, Meta Ads, LinkedIn "
+                                        "Ads, GA4 or canonical CSV): no recognisable header in the first "
+                                        "50 lines")]
+    profile = PROFILES.get(kind)
+    if profile is None:
+        return None, [Problem(shown, index + 1, f"format '{kind}' is not a platform export")]
+    return _read_rows(lines, index, delimiter, header, kind, profile, shown, settings)
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> int | None:
+    folded = [h.casefold() for h in header]
+    for name in names:
+        if name in folded:
+            return folded.index(name)
+    return None
+
+
+def _read_rows(lines, index, delimiter, header, kind, profile: Profile, shown, settings: SourceSettings):
+    platform = PLATFORM_NAMES[kind]
+    date_at = _column(header, profile.date)
+    if date_at is None:
+        ranges = _column(header, ("reporting starts", "début des rapports"))
+        hint = (" its rows cover a reporting period, not days: export it with a Day breakdown"
+                if ranges is not None else " export it with a Day (or Date) column")
+        return None, [Problem(shown, index + 1, f"{platform} export without a date column;{hint}")]
+    columns: dict[str, int] = {}
+    for metric, names in profile.metrics.items():
+        at = _column(header, names)
+        if at is not None:
+            columns[metric] = at
+    currency_from_header = None
+    for at, name in enumerate(header):
+        match = SPEND_HEADER.match(name.casefold())
+        if match:
+            columns["spend"] = at
+            currency_from_header = match.group(2).upper()
+    leads_at, indicator_at = _leads_columns(header, settings, kind)
+    if leads_at is not None:
+        columns["leads"] = leads_at
+    if not columns:
+        return None, [Problem(shown, index + 1, f"{platform} export without any metric column "
+                                                "reportgen reads")]
+    campaign_at = _column(header, profile.campaign) if profile.campaign else None
+    channel_at = _column(header, profile.channel) if profile.channel else None
+    currency_at = _column(header, profile.currency) if profile.currency else None
+    decimal_comma = delimiter == ";"
+    campaign_map = dict(settings.campaign_map)
+    metrics = tuple(columns)
+    problems: list[Problem] = []
+    rows: list[MetricRow] = []
+    currencies: set[str] = set()
+    date_format: str | None = None
+    for number, line in enumerate(lines[index + 1:], start=index + 2):
+        if not line.strip() or line.lstrip().startswith("#"):
+            if line.lstrip().startswith("#") and rows:
+                break  # GA4: the next table of a multi-table export
+            continue
+        cells = [c.strip() for c in cells_of(line, delimiter)]
+        if _is_totals_row(cells, date_at, campaign_at):
+            continue
+        if len(cells) < len(header):
+            problems.append(Problem(shown, number, f"expected {len(header)} fields as in the header "
+                                                   f"(line {index + 1}), found {len(cells)}"))
+            continue
+        day, date_format = _parse_date(cells[date_at], profile.date_formats, date_format)
+        if day is None:
+            problems.append(Problem(shown, number, f"column '{header[date_at]}': '{cells[date_at]}' is not a "
+                                                   f"date {platform} writes"))
+            continue
+        values = []
+        bad = None
+        for metric in metrics:
+            at = columns[metric]
+            if metric == "leads" and indicator_at is not None and \
+                    cells[indicator_at].casefold() != (settings.leads or "").casefold():
+                values.append(None)
+                continue
+            value, ok = parse_value(cells[at], decimal_comma)
+            if not ok:
+                bad = f"column '{header[at]}': '{cells[at]}' is not a number"
+                break
+            values.append(value)
+        if bad:
+            problems.append(Problem(shown, number, bad))
+            continue
+        if currency_at is not None and cells[currency_at] and cells[currency_at].casefold() not in MISSING:
+            currencies.add(cells[currency_at].upper())
+        campaign = cells[campaign_at] if campaign_at is not None and cells[campaign_at] else None
+        if campaign is not None:
+            campaign = campaign_map.get(campaign, campaign)
+        channel = (cells[channel_at] if channel_at is not None and cells[channel_at] else settings.channel)
+        rows.append(MetricRow(day, campaign, channel, tuple(values)))
+        if len(problems) >= MAX_ERRORS:
+            break
+    if problems:
+        return None, problems
+    if currency_from_header:
+        currencies.add(currency_from_header)
+    if len(currencies) > 1:
+        found = ", ".join(sorted(currencies))
+        return None, [Problem(shown, index + 2, f"rows in more than one currency ({found})")]
+    if "spend" in metrics and kind == "google_ads":
+        rows, problem = _undo_micros(rows, metrics.index("spend"), header[columns["spend"]], shown, index)
+        if problem:
+            return None, [problem]
+    currency = settings.currency or (currencies.pop() if currencies else None)
+    table = MetricTable(metrics=metrics, rows=tuple(rows), has_campaign=campaign_at is not None,
+                        has_channel=channel_at is not None or settings.channel is not None)
+    return Export(format=kind, table=table, currency=currency, header_line=index + 1), []
+
+
+def _leads_columns(header: list[str], settings: SourceSettings, kind: str) -> tuple[int | None, int | None]:
+    """Which column counts as leads: the `leads` setting names a column, or (Meta)
+    a result indicator such as actions:lead that selects rows of `Results`."""
+    if not settings.leads:
+        return None, None
+    column = _column(header, (settings.leads.casefold(),))
+    if column is not None:
+        return column, None
+    if kind == "meta_ads":
+        results = _column(header, ("results", "résultats", "ergebnisse", "resultados"))
+        indicator = _column(header, ("result indicator", "indicateur de résultats", "ergebnisindikator"))
+        if results is not None and indicator is not None:
+            return results, indicator
+    return None, None
+
+
+def _is_totals_row(cells: list[str], date_at: int, campaign_at: int | None) -> bool:
+    first = cells[0].casefold().strip(" :") if cells else ""
+    if any(first.startswith(word) for word in TOTAL_WORDS):
+        return True
+    date_cell = cells[date_at].casefold() if date_at < len(cells) else ""
+    if any(date_cell.startswith(word) for word in TOTAL_WORDS):
+        return True
+    # Meta puts a totals row first, with every dimension empty.
+    dims = [date_at] + ([campaign_at] if campaign_at is not None else [])
+    return all(i < len(cells) and cells[i].casefold() in MISSING for i in dims)
+
+
+def _parse_date(text: str, formats: tuple[str, ...], known: str | None) -> tuple[dt.date | None, str | None]:
+    text = text.strip().strip('"')
+    for fmt in ((known,) if known else ()) + formats:
+        try:
+            return dt.datetime.strptime(text, fmt).date(), fmt
+        except ValueError:
+            continue
+    return None, known
+
+
+_NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f'$€£¥₫₹₩₽]|[A-Z]{3}\b")
+
+
+def parse_value(cell: str, decimal_comma: bool) -> tuple[float | int | None, bool]:
+    """A number as an export writes it; missing stays missing (never zero)."""
+    text = cell.strip().strip('"')
+    if text.casefold() in MISSING:
+        return None, True
+    if text.startswith(("<", ">")) or text.endswith("%"):
+        return None, True  # a capped or percent value: a ratio, recomputed from sums anyway
+    text = _NUMBER_JUNK.sub("", text)
+    negative = text.startswith("(") and text.endswith(")")
+    text = text.strip("()")
+    if decimal_comma:
+        text = text.replace(".", "").replace(",", ".")
+    elif "," in text:
+        text = text.replace(",", "")
+    try:
+        value: float | int = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+    except ValueError:
+        return None, False
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None, False
+    return (-value if negative else value), True
+
+
+def _undo_micros(rows: list[MetricRow], at: int, name: str, shown: str, index: int):
+    """Google Ads API/BigQuery exports give cost in micros (1,000,000 = 1 unit)."""
+    values = [r.values[at] for r in rows if r.values[at] not in (None, 0)]
+    if "micros" in name.casefold():
+        micros = True
+    elif not values:
+        return rows, None
+    else:
+        whole = [v for v in values if isinstance(v, int) and v >= 10_000]
+        if whole and len(whole) != len(values):
+            return rows, Problem(shown, index + 1, f"column '{name}' mixes micros (e.g. {whole[0]}) with "
+                                                   "currency amounts; export it in one unit")
+        micros = bool(whole)
+    if not micros:
+        return rows, None
+    fixed = []
+    for row in rows:
+        values = list(row.values)
+        if values[at] is not None:
+            values[at] = values[at] / 1_000_000
+        fixed.append(row._replace(values=tuple(values)))
+    return fixed, None
