@@ -105,7 +105,8 @@ def test_ga4_comment_preamble_yyyymmdd_and_channels():
 @pytest.mark.parametrize(("cell", "comma", "value"), [
     ("1,234.56", False, 1234.56), ('"$1,234.56"', False, 1234.56), ("1 234,56", True, 1234.56),
     ("1.234,56", True, 1234.56), ("--", False, None), (" --", False, None), ("No data", False, None),
-    ("> 90%", False, None), ("4.60%", False, None), ("€12", False, 12), ("(5.00)", False, -5.0)])
+    ("> 90%", False, None), ("4.60%", False, None), ("€12", False, 12), ("(5.00)", False, -5.0),
+    ("-", False, None), ("", False, None)])
 def test_numbers_as_exports_write_them(cell, comma, value):
     parsed, ok = parse_value(cell, comma)
     assert ok and parsed == (pytest.approx(value) if value is not None else None)
