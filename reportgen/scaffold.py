@@ -253,13 +253,19 @@ def _insert_into_clients(text: str, entry: str) -> str:
 # --- reportgen new report -------------------------------------------------------------------------
 
 
-def new_report(root: Path, client_id: str, month: Month | None, today: dt.date) -> Path:
+def _valid_client(root: Path, client_id: str) -> Client:
+    """The client, from a clients.yaml without errors."""
     config, problems = read_project_config(root)
     if config is None or any(p.severity == "error" for p in problems):
         raise InputError(problems)
     client = next((c for c in config.clients if c.id == client_id), None)
     if client is None:
         raise ScaffoldError(f"no client '{client_id}' in {CONFIG_FILE}")
+    return client
+
+
+def new_report(root: Path, client_id: str, month: Month | None, today: dt.date) -> Path:
+    client = _valid_client(root, client_id)
     notes, note_problems = load_client_notes(root, client_id)
     if any(p.severity == "error" for p in note_problems):
         raise InputError(note_problems)
@@ -339,12 +345,7 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
     """
     from .importers import PLATFORM_NAMES, SourceSettings, read_export
 
-    config, problems = read_project_config(root)
-    if config is None or any(p.severity == "error" for p in problems):
-        raise InputError(problems)
-    client = next((c for c in config.clients if c.id == client_id), None)
-    if client is None:
-        raise ScaffoldError(f"no client '{client_id}' in {CONFIG_FILE}")
+    client = _valid_client(root, client_id)
     try:
         raw = source.read_bytes()
     except OSError as exc:
