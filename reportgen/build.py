@@ -170,10 +170,10 @@ def plan_client(client: Client, table: MetricTable, month_digests: dict[Month, s
     return plan, problems
 
 
-def load_client(root: Path, client: Client, options: BuildOptions, cache: Path | None = None
+def load_client(root: Path, client: Client, options: BuildOptions
                 ) -> tuple[ClientPlan | None, list[Problem]]:
     notes, problems = load_client_notes(root, client.id)
-    table, data_problems, month_digests = load_client_data_with_digests(root, client, cache)
+    table, data_problems, month_digests = load_client_data_with_digests(root, client)
     problems.extend(data_problems)
     if any(p.severity == "error" for p in data_problems):
         return None, problems
@@ -249,9 +249,7 @@ def run_client(task: ClientTask) -> ClientOutcome:
     assert _STATE is not None
     options = _STATE.options
     client = next(c for c in _STATE.config.clients if c.id == task.client_id)
-    # A build keeps parsed data files in its cache; check writes nothing, not even that.
-    tables = options.project / CACHE_DIR / "tables" if task.render and not options.clean else None
-    plan, problems = load_client(options.project, client, options, tables)
+    plan, problems = load_client(options.project, client, options)
     outcome = ClientOutcome(client.id, problems)
     if plan is None or any(p.severity == "error" for p in problems):
         return outcome

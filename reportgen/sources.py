@@ -20,7 +20,6 @@ from .errors import Problem, display_path
 from .formulas import NAME_RE
 from .importers import PLATFORM_NAMES, SourceSettings, decode, find_header, read_export, split_lines
 from .model import Client, DataSource, MetricRow, MetricTable, Month
-from .tablecache import load_table, save_table, table_key
 
 MAX_PROBLEMS_PER_FILE = 20
 _INT_RE = re.compile(r"[+-]?\d+")
@@ -63,11 +62,10 @@ def load_client_data(root: Path, client: Client) -> tuple[MetricTable, list[Prob
     return table, problems
 
 
-def load_client_data_with_digests(root: Path, client: Client, cache: Path | None = None
+def load_client_data_with_digests(root: Path, client: Client
                                   ) -> tuple[MetricTable, list[Problem], dict[Month, str]]:
     """The client's rows, the problems, and for each month a digest of the data
-    files holding its rows (what an incremental build compares). With a
-    `cache` folder, files parsed before are read from it instead."""
+    files holding its rows (what an incremental build compares)."""
     files, problems = find_data_sources(root, client)
     tables = []
     month_files: dict[Month, list[str]] = {}
@@ -78,13 +76,13 @@ def load_client_data_with_digests(root: Path, client: Client, cache: Path | None
         if isinstance(raw, Problem):
             problems.append(Problem(shown, None, raw.message))
             continue
-        file_digest = hashlib.sha256(raw).hexdigest()
-        table, file_problems, platform = _parse_cached(raw, file_digest, shown, source, client, cache)
+        table, file_problems, platform = parse_data_file(raw, shown, source, client)
         problems.extend(file_problems)
         if table is not None and platform != "canonical":
             problems.extend(_overlaps(table, shown, platform_rows.setdefault(platform, {})))
         if table is not None:
             tables.append(table)
+            file_digest = hashlib.sha256(raw).hexdigest()
             for year, month in {(r.date.year, r.date.month) for r in table.rows}:
                 month_files.setdefault(Month(year, month), []).append(file_digest)
     digests = {month: hashlib.sha256("".join(sorted(d)).encode()).hexdigest()
@@ -112,24 +110,6 @@ def merge_tables(tables: list[MetricTable]) -> MetricTable:
         has_campaign=any(t.has_campaign for t in tables),
         has_channel=any(t.has_channel for t in tables),
     )
-
-
-def _parse_cached(raw: bytes, digest: str, shown: str, source: DataSource, client: Client,
-                  cache: Path | None) -> tuple[MetricTable | None, list[Problem], str]:
-    if cache is None:
-        return parse_data_file(raw, shown, source, client)
-    key = table_key(digest, (shown, source.format, source.currency, source.campaign_map, source.channel,
-                             source.leads, client.currency))
-    hit = load_table(cache, key)
-    if hit is not None:
-        table, extra = hit
-        problems = [Problem(p[0], p[1], p[2], p[3]) for p in extra.get("problems", [])]
-        return table, problems, str(extra.get("kind", "canonical"))
-    table, problems, kind = parse_data_file(raw, shown, source, client)
-    if table is not None and not any(p.severity == "error" for p in problems):
-        kept = [[p.path, p.line, p.message, p.severity] for p in problems]
-        save_table(cache, key, table, {"kind": kind, "problems": kept})
-    return table, problems, kind
 
 
 def parse_data_file(raw: bytes, shown: str, source: DataSource, client: Client
