@@ -22,6 +22,7 @@ from .importers import PLATFORM_NAMES, SourceSettings, decode, find_header, read
 from .model import Client, DataSource, MetricRow, MetricTable, Month
 
 MAX_PROBLEMS_PER_FILE = 20
+_CANONICAL_START = re.compile(rb"(\xef\xbb\xbf)?date,[a-z0-9_,]*\r?\n")
 _INT_RE = re.compile(r"[+-]?\d+")
 _FLOAT_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -116,9 +117,17 @@ def parse_data_file(raw: bytes, shown: str, source: DataSource, client: Client
                     ) -> tuple[MetricTable | None, list[Problem], str]:
     """A canonical CSV or a platform export, as its data entry says (or detected)."""
     kind = source.format
+    if kind in ("auto", "canonical") and _CANONICAL_START.match(raw):
+        try:
+            text = raw.decode("utf-8-sig")  # the common case: no detection needed
+        except UnicodeDecodeError:
+            pass
+        else:
+            table, problems = parse_metric_text(text, shown)
+            return table, problems, "canonical"
     decoded = decode(raw)  # UTF-8 (BOM or not), UTF-16 by its BOM, else Latin-1; None if binary
     if kind == "auto" and decoded is not None:
-        _, _, _, detected = find_header(split_lines(decoded[0]))
+        _, _, _, detected = find_header(split_lines(decoded[0][:65536]))  # headers sit near the top
         kind = detected if detected and detected != "canonical" else "canonical"
     if kind in ("auto", "canonical"):
         utf8 = decoded[0].encode("utf-8") if decoded is not None else raw
@@ -175,6 +184,10 @@ def parse_metric_bytes(raw: bytes, shown: str) -> tuple[MetricTable | None, list
     text, problem = _decode(raw, shown)
     if problem:
         return None, [problem]
+    return parse_metric_text(text, shown)
+
+
+def parse_metric_text(text: str, shown: str) -> tuple[MetricTable | None, list[Problem]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
