@@ -123,7 +123,7 @@ def reset(root: Path) -> None:
 
 
 def edit_one_note(root: Path, step: int) -> None:
-    note = sorted((root / "content").glob("*/*.md"))[len(SIZES) * 7 % 5]
+    note = sorted((root / "content").glob("*/*.md"))[1]
     with note.open("a", encoding="utf-8") as handle:
         handle.write(f"\nBenchmark edit {step}.\n")
 
@@ -273,7 +273,8 @@ def print_table(report: dict) -> None:
              "csv": "one client's CSV changed", "monthly": "monthly run (new month, all clients)",
              "jobs1": "cold, --jobs 1", "jobs2": "cold, --jobs 2"}
     print(f"\nMachine: {report['machine']}; medians of {report['runs']} runs.\n")
-    print("| size | scenario | wall s | peak RSS, all processes (MB) | largest process (MB) | pages rendered |")
+    print("| size | scenario | wall s | peak RSS, all processes (MB) | largest process (MB) "
+          "| pages rendered |")
     print("|---|---|---:|---:|---:|---:|")
     for size, results in report["sizes"].items():
         for key, label in names.items():
@@ -286,7 +287,8 @@ def print_table(report: dict) -> None:
         if "jobs1" in results:
             ratio = median(results["jobs1"], "seconds") / median(results["jobs2"], "seconds")
             print(f"| {size} | speed-up of --jobs 2 over --jobs 1 | {ratio:.2f}x | | | |")
-            print(f"| {size} | largest monthly report page | {results['page_kb'][0]['seconds']:.0f} KB | | | |")
+            page_kb = results["page_kb"][0]["seconds"]
+            print(f"| {size} | largest monthly report page | {page_kb:.0f} KB | | | |")
     if "baseline_S_seconds" in report and "S" in report["sizes"]:
         ours = median(report["sizes"]["S"]["cold"], "seconds")
         print(f"\nNaive baseline on S (graph_objects + to_html, one process): "
