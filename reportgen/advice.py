@@ -14,6 +14,7 @@ from . import metrics as m
 from .config import CONFIG_FILE
 from .errors import Problem
 from .model import Client, Month, Note
+from .notes import open_next_steps
 
 OVERSPEND = 0.10  # spend more than 10% over budget is worth a word
 
@@ -59,13 +60,9 @@ def kpis_without_target(client: Client) -> list[Problem]:
 
 def overdue_steps(notes: dict[Month, Note], today: dt.date) -> list[Problem]:
     """Next steps whose latest mention is not done and whose due date has passed."""
-    latest: dict[str, tuple] = {}
-    for note in sorted(notes.values(), key=lambda n: n.month):
-        for step in note.next_steps:
-            latest[step.task.strip().casefold()] = (step, note)
     return [Problem(note.path, None, f"next step '{step.task}' was due {step.due.isoformat()} and is not "
                                      "done", "warning")
-            for step, note in latest.values() if not step.done and step.due and step.due < today]
+            for step, note in open_next_steps(notes.values()) if step.due and step.due < today]
 
 
 def overspending(client: Client, facts: m.ClientFacts, months: tuple[Month, ...]) -> list[Problem]:

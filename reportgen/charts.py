@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .i18n import Formatter
 from .model import Annotation
@@ -48,7 +48,6 @@ class ChartStyle:
     brand: str
     fmt: Formatter
     height: int = 280
-    colors: tuple[str, ...] = field(default=())
 
     @property
     def colorway(self) -> list[str]:

@@ -52,7 +52,7 @@ def build(project: Path, clients, month, drafts, strict, jobs, shard, out: Path 
           as_json) -> None:
     """Render every client's portal into the output folder."""
     options = _options(project, clients, month, drafts, strict, jobs, shard, out, clean)
-    progress = None if as_json else _progress_bar()
+    progress = None if as_json else _ProgressBar()
     try:
         result = build_site(options, progress)
     except InputError as exc:
@@ -231,7 +231,7 @@ def _summary(result: BuildResult, options: BuildOptions) -> dict:
     }
 
 
-class _progress_bar:
+class _ProgressBar:
     """A progress bar on an interactive terminal, once a build runs past a second.
 
     In CI (no terminal) it stays silent: the summary line is the whole log.

@@ -53,9 +53,6 @@ def translations_for(locale: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-def available_languages() -> list[str]:
-    return ["en", *sorted(p.stem for p in LOCALES_DIR.glob("*.po"))]
-
 
 # --- fast number formatting ----------------------------------------------------
 #

@@ -9,9 +9,11 @@ handlers, no javascript: URLs survive.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import markdown
@@ -240,6 +242,16 @@ def _parse_chart(block: str, line: int, ctx: Context) -> ChartSpec | None:
 
 def chart_placeholder(index: int) -> str:
     return f"RGCHARTSLOT{index}X"
+
+
+def open_next_steps(notes: Iterable[Note]) -> list[tuple[NextStep, Note]]:
+    """Steps not done, by their latest mention (a later note can close a step), due date first."""
+    latest: dict[str, tuple[NextStep, Note]] = {}
+    for note in sorted(notes, key=lambda n: n.month):
+        for step in note.next_steps:
+            latest[step.task.strip().casefold()] = (step, note)
+    steps = [pair for pair in latest.values() if not pair[0].done]
+    return sorted(steps, key=lambda p: (p[0].due is None, p[0].due or dt.date.min, p[0].task))
 
 
 # --- Markdown → safe HTML ----------------------------------------------------------

@@ -25,7 +25,7 @@ from .charts import (
 )
 from .config import BUILTIN_LABELS
 from .i18n import Formatter
-from .model import Annotation, ChartSpec, Client, Kpi, Month, NextStep, Note
+from .model import Annotation, ChartSpec, Client, Kpi, Month
 
 ARROWS = {"up": "▲", "down": "▼", "flat": "■"}
 
@@ -328,19 +328,6 @@ def kpi_trend_chart(facts: m.ClientFacts, kpi: Kpi, end: Month, elapsed: int, fm
     spec = ChartSpec(metric=kpi.metric, type="line", by="month",
                      compare="target" if kpi.target is not None else None, title=kpi.label)
     return chart_from_spec(spec, facts, end, elapsed, fmt, annotations)
-
-
-# --- next steps -----------------------------------------------------------------------------
-
-
-def open_next_steps(notes: Sequence[Note]) -> list[tuple[NextStep, Note]]:
-    """Steps not done, by their latest mention (a later note can close a step)."""
-    latest: dict[str, tuple[NextStep, Note]] = {}
-    for note in sorted(notes, key=lambda n: n.month):
-        for step in note.next_steps:
-            latest[step.task.strip().casefold()] = (step, note)
-    steps = [pair for pair in latest.values() if not pair[0].done]
-    return sorted(steps, key=lambda p: (p[0].due is None, p[0].due or dt.date.min, p[0].task))
 
 
 # --- downloads ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from . import __version__, pages
 from . import metrics as m
 from .i18n import LOCALES_DIR, Formatter
 from .model import Client, Month, Note, ProjectConfig
-from .notes import fill_chart_slots, render_markdown
+from .notes import fill_chart_slots, open_next_steps, render_markdown
 from .protect import Sealer
 from .render import (
     THEME_STATIC,
@@ -253,13 +253,6 @@ class SiteRenderer:
             f"{client.id}/{month}/report.json": report,
         }, sealer)
 
-    def client_files(self, plan: ClientPlan) -> dict[str, bytes]:
-        """Every file of one client's portal, by path relative to the site root."""
-        files: dict[str, bytes] = {}
-        for unit in self.client_units(plan):
-            files.update(unit.render())
-        return files
-
     def annotations(self, plan: ClientPlan):
         return tuple(a for note in plan.notes.values() for a in note.annotations)
 
@@ -362,7 +355,7 @@ class SiteRenderer:
             if figures else [],
             "budget": pages.budget_view(figures.budget, figures.partial, fmt) if figures else None,
             "charts": trends,
-            "next_steps": [step for step, _note in pages.open_next_steps(list(plan.notes.values()))],
+            "next_steps": [step for step, _note in open_next_steps(plan.notes.values())],
             "archive": archive,
             "home": "index.html",
         })
