@@ -73,7 +73,7 @@ def _layout(style: ChartStyle, unit: str, *, legend: bool) -> dict:
         "hoverlabel": {"font": {"family": FONT}},
         "showlegend": legend,
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 11}},
-        "xaxis": {**axis, "type": "category", "tickangle": 0, "nticks": 8},
+        "xaxis": {**axis, "type": "category", "nticks": 7},  # Plotly tilts labels when crowded
         "yaxis": yaxis,
     }
 
@@ -155,14 +155,18 @@ def _escape_plotly(text: str) -> str:
 
 
 def _annotation_marks(categories: list[str], marks: list[tuple[int, str]]) -> tuple[list, list]:
-    shapes, notes = [], []
+    # Events in one category (two in a month on a monthly chart) share one badge: "3,4".
+    by_index: dict[int, list[tuple[int, str]]] = {}
     for number, (index, text) in enumerate(marks, start=1):
+        by_index.setdefault(index, []).append((number, text))
+    shapes, notes = [], []
+    for index, events in by_index.items():
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": index, "x1": index,
                        "y0": 0, "y1": 1, "line": {"color": TARGET, "width": 1, "dash": "dot"}})
         notes.append({"x": index, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
-                      "text": str(number), "showarrow": False, "hovertext": _escape_plotly(text),
-                      "font": {"size": 10, "color": "#ffffff"}, "bgcolor": TARGET,
-                      "borderpad": 2})
+                      "text": ",".join(str(number) for number, _ in events), "showarrow": False,
+                      "hovertext": "<br>".join(_escape_plotly(text) for _, text in events),
+                      "font": {"size": 10, "color": "#ffffff"}, "bgcolor": TARGET, "borderpad": 2})
     return shapes, notes
 
 
