@@ -23,6 +23,7 @@ def advise(client: Client, facts: m.ClientFacts, notes: dict[Month, Note], month
            today: dt.date) -> list[Problem]:
     return [
         *missing_notes(client, facts, notes, months, today),
+        *notes_without_data(facts, notes, months),
         *empty_summaries(notes),
         *kpis_without_target(client),
         *overdue_steps(notes, today),
@@ -44,6 +45,18 @@ def missing_notes(client: Client, facts: m.ClientFacts, notes: dict[Month, Note]
             for month in months
             if month >= first and month not in notes and month in facts.rows_by_month
             and not m.month_is_partial(month, today)]
+
+
+def notes_without_data(facts: m.ClientFacts, notes: dict[Month, Note], months: tuple[Month, ...]
+                       ) -> list[Problem]:
+    """Months with a note but no rows: the report says "no data yet" (a late export,
+    a note written ahead). A note before the client's first data (a kick-off) is history."""
+    first = min(facts.rows_by_month, default=None)
+    return [Problem(note.path, None, f"{month} has a note but no data yet: its report shows "
+                                     "\"no data yet\" (is an export missing?)", "warning")
+            for month, note in sorted(notes.items())
+            if month in months and month not in facts.rows_by_month
+            and (first is None or month > first)]
 
 
 def empty_summaries(notes: dict[Month, Note]) -> list[Problem]:

@@ -18,27 +18,33 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
-import glob
-import hashlib
+import json
 import multiprocessing
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
 
 from . import metrics as m
 from .advice import advise
+from .audit import (
+    address_warnings,
+    audit_site,
+    foreign_entries,
+    portals_to_rebuild,
+    publish_state,
+)
 from .cache import (
     CACHE_DIR,
     ClientEntry,
+    InputDigests,
     Manifest,
     forget_manifest,
     load_manifest,
     save_manifest,
-    stat_signature,
 )
 from .config import read_project_config
 from .errors import InputError, Problem, did_you_mean
@@ -52,9 +58,9 @@ from .output import (
     remove_stale_staging,
     write_into,
 )
-from .protect import load_salts, make_sealer, new_salt, save_salts
+from .protect import SealedError, Sealer, load_salts, make_sealer, new_salt, save_salts
 from .site import ClientPlan, SiteAssets, SiteRenderer, collect_assets, digest
-from .sources import load_client_data_with_digests
+from .sources import find_data_sources, load_client_data_with_digests
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,10 @@ class BuildOptions:
     jobs: int = 1
     shard: tuple[int, int] | None = None  # (index from 1, count)
     clean: bool = False  # ignore the cache: render every page
+    # `serve`/`check`: a protected client whose password variable is unset is a
+    # warning, and its pages are rendered unsealed (serve marks them "preview,
+    # not protected"; it never writes into the real output). `build` refuses.
+    preview: bool = False
 
 
 def build_date() -> dt.date:
@@ -136,12 +146,8 @@ def as_of_month(option: str | None, today: dt.date) -> Month | None:
 
 def plan_client(client: Client, table: MetricTable, month_digests: dict[Month, str], notes: list[Note],
                 options: BuildOptions) -> tuple[ClientPlan | None, list[Problem]]:
-    problems: list[Problem] = []
-    if client.access is not None and not os.environ.get(client.access.password_env):
-        problems.append(Problem("clients.yaml", client.line, (
-            f"client '{client.id}': access.password_env: the environment variable "
-            f"{client.access.password_env} is not set (or empty); refusing to build an unprotected "
-            "portal")))
+    problems: list[Problem] = access_problems(client, options.preview)
+    if any(p.severity == "error" for p in problems):
         return None, problems
     until = as_of_month(options.month, options.today)
     facts = m.compute_client_facts(client, table, until)
@@ -170,6 +176,44 @@ def plan_client(client: Client, table: MetricTable, month_digests: dict[Month, s
     return plan, problems
 
 
+def access_problems(client: Client, preview: bool) -> list[Problem]:
+    """Every password of a protected portal is set, and no two people share one."""
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for where, variable, line in client.access.keys if client.access else ():
+        password = os.environ.get(variable)
+        if not password and preview:
+            problems.append(Problem("clients.yaml", line or client.line, (
+                f"client '{client.id}': {where}: the environment variable {variable} is not "
+                "set (or empty); `reportgen build` will refuse to publish this portal until it is"),
+                "warning"))
+        elif not password:
+            problems.append(Problem("clients.yaml", line or client.line, (
+                f"client '{client.id}': {where}: the environment variable "
+                f"{variable} is not set (or empty); refusing to build an unprotected portal")))
+        elif password in seen:
+            problems.append(Problem("clients.yaml", line or client.line, (
+                f"client '{client.id}': {where}: {variable} holds the same password as {seen[password]}; "
+                "give each person their own (removing one of them would not revoke the other)")))
+        else:
+            seen[password] = where
+    return problems
+
+
+def portal_sealers(clients: list[Client], salts: dict[str, bytes]) -> dict[str, Sealer]:
+    """Each protected portal's sealer: one PBKDF2 per person, in this process.
+
+    A portal with a missing or shared password gets none (`access_problems`
+    reports it). New portals get a new salt in `salts`."""
+    sealers = {}
+    for client in clients:
+        if client.access is None or access_problems(client, preview=False):
+            continue
+        passwords = [os.environ[variable] for _where, variable, _line in client.access.keys]
+        sealers[client.id] = make_sealer(passwords, salts.setdefault(client.id, new_salt()))
+    return sealers
+
+
 def load_client(root: Path, client: Client, options: BuildOptions
                 ) -> tuple[ClientPlan | None, list[Problem]]:
     notes, problems = load_client_notes(root, client.id)
@@ -182,21 +226,25 @@ def load_client(root: Path, client: Client, options: BuildOptions
 
 
 def client_fingerprint(root: Path, client: Client, site_key: str, options: BuildOptions,
-                       now_ns: int) -> str:
-    """Stat-based: the same fingerprint means none of the client's inputs changed.
+                       inputs: InputDigests, sealer: Sealer | None = None) -> str:
+    """The same fingerprint means none of the client's inputs changed: its
+    clients.yaml entry, the theme (`site_key`), and the content of its data
+    files (found exactly as the build finds them), notes and logo.
 
-    Cheap on purpose (plain glob and stat, no path resolution): a no-op rebuild
-    of 500 clients computes 500 of these. Anything it lets through is still
-    checked by the page digests.
+    Cheap: a file whose stat is unchanged since its digest was taken is not
+    read again (InputDigests), so a no-op rebuild of 500 clients is mostly stat
+    calls. It never changes for an unchanged file, however recently written.
     """
-    base = str(root)
-    data = sorted({path for source in client.data
-                   for path in glob.glob(os.path.join(glob.escape(base), source.pattern))})
-    logo = stat_signature(client.brand.logo, now_ns) if client.brand.logo else None
-    password = os.environ.get(client.access.password_env, "") if client.access else ""
-    return digest(site_key, client, logo, hashlib.sha256(password.encode()).hexdigest(),
-                  [stat_signature(Path(p), now_ns) for p in data],
-                  [stat_signature(p, now_ns) for p in note_paths(root, client.id)],
+    try:
+        data = sorted(str(path) for path, _source in find_data_sources(root, client)[0])
+    except (OSError, RuntimeError, ValueError):  # reported when the client is loaded
+        return f"unreadable data {time.time_ns()}"
+    remember = client.access is None  # no digest of a protected client's files in the cache
+    logo = inputs.signature(client.brand.logo, remember) if client.brand.logo else None
+    # A protected portal: which KEKs (never a cheap hash of a password; see protect.py).
+    return digest(site_key, client, logo, sealer.identity if sealer else None,
+                  [inputs.signature(p, remember) for p in data],
+                  [inputs.signature(p, remember) for p in note_paths(root, client.id)],
                   options.drafts, options.month, options.today)
 
 
@@ -209,7 +257,7 @@ class ClientTask:
     fingerprint: str
     previous: ClientEntry | None  # what the last build left for this client
     render: bool = True
-    salt: bytes | None = None  # a protected portal's salt
+    sealer: Sealer | None = None  # a protected portal's keys (from the main process)
 
 
 @dataclass
@@ -254,33 +302,52 @@ def run_client(task: ClientTask) -> ClientOutcome:
     if plan is None or any(p.severity == "error" for p in problems):
         return outcome
     outcome.reports = len(plan.months)
-    if not task.render:
-        for month in plan.months:
-            m.compute_month(plan.facts, month, plan.today)
+    if not task.render:  # check: every page rendered in memory, so it fails when build would
+        try:
+            for unit in _renderer().client_units(plan, None):
+                unit.render_recorded()
+        except InputError as exc:  # a template mistake, as build reports it
+            outcome.problems.extend(exc.problems)
         return outcome
     assert _STATE.staging is not None
-    entry = ClientEntry(fingerprint=task.fingerprint,
-                        warnings=[[p.path, p.line, p.message] for p in problems if p.severity == "warning"])
+    warnings = [[p.path, p.line, p.message] for p in problems if p.severity == "warning"]
+    sealer = task.sealer if not options.preview else None
+    if client.access is not None and sealer is None and not options.preview:
+        outcome.problems.append(Problem("clients.yaml", client.line, (
+            f"client '{client.id}': no key to seal its portal with; refusing to build it unprotected")))
+        return outcome
+    # A protected client's warnings name its figures and next steps: sealed in the cache too.
+    # `serve`'s unsealed preview of a protected client keeps nothing of it in the
+    # cache: no warnings, and no fingerprint (so it is simply loaded again).
+    unsealed_preview = client.access is not None and sealer is None
+    entry = ClientEntry(fingerprint="" if unsealed_preview else task.fingerprint,
+                        warnings=[] if client.access is not None else warnings,
+                        sealed_warnings=sealer.seal(json.dumps(warnings).encode()) if sealer else None,
+                        published=publish_state(client))
     previous = task.previous if not options.clean else None
-    sealer = None
-    if client.access is not None and task.salt is not None:
-        sealer = make_sealer(os.environ[client.access.password_env], task.salt)
     for unit in _renderer().client_units(plan, sealer):
-        entry.pages[unit.key] = unit.digest
+        # Fresh when everything the page read last time still has the same
+        # digest (the reads were recorded while it rendered: site.PageUnit).
         old_files = previous.files.get(unit.key) if previous else None
-        if (previous and previous.pages.get(unit.key) == unit.digest and old_files
+        old_reads = previous.reads.get(unit.key) if previous else None
+        if (previous and old_files and old_reads is not None
+                and previous.pages.get(unit.key) == unit.digest(old_reads)
                 and all(link_into(_STATE.staging, options.out.resolve(), f) for f in old_files)):
+            entry.pages[unit.key] = previous.pages[unit.key]
+            entry.reads[unit.key] = old_reads
             entry.files[unit.key] = old_files
             outcome.carried.extend(old_files)
             outcome.pages_skipped += 1
             continue
         try:
-            files = unit.render()
+            files, reads, unit_digest = unit.render_recorded()
         except InputError as exc:  # a template mistake: reported with all other problems
             outcome.problems.extend(exc.problems)
             return outcome
         for relative, content in sorted(files.items()):
             write_into(_STATE.staging, relative, content)
+        entry.pages[unit.key] = unit_digest
+        entry.reads[unit.key] = reads
         entry.files[unit.key] = sorted(files)
         outcome.written.extend(sorted(files))
         outcome.pages_written += 1
@@ -331,18 +398,25 @@ def _raise_if_failed(problems: list[Problem], strict: bool) -> tuple[Problem, ..
 
 
 def check_project(options: BuildOptions) -> BuildResult:
-    """Load, validate and compute everything; write nothing."""
-    global _STATE
+    """Load, validate, compute and render everything in memory; write nothing."""
+    global _STATE, _RENDERER
     started = time.perf_counter()
+    options = replace(options, preview=True)  # an unset password variable is a warning here
     config, selected, problems = _load_config(options)
-    _STATE = _WorkerState(options, config, None, None)
+    assets = collect_assets(options.project, config)
+    _STATE, _RENDERER = _WorkerState(options, config, assets, None), None
     tasks = [ClientTask(c.id, "", None, render=False) for c in selected]
     try:
+        try:
+            SiteRenderer(config, assets).shared_files()  # the agency's landing page
+        except InputError as exc:
+            problems.extend(exc.problems)
         outcomes = _run_all(tasks, options.jobs, None)
     finally:
-        _STATE = None
+        _STATE, _RENDERER = None, None
     for outcome in outcomes:
         problems.extend(outcome.problems)
+    problems.extend(address_warnings(selected))
     warnings = _raise_if_failed(problems, options.strict)
     infos = tuple(sorted({p for p in problems if p.severity == "info"}))
     return BuildResult(clients=len(selected), reports=sum(o.reports for o in outcomes),
@@ -359,27 +433,51 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
     assets = collect_assets(options.project, config)
     manifest = Manifest() if options.clean or not options.out.is_dir() else \
         load_manifest(options.project, options.out)
-    if manifest.site_key != assets.key:
-        manifest = Manifest()  # theme, labels or agency changed: every page is stale
-    now_ns = time.time_ns()
-    fingerprints = {c.id: client_fingerprint(options.project, c, assets.key, options, now_ns)
-                    for c in selected}
+    # Every portal the new site keeps gets its current address and protection (audit.py);
+    # `serve`'s preview is never published and shows protected portals unsealed.
+    rebuild = {} if options.preview else \
+        portals_to_rebuild(options.out, config, selected, manifest, bool(options.clients))
+    if rebuild:
+        wanted = {c.id for c in selected} | set(rebuild)
+        selected = [c for c in config.clients if c.id in wanted]
+        for client_id in rebuild:  # rendered afresh: none of its old files is reused
+            manifest.clients.pop(client_id, None)
+    infos = tuple(Problem("clients.yaml", c.line, f"client '{c.id}' is rendered again: {rebuild[c.id]}",
+                          "info") for c in selected if c.id in rebuild)
+    if manifest.site_key != assets.key:  # theme, labels or agency changed: every page is stale
+        manifest = Manifest(inputs=manifest.inputs)
+    inputs = InputDigests(manifest.inputs)
+    salts = load_salts(options.project / CACHE_DIR)
+    known_salts = dict(salts)
+    sealers = portal_sealers(selected, salts) if not options.preview else {}
+    fingerprints = {c.id: client_fingerprint(options.project, c, assets.key, options, inputs,
+                                             sealers.get(c.id)) for c in selected}
     stages["load"] = time.perf_counter() - started
 
     with OutputLock(options.out):
         remove_stale_staging(options.out)
-        unchanged = [c for c in selected if c.id in manifest.clients
+        unchanged = [c for c in selected if c.id in manifest.clients and c.id not in rebuild
                      and manifest.clients[c.id].fingerprint == fingerprints[c.id]]
+        cached = {c.id: cached_warnings(manifest.clients[c.id], sealers.get(c.id)) for c in unchanged}
+        unchanged = [c for c in unchanged if cached[c.id] is not None]
         everyone_kept = set(manifest.clients) == {c.id for c in selected} or options.clients
-        if len(unchanged) == len(selected) and everyone_kept and manifest.shared and not options.clean:
-            return _nothing_to_do(options, manifest, selected, problems, started, stages)
+        if (len(unchanged) == len(selected) and everyone_kept and manifest.shared and not options.clean
+                and not foreign_entries(options.out, config, manifest.shared)):
+            if any(manifest.inputs.get(k) != v for k, v in inputs.seen.items()):
+                # files that were too recent to trust by their stat have settled
+                manifest.inputs.update(inputs.seen)
+                save_manifest(options.project, options.out, manifest)
+            return _nothing_to_do(options, manifest, selected, cached, problems, started, stages)
 
         site = StagedSite(options.out)
-        salts = load_salts(options.project / CACHE_DIR)
-        known_salts = dict(salts)
         try:
             result, new_manifest = _build_into(site, options, config, assets, manifest, selected,
-                                               unchanged, fingerprints, salts, problems, progress, stages)
+                                               unchanged, fingerprints, sealers, cached, problems,
+                                               progress, stages)
+            unsafe = [] if options.preview else \
+                audit_site(site.staging, config, new_manifest.shared, str(options.out))
+            if unsafe:  # the safety net: nothing that breaks a portal's protection goes out
+                raise InputError(unsafe)
             forget_manifest(options.project, options.out)
             if salts != known_salts:  # kept before the swap: published pages depend on them
                 save_salts(options.project / CACHE_DIR, salts)
@@ -389,16 +487,19 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
             raise
         finally:
             _STATE, _RENDERER = None, None
+        # A partial (--client) build keeps what it knew of the other clients' files.
+        new_manifest.inputs = {**manifest.inputs, **inputs.seen} if options.clients else inputs.seen
         save_manifest(options.project, options.out, new_manifest)
     result.seconds = time.perf_counter() - started
     result.stages = stages
+    result.infos = infos
     return result
 
 
 def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, assets: SiteAssets,
                 manifest: Manifest, selected: list[Client], unchanged: list[Client],
-                fingerprints: dict[str, str], salts: dict[str, bytes], problems: list[Problem],
-                progress: Callable[[int, int], None] | None, stages: dict[str, float]
+                fingerprints: dict[str, str], sealers: dict[str, Sealer], cached: dict[str, list | None],
+                problems: list[Problem], progress: Callable[[int, int], None] | None, stages: dict[str, float]
                 ) -> tuple[BuildResult, Manifest]:
     global _STATE
     clock = time.perf_counter()
@@ -412,22 +513,24 @@ def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, 
 
     # Clients nothing changed for: carry their folders over as they are.
     incomplete = set(site.carry_folders({
-        c.id: [f for unit_files in manifest.clients[c.id].files.values() for f in unit_files]
+        c.slug: [f for unit_files in manifest.clients[c.id].files.values() for f in unit_files]
         for c in unchanged}))
     skipped = 0
     for client in list(unchanged):
         entry = manifest.clients[client.id]
-        if client.id in incomplete:  # the previous site lost files: rebuild this client
+        if client.slug in incomplete:  # the previous site lost files: rebuild this client
             unchanged.remove(client)
             continue
+        entry.published = publish_state(client)  # same fingerprint: same address and access
         new.clients[client.id] = entry
         skipped += len(entry.pages)
-        problems.extend(Problem(path, line, message, "warning") for path, line, message in entry.warnings)
+        problems.extend(Problem(path, line, message, "warning")
+                        for path, line, message in cached[client.id] or ())
 
     _STATE = _WorkerState(options, config, assets, site.staging)
     changed = [c for c in selected if c not in unchanged]
     tasks = [ClientTask(c.id, fingerprints[c.id], manifest.clients.get(c.id),
-                        salt=salts.setdefault(c.id, new_salt()) if c.access else None) for c in changed]
+                        sealer=sealers.get(c.id)) for c in changed]
     # Biggest first, so the last process is not left with the longest client.
     tasks.sort(key=lambda t: -len(t.previous.pages) if t.previous else 0)
     outcomes = _run_all(tasks, options.jobs, progress)
@@ -445,9 +548,13 @@ def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, 
         written += outcome.pages_written
         skipped_pages += outcome.pages_skipped
     if options.clients:  # a partial build keeps every other client's portal
-        site.keep_previous(tuple(f"{c.id}/" for c in selected))
+        chosen = {c.id for c in selected}  # only the current folders of the other clients
+        site.keep_previous(tuple(f"{c.slug}/" for c in selected),
+                           keep=("assets/", *(f"{c.slug}/" for c in config.clients if c.id not in chosen)))
+        current = {c.id for c in config.clients}
         for client_id, entry in manifest.clients.items():
-            new.clients.setdefault(client_id, entry)
+            if client_id in current:  # a removed client's folder is gone too
+                new.clients.setdefault(client_id, entry)
     before = {key for entry in manifest.clients.values() for key in entry.pages}
     after = {key for entry in new.clients.values() for key in entry.pages}
     stages["write"] = time.perf_counter() - clock
@@ -464,15 +571,29 @@ def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, 
     return result, new
 
 
+def cached_warnings(entry: ClientEntry, sealer: Sealer | None) -> list | None:
+    """The warnings the last build found for a client it did not reload; None
+    when they cannot be read back (then the client is loaded again)."""
+    if entry.sealed_warnings is None:
+        return entry.warnings
+    if sealer is None:
+        return None
+    try:
+        return json.loads(sealer.open(entry.sealed_warnings))
+    except (SealedError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _reports(entry: ClientEntry) -> int:
     return sum(1 for key in entry.pages if key.endswith("/"))
 
 
 def _nothing_to_do(options: BuildOptions, manifest: Manifest, selected: list[Client],
-                   problems: list[Problem], started: float, stages: dict[str, float]) -> BuildResult:
+                   cached: dict[str, list | None], problems: list[Problem], started: float,
+                   stages: dict[str, float]) -> BuildResult:
     for client in selected:
         problems.extend(Problem(path, line, message, "warning")
-                        for path, line, message in manifest.clients[client.id].warnings)
+                        for path, line, message in cached[client.id] or ())
     warnings = _raise_if_failed(problems, options.strict)
     pages = sum(len(manifest.clients[c.id].pages) for c in selected)
     files = 1 + len(manifest.shared) + sum(len(f) for c in selected

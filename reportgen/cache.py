@@ -14,27 +14,39 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
 
 CACHE_DIR = ".reportgen-cache"
-FORMAT = "reportgen-cache/1"
+FORMAT = "reportgen-cache/2"
 
 
 @dataclass
 class ClientEntry:
     """One client's share of the output, as the last build left it."""
 
-    fingerprint: str  # cheap, stat-based: unchanged means nothing of the client changed
+    fingerprint: str  # digest of every input file's content: unchanged means nothing changed
     pages: dict[str, str] = field(default_factory=dict)  # unit key → input digest
     files: dict[str, list[str]] = field(default_factory=dict)  # unit key → files it wrote
     warnings: list[list] = field(default_factory=list)  # [path, line, message] to report again
+    # A protected client's warnings (they quote its figures and next steps), sealed
+    # with its portal's keys like its pages; `warnings` is then empty.
+    sealed_warnings: dict | None = None
+    # unit key → the client data it read while rendering (depends.py keys); its
+    # digest in `pages` covers exactly these, with their values as they were then
+    reads: dict[str, list[str]] = field(default_factory=dict)
+    published: str = ""  # digest of the portal's address and protection (audit.publish_state)
 
     def to_json(self) -> dict:
-        return {"fingerprint": self.fingerprint, "pages": self.pages, "files": self.files,
-                "warnings": self.warnings}
+        out = {"fingerprint": self.fingerprint, "pages": self.pages, "files": self.files,
+               "warnings": self.warnings, "reads": self.reads, "published": self.published}
+        if self.sealed_warnings is not None:
+            out["sealed_warnings"] = self.sealed_warnings
+        return out
 
 
 @dataclass
@@ -42,6 +54,7 @@ class Manifest:
     site_key: str = ""
     shared: list[str] = field(default_factory=list)
     clients: dict[str, ClientEntry] = field(default_factory=dict)
+    inputs: dict[str, list] = field(default_factory=dict)  # InputDigests.known
 
 
 def manifest_path(project: Path, out: Path) -> Path:
@@ -60,9 +73,16 @@ def load_manifest(project: Path, out: Path) -> Manifest:
         clients = {
             cid: ClientEntry(fingerprint=str(e["fingerprint"]), pages=dict(e["pages"]),
                              files={k: list(v) for k, v in e["files"].items()},
-                             warnings=[list(w) for w in e.get("warnings", [])])
+                             warnings=[list(w) for w in e.get("warnings", [])],
+                             sealed_warnings=dict(e["sealed_warnings"]) if e.get("sealed_warnings")
+                             else None,
+                             reads={k: [str(r) for r in v] for k, v in e["reads"].items()},
+                             published=str(e.get("published", "")))
             for cid, e in raw["clients"].items()}
-        return Manifest(site_key=str(raw["site_key"]), shared=list(raw["shared"]), clients=clients)
+        inputs = {str(k): list(v) for k, v in raw["inputs"].items()
+                  if isinstance(v, list) and len(v) == 5}
+        return Manifest(site_key=str(raw["site_key"]), shared=list(raw["shared"]), clients=clients,
+                        inputs=inputs)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Manifest()
 
@@ -82,27 +102,63 @@ def save_manifest(project: Path, out: Path, manifest: Manifest) -> None:
         ignore.write_text("*\n")
     data = {"format": FORMAT, "version": __version__, "out": str(out.resolve()),
             "site_key": manifest.site_key, "shared": manifest.shared,
-            "clients": {cid: e.to_json() for cid, e in sorted(manifest.clients.items())}}
+            "clients": {cid: e.to_json() for cid, e in sorted(manifest.clients.items())},
+            "inputs": dict(sorted(manifest.inputs.items()))}
     temporary = path.with_suffix(f".tmp-{os.getpid()}")
     temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
     os.replace(temporary, path)
 
 
+# File times tick coarsely on some file systems (up to 2 s on FAT, network
+# shares); a file changed within this window of being read may change again
+# without its size or times changing.
 RACY_WINDOW_NS = 2_000_000_000
 
 
-def stat_signature(path: Path, now_ns: int) -> tuple:
-    """Size and modification time: cheap evidence a file is unchanged.
+class InputDigests:
+    """Content digests of input files, read again only when a file may have changed.
 
-    File times tick coarsely (milliseconds), so a file written just before
-    this build could be written again, same size, within the same tick after
-    it. Like git's "racy" index entries, such recent files are identified by
-    their content instead.
+    Like git's index: the digest of each file is kept with its size, inode and
+    modification and change times (`known`, saved in the manifest). A file
+    whose stat is the same as when its digest was taken is not read again —
+    but only if its times were already older than RACY_WINDOW_NS when it was
+    read (otherwise a same-size write in the same clock tick could go unseen;
+    such a "racy" file is simply not remembered, so it is read next time too).
+    The change time cannot be set by tools (unlike `touch -d`, `cp -p`,
+    `rsync -t`), so any later write shows in the stat.
+
+    `signature(path)` depends on the file's content only, never on when it was
+    written or read: an unchanged file always has the same signature. With
+    `remember=False` (a protected client's files: the cache holds no digest
+    of their content that a guess could be checked against) nothing is kept.
     """
-    try:
-        info = path.stat()
-    except OSError:
-        return (str(path), None)
-    if info.st_mtime_ns >= now_ns - RACY_WINDOW_NS:
-        return (str(path), info.st_size, hashlib.sha256(path.read_bytes()).hexdigest())
-    return (str(path), info.st_size, info.st_mtime_ns)
+
+    def __init__(self, known: dict[str, list] | None = None):
+        self.known = dict(known or {})
+        self.seen: dict[str, list] = {}  # entries to keep: settled files looked at in this build
+
+    def signature(self, path: Path | str, remember: bool = True) -> tuple[str, str | None]:
+        key = str(path)
+        started = time.time_ns()
+        try:  # non-blocking: a FIFO put in a file's place must not hang the build
+            fd = os.open(key, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except FileNotFoundError:
+            return (key, None)
+        except (OSError, ValueError) as exc:
+            return (key, f"unreadable ({getattr(exc, 'errno', None)})")
+        with open(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return (key, f"not a regular file ({stat.S_IFMT(info.st_mode):o})")
+            fields = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+            old = self.known.get(key)
+            if old is not None and old[:4] == fields:
+                content = str(old[4])
+            else:
+                try:
+                    content = hashlib.file_digest(handle, "sha256").hexdigest()
+                except OSError as exc:
+                    return (key, f"unreadable ({exc.errno})")
+        if remember and max(info.st_mtime_ns, info.st_ctime_ns) < started - RACY_WINDOW_NS:
+            self.seen[key] = [*fields, content]
+        return (key, content)

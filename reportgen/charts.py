@@ -5,6 +5,13 @@ Figures are built as dicts, not plotly.graph_objects: ~0.01 ms instead of
 Tests validate them against plotly's schema instead. Every chart carries a
 summary sentence and a table of its numbers, formatted in the client's
 locale, for screen readers and print.
+
+Plotly draws a subset of HTML in every text it shows (`<a href>`, `<b>`,
+`<br>`, `style=`), so a campaign named `<a href=...>` would become a live
+link. Every string in a figure is therefore a `PlotlyText`, made by
+`plotly_text` (which escapes `&`, `<` and `>`; Plotly shows the entities as
+the characters) or, for reportgen's own markup, by `plotly_markup`; `_figure`
+refuses a figure with any other string where Plotly shows text.
 """
 
 from __future__ import annotations
@@ -54,6 +61,59 @@ class ChartStyle:
         return [self.brand, *[c for c in PALETTE if c.lower() != self.brand.lower()]]
 
 
+# --- text inside figures ------------------------------------------------------------
+
+
+class PlotlyText(str):
+    """A string Plotly may show: escaped user text, or reportgen's own markup."""
+
+    __slots__ = ()
+
+
+def plotly_text(text: str) -> PlotlyText:
+    """User text as Plotly shows it literally: the one way user text enters a figure."""
+    if isinstance(text, PlotlyText):
+        return text
+    return PlotlyText(str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def plotly_markup(*parts: str) -> PlotlyText:
+    """Parts joined: PlotlyText parts as they are (reportgen's own markup, such as
+    `PlotlyText("<br>")`), any other part escaped."""
+    return PlotlyText("".join(plotly_text(part) for part in parts))
+
+
+# Where Plotly shows text: trace keys, and keys inside layout objects.
+_TRACE_TEXT = ("name", "labels", "text", "hovertext", "hovertemplate", "x")
+_LAYOUT_TEXT = ("text", "hovertext")
+
+
+def _figure(traces: list[dict], layout: dict) -> dict:
+    """The figure dict, after checking every text position holds PlotlyText only."""
+    for trace in traces:
+        for key in _TRACE_TEXT:
+            _require_text(trace.get(key), f"trace {key}")
+    for annotation in layout.get("annotations", ()):
+        for key in _LAYOUT_TEXT:
+            _require_text(annotation.get(key), f"annotation {key}")
+    for key, value in layout.items():
+        if isinstance(value, dict) and "title" in value:
+            _require_text(value["title"].get("text") if isinstance(value["title"], dict)
+                          else value["title"], f"{key} title")
+    if "title" in layout:
+        _require_text(layout["title"], "title")
+    return {"data": traces, "layout": layout}
+
+
+def _require_text(value, where: str) -> None:
+    values = value if isinstance(value, list | tuple) else [value]
+    for item in values:
+        if isinstance(item, str) and not isinstance(item, PlotlyText):
+            raise TypeError(f"chart {where}: {item!r} is not PlotlyText (use plotly_text)")
+        if isinstance(item, dict):
+            _require_text(item.get("text"), where)
+
+
 # --- layouts --------------------------------------------------------------------
 
 
@@ -95,15 +155,16 @@ _BIG = {"VND", "IDR", "KRW", "JPY", "COP", "CLP", "HUF", "IRR", "UGX", "PYG"}
 
 
 def _trace(series: Series, style: ChartStyle, kind: str, color: str | None = None) -> dict:
-    xs = [label for label, _ in series.points]
+    xs = [plotly_text(label) for label, _ in series.points]
     ys = [value for _, value in series.points]
     trace: dict = {
         "type": "bar" if kind == "bar" else "scatter",
-        "name": series.name,
+        "name": plotly_text(series.name),
         "x": xs,
         "y": ys,
-        "hovertemplate": hover_value(style.fmt, series.unit, "y") + "<extra>"
-        + _escape_plotly(series.name) + "</extra>",
+        # The trace's (escaped) name, not a copy of it: no user text in a template.
+        "hovertemplate": plotly_markup(hover_value(style.fmt, series.unit, "y"),
+                                       PlotlyText("<extra>%{fullData.name}</extra>")),
     }
     if kind != "bar":
         trace["mode"] = "lines+markers" if len(xs) <= 16 else "lines"
@@ -134,7 +195,7 @@ def hover_value(fmt: Formatter, unit: str, field: str) -> str:
     so the browser formats hover labels and the page carries no pre-formatted
     copy of every number.
     """
-    prefix, suffix = (_escape_plotly(a) for a in fmt.affixes(unit))
+    prefix, suffix = (plotly_text(a) for a in fmt.affixes(unit))
     if unit == "currency":
         digits = fmt.currency_digits
         spec = f",.{digits}f"
@@ -146,12 +207,7 @@ def hover_value(fmt: Formatter, unit: str, field: str) -> str:
         spec = ",.1~f"
     else:
         spec = ",.2~f"
-    return f"{prefix}%{{{field}:{spec}}}{suffix}"
-
-
-def _escape_plotly(text: str) -> str:
-    # Plotly renders a small HTML subset in hover labels; keep user text literal.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return PlotlyText(f"{prefix}%{{{field}:{spec}}}{plotly_text(suffix)}")
 
 
 def _annotation_marks(categories: list[str], marks: list[tuple[int, str]]) -> tuple[list, list]:
@@ -164,8 +220,9 @@ def _annotation_marks(categories: list[str], marks: list[tuple[int, str]]) -> tu
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": index, "x1": index,
                        "y0": 0, "y1": 1, "line": {"color": TARGET, "width": 1, "dash": "dot"}})
         notes.append({"x": index, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
-                      "text": ",".join(str(number) for number, _ in events), "showarrow": False,
-                      "hovertext": "<br>".join(_escape_plotly(text) for _, text in events),
+                      "text": plotly_text(",".join(str(number) for number, _ in events)),
+                      "showarrow": False,
+                      "hovertext": PlotlyText("<br>".join(plotly_text(text) for _, text in events)),
                       "font": {"size": 10, "color": "#ffffff"}, "bgcolor": TARGET, "borderpad": 2})
     return shapes, notes
 
@@ -195,7 +252,7 @@ def line_chart(title: str, series: list[Series], style: ChartStyle, *, kind: str
     value = style.fmt.value
     rows = tuple((label, *[value(points.get(label), unit) for points, unit in by_label])
                  for label in categories)
-    return ChartView(title=title, figure={"data": traces, "layout": layout},
+    return ChartView(title=title, figure=_figure(traces, layout),
                      summary=summary or describe_series(main, style.fmt), columns=columns,
                      rows=rows, notes=notes, kind=kind)
 
@@ -212,10 +269,10 @@ def pie_chart(title: str, series: Series, style: ChartStyle, *, summary: str = "
     trace = {
         "type": "pie",
         "hole": 0.55,
-        "labels": [label for label, _ in points],
+        "labels": [plotly_text(label) for label, _ in points],
         "values": [value for _, value in points],
-        "hovertemplate": "%{label}: " + hover_value(style.fmt, series.unit, "value")
-        + " (%{percent})<extra></extra>",
+        "hovertemplate": PlotlyText("%{label}: " + hover_value(style.fmt, series.unit, "value")
+                                    + " (%{percent})<extra></extra>"),
         "textinfo": "percent",
         "sort": False,
         "marker": {"colors": style.colorway[: len(points)], "line": {"color": "#ffffff", "width": 2}},
@@ -223,7 +280,7 @@ def pie_chart(title: str, series: Series, style: ChartStyle, *, summary: str = "
     rows = tuple((label, style.fmt.value(v, series.unit),
                   style.fmt.percent(v / total if total else None, 1)) for label, v in points)
     columns = (label_name or style.fmt.gettext("Group"), series.name, style.fmt.gettext("Share"))
-    return ChartView(title=title, figure={"data": [trace], "layout": layout},
+    return ChartView(title=title, figure=_figure([trace], layout),
                      summary=summary or describe_shares(series, points, style.fmt),
                      columns=columns, rows=rows, kind="pie")
 

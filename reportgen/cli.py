@@ -63,6 +63,8 @@ def build(project: Path, clients, month, drafts, strict, jobs, shard, out: Path 
     if as_json:
         click.echo(json.dumps(_summary(result, options), indent=1))
         return
+    for info in result.infos:  # e.g. a portal rendered again because its protection changed
+        click.echo(str(info), err=True)
     _print_warnings(result.warnings)
     click.echo(
         f"Built {result.clients} client portal{'s' if result.clients != 1 else ''}, "
@@ -115,7 +117,7 @@ def new() -> None:
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="The project folder (holds clients.yaml).")
 @click.option("--month", default=None, metavar="YYYY-MM",
-              help="The month (default: the month after the newest note).")
+              help="The month (default: the first month with data after the newest final note).")
 def new_report(client_id: str, project: Path, month: str | None) -> None:
     """Write content/CLIENT/YYYY-MM.md: a draft with last month's open next steps."""
     from .scaffold import new_report as scaffold_report
@@ -272,8 +274,8 @@ def _fail(problems: list[Problem]) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
     count = len(errors) or len(problems)
-    what = "error" if errors else "warning (--strict)"
-    click.echo(f"reportgen: {count} {what}{'s' if count != 1 else ''}; nothing was written.",
+    what = ("error" if errors else "warning") + ("s" if count != 1 else "")
+    click.echo(f"reportgen: {count} {what}{'' if errors else ' (--strict)'}; nothing was written.",
                err=True)
     sys.exit(1)
 

@@ -7,15 +7,18 @@ problems of the file are collected and raised together.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, ClassVar
 
 import babel
 import babel.numbers
 
 from .errors import InputError, Problem
 from .formulas import NAME_RE, FormulaError, parse_formula
+from .images import ImageError, load_image
+from .inputfiles import UnreadableInputError, input_file_problem, read_input_bytes, real_path
 from .model import (
     Access,
     Agency,
@@ -27,6 +30,7 @@ from .model import (
     Kpi,
     Month,
     Person,
+    PortalPerson,
     ProjectConfig,
 )
 from .schema import (
@@ -42,12 +46,14 @@ from .schema import (
     Obj,
     Text,
     TextOr,
+    is_sane_number,
     type_name,
 )
 from .yamlfile import YamlError, YamlList, YamlMap, parse_yaml
 
 CONFIG_FILE = "clients.yaml"
-CLIENT_ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"
+CLIENT_ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"  # ids and slugs: URL-safe, one case
+RESERVED_FOLDERS = ("assets",)  # the site's own folders: no client's id or slug
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif"}
 BUILTIN_FORMULAS = {
     "ctr": "clicks / impressions",
@@ -83,15 +89,113 @@ PERSON = Obj((
     Field("role", Text(max_length=200)),
 ))
 
+ENV_NAME = Text(pattern=r"[A-Za-z_][A-Za-z0-9_]*", pattern_hint=" (expected an environment variable name)")
+
+
+def _check_access(raw: dict, node: YamlMap, ctx: Context, where: str) -> None:
+    """Exactly one of password_env and people; no person named or keyed twice."""
+    if (raw["password_env"] is None) == (raw["people"] is None):
+        ctx.error(node.line, f"{where}: give either password_env (one password for the portal) or "
+                             "people (one password each), not both and not neither")
+        return
+    if raw["people"] is None:
+        return
+    lines = node["people"].item_lines if isinstance(node["people"], YamlList) else []
+    if not raw["people"]:
+        ctx.error(node.line_of("people"), f"{where}.people: list at least one person")
+    names: dict[str, int] = {}
+    variables: dict[str, int] = {}
+    for i, person in enumerate(raw["people"]):
+        line = lines[i] if i < len(lines) else node.line_of("people")
+        for seen, value, what in ((names, person["name"].casefold(), "name"),
+                                  (variables, person["password_env"], "password_env")):
+            if value in seen:
+                ctx.error(line, f"{where}.people[{i + 1}].{what}: '{person[what]}' is already used "
+                                f"by people[{seen[value]}] (each person has their own password)")
+            seen.setdefault(value, i + 1)
+
+
+class _AccessObj(Obj):
+    """`access` in editor schemas too: exactly one of password_env and people."""
+
+    def schema(self):
+        out = super().schema()
+        out["properties"]["people"]["minItems"] = 1
+        out["oneOf"] = [{"required": ["password_env"]}, {"required": ["people"]}]
+        return out
+
+
+ACCESS = _AccessObj((
+    Field("password_env", ENV_NAME, doc="the variable holding the portal's one password"),
+    Field("people", ListOf(Obj((
+        Field("name", Text(max_length=200), required=True, doc="who this key is for (not published)"),
+        Field("password_env", ENV_NAME, required=True, doc="the variable holding their password"),
+    ))), doc="one password per person: remove a person and rebuild to revoke them"),
+), after=_check_access)
+
+PERCENT_METRICS = ("ctr", "cvr")  # built-ins shown as percent (metrics.BUILTIN_UNITS)
+_PERCENT_TEXT = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%")
+_COMMA_NUMBER = re.compile(r"[+-]?[\d.,]*\d,[\d.,]*\s*%?")
+
+
+class PercentTarget(float):
+    """A target written as a percent (`2%`): the fraction (0.02), remembering its text."""
+
+    text: str
+
+
+class Target(Kind):
+    """A KPI target: a number, or a percent written `2%` or `2 %` (the same as 0.02)."""
+
+    json: ClassVar[dict] = {"anyOf": [
+        {"type": "number"},
+        {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*%\s*$"}]}
+
+    def check(self, value, ctx, line, where):
+        if isinstance(value, str):
+            text = value.strip()
+            match = _PERCENT_TEXT.fullmatch(text)
+            if match:
+                if not is_sane_number(float(match[1])):  # finite and in range, as every number
+                    return Number(minimum=None).check(float(match[1]), ctx, line, where)
+                target = PercentTarget(float(match[1]) / 100)
+                target.text = text
+                return target
+            if _COMMA_NUMBER.fullmatch(text):
+                return ctx.error(line, (
+                    f"{where}: '{text}' has a comma; write numbers with a decimal point and no "
+                    "thousands separator (e.g. 0.02, 1500, or 2% for a percent)"))
+        return Number(minimum=None).check(value, ctx, line, where)
+
+
+def _check_target(raw: dict, node: YamlMap, ctx: Context, where: str) -> None:
+    """`2%`, `2 %` and `0.02` are one target for a percent KPI; `2` is 200 %: a warning."""
+    target = raw["target"]
+    if target is None:
+        return
+    line = node.line_of("target")
+    metric = raw["metric"]
+    percent = raw["format"] == "percent" or (raw["format"] is None and metric in PERCENT_METRICS)
+    if isinstance(target, PercentTarget):
+        raw["target"] = float(target)
+        if not percent:
+            ctx.error(line, (f"{where}.target: '{target.text}' is a percent, but KPI '{metric}' is "
+                             "not shown as a percent; write a plain number, or add format: percent"))
+    elif percent and abs(target) > 1:
+        ctx.warn(line, (f"{where}.target: {target:g} for the percent KPI '{metric}' means "
+                        f"{target * 100:g} %; did you mean {target:g}%? (write target: {target:g}% "
+                        f"or target: {target / 100:g})"))
+
+
 KPI = Obj((
     Field("metric", Text(pattern=NAME_RE.pattern, pattern_hint=" (expected a metric name)"),
           required=True, doc="a base metric (CSV column) or a derived metric"),
     Field("label", Text(max_length=200), doc="shown on the scorecard; default: the metric name"),
-    Field("target", Number(minimum=None), doc="the monthly target"),
+    Field("target", Target(), doc="the monthly target; for a percent KPI 2% (= 0.02)"),
     Field("better", Choice(("higher", "lower")), doc="which direction is good (default higher)"),
     Field("format", Choice(("number", "currency", "percent", "ratio")),
           doc="how values are shown; default: inferred from the metric"),
-))
+), after=_check_target)
 
 METRICS = MapOf(Text(pattern=NAME_RE.pattern, pattern_hint=" (expected a lower-case metric name)"),
                 Text(max_length=500))
@@ -114,7 +218,11 @@ CLIENT = Obj((
     Field("id", Text(pattern=CLIENT_ID_PATTERN,
                      pattern_hint=" (lower-case letters, digits and '-', at most 63, "
                                   "starting with a letter or digit)"),
-          required=True, doc="unique; the client's URL segment"),
+          required=True, doc="unique; the client's URL segment unless it has a slug"),
+    Field("slug", Text(pattern=CLIENT_ID_PATTERN,
+                       pattern_hint=" (lower-case letters, digits and '-', at most 63, "
+                                    "starting with a letter or digit)"),
+          doc="the portal's URL segment (default: the id); an unguessable one for a protected portal"),
     Field("name", Text(max_length=200), required=True),
     Field("account_executive", PERSON, required=True),
     Field("contacts", ListOf(PERSON)),
@@ -145,11 +253,7 @@ CLIENT = Obj((
         Field("leads", Text(max_length=200),
               doc="the column, or Meta result indicator (e.g. actions:lead), that counts as leads"),
     ))), scalar_ok=True), doc="metric files: CSV paths or globs, or {path, format, ...}"),
-    Field("access", Obj((
-        Field("password_env", Text(pattern=r"[A-Za-z_][A-Za-z0-9_]*",
-                                   pattern_hint=" (expected an environment variable name)"),
-              required=True),
-    ))),
+    Field("access", ACCESS, doc="a password-protected portal: password_env, or people (one key each)"),
 ))
 
 CLIENTS_YAML = Obj((
@@ -194,12 +298,18 @@ def read_project_config(root: Path) -> tuple[ProjectConfig | None, list[Problem]
     """
     path = root / CONFIG_FILE
     ctx = Context(CONFIG_FILE)
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None, [Problem(CONFIG_FILE, None, f"no {CONFIG_FILE} in {root} (is --project right?)")]
+    try:  # a FIFO or a symlink loop is refused without being opened
+        raw = read_input_bytes(path)
+    except UnreadableInputError as exc:
+        return None, [Problem(CONFIG_FILE, None, exc.message)]
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return None, [Problem(CONFIG_FILE, None, f"not UTF-8 text: {exc.reason}")]
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, [Problem(CONFIG_FILE, line, f"not UTF-8 text: {exc.reason} (byte "
+                                                 f"0x{raw[exc.start]:02X}); save the file as UTF-8")]
     try:
         document = parse_yaml(text)
     except YamlError as exc:
@@ -253,12 +363,43 @@ def _build_config(root: Path, document: YamlMap, ctx: Context) -> ProjectConfig:
             clients.append(_build_client(root, raw, node, defaults, defaults_node, ctx, where))
         elif isinstance(node, YamlMap):
             _check_fields_of_invalid_client(root, node, ctx, where)
+    _check_folders(client_nodes, ctx)
     # Without a valid agency block the errors above are raised anyway.
     agency = agency or Agency(name="")
     declared = frozenset(node["id"] for node in client_nodes
                          if isinstance(node, YamlMap) and isinstance(node.get("id"), str))
     return ProjectConfig(root=root, config_path=CONFIG_FILE, agency=agency, clients=tuple(clients),
                          declared_ids=declared)
+
+
+def _check_folders(client_nodes: list, ctx: Context) -> None:
+    """Each portal's folder (its slug, else its id) is its own: not another
+    client's id or slug, and not one of the site's own folders."""
+    ids: dict[str, int] = {}
+    for node in client_nodes:
+        if isinstance(node, YamlMap) and isinstance(node.get("id"), str):
+            ids.setdefault(node["id"], node.line_of("id"))
+    folders: dict[str, tuple[str, int]] = {}
+    for index, node in enumerate(client_nodes):
+        if not isinstance(node, YamlMap) or not isinstance(node.get("id"), str):
+            continue
+        client_id, slug = node["id"], node.get("slug")
+        if not isinstance(slug, str) or slug == client_id:
+            slug = None
+        folder = slug or client_id
+        line = node.line_of("slug") if slug else node.line_of("id")
+        where = f"clients[{index + 1}].slug" if slug else f"clients[{index + 1}].id"
+        if folder in RESERVED_FOLDERS:
+            hint = "" if slug else " (give the client a slug)"
+            ctx.error(line, f"{where}: '{folder}' is reserved for the site's shared files{hint}")
+        elif slug and slug in ids:
+            ctx.error(line, f"{where}: '{slug}' is the id of another client (line {ids[slug]}); "
+                            "a slug must not be another client's address")
+        elif folder in folders and folders[folder][0] != client_id:
+            other, other_line = folders[folder]
+            ctx.error(line, f"{where}: '{folder}' is already the address of client '{other}' "
+                            f"(line {other_line})")
+        folders.setdefault(folder, (client_id, line))
 
 
 def _check_fields_of_invalid_client(root: Path, node: YamlMap, ctx: Context, where: str) -> None:
@@ -358,7 +499,7 @@ def _build_client(root: Path, raw: dict, node: YamlMap, defaults: dict, defaults
         logo=_image_path(root, brand_raw.get("logo"), node.get("brand"), "logo", ctx,
                          f"{where}.brand.logo"),
     )
-    access = Access(raw["access"]["password_env"]) if raw["access"] else None
+    access = _build_access(raw["access"], node.get("access"))
     return Client(
         id=raw["id"],
         name=raw["name"],
@@ -375,7 +516,20 @@ def _build_client(root: Path, raw: dict, node: YamlMap, defaults: dict, defaults
         data=tuple(data),
         access=access,
         line=node.line,
+        slug=raw["slug"] or raw["id"],
     )
+
+
+def _build_access(raw: dict | None, node: Any) -> Access | None:
+    if not raw:
+        return None
+    people = raw["people"] or []
+    items = node.get("people") if isinstance(node, YamlMap) else None
+    lines = items.item_lines if isinstance(items, YamlList) else [0] * len(people)
+    return Access(password_env=raw["password_env"],
+                  people=tuple(PortalPerson(p["name"], p["password_env"], line)
+                               for p, line in zip(people, lines, strict=True)),
+                  line=node.line if isinstance(node, YamlMap) else 0)
 
 
 def _build_kpi(raw: dict, line: int) -> Kpi:
@@ -424,16 +578,28 @@ def _image_path(root: Path, value: str | None, parent: Any, key: str, ctx: Conte
     line = parent.line_of(key) if isinstance(parent, YamlMap) else None
     if not _check_relative(value, ctx, line, where):
         return None
-    path = (root / value).resolve()
-    if not path.is_relative_to(root.resolve()):
+    path = real_path(root / value)  # Path.resolve raises on a symlink loop (Python 3.11)
+    if not path.is_relative_to(real_path(root)):
         ctx.error(line, f"{where}: '{value}' points outside the project")
         return None
-    if not path.is_file():
+    if not os.path.lexists(root / value):
         ctx.error(line, f"{where}: file '{value}' not found")
+        return None
+    unreadable = input_file_problem(root / value)  # a loop, a FIFO, a folder: never opened
+    if unreadable:
+        ctx.error(line, f"{where}: '{value}' is {unreadable}")
         return None
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         hint = ", ".join(sorted(IMAGE_SUFFIXES))
         ctx.error(line, f"{where}: '{value}' is not an image ({hint})")
         return None
+    try:  # the file as it will be published: an SVG redrawn from an allow-list
+        _content, removed = load_image(path)
+    except ImageError as exc:
+        ctx.error(line, f"{where}: '{value}' {exc}")
+        return None
+    if removed:
+        ctx.warn(line, f"{where}: '{value}': left out of the published logo (a logo is a static "
+                       f"drawing): {', '.join(removed)}")
     return path
 

@@ -971,6 +971,25 @@ def _next_steps(client: DemoClient, facts: MonthFacts, carried: list[NextStep], 
     return steps, [s for s in steps if not s.done]
 
 
+def _as_of(steps: list[NextStep], carried: set[str], pool: set[str], today: dt.date,
+           rng: random.Random) -> list[NextStep]:
+    """The newest notes as the AE leaves them on the day the demo is written:
+    nothing open is overdue. A step set in this note gets a due date from
+    `today` on; an older one (or an event's preparation) whose date has passed
+    is done. So `build --month previous --strict` passes on the day of `init`."""
+    out = []
+    for step in steps:
+        if step.done or step.due >= today:
+            out.append(step)
+        elif step.task in carried or step.task not in pool:
+            out.append(NextStep(step.task, step.owner, step.due, True))
+        else:
+            due = today + dt.timedelta(days=rng.randint(3, 16))
+            due += dt.timedelta(days=max(0, 7 - due.weekday()) if due.weekday() >= 5 else 0)
+            out.append(NextStep(step.task, step.owner, due))
+    return out
+
+
 def _meetings(client: DemoClient, facts: MonthFacts, index: int, rng: random.Random
               ) -> list[dict]:
     """The monthly review (second week, Tuesday), held if the month has got that far."""
@@ -1079,12 +1098,17 @@ def _client_notes(client: DemoClient, rows: dict[Month, list[Row]], last_day: dt
     """Notes for the last NOTE_MONTHS months, with next steps carried month to month."""
     rng = random.Random(f"notes:{client.id}")
     data_start = min(rows).first_day
+    today = last_day + dt.timedelta(days=1)  # the day the demo is written
     carried: list[NextStep] = []
     notes = {}
     for index, month in enumerate(sorted(rows)[-NOTE_MONTHS:]):
         facts = MonthFacts(month, min(last_day, month.last_day), rows[month], rows.get(month.previous, []),
                            client.budget_for(month), data_start)
+        before = {step.task for step in carried}
         steps, carried = _next_steps(client, facts, carried, index, rng)
+        if month >= Month.of(today).previous:  # the notes a build on `today` reads last
+            steps = _as_of(steps, before, {task for task, _ in client.voice.tasks}, today, rng)
+            carried = [step for step in steps if not step.done]
         title = _say(client.voice.language, "title", rng, month=client.fmt.month_name(month))
         front = {
             "title": title if rng.random() < 0.7 else None,
@@ -1117,7 +1141,9 @@ def _client_yaml(client: DemoClient) -> list[str]:
     lines.append(f"    brand: {_yaml({'color': client.color, 'logo': f'assets/{client.id}.svg'})}")
     if client.id == "acme-corp":
         lines += ["    # Uncomment to password-protect this portal (the password comes from the",
-                  "    # environment at build time, never from this file):",
+                  "    # environment at build time, never from this file), and give it an address",
+                  "    # nobody can guess: make up 16 random letters and digits for the slug.",
+                  "    # slug: <16 random letters and digits>",
                   "    # access: {password_env: ACME_PORTAL_PASSWORD}"]
     if client.since:
         lines.append(f'    since: "{client.since}"   # the month we took the account over')

@@ -9,6 +9,7 @@ the whole list.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import click
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     path: str
     line: int | None
@@ -27,6 +28,13 @@ class Problem:
         where = f"{self.path}:{self.line}" if self.line else self.path
         prefix = "warning: " if self.severity == "warning" else ""
         return f"{where}: {prefix}{self.message}"
+
+    # Sorted by file, then line (a problem without a line first), then text:
+    # never by comparing a line of None with a number.
+    def __lt__(self, other: Problem) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return (*_problem_order(self), self.severity) < (*_problem_order(other), other.severity)
 
 
 class ReportgenError(click.ClickException):
@@ -62,7 +70,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 def display_path(path: Path, root: Path) -> str:
     """A path as the user typed it: relative to the project when inside it."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+    try:  # os.path.realpath, unlike Path.resolve on 3.11, never raises on a symlink loop
+        return Path(os.path.realpath(path)).relative_to(os.path.realpath(root)).as_posix()
     except ValueError:
         return str(path)

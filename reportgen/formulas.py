@@ -178,6 +178,7 @@ def _tokenize(source: str) -> list[tuple[str, str, int]]:
 
 
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
+LARGEST_CONSTANT = 10**15  # as every number a user writes (schema.LARGEST_NUMBER)
 MAX_DEPTH = 50
 
 
@@ -214,7 +215,11 @@ class _Parser:
         try:
             kind, text, column = self.take()
             if kind == "num":
-                return Num(float(text))
+                value = float(text)
+                if not value <= LARGEST_CONSTANT:  # a 400-digit constant is inf: never in a report
+                    raise FormulaError(f"number '{text[:20]}{'…' if len(text) > 20 else ''}' is out of "
+                                       "range (at most 10^15)", column)
+                return Num(value)
             if kind == "name":
                 if self.peek()[1] == "(":
                     raise FormulaError(f"'{text}(...)': function calls are not allowed", column)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from .errors import Problem
 from .model import MetricRow, MetricTable
+from .schema import LARGEST_NUMBER_TEXT, is_sane_number
 
 FORMATS = ("auto", "canonical", "google_ads", "meta_ads", "linkedin_ads", "ga4")
 PLATFORM_NAMES = {"google_ads": "Google Ads", "meta_ads": "Meta Ads", "linkedin_ads": "LinkedIn Ads",
@@ -222,6 +223,7 @@ def _read_rows(lines, index, delimiter, header, kind, profile: Profile, shown, s
     metrics = tuple(columns)
     problems: list[Problem] = []
     rows: list[MetricRow] = []
+    row_lines: list[int] = []  # the line of each row, for range errors found after unit conversion
     currencies: set[str] = set()
     date_format: str | None = None
     for number, line in enumerate(lines[index + 1:], start=index + 2):
@@ -251,7 +253,7 @@ def _read_rows(lines, index, delimiter, header, kind, profile: Profile, shown, s
                 continue
             value, ok = parse_value(cells[at], decimal_comma)
             if not ok:
-                bad = f"column '{header[at]}': '{cells[at]}' is not a number"
+                bad = f"column '{header[at]}': {bad_number(cells[at], decimal_comma)}"
                 break
             values.append(value)
         if bad:
@@ -264,6 +266,7 @@ def _read_rows(lines, index, delimiter, header, kind, profile: Profile, shown, s
             campaign = campaign_map.get(campaign, campaign)
         channel = (cells[channel_at] if channel_at is not None and cells[channel_at] else settings.channel)
         rows.append(MetricRow(day, campaign, channel, tuple(values)))
+        row_lines.append(number)
         if len(problems) >= MAX_ERRORS:
             break
     if problems:
@@ -277,6 +280,9 @@ def _read_rows(lines, index, delimiter, header, kind, profile: Profile, shown, s
         rows, problem = _undo_micros(rows, metrics.index("spend"), header[columns["spend"]], shown, index)
         if problem:
             return None, [problem]
+    problems = _out_of_range(rows, row_lines, [header[columns[m]] for m in metrics], shown)
+    if problems:
+        return None, problems
     currency = settings.currency or (currencies.pop() if currencies else None)
     table = MetricTable(metrics=metrics, rows=tuple(rows), has_campaign=campaign_at is not None,
                         has_channel=channel_at is not None or settings.channel is not None)
@@ -325,7 +331,11 @@ _NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f'$€£¥₫₹₩₽]|[A-Z]{3}\b")
 
 
 def parse_value(cell: str, decimal_comma: bool) -> tuple[float | int | None, bool]:
-    """A number as an export writes it; missing stays missing (never zero)."""
+    """A number as an export writes it; missing stays missing (never zero).
+
+    Never inf or NaN, and at most 10^15 × 10^6 either way (a cost in micros is
+    checked against 10^15 once converted, see `_out_of_range`).
+    """
     text = cell.strip().strip('"')
     if text.casefold() in MISSING:
         return None, True
@@ -339,12 +349,50 @@ def parse_value(cell: str, decimal_comma: bool) -> tuple[float | int | None, boo
     elif "," in text:
         text = text.replace(",", "")
     try:
-        value: float | int = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+        if _INT_SHAPE.fullmatch(text):
+            if len(text.lstrip("+-").lstrip("0")) > 40:
+                return None, False  # out of range for sure; int() refuses past 4,300 digits anyway
+            value: float | int = int(text)
+        else:
+            value = float(text)  # "1e400" is inf and "nan" is NaN: both refused below
     except ValueError:
         return None, False
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+    if not is_sane_number(value / MICROS if isinstance(value, float) else value // MICROS):
         return None, False
     return (-value if negative else value), True
+
+
+MICROS = 1_000_000
+_INT_SHAPE = re.compile(r"[+-]?\d+", re.ASCII)
+_NUMBER_SHAPE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
+def bad_number(cell: str, decimal_comma: bool) -> str:
+    """Why a cell is not a value: out of range, or not a number at all."""
+    text = _NUMBER_JUNK.sub("", cell.strip().strip('"')).strip("()")
+    text = text.replace(".", "").replace(",", ".") if decimal_comma else text.replace(",", "")
+    if _NUMBER_SHAPE.fullmatch(text):
+        return f"{quote_cell(cell)} is out of range (numbers are at most {LARGEST_NUMBER_TEXT} either way)"
+    return f"{quote_cell(cell)} is not a number"
+
+
+def quote_cell(cell: str) -> str:
+    """A cell as a message quotes it: a 100 KB cell is not repeated whole."""
+    cell = cell.strip()
+    return f"'{cell}'" if len(cell) <= 40 else f"'{cell[:24]}…' ({len(cell):,} characters)"
+
+
+def _out_of_range(rows: list[MetricRow], lines: list[int], names: list[str], shown: str) -> list[Problem]:
+    """Values past 10^15 once converted (a cost in micros only now is in units)."""
+    problems = []
+    for row, line in zip(rows, lines, strict=True):
+        for value, name in zip(row.values, names, strict=True):
+            if value is not None and not is_sane_number(value):
+                problems.append(Problem(shown, line, f"column '{name}': {value:g} is out of range (numbers "
+                                                     f"are at most {LARGEST_NUMBER_TEXT} either way)"))
+                if len(problems) >= MAX_ERRORS:
+                    return problems
+    return problems
 
 
 def _undo_micros(rows: list[MetricRow], at: int, name: str, shown: str, index: int):

@@ -8,12 +8,14 @@ A ratio with a zero or missing denominator has no value (None).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .config import BUILTIN_FORMULAS, CONFIG_FILE
+from .depends import FIRST_DATE, LAST_DATE, MonthIndex, record
 from .errors import Problem, did_you_mean
 from .formulas import BinOp, Expr, Formula, Name, Neg, Num, compile_expr, parse_formula
 from .model import Client, MetricRow, MetricTable, Month
@@ -214,10 +216,13 @@ class ClientFacts:
 
     client: Client
     metrics: MetricSet
-    rows_by_month: dict[Month, tuple[MetricRow, ...]]
-    month_totals: dict[Month, Sums]
-    first_date: dt.date | None
-    last_date: dt.date | None
+    # Every read of a month's rows or totals goes through a MonthIndex, which
+    # records it for the page being rendered (depends.py): a new reader of the
+    # data cannot forget to declare what it depends on.
+    rows_by_month: MonthIndex  # Month → tuple[MetricRow, ...]
+    month_totals: MonthIndex  # Month → Sums
+    _first_date: dt.date | None
+    _last_date: dt.date | None
     has_campaign: bool
     has_channel: bool
     # Per-month groupings, computed once and reused by every chart of a page.
@@ -227,11 +232,24 @@ class ClientFacts:
     def width(self) -> int:
         return len(self.metrics.base)
 
+    @property
+    def first_date(self) -> dt.date | None:
+        record(FIRST_DATE)
+        return self._first_date
+
+    @property
+    def last_date(self) -> dt.date | None:
+        record(LAST_DATE)
+        return self._last_date
+
+    def untracked_span(self) -> tuple[dt.date | None, dt.date | None]:
+        return self._first_date, self._last_date
+
     def grouped(self, month: Month, by: str) -> dict:
         """The month's sums by 'date', 'campaign' or 'channel' (memoised)."""
         key = (month, by)
+        rows = self.rows_by_month.get(month, ())  # read (and recorded) even when memoised
         if key not in self._memo:
-            rows = self.rows_by_month.get(month, ())
             if by == "date":
                 keyfn = _row_date
             elif by == "campaign":
@@ -259,10 +277,10 @@ def compute_client_facts(client: Client, table: MetricTable, until: Month | None
     return ClientFacts(
         client=client,
         metrics=MetricSet(table.metrics, client.metrics),
-        rows_by_month=rows_by_month,
-        month_totals={m: sum_rows(rows, width) for m, rows in rows_by_month.items()},
-        first_date=min(dates) if dates else None,
-        last_date=max(dates) if dates else None,
+        rows_by_month=MonthIndex(rows_by_month),
+        month_totals=MonthIndex({m: sum_rows(rows, width) for m, rows in rows_by_month.items()}),
+        _first_date=min(dates) if dates else None,
+        _last_date=max(dates) if dates else None,
         has_campaign=table.has_campaign,
         has_channel=table.has_channel,
     )
@@ -403,13 +421,16 @@ def compute_kpi(facts: ClientFacts, kpi, month: Month, partial: bool, elapsed: i
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or denominator is None or denominator == 0:
         return None
-    return numerator / denominator
+    result = numerator / denominator
+    return result if math.isfinite(result) else None  # 1e300 / 1e-300 is no value, never inf
 
 
 def compute_change(value: float | None, before: float | None, better: str) -> Change:
     if value is None or before is None or before == 0:
         return Change(None, "none")
     change = (value - before) / abs(before)
+    if not math.isfinite(change):  # an overflow is no comparison, never inf
+        return Change(None, "none")
     if change == 0:
         return Change(0.0, "same")
     good = change > 0 if better == "higher" else change < 0
@@ -431,9 +452,9 @@ def target_status(value: float | None, target: float | None, better: str) -> str
 def compute_budget(facts: ClientFacts, month: Month, partial: bool, elapsed: int) -> BudgetFigure:
     budget = facts.client.budget.for_month(month)
     spend_at = facts.metrics.index.get("spend")
-    spent = facts.totals(month)[spend_at] if spend_at is not None and facts.totals(month) else None
-    if spend_at is not None and spent is None and facts.totals(month) is not None:
-        spent = 0
+    totals = facts.totals(month)
+    # All spend cells blank (or no rows): no value, never a zero (README: blank is not zero).
+    spent = totals[spend_at] if spend_at is not None and totals else None
     expected = None
     if budget is not None:
         expected = budget * elapsed / month.days if partial else float(budget)
@@ -443,14 +464,13 @@ def compute_budget(facts: ClientFacts, month: Month, partial: bool, elapsed: int
         status = "over" if pace > 1 + PACE_BAND else "under" if pace < 1 - PACE_BAND else "on_pace"
     cumulative = []
     if spend_at is not None:
-        daily = daily_sums(facts, month, today_limit=elapsed)
-        running = 0.0
-        for day, sums in daily:
-            if sums is None:
-                cumulative.append((day, None))
-                continue
-            running += sums[spend_at] or 0
-            cumulative.append((day, running))
+        # A day without a spend value is a gap on the chart; the running total goes on after it.
+        running: float | None = None
+        for day, sums in daily_sums(facts, month, today_limit=elapsed):
+            value = sums[spend_at] if sums is not None else None
+            if value is not None:
+                running = value if running is None else running + value
+            cumulative.append((day, running if value is not None else None))
     return BudgetFigure(budget, spent, expected, status, tuple(cumulative))
 
 
@@ -460,16 +480,16 @@ def compute_campaigns(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ..
     rows = facts.rows_by_month.get(month, ())
     groups = facts.grouped(month, "campaign")
     channels_seen: dict[str | None, set] = defaultdict(set)
-    for row in rows:
-        if row.channel:
-            channels_seen[row.campaign].add(row.channel)
+    for row in rows:  # the one channel rule (row_channel), as in the channel table
+        channel = row_channel(facts, row)
+        if channel:
+            channels_seen[row.campaign].add(channel)
     order = {c.id: i for i, c in enumerate(facts.client.campaigns)}
     keys = sorted(groups, key=lambda k: (k is None, order.get(k, len(order)), k or ""))
     result = []
     for key in keys:
         meta = facts.client.campaign(key) if key is not None else None
-        channel = (meta.channel if meta and meta.channel else
-                   ", ".join(sorted(channels_seen[key])) or None)
+        channel = ", ".join(sorted(channels_seen[key])) or None
         result.append(GroupFigure(key=key, name=meta.name if meta else key, channel=channel,
                                   values=facts.metrics.values(groups[key]),
                                   budget=meta.budget if meta else None))
@@ -477,10 +497,17 @@ def compute_campaigns(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ..
 
 
 def row_channel(facts: ClientFacts, row: MetricRow) -> str | None:
+    """THE channel rule (README): a row's `channel` cell, else its campaign's
+    channel from clients.yaml. Every table, chart and download uses this."""
     if row.channel:
         return row.channel
-    meta = facts.client.campaign(row.campaign) if row.campaign else None
-    return meta.channel if meta else None
+    if not row.campaign:
+        return None
+    channels = facts._memo.get("campaign channels")
+    if channels is None:
+        channels = facts._memo["campaign channels"] = {
+            c.id: c.channel for c in reversed(facts.client.campaigns)}
+    return channels.get(row.campaign)
 
 
 def compute_channels(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ...]:
@@ -500,19 +527,13 @@ def daily_sums(facts: ClientFacts, month: Month, today_limit: int | None = None
                ) -> list[tuple[dt.date, Sums | None]]:
     """Each day of the month (up to `today_limit` days) with its sums.
 
-    A day inside the data's date range with no rows summed to zero activity;
-    a day outside it has no data at all (None), so lines break there.
+    A day without rows has no data (None), wherever it lies: charts show a gap
+    there, never a zero that is not in the data.
     """
     by_day = facts.grouped(month, "date")
-    days = month.days if today_limit is None else today_limit
-    out = []
-    for offset in range(days):
-        day = month.first_day + dt.timedelta(days=offset)
-        sums = by_day.get(day)
-        if sums is None and facts.first_date and facts.first_date <= day <= facts.last_date:
-            sums = [0] * facts.width
-        out.append((day, sums))
-    return out
+    days = month.days if today_limit is None else min(today_limit, month.days)
+    first = month.first_day
+    return [(day, by_day.get(day)) for day in (first + dt.timedelta(days=i) for i in range(days))]
 
 
 def series_by_day(facts, month, metric, limit=None) -> list[tuple[dt.date, float | None]]:
@@ -521,14 +542,14 @@ def series_by_day(facts, month, metric, limit=None) -> list[tuple[dt.date, float
 
 def series_by_week(facts, month, metric, limit=None) -> list[tuple[dt.date, float | None]]:
     """ISO weeks (Monday first) of the month; edge weeks hold only this month's days."""
-    weeks: dict[dt.date, Sums] = {}
+    weeks: dict[dt.date, Sums | None] = {}  # a week without any data stays None (a gap)
     for day, sums in daily_sums(facts, month, limit):
         start = day - dt.timedelta(days=day.weekday())
+        week = weeks.setdefault(start, None)
         if sums is not None:
-            weeks.setdefault(start, [None] * facts.width)
-            add_into(weeks[start], sums)
-        else:
-            weeks.setdefault(start, None)
+            if week is None:
+                week = weeks[start] = [None] * facts.width
+            add_into(week, sums)
     return [(start, facts.metrics.value(s, metric)) for start, s in sorted(weeks.items())]
 
 

@@ -127,8 +127,29 @@ class DataSource:
 
 
 @dataclass(frozen=True)
-class Access:
+class PortalPerson:
+    """Someone with their own password to a protected portal (`access.people`)."""
+
+    name: str
     password_env: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Access:
+    """A protected portal: one `password_env`, or `people` with one password each."""
+
+    password_env: str | None = None
+    people: tuple[PortalPerson, ...] = ()
+    line: int = 0
+
+    @property
+    def keys(self) -> tuple[tuple[str, str, int], ...]:
+        """(field, environment variable, line) of every password that opens the portal."""
+        if self.people:
+            return tuple((f"access.people[{i + 1}].password_env ({p.name})", p.password_env,
+                          p.line or self.line) for i, p in enumerate(self.people))
+        return (("access.password_env", self.password_env, self.line),) if self.password_env else ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +169,11 @@ class Client:
     data: tuple[DataSource, ...] = ()
     access: Access | None = None
     line: int = 0
+    slug: str = ""  # the portal's folder (URL segment) under site/; default: the id
+
+    def __post_init__(self) -> None:
+        if not self.slug:
+            object.__setattr__(self, "slug", self.id)
 
     def campaign(self, campaign_id: str) -> Campaign | None:
         for campaign in self.campaigns:

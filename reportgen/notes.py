@@ -21,6 +21,7 @@ import nh3
 from markdown.extensions.toc import slugify_unicode
 
 from .errors import Problem, did_you_mean, display_path
+from .inputfiles import UnreadableInputError, read_input_bytes
 from .model import Annotation, ChartSpec, Meeting, Month, NextStep, Note
 from .schema import INVALID, Boolean, Choice, Context, DateKind, Field, ListOf, Obj, Text
 from .yamlfile import YamlError, YamlMap, parse_yaml
@@ -99,8 +100,10 @@ def note_paths(root: Path, client_id: str) -> list[Path]:
     folder = root / CONTENT_DIR / client_id
     if not folder.is_dir():
         return []
+    # Not is_file(): a FIFO, a device or a symlink loop named like a note is an
+    # error when it is read (never opened), not a note silently left out.
     return sorted(p for p in folder.iterdir()
-                  if p.suffix.lower() == ".md" and not p.name.startswith(".") and p.is_file())
+                  if p.suffix.lower() == ".md" and not p.name.startswith(".") and not p.is_dir())
 
 
 def load_client_notes(root: Path, client_id: str) -> tuple[list[Note], list[Problem]]:
@@ -122,12 +125,35 @@ def load_client_notes(root: Path, client_id: str) -> tuple[list[Note], list[Prob
 
 def load_note(path: Path, shown: str, client_id: str, month: Month) -> tuple[Note | None, list[Problem]]:
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None, [Problem(shown, None, "not UTF-8 text")]
-    except OSError as exc:
-        return None, [Problem(shown, None, f"cannot read file: {exc.strerror}")]
+        raw = read_input_bytes(path)
+    except UnreadableInputError as exc:
+        return None, [Problem(shown, None, exc.message)]
+    text, problem = decode_note(raw, shown)
+    if problem is not None:
+        return None, [problem]
     return parse_note(text, shown, client_id, month)
+
+
+def decode_note(raw: bytes, shown: str) -> tuple[str, Problem | None]:
+    """A note's text: UTF-8 (a BOM is fine). Anything else is an error at the
+    line of the first byte that is not UTF-8: a note is read by the client, so
+    its text is never guessed (a Windows-1252 quote read as Latin-1 would be
+    an invisible control character on the page)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "", Problem(shown, 1, "the note is UTF-16 text; save it as UTF-8")
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    try:
+        return body.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line_start = body.rfind(b"\n", 0, exc.start) + 1
+        line = body.count(b"\n", 0, exc.start) + 1
+        column = len(body[line_start:exc.start].decode("utf-8", errors="replace")) + 1
+        snippet = body[line_start:line_start + 200].split(b"\n")[0].decode("latin-1").strip()
+        if len(snippet) > 60:
+            snippet = snippet[:60] + "…"
+        return "", Problem(shown, line, (
+            f"not UTF-8 text: byte 0x{body[exc.start]:02X} at column {column} of {snippet!r} "
+            "(a Latin-1 or Windows-1252 file?); save the note as UTF-8"))
 
 
 def parse_note(text: str, shown: str, client_id: str, month: Month) -> tuple[Note | None, list[Problem]]:
@@ -288,8 +314,16 @@ def _markdown() -> markdown.Markdown:
     )
 
 
+# Every id in a note (raw HTML or a Markdown heading anchor) starts with this,
+# which no id of the page's own does: a note cannot take or repeat a page's ids
+# (`<h2 id="chart-2-data">` becomes `note-chart-2-data`).
+NOTE_ID_PREFIX = "note-"
+_NOTE_ID_RE = re.compile(r'\sid="' + NOTE_ID_PREFIX + r'([^"]*)"')
+_FRAGMENT_HREF_RE = re.compile(r'\shref="#([^"]*)"')
+
+
 def sanitize_html(html: str) -> str:
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
@@ -297,7 +331,13 @@ def sanitize_html(html: str) -> str:
         filter_style_properties={"text-align"},
         link_rel="noopener noreferrer",
         strip_comments=True,
+        id_prefix=NOTE_ID_PREFIX,
     )
+    # Links to the note's own anchors follow them to their prefixed ids; links
+    # to the page's sections (#campaigns) stay as they are.
+    own = set(_NOTE_ID_RE.findall(clean))
+    return _FRAGMENT_HREF_RE.sub(
+        lambda m: f' href="#{NOTE_ID_PREFIX}{m[1]}"' if m[1] in own else m[0], clean)
 
 
 def fill_chart_slots(html: str, charts: list[str]) -> str:

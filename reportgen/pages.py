@@ -198,8 +198,8 @@ def chart_style(client: Client, fmt: Formatter, height: int = 280) -> ChartStyle
 def budget_chart(facts: m.ClientFacts, figure: m.BudgetFigure, month: Month, fmt: Formatter
                  ) -> ChartView | None:
     """Cumulative spend against the budget's straight-line pace over the month."""
-    if figure.budget is None or not figure.cumulative:
-        return None
+    if figure.budget is None or all(v is None for _d, v in figure.cumulative):
+        return None  # no spend value this month: nothing to pace (never a line at zero)
     _ = fmt.gettext
     days = [month.first_day + dt.timedelta(days=i) for i in range(month.days)]
     labels = [fmt.day_short(d) for d in days]
@@ -260,8 +260,9 @@ def chart_from_spec(spec: ChartSpec, facts: m.ClientFacts, month: Month, elapsed
         if spec.compare == "previous":
             before = dict((name or none_label, v) for name, v in
                           m.series_by_group(facts, month.previous, spec.metric, spec.by))
-            series.append(Series(fmt.month_short(month.previous),
-                                 [(name, before.get(name)) for name, _v in points], unit, "previous"))
+            _add_comparison(series, Series(fmt.month_short(month.previous),
+                                           [(name, before.get(name)) for name, _v in points], unit,
+                                           "previous"))
         return line_chart(title, series, style, kind=spec.type,
                           period_label=_("Campaign") if spec.by == "campaign" else _("Channel"))
 
@@ -271,8 +272,9 @@ def chart_from_spec(spec: ChartSpec, facts: m.ClientFacts, month: Month, elapsed
         series = [Series(label, [(lbl, v) for lbl, (_mo, v) in zip(labels, raw, strict=True)], unit)]
         if spec.compare == "previous":
             before = m.series_by_month(facts, month.last_year, spec.metric)
-            series.append(Series(_("Year before"), [(lbl, v) for lbl, (_mo, v) in
-                                                    zip(labels, before, strict=True)], unit, "previous"))
+            _add_comparison(series, Series(_("Year before"), [(lbl, v) for lbl, (_mo, v) in
+                                                              zip(labels, before, strict=True)],
+                                           unit, "previous"))
         elif spec.compare == "target" and kpi and kpi.target is not None:
             series.append(Series(_("Target"), [(lbl, kpi.target) for lbl in labels], unit, "target"))
         projection = _projection(facts, month, spec.metric, elapsed, labels, raw)
@@ -291,9 +293,9 @@ def chart_from_spec(spec: ChartSpec, facts: m.ClientFacts, month: Month, elapsed
                                               zip(labels, raw, strict=True)], unit)]
     if spec.compare == "previous":
         before = (m.series_by_week if by_week else m.series_by_day)(facts, month.previous, spec.metric)
-        series.append(Series(fmt.month_short(month.previous),
-                             [(lbl, before[i][1] if i < len(before) else None)
-                              for i, lbl in enumerate(labels)], unit, "previous"))
+        _add_comparison(series, Series(fmt.month_short(month.previous),
+                                       [(lbl, before[i][1] if i < len(before) else None)
+                                        for i, lbl in enumerate(labels)], unit, "previous"))
     elif spec.compare == "target" and kpi and kpi.target is not None:
         per = kpi.target
         if metrics.is_additive(spec.metric):
@@ -309,6 +311,12 @@ def chart_from_spec(spec: ChartSpec, facts: m.ClientFacts, month: Month, elapsed
         marks = marks_for_days([d for d, _v in raw], annotations, fmt)
     return line_chart(title, series, style, kind=spec.type, marks=marks,
                       period_label=_("Week of") if by_week else _("Day"))
+
+
+def _add_comparison(series: list[Series], comparison: Series) -> None:
+    """A comparison without any value draws no line (never a line of zeros)."""
+    if any(v is not None for _lbl, v in comparison.points):
+        series.append(comparison)
 
 
 def _projection(facts: m.ClientFacts, month: Month, metric: str, elapsed: int, labels: list[str],
@@ -350,6 +358,16 @@ def report_json(facts: m.ClientFacts, figures: m.MonthFigures) -> dict:
     }
 
 
+# OWASP's CSV-injection rule: a spreadsheet runs a cell that starts with one of
+# these as a formula (=HYPERLINK(...) sends data away when clicked).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """A text cell a spreadsheet shows as text: a leading formula character gets a `'`."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def metrics_csv(facts: m.ClientFacts, month: Month) -> str:
     """The month's rows in the canonical format, for download."""
     buffer = io.StringIO()
@@ -360,9 +378,9 @@ def metrics_csv(facts: m.ClientFacts, month: Month) -> str:
     for row in facts.rows_by_month.get(month, ()):
         cells = [row.date.isoformat()]
         if facts.has_campaign:
-            cells.append(row.campaign or "")
+            cells.append(spreadsheet_text(row.campaign or ""))
         if facts.has_channel:
-            cells.append(row.channel or "")
-        cells.extend("" if v is None else repr(v) for v in row.values)
+            cells.append(spreadsheet_text(row.channel or ""))
+        cells.extend("" if v is None else repr(v) for v in row.values)  # numbers: never touched
         writer.writerow(cells)
     return buffer.getvalue()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -18,11 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.compiler import CodeGenerator
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from . import __version__
 from .charts import ChartView
-from .errors import InputError, Problem
+from .errors import InputError, Problem, ReportgenError
+from .inputfiles import UnreadableInputError, read_input_bytes, real_path
 
 THEME_STATIC = ("reportgen.css", "reportgen.js", "unlock.js")
 
@@ -45,9 +49,54 @@ def template_dirs(project_root: Path) -> list[Path]:
     return dirs
 
 
+class TemplateFileError(jinja2.TemplateError):
+    """A template file that cannot be read: not a regular file, or not UTF-8."""
+
+    def __init__(self, message: str, filename: str, lineno: int | None = None):
+        super().__init__(message)
+        self.filename = filename
+        self.lineno = lineno
+
+
+class _FileLoader(jinja2.FileSystemLoader):
+    """The project's templates, then the theme's; opens regular files only.
+
+    A named pipe called `report.html` would hang a build, a folder or a loop
+    would raise from `open`, and a template that is not UTF-8 would be a
+    traceback: each is a `TemplateFileError` naming the file (and the line).
+    """
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        pieces = split_template_path(template)
+        for searchpath in self.searchpath:
+            filename = os.path.normpath(os.path.join(searchpath, *pieces))
+            if not os.path.lexists(filename):
+                continue
+            try:
+                raw = read_input_bytes(filename)
+            except UnreadableInputError as exc:
+                raise TemplateFileError(exc.message, filename) from None
+            try:
+                source = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = raw[: exc.start].count(b"\n") + 1
+                raise TemplateFileError("not UTF-8 text (save the template as UTF-8)", filename,
+                                        line) from None
+            mtime = os.path.getmtime(filename)
+
+            def uptodate(filename: str = filename, mtime: float = mtime) -> bool:
+                try:
+                    return os.path.getmtime(filename) == mtime
+                except OSError:
+                    return False
+
+            return source, filename, uptodate
+        raise jinja2.TemplateNotFound(template)
+
+
 def make_environment(project_root: Path) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(project_root)]),
+        loader=_FileLoader([str(d) for d in template_dirs(project_root)]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -58,6 +107,15 @@ def make_environment(project_root: Path) -> jinja2.Environment:
     env.filters["table_rows"] = table_rows
     env.globals["reportgen_version"] = __version__
     return env
+
+
+def template_file_digest(path: Path) -> str:
+    """What a theme file holds, for the site key; a FIFO or a loop by what it is
+    (never opened), so that it is seen, and reported when a page uses it."""
+    try:
+        return hashlib.sha256(read_input_bytes(path)).hexdigest()
+    except UnreadableInputError as exc:
+        return exc.message
 
 
 def read_static(project_root: Path, name: str) -> bytes:
@@ -104,21 +162,31 @@ class ChartSlot:
 def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
     try:
         return env.get_template(template).render(**context)
-    except jinja2.TemplateError as exc:
+    except ReportgenError:
+        raise
+    except Exception as exc:  # anything template code raises ({{ 1 // 0 }}) is a template error
         raise template_error(exc, template) from None
 
 
 def render_chart(env: jinja2.Environment, slot: ChartSlot, context: dict[str, Any]) -> Markup:
     try:
         return Markup(env.get_template("partials/chart.html").render(chart=slot, **context))
-    except jinja2.TemplateError as exc:
+    except ReportgenError:
+        raise
+    except Exception as exc:  # as in render_page
         raise template_error(exc, "partials/chart.html") from None
 
 
-def template_error(exc: jinja2.TemplateError, template: str) -> InputError:
-    """A template mistake as `templates/NAME:LINE: message`, not a traceback."""
+def template_error(exc: Exception, template: str) -> InputError:
+    """A template mistake as `templates/NAME:LINE: message`, not a traceback.
+
+    Syntax errors and unreadable files carry their place; any other error (an
+    undefined name, `{{ 1 // 0 }}`, a filter given the wrong value) is placed
+    at the innermost line of template code that was running.
+    """
     path, line = None, None
-    if isinstance(exc, jinja2.TemplateSyntaxError):
+    compiling: tuple[str, int] | None = None
+    if isinstance(exc, (jinja2.TemplateSyntaxError, TemplateFileError)):
         path, line = exc.filename, exc.lineno
     else:
         frame = exc.__traceback__
@@ -126,15 +194,27 @@ def template_error(exc: jinja2.TemplateError, template: str) -> InputError:
             filename = frame.tb_frame.f_code.co_filename
             if filename.endswith((".html", ".j2", ".jinja")):
                 path, line = filename, frame.tb_lineno
+            generator = frame.tb_frame.f_locals.get("self")
+            node = frame.tb_frame.f_locals.get("node")
+            if isinstance(generator, CodeGenerator) and getattr(node, "lineno", None):
+                # raised while compiling (constant folding: `{{ (2 ** 100000) | string }}`)
+                compiling = (generator.filename or f"templates/{generator.name}", node.lineno)
             frame = frame.tb_next
+        if path is None and compiling is not None:
+            path, line = compiling
     shown = _shown_template_path(path) if path else f"templates/{template}"
-    message = exc.message or type(exc).__name__
+    if isinstance(exc, jinja2.TemplateError):
+        message = exc.message or type(exc).__name__
+    else:  # a Python error raised by template code: say which, in its own words
+        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if shown.startswith("built-in theme:") and not isinstance(exc, jinja2.TemplateError):
+        message += " (in reportgen's own theme: please report this as a bug)"
     return InputError([Problem(shown, line, f"template error: {message}")])
 
 
 def _shown_template_path(path: str) -> str:
-    resolved = Path(path).resolve()
-    builtin = builtin_templates_dir().resolve()
+    resolved = real_path(path)  # never raises on a symlink loop
+    builtin = real_path(builtin_templates_dir())
     if resolved.is_relative_to(builtin):
         return f"built-in theme: templates/{resolved.relative_to(builtin).as_posix()}"
     parts = resolved.parts

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import secrets
 from pathlib import Path
 
 import yaml
@@ -18,7 +19,9 @@ import yaml
 from . import metrics as m
 from .config import CLIENT_ID_PATTERN, CLIENTS_YAML, CONFIG_FILE, read_project_config
 from .errors import InputError, ReportgenError
-from .model import Client, Month, NextStep, Note
+from .i18n import Formatter
+from .inputfiles import UnreadableInputError, read_input_bytes
+from .model import Client, MetricTable, Month, NextStep, Note
 from .notes import CONTENT_DIR, FRONT_MATTER, load_client_notes
 from .sources import load_client_data
 
@@ -83,6 +86,11 @@ clients:
       - {{id: social, name: Social prospecting, channel: social}}
     data:
       - data/example-client/*.csv
+    # To password-protect this portal, uncomment both lines. The slug is the portal's
+    # address under site/ (default: the id); this one was drawn at random for you,
+    # so the URL neither names the client nor can be guessed.
+    # slug: {slug}
+    # access: {{password_env: EXAMPLE_PORTAL_PASSWORD}}
 """
 
 GITIGNORE = "site/\n.reportgen-cache/\n"
@@ -110,7 +118,9 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
-      - run: pip install reportgen
+      # The exact reportgen this project was created with ({distribution} on the
+      # package index; "reportgen" there is an unrelated project). Raise it on purpose.
+      - run: pip install "{requirement}"
       - name: Build the portals
         run: reportgen build --strict ${{ github.event_name == 'schedule' && '--month previous' || '' }}
         # env:   # one secret per protected portal (clients.yaml access.password_env)
@@ -134,6 +144,41 @@ jobs:
 """
 
 
+def install_requirement() -> str:
+    """What the generated workflow installs: this very reportgen.
+
+    `reportgen-portals==X.Y.Z`, or, when this copy was installed from a git
+    repository (pip's direct_url.json says so), that repository at that commit.
+    """
+    from importlib import metadata
+
+    from . import DISTRIBUTION, __version__
+
+    try:
+        direct = json.loads(metadata.distribution(DISTRIBUTION).read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        direct = {}
+    vcs = direct.get("vcs_info") if isinstance(direct, dict) else None
+    url = direct.get("url", "") if isinstance(direct, dict) else ""
+    if (isinstance(vcs, dict) and vcs.get("vcs") == "git" and re.fullmatch(r"[0-9a-f]{40}", str(vcs.get(
+            "commit_id", ""))) and re.fullmatch(r"https://[^\s\"'@]+", url)):
+        return f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}"
+    return f"{DISTRIBUTION}=={__version__}"
+
+
+def workflow_text() -> str:
+    from . import DISTRIBUTION
+
+    return WORKFLOW_TEXT.replace("{requirement}", install_requirement()).replace(
+        "{distribution}", DISTRIBUTION)
+
+
+def random_slug() -> str:
+    """An unguessable portal address: 16 letters and digits (about 80 bits)."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
 def init_project(target: Path, *, demo: bool, today: dt.date, agency: str = "My Agency") -> None:
     if target.exists() and any(target.iterdir()):
         raise ScaffoldError(f"{target} is not empty; reportgen init needs a new or empty folder")
@@ -143,7 +188,8 @@ def init_project(target: Path, *, demo: bool, today: dt.date, agency: str = "My 
 
         write_demo_agency(target, today)
     else:
-        (target / CONFIG_FILE).write_text(STARTER_CLIENTS.format(agency=agency), encoding="utf-8")
+        starter = STARTER_CLIENTS.format(agency=agency, slug=random_slug())
+        (target / CONFIG_FILE).write_text(starter, encoding="utf-8")
         _write_starter_data(target, today)
     config = target / CONFIG_FILE
     config.write_text(schema_comment(CLIENTS_SCHEMA) + config.read_text(encoding="utf-8"), encoding="utf-8")
@@ -151,7 +197,7 @@ def init_project(target: Path, *, demo: bool, today: dt.date, agency: str = "My 
     (target / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     workflow = target / WORKFLOW
     workflow.parent.mkdir(parents=True, exist_ok=True)
-    workflow.write_text(WORKFLOW_TEXT, encoding="utf-8")
+    workflow.write_text(workflow_text(), encoding="utf-8")
 
 
 def _write_starter_data(root: Path, today: dt.date) -> None:
@@ -269,23 +315,48 @@ def new_report(root: Path, client_id: str, month: Month | None, today: dt.date) 
     notes, note_problems = load_client_notes(root, client_id)
     if any(p.severity == "error" for p in note_problems):
         raise InputError(note_problems)
+    table, data_problems = load_client_data(root, client)
+    if any(p.severity == "error" for p in data_problems):
+        raise InputError(data_problems)
+    data_months = {Month.of(row.date) for row in table.rows}
     if month is None:
-        month = max(n.month for n in notes).next if notes else Month.of(today).previous
+        month = default_report_month(notes, data_months, today)
     path = root / CONTENT_DIR / client_id / f"{month}.md"
     if path.exists():
-        raise ScaffoldError(f"{path.relative_to(root)} already exists; reportgen never overwrites a note")
+        raise ScaffoldError(f"{path.relative_to(root)} already exists; reportgen never overwrites a note "
+                            "(finish that one, or pass --month)")
     earlier = [n for n in notes if n.month < month]
     carried = carried_steps(earlier[-1]) if earlier else []
     front: dict = {"status": "draft"}
-    summary = suggest_summary(root, client, month)
+    fmt = Formatter(client.locale, client.currency)
+    summary = suggest_summary(root, client, month, fmt, table)
     if summary:
         front["summary"] = summary
     front.update({"highlights": [], "next_steps": [_step_dict(s) for s in carried],
                   "meetings": [], "annotations": []})
     path.parent.mkdir(parents=True, exist_ok=True)
     first_kpi = client.kpis[0].metric if client.kpis else "clicks"
-    path.write_text(note_text(front, first_kpi), encoding="utf-8")
+    path.write_text(note_text(front, first_kpi, fmt), encoding="utf-8")
     return path
+
+
+def default_report_month(notes: list[Note], data_months: set[Month], today: dt.date) -> Month:
+    """The month `new report` writes when none is given.
+
+    The earliest month after the newest final note that has data (the report
+    the client is waiting for); if no later month has data, the month after
+    the newest final note. Without a final note: the newest complete month
+    with data, else the newest month with data, else last calendar month.
+    """
+    finals = [n.month for n in notes if not n.is_draft]
+    if finals:
+        newest = max(finals)
+        later = sorted(mo for mo in data_months if mo > newest)
+        return later[0] if later else newest.next
+    complete = [mo for mo in data_months if mo.last_day < today]
+    if complete:
+        return max(complete)
+    return max(data_months) if data_months else Month.of(today).previous
 
 
 def carried_steps(previous: Note) -> list[NextStep]:
@@ -302,10 +373,16 @@ def _step_dict(step: NextStep) -> dict:
     return out
 
 
-def suggest_summary(root: Path, client: Client, month: Month) -> str:
-    """A first line from the data: the KPI that moved most against last month."""
-    table, problems = load_client_data(root, client)
-    if any(p.severity == "error" for p in problems) or not table.rows:
+def suggest_summary(root: Path, client: Client, month: Month, fmt: Formatter | None = None,
+                    table: MetricTable | None = None) -> str:
+    """A first line from the data, in the client's language: the KPI that moved
+    most against last month."""
+    fmt = fmt or Formatter(client.locale, client.currency)
+    if table is None:
+        table, problems = load_client_data(root, client)
+        if any(p.severity == "error" for p in problems):
+            return ""
+    if not table.rows:
         return ""
     facts = m.compute_client_facts(client, table)
     if facts.totals(month) is None:
@@ -320,18 +397,22 @@ def suggest_summary(root: Path, client: Client, month: Month) -> str:
     if not moves:
         return ""
     _, kpi, change = max(moves, key=lambda move: move[0])
-    direction = "up" if change.ratio > 0 else "down"
-    verdict = {"better": "an improvement", "worse": "worth a look", "same": "steady"}[change.verdict]
-    return f"{kpi.label} {direction} {abs(change.ratio):.0%} on last month ({verdict})."
+    verdict = {"better": fmt.gettext("an improvement"), "worse": fmt.gettext("worth a look"),
+               "same": fmt.gettext("steady")}[change.verdict]
+    template = (fmt.gettext("{kpi} up {change} on last month ({verdict}).") if change.ratio > 0 else
+                fmt.gettext("{kpi} down {change} on last month ({verdict})."))
+    return template.format(kpi=fmt.gettext(kpi.label), change=fmt.percent(abs(change.ratio), 0),
+                           verdict=verdict)
 
 
-def note_text(front: dict, metric: str) -> str:
+def note_text(front: dict, metric: str, fmt: Formatter | None = None) -> str:
+    """A note: front matter, then headings in the client's language."""
+    fmt = fmt or Formatter("en_US", "USD")
     front_matter = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=100)
     return (f"---\n{front_matter}---\n"
-            "## What happened\n\nWrite the story of the month here.\n\n"
+            f"## {fmt.gettext('What happened')}\n\n{fmt.gettext('Write the story of the month here.')}\n\n"
             f"```chart\nmetric: {metric}\ntype: line\nby: day\ncompare: previous\n```\n\n"
-            "## What we recommend\n\n")
-
+            f"## {fmt.gettext('What we recommend')}\n\n")
 
 
 # --- reportgen import ----------------------------------------------------------------------------
@@ -346,10 +427,10 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
     from .importers import PLATFORM_NAMES, SourceSettings, read_export
 
     client = _valid_client(root, client_id)
-    try:
-        raw = source.read_bytes()
-    except OSError as exc:
-        raise ScaffoldError(f"cannot read {source}: {exc.strerror}") from None
+    try:  # a FIFO given by mistake is refused, never waited on
+        raw = read_input_bytes(source)
+    except UnreadableInputError as exc:
+        raise ScaffoldError(f"cannot read {source}: {exc.message}") from None
     export, problems = read_export(raw, str(source), SourceSettings(format=format))
     if export is None:
         raise InputError(problems)

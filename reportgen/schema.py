@@ -22,6 +22,27 @@ INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
+# The largest magnitude of any number read from the user's files (a CSV cell,
+# a budget, a target). Sums of millions of such values, their ratios and
+# projections stay far from a float's overflow, so nothing downstream meets
+# inf or NaN, and no real report comes near it (10^15 VND is $40 billion).
+LARGEST_NUMBER = 10**15
+LARGEST_NUMBER_TEXT = "1,000,000,000,000,000 (10^15)"
+
+
+def is_sane_number(value: int | float) -> bool:
+    """Finite and at most LARGEST_NUMBER either way (ints of any length are fine to test)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return -LARGEST_NUMBER <= value <= LARGEST_NUMBER
+
+
+def describe_number(value: int | float) -> str:
+    """A number short enough for a message: 400-digit integers are not quoted whole."""
+    if isinstance(value, int) and not -10**30 < value < 10**30:
+        return "a number with more than 30 digits"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
 
 @dataclass
 class Context:
@@ -96,8 +117,11 @@ class Number(Kind):
 
     def check(self, value, ctx, line, where):
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not ok or not math.isfinite(value):
+        if not ok or (isinstance(value, float) and math.isnan(value)):
             return ctx.error(line, f"{where}: expected a number, got {type_name(value)}")
+        if not is_sane_number(value):
+            return ctx.error(line, f"{where}: {describe_number(value)} is out of range "
+                                   f"(at most {LARGEST_NUMBER_TEXT} either way)")
         if self.minimum is not None and value < self.minimum:
             return ctx.error(line, f"{where}: must be at least {self.minimum}, got {value}")
         return value
@@ -235,6 +259,13 @@ class TextOr(Kind):
         return {"anyOf": [self.text.schema(), self.mapping.schema()]}
 
 
+def split_number(key: Any, item: Any, before: tuple[Any, Any] | None) -> bool:
+    """`{target: 0,02}` in YAML is `target: 0` plus a field named `02`: a number
+    written with a comma (decimal or thousands) inside a flow mapping."""
+    return (item is None and before is not None and isinstance(before[1], (int, float))
+            and not isinstance(before[1], bool) and re.fullmatch(r"\d+(\.\d+)?", str(key)) is not None)
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -258,10 +289,21 @@ class Obj(Kind):
         known = {f.name: f for f in self.fields}
         out: dict = {}
         valid = True
+        previous: tuple[Any, Any] | None = None
         for key, item in value.items():
             spec = known.get(key)
             sub = f"{where}.{key}" if where else key
+            before, previous = previous, (key, item)
             if spec is None:
+                if split_number(key, item, before):
+                    name = f"{where}.{before[0]}" if where else before[0]
+                    ctx.error(value.line_of(key), (
+                        f"{name}: a comma inside a number splits it in a {{...}} mapping (it "
+                        f"reads as '{before[0]}: {before[1]}' and a field '{key}'); write "
+                        "numbers with a decimal point and no thousands separator (e.g. 0.02, "
+                        "1500, or 2% for a percent)"))
+                    valid = False
+                    continue
                 hint = did_you_mean(key, known)
                 ctx.error(value.line_of(key), f"unknown field '{sub}'{hint}")
                 valid = False
@@ -279,9 +321,9 @@ class Obj(Kind):
                     valid = False
                 out[spec.name] = None
         if valid and self.after:
-            before = len(ctx.problems)
-            self.after(out, value, ctx, where)
-            valid = len(ctx.problems) == before
+            count = len(ctx.problems)
+            self.after(out, value, ctx, where)  # may warn; only an error invalidates
+            valid = not any(p.severity == "error" for p in ctx.problems[count:])
         return out if valid else INVALID
 
     def schema(self):

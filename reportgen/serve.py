@@ -1,12 +1,22 @@
 """`reportgen serve`: build, serve on localhost, rebuild on change, reload the browser.
 
 The site is built (drafts included) into the project's cache folder, never
-into `site/`, and served on 127.0.0.1 only. A watcher (watchfiles) rebuilds on
-every change to clients.yaml, data, content, templates or assets; the build
-is incremental, so only what the change affects is rendered. Open pages
-listen on a server-sent-events stream and reload after a rebuild; a build that
-fails shows its `path:line` problems as an overlay in the page (and in the
-terminal), and the server keeps running until the file is fixed.
+into `site/`, and served on 127.0.0.1 only, to requests whose `Host` is
+127.0.0.1, localhost or [::1] with the server's port (anything else is a
+DNS-rebinding attempt and gets no content). Watchers (watchfiles) follow
+*folders*, never single files, so a save that replaces a file (`sed -i`, an
+editor's atomic rename, `git checkout`) is seen like any other: the project
+folder itself (not recursively: clients.yaml and top-level data files), and
+data/, content/, templates/, assets/ and every data glob's folder
+recursively. A change marks the site dirty; the serving loop rebuilds
+(incrementally: only what the change affects is rendered). Open pages listen
+on a server-sent-events stream and reload after a rebuild; a build that fails
+shows its `path:line` problems as an overlay in the page (and in the
+terminal), the server keeps running, and the next good build clears it.
+
+A protected client (`access.password_env`) is previewed without its password:
+its pages are rendered unsealed and marked "preview, not protected" — which
+is safe only because they stay in the cache folder, served on loopback.
 """
 
 from __future__ import annotations
@@ -14,26 +24,37 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import fnmatch
 import http.server
 import json
 import mimetypes
+import re
+import shutil
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from .build import BuildOptions, build_site
-from .cache import CACHE_DIR
+from .cache import forget_manifest
+from .config import CONFIG_FILE, read_project_config
 from .errors import InputError, OutputError, ReportgenError
 from .render import read_static
 
 LIVE_SCRIPT = "/__reportgen/live.js"
 EVENTS = "/__reportgen/events"
 WATCHED = ("clients.yaml", "content", "data", "templates", "assets")
+WATCHED_FOLDERS = ("content", "data", "templates", "assets")
 HEARTBEAT_SECONDS = 10
 WATCHER_SETTLE_SECONDS = 0.5  # the OS watch is set up when the watcher first runs
-
+MAX_PATH = 2048  # longer request paths are refused (400)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+PREVIEW_MARK = "preview, not protected"
+_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
 
 @dataclasses.dataclass
 class ServeState:
@@ -42,6 +63,7 @@ class ServeState:
     version: int = 0
     error: str | None = None
     condition: threading.Condition = dataclasses.field(default_factory=threading.Condition)
+    protected: frozenset[str] = frozenset()  # portal folders previewed unsealed
 
     def publish(self, error: str | None) -> None:
         with self.condition:
@@ -53,17 +75,29 @@ class ServeState:
         return json.dumps({"version": self.version, "error": self.error})
 
 
-def serve_output(project: Path) -> Path:
-    return project / CACHE_DIR / "serve-site"
+def protected_clients(project: Path) -> frozenset[str] | None:
+    """Portal folders (slug, else id) of clients with `access` (None when
+    clients.yaml cannot be read)."""
+    config, _problems = read_project_config(project)
+    if config is None:
+        return None
+    return frozenset(getattr(c, "slug", None) or c.id for c in config.clients if c.access is not None)
 
 
 def rebuild(options: BuildOptions, state: ServeState, log: Callable[[str], None]) -> None:
     started = time.perf_counter()
     try:
+        protected = protected_clients(options.project)
+        if protected is not None:
+            state.protected = protected
         result = build_site(options)
     except (InputError, OutputError, ReportgenError) as exc:
         log(f"Build failed:\n{exc.format_message()}")
         state.publish(exc.format_message())
+        return
+    except Exception as exc:  # a bug must not stop the server: say it, keep serving the last site
+        log(f"Build failed: {type(exc).__name__}: {exc}")
+        state.publish(f"internal error: {type(exc).__name__}: {exc}")
         return
     log(f"Rebuilt in {time.perf_counter() - started:.1f}s: {result.pages_written} pages rendered.")
     state.publish(None)
@@ -85,6 +119,39 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address) -> None:
+        """One line, never a traceback (a dropped connection is not even that)."""
+        kind, exc = sys.exc_info()[:2]
+        if kind is None or issubclass(kind, ConnectionError | TimeoutError):
+            return
+        print(f"reportgen serve: request failed: {kind.__name__}: {exc}", file=sys.stderr)
+
+
+def allowed_hosts(port: int) -> frozenset[str]:
+    """Host header values this server answers: loopback names with its port."""
+    hosts = {f"{name}:{port}" for name in LOOPBACK_HOSTS}
+    if port == 80:
+        hosts.update(LOOPBACK_HOSTS)
+    return frozenset(hosts)
+
+
+def request_path(raw: str) -> str | None:
+    """The decoded path of a request target, or None for a malformed one:
+    not origin-form, too long, bad percent-encoding, not UTF-8, control
+    characters, backslashes, or `.`/`..` segments."""
+    if len(raw) > MAX_PATH or not raw.startswith("/"):
+        return None
+    path = urlsplit(raw).path
+    if _PERCENT.search(path):
+        return None
+    try:
+        decoded = unquote_to_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _CONTROL.search(decoded) or any(part in (".", "..") for part in decoded.split("/")):
+        return None
+    return decoded
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     root: Path
@@ -96,7 +163,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        path = unquote(urlsplit(self.path).path)
+        hosts = self.headers.get_all("Host") or []
+        host = hosts[0].strip().lower() if len(hosts) == 1 else ""
+        if host not in allowed_hosts(self.server.server_address[1]):
+            # DNS rebinding: another site's page, under a name that resolves to us.
+            self._send(421 if host else 400, b"", "text/plain; charset=utf-8")
+            return
+        path = request_path(self.path)
+        if path is None:
+            self._send(400, b"Bad request", "text/plain; charset=utf-8")
+            return
         if path == LIVE_SCRIPT:
             self._send(200, self.live_js, "text/javascript; charset=utf-8")
         elif path == EVENTS:
@@ -105,15 +181,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._file(path)
 
     def _file(self, path: str) -> None:
-        target = (self.root / path.lstrip("/")).resolve()
-        if target.is_dir():
-            target = target / "index.html"
-        if not target.is_relative_to(self.root.resolve()) or not target.is_file():
+        root = self.root.resolve()
+        try:
+            target = (root / path.lstrip("/")).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            found = target.is_relative_to(root) and target.is_file()
+            content = target.read_bytes() if found else b""
+        except (OSError, ValueError):  # too long a name, a loop, a file removed by a rebuild
+            found = False
+        if not found:
             self._send(404, b"Not found", "text/plain; charset=utf-8")
             return
-        content = target.read_bytes()
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if target.suffix == ".html":
+            client = target.relative_to(root).parts[0] if len(target.relative_to(root).parts) > 1 else None
+            if client in self.state.protected:
+                content = mark_preview(content)
             content = inject_live_reload(content)
             kind = "text/html; charset=utf-8"
         self._send(200, content, kind)
@@ -141,6 +225,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(content)))
         self.send_header("Cache-Control", "no-store")
+        if status >= 400:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         self.wfile.write(content)
 
@@ -154,32 +241,146 @@ def inject_live_reload(html: bytes) -> bytes:
     return html + tag
 
 
-def watch(project: Path, stopping: threading.Event, on_change: Callable[[], None]) -> None:
+PREVIEW_BANNER = (
+    '<div id="reportgen-preview" role="status" style="position:sticky;top:0;z-index:99998;'
+    "background:#b45309;color:#fff;padding:8px 16px;font:600 14px/1.4 system-ui,sans-serif;"
+    'text-align:center">reportgen serve: ' + PREVIEW_MARK + " — this portal has a password "
+    "(access.password_env); the published site is sealed, this preview is not.</div>"
+).encode()
+
+
+def mark_preview(html: bytes) -> bytes:
+    """A visible banner at the top of the page of a protected client, unsealed for preview."""
+    match = re.search(rb"<body[^>]*>", html)
+    if match is None:
+        return PREVIEW_BANNER + html
+    return html[:match.end()] + PREVIEW_BANNER + html[match.end():]
+
+
+# --- watching ------------------------------------------------------------------------------
+
+
+def _static_prefix(pattern: str) -> str:
+    """The folder part of a glob before its first wildcard: `data/x/**/*.csv` -> `data/x`."""
+    parts = []
+    for part in pattern.replace("\\", "/").split("/")[:-1]:
+        if any(ch in part for ch in "*?["):
+            break
+        parts.append(part)
+    return "/".join(parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class WatchPlan:
+    """What to watch: folders recursively, and which names in the project folder matter."""
+
+    folders: tuple[Path, ...]
+    root_names: frozenset[str]  # clients.yaml, watched folder names
+    root_patterns: tuple[str, ...]  # data globs that match files in the project folder itself
+
+
+def watch_plan(project: Path) -> WatchPlan:
+    project = project.resolve()
+    candidates = {project / name for name in WATCHED_FOLDERS}
+    patterns = []
+    config, _problems = read_project_config(project)
+    for client in config.clients if config is not None else ():
+        for source in client.data:
+            prefix = _static_prefix(source.pattern)
+            if prefix in ("", "."):
+                patterns.append(source.pattern)
+                continue
+            folder = (project / prefix).resolve()
+            if folder.is_relative_to(project) and folder != project:
+                candidates.add(folder)
+    # Watch the nearest existing folder of each (a folder created later is then seen).
+    existing = set()
+    for folder in candidates:
+        while not folder.is_dir() and folder != project and folder.is_relative_to(project):
+            folder = folder.parent
+        if folder != project:
+            existing.add(folder)
+    folders = tuple(sorted(f for f in existing if not any(f != o and f.is_relative_to(o) for o in existing)))
+    top = {f.relative_to(project).parts[0] for f in candidates if f != project}
+    return WatchPlan(folders, frozenset({CONFIG_FILE, *WATCHED_FOLDERS, *top}), tuple(patterns))
+
+
+class _Either:
+    """A stop event that is set when any of its events is."""
+
+    def __init__(self, *events: threading.Event):
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self.events)
+
+
+def _changes(paths: Iterable[Path], stop, recursive: bool):
+    from watchfiles import DefaultFilter
     from watchfiles import watch as watch_files
 
-    ignored = {(project / CACHE_DIR).resolve(), (project / "site").resolve()}
+    default = DefaultFilter()
+    yield from watch_files(*paths, watch_filter=default, stop_event=stop, debounce=200, step=50,
+                           rust_timeout=500, yield_on_timeout=False, recursive=recursive,
+                           raise_interrupt=False)
 
-    def relevant(_change, path: str) -> bool:
-        resolved = Path(path).resolve()
-        return not any(resolved.is_relative_to(folder) for folder in ignored)
 
-    paths = [str(project / name) for name in WATCHED if (project / name).exists()] or [str(project)]
-    for _changes in watch_files(*paths, watch_filter=relevant, stop_event=stopping,
-                                debounce=200, rust_timeout=500, yield_on_timeout=False):
-        on_change()
+def watch(project: Path, stopping: threading.Event, on_change: Callable[[], None]) -> None:
+    """Call `on_change` after every relevant change, until `stopping` is set.
+
+    Two watchers: the project folder (not recursive) and the input folders
+    (recursive). A change in the project folder to clients.yaml or to a watched
+    folder itself (created, removed, replaced by a branch switch) re-plans both.
+    """
+    project = project.resolve()
+    while not stopping.is_set():
+        plan = watch_plan(project)
+        replan = threading.Event()
+        stop = _Either(stopping, replan)
+
+        def folders(plan=plan, stop=stop, replan=replan) -> None:
+            try:
+                for _batch in _changes(plan.folders, stop, recursive=True):
+                    on_change()
+            except (OSError, RuntimeError):  # a watched folder vanished under the watcher
+                replan.set()
+                on_change()
+
+        worker = threading.Thread(target=folders, daemon=True) if plan.folders else None
+        if worker:
+            worker.start()
+        try:
+            for batch in _changes([project], stop, recursive=False):
+                names = {Path(path).name for _change, path in batch if Path(path).parent == project}
+                relevant = {n for n in names if n in plan.root_names
+                            or any(fnmatch.fnmatch(n, p) for p in plan.root_patterns)}
+                if relevant:
+                    on_change()
+                    replan.set()  # clients.yaml (its data globs) or a watched folder itself changed
+        except (OSError, RuntimeError):
+            replan.set()
+            time.sleep(0.5)
+        if worker:
+            worker.join(timeout=5)
+        if replan.is_set() and not stopping.is_set():
+            on_change()  # anything saved while the watchers were re-planned
 
 
 def serve(options: BuildOptions, port: int, log: Callable[[str], None],
           ready: Callable[[str], None] | None = None, stopping: threading.Event | None = None) -> None:
     """Serve until `stopping` is set (Ctrl-C in the terminal)."""
-    options = dataclasses.replace(options, out=serve_output(options.project), drafts=True)
+    # The preview (drafts, protected portals unsealed) lives in a private temporary
+    # folder outside the project, removed when serve stops: never in the output,
+    # never in the project's cache.
+    preview_dir = Path(tempfile.mkdtemp(prefix="reportgen-preview-"))
+    options = dataclasses.replace(options, out=preview_dir / "site", drafts=True, preview=True)
     options.out.mkdir(parents=True, exist_ok=True)
     stopping = stopping or threading.Event()
     state = ServeState()
+    dirty = threading.Event()
     rebuild(options, state, log)
     server = make_server(port, options.out, state, read_static(options.project, "live.js"), stopping)
-    watcher = threading.Thread(target=watch, args=(options.project, stopping,
-                                                   lambda: rebuild(options, state, log)), daemon=True)
+    watcher = threading.Thread(target=watch, args=(options.project, stopping, dirty.set), daemon=True)
     watcher.start()
     time.sleep(WATCHER_SETTLE_SECONDS)  # changes saved from now on are seen
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
@@ -190,11 +391,14 @@ def serve(options: BuildOptions, port: int, log: Callable[[str], None],
     if ready:
         ready(address)
     try:
-        while not stopping.wait(0.5):
-            pass
+        while not stopping.is_set():
+            if dirty.wait(0.5):
+                dirty.clear()  # changes from now on trigger the next rebuild
+                rebuild(options, state, log)
     except KeyboardInterrupt:
         stopping.set()
     finally:
+        stopping.set()
         with state.condition:
             state.condition.notify_all()
         server.shutdown()
@@ -202,4 +406,5 @@ def serve(options: BuildOptions, port: int, log: Callable[[str], None],
         watcher.join(timeout=5)
         with contextlib.suppress(Exception):
             thread.join(timeout=5)
-
+        forget_manifest(options.project, options.out)
+        shutil.rmtree(preview_dir, ignore_errors=True)

@@ -12,8 +12,8 @@ import base64
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import plotly
@@ -21,7 +21,9 @@ from markupsafe import Markup
 
 from . import __version__, pages
 from . import metrics as m
+from .depends import ValueDigests, recording
 from .i18n import LOCALES_DIR, Formatter
+from .images import publishable_image
 from .model import Client, Month, Note, ProjectConfig
 from .notes import fill_chart_slots, open_next_steps, render_markdown
 from .protect import Sealer
@@ -34,21 +36,10 @@ from .render import (
     render_chart,
     render_page,
     template_dirs,
+    template_file_digest,
 )
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-HEADERS_FILE = """\
-/*
-  X-Robots-Tag: noindex, nofollow
-  Referrer-Policy: no-referrer
-  X-Content-Type-Options: nosniff
-  Cache-Control: no-cache
-/assets/*
-  X-Robots-Tag: noindex, nofollow
-  Referrer-Policy: no-referrer
-  X-Content-Type-Options: nosniff
-  Cache-Control: public, max-age=31536000, immutable
-"""
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 # No inline script anywhere (figures are JSON blocks read by reportgen.js); no
 # eval (plotly.js does not need it for the chart types used); nothing loads from
@@ -56,6 +47,22 @@ ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                            "img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'none'")
 CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
+# Hosts that read `_headers` (Netlify, Cloudflare Pages) send these with every
+# file. `/*` matches every path, assets and logos included, and a host joins the
+# headers of all matching rules, so each security header is stated once, there.
+# The header policy adds `frame-ancestors 'none'`, which a <meta> policy cannot carry.
+HEADER_CONTENT_SECURITY_POLICY = f"{CONTENT_SECURITY_POLICY}; frame-ancestors 'none'"
+HEADERS_FILE = f"""\
+/*
+  Content-Security-Policy: {HEADER_CONTENT_SECURITY_POLICY}
+  X-Content-Type-Options: nosniff
+  X-Frame-Options: DENY
+  X-Robots-Tag: noindex, nofollow
+  Referrer-Policy: no-referrer
+  Cache-Control: no-cache
+/assets/*
+  Cache-Control: public, max-age=31536000, immutable
+"""
 
 
 
@@ -77,11 +84,30 @@ class ClientPlan:
 
 @dataclass(frozen=True)
 class PageUnit:
-    """Files rendered together, with the digest of their inputs."""
+    """Files rendered together, and how to tell whether they are still current.
+
+    `static` digests the inputs known before rendering (theme, client entry,
+    note, "today" as the page sees it, neighbouring months). The client data
+    a page reads is not predicted but recorded while it renders (depends.py):
+    `digest(reads)` combines `static` with the current value digest of each
+    recorded read. A page is fresh when the digest of its last build's reads,
+    recomputed now, equals the digest stored then.
+    """
 
     key: str  # "client/2026-10/" or "client/index.html"
-    digest: str
+    static: str
     render: Callable[[], dict[str, bytes]]
+    values: Callable[[str], str]  # current digest of one recorded read
+
+    def digest(self, reads: Iterable[str]) -> str:
+        return digest(self.static, [(key, self.values(key)) for key in sorted(reads)])
+
+    def render_recorded(self) -> tuple[dict[str, bytes], list[str], str]:
+        """The files, the data they were made from, and the resulting digest."""
+        with recording() as reads:
+            files = self.render()
+        keys = sorted(reads)
+        return files, keys, self.digest(keys)
 
 
 def digest(*parts: object) -> str:
@@ -111,11 +137,11 @@ def collect_assets(root: Path, config: ProjectConfig) -> SiteAssets:
     plotly_js = PLOTLY_JS.read_bytes()
     files["plotly.js"] = (hashed_name("plotly.min.js", plotly_js), plotly_js)
     if config.agency.logo:
-        content = config.agency.logo.read_bytes()
+        content = publishable_image(config.agency.logo, root)
         files["agency-logo"] = (hashed_name("agency-logo" + config.agency.logo.suffix.lower(),
                                             content), content)
-    theme = sorted((path.relative_to(folder).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())
-                   for folder in template_dirs(root) for path in folder.rglob("*") if path.is_file()
+    theme = sorted((path.relative_to(folder).as_posix(), template_file_digest(path))
+                   for folder in template_dirs(root) for path in folder.rglob("*") if not path.is_dir()
                    and "__pycache__" not in path.parts)
     catalogs = sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest())
                       for p in LOCALES_DIR.glob("*.po"))
@@ -176,25 +202,30 @@ class SiteRenderer:
         logo = None
         logo_bytes = b""
         if client.brand.logo:
-            logo_bytes = client.brand.logo.read_bytes()
+            logo_bytes = publishable_image(client.brand.logo, self.config.root)
             logo = hashed_name("logo" + client.brand.logo.suffix.lower(), logo_bytes)
             if sealer:
                 logo = data_uri(client.brand.logo.suffix, logo_bytes)
         client_key = digest(self.assets.key, client, hashlib.sha256(logo_bytes).hexdigest(),
                             plan.facts.metrics.base, plan.facts.has_campaign, plan.facts.has_channel,
-                            hashlib.sha256(sealer.key + sealer.salt).hexdigest() if sealer else None)
+                            sealer.identity if sealer else None)  # who can open it: see protect.py
+        values = ValueDigests(plan.facts)
         units = []
         if logo and not sealer:
-            units.append(PageUnit(f"{client.id}/{logo}", digest(client_key, "logo"),
-                                  lambda: {f"{client.id}/{logo}": logo_bytes}))
+            units.append(PageUnit(f"{client.slug}/{logo}", digest(client_key, "logo"),
+                                  lambda: {f"{client.slug}/{logo}": logo_bytes}, values))
         for index, month in enumerate(plan.months):
-            units.append(PageUnit(f"{client.id}/{month}/", self.report_digest(plan, index, client_key),
-                                  lambda month=month: self.report_files(plan, month, logo, sealer)))
-        home_digest = digest(client_key, plan.months, plan.today,
-                             sorted((str(k), v) for k, v in plan.month_digests.items()),
+            # A report sees "today" only up to the day after its month: a past
+            # month's report is the same whatever day it is built on.
+            seen = replace(plan, today=report_clock(month, plan.today))
+            units.append(PageUnit(f"{client.slug}/{month}/", self.report_digest(seen, index, client_key),
+                                  lambda seen=seen, month=month: self.report_files(seen, month, logo, sealer),
+                                  values))
+        home_static = digest(client_key, plan.months, plan.today,
                              sorted((str(k), n.digest) for k, n in plan.notes.items()))
-        units.append(PageUnit(f"{client.id}/index.html", home_digest, lambda: self.seal_files(
-            plan, {f"{client.id}/index.html": self.home_page(plan, logo, sealer).encode()}, sealer)))
+        units.append(PageUnit(f"{client.slug}/index.html", home_static, lambda: self.seal_files(
+            plan, {f"{client.slug}/index.html": self.home_page(plan, logo, sealer).encode()}, sealer),
+            values))
         return units
 
     def seal_files(self, plan: ClientPlan, files: dict[str, bytes], sealer: Sealer | None
@@ -218,24 +249,17 @@ class SiteRenderer:
         return sealed
 
     def report_digest(self, plan: ClientPlan, index: int, client_key: str) -> str:
-        """Everything report `index` is made from (SPEC: data of the month, the
-        month before, 13 months back for trends; its note; annotations in that range)."""
+        """The static part of report `index`'s inputs: everything but the client
+        data, which is recorded while the page renders (PageUnit). `plan.today`
+        is already the report's clock (report_clock)."""
         month = plan.months[index]
-        first = month.shift(-13)
         note = plan.notes.get(month)
-        facts = plan.facts
-        window = (first.first_day, month.last_day)
-        clip_first = min(max(facts.first_date, window[0]), window[1]) if facts.first_date else None
-        clip_last = min(max(facts.last_date, window[0]), window[1]) if facts.last_date else None
         return digest(
-            client_key, month,
-            [plan.month_digests.get(first.shift(i)) for i in range(14)],
+            client_key, month, plan.today,
             note.digest if note else None,
-            [a for a in self.annotations(plan) if window[0] <= a.date <= window[1]],
+            self.annotations(plan),  # any note's annotation may mark any chart
             plan.months[index - 1] if index else None,
             plan.months[index + 1] if index + 1 < len(plan.months) else None,
-            m.month_is_partial(month, plan.today), m.days_elapsed(facts, month, plan.today),
-            report_today(month, plan.today), clip_first, clip_last,
         )
 
     def report_files(self, plan: ClientPlan, month: Month, logo: str | None,
@@ -248,9 +272,9 @@ class SiteRenderer:
         # browser cannot fetch files from file://, and the files beside it are sealed.
         embedded = {"metrics.csv": csv_text, "report.json": report.decode()} if sealer else None
         return self.seal_files(plan, {
-            f"{client.id}/{month}/index.html": self.report_page(plan, figures, logo, embedded).encode(),
-            f"{client.id}/{month}/metrics.csv": csv_text.encode(),
-            f"{client.id}/{month}/report.json": report,
+            f"{client.slug}/{month}/index.html": self.report_page(plan, figures, logo, embedded).encode(),
+            f"{client.slug}/{month}/metrics.csv": csv_text.encode(),
+            f"{client.slug}/{month}/report.json": report,
         }, sealer)
 
     def annotations(self, plan: ClientPlan):
@@ -366,6 +390,15 @@ def data_uri(suffix: str, content: bytes) -> str:
     kind = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
             ".webp": "image/webp", ".gif": "image/gif"}[suffix.lower()]
     return f"data:{kind};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def report_clock(month: Month, today: dt.date) -> dt.date:
+    """'Today' for everything a monthly report computes: capped at the day after
+    the month (then the month is over, complete, judged as of its last day), so
+    the report of a past month does not depend on the build date."""
+    if month.year >= dt.MAXYEAR:  # no day after 9999-12: and no build date after it either
+        return today
+    return min(today, month.next.first_day)
 
 
 def report_today(month: Month, today: dt.date) -> dt.date:

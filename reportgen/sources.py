@@ -18,13 +18,23 @@ from pathlib import Path
 from .config import BUILTIN_FORMULAS, CONFIG_FILE
 from .errors import Problem, display_path
 from .formulas import NAME_RE
-from .importers import PLATFORM_NAMES, SourceSettings, decode, find_header, read_export, split_lines
+from .importers import (
+    PLATFORM_NAMES,
+    SourceSettings,
+    decode,
+    find_header,
+    quote_cell,
+    read_export,
+    split_lines,
+)
+from .inputfiles import UnreadableInputError, read_input_bytes, real_path
 from .model import Client, DataSource, MetricRow, MetricTable, Month
+from .schema import LARGEST_NUMBER_TEXT, is_sane_number
 
 MAX_PROBLEMS_PER_FILE = 20
 _CANONICAL_START = re.compile(rb"(\xef\xbb\xbf)?date,[a-z0-9_,]*\r?\n")
-_INT_RE = re.compile(r"[+-]?\d+")
-_FLOAT_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_INT_RE = re.compile(r"[+-]?\d+", re.ASCII)
+_FLOAT_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
 def find_data_files(root: Path, client: Client) -> tuple[list[Path], list[Problem]]:
@@ -38,20 +48,24 @@ def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, Data
     problems: list[Problem] = []
     files: list[tuple[Path, DataSource]] = []
     seen: set[Path] = set()
-    real_root = root.resolve()
+    real_root = real_path(root)
     for source in client.data:
+        # is_dir() follows links and is False for a loop, a FIFO or a device:
+        # those are matched, and refused below without ever being opened.
         matches = sorted(p for p in root.glob(source.pattern) if not p.is_dir())
         if not matches:
             problems.append(Problem(CONFIG_FILE, source.line,
                                     f"client '{client.id}': data '{source.pattern}' matches no file",
                                     "warning"))
         for path in matches:
-            real = path.resolve()
+            real = real_path(path)
             if not real.is_relative_to(real_root):
                 problems.append(Problem(CONFIG_FILE, source.line,
                                         f"client '{client.id}': data file "
                                         f"'{display_path(path, root)}' points outside the project"))
                 continue
+            # A FIFO, device, socket or symlink loop stays in the list (so an
+            # incremental build sees it appear): reading it is the error.
             if real not in seen:
                 seen.add(real)
                 files.append((path, source))
@@ -70,22 +84,24 @@ def load_client_data_with_digests(root: Path, client: Client
     files, problems = find_data_sources(root, client)
     tables = []
     month_files: dict[Month, list[str]] = {}
-    platform_rows: dict[str, dict[tuple, str]] = {}  # platform → (date, campaign, channel) → file
+    loaded: list[tuple[str, MetricTable]] = []
     for path, source in files:
         raw = _read_bytes(path)
         shown = display_path(path, root)
-        if isinstance(raw, Problem):
-            problems.append(Problem(shown, None, raw.message))
+        if isinstance(raw, Problem):  # named as matched: a link's target may not exist
+            problems.append(Problem(path.relative_to(root).as_posix(), None, (
+                f"{raw.message} (matched by data '{source.pattern}' of client '{client.id}', "
+                f"{CONFIG_FILE} line {source.line}); remove it or narrow the pattern")))
             continue
-        table, file_problems, platform = parse_data_file(raw, shown, source, client)
+        table, file_problems, _platform = parse_data_file(raw, shown, source, client)
         problems.extend(file_problems)
-        if table is not None and platform != "canonical":
-            problems.extend(_overlaps(table, shown, platform_rows.setdefault(platform, {})))
         if table is not None:
+            loaded.append((shown, table))
             tables.append(table)
             file_digest = hashlib.sha256(raw).hexdigest()
             for year, month in {(r.date.year, r.date.month) for r in table.rows}:
                 month_files.setdefault(Month(year, month), []).append(file_digest)
+    problems.extend(find_overlaps(loaded))
     digests = {month: hashlib.sha256("".join(sorted(d)).encode()).hexdigest()
                for month, d in month_files.items()}
     return merge_tables(tables), problems, digests
@@ -150,26 +166,73 @@ def parse_data_file(raw: bytes, shown: str, source: DataSource, client: Client
     return export.table, [info], kind
 
 
-def _overlaps(table: MetricTable, shown: str, seen: dict[tuple, str]) -> list[Problem]:
-    """Two exports of one platform covering the same day and campaign would count
-    it twice: that is an error, never a silent sum."""
-    mine = {(row.date, row.campaign, row.channel) for row in table.rows}
-    for key in sorted(mine, key=lambda k: (k[0], k[1] or "", k[2] or "")):
-        if key in seen and seen[key] != shown:
-            return [Problem(shown, None, (
-                f"overlaps {seen[key]}: both have rows for {key[0]}"
-                f"{f' campaign {key[1]!r}' if key[1] else ''}; remove one export or split their date ranges "
-                "(overlapping exports are never double-counted)"))]
-    for key in mine:
-        seen.setdefault(key, shown)
-    return []
+def find_overlaps(files: list[tuple[str, MetricTable]]) -> list[Problem]:
+    """No figure is ever counted twice: two files of one client that give the
+    same metric for the same day and campaign are an error, whatever their
+    formats (a `metrics (1).csv` copy, a canonical CSV next to the export it was
+    imported from, two exports of one platform). Rows without a campaign count
+    as one campaign of their own. Files that give *different* metrics for the
+    same day and campaign (platform delivery plus CRM leads) are merged. A
+    blank cell gives nothing, so it never overlaps."""
+    spans = [_date_span(table) for _, table in files]
+    problems = []
+    for later in range(len(files)):
+        for earlier in range(later):
+            a, b = spans[earlier], spans[later]
+            if a is None or b is None or a[1] < b[0] or b[1] < a[0]:
+                continue  # no day in common (files split by year, say): nothing to compare
+            first_shown, first = files[earlier]
+            shown, table = files[later]
+            shared = [m for m in first.metrics if m in table.metrics]
+            if not shared:
+                continue
+            mine, theirs = _given(table, shared), _given(first, shared)
+            common = [(key, mask & theirs[key]) for key, mask in mine.items()
+                      if key in theirs and mask & theirs[key]]
+            if not common:
+                continue
+            (day, campaign), mask = min(common, key=lambda item: (item[0][0], item[0][1] is not None,
+                                                                  item[0][1] or ""))
+            metrics = ", ".join(m for bit, m in enumerate(shared) if mask >> bit & 1)
+            days = len({key[0] for key, _ in common})
+            more = f", on {days:,} days in all" if days > 1 else ""
+            which = f" campaign {campaign!r}" if campaign is not None else " (rows without a campaign)"
+            problems.append(Problem(shown, None, (
+                f"overlaps {first_shown}: both have rows for {day}{which} giving {metrics}{more}; "
+                "each figure must come from one file: remove one of them (a copy? an imported CSV "
+                "next to the export it came from?) or split their date ranges (figures are never "
+                "double-counted)")))
+    return problems
+
+
+def _date_span(table: MetricTable) -> tuple[dt.date, dt.date] | None:
+    if not table.rows:
+        return None
+    days = [row.date for row in table.rows]
+    return min(days), max(days)
+
+
+def _given(table: MetricTable, shared: list[str]) -> dict[tuple, int]:
+    """(day, campaign) → a bit for each of `shared` that the file gives a value for."""
+    positions = [(1 << bit, table.metrics.index(name)) for bit, name in enumerate(shared)]
+    given: dict[tuple, int] = {}
+    for row in table.rows:
+        values = row.values
+        mask = 0
+        for bit, at in positions:
+            if values[at] is not None:
+                mask |= bit
+        if mask:
+            key = (row.date, row.campaign)
+            given[key] = given.get(key, 0) | mask
+    return given
 
 
 def _read_bytes(path: Path) -> bytes | Problem:
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        return Problem("", None, f"cannot read file: {exc.strerror}")
+        return read_input_bytes(path)
+    except UnreadableInputError as exc:
+        return Problem("", None, exc.message)
 
 
 def read_metric_file(path: Path, shown: str) -> tuple[MetricTable | None, list[Problem]]:
@@ -289,7 +352,7 @@ def _parse_row(cells, date_at, campaign_at, channel_at, metric_at):
     for index, name in metric_at:
         value, ok = parse_number(cells[index])
         if not ok:
-            return None, f"column '{name}': '{cells[index].strip()}' is not a number"
+            return None, f"column '{name}': {number_problem(cells[index])}"
         values.append(value)
     campaign = cells[campaign_at].strip() or None if campaign_at is not None else None
     channel = cells[channel_at].strip() or None if channel_at is not None else None
@@ -297,19 +360,38 @@ def _parse_row(cells, date_at, campaign_at, channel_at, metric_at):
 
 
 def parse_number(cell: str) -> tuple[int | float | None, bool]:
-    """A canonical number: blank is missing; integers stay integers."""
+    """A canonical number: blank is missing; integers stay integers.
+
+    Never inf or NaN: a value past 10^15 either way (`1e400`, a 400-digit
+    integer) is not a value (`number_problem` says why).
+    """
     cell = cell.strip()
     if not cell:
         return None, True
     # Fast paths for the usual "1234" and "402.17" (ASCII digits only: int() and
-    # float() alone would also take "1_000", "nan", "inf" and non-ASCII digits).
-    if cell.isdigit() and cell.isascii():
+    # float() alone would also take "1_000", "nan", "inf" and non-ASCII digits);
+    # at most 15 digits is always below 10^15.
+    if len(cell) <= 15 and cell.isdigit() and cell.isascii():
         return int(cell), True
     whole, dot, fraction = cell.partition(".")
-    if dot and whole.isdigit() and fraction.isdigit() and cell.isascii():
+    if dot and len(whole) <= 15 and whole.isdigit() and fraction.isdigit() and cell.isascii():
         return float(cell), True
     if _INT_RE.fullmatch(cell):
-        return int(cell), True
-    if _FLOAT_RE.fullmatch(cell):
-        return float(cell), True
-    return None, False
+        if len(cell.lstrip("+-").lstrip("0")) > 16:
+            return None, False  # past 10^15 (and int() refuses past 4,300 digits)
+        value: int | float = int(cell)
+    elif _FLOAT_RE.fullmatch(cell):
+        value = float(cell)  # "1e400" is inf: refused below
+    else:
+        return None, False
+    if not is_sane_number(value):
+        return None, False
+    return value, True
+
+
+def number_problem(cell: str) -> str:
+    """Why `parse_number` refused a cell: out of range, or not a number at all."""
+    cell = cell.strip()
+    if _INT_RE.fullmatch(cell) or _FLOAT_RE.fullmatch(cell):
+        return f"{quote_cell(cell)} is out of range (numbers are at most {LARGEST_NUMBER_TEXT} either way)"
+    return f"{quote_cell(cell)} is not a number"

@@ -282,9 +282,9 @@ Some *emphasis*, **strong**, `code` and a [link](https://example.com/x?a=1&b=2).
 1. one
 2. two
 """)
-    assert '<h2 id="top-heading">Top heading</h2>' in html  # one <h1> per page: the report's
+    assert '<h2 id="note-top-heading">Top heading</h2>' in html  # one <h1> per page: the report's
     assert "<h1" not in html
-    assert '<h2 id="what-happened">What happened</h2>' in html
+    assert '<h2 id="note-what-happened">What happened</h2>' in html
     assert "<em>emphasis</em>" in html and "<strong>strong</strong>" in html
     assert "<code>code</code>" in html
     assert 'href="https://example.com/x?a=1&amp;b=2"' in html

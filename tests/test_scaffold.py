@@ -75,15 +75,20 @@ def test_new_client_inserts_before_a_later_top_level_key(tmp_path):
 def test_new_report_carries_open_steps_and_refuses_to_overwrite(tmp_path):
     root = tmp_path / "agency"
     run_cli("init", root, "--demo")
+    # The default month is the first one with data after the newest final note
+    # (October): November, whose draft the demo already has.
+    refused = run_cli("new", "report", "acme-corp", "--project", root)
+    assert refused.exit_code == 1 and "2026-11.md already exists" in refused.output
+    (root / "content" / "acme-corp" / "2026-11.md").unlink()
     result = run_cli("new", "report", "acme-corp", "--project", root)
     assert result.exit_code == 0, result.output
-    note = root / "content" / "acme-corp" / "2026-12.md"
+    note = root / "content" / "acme-corp" / "2026-11.md"
     front = yaml.safe_load(note.read_text().split("---")[1])
-    november = yaml.safe_load((root / "content" / "acme-corp" / "2026-11.md").read_text().split("---")[1])
-    open_before = [s["task"] for s in november["next_steps"] if not s.get("done")]
+    october = yaml.safe_load((root / "content" / "acme-corp" / "2026-10.md").read_text().split("---")[1])
+    open_before = [s["task"] for s in october["next_steps"] if not s.get("done")]
     assert [s["task"] for s in front["next_steps"]] == open_before and open_before
     assert front["status"] == "draft"
-    again = run_cli("new", "report", "acme-corp", "--month", "2026-12", "--project", root)
+    again = run_cli("new", "report", "acme-corp", "--month", "2026-11", "--project", root)
     assert again.exit_code == 1 and "never overwrites" in again.output
 
 

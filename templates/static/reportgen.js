@@ -13,17 +13,33 @@
 
   window.addEventListener("error", function (event) { fail(event.message); });
 
-  var config = {
-    responsive: true,
-    displaylogo: false,
-    scrollZoom: false,
-    modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"],
-  };
+  // Nothing on a chart's toolbar sends data off the page: the buttons are an
+  // allow-list (zoom, pan, reset, and "download as PNG", which saves locally),
+  // so plotly.js's "Share chart" (Plotly Cloud) and its logo link never appear.
+  var CARTESIAN_BUTTONS = [["toImage", "zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "resetScale2d"]];
+  var PIE_BUTTONS = [["toImage"]];
+
+  function config(figure) {
+    var pie = figure.data.some(function (trace) { return trace.type === "pie"; });
+    return {
+      responsive: true,
+      displaylogo: false,
+      showSendToCloud: false,
+      scrollZoom: false,
+      modeBarButtons: pie ? PIE_BUTTONS : CARTESIAN_BUTTONS,
+    };
+  }
+
+  // A chart's figure is the JSON block inside its own <figure>: found by
+  // position, not by a page-wide id that a note could repeat.
+  function figureOf(element) {
+    var holder = element.closest("figure") || element.parentNode;
+    return JSON.parse(holder.querySelector('script[type="application/json"]').textContent);
+  }
 
   function draw(element) {
-    var source = document.getElementById(element.getAttribute("data-figure"));
-    var figure = JSON.parse(source.textContent);
-    return window.Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
+    var figure = figureOf(element);
+    return window.Plotly.newPlot(element, figure.data, figure.layout, config(figure)).then(function () {
       element.setAttribute("data-drawn", "true");
     });
   }
@@ -46,7 +62,12 @@
     var link = event.target.closest && event.target.closest("[data-download]");
     if (link) {
       event.preventDefault();
-      var text = JSON.parse(document.getElementById(link.getAttribute("data-download")).textContent);
+      // The download's JSON block sits in the same downloads section as its link.
+      var section = link.closest("section") || document;
+      var block = Array.prototype.find.call(
+        section.querySelectorAll('script[type="application/json"]'),
+        function (script) { return script.id === link.getAttribute("data-download"); });
+      var text = JSON.parse(block.textContent);
       var url = URL.createObjectURL(new Blob([text], { type: link.getAttribute("data-type") }));
       var save = document.createElement("a");
       save.href = url;
@@ -57,17 +78,7 @@
       setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
       return;
     }
-    if (event.target.closest && event.target.closest("[data-forget]")) {
-      event.preventDefault();
-      try {
-        [sessionStorage, localStorage].forEach(function (store) {
-          Object.keys(store).forEach(function (key) {
-            if (key.indexOf("reportgen-key:") === 0) { store.removeItem(key); }
-          });
-        });
-      } catch (e) { /* storage disabled */ }
-      window.location.reload();
-    }
+    // "Lock this report on this device" ([data-forget]) is unlock.js's: it keeps the keys.
   });
 
   // Printouts show every chart's numbers: open the collapsed tables first.

@@ -1,0 +1,125 @@
+"""Record what a page actually reads while it is computed (Lektor's `record_dependency`).
+
+An incremental build may reuse a page only if everything the page was made
+from is unchanged. Predicting that set (the "14 months a report reads") goes
+stale as soon as a chart reads further back; recording it cannot: a client's
+data is only reachable through `MonthIndex`, and every read of it inside a
+`recording()` block adds a key to the block's set:
+
+- `month:YYYY-MM` — the rows (or their absence) of one month,
+- `months` — which months have data at all (iterating, len, truth value),
+- `first_date` / `last_date` — where the data starts and ends.
+
+The build stores each page's keys with the digest of their values
+(`value_digest`), and the next build reuses the page only if every recorded
+key still has the same digest. Reads outside a recording (planning, checks,
+advice) record nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+
+from .model import Month
+
+_READS: ContextVar[set[str] | None] = ContextVar("reportgen_reads", default=None)
+
+MONTHS = "months"
+FIRST_DATE = "first_date"
+LAST_DATE = "last_date"
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[set[str]]:
+    """Collect the key of every piece of client data read inside the block."""
+    reads: set[str] = set()
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
+def record(key: str) -> None:
+    reads = _READS.get()
+    if reads is not None:
+        reads.add(key)
+
+
+def month_key(month) -> str:
+    return f"month:{month}"
+
+
+class MonthIndex(Mapping):
+    """A client's per-month data (rows, totals): a read-only mapping that
+    records every month it is asked about — present or not — and records
+    `months` when it is iterated or sized."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping):
+        self._data = dict(data)
+
+    def __getitem__(self, month):
+        record(month_key(month))
+        return self._data[month]
+
+    def get(self, month, default=None):
+        record(month_key(month))
+        return self._data.get(month, default)
+
+    def __contains__(self, month) -> bool:
+        record(month_key(month))
+        return month in self._data
+
+    def __iter__(self):
+        record(MONTHS)
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        record(MONTHS)
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"MonthIndex({self._data!r})"
+
+    # Untracked: for computing the digests of recorded keys, never for pages.
+    def untracked(self) -> dict:
+        return self._data
+
+
+def _hash(value: object) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+class ValueDigests:
+    """The current digest of each recordable key, for one client's facts (memoised)."""
+
+    def __init__(self, facts):
+        self.facts = facts
+        self._memo: dict[str, str] = {}
+
+    def __call__(self, key: str) -> str:
+        if key not in self._memo:
+            self._memo[key] = self._compute(key)
+        return self._memo[key]
+
+    def _compute(self, key: str) -> str:
+        rows = self.facts.rows_by_month.untracked()
+        if key == MONTHS:
+            return _hash(sorted(str(month) for month in rows))
+        if key == FIRST_DATE:
+            return _hash(self.facts.untracked_span()[0])
+        if key == LAST_DATE:
+            return _hash(self.facts.untracked_span()[1])
+        if key.startswith("month:"):
+            try:
+                month = Month.parse(key[6:])
+            except ValueError:
+                return "unknown:" + key
+            return _hash(rows.get(month))
+        # A key this version does not know (an older cache): never equal.
+        return "unknown:" + key
