@@ -372,15 +372,18 @@ def metrics_csv(facts: m.ClientFacts, month: Month) -> str:
     """The month's rows in the canonical format, for download."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    # The channel column follows the one channel rule (m.row_channel), like every
+    # table, chart and report.json: a row's cell, else its campaign's channel.
+    with_channel = facts.has_channel or any(c.channel for c in facts.client.campaigns)
     dims = ["date", *(["campaign"] if facts.has_campaign else []),
-            *(["channel"] if facts.has_channel else [])]
+            *(["channel"] if with_channel else [])]
     writer.writerow([*dims, *facts.metrics.base])
     for row in facts.rows_by_month.get(month, ()):
         cells = [row.date.isoformat()]
         if facts.has_campaign:
             cells.append(spreadsheet_text(row.campaign or ""))
-        if facts.has_channel:
-            cells.append(spreadsheet_text(row.channel or ""))
+        if with_channel:
+            cells.append(spreadsheet_text(m.row_channel(facts, row) or ""))
         cells.extend("" if v is None else repr(v) for v in row.values)  # numbers: never touched
         writer.writerow(cells)
     return buffer.getvalue()

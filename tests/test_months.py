@@ -299,6 +299,9 @@ def test_one_channel_rule_for_tables_charts_and_json(tmp_path):
     campaign_table = page[page.index('id="campaigns"'):]
     brand_row = campaign_table[campaign_table.index(">Brand<"):].split("</tr>")[0]
     assert "<td>social</td>" in brand_row and "search" not in brand_row
+    download = (root / "site" / "acme" / "2026-10" / "metrics.csv").read_text(encoding="utf-8")
+    assert [line.split(",")[1:3] for line in download.splitlines()[1:]] == [
+        ["brand", "social"], ["generic", "search"], ["other", ""]]
 
 
 # --- problems without a line sort with the rest ---------------------------------------------
@@ -324,3 +327,16 @@ def test_problem_order_never_compares_a_missing_line_with_a_number():
         ("clients.yaml", None), ("clients.yaml", 7), ("content/a/2026-12.md", None),
         ("content/a/2026-12.md", 3)]
     assert str(InputError(problems)).startswith("clients.yaml: c")
+
+
+def test_a_note_for_a_month_not_started_says_so(tmp_path):
+    # Today is 2026-11-23 in tests: a final note written ahead for January.
+    root = write_project(tmp_path / "p", daily(dt.date(2026, 10, 1), dt.date(2026, 11, 20)),
+                         {"2027-01": chart_note("metric: clicks\ntype: line\nby: day")},
+                         budget={"monthly": 1000})
+    result, output = build(root, "--month", "2027-01")
+    assert result.exit_code == 0, output
+    page = (root / "site" / "acme" / "2027-01" / "index.html").read_text(encoding="utf-8")
+    assert "Not started yet" in page
+    assert "Month to date" not in page and "Expected by now" not in page
+    assert report_json(root, "2027-01")["budget"]["spent"] is None
