@@ -21,12 +21,13 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import functools
 import hashlib
 import json
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .cache import Manifest
@@ -99,9 +100,33 @@ def is_sealed_envelope(content: bytes) -> bool:
         return False
 
 
-def is_sealed_page(content: bytes) -> bool:
+Shells = list[tuple[bytes, bytes]]  # a login page around its sealed block: (before, after)
+
+
+def is_login_page(content: bytes, shells: Shells) -> bool:
+    """Exactly one of the login pages the build renders (`SiteRenderer.login_shells`),
+    byte for byte, with a sealed envelope in its sealed block: no text, element,
+    attribute or script added anywhere."""
+    for before, after in shells:
+        if (len(content) >= len(before) + len(after) and content.startswith(before)
+                and content.endswith(after)):
+            middle = content[len(before):len(content) - len(after)]
+            if b"<" in middle:
+                continue
+            try:
+                if is_sealed_envelope_value(json.loads(middle.decode("utf-8"))):
+                    return True
+            except (UnicodeDecodeError, ValueError, RecursionError):
+                continue
+    return False
+
+
+def is_sealed_page(content: bytes, shells: Shells | None = None) -> bool:
     """A page of a protected portal: exactly one sealed block holding an envelope,
-    and no other inline script or data block (chart data, a plaintext page)."""
+    and no other inline script or data block (chart data, a plaintext page).
+    With `shells`, also exactly the login page around it (`is_login_page`)."""
+    if shells is not None:
+        return is_login_page(content, shells)
     blocks = _SEALED_BLOCK.findall(content)
     if len(blocks) != 1:
         return False
@@ -114,15 +139,17 @@ def is_sealed_page(content: bytes) -> bool:
         return False
 
 
-def is_sealed_file(relative: str, content: bytes) -> bool:
+def is_sealed_file(relative: str, content: bytes, shells: Shells | None = None) -> bool:
     if relative.endswith(".html"):
-        return is_sealed_page(content)
+        return is_sealed_page(content, shells)
     return is_sealed_envelope(content)
 
 
-def unsealed_files(root: Path, folder: str) -> list[str]:
+def unsealed_files(root: Path, folder: str, shells: Callable[[int], Shells] | None = None
+                   ) -> list[str]:
     """Files under `root/folder` (posix, relative to root) that are not sealed;
-    a symlink or anything but a regular file counts as not sealed."""
+    a symlink or anything but a regular file counts as not sealed. With
+    `shells` (depth → the login page's shells), a page must be exactly one."""
     found = []
     base = root / folder
     for directory, dirs, files in os.walk(base):
@@ -140,17 +167,20 @@ def unsealed_files(root: Path, folder: str) -> list[str]:
             except OSError:
                 found.append(relative)
                 continue
-            if not is_sealed_file(relative, content):
+            page_shells = shells(relative.count("/")) if shells and relative.endswith(".html") else None
+            if not is_sealed_file(relative, content, page_shells):
                 found.append(relative)
     return sorted(found)
 
 
-def audit_site(root: Path, config: ProjectConfig, shared: Iterable[str], shown: str = "site"
-               ) -> list[Problem]:
+def audit_site(root: Path, config: ProjectConfig, shared: Iterable[str], shown: str = "site",
+               login_shells: Callable[[Client, int], Shells] | None = None) -> list[Problem]:
     """Every reason `root` (a staged site) must not be published; [] when it may.
 
     `shared` are the site-wide files the build wrote (their top-level names are
-    allowed); `shown` is the output folder as the user knows it, for messages.
+    allowed); `shown` is the output folder as the user knows it, for messages;
+    `login_shells` (client, depth → `SiteRenderer.login_shells`) makes every
+    protected page pass only as exactly the login page the build renders.
     """
     folders = {c.slug: c for c in config.clients}
     problems = []
@@ -171,7 +201,10 @@ def audit_site(root: Path, config: ProjectConfig, shared: Iterable[str], shown: 
             problems.append(Problem(f"{shown}/{entry}", None,
                                     f"protected portal of '{client.id}' is not a folder"))
             continue
-        for relative in unsealed_files(root, entry):
+        shells = None
+        if login_shells is not None:
+            shells = functools.partial(login_shells, client)
+        for relative in unsealed_files(root, entry, shells):
             problems.append(Problem(f"{shown}/{relative}", None, (
                 f"not sealed, but '{client.id}' is a protected portal: refusing to publish it — "
                 "nothing was published, the previous site is unchanged (run `reportgen build "
@@ -208,7 +241,8 @@ def _without_lines(value: object) -> object:
 
 
 def portals_to_rebuild(out: Path, config: ProjectConfig, selected: list[Client], previous: Manifest,
-                       partial: bool) -> dict[str, str]:
+                       partial: bool, login_shells: Callable[[Client, int], Shells] | None = None
+                       ) -> dict[str, str]:
     """Portals (client id → why) whose folder in the previous site cannot be carried over.
 
     - a protected portal whose published files are not all sealed (built before
@@ -224,8 +258,10 @@ def portals_to_rebuild(out: Path, config: ProjectConfig, selected: list[Client],
     for client in config.clients:
         folder = out / client.slug
         entry = previous.clients.get(client.id)
-        if client.access is not None and folder.is_dir() and unsealed_files(out, client.slug):
-            reasons[client.id] = f"its portal {client.slug}/ holds files that are not sealed"
+        shells = functools.partial(login_shells, client) if login_shells else None
+        if client.access is not None and folder.is_dir() and unsealed_files(out, client.slug, shells):
+            reasons[client.id] = (f"its portal {client.slug}/ holds files that are not exactly "
+                                  "sealed pages and downloads of this build")
             continue
         if not partial or client.id in chosen:
             continue

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import functools
 import json
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from .audit import (
     address_warnings,
     audit_site,
     foreign_entries,
+    is_sealed_file,
     portals_to_rebuild,
     publish_state,
 )
@@ -42,15 +44,19 @@ from .cache import (
     ClientEntry,
     InputDigests,
     Manifest,
+    file_stamp,
     forget_manifest,
+    is_written_file,
     load_manifest,
     save_manifest,
+    tree_as_written,
 )
 from .config import read_project_config
-from .errors import InputError, Problem, did_you_mean
+from .errors import InputError, Problem, did_you_mean, display_path
 from .model import Client, MetricTable, Month, Note, ProjectConfig
 from .notes import load_client_notes, load_notes, note_paths, orphan_note_folders
 from .output import (
+    SITE_MARKER,
     OutputLock,
     StagedSite,
     check_output_dir,
@@ -58,6 +64,7 @@ from .output import (
     remove_stale_staging,
     write_into,
 )
+from .pdf import PDF_NAME, PdfJob, check_available, paper_format, print_jobs
 from .protect import SealedError, Sealer, load_salts, make_sealer, new_salt, save_salts
 from .site import ClientPlan, SiteAssets, SiteRenderer, collect_assets, digest
 from .sources import find_data_sources, load_client_data_with_digests
@@ -79,6 +86,14 @@ class BuildOptions:
     # warning, and its pages are rendered unsealed (serve marks them "preview,
     # not protected"; it never writes into the real output). `build` refuses.
     preview: bool = False
+    pdf: bool = False  # `build --pdf`: a report.pdf beside every monthly report (pdf.py)
+    # Where the build cache goes (default: the project's .reportgen-cache/);
+    # `serve` keeps its preview's cache in its own temporary folder.
+    cache_dir: Path | None = None
+
+    @property
+    def cache(self) -> Path:
+        return self.cache_dir or self.project / CACHE_DIR
 
 
 def build_date() -> dt.date:
@@ -100,6 +115,7 @@ class BuildResult:
     pages_written: int = 0
     pages_skipped: int = 0
     pages_pruned: int = 0
+    pdfs_written: int = 0
     clients_loaded: int = 0
     warnings: tuple[Problem, ...] = ()
     infos: tuple[Problem, ...] = ()  # e.g. which platform each export was read as
@@ -136,8 +152,9 @@ def as_of_month(option: str | None, today: dt.date) -> Month | None:
         return Month.of(today).previous
     try:
         return Month.parse(option)
-    except ValueError:
-        raise click.BadParameter(f"'{option}' is not YYYY-MM, latest or previous",
+    except ValueError as exc:
+        outside = "outside" in str(exc)  # a month beyond the accepted years says the range
+        raise click.BadParameter(str(exc) if outside else f"'{option}' is not YYYY-MM, latest or previous",
                                  param_hint="--month") from None
 
 
@@ -176,12 +193,25 @@ def plan_client(client: Client, table: MetricTable, month_digests: dict[Month, s
     return plan, problems
 
 
+SHORT_PASSWORD = 12  # shorter portal passwords are a warning (empty or only spaces: an error)
+
+
 def access_problems(client: Client, preview: bool) -> list[Problem]:
     """Every password of a protected portal is set, and no two people share one."""
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for where, variable, line in client.access.keys if client.access else ():
         password = os.environ.get(variable)
+        if password and not password.strip():
+            problems.append(Problem("clients.yaml", line or client.line, (
+                f"client '{client.id}': {where}: the environment variable {variable} holds only "
+                "spaces; set a real password"), "warning" if preview else "error"))
+            continue
+        if password and len(password) < SHORT_PASSWORD:
+            problems.append(Problem("clients.yaml", line or client.line, (
+                f"client '{client.id}': {where}: the password in {variable} has only "
+                f"{len(password)} characters; anyone with a downloaded page can try guesses "
+                f"offline — use at least {SHORT_PASSWORD} (e.g. four random words)"), "warning"))
         if not password and preview:
             problems.append(Problem("clients.yaml", line or client.line, (
                 f"client '{client.id}': {where}: the environment variable {variable} is not "
@@ -207,7 +237,8 @@ def portal_sealers(clients: list[Client], salts: dict[str, bytes]) -> dict[str, 
     reports it). New portals get a new salt in `salts`."""
     sealers = {}
     for client in clients:
-        if client.access is None or access_problems(client, preview=False):
+        if client.access is None or any(p.severity == "error"
+                                        for p in access_problems(client, preview=False)):
             continue
         passwords = [os.environ[variable] for _where, variable, _line in client.access.keys]
         sealers[client.id] = make_sealer(passwords, salts.setdefault(client.id, new_salt()))
@@ -217,7 +248,7 @@ def portal_sealers(clients: list[Client], salts: dict[str, bytes]) -> dict[str, 
 def load_client(root: Path, client: Client, options: BuildOptions
                 ) -> tuple[ClientPlan | None, list[Problem]]:
     notes, problems = load_client_notes(root, client.id)
-    table, data_problems, month_digests = load_client_data_with_digests(root, client)
+    table, data_problems, month_digests = load_client_data_with_digests(root, client, options.today)
     problems.extend(data_problems)
     if any(p.severity == "error" for p in data_problems):
         return None, problems
@@ -245,7 +276,7 @@ def client_fingerprint(root: Path, client: Client, site_key: str, options: Build
     return digest(site_key, client, logo, sealer.identity if sealer else None,
                   [inputs.signature(p, remember) for p in data],
                   [inputs.signature(p, remember) for p in note_paths(root, client.id)],
-                  options.drafts, options.month, options.today)
+                  options.drafts, options.month, options.today, *(("pdf",) if options.pdf else ()))
 
 
 # --- the work of one client, in a worker process ---------------------------------------------
@@ -270,6 +301,7 @@ class ClientOutcome:
     pages_written: int = 0
     pages_skipped: int = 0
     reports: int = 0
+    pdfs: list[PdfJob] = field(default_factory=list)  # printed once every page is staged
 
 
 @dataclass(frozen=True)
@@ -288,7 +320,7 @@ def _renderer() -> SiteRenderer:
     global _RENDERER
     if _RENDERER is None:
         assert _STATE is not None and _STATE.assets is not None
-        _RENDERER = SiteRenderer(_STATE.config, _STATE.assets)
+        _RENDERER = SiteRenderer(_STATE.config, _STATE.assets, pdf=_STATE.options.pdf)
     return _RENDERER
 
 
@@ -303,11 +335,7 @@ def run_client(task: ClientTask) -> ClientOutcome:
         return outcome
     outcome.reports = len(plan.months)
     if not task.render:  # check: every page rendered in memory, so it fails when build would
-        try:
-            for unit in _renderer().client_units(plan, None):
-                unit.render_recorded()
-        except InputError as exc:  # a template mistake, as build reports it
-            outcome.problems.extend(exc.problems)
+        outcome.problems.extend(check_client_pages(client, plan))
         return outcome
     assert _STATE.staging is not None
     warnings = [[p.path, p.line, p.message] for p in problems if p.severity == "warning"]
@@ -332,6 +360,8 @@ def run_client(task: ClientTask) -> ClientOutcome:
         old_reads = previous.reads.get(unit.key) if previous else None
         if (previous and old_files and old_reads is not None
                 and previous.pages.get(unit.key) == unit.digest(old_reads)
+                # still the files the last build wrote (not edited or replaced since)
+                and all(is_written_file(options.out, f, previous.stamps) for f in old_files)
                 and all(link_into(_STATE.staging, options.out.resolve(), f) for f in old_files)):
             entry.pages[unit.key] = previous.pages[unit.key]
             entry.reads[unit.key] = old_reads
@@ -344,8 +374,14 @@ def run_client(task: ClientTask) -> ClientOutcome:
         except InputError as exc:  # a template mistake: reported with all other problems
             outcome.problems.extend(exc.problems)
             return outcome
+        printed_later = [r for r in files if r.endswith(f"/{PDF_NAME}")]  # `build --pdf`
+        for relative in printed_later:  # once every page is staged (pdf.print_jobs)
+            html = files.pop(relative)  # b"", or a protected report's unsealed page
+            outcome.pdfs.append(PdfJob(relative, _STATE.config.agency.name, paper_format(client.locale),
+                                       html or None, sealer))
         for relative, content in sorted(files.items()):
             write_into(_STATE.staging, relative, content)
+        files.update(dict.fromkeys(printed_later, b""))
         entry.pages[unit.key] = unit_digest
         entry.reads[unit.key] = reads
         entry.files[unit.key] = sorted(files)
@@ -353,6 +389,61 @@ def run_client(task: ClientTask) -> ClientOutcome:
         outcome.pages_written += 1
     outcome.entry = entry
     return outcome
+
+
+def check_client_pages(client: Client, plan: ClientPlan) -> list[Problem]:
+    """`check`: render every page of a client in memory, as `build` would publish it.
+
+    A protected portal is sealed, as the build seals it, with a throwaway key (the
+    login page and the publish audit do not depend on the key; no password is
+    needed), and each sealed file goes through the publish audit's per-file check
+    (audit.is_sealed_file): what happens only at the protect/seal/audit stage of a
+    build (a login.html override that fails, or that the audit refuses) fails here too.
+    """
+    renderer = _renderer()
+    sealer = throwaway_sealer() if client.access is not None else None
+    shells = functools.lru_cache(maxsize=None)(functools.partial(renderer.login_shells, client))
+    problems: list[Problem] = []
+    shown = display_path(_STATE.options.out, _STATE.options.project) if _STATE else "site"
+    refused_page = False
+    try:
+        for unit in renderer.client_units(plan, sealer):
+            files, _reads, _digest = unit.render_recorded()
+            if sealer is None:
+                continue
+            for relative, content in sorted(files.items()):
+                if relative.endswith(f"/{PDF_NAME}"):  # printed and sealed later (pdf.py)
+                    continue
+                page_shells = shells(relative.count("/")) if relative.endswith(".html") else None
+                if not is_sealed_file(relative, content, page_shells):
+                    refused_page = refused_page or page_shells is not None
+                    problems.append(Problem(f"{shown}/{relative}", None, (
+                        f"not sealed, but '{client.id}' is a protected portal: `reportgen build` "
+                        "would refuse to publish it")))
+    except InputError as exc:  # a template mistake, as build reports it
+        problems.extend(exc.problems)
+    if refused_page:  # what to fix, not only where
+        problems.extend(login_template_problems(renderer))
+    return problems
+
+
+@functools.cache
+def throwaway_sealer() -> Sealer:
+    """A sealer with a random key and a single PBKDF2 round: `check` seals pages
+    exactly as `build` does without deriving a key from anyone's password."""
+    return make_sealer([os.urandom(16).hex()], new_salt(), iterations=1)
+
+
+def login_template_problems(renderer: SiteRenderer) -> list[Problem]:
+    """Where to fix a login page the publish audit refuses: the theme files it is
+    rendered from (the project's own overrides first)."""
+    files = renderer.login_templates()
+    own = [f for f in files if not f.startswith("built-in theme:")]
+    return [Problem(path, None, (
+        "the login page of protected portals is rendered from this template, and the publish "
+        "audit refuses it: a protected page may hold only the login card and one sealed block "
+        "(no inline <script>, no other JSON block, nothing that shows the client)"))
+        for path in (own or files[:1])]
 
 
 def _run_all(tasks: list[ClientTask], jobs: int, progress: Callable[[int, int], None] | None
@@ -429,14 +520,28 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
     started = time.perf_counter()
     stages: dict[str, float] = {}
     check_output_dir(options.out, options.project)
+    if options.pdf:
+        check_available()  # before any work: no browser, no build
     config, selected, problems = _load_config(options)
     assets = collect_assets(options.project, config)
-    manifest = Manifest() if options.clean or not options.out.is_dir() else \
-        load_manifest(options.project, options.out)
+    # What the last build wrote into the output, file by file (stamps): nothing
+    # else in the output is ever carried into the new site (even with --clean, a
+    # --client build keeps the other portals only as they were written).
+    recorded = load_manifest(options.project, options.out, options.cache) if options.out.is_dir() \
+        else Manifest()
+    manifest = Manifest() if options.clean else replace(recorded, clients=dict(recorded.clients))
+    shells = functools.lru_cache(maxsize=None)(
+        SiteRenderer(config, assets, pdf=options.pdf).login_shells)
     # Every portal the new site keeps gets its current address and protection (audit.py);
     # `serve`'s preview is never published and shows protected portals unsealed.
     rebuild = {} if options.preview else \
-        portals_to_rebuild(options.out, config, selected, manifest, bool(options.clients))
+        portals_to_rebuild(options.out, config, selected, manifest, bool(options.clients), shells)
+    if options.clients:  # the other portals are kept only exactly as the last build wrote them
+        chosen = {c.id for c in selected}
+        for client in config.clients:
+            if client.id not in chosen and client.id not in rebuild and not portal_as_written(
+                    options.out, client.slug, recorded.clients.get(client.id)):
+                rebuild[client.id] = "its portal holds files the last build did not write there"
     if rebuild:
         wanted = {c.id for c in selected} | set(rebuild)
         selected = [c for c in config.clients if c.id in wanted]
@@ -447,7 +552,7 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
     if manifest.site_key != assets.key:  # theme, labels or agency changed: every page is stale
         manifest = Manifest(inputs=manifest.inputs)
     inputs = InputDigests(manifest.inputs)
-    salts = load_salts(options.project / CACHE_DIR)
+    salts = load_salts(options.cache) if not options.preview else {}  # a preview seals nothing
     known_salts = dict(salts)
     sealers = portal_sealers(selected, salts) if not options.preview else {}
     fingerprints = {c.id: client_fingerprint(options.project, c, assets.key, options, inputs,
@@ -459,28 +564,36 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
         unchanged = [c for c in selected if c.id in manifest.clients and c.id not in rebuild
                      and manifest.clients[c.id].fingerprint == fingerprints[c.id]]
         cached = {c.id: cached_warnings(manifest.clients[c.id], sealers.get(c.id)) for c in unchanged}
-        unchanged = [c for c in unchanged if cached[c.id] is not None]
+        unchanged = [c for c in unchanged if cached[c.id] is not None
+                     # a file put into (or edited in) its portal since: loaded, and only
+                     # the pages the last build wrote are carried (run_client)
+                     and portal_as_written(options.out, c.slug, manifest.clients[c.id])]
         everyone_kept = set(manifest.clients) == {c.id for c in selected} or options.clients
         if (len(unchanged) == len(selected) and everyone_kept and manifest.shared and not options.clean
-                and not foreign_entries(options.out, config, manifest.shared)):
+                and not foreign_entries(options.out, config, manifest.shared)
+                and tree_as_written(options.out, "", {**manifest.shared_stamps, **{
+                    f: stamp for e in manifest.clients.values() for f, stamp in e.stamps.items()}})):
             if any(manifest.inputs.get(k) != v for k, v in inputs.seen.items()):
                 # files that were too recent to trust by their stat have settled
                 manifest.inputs.update(inputs.seen)
-                save_manifest(options.project, options.out, manifest)
+                save_manifest(options.project, options.out, manifest, options.cache)
             return _nothing_to_do(options, manifest, selected, cached, problems, started, stages)
 
         site = StagedSite(options.out)
         try:
             result, new_manifest = _build_into(site, options, config, assets, manifest, selected,
                                                unchanged, fingerprints, sealers, cached, problems,
-                                               progress, stages)
+                                               progress, stages, recorded)
+            _stamp_files(site.staging, new_manifest)
             unsafe = [] if options.preview else \
-                audit_site(site.staging, config, new_manifest.shared, str(options.out))
+                audit_site(site.staging, config, new_manifest.shared, str(options.out), shells)
             if unsafe:  # the safety net: nothing that breaks a portal's protection goes out
+                if any(p.path.endswith(".html") for p in unsafe):  # what to fix, not only where
+                    unsafe += login_template_problems(SiteRenderer(config, assets))
                 raise InputError(unsafe)
-            forget_manifest(options.project, options.out)
+            forget_manifest(options.project, options.out, options.cache)
             if salts != known_salts:  # kept before the swap: published pages depend on them
-                save_salts(options.project / CACHE_DIR, salts)
+                save_salts(options.cache, salts)
             site.commit()
         except BaseException:
             site.abort()
@@ -489,7 +602,7 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
             _STATE, _RENDERER = None, None
         # A partial (--client) build keeps what it knew of the other clients' files.
         new_manifest.inputs = {**manifest.inputs, **inputs.seen} if options.clients else inputs.seen
-        save_manifest(options.project, options.out, new_manifest)
+        save_manifest(options.project, options.out, new_manifest, options.cache)
     result.seconds = time.perf_counter() - started
     result.stages = stages
     result.infos = infos
@@ -499,15 +612,16 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
 def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, assets: SiteAssets,
                 manifest: Manifest, selected: list[Client], unchanged: list[Client],
                 fingerprints: dict[str, str], sealers: dict[str, Sealer], cached: dict[str, list | None],
-                problems: list[Problem], progress: Callable[[int, int], None] | None, stages: dict[str, float]
-                ) -> tuple[BuildResult, Manifest]:
+                problems: list[Problem], progress: Callable[[int, int], None] | None,
+                stages: dict[str, float], recorded: Manifest) -> tuple[BuildResult, Manifest]:
     global _STATE
     clock = time.perf_counter()
     new = Manifest(site_key=assets.key)
     renderer = SiteRenderer(config, assets)
     for relative, content in sorted(renderer.shared_files().items()):
         # plotly.js is 4.6 MB: an unchanged asset is linked, not written again.
-        if not (relative.startswith("assets/") and relative in manifest.shared and site.carry(relative)):
+        if not (relative.startswith("assets/") and relative in manifest.shared
+                and is_written_file(options.out, relative, manifest.shared_stamps) and site.carry(relative)):
             site.write(relative, content)
     new.shared = sorted(site.written - {".reportgen-site"})
 
@@ -538,6 +652,10 @@ def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, 
     for outcome in outcomes:
         problems.extend(outcome.problems)
     warnings = _raise_if_failed(problems, options.strict)
+    clock = time.perf_counter()
+    pdfs = print_jobs(site.staging, [job for o in outcomes for job in o.pdfs], options.jobs)
+    if options.pdf:
+        stages["pdf"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     written = skipped_pages = 0
@@ -548,13 +666,20 @@ def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, 
         written += outcome.pages_written
         skipped_pages += outcome.pages_skipped
     if options.clients:  # a partial build keeps every other client's portal
-        chosen = {c.id for c in selected}  # only the current folders of the other clients
-        site.keep_previous(tuple(f"{c.slug}/" for c in selected),
-                           keep=("assets/", *(f"{c.slug}/" for c in config.clients if c.id not in chosen)))
-        current = {c.id for c in config.clients}
-        for client_id, entry in manifest.clients.items():
-            if client_id in current:  # a removed client's folder is gone too
-                new.clients.setdefault(client_id, entry)
+        # Only files the last build wrote, still as it wrote them (build_site has
+        # rebuilt every other portal that is not exactly so): the other clients'
+        # current folders, and the assets their pages may still refer to.
+        chosen = {c.id for c in selected}
+        kept_assets = [f for f in recorded.shared if f.startswith("assets/") and f not in site.written
+                       and is_written_file(options.out, f, recorded.shared_stamps) and site.carry(f)]
+        new.shared = sorted({*new.shared, *kept_assets})
+        for client in config.clients:  # a removed client's folder is gone too
+            entry = recorded.clients.get(client.id)
+            if client.id in chosen or entry is None:
+                continue
+            for relative in sorted({f for files in entry.files.values() for f in files}):
+                site.carry(relative)
+            new.clients.setdefault(client.id, entry)
     before = {key for entry in manifest.clients.values() for key in entry.pages}
     after = {key for entry in new.clients.values() for key in entry.pages}
     stages["write"] = time.perf_counter() - clock
@@ -565,10 +690,33 @@ def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, 
         pages_written=written,
         pages_skipped=skipped + skipped_pages,
         pages_pruned=len(before - after),
+        pdfs_written=len(pdfs),
         clients_loaded=len(outcomes),
         warnings=warnings,
     )
     return result, new
+
+
+def portal_as_written(out: Path, folder: str, entry: ClientEntry | None) -> bool:
+    """`out/folder` is exactly what the last build wrote for this client (or
+    absent when it wrote nothing): its recorded files, each unchanged, and
+    nothing else."""
+    if entry is None:
+        return not os.path.lexists(out / folder)
+    files = {f for unit_files in entry.files.values() for f in unit_files}
+    return set(entry.stamps) == files and tree_as_written(out, folder, entry.stamps)
+
+
+def _stamp_files(staging: Path, manifest: Manifest) -> None:
+    """Record every file of the new site as it is now (cache.file_stamp), so the
+    next build carries a file only while it is still this one."""
+    def stamps(files: Iterable[str]) -> dict[str, list[int]]:
+        found = {f: file_stamp(staging / f) for f in sorted(files)}
+        return {f: stamp for f, stamp in found.items() if stamp is not None}
+
+    manifest.shared_stamps = stamps([*manifest.shared, SITE_MARKER])
+    for entry in manifest.clients.values():
+        entry.stamps = stamps({f for unit_files in entry.files.values() for f in unit_files})
 
 
 def cached_warnings(entry: ClientEntry, sealer: Sealer | None) -> list | None:

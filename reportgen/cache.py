@@ -22,7 +22,7 @@ from pathlib import Path
 from . import __version__
 
 CACHE_DIR = ".reportgen-cache"
-FORMAT = "reportgen-cache/2"
+FORMAT = "reportgen-cache/3"
 
 
 @dataclass
@@ -40,10 +40,14 @@ class ClientEntry:
     # digest in `pages` covers exactly these, with their values as they were then
     reads: dict[str, list[str]] = field(default_factory=dict)
     published: str = ""  # digest of the portal's address and protection (audit.publish_state)
+    # file → its stamp as this build left it (file_stamp): a file in the site is
+    # carried into the next build only while it is still the file written here
+    stamps: dict[str, list[int]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         out = {"fingerprint": self.fingerprint, "pages": self.pages, "files": self.files,
-               "warnings": self.warnings, "reads": self.reads, "published": self.published}
+               "warnings": self.warnings, "reads": self.reads, "published": self.published,
+               "stamps": self.stamps}
         if self.sealed_warnings is not None:
             out["sealed_warnings"] = self.sealed_warnings
         return out
@@ -55,16 +59,70 @@ class Manifest:
     shared: list[str] = field(default_factory=list)
     clients: dict[str, ClientEntry] = field(default_factory=dict)
     inputs: dict[str, list] = field(default_factory=dict)  # InputDigests.known
+    shared_stamps: dict[str, list[int]] = field(default_factory=dict)  # shared file → file_stamp
 
 
-def manifest_path(project: Path, out: Path) -> Path:
+def file_stamp(path: Path | str) -> list[int] | None:
+    """What identifies a file the build wrote, cheaply: inode, size and
+    modification time. An edit in place changes the time (or the size), a
+    file put in its place has another inode. None when it is no regular file."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return [info.st_ino, info.st_size, info.st_mtime_ns]
+
+
+def is_written_file(site: Path, relative: str, stamps: dict[str, list[int]]) -> bool:
+    """`site/relative` is still exactly the file the last build wrote there."""
+    expected = stamps.get(relative)
+    return expected is not None and file_stamp(site / relative) == list(expected)
+
+
+def tree_as_written(site: Path, folder: str, stamps: dict[str, list[int]]) -> bool:
+    """`site/folder` (the whole site for "") holds exactly the files of `stamps`
+    under it, each still the file the build wrote, and no other file, folder
+    or link: nothing put there or edited by hand since."""
+    prefix = f"{folder}/" if folder else ""
+    expected = [k for k in stamps if k.startswith(prefix)]
+    folders = {folder} if folder else {""}
+    for relative in expected:
+        parts = relative.split("/")[:-1]
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    found = 0
+    base = site / folder if folder else site
+    if not expected:
+        return not os.path.lexists(base) or (base.is_dir() and not base.is_symlink()
+                                             and not any(os.scandir(base)))
+    if base.is_symlink() or not base.is_dir():
+        return False
+    for directory, subfolders, files in os.walk(base):
+        here = Path(directory).relative_to(site).as_posix()
+        here = "" if here == "." else here
+        for name in subfolders:
+            relative = f"{here}/{name}" if here else name
+            if relative not in folders or os.path.islink(os.path.join(directory, name)):
+                return False
+        for name in files:
+            relative = f"{here}/{name}" if here else name
+            if not is_written_file(site, relative, stamps):
+                return False
+            found += 1
+    return found == len(expected)
+
+
+def manifest_path(project: Path, out: Path, folder: Path | None = None) -> Path:
+    """Where the manifest of builds into `out` lives: the project's cache, or
+    `folder` (serve keeps its preview's manifest in its temporary folder)."""
     name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
-    return project / CACHE_DIR / f"build-{name}.json"
+    return (folder or project / CACHE_DIR) / f"build-{name}.json"
 
 
-def load_manifest(project: Path, out: Path) -> Manifest:
+def load_manifest(project: Path, out: Path, folder: Path | None = None) -> Manifest:
     """The last build's manifest, or an empty one when absent, corrupt or foreign."""
-    path = manifest_path(project, out)
+    path = manifest_path(project, out, folder)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         if (raw.get("format") != FORMAT or raw.get("version") != __version__
@@ -77,31 +135,37 @@ def load_manifest(project: Path, out: Path) -> Manifest:
                              sealed_warnings=dict(e["sealed_warnings"]) if e.get("sealed_warnings")
                              else None,
                              reads={k: [str(r) for r in v] for k, v in e["reads"].items()},
-                             published=str(e.get("published", "")))
+                             published=str(e.get("published", "")),
+                             stamps=_stamps(e["stamps"]))
             for cid, e in raw["clients"].items()}
         inputs = {str(k): list(v) for k, v in raw["inputs"].items()
                   if isinstance(v, list) and len(v) == 5}
         return Manifest(site_key=str(raw["site_key"]), shared=list(raw["shared"]), clients=clients,
-                        inputs=inputs)
+                        inputs=inputs, shared_stamps=_stamps(raw["shared_stamps"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Manifest()
 
 
-def forget_manifest(project: Path, out: Path) -> None:
+def _stamps(raw: dict) -> dict[str, list[int]]:
+    return {str(k): [int(x) for x in v] for k, v in raw.items() if isinstance(v, list) and len(v) == 3}
+
+
+def forget_manifest(project: Path, out: Path, folder: Path | None = None) -> None:
     """Before swapping in a new site: a crash after the swap must not leave a
     manifest that describes the previous site."""
     with contextlib.suppress(FileNotFoundError):
-        manifest_path(project, out).unlink()
+        manifest_path(project, out, folder).unlink()
 
 
-def save_manifest(project: Path, out: Path, manifest: Manifest) -> None:
-    path = manifest_path(project, out)
+def save_manifest(project: Path, out: Path, manifest: Manifest, folder: Path | None = None) -> None:
+    path = manifest_path(project, out, folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     ignore = path.parent / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n")
     data = {"format": FORMAT, "version": __version__, "out": str(out.resolve()),
             "site_key": manifest.site_key, "shared": manifest.shared,
+            "shared_stamps": manifest.shared_stamps,
             "clients": {cid: e.to_json() for cid, e in sorted(manifest.clients.items())},
             "inputs": dict(sorted(manifest.inputs.items()))}
     temporary = path.with_suffix(f".tmp-{os.getpid()}")

@@ -84,7 +84,7 @@ def plotly_markup(*parts: str) -> PlotlyText:
 
 
 # Where Plotly shows text: trace keys, and keys inside layout objects.
-_TRACE_TEXT = ("name", "labels", "text", "hovertext", "hovertemplate", "x")
+_TRACE_TEXT = ("name", "labels", "text", "hovertext", "hovertemplate", "x", "customdata")
 _LAYOUT_TEXT = ("text", "hovertext")
 
 
@@ -162,9 +162,11 @@ def _trace(series: Series, style: ChartStyle, kind: str, color: str | None = Non
         "name": plotly_text(series.name),
         "x": xs,
         "y": ys,
+        # One rounding rule: a hover label shows the value as the chart's numbers table
+        # does (the same Formatter call), not as Plotly would round it.
+        "customdata": [plotly_text(style.fmt.value(value, series.unit)) for value in ys],
         # The trace's (escaped) name, not a copy of it: no user text in a template.
-        "hovertemplate": plotly_markup(hover_value(style.fmt, series.unit, "y"),
-                                       PlotlyText("<extra>%{fullData.name}</extra>")),
+        "hovertemplate": PlotlyText("%{customdata}<extra>%{fullData.name}</extra>"),
     }
     if kind != "bar":
         trace["mode"] = "lines+markers" if len(xs) <= 16 else "lines"
@@ -186,28 +188,6 @@ def _trace(series: Series, style: ChartStyle, kind: str, color: str | None = Non
     if kind == "bar" and series.style == "main" and not color:
         trace["marker"] = {"color": style.brand}
     return trace
-
-
-def hover_value(fmt: Formatter, unit: str, field: str) -> str:
-    """A Plotly hover template for one value, formatted by Plotly in the client's locale.
-
-    Plotly applies the layout's `separators` (set from Babel) to d3 formats,
-    so the browser formats hover labels and the page carries no pre-formatted
-    copy of every number.
-    """
-    prefix, suffix = (plotly_text(a) for a in fmt.affixes(unit))
-    if unit == "currency":
-        digits = fmt.currency_digits
-        spec = f",.{digits}f"
-    elif unit == "percent":
-        spec = ".2%"
-    elif unit == "ratio":
-        spec, suffix = ",.2f", "×"
-    elif unit == "count":
-        spec = ",.1~f"
-    else:
-        spec = ",.2~f"
-    return PlotlyText(f"{prefix}%{{{field}:{spec}}}{plotly_text(suffix)}")
 
 
 def _annotation_marks(categories: list[str], marks: list[tuple[int, str]]) -> tuple[list, list]:
@@ -266,19 +246,23 @@ def pie_chart(title: str, series: Series, style: ChartStyle, *, summary: str = "
     layout["hovermode"] = "closest"
     layout["legend"] = {"orientation": "h", "x": 0, "y": -0.05, "yanchor": "top", "font": {"size": 11}}
     total = sum(v for _, v in points) or None
+    # The slices' percentages are the numbers table's Share column, not Plotly's own
+    # rounding ("7.68%" beside "7.7%"): one Formatter call for both.
+    shares = [style.fmt.percent(v / total if total else None, 1) for _, v in points]
     trace = {
         "type": "pie",
         "hole": 0.55,
         "labels": [plotly_text(label) for label, _ in points],
         "values": [value for _, value in points],
-        "hovertemplate": PlotlyText("%{label}: " + hover_value(style.fmt, series.unit, "value")
-                                    + " (%{percent})<extra></extra>"),
-        "textinfo": "percent",
+        "text": [plotly_text(share) for share in shares],
+        "customdata": [plotly_text(style.fmt.value(v, series.unit)) for _, v in points],
+        "hovertemplate": PlotlyText("%{label}: %{customdata} (%{text})<extra></extra>"),
+        "textinfo": "text",
         "sort": False,
         "marker": {"colors": style.colorway[: len(points)], "line": {"color": "#ffffff", "width": 2}},
     }
-    rows = tuple((label, style.fmt.value(v, series.unit),
-                  style.fmt.percent(v / total if total else None, 1)) for label, v in points)
+    rows = tuple((label, style.fmt.value(v, series.unit), share)
+                 for (label, v), share in zip(points, shares, strict=True))
     columns = (label_name or style.fmt.gettext("Group"), series.name, style.fmt.gettext("Share"))
     return ChartView(title=title, figure=_figure([trace], layout),
                      summary=summary or describe_shares(series, points, style.fmt),

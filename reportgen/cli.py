@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -48,10 +49,12 @@ def main() -> None:
               help="Output folder (default: site inside the project).")
 @click.option("--clean", is_flag=True, help="Ignore the build cache: render every page.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON build summary on stdout.")
+@click.option("--pdf", is_flag=True,
+              help="Also print each monthly report to report.pdf (headless Chromium; stale ones only).")
 def build(project: Path, clients, month, drafts, strict, jobs, shard, out: Path | None, clean,
-          as_json) -> None:
+          as_json, pdf) -> None:
     """Render every client's portal into the output folder."""
-    options = _options(project, clients, month, drafts, strict, jobs, shard, out, clean)
+    options = replace(_options(project, clients, month, drafts, strict, jobs, shard, out, clean), pdf=pdf)
     progress = None if as_json else _ProgressBar()
     try:
         result = build_site(options, progress)
@@ -71,6 +74,7 @@ def build(project: Path, clients, month, drafts, strict, jobs, shard, out: Path 
         f"{result.reports} monthly report{'s' if result.reports != 1 else ''}, "
         f"{result.files} files into {options.out} in {result.seconds:.1f}s: "
         f"{result.pages_written} pages rendered, {result.pages_skipped} unchanged"
+        f"{f', {result.pdfs_written} PDFs printed' if result.pdfs_written else ''}"
         f"{f', {result.pages_pruned} pruned' if result.pages_pruned else ''}"
         f"{_warnings_count(result.warnings)}."
     )
@@ -105,6 +109,34 @@ def serve(project: Path, port: int, jobs: int | None) -> None:
 
     options = _options(project, (), None, True, False, jobs, None, None, False)
     run_server(options, port, log=lambda line: click.echo(line, err=True))
+
+
+@main.command()
+@click.argument("client_id", metavar="CLIENT")
+@click.option("--month", default="latest", show_default=True, metavar="MONTH",
+              help="YYYY-MM, 'latest' or 'previous': the report to print.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The PDF file to write (default: CLIENT-YYYY-MM.pdf here).")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The project folder (holds clients.yaml).")
+@click.option("--drafts", is_flag=True, help="Include notes with status: draft.")
+def pdf(client_id: str, month: str, output: Path | None, project: Path, drafts: bool) -> None:
+    """Print one monthly report to a PDF (headless Chromium), as the site would show it."""
+    from .pdf import report_pdf
+
+    if not project.is_dir():
+        raise click.BadParameter(f"folder '{project}' does not exist", param_hint="--project")
+    as_of_month(month, build_date())  # a bad --month is a usage error (exit 2)
+    try:
+        data, name = report_pdf(project, client_id, month, drafts)
+    except InputError as exc:
+        _fail(exc.problems)
+    target = output or Path(name)
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"{target}: cannot write it: {exc.strerror}") from None
+    click.echo(f"Wrote {target} ({len(data) // 1024} KB).")
 
 
 @main.group()
@@ -227,6 +259,7 @@ def _summary(result: BuildResult, options: BuildOptions) -> dict:
         "pages_written": result.pages_written,
         "pages_skipped": result.pages_skipped,
         "pages_pruned": result.pages_pruned,
+        "pdfs_written": result.pdfs_written,
         "seconds": round(result.seconds, 3),
         "stages": {k: round(v, 3) for k, v in result.stages.items()},
         "warnings": [str(w) for w in result.warnings],

@@ -156,8 +156,8 @@ class Target(Kind):
             text = value.strip()
             match = _PERCENT_TEXT.fullmatch(text)
             if match:
-                if not is_sane_number(float(match[1])):  # finite and in range, as every number
-                    return Number(minimum=None).check(float(match[1]), ctx, line, where)
+                if not is_sane_number(float(match[1])) or float(match[1]) < 0:  # as every target
+                    return Number(minimum=0).check(match[1], ctx, line, where)
                 target = PercentTarget(float(match[1]) / 100)
                 target.text = text
                 return target
@@ -165,7 +165,7 @@ class Target(Kind):
                 return ctx.error(line, (
                     f"{where}: '{text}' has a comma; write numbers with a decimal point and no "
                     "thousands separator (e.g. 0.02, 1500, or 2% for a percent)"))
-        return Number(minimum=None).check(value, ctx, line, where)
+        return Number(minimum=0).check(value, ctx, line, where)  # no target is below zero
 
 
 def _check_target(raw: dict, node: YamlMap, ctx: Context, where: str) -> None:
@@ -214,14 +214,39 @@ DEFAULTS = Obj((
     Field("kpis", ListOf(KPI)),
 ), doc="values every client inherits unless it sets its own")
 
+# Names Windows reserves for devices, in any folder and with any extension:
+# a portal folder `con/` or `nul.x` cannot be created or copied there.
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                              *(f"lpt{i}" for i in range(1, 10))})
+
+
+def is_windows_reserved(name: str) -> bool:
+    return name.split(".", 1)[0].rstrip(" ").lower() in WINDOWS_RESERVED
+
+
+class FolderName(Text):
+    """A client id or slug: it names a folder of the site, safe on every file system."""
+
+    def check(self, value, ctx, line, where):
+        value = super().check(value, ctx, line, where)
+        if value is not INVALID and is_windows_reserved(value):
+            return ctx.error(line, f"{where}: '{value}' is a name Windows reserves for a device "
+                                   "(con, prn, aux, nul, com1-9, lpt1-9); its folder could not be "
+                                   "copied to Windows — choose another")
+        return value
+
+    def schema(self):
+        out = super().schema()
+        out["not"] = {"pattern": "^(?:con|prn|aux|nul|com[1-9]|lpt[1-9])$"}
+        return out
+
+
+_FOLDER_HINT = " (lower-case letters, digits and '-', at most 63, starting with a letter or digit)"
+
 CLIENT = Obj((
-    Field("id", Text(pattern=CLIENT_ID_PATTERN,
-                     pattern_hint=" (lower-case letters, digits and '-', at most 63, "
-                                  "starting with a letter or digit)"),
+    Field("id", FolderName(pattern=CLIENT_ID_PATTERN, pattern_hint=_FOLDER_HINT),
           required=True, doc="unique; the client's URL segment unless it has a slug"),
-    Field("slug", Text(pattern=CLIENT_ID_PATTERN,
-                       pattern_hint=" (lower-case letters, digits and '-', at most 63, "
-                                    "starting with a letter or digit)"),
+    Field("slug", FolderName(pattern=CLIENT_ID_PATTERN, pattern_hint=_FOLDER_HINT),
           doc="the portal's URL segment (default: the id); an unguessable one for a protected portal"),
     Field("name", Text(max_length=200), required=True),
     Field("account_executive", PERSON, required=True),
@@ -253,7 +278,8 @@ CLIENT = Obj((
         Field("leads", Text(max_length=200),
               doc="the column, or Meta result indicator (e.g. actions:lead), that counts as leads"),
     ))), scalar_ok=True), doc="metric files: CSV paths or globs, or {path, format, ...}"),
-    Field("access", ACCESS, doc="a password-protected portal: password_env, or people (one key each)"),
+    Field("access", ACCESS, doc="a password-protected portal: password_env, or people (one key each)",
+          empty_hint="give password_env or people, or remove the key"),
 ))
 
 CLIENTS_YAML = Obj((

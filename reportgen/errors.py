@@ -69,8 +69,16 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def display_path(path: Path, root: Path) -> str:
-    """A path as the user typed it: relative to the project when inside it."""
-    try:  # os.path.realpath, unlike Path.resolve on 3.11, never raises on a symlink loop
-        return Path(os.path.realpath(path)).relative_to(os.path.realpath(root)).as_posix()
+    """A path as the user typed it: relative to the project when inside it.
+
+    The file itself is named, never where a symlink leads (a broken link
+    `2025-05.md -> nothing.md` is reported as 2025-05.md, the file that exists);
+    only the folders above it are resolved, so the project may be reached
+    through a link. os.path.realpath, unlike Path.resolve on 3.11, never raises
+    on a symlink loop."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return (Path(os.path.realpath(absolute.parent)) / absolute.name).relative_to(
+            os.path.realpath(root)).as_posix()
     except ValueError:
         return str(path)

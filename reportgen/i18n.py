@@ -13,6 +13,7 @@ import gettext
 import io
 import math
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -244,3 +245,25 @@ def _percent_pattern(locale: str, digits: int) -> str:
 def _symbol_first(locale: str, currency: str) -> bool:
     sample = format_currency(1, currency, locale=locale)
     return not sample.rstrip().endswith(get_currency_symbol(currency, locale))
+
+
+def sentence(template: str, **values: object) -> str:
+    """`template.format(**values)` without a doubled full stop: a value that already ends
+    in "." (an abbreviated month, German "31. Okt.", or a name such as "Acme Inc.") ends
+    the sentence itself, so "… bis {day}." reads "… bis 31. Okt." and not "… Okt..".
+    """
+    formatter = string.Formatter()
+    text, value_ends_sentence = "", False
+    for literal, field, spec, conversion in formatter.parse(template):
+        if literal:
+            if value_ends_sentence and literal.startswith("."):
+                literal = literal[1:]
+            text += literal
+            value_ends_sentence = False
+        if field is not None:
+            value = formatter.convert_field(formatter.get_field(field, (), values)[0], conversion)
+            shown = formatter.format_field(value, spec or "")
+            text += shown
+            if shown:
+                value_ends_sentence = shown.endswith(".")
+    return text

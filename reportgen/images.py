@@ -6,20 +6,25 @@ script, load from elsewhere and read the site's storage. So an SVG is never
 copied as it is: it is parsed with defusedxml (no DOCTYPE, no entities, no
 external references) and written anew from an allow-list of the elements and
 attributes of a static drawing. Script, event handlers, `foreignObject`,
-animation, links and every reference outside the file are left out; what was
-left out is reported as a warning. A PNG, JPEG, GIF or WebP must start with
+animation, links and every reference outside the file are left out; whatever
+was left out — an element, an attribute, a comment, a processing instruction,
+editor data — is reported as a warning (one function, `_drop`, removes and
+reports). An embedded `data:image/...` picture must start with its type's
+signature, like a raster logo. A PNG, JPEG, GIF or WebP must start with
 its format's signature: a `logo.png` that is really HTML or SVG is refused.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import re
 from pathlib import Path
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import DefusedXMLParser
 
 from .errors import InputError, Problem, display_path
 
@@ -97,13 +102,10 @@ _URL_RE = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
 _CSS_BANNED_RE = re.compile(
     r"\\|@import|@namespace|@font-face|image-set|image\(|cross-fade|element\(|expression\(|"
     r"javascript:|behavior|-moz-binding", re.IGNORECASE)
-# What the warning names when it is left out; other things (editor metadata,
-# data-* attributes, unknown elements) are dropped without a word.
+# Elements whose drawing stays when the element itself is left out (a link's
+# content, without the link).
 _UNWRAP = frozenset({"a", "switch"})
-_NOTABLE = frozenset({"script", "foreignObject", "a", "animate", "set", "animateMotion",
-                      "animateTransform", "feImage", "iframe", "embed", "object", "handler",
-                      "listener", "audio", "video", "discard"})
-
+_EDITOR_DATA = "editor data (elements and attributes of other namespaces)"
 
 # Besides href, no attribute of a drawing needs a URL: none may hold one.
 _SCRIPT_URL_RE = re.compile(r"(java|vb)script\s*:|//|data:", re.IGNORECASE)
@@ -146,10 +148,34 @@ def check_raster(content: bytes, suffix: str) -> None:
                          "save the logo in the format its name says")
 
 
+class _Recorder(TreeBuilder):
+    """The tree, plus the comments and processing instructions the tree leaves out."""
+
+    def __init__(self, removed: set[str]):
+        super().__init__()
+        self.removed = removed
+
+    def comment(self, text):
+        self.removed.add("comments")
+
+    def pi(self, target, text=None):
+        self.removed.add(f"processing instructions (<?{target}?>)")
+
+
 def sanitize_svg(content: bytes) -> tuple[bytes, tuple[str, ...]]:
-    """A static drawing rebuilt from `content` by the allow-list, and what was left out."""
+    """A static drawing rebuilt from `content` by the allow-list, and what was left out.
+
+    Whatever of the file is not written out is named in the second value:
+    every place below that leaves something out does so through `_drop`, so
+    nothing can be removed without the warning saying so (only whitespace
+    between elements and the namespace declarations are not named).
+    """
+    removed: set[str] = set()
+    parser = DefusedXMLParser(target=_Recorder(removed), forbid_dtd=True, forbid_entities=True,
+                              forbid_external=True)
     try:
-        root = fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser.feed(content)
+        root = parser.close()
     except DefusedXmlException:
         raise ImageError("is an SVG with a DOCTYPE or entities, which a logo may not have; "
                          "save it again as plain SVG") from None
@@ -159,7 +185,6 @@ def sanitize_svg(content: bytes) -> tuple[bytes, tuple[str, ...]]:
         raise ImageError(f"is not a readable SVG file ({exc})") from None
     if _local(root.tag) != "svg" or _namespace(root.tag) not in ("", SVG_NS):
         raise ImageError("is not an SVG image (its root element is not <svg>)")
-    removed: set[str] = set()
     out: list[str] = []
     count = _write(root, out, removed, 0, 0, root_element=True)
     if count > MAX_SVG_ELEMENTS:
@@ -168,12 +193,22 @@ def sanitize_svg(content: bytes) -> tuple[bytes, tuple[str, ...]]:
         tuple(sorted(removed))
 
 
+def _drop(removed: set[str], what: str) -> None:
+    """The one way to leave something out of a published SVG: it is named."""
+    removed.add(what)
+
+
 def _namespace(tag: str) -> str:
     return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
+
+
+def _drop_text(text: str | None, removed: set[str]) -> None:
+    if text and text.strip():
+        _drop(removed, "text outside <text>")
 
 
 def _write(element: Element, out: list[str], removed: set[str], depth: int, count: int,
@@ -185,28 +220,37 @@ def _write(element: Element, out: list[str], removed: set[str], depth: int, coun
     if count > MAX_SVG_ELEMENTS:
         return count
     name = _local(element.tag)
-    if _namespace(element.tag) not in ("", SVG_NS) or name not in _ELEMENTS:
-        if name in _NOTABLE:
-            removed.add(f"<{name}>")
-        if name in _UNWRAP and _namespace(element.tag) in ("", SVG_NS):
+    svg_namespace = _namespace(element.tag) in ("", SVG_NS)
+    if not svg_namespace or name not in _ELEMENTS:
+        _drop(removed, f"<{name}>" if svg_namespace else _EDITOR_DATA)
+        if name in _UNWRAP and svg_namespace:
+            _drop_text(element.text, removed)
             for child in element:  # a link's drawing stays, without the link
                 count = _write(child, out, removed, depth + 1, count)
+                _drop_text(child.tail, removed)
         return count
     attributes = _attributes(element, name, removed)
     if name == "style" and not _safe_css(element.text or ""):
-        removed.add("a <style> that loads from elsewhere")
+        _drop(removed, "a <style> that loads from elsewhere")
         return count
     if root_element:
         attributes = [("xmlns", SVG_NS), ("xmlns:xlink", XLINK_NS), *attributes]
     start = f"<{name}" + "".join(f' {key}="{_escape_attribute(value)}"'
                                  for key, value in attributes)
     inner: list[str] = []
-    if element.text and name in _TEXT_ELEMENTS:
-        inner.append(_escape(element.text))
+    text_kept = name in _TEXT_ELEMENTS
+    if text_kept:
+        if element.text:
+            inner.append(_escape(element.text))
+    else:
+        _drop_text(element.text, removed)
     for child in element:
         count = _write(child, inner, removed, depth + 1, count)
-        if child.tail and name in _TEXT_ELEMENTS:
-            inner.append(_escape(child.tail))
+        if text_kept:
+            if child.tail:
+                inner.append(_escape(child.tail))
+        else:
+            _drop_text(child.tail, removed)
     out.append(f"{start}>{''.join(inner)}</{name}>" if inner else f"{start}/>")
     return count
 
@@ -221,15 +265,19 @@ def _attributes(element: Element, name: str, removed: set[str]) -> list[tuple[st
         elif local == _HREF and namespace in ("", XLINK_NS):
             if _safe_href(value, name):
                 kept.append(("xlink:href" if namespace else "href", value))
+            elif _DATA_IMAGE_RE.match(value.strip()) and name == "image":
+                _drop(removed, "an embedded picture that is not the image its type says")
             else:
-                removed.add("a link or reference outside the file")
-        elif namespace or local not in _ATTRIBUTES:
-            if local.lower().startswith("on"):
-                removed.add("event handlers (on...)")
+                _drop(removed, "a link or reference outside the file")
+        elif namespace:
+            _drop(removed, _EDITOR_DATA)
+        elif local not in _ATTRIBUTES:
+            _drop(removed, "event handlers (on...)" if local.lower().startswith("on")
+                  else f"the attribute {local}")
         elif _SCRIPT_URL_RE.search(value):
-            removed.add("a link or reference outside the file")
+            _drop(removed, "a link or reference outside the file")
         elif not _safe_css(value):  # every value, not only style: none needs more
-            removed.add("a style or reference that loads from elsewhere")
+            _drop(removed, "a style or reference that loads from elsewhere")
         else:
             kept.append((local, value))
     return kept
@@ -238,9 +286,23 @@ def _attributes(element: Element, name: str, removed: set[str]) -> list[tuple[st
 def _safe_href(value: str, element: str) -> bool:
     value = value.strip()
     if element == "image":
-        return bool(_DATA_IMAGE_RE.match(value)) or bool(_FRAGMENT_RE.match(value))
+        return _is_data_image(value) or bool(_FRAGMENT_RE.match(value))
     return element in ("use", "textPath", "linearGradient", "radialGradient", "pattern",
                        "filter") and bool(_FRAGMENT_RE.match(value))
+
+
+def _is_data_image(value: str) -> bool:
+    """`data:image/<type>;base64,...` whose bytes really are that type (as a raster logo's)."""
+    match = _DATA_IMAGE_RE.match(value)
+    if not match:
+        return False
+    chunk = "".join(value.split(",", 1)[1].split())[:64]
+    try:
+        head = base64.b64decode(chunk[:len(chunk) - len(chunk) % 4])
+    except (binascii.Error, ValueError):
+        return False
+    suffix = {"jpeg": ".jpg"}.get(match[1], f".{match[1]}")
+    return _SIGNATURES[suffix][0](head)
 
 
 def _local_urls_only(value: str) -> bool:

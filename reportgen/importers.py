@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import Problem
-from .model import MetricRow, MetricTable
+from .model import MetricRow, MetricTable, date_in_range, outside_range
 from .schema import LARGEST_NUMBER_TEXT, is_sane_number
 
 FORMATS = ("auto", "canonical", "google_ads", "meta_ads", "linkedin_ads", "ga4")
@@ -49,7 +49,8 @@ class Profile:
     currency: tuple[str, ...] = ()
 
 
-GOOGLE_DATES = ("%Y-%m-%d", "%a, %b %d, %Y", "%b %d, %Y", "%d/%m/%Y", "%Y/%m/%d")
+GOOGLE_DATES = ("%Y-%m-%d", "%a, %b %d, %Y", "%b %d, %Y", "%d/%m/%Y", "%Y/%m/%d",
+                "%B %Y", "%b %Y", "%Y-%m")  # the last three: a Month column
 PROFILES = {
     "google_ads": Profile(
         date=("day", "date", "month", "week"), date_formats=GOOGLE_DATES,
@@ -82,6 +83,9 @@ PROFILES = {
                  "key_events": ("key events", "conversions"),
                  "revenue": ("total revenue", "purchase revenue")}),
 }
+# A date column named for a period: each row covers that whole week or month
+# (Google Ads "Week" is the week starting on the row's date).
+GRAINS = {"week": "week", "month": "month"}
 SPEND_HEADER = re.compile(r"^(amount spent|montant dépensé|betrag ausgegeben|importe gastado)\s*\((\w{3})\)$")
 
 
@@ -243,6 +247,10 @@ def _read_rows(lines, index, delimiter, header, kind, profile: Profile, shown, s
             problems.append(Problem(shown, number, f"column '{header[date_at]}': '{cells[date_at]}' is not a "
                                                    f"date {platform} writes"))
             continue
+        if not date_in_range(day):
+            problems.append(Problem(shown, number,
+                                    f"column '{header[date_at]}': {outside_range(cells[date_at])}"))
+            continue
         values = []
         bad = None
         for metric in metrics:
@@ -285,7 +293,8 @@ def _read_rows(lines, index, delimiter, header, kind, profile: Profile, shown, s
         return None, problems
     currency = settings.currency or (currencies.pop() if currencies else None)
     table = MetricTable(metrics=metrics, rows=tuple(rows), has_campaign=campaign_at is not None,
-                        has_channel=channel_at is not None or settings.channel is not None)
+                        has_channel=channel_at is not None or settings.channel is not None,
+                        grain=GRAINS.get(header[date_at].casefold(), "day"))
     return Export(format=kind, table=table, currency=currency, header_line=index + 1), []
 
 

@@ -88,3 +88,13 @@ def _reason(exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
         return "a symlink loop (a link that leads back to itself), not a file"
     return f"cannot read file: {exc.strerror or exc}"
+
+
+def line_at(raw: bytes, offset: int) -> tuple[int, int]:
+    """(line number from 1, offset where that line starts) of byte `offset`:
+    CR, CRLF and LF each end a line (a file saved with old Mac line ends is
+    not one long line)."""
+    before = raw[:offset]
+    line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+    start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+    return line, start

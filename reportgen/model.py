@@ -13,6 +13,22 @@ from .formulas import Formula
 
 _MONTH_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
+# Every date a user writes (data rows, note file names, since, --month, budget
+# month keys, due dates, meetings, annotations) lies in these years, so the
+# date arithmetic around it (a year back, the next week, the next month) never
+# leaves the calendar Python can represent.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+DATE_RANGE_TEXT = f"{FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31"
+
+
+def date_in_range(day: dt.date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+def outside_range(text: object) -> str:
+    """The message for a date (or month) outside the accepted range."""
+    return f"'{text}' is outside the dates reportgen accepts ({DATE_RANGE_TEXT})"
+
 
 @dataclass(frozen=True, order=True)
 class Month:
@@ -23,8 +39,10 @@ class Month:
     def parse(cls, text: str) -> Month:
         """Exactly YYYY-MM."""
         match = _MONTH_RE.fullmatch(text)
-        if not match or not 1900 <= int(match.group(1)) <= 9999:
+        if not match:
             raise ValueError(f"not a month (YYYY-MM): {text!r}")
+        if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+            raise ValueError(outside_range(text))
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
@@ -268,3 +286,6 @@ class MetricTable:
     rows: tuple[MetricRow, ...]
     has_campaign: bool = False
     has_channel: bool = False
+    # "day", or "week"/"month" for an export whose rows each cover a period
+    # (dated its first day): the overlap check counts every day it covers.
+    grain: str = "day"

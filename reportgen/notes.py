@@ -21,7 +21,7 @@ import nh3
 from markdown.extensions.toc import slugify_unicode
 
 from .errors import Problem, did_you_mean, display_path
-from .inputfiles import UnreadableInputError, read_input_bytes
+from .inputfiles import UnreadableInputError, line_at, read_input_bytes
 from .model import Annotation, ChartSpec, Meeting, Month, NextStep, Note
 from .schema import INVALID, Boolean, Choice, Context, DateKind, Field, ListOf, Obj, Text
 from .yamlfile import YamlError, YamlMap, parse_yaml
@@ -116,7 +116,12 @@ def load_client_notes(root: Path, client_id: str) -> tuple[list[Note], list[Prob
             problems.append(Problem(shown, None, "a note's file name must be the month it covers, "
                                                  "YYYY-MM.md (e.g. 2026-10.md)"))
             continue
-        note, note_problems = load_note(path, shown, client_id, Month.parse(path.stem))
+        try:
+            month = Month.parse(path.stem)
+        except ValueError as exc:  # a year outside the accepted range
+            problems.append(Problem(shown, None, f"file name: {exc}"))
+            continue
+        note, note_problems = load_note(path, shown, client_id, month)
         problems.extend(note_problems)
         if note is not None:
             notes.append(note)
@@ -145,10 +150,9 @@ def decode_note(raw: bytes, shown: str) -> tuple[str, Problem | None]:
     try:
         return body.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        line_start = body.rfind(b"\n", 0, exc.start) + 1
-        line = body.count(b"\n", 0, exc.start) + 1
+        line, line_start = line_at(body, exc.start)  # CR, CRLF and LF each end a line
         column = len(body[line_start:exc.start].decode("utf-8", errors="replace")) + 1
-        snippet = body[line_start:line_start + 200].split(b"\n")[0].decode("latin-1").strip()
+        snippet = (body[line_start:line_start + 200].splitlines() or [b""])[0].decode("latin-1").strip()
         if len(snippet) > 60:
             snippet = snippet[:60] + "…"
         return "", Problem(shown, line, (
@@ -302,7 +306,15 @@ def render_markdown(text: str) -> str:
     html = md.convert(text)
     html = sanitize_html(html)
     # One <h1> per page (the report's title): a note's top-level heading becomes <h2>.
-    return re.sub(r"<(/?)h1([ >])", r"<\1h2\2", html)
+    html = re.sub(r"<(/?)h1([ >])", r"<\1h2\2", html)
+    # A note's table scrolls inside its own box (focusable, so a keyboard can
+    # scroll it) instead of widening the page on a phone. The tags are the
+    # sanitizer's own output, so matching them as text is exact.
+    html = _TABLE_OPEN_RE.sub(r'<div class="table-scroll note-table" tabindex="0">\g<0>', html)
+    return html.replace("</table>", "</table></div>")
+
+
+_TABLE_OPEN_RE = re.compile(r"<table(?=[\s>])[^>]*>")
 
 
 @functools.cache

@@ -24,7 +24,7 @@ from .charts import (
     pie_chart,
 )
 from .config import BUILTIN_LABELS
-from .i18n import Formatter
+from .i18n import Formatter, sentence
 from .model import Annotation, ChartSpec, Client, Kpi, Month
 
 ARROWS = {"up": "▲", "down": "▼", "flat": "■"}
@@ -110,9 +110,28 @@ class BudgetView:
     spent: str | None
     expected: str | None
     pct_spent: str | None
-    pct_spent_value: float  # 0..1.5 for the progress bar
+    meter: BudgetMeter
     status: str
     status_text: str
+
+
+@dataclass(frozen=True)
+class BudgetMeter:
+    """The budget bar, as percentages of its width. Its scale ends at the budget (the
+    labelled mark), or at the spend when that is over budget, so the fill always
+    stands to the mark as the spend to the budget: 96 % spent fills 96 % of the way."""
+
+    fill: float  # spent within the budget
+    over: float  # spent beyond the budget, drawn after the mark
+    mark: float  # where 100 % of the budget sits
+    mark_label: str  # "100 %", in the client's locale
+
+
+def budget_meter(share: float | None, fmt: Formatter) -> BudgetMeter:
+    share = max(share or 0.0, 0.0)
+    scale = max(share, 1.0)
+    return BudgetMeter(fill=min(share, 1.0) / scale * 100, over=max(share - 1.0, 0.0) / scale * 100,
+                       mark=100 / scale, mark_label=fmt.percent(1, 0))
 
 
 def budget_view(figure: m.BudgetFigure, partial: bool, fmt: Formatter) -> BudgetView:
@@ -131,7 +150,7 @@ def budget_view(figure: m.BudgetFigure, partial: bool, fmt: Formatter) -> Budget
         expected=fmt.money(figure.expected_by_now, whole=True)
         if figure.expected_by_now is not None else None,
         pct_spent=fmt.percent(share, 0) if share is not None else None,
-        pct_spent_value=min(share or 0.0, 1.5),
+        meter=budget_meter(share, fmt),
         status=figure.status,
         status_text=words.get(figure.status, ""),
     )
@@ -210,8 +229,9 @@ def budget_chart(facts: m.ClientFacts, figure: m.BudgetFigure, month: Month, fmt
                                      for i, lbl in enumerate(labels)], "currency", style="target")
     last_day, last_value = next(((lbl, v) for lbl, v in reversed(actual.points) if v is not None),
                                 ("—", 0))
-    summary = _("Spent {spent} of a {budget} budget by {day}.").format(
-        spent=fmt.money(last_value), budget=fmt.money(figure.budget, whole=True), day=last_day)
+    summary = sentence(_("Spent {spent} of a {budget} budget by {day}."),  # "31. Okt." ends it
+                       spent=fmt.money(last_value), budget=fmt.money(figure.budget, whole=True),
+                       day=last_day)
     return line_chart(_("Budget pacing"), [actual, pace], chart_style(facts.client, fmt), kind="area",
                       summary=summary, period_label=_("Day"))
 
@@ -355,7 +375,22 @@ def report_json(facts: m.ClientFacts, figures: m.MonthFigures) -> dict:
                    "expected_by_now": figures.budget.expected_by_now},
         "campaigns": [{"campaign": g.key, "name": g.name, "channel": g.channel, **g.values}
                       for g in figures.campaigns],
+        "channels": channel_rows(facts, figures),
     }
+
+
+def channel_rows(facts: m.ClientFacts, figures: m.MonthFigures) -> list[dict]:
+    """The channel table's rows: each channel's base and derived metrics, and its
+    share of the channel-mix chart's metric (spend, else the first base metric)."""
+    if not figures.channels:
+        return []
+    metric = "spend" if "spend" in facts.metrics.index else facts.metrics.base[0]
+    total = figures.totals.get(metric)
+    rows = []
+    for g in figures.channels:
+        share_key = "share" if "share" not in g.values else "channel_share"  # a metric named share
+        rows.append({"channel": g.key, **g.values, share_key: m.ratio(g.values.get(metric), total)})
+    return rows
 
 
 # OWASP's CSV-injection rule: a spreadsheet runs a cell that starts with one of

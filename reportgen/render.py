@@ -26,7 +26,7 @@ from markupsafe import Markup
 from . import __version__
 from .charts import ChartView
 from .errors import InputError, Problem, ReportgenError
-from .inputfiles import UnreadableInputError, read_input_bytes, real_path
+from .inputfiles import UnreadableInputError, line_at, read_input_bytes, real_path
 
 THEME_STATIC = ("reportgen.css", "reportgen.js", "unlock.js")
 
@@ -79,7 +79,7 @@ class _FileLoader(jinja2.FileSystemLoader):
             try:
                 source = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                line = raw[: exc.start].count(b"\n") + 1
+                line = line_at(raw, exc.start)[0]
                 raise TemplateFileError("not UTF-8 text (save the template as UTF-8)", filename,
                                         line) from None
             mtime = os.path.getmtime(filename)
@@ -119,11 +119,28 @@ def template_file_digest(path: Path) -> str:
 
 
 def read_static(project_root: Path, name: str) -> bytes:
-    """A theme asset (CSS/JS), the project's own copy winning."""
+    """A theme asset (CSS/JS), the project's own copy winning.
+
+    A project file of that name that cannot be used — a FIFO, a folder, a
+    symlink loop or a broken link, text that is not UTF-8 — is an error naming
+    it, never silently replaced by the built-in asset (nor a hang)."""
     for folder in template_dirs(project_root):
         path = folder / "static" / name
-        if path.is_file():
-            return path.read_bytes()
+        if not os.path.lexists(path):
+            continue
+        try:
+            content = read_input_bytes(path)
+        except UnreadableInputError as exc:
+            raise InputError([Problem(shown_template_path(str(path)), None, (
+                f"{exc.message} (it overrides the theme's static/{name}; replace it with a "
+                "regular file or delete it)"))]) from None
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = line_at(content, exc.start)[0]
+            raise InputError([Problem(shown_template_path(str(path)), line,
+                                      "not UTF-8 text (save the file as UTF-8)")]) from None
+        return content
     raise FileNotFoundError(name)
 
 
@@ -202,8 +219,12 @@ def template_error(exc: Exception, template: str) -> InputError:
             frame = frame.tb_next
         if path is None and compiling is not None:
             path, line = compiling
-    shown = _shown_template_path(path) if path else f"templates/{template}"
-    if isinstance(exc, jinja2.TemplateError):
+    shown = shown_template_path(path) if path else f"templates/{template}"
+    if isinstance(exc, jinja2.TemplateNotFound):  # an include, import or extends of no file
+        names = ", ".join(f"'{n}'" for n in getattr(exc, "templates", None) or [exc.name])
+        message = (f"template {names} not found (looked in the project's templates/ folder and "
+                   "the built-in theme; check the name in the include, import or extends)")
+    elif isinstance(exc, jinja2.TemplateError):
         message = exc.message or type(exc).__name__
     else:  # a Python error raised by template code: say which, in its own words
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -212,8 +233,12 @@ def template_error(exc: Exception, template: str) -> InputError:
     return InputError([Problem(shown, line, f"template error: {message}")])
 
 
-def _shown_template_path(path: str) -> str:
-    resolved = real_path(path)  # never raises on a symlink loop
+def shown_template_path(path: str) -> str:
+    """A theme file as messages name it: `templates/NAME` (the project's own) or
+    `built-in theme: templates/NAME`. The file itself is named, never where a
+    symlink leads (only its folders are resolved)."""
+    absolute = Path(os.path.abspath(path))
+    resolved = real_path(absolute.parent) / absolute.name  # never raises on a symlink loop
     builtin = real_path(builtin_templates_dir())
     if resolved.is_relative_to(builtin):
         return f"built-in theme: templates/{resolved.relative_to(builtin).as_posix()}"

@@ -10,18 +10,30 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import secrets
+import textwrap
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
+import click
 import yaml
 
 from . import metrics as m
-from .config import CLIENT_ID_PATTERN, CLIENTS_YAML, CONFIG_FILE, read_project_config
-from .errors import InputError, ReportgenError
+from .config import (
+    CLIENT_ID_PATTERN,
+    CLIENTS_YAML,
+    CONFIG_FILE,
+    is_windows_reserved,
+    read_project_config,
+)
+from .errors import InputError, Problem, ReportgenError, did_you_mean
 from .i18n import Formatter
 from .inputfiles import UnreadableInputError, read_input_bytes
-from .model import Client, MetricTable, Month, NextStep, Note
+from .model import FIRST_YEAR, LAST_YEAR, Client, MetricTable, Month, NextStep, Note, outside_range
 from .notes import CONTENT_DIR, FRONT_MATTER, load_client_notes
 from .sources import load_client_data
 
@@ -144,33 +156,155 @@ jobs:
 """
 
 
-def install_requirement() -> str:
-    """What the generated workflow installs: this very reportgen.
+@dataclass(frozen=True)
+class InstallSource:
+    """What the generated workflow installs, and a comment for the AE when it
+    cannot be sure CI will find it."""
 
-    `reportgen-portals==X.Y.Z`, or, when this copy was installed from a git
-    repository (pip's direct_url.json says so), that repository at that commit.
+    requirement: str
+    note: str = ""  # comment lines (without '#') written above the install step
+
+
+def install_requirement() -> str:
+    """What the generated workflow installs: this very reportgen (see install_source)."""
+    return install_source().requirement
+
+
+def install_source() -> InstallSource:
+    """This very reportgen, as CI can install it (no network is used to find out):
+
+    - installed from a git repository (pip's direct_url.json `vcs_info`): that
+      repository at that commit;
+    - installed from a local folder (editable or not) that is a git checkout
+      with a remote (`origin`, else its only remote; https or ssh): that remote
+      at the checkout's commit (`#subdirectory=` when the package is not at the
+      top of the repository);
+    - installed from the package index: `reportgen-portals==X.Y.Z`;
+    - a local folder without a usable remote: the same version pin, with a
+      comment that this version must be on the index or the line replaced.
     """
     from importlib import metadata
 
     from . import DISTRIBUTION, __version__
 
+    pinned = f"{DISTRIBUTION}=={__version__}"
     try:
         direct = json.loads(metadata.distribution(DISTRIBUTION).read_text("direct_url.json") or "{}")
-    except (metadata.PackageNotFoundError, ValueError):
+    except (metadata.PackageNotFoundError, ValueError, OSError):
         direct = {}
-    vcs = direct.get("vcs_info") if isinstance(direct, dict) else None
-    url = direct.get("url", "") if isinstance(direct, dict) else ""
-    if (isinstance(vcs, dict) and vcs.get("vcs") == "git" and re.fullmatch(r"[0-9a-f]{40}", str(vcs.get(
-            "commit_id", ""))) and re.fullmatch(r"https://[^\s\"'@]+", url)):
-        return f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}"
-    return f"{DISTRIBUTION}=={__version__}"
+    direct = direct if isinstance(direct, dict) else {}
+    url = direct.get("url") if isinstance(direct.get("url"), str) else ""
+    vcs = direct.get("vcs_info")
+    if isinstance(vcs, dict):
+        remote = git_url(url) if vcs.get("vcs") == "git" else None
+        commit = str(vcs.get("commit_id", ""))
+        if remote and re.fullmatch(r"[0-9a-f]{40}", commit):
+            where = _subdirectory(direct.get("subdirectory"))
+            return InstallSource(f"{DISTRIBUTION} @ git+{remote}@{commit}{where}")
+        return InstallSource(pinned, _NOT_ON_INDEX.format(source=f"a {vcs.get('vcs', 'version control')} "
+                                                                  "repository CI cannot reach"))
+    if url.startswith("file:") and isinstance(direct.get("dir_info"), dict):
+        folder: Path | None = Path(url2pathname(urlsplit(url).path))
+    elif direct:
+        return InstallSource(pinned, _NOT_ON_INDEX.format(source="an archive"))
+    else:  # no direct_url.json: the index, unless this code sits in a source checkout
+        folder = _source_checkout()
+        if folder is None:
+            return InstallSource(pinned)
+    checkout = _git_checkout(folder)
+    if checkout is None:
+        return InstallSource(pinned, _NOT_ON_INDEX.format(source="a local folder without a git remote"))
+    remote, commit, subdirectory, published = checkout
+    note = "" if published else (f"Commit {commit[:12]} is on no branch of the remote yet: push it, "
+                                 "or CI cannot install it.")
+    return InstallSource(f"{DISTRIBUTION} @ git+{remote}@{commit}{_subdirectory(subdirectory)}", note)
+
+
+_NOT_ON_INDEX = ("reportgen was installed from {source}: this version must be installable from the "
+                 "package index, or replace this line (e.g. with pip install \"reportgen-portals @ "
+                 "git+https://github.com/OWNER/REPO@COMMIT\").")
+
+
+def git_url(remote: str) -> str | None:
+    """A git remote as pip's `git+` URL can use it, without credentials:
+    `https://host/path` (a user or token dropped), `ssh://user@host/path`, or
+    scp-like `user@host:path` as `ssh://user@host/path`. None for anything
+    else (a local path, `file://`) or a URL with characters unsafe in a shell
+    or YAML line."""
+    remote = remote.strip()
+    scp = re.fullmatch(r"([A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):(?!//)([^\s]+)", remote)
+    if scp and "/" not in (scp.group(1) or "") and not re.match(r"[A-Za-z]:[\\/]", remote):
+        remote = f"ssh://{scp.group(1) or ''}{scp.group(2)}/{scp.group(3).lstrip('/')}"
+    parts = urlsplit(remote)
+    if parts.scheme not in ("https", "http", "ssh", "git") or not parts.hostname or parts.query \
+            or parts.fragment:
+        return None
+    user = f"{parts.username}@" if parts.scheme == "ssh" and parts.username else ""
+    port = f":{parts.port}" if parts.port else ""
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    url = f"{parts.scheme}://{user}{host}{port}{parts.path}"
+    return url if re.fullmatch(r"[A-Za-z0-9._~:/%+\-\[\]]+(@[A-Za-z0-9._~:/%+\-\[\]]+)?", url) and \
+        "@" not in parts.path and parts.path not in ("", "/") else None
+
+
+def _subdirectory(value) -> str:
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9._/-]+", value) and ".." not in value.split("/"):
+        return f"#subdirectory={value.strip('/')}" if value.strip("/") else ""
+    return ""
+
+
+def _source_checkout() -> Path | None:
+    """The folder this reportgen's code is in, when it is a source tree (its
+    pyproject.toml beside the package), not an installed copy."""
+    folder = Path(__file__).resolve().parent.parent
+    return folder if (folder / "pyproject.toml").is_file() else None
+
+
+def _git(folder: Path, *args: str) -> str | None:
+    """A local git query (never the network); None when it fails or git is missing."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10,
+                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"},
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _git_checkout(folder: Path) -> tuple[str, str, str, bool] | None:
+    """(remote URL, commit, package folder within the repository, commit on a
+    remote-tracking branch) of a git checkout with a usable remote, else None."""
+    if not folder.is_dir():
+        return None
+    top = _git(folder, "rev-parse", "--show-toplevel")
+    commit = _git(folder, "rev-parse", "HEAD")
+    if not top or not commit or not re.fullmatch(r"[0-9a-f]{40}", commit):
+        return None
+    try:
+        subdirectory = folder.resolve().relative_to(Path(top).resolve()).as_posix()
+    except ValueError:
+        return None
+    if not _git(folder, "ls-files", "--", "pyproject.toml"):
+        return None  # a folder inside some other repository (a home folder under git): not reportgen's
+    names = (_git(folder, "remote") or "").split()
+    name = "origin" if "origin" in names else names[0] if len(names) == 1 else None
+    remote = git_url(_git(folder, "remote", "get-url", name) or "") if name else None
+    if remote is None:
+        return None
+    published = bool(_git(folder, "branch", "-r", "--contains", commit))
+    return remote, commit, "" if subdirectory == "." else subdirectory, published
 
 
 def workflow_text() -> str:
     from . import DISTRIBUTION
 
-    return WORKFLOW_TEXT.replace("{requirement}", install_requirement()).replace(
-        "{distribution}", DISTRIBUTION)
+    source = install_source()
+    note = "".join(f"      # {line}\n" for line in textwrap.wrap(source.note, 90))
+    step = "      - run: pip install"
+    return WORKFLOW_TEXT.replace("{requirement}", source.requirement).replace(
+        "{distribution}", DISTRIBUTION).replace(step, note + step, 1)
 
 
 def random_slug() -> str:
@@ -236,6 +370,9 @@ def new_client(root: Path, client_id: str, name: str) -> Path:
     if not re.fullmatch(CLIENT_ID_PATTERN, client_id):
         raise ScaffoldError(f"'{client_id}' is not a valid client id (lower-case letters, digits and '-', "
                             "at most 63, starting with a letter or digit)")
+    if is_windows_reserved(client_id):
+        raise ScaffoldError(f"'{client_id}' is a name Windows reserves for a device (con, prn, aux, "
+                            "nul, com1-9, lpt1-9); choose another client id")
     config_path = root / CONFIG_FILE
     config, problems = read_project_config(root)
     if config is None or any(p.severity == "error" for p in problems):
@@ -299,14 +436,17 @@ def _insert_into_clients(text: str, entry: str) -> str:
 # --- reportgen new report -------------------------------------------------------------------------
 
 
-def _valid_client(root: Path, client_id: str) -> Client:
-    """The client, from a clients.yaml without errors."""
+def _valid_client(root: Path, client_id: str, option: str = "CLIENT") -> Client:
+    """The client, from a clients.yaml without errors. An id clients.yaml does
+    not declare is a usage error (exit 2), like `--client` of build and check."""
     config, problems = read_project_config(root)
     if config is None or any(p.severity == "error" for p in problems):
         raise InputError(problems)
     client = next((c for c in config.clients if c.id == client_id), None)
     if client is None:
-        raise ScaffoldError(f"no client '{client_id}' in {CONFIG_FILE}")
+        raise click.BadParameter(f"no client '{client_id}' in {CONFIG_FILE}"
+                                 f"{did_you_mean(client_id, [c.id for c in config.clients])}",
+                                 param_hint=f"'{option}'")
     return client
 
 
@@ -321,6 +461,9 @@ def new_report(root: Path, client_id: str, month: Month | None, today: dt.date) 
     data_months = {Month.of(row.date) for row in table.rows}
     if month is None:
         month = default_report_month(notes, data_months, today)
+    if not FIRST_YEAR <= month.year <= LAST_YEAR:  # the month after 2999-12: no note to write
+        raise ScaffoldError(f"{CONTENT_DIR}/{client_id}/{month}.md: {outside_range(month)}; "
+                            "pass --month with a month in range")
     path = root / CONTENT_DIR / client_id / f"{month}.md"
     if path.exists():
         raise ScaffoldError(f"{path.relative_to(root)} already exists; reportgen never overwrites a note "
@@ -426,7 +569,7 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
     """
     from .importers import PLATFORM_NAMES, SourceSettings, read_export
 
-    client = _valid_client(root, client_id)
+    client = _valid_client(root, client_id, "--client")
     try:  # a FIFO given by mistake is refused, never waited on
         raw = read_input_bytes(source)
     except UnreadableInputError as exc:
@@ -435,8 +578,13 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
     if export is None:
         raise InputError(problems)
     if export.currency and export.currency != client.currency:
-        raise ScaffoldError(f"{source} is in {export.currency}, but '{client_id}' reports in "
-                            f"{client.currency}")
+        raise InputError([Problem(str(source), export.header_line, (
+            f"the amounts are in {export.currency}, but client '{client_id}' reports in "
+            f"{client.currency} (one currency per client): export the report in "
+            f"{client.currency} from the platform, or set `currency: {export.currency}` for "
+            f"'{client_id}' in clients.yaml (line {client.line}) if that is the client's currency; "
+            "if the export's currency is mislabelled, keep the file under data/ and give its data "
+            f"entry `currency: {client.currency}` instead of importing it"))])
     table = export.table
     if not table.rows:
         raise ScaffoldError(f"{source}: the export has no data rows")

@@ -8,6 +8,7 @@ missing required field, so one run lists all problems.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Problem, did_you_mean
+from .model import FIRST_YEAR, LAST_YEAR, outside_range
 from .yamlfile import YamlList, YamlMap
 
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
@@ -59,6 +61,11 @@ class Context:
         self.problems.append(Problem(self.path, line, message, "warning"))
 
 
+def _short(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= 40 else f"{text[:24]}… ({len(text):,} characters)"
+
+
 def type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -90,7 +97,7 @@ class Text(Kind):
 
     def check(self, value, ctx, line, where):
         if self.numbers_ok and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
+            value = getattr(value, "text", None) or str(value)  # as written: 030 1234 keeps its 0
         if not isinstance(value, str):
             return ctx.error(line, f"{where}: expected text, got {type_name(value)}")
         value = value.strip()
@@ -111,11 +118,47 @@ class Text(Kind):
         return out
 
 
+_INT_TEXT = re.compile(r"[+-]?\d+", re.ASCII)
+_FLOAT_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
+def number_from_text(text: str) -> tuple[int | float | None, str | None]:
+    """A number written in clients.yaml, read by the CSV's rules (sources.parse_number):
+    (value, None), or (None, "range") past 10^15, or (None, "shape") if not a
+    plain decimal number (1_000, 0x10, 1:30, .inf, 1,5 are not)."""
+    text = text.strip()
+    if _INT_TEXT.fullmatch(text):
+        if len(text.lstrip("+-").lstrip("0")) > 16:
+            return None, "range"
+        value: int | float = int(text)
+    elif _FLOAT_TEXT.fullmatch(text):
+        value = float(text)
+    else:
+        return None, "shape"
+    return (value, None) if is_sane_number(value) else (None, "range")
+
+
 @dataclass
 class Number(Kind):
+    """A number as the CSV writes one: digits, an optional decimal point and
+    exponent (1500, 0.02, 1e6, 1.5E+3), quoted or not; YAML 1.1's other
+    number forms are refused, so clients.yaml and the CSVs agree."""
+
     minimum: float | None = 0
 
     def check(self, value, ctx, line, where):
+        text = value if isinstance(value, str) else getattr(value, "text", None)
+        if text is not None and not isinstance(value, bool):
+            number, problem = number_from_text(text)
+            if problem == "range":
+                return ctx.error(line, f"{where}: '{_short(text)}' is out of range "
+                                       f"(at most {LARGEST_NUMBER_TEXT} either way)")
+            if problem and not isinstance(value, str):  # 1_000, 0x10, 010 (octal), 1:30, .inf
+                return ctx.error(line, f"{where}: '{_short(text)}' is not a plain number; write digits "
+                                       "with a decimal point, no thousands separators or prefixes "
+                                       "(e.g. 1000, 0.02 or 1e6)")
+            if problem is None:
+                value = number
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not ok or (isinstance(value, float) and math.isnan(value)):
             return ctx.error(line, f"{where}: expected a number, got {type_name(value)}")
@@ -165,8 +208,10 @@ class MonthKind(Kind):
 
     def check(self, value, ctx, line, where):
         if isinstance(value, dt.date):
-            return f"{value.year:04d}-{value.month:02d}"
+            value = f"{value.year:04d}-{value.month:02d}"
         if isinstance(value, str) and MONTH_RE.match(value.strip()):
+            if not FIRST_YEAR <= int(value.strip()[:4]) <= LAST_YEAR:
+                return ctx.error(line, f"{where}: {outside_range(value.strip())}")
             return value.strip()
         return ctx.error(line, f"{where}: expected a month as YYYY-MM, got {type_name(value)}")
 
@@ -177,15 +222,18 @@ class MonthKind(Kind):
 @dataclass
 class DateKind(Kind):
     def check(self, value, ctx, line, where):
+        day = None
         if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
+            day = value.date()
+        elif isinstance(value, dt.date):
+            day = value
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):  # not a date: the error below says so
+                day = dt.date.fromisoformat(value.strip())
+        if day is not None:
+            if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                return ctx.error(line, f"{where}: {outside_range(day.isoformat())}")
+            return day
         return ctx.error(line, f"{where}: expected a date as YYYY-MM-DD, got {type_name(value)}")
 
     def schema(self):
@@ -272,6 +320,10 @@ class Field:
     kind: Kind
     required: bool = False
     doc: str = ""
+    # A key written with no value (`access:` followed only by comments) is an
+    # error unless the field says an empty value means "not set" (`nullable`).
+    nullable: bool = False
+    empty_hint: str = "give it a value, or remove the key"
 
 
 @dataclass
@@ -309,7 +361,11 @@ class Obj(Kind):
                 valid = False
                 continue
             if item is None and not spec.required:
-                out[key] = None
+                if spec.nullable:
+                    out[key] = None
+                else:  # `access:` with only comments below it must not mean "no access rule"
+                    ctx.error(value.line_of(key), f"`{sub}:` is empty: {spec.empty_hint}")
+                    valid = False
                 continue
             out[key] = spec.kind.check(item, ctx, value.line_of(key), sub)
             valid = valid and out[key] is not INVALID

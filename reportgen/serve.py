@@ -1,11 +1,13 @@
 """`reportgen serve`: build, serve on localhost, rebuild on change, reload the browser.
 
-The site is built (drafts included) into the project's cache folder, never
-into `site/`, and served on 127.0.0.1 only, to requests whose `Host` is
-127.0.0.1, localhost or [::1] with the server's port (anything else is a
-DNS-rebinding attempt and gets no content). Watchers (watchfiles) follow
-*folders*, never single files, so a save that replaces a file (`sed -i`, an
-editor's atomic rename, `git checkout`) is seen like any other: the project
+The site is built (drafts included) into a private temporary folder, with
+its build cache beside it — never into `site/` or the project's cache — and
+removed when serve stops (Ctrl-C, SIGTERM or SIGHUP); it is served on
+127.0.0.1 only, to requests whose `Host` is 127.0.0.1, localhost or [::1]
+with the server's port (anything else is a DNS-rebinding attempt and gets
+no content). Watchers (watchfiles) follow *folders*, never single files, so
+a save that replaces a file (`sed -i`, an editor's atomic rename, `git
+checkout`) is seen like any other: the project
 folder itself (not recursively: clients.yaml and top-level data files), and
 data/, content/, templates/, assets/ and every data glob's folder
 recursively. A change marks the site dirty; the serving loop rebuilds
@@ -16,7 +18,7 @@ terminal), the server keeps running, and the next good build clears it.
 
 A protected client (`access.password_env`) is previewed without its password:
 its pages are rendered unsealed and marked "preview, not protected" — which
-is safe only because they stay in the cache folder, served on loopback.
+is safe only because they stay in that temporary folder, served on loopback.
 """
 
 from __future__ import annotations
@@ -28,20 +30,22 @@ import fnmatch
 import http.server
 import json
 import mimetypes
+import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from .build import BuildOptions, build_site
-from .cache import forget_manifest
 from .config import CONFIG_FILE, read_project_config
 from .errors import InputError, OutputError, ReportgenError
+from .output import check_output_dir
 from .render import read_static
 
 LIVE_SCRIPT = "/__reportgen/live.js"
@@ -64,6 +68,9 @@ class ServeState:
     error: str | None = None
     condition: threading.Condition = dataclasses.field(default_factory=threading.Condition)
     protected: frozenset[str] = frozenset()  # portal folders previewed unsealed
+    # serve's own temporary folder (the preview site and its cache): when
+    # something else changed it, serve empties it and builds afresh.
+    owned: Path | None = None
 
     def publish(self, error: str | None) -> None:
         with self.condition:
@@ -90,6 +97,8 @@ def rebuild(options: BuildOptions, state: ServeState, log: Callable[[str], None]
         protected = protected_clients(options.project)
         if protected is not None:
             state.protected = protected
+        if reclaim_preview(options, state.owned):
+            log("The preview folder was changed by something else: emptied it, building afresh.")
         result = build_site(options)
     except (InputError, OutputError, ReportgenError) as exc:
         log(f"Build failed:\n{exc.format_message()}")
@@ -101,6 +110,49 @@ def rebuild(options: BuildOptions, state: ServeState, log: Callable[[str], None]
         return
     log(f"Rebuilt in {time.perf_counter() - started:.1f}s: {result.pages_written} pages rendered.")
     state.publish(None)
+
+
+def reclaim_preview(options: BuildOptions, owned: Path | None) -> bool:
+    """Empty serve's own preview folder when it no longer passes the output
+    check (its `.reportgen-site` marker removed, files put there, the folder
+    replaced by a file or a link): serve wrote it and owns it, so instead of
+    refusing every rebuild it starts afresh, cache included. True when it did.
+
+    Only a folder inside `owned` (serve's temporary folder) is ever touched."""
+    if owned is None:
+        return False
+    owned = Path(os.path.realpath(owned))
+    out = _unresolved_name(options.out)  # the folder itself may be a link: never followed
+    if not out.is_relative_to(owned) or out == owned:
+        return False
+    if not os.path.lexists(out):
+        return False
+    if not out.is_symlink() and out.is_dir():
+        try:
+            check_output_dir(out, options.project)
+            return False
+        except OutputError:
+            pass
+    _remove(out)
+    cache = _unresolved_name(options.cache_dir) if options.cache_dir is not None else None
+    if cache is not None and cache.is_relative_to(owned) and cache != owned and os.path.lexists(cache):
+        _remove(cache)  # its manifest describes the folder as it was
+    out.mkdir(parents=True, exist_ok=True)
+    return True
+
+
+def _unresolved_name(path: Path) -> Path:
+    """The path with its parent folders resolved, its last name as it is."""
+    path = Path(os.path.abspath(path))
+    return Path(os.path.realpath(path.parent)) / path.name
+
+
+def _remove(path: Path) -> None:
+    """A file or link is unlinked (a link's target is never followed), a folder removed."""
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def make_server(port: int, root: Path, state: ServeState, live_js: bytes,
@@ -162,12 +214,32 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:  # quiet: the terminal shows builds
         pass
 
-    def do_GET(self) -> None:
+    def __getattr__(self, name: str):
+        """Every method but GET and HEAD (http.server looks up `do_<METHOD>`):
+        the Host check first, like any request, then 405."""
+        if name.startswith("do_"):
+            return self._not_allowed
+        raise AttributeError(name)
+
+    def _host_allowed(self) -> bool:
+        """The Host check, before anything else for every method; False when refused."""
         hosts = self.headers.get_all("Host") or []
         host = hosts[0].strip().lower() if len(hosts) == 1 else ""
         if host not in allowed_hosts(self.server.server_address[1]):
             # DNS rebinding: another site's page, under a name that resolves to us.
             self._send(421 if host else 400, b"", "text/plain; charset=utf-8")
+            return False
+        return True
+
+    def _not_allowed(self) -> None:
+        if self._host_allowed():
+            self._send(405, b"Method not allowed", "text/plain; charset=utf-8", {"Allow": "GET, HEAD"})
+
+    def do_HEAD(self) -> None:  # the headers GET would send, no body
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        if not self._host_allowed():
             return
         path = request_path(self.path)
         if path is None:
@@ -182,14 +254,22 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _file(self, path: str) -> None:
         root = self.root.resolve()
+        folder = False
         try:
             target = (root / path.lstrip("/")).resolve()
+            # `/acme-corp` -> `/acme-corp/`, as a static host does: the page's
+            # relative links resolve against the folder, not its parent.
+            folder = target.is_dir() and not path.endswith("/") and target.is_relative_to(root)
             if target.is_dir():
                 target = target / "index.html"
-            found = target.is_relative_to(root) and target.is_file()
+            found = target.is_relative_to(root) and target.is_file() and not folder
             content = target.read_bytes() if found else b""
         except (OSError, ValueError):  # too long a name, a loop, a file removed by a rebuild
             found = False
+        if folder:
+            self._send(301, b"", "text/plain; charset=utf-8",
+                       {"Location": folder_location(path, urlsplit(self.path).query)})
+            return
         if not found:
             self._send(404, b"Not found", "text/plain; charset=utf-8")
             return
@@ -207,6 +287,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
+        if self.command == "HEAD":
+            return
         seen = -1
         try:
             while not self.stopping.is_set():
@@ -220,16 +302,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def _send(self, status: int, content: bytes, kind: str) -> None:
+    def _send(self, status: int, content: bytes, kind: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(content)))
         self.send_header("Cache-Control", "no-store")
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
         if status >= 400:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
-        self.wfile.write(content)
+        if self.command != "HEAD":
+            self.wfile.write(content)
+
+
+def folder_location(path: str, query: str = "") -> str:
+    """Where `/folder` redirects: `/folder/`, percent-encoded, on this server
+    (one leading slash: never `//host`), with the query when it is plain ASCII."""
+    location = "/" + quote(path.lstrip("/"), safe="/-._~!$&'()*+,;=:@") + "/"
+    if query and re.fullmatch(r"[\x21-\x7e]+", query):
+        location += "?" + query
+    return location
 
 
 def inject_live_reload(html: bytes) -> bytes:
@@ -366,31 +460,64 @@ def watch(project: Path, stopping: threading.Event, on_change: Callable[[], None
             on_change()  # anything saved while the watchers were re-planned
 
 
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stop as on Ctrl-C."""
+
+
+def _stop_on_signals() -> Callable[..., None]:
+    """Make SIGTERM and SIGHUP raise like Ctrl-C (main thread only: Python
+    delivers signals there); returns what puts the previous handlers back —
+    `quiet=True` first ignores further signals while serve cleans up."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda quiet=False: None
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {name: signal.getsignal(getattr(signal, name)) for name in names}
+
+    def stop(signum, frame):
+        raise _Stopped()
+
+    for name in names:
+        signal.signal(getattr(signal, name), stop)
+
+    def restore(quiet: bool = False) -> None:
+        for name in names:
+            handler = signal.SIG_IGN if quiet else previous[name]
+            signal.signal(getattr(signal, name), handler if handler is not None else signal.SIG_DFL)
+
+    return restore
+
+
 def serve(options: BuildOptions, port: int, log: Callable[[str], None],
           ready: Callable[[str], None] | None = None, stopping: threading.Event | None = None) -> None:
     """Serve until `stopping` is set (Ctrl-C in the terminal)."""
     # The preview (drafts, protected portals unsealed) lives in a private temporary
     # folder outside the project, removed when serve stops: never in the output,
     # never in the project's cache.
-    preview_dir = Path(tempfile.mkdtemp(prefix="reportgen-preview-"))
-    options = dataclasses.replace(options, out=preview_dir / "site", drafts=True, preview=True)
-    options.out.mkdir(parents=True, exist_ok=True)
+    # Its build cache too: the project's .reportgen-cache/ is not touched.
+    # SIGTERM and SIGHUP stop serve the way Ctrl-C does, through the cleanup below.
     stopping = stopping or threading.Event()
+    restore = _stop_on_signals()
+    preview_dir = server = watcher = thread = None
     state = ServeState()
-    dirty = threading.Event()
-    rebuild(options, state, log)
-    server = make_server(port, options.out, state, read_static(options.project, "live.js"), stopping)
-    watcher = threading.Thread(target=watch, args=(options.project, stopping, dirty.set), daemon=True)
-    watcher.start()
-    time.sleep(WATCHER_SETTLE_SECONDS)  # changes saved from now on are seen
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-    thread.start()
-    host, bound = server.server_address[:2]
-    address = f"http://{host}:{bound}/"
-    log(f"Serving {options.project.resolve()} at {address} (Ctrl-C to stop)")
-    if ready:
-        ready(address)
     try:
+        preview_dir = Path(tempfile.mkdtemp(prefix="reportgen-preview-"))
+        state.owned = preview_dir
+        options = dataclasses.replace(options, out=preview_dir / "site", drafts=True, preview=True,
+                                      cache_dir=preview_dir / "cache")
+        options.out.mkdir(parents=True, exist_ok=True)
+        dirty = threading.Event()
+        rebuild(options, state, log)
+        server = make_server(port, options.out, state, read_static(options.project, "live.js"), stopping)
+        watcher = threading.Thread(target=watch, args=(options.project, stopping, dirty.set), daemon=True)
+        watcher.start()
+        time.sleep(WATCHER_SETTLE_SECONDS)  # changes saved from now on are seen
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+        thread.start()
+        host, bound = server.server_address[:2]
+        address = f"http://{host}:{bound}/"
+        log(f"Serving {options.project.resolve()} at {address} (Ctrl-C to stop)")
+        if ready:
+            ready(address)
         while not stopping.is_set():
             if dirty.wait(0.5):
                 dirty.clear()  # changes from now on trigger the next rebuild
@@ -399,12 +526,17 @@ def serve(options: BuildOptions, port: int, log: Callable[[str], None],
         stopping.set()
     finally:
         stopping.set()
+        restore(quiet=True)  # a second signal now must not cut the cleanup short
         with state.condition:
             state.condition.notify_all()
-        server.shutdown()
-        server.server_close()
-        watcher.join(timeout=5)
-        with contextlib.suppress(Exception):
-            thread.join(timeout=5)
-        forget_manifest(options.project, options.out)
-        shutil.rmtree(preview_dir, ignore_errors=True)
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if watcher is not None:
+            watcher.join(timeout=5)
+        if thread is not None:
+            with contextlib.suppress(Exception):
+                thread.join(timeout=5)
+        if preview_dir is not None:
+            shutil.rmtree(preview_dir, ignore_errors=True)
+        restore(quiet=False)

@@ -9,6 +9,7 @@ only the stale units.
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -16,6 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import jinja2
+import jinja2.meta
 import plotly
 from markupsafe import Markup
 
@@ -26,19 +29,24 @@ from .i18n import LOCALES_DIR, Formatter
 from .images import publishable_image
 from .model import Client, Month, Note, ProjectConfig
 from .notes import fill_chart_slots, open_next_steps, render_markdown
+from .pdf import PDF_NAME
 from .protect import Sealer
 from .render import (
     THEME_STATIC,
     ChartSlot,
     hashed_name,
+    json_script,
     make_environment,
     read_static,
     render_chart,
     render_page,
+    shown_template_path,
     template_dirs,
     template_file_digest,
 )
 
+# Stands for the sealed envelope when the publish audit renders a login page's shell.
+LOGIN_PLACEHOLDER = "reportgen-sealed-page-placeholder"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 # No inline script anywhere (figures are JSON blocks read by reportgen.js); no
@@ -52,6 +60,12 @@ CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURI
 # headers of all matching rules, so each security header is stated once, there.
 # The header policy adds `frame-ancestors 'none'`, which a <meta> policy cannot carry.
 HEADER_CONTENT_SECURITY_POLICY = f"{CONTENT_SECURITY_POLICY}; frame-ancestors 'none'"
+# A protected report's login page fetches its sealed report.pdf (same origin only) to open it
+# with the reader's key (unlock.js): its own policy, and the hosts' header policy, allow that.
+SEALED_PAGE_POLICY = CONTENT_SECURITY_POLICY.replace("default-src 'none';",
+                                                     "default-src 'none'; connect-src 'self';", 1)
+HEADER_CONTENT_SECURITY_POLICY = HEADER_CONTENT_SECURITY_POLICY.replace(
+    "default-src 'none';", "default-src 'none'; connect-src 'self';", 1)
 HEADERS_FILE = f"""\
 /*
   Content-Security-Policy: {HEADER_CONTENT_SECURITY_POLICY}
@@ -134,6 +148,7 @@ def collect_assets(root: Path, config: ProjectConfig) -> SiteAssets:
     for name in THEME_STATIC:
         content = read_static(root, name)
         files[name] = (hashed_name(name, content), content)
+    read_static(root, "live.js")  # `serve`'s: an unusable override is an error in check and build too
     plotly_js = PLOTLY_JS.read_bytes()
     files["plotly.js"] = (hashed_name("plotly.min.js", plotly_js), plotly_js)
     if config.agency.logo:
@@ -152,9 +167,10 @@ def collect_assets(root: Path, config: ProjectConfig) -> SiteAssets:
 class SiteRenderer:
     """Renders pages to strings for one project; holds the Jinja environment."""
 
-    def __init__(self, config: ProjectConfig, assets: SiteAssets):
+    def __init__(self, config: ProjectConfig, assets: SiteAssets, pdf: bool = False):
         self.config = config
         self.assets = assets
+        self.pdf = pdf  # `build --pdf`: each report links its report.pdf (printed by pdf.py)
         self.env = make_environment(config.root)
 
     def base_context(self, fmt: Formatter, depth: int, client: Client | None,
@@ -238,15 +254,56 @@ class SiteRenderer:
                 # The login page's policy stays in force after it writes the opened
                 # page; a second <meta> policy there would only be ignored (with a warning).
                 content = content.replace(CSP_META.encode(), b"")
-                depth = relative.count("/")
-                fmt = Formatter(plan.client.locale, plan.client.currency)
-                context = self.base_context(fmt, depth, None)
-                sealed[relative] = render_page(self.env, "login.html", {
-                    **context, "brand_color": plan.client.brand.color, "sealed": sealer.seal(content),
-                    "unlock_js": self.assets.path("unlock.js", depth)}).encode()
+                sealed[relative] = self.login_page(plan.client, relative.count("/"),
+                                                   sealer.seal(content))
             else:
                 sealed[relative] = sealer.seal_file(content)
         return sealed
+
+    def login_page(self, client: Client, depth: int, sealed: object) -> bytes:
+        """A protected portal's page: the login card and the sealed page, nothing
+        else. The publish audit renders it again with a placeholder for `sealed`
+        and requires every protected page to be exactly this shell (audit.py)."""
+        fmt = Formatter(client.locale, client.currency)
+        context = self.base_context(fmt, depth, None)
+        if self.pdf:
+            context["csp"] = Markup(SEALED_PAGE_POLICY)  # a constant; kept verbatim
+        return render_page(self.env, "login.html", {
+            **context, "brand_color": client.brand.color, "sealed": sealed,
+            "unlock_js": self.assets.path("unlock.js", depth)}).encode()
+
+    def login_shells(self, client: Client, depth: int) -> list[tuple[bytes, bytes]]:
+        """The login page around its sealed block, as (before, after) — with and
+        without `--pdf`'s policy, since a partial build keeps pages of either."""
+        shells = []
+        for pdf in (False, True):
+            renderer = copy.copy(self)
+            renderer.pdf = pdf
+            page = renderer.login_page(client, depth, LOGIN_PLACEHOLDER)
+            before, _, after = page.partition(json_script(LOGIN_PLACEHOLDER).encode())
+            shells.append((before, after))
+        return shells
+
+    def login_templates(self) -> list[str]:
+        """The theme files the login page is made from (login.html and what it
+        includes), as messages name them: the project's own overrides first."""
+        found: list[str] = []
+        pending, visited = ["login.html"], set()
+        while pending:
+            name = pending.pop(0)
+            if name in visited:
+                continue
+            visited.add(name)
+            try:
+                source, filename, _ = self.env.loader.get_source(self.env, name)
+                shown = shown_template_path(filename)
+                pending.extend(n for n in jinja2.meta.find_referenced_templates(self.env.parse(source))
+                               if isinstance(n, str))
+            except jinja2.TemplateError:
+                continue
+            if shown not in found:
+                found.append(shown)
+        return sorted(found, key=lambda f: (f.startswith("built-in theme:"), f != "templates/login.html"))
 
     def report_digest(self, plan: ClientPlan, index: int, client_key: str) -> str:
         """The static part of report `index`'s inputs: everything but the client
@@ -260,6 +317,7 @@ class SiteRenderer:
             self.annotations(plan),  # any note's annotation may mark any chart
             plan.months[index - 1] if index else None,
             plan.months[index + 1] if index + 1 < len(plan.months) else None,
+            *(("pdf",) if self.pdf else ()),  # the page links its PDF, and the unit holds it
         )
 
     def report_files(self, plan: ClientPlan, month: Month, logo: str | None,
@@ -271,11 +329,16 @@ class SiteRenderer:
         # A protected page carries its downloads inside the sealed page: the
         # browser cannot fetch files from file://, and the files beside it are sealed.
         embedded = {"metrics.csv": csv_text, "report.json": report.decode()} if sealer else None
-        return self.seal_files(plan, {
-            f"{client.slug}/{month}/index.html": self.report_page(plan, figures, logo, embedded).encode(),
+        page = self.report_page(plan, figures, logo, embedded).encode()
+        files = self.seal_files(plan, {
+            f"{client.slug}/{month}/index.html": page,
             f"{client.slug}/{month}/metrics.csv": csv_text.encode(),
             f"{client.slug}/{month}/report.json": report,
         }, sealer)
+        if self.pdf:  # a placeholder: the build prints it from the staged page (pdf.py),
+            # a protected one from its unsealed text, and seals the PDF.
+            files[f"{client.slug}/{month}/{PDF_NAME}"] = page if sealer else b""
+        return files
 
     def annotations(self, plan: ClientPlan):
         return tuple(a for note in plan.notes.values() for a in note.annotations)
@@ -316,6 +379,7 @@ class SiteRenderer:
             "page_title": f"{client.name} · {note.title if note and note.title else fmt.month_name(month)}",
             "logo": logo if logo and logo.startswith("data:") else f"../{logo}" if logo else None,
             "embedded_downloads": embedded,
+            "pdf_download": PDF_NAME if self.pdf else None,
             "month": month,
             "month_name": fmt.month_name(month),
             "title": note.title if note and note.title else fmt.month_name(month),

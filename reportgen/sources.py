@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 from pathlib import Path
 
@@ -27,14 +28,48 @@ from .importers import (
     read_export,
     split_lines,
 )
-from .inputfiles import UnreadableInputError, read_input_bytes, real_path
-from .model import Client, DataSource, MetricRow, MetricTable, Month
+from .inputfiles import UnreadableInputError, line_at, read_input_bytes, real_path
+from .model import Client, DataSource, MetricRow, MetricTable, Month, date_in_range, outside_range
 from .schema import LARGEST_NUMBER_TEXT, is_sane_number
 
 MAX_PROBLEMS_PER_FILE = 20
 _CANONICAL_START = re.compile(rb"(\xef\xbb\xbf)?date,[a-z0-9_,]*\r?\n")
 _INT_RE = re.compile(r"[+-]?\d+", re.ASCII)
 _FLOAT_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
+# What a data glob never matches (`**/*.csv` must not read the build's own
+# metrics.csv files back): the default output folder, any folder a build wrote
+# (it holds output.SITE_MARKER: `--out` anywhere in the project, a staging
+# folder), the build cache (cache.CACHE_DIR) and version control. The names are
+# repeated here, not imported, so that loading never depends on later stages
+# (tests/test_attack_fixes_check.py checks they agree).
+DEFAULT_OUTPUT = "site"
+OUTPUT_MARKER = ".reportgen-site"
+NEVER_DATA = frozenset({".reportgen-cache", ".git", ".hg", ".svn"})
+
+
+def is_generated_path(root: Path, path: Path, known: dict[Path, bool] | None = None) -> bool:
+    """`path` (under `root`, as a glob found it) lies in a folder that is never
+    input: the output (`site/`, or any folder holding a build's marker), the
+    build cache or a version-control folder. `known` caches folder answers."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return False
+    if parts and parts[0] == DEFAULT_OUTPUT and len(parts) > 1:
+        return True
+    if any(part in NEVER_DATA for part in parts[:-1]):
+        return True
+    known = {} if known is None else known
+    folder = root
+    for part in parts[:-1]:
+        folder = folder / part
+        if folder not in known:
+            known[folder] = os.path.lexists(folder / OUTPUT_MARKER)
+        if known[folder]:
+            return True
+    return False
 
 
 def find_data_files(root: Path, client: Client) -> tuple[list[Path], list[Problem]]:
@@ -49,10 +84,12 @@ def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, Data
     files: list[tuple[Path, DataSource]] = []
     seen: set[Path] = set()
     real_root = real_path(root)
+    generated: dict[Path, bool] = {}
     for source in client.data:
         # is_dir() follows links and is False for a loop, a FIFO or a device:
         # those are matched, and refused below without ever being opened.
-        matches = sorted(p for p in root.glob(source.pattern) if not p.is_dir())
+        matches = sorted(p for p in root.glob(source.pattern)
+                         if not p.is_dir() and not is_generated_path(root, p, generated))
         if not matches:
             problems.append(Problem(CONFIG_FILE, source.line,
                                     f"client '{client.id}': data '{source.pattern}' matches no file",
@@ -72,15 +109,27 @@ def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, Data
     return files, problems
 
 
+def shadowed_columns(table: MetricTable, client: Client, shown: str, platform: str) -> list[Problem]:
+    """A column named like one of the client's own formula metrics is not read
+    (the formula wins, as for the built-in ratios): a warning, never silence."""
+    own = {name: (formula, line) for name, formula, line in client.metrics}
+    return [Problem(shown, 1 if platform == "canonical" else None, (
+        f"column '{name}' ignored, recomputed: clients.yaml line {own[name][1]} defines "
+        f"'{name}' for client '{client.id}' as `{own[name][0].source}`, which is computed from "
+        "the summed metrics; rename the column to keep its values, or drop it"), "warning")
+        for name in table.metrics if name in own]
+
+
 def load_client_data(root: Path, client: Client) -> tuple[MetricTable, list[Problem]]:
     table, problems, _ = load_client_data_with_digests(root, client)
     return table, problems
 
 
-def load_client_data_with_digests(root: Path, client: Client
+def load_client_data_with_digests(root: Path, client: Client, today: dt.date | None = None
                                   ) -> tuple[MetricTable, list[Problem], dict[Month, str]]:
     """The client's rows, the problems, and for each month a digest of the data
-    files holding its rows (what an incremental build compares)."""
+    files holding its rows (what an incremental build compares). With `today`,
+    rows dated after it (a typo such as 2205 for 2025) are a warning."""
     files, problems = find_data_sources(root, client)
     tables = []
     month_files: dict[Month, list[str]] = {}
@@ -93,9 +142,13 @@ def load_client_data_with_digests(root: Path, client: Client
                 f"{raw.message} (matched by data '{source.pattern}' of client '{client.id}', "
                 f"{CONFIG_FILE} line {source.line}); remove it or narrow the pattern")))
             continue
-        table, file_problems, _platform = parse_data_file(raw, shown, source, client)
+        table, file_problems, platform = parse_data_file(raw, shown, source, client)
         problems.extend(file_problems)
         if table is not None:
+            problems.extend(shadowed_columns(table, client, shown, platform))
+        if table is not None:
+            if today is not None:
+                problems.extend(future_rows(table, raw, shown, today))
             loaded.append((shown, table))
             tables.append(table)
             file_digest = hashlib.sha256(raw).hexdigest()
@@ -105,6 +158,25 @@ def load_client_data_with_digests(root: Path, client: Client
     digests = {month: hashlib.sha256("".join(sorted(d)).encode()).hexdigest()
                for month, d in month_files.items()}
     return merge_tables(tables), problems, digests
+
+
+FUTURE_TOLERANCE = dt.timedelta(days=3)  # time zones, a platform's "today" export
+
+
+def future_rows(table: MetricTable, raw: bytes, shown: str, today: dt.date) -> list[Problem]:
+    """A warning for rows dated after the build's today (plus a few days):
+    data from the future is almost always a typo, and its month would
+    silently become the latest report."""
+    future = [row.date for row in table.rows if row.date > today + FUTURE_TOLERANCE]
+    if not future:
+        return []
+    first, last = min(future), max(future)
+    at = raw.find(first.isoformat().encode())  # the line, when the file writes ISO dates
+    line = line_at(raw, at)[0] if at >= 0 else None
+    more = f" ({len(future):,} rows, up to {last})" if len(future) > 1 else ""
+    return [Problem(shown, line, (
+        f"row dated {first}{more} is after today ({today}): a typo in the year? Its month "
+        f"{Month.of(last)} becomes the latest report; fix the date or remove the row"), "warning")]
 
 
 def merge_tables(tables: list[MetricTable]) -> MetricTable:
@@ -163,7 +235,15 @@ def parse_data_file(raw: bytes, shown: str, source: DataSource, client: Client
     how = "detected" if source.format == "auto" else "as configured"
     info = Problem(shown, export.header_line, f"{PLATFORM_NAMES[kind]} export ({how}): {len(rows)} rows, "
                                               f"{span}", "info")
-    return export.table, [info], kind
+    problems = [info]
+    if export.table.grain != "day" and rows:
+        # SPEC: a coarser grain is read and summed, but a daily chart would show
+        # each period's total as one spike on its first day.
+        problems.append(Problem(shown, export.header_line + 1, (
+            f"rows are by {export.table.grain} (data entry '{source.pattern}', {CONFIG_FILE} line "
+            f"{source.line}): daily charts show each {export.table.grain}'s total on its first day; "
+            "export it by Day for daily figures"), "warning"))
+    return export.table, problems, kind
 
 
 def find_overlaps(files: list[tuple[str, MetricTable]]) -> list[Problem]:
@@ -173,7 +253,8 @@ def find_overlaps(files: list[tuple[str, MetricTable]]) -> list[Problem]:
     imported from, two exports of one platform). Rows without a campaign count
     as one campaign of their own. Files that give *different* metrics for the
     same day and campaign (platform delivery plus CRM leads) are merged. A
-    blank cell gives nothing, so it never overlaps."""
+    blank cell gives nothing, so it never overlaps. A row of a weekly or monthly
+    export covers every day of its period."""
     spans = [_date_span(table) for _, table in files]
     problems = []
     for later in range(len(files)):
@@ -197,8 +278,11 @@ def find_overlaps(files: list[tuple[str, MetricTable]]) -> list[Problem]:
             days = len({key[0] for key, _ in common})
             more = f", on {days:,} days in all" if days > 1 else ""
             which = f" campaign {campaign!r}" if campaign is not None else " (rows without a campaign)"
+            grains = sorted({t.grain for t in (first, table)} - {"day"})
+            period = (f" (a row of a {' or '.join(grains)}ly export covers every day of its "
+                      f"{' or '.join(grains)})") if grains else ""
             problems.append(Problem(shown, None, (
-                f"overlaps {first_shown}: both have rows for {day}{which} giving {metrics}{more}; "
+                f"overlaps {first_shown}: both have rows for {day}{which} giving {metrics}{more}{period}; "
                 "each figure must come from one file: remove one of them (a copy? an imported CSV "
                 "next to the export it came from?) or split their date ranges (figures are never "
                 "double-counted)")))
@@ -209,7 +293,18 @@ def _date_span(table: MetricTable) -> tuple[dt.date, dt.date] | None:
     if not table.rows:
         return None
     days = [row.date for row in table.rows]
-    return min(days), max(days)
+    return min(days), max(covered_days(day, table.grain)[-1] for day in days)
+
+
+def covered_days(day: dt.date, grain: str) -> list[dt.date]:
+    """The days a row dated `day` gives figures for: itself, its week (the
+    seven days from it) or its month (the whole calendar month it falls in)."""
+    if grain == "week":
+        return [day + dt.timedelta(days=i) for i in range(7)]
+    if grain == "month":
+        month = Month.of(day)
+        return [month.first_day + dt.timedelta(days=i) for i in range(month.days)]
+    return [day]
 
 
 def _given(table: MetricTable, shared: list[str]) -> dict[tuple, int]:
@@ -223,8 +318,9 @@ def _given(table: MetricTable, shared: list[str]) -> dict[tuple, int]:
             if values[at] is not None:
                 mask |= bit
         if mask:
-            key = (row.date, row.campaign)
-            given[key] = given.get(key, 0) | mask
+            for day in covered_days(row.date, table.grain):
+                key = (day, row.campaign)
+                given[key] = given.get(key, 0) | mask
     return given
 
 
@@ -273,7 +369,7 @@ def _decode(raw: bytes, shown: str) -> tuple[str, Problem | None]:
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = line_at(raw, exc.start)[0]
         return "", Problem(shown, line, "not UTF-8 text (a Latin-1 export? re-save it as UTF-8)")
 
 
@@ -348,6 +444,8 @@ def _parse_row(cells, date_at, campaign_at, channel_at, metric_at):
         day = dt.date.fromisoformat(cells[date_at].strip())
     except ValueError:
         return None, f"column 'date': '{cells[date_at].strip()}' is not a date (expected YYYY-MM-DD)"
+    if not date_in_range(day):
+        return None, f"column 'date': {outside_range(cells[date_at].strip())}"
     values = []
     for index, name in metric_at:
         value, ok = parse_number(cells[index])

@@ -39,6 +39,23 @@ class YamlMap(dict):
         return self.key_lines.get(key, self.line)
 
 
+class YamlInt(int):
+    """An integer as written: `text` keeps the scalar, because YAML 1.1 also
+    reads `1_000`, `0x10`, `010` (octal) and `1:30` as integers, which a
+    number field refuses (it follows the CSV's rules)."""
+
+    text: str = ""
+
+
+class YamlFloat(float):
+    """A float as written (`text`): YAML 1.1 also reads `1_000.5`, `.inf`, `.nan`."""
+
+    text: str = ""
+
+
+_NUMBER_TAGS = {"tag:yaml.org,2002:int": YamlInt, "tag:yaml.org,2002:float": YamlFloat}
+
+
 class YamlList(list):
     """A sequence that knows its own line and the line of each item."""
 
@@ -150,12 +167,17 @@ class _Converter:
 
     def convert_scalar(self, node: yaml.Node) -> Any:
         try:
-            return self.scalar_loader.construct_object(node, deep=True)
+            value = self.scalar_loader.construct_object(node, deep=True)
         except ValueError:
-            if node.tag == "tag:yaml.org,2002:timestamp":
-                return node.value  # an impossible date: let the field say what it expected
+            if node.tag == "tag:yaml.org,2002:timestamp" or node.tag in _NUMBER_TAGS:
+                return node.value  # an impossible date, a 5,000-digit integer: the field says why
             raise YamlError(f"invalid value '{node.value}'", self.line(node)) from None
         except yaml.MarkedYAMLError as exc:
             raise YamlError(f"invalid value: {exc.problem}", self.line(node)) from None
         except (yaml.YAMLError, OverflowError) as exc:
             raise YamlError(f"invalid value: {exc}", self.line(node)) from None
+        kind = _NUMBER_TAGS.get(node.tag)
+        if kind is not None and not isinstance(value, bool):
+            value = kind(value)
+            value.text = node.value
+        return value

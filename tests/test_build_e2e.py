@@ -197,7 +197,9 @@ def test_every_page_is_private_and_offline(built_site):
                                  html):
             url = match.group(2)
             assert not re.match(r"(?i)^(https?:)?//", url), (page, match.group(0))
-            if match.group(1) in ("script", "link"):
+            if url.startswith("data:"):  # inline (the empty favicon): nothing is requested
+                assert match.group(1) == "link" and url == "data:,", (page, match.group(0))
+            elif match.group(1) in ("script", "link"):
                 assert (page.parent / url).resolve().is_file(), (page, url)
 
 
@@ -213,10 +215,18 @@ def test_report_json_matches_independent_computation(built_site, built_project, 
     for month in ALL_MONTHS:
         report = json.loads((built_site / client_id / month / "report.json").read_text())
         assert list(report) == ["client", "month", "currency", "totals", "kpis", "budget",
-                                "campaigns"]
+                                "campaigns", "channels"]
         expected = expected_report(built_project, client_id, month)
         assert set(report["totals"]) == set(ALL_METRICS)
+        channels = {row.pop("channel"): row for row in report.pop("channels")}
         assert_same_numbers(report, expected, f"{client_id}/{month}")
+        month_rows = [r for r in input_rows(built_project, client_id) if r["date"][:7] == month]
+        expected_channels = {}
+        for channel in {r["channel"] for r in month_rows}:
+            values = expected_values([r for r in month_rows if r["channel"] == channel])
+            share = values["spend"] / report["totals"]["spend"] if report["totals"]["spend"] else None
+            expected_channels[channel] = {**values, "share": share}
+        assert_same_numbers(channels, expected_channels, f"{client_id}/{month} channels")
 
 
 def test_report_json_has_no_nan_or_infinity(built_site):

@@ -131,8 +131,7 @@ def test_hostile_svg_is_redrawn_as_a_static_drawing(name):
     published, removed = images.sanitize_svg(HOSTILE_SVGS[name])
     assert_static_drawing(published)
     assert b'id="ok"' in published  # the drawing itself survives
-    if name != "inkscape-metadata":  # editor metadata is dropped without a word
-        assert removed, name
+    assert removed, name  # whatever is left out is named, editor metadata too
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED_SVGS))

@@ -437,3 +437,31 @@ def test_a_removed_person_is_locked_out_and_the_others_stay_in(browser, tmp_path
         for context in devices.values():
             context.close()
         portal.close()
+
+
+@pytest.mark.parametrize("scheme", ["file", "http"])
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
+def test_a_link_to_a_section_lands_on_it_after_unlocking(browser, portals, scheme, viewport):
+    """A link to #campaigns (or any section) in a new tab: the opened page is laid
+    out after its stylesheet and charts arrive; the section must end up in view."""
+    portal = portals["single", scheme]
+    context = new_context(browser, viewport=viewport)
+    try:
+        page, problems = new_tab(context)
+        page.goto(portal.url(OCTOBER))
+        unlock(page, SINGLE["SAIGON_PORTAL_PASSWORD"], remember=True)
+        assert_opened(page, problems, portal.title(OCTOBER), typed=True)
+        for section in ("campaigns", "budget"):
+            tab, tab_problems = new_tab(context)
+            tab.goto(portal.url(OCTOBER) + "#" + section)
+            assert_opened(tab, tab_problems, portal.title(OCTOBER))
+            tab.wait_for_timeout(300)
+            top, scrolled, most = tab.evaluate(
+                f"[document.getElementById('{section}').getBoundingClientRect().top, window.scrollY,"
+                " document.scrollingElement.scrollHeight - window.innerHeight]")
+            # at the top of the window, or as far down as the page goes with it in view
+            assert abs(top) < 40 or (abs(scrolled - most) < 2 and 0 <= top < viewport["height"]), \
+                (section, top, scrolled, most)
+            tab.close()
+    finally:
+        context.close()

@@ -78,7 +78,11 @@ def test_distribution_name_is_our_own():
     assert "version" in project.get("dynamic", []) or project.get("version") == reportgen.__version__
 
 
-def test_the_workflow_pins_the_exact_version(tmp_path):
+def test_the_workflow_pins_the_exact_version(tmp_path, monkeypatch):
+    # installed from the package index (a checkout with a git remote pins the remote
+    # instead: tests/test_attack_fixes_serve.py)
+    monkeypatch.setattr(scaffold, "install_source", lambda: scaffold.InstallSource(
+        f"{reportgen.DISTRIBUTION}=={reportgen.__version__}"))
     root = tmp_path / "agency"
     assert run_cli("init", root).exit_code == 0
     text = (root / WORKFLOW).read_text(encoding="utf-8")

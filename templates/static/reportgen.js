@@ -19,15 +19,42 @@
   var CARTESIAN_BUTTONS = [["toImage", "zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "resetScale2d"]];
   var PIE_BUTTONS = [["toImage"]];
 
+  // The charts' words (toolbar titles, "Double-click to zoom back out") in the page's
+  // language: the page carries them from reportgen's catalogs, registered as a Plotly locale.
+  var locale;
+  function chartLocale() {
+    if (locale === undefined) {
+      locale = null;
+      var holder = document.querySelector("[data-chart-locale]");
+      if (holder) {
+        var words = JSON.parse(holder.getAttribute("data-chart-locale"));
+        window.Plotly.register({ moduleType: "locale", name: words.name, dictionary: words.dictionary });
+        locale = words.name;
+      }
+    }
+    return locale;
+  }
+
   function config(figure) {
     var pie = figure.data.some(function (trace) { return trace.type === "pie"; });
-    return {
+    var settings = {
       responsive: true,
       displaylogo: false,
       showSendToCloud: false,
       scrollZoom: false,
       modeBarButtons: pie ? PIE_BUTTONS : CARTESIAN_BUTTONS,
     };
+    if (chartLocale()) { settings.locale = chartLocale(); }
+    if (touchOnly()) {
+      // A phone: no toolbar over the legend, and a swipe that starts on a chart
+      // scrolls the page instead of zooming the chart (hover labels still show on tap).
+      settings.displayModeBar = false;
+    }
+    return settings;
+  }
+
+  function touchOnly() {
+    return !!(window.matchMedia && window.matchMedia("(hover: none) and (pointer: coarse)").matches);
   }
 
   // A chart's figure is the JSON block inside its own <figure>: found by
@@ -39,7 +66,14 @@
 
   function draw(element) {
     var figure = figureOf(element);
-    return window.Plotly.newPlot(element, figure.data, figure.layout, config(figure)).then(function () {
+    var layout = figure.layout;
+    if (touchOnly()) { layout = Object.assign({}, layout, { dragmode: false }); }
+    return window.Plotly.newPlot(element, figure.data, layout, config(figure)).then(function () {
+      if (printMedia && printMedia.matches) {
+        fitChart(element, true);
+        fitNumbers(true);
+        fitTables(true);
+      }
       element.setAttribute("data-drawn", "true");
     });
   }
@@ -85,6 +119,64 @@
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details.chart-data").forEach(function (d) { d.open = true; });
   });
+
+  // Paper: a drawing keeps the pixel size it was drawn at, and the printed page is narrower
+  // than a screen. When print media applies (the print dialog, or a PDF), the page is already
+  // laid out for paper: every drawn chart is redrawn at its printed box (the stylesheet sizes
+  // it), synchronously, so the printout takes the new drawing; afterwards it follows its box again.
+  // A chart drawn while print media already applies (a PDF printer emulating it) is fitted
+  // as soon as it is drawn.
+  var printMedia = window.matchMedia ? window.matchMedia("print") : null;
+  function fitChart(element, printing) {
+    try {
+      var size = printing
+        ? { width: element.clientWidth, height: element.clientHeight }
+        : { width: null, height: figureOf(element).layout.height || null };
+      if (size.width !== 0) { window.Plotly.relayout(element, size); }
+    } catch (error) { fail(error); }
+  }
+  function fitCharts(printing) {
+    if (!window.Plotly) { return; }
+    document.querySelectorAll('[data-figure][data-drawn="true"]').forEach(function (element) {
+      fitChart(element, printing);
+    });
+  }
+  // A table wider than the printed page (many metrics) shrinks to fit it instead of being
+  // cut at the page's edge; the stylesheet has already let its headers wrap.
+  function fitTables(printing) {
+    document.querySelectorAll("main table").forEach(function (table) {
+      table.style.zoom = "";
+      var room = table.parentNode.clientWidth;
+      if (printing && room && table.offsetWidth > room) {
+        table.style.zoom = String(Math.floor(room / table.offsetWidth * 1000) / 1000);
+      }
+    });
+  }
+  // A long numbers table prints in four newspaper columns under its chart; fewer when its
+  // figures (millions of đồng) would not fit a quarter of the page.
+  function fitNumbers(printing) {
+    document.querySelectorAll(".chart-data table").forEach(function (table) {
+      table.style.removeProperty("--columns");
+      for (var columns = 4; printing && columns > 1 && overflows(table); columns -= 1) {
+        table.style.setProperty("--columns", String(columns - 1));
+      }
+    });
+  }
+  function overflows(table) {
+    return Array.prototype.some.call(table.querySelectorAll("th, td"), function (cell) {
+      return cell.scrollWidth > cell.clientWidth + 1;
+    });
+  }
+  if (printMedia) {
+    var onChange = function (event) {
+      fitCharts(event.matches); fitNumbers(event.matches); fitTables(event.matches);
+    };
+    if (printMedia.addEventListener) {
+      printMedia.addEventListener("change", onChange);
+    } else {
+      printMedia.addListener(onChange);
+    }
+  }
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", drawAll);

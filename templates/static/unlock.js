@@ -90,11 +90,17 @@
     return chain;
   }
 
-  function open(sealed, kek) {
+  function openBytes(sealed, kek) {
     return contentKey(sealed, kek).then(function (key) {
       return subtle.decrypt({ name: "AES-GCM", iv: bytes(sealed.iv) }, key, bytes(sealed.data));
-    }).then(function (plain) { return new TextDecoder().decode(plain); });
+    });
   }
+
+  function open(sealed, kek) {
+    return openBytes(sealed, kek).then(function (plain) { return new TextDecoder().decode(plain); });
+  }
+
+  var opener = null;  // the KEK that opened this page: it opens the sealed files beside it too
 
   // The remembered KEK: { kek, raw } (raw: bytes found in localStorage), or null.
   function recall(name) {
@@ -157,10 +163,26 @@
       script.async = false;
       inert.parentNode.replaceChild(script, inert);
     });
-    if (location.hash) {
-      var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (location.hash) { jumpToSection(fresh); }
+  }
+
+  // A link to a section (#budget) must land there, but the opened page is laid
+  // out only once its stylesheet has loaded and its charts have drawn: jump
+  // then, and once more when the charts are done (they set data-charts).
+  function jumpToSection(root) {
+    var id = decodeURIComponent(location.hash.slice(1));
+    function jump() {
+      var target = document.getElementById(id);
       if (target) { target.scrollIntoView(); }
     }
+    var sheets = Array.prototype.filter.call(root.querySelectorAll('link[rel="stylesheet"]'),
+                                             function (link) { return !link.sheet; });
+    Promise.all(sheets.map(function (link) {
+      return new Promise(function (done) { link.addEventListener("load", done); link.addEventListener("error", done); });
+    })).then(jump);
+    new MutationObserver(function (changes, observer) {
+      if (root.getAttribute("data-charts")) { observer.disconnect(); jump(); }
+    }).observe(root, { attributes: true, attributeFilter: ["data-charts"] });
   }
 
   function start() {
@@ -187,6 +209,7 @@
       }).then(function (raw) {
         return importKek(raw).then(function (kek) {
           return open(sealed, kek).then(function (html) {
+            opener = kek;
             return keep(name, raw, kek, remember).then(function () { show(html); });
           });
         });
@@ -203,6 +226,7 @@
     }).then(function (found) {
       if (!found) { return ask(); }
       return open(sealed, found.kek).then(function (html) {
+        opener = found.kek;
         migrate(name, found);
         show(html);
       }, function () {
@@ -219,6 +243,41 @@
       event.stopImmediatePropagation();
       forget(null).then(function () { window.location.reload(); });
     }
+  }, true);
+
+  // A sealed download beside the page (report.pdf): fetched, opened with the key that
+  // opened the page, and saved. Needs http(s): a browser does not fetch from file://.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-sealed-download]");
+    if (!link || !opener) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    link.removeAttribute("data-download-failed");
+    fetch(link.getAttribute("href"), { cache: "no-store" }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    }).then(function (sealed) {
+      return openBytes(sealed, opener);
+    }).then(function (plain) {
+      var url = URL.createObjectURL(new Blob([plain], { type: link.getAttribute("data-type") }));
+      var save = document.createElement("a");
+      save.href = url;
+      save.download = link.getAttribute("data-filename");
+      document.body.appendChild(save);
+      save.click();
+      save.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+    }).catch(function (error) {  // e.g. opened from file://: say so beside the link
+      link.setAttribute("data-download-failed", String(error && error.message || error));
+      if (!link.nextElementSibling || !link.nextElementSibling.hasAttribute("data-download-status")) {
+        var status = document.createElement("span");
+        status.setAttribute("data-download-status", "");
+        status.setAttribute("role", "status");
+        status.className = "muted";
+        status.textContent = " " + (link.getAttribute("data-failed-text") || "");
+        link.parentNode.insertBefore(status, link.nextSibling);
+      }
+    });
   }, true);
 
   function begin() {
