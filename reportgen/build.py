@@ -53,7 +53,8 @@ from .cache import (
 )
 from .config import read_project_config
 from .errors import InputError, Problem, did_you_mean, display_path
-from .model import Client, MetricTable, Month, Note, ProjectConfig
+from .inputfiles import input_folder_problem
+from .model import FIRST_YEAR, LAST_YEAR, Client, MetricTable, Month, Note, ProjectConfig
 from .notes import load_client_notes, load_notes, note_paths, orphan_note_folders
 from .output import (
     SITE_MARKER,
@@ -101,9 +102,13 @@ def build_date() -> dt.date:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+            today = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
         except (ValueError, OverflowError, OSError):
             raise click.UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp") from None
+        if not FIRST_YEAR <= today.year <= LAST_YEAR:  # every date reportgen reads lies in this range
+            raise click.UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is {today}, outside the dates "
+                                   f"reportgen handles ({FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31)")
+        return today
     return dt.date.today()
 
 
@@ -468,7 +473,15 @@ def _run_all(tasks: list[ClientTask], jobs: int, progress: Callable[[int, int], 
 # --- build and check ------------------------------------------------------------------------
 
 
+# Folders of a project (SPEC 2): each must be a folder, or absent.
+PROJECT_FOLDERS = ("content", "data", "templates", "assets")
+
+
 def _load_config(options: BuildOptions) -> tuple[ProjectConfig, list[Client], list[Problem]]:
+    folder_problems = [Problem(name, None, f"{name}/ is {why}") for name in PROJECT_FOLDERS
+                       if (why := input_folder_problem(options.project / name))]
+    if folder_problems:  # read as an empty folder, it would silently lose notes or data
+        raise InputError(folder_problems)
     config, problems = read_project_config(options.project)
     if config is None:
         raise InputError(problems)
@@ -541,7 +554,23 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
         for client in config.clients:
             if client.id not in chosen and client.id not in rebuild and not portal_as_written(
                     options.out, client.slug, recorded.clients.get(client.id)):
-                rebuild[client.id] = "its portal holds files the last build did not write there"
+                rebuild[client.id] = ("its portal holds files the last build did not write there"
+                                      if client.id in recorded.clients else
+                                      "the build cache has no record of its portal (a deleted cache?)")
+    chosen = {c.id for c in selected}
+    outside = {client_id: why for client_id, why in rebuild.items() if client_id not in chosen}
+    if outside and options.clients and (options.month not in (None, "latest") or options.drafts):
+        # A portal this --client build must render again although nobody selected it
+        # is rendered as a plain build would (latest month, no drafts); never with
+        # this run's --month or --drafts, which would publish another client's
+        # drafts or take months off its portal.
+        raise InputError([Problem("clients.yaml", c.line, (
+            f"client '{c.id}': {outside[c.id]}, so this --client build would have to render it "
+            "again, but not with --month/--drafts meant for other clients: build it on its own "
+            f"first (--client {c.id}, with the options of your scheduled build) or build every "
+            "client")) for c in config.clients if c.id in outside])
+    if not options.clients:  # a shard keeps no other portal: nothing outside it to render
+        rebuild = {client_id: why for client_id, why in rebuild.items() if client_id in chosen}
     if rebuild:
         wanted = {c.id for c in selected} | set(rebuild)
         selected = [c for c in config.clients if c.id in wanted]

@@ -78,6 +78,26 @@ def read_input_bytes(path: Path | str) -> bytes:
         os.close(fd)
 
 
+def input_folder_problem(path: Path | str) -> str | None:
+    """Why `path`, where a folder is expected, is unusable (None when it is a
+    folder or absent): a loop, a broken link, a FIFO or a file would otherwise be
+    read as an empty folder, or crash a later `Path.resolve`."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symlink loop (a link that leads back to itself), not a folder"
+        if exc.errno == errno.ENOENT:
+            return "a broken symlink (what it points to does not exist)"
+        return f"cannot read folder: {exc.strerror or exc}"
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    kind = _KINDS.get(stat.S_IFMT(info.st_mode), "a special file")
+    return f"{'a file' if stat.S_ISREG(info.st_mode) else kind}, not a folder"
+
+
 def real_path(path: Path | str) -> Path:
     """Where `path` leads after following symlinks; never raises on a loop
     (Path.resolve does on Python 3.11/3.12)."""

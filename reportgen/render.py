@@ -66,12 +66,20 @@ class _FileLoader(jinja2.FileSystemLoader):
     traceback: each is a `TemplateFileError` naming the file (and the line).
     """
 
+    def __init__(self, searchpath: list[str], roots: list[Path]):
+        super().__init__(searchpath)
+        self.roots = [real_path(root) for root in roots]  # where a template may lead
+
     def get_source(self, environment: jinja2.Environment, template: str):
         pieces = split_template_path(template)
         for searchpath in self.searchpath:
             filename = os.path.normpath(os.path.join(searchpath, *pieces))
             if not os.path.lexists(filename):
                 continue
+            if not any(real_path(filename).is_relative_to(root) for root in self.roots):
+                # a symlink out of the project: nothing outside it is ever read
+                raise TemplateFileError("leads outside the project (a symlink?); templates are read "
+                                        "only from inside it", filename)
             try:
                 raw = read_input_bytes(filename)
             except UnreadableInputError as exc:
@@ -96,7 +104,8 @@ class _FileLoader(jinja2.FileSystemLoader):
 
 def make_environment(project_root: Path) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=_FileLoader([str(d) for d in template_dirs(project_root)]),
+        loader=_FileLoader([str(d) for d in template_dirs(project_root)],
+                           [project_root, builtin_templates_dir()]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

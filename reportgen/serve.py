@@ -530,7 +530,10 @@ def serve(options: BuildOptions, port: int, log: Callable[[str], None],
         with state.condition:
             state.condition.notify_all()
         if server is not None:
-            server.shutdown()
+            # shutdown() waits for serve_forever() to end: only when it runs (a signal
+            # can arrive before its thread started, and would hang the cleanup).
+            if thread is not None and thread.is_alive():
+                server.shutdown()
             server.server_close()
         if watcher is not None:
             watcher.join(timeout=5)

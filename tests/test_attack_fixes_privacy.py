@@ -444,3 +444,31 @@ def test_a_terminated_serve_removes_its_preview(tmp_path, signum):
             process.stderr.close()
     assert not previews(), "the unsealed preview was left behind"
     assert not (root / CACHE_DIR).exists() or not list((root / CACHE_DIR).iterdir())
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(delay=st.floats(min_value=0.2, max_value=3.0), signum=st.sampled_from([signal.SIGTERM, signal.SIGHUP]))
+def test_a_signal_at_any_moment_of_startup_stops_serve_and_removes_its_preview(tmp_path_factory, delay,
+                                                                               signum):
+    """Found by a second attack: a signal after the server was made but before its
+    thread ran hung the cleanup for good (shutdown() waited for a loop that never
+    started), leaving the unsealed preview behind. Any moment must end cleanly."""
+    base = tmp_path_factory.mktemp("startup")
+    root = small_project(base / "proj")
+    protect(root, PROTECTED)
+    temporary = base / "tmp"
+    temporary.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reportgen", "serve", "--project", str(root), "--port", "0", "--jobs", "1"],
+        stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "TMPDIR": str(temporary)})
+    try:
+        time.sleep(delay)
+        process.send_signal(signum)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+            pytest.fail(f"serve hung after a signal {delay:.2f} s into its start")
+    assert not list(temporary.glob("reportgen-preview-*")), "the unsealed preview was left behind"

@@ -22,7 +22,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -32,13 +31,15 @@ from conftest import run_cli
 from helpers import TODAY, make_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_serve_robust import Server as ServeRobustServer
+from test_serve_robust import wait_for
 
 import reportgen
 from reportgen import scaffold
 from reportgen.build import BuildOptions, build_site
 from reportgen.output import SITE_MARKER
 from reportgen.scaffold import WORKFLOW, git_url, install_source
-from reportgen.serve import ServeState, folder_location, rebuild, reclaim_preview, serve
+from reportgen.serve import ServeState, folder_location, rebuild, reclaim_preview
 
 DIST = reportgen.DISTRIBUTION
 PIN = f"{DIST}=={reportgen.__version__}"
@@ -402,23 +403,8 @@ def test_a_folder_serve_does_not_own_is_never_emptied(tmp_path, preview_project)
 # --- serve end to end -------------------------------------------------------------------------------
 
 
-class Server:
-    def __init__(self, project: Path):
-        self.stopping = threading.Event()
-        self.lines: list[str] = []
-        ready = threading.Event()
-        self.address = ""
-
-        def on_ready(address: str) -> None:
-            self.address = address
-            ready.set()
-
-        options = BuildOptions(project=project, out=project / "site", today=TODAY, jobs=1)
-        self.thread = threading.Thread(target=serve, args=(options, 0, self.lines.append, on_ready,
-                                                           self.stopping), daemon=True)
-        self.thread.start()
-        assert ready.wait(120), "\n".join(self.lines)
-        self.port = int(self.address.rsplit(":", 1)[1].strip("/"))
+class Server(ServeRobustServer):
+    """test_serve_robust's server; requests here also give the method, headers and raw bytes."""
 
     def request(self, path: str, method: str = "GET", host: str | None = None
                 ) -> tuple[int, dict[str, str], bytes]:
@@ -444,33 +430,6 @@ class Server:
                 if not chunk:
                     return data
                 data += chunk
-
-    def state(self) -> dict:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
-        try:
-            connection.request("GET", "/__reportgen/events", headers={"Host": f"localhost:{self.port}"})
-            response = connection.getresponse()
-            while True:
-                line = response.fp.readline().decode().strip()
-                if line.startswith("data:"):
-                    return json.loads(line[5:])
-        finally:
-            connection.close()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.thread.join(timeout=20)
-        assert not self.thread.is_alive()
-
-
-def wait_for(predicate, seconds: float = 40.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture(scope="module")

@@ -446,3 +446,30 @@ def test_no_sequence_of_builds_publishes_plaintext(tmp_path_factory, steps):
             assert tree_bytes(root / "site") == before
             pytest.fail(f"{steps}: {result.stderr}")
         assert_publishable(root)
+
+
+@pytest.mark.parametrize("options", [("--drafts",), ("--month", "2026-04")])
+@pytest.mark.parametrize("cause", ["stray", "cache"])
+def test_a_client_build_never_renders_another_portal_with_its_own_month_or_drafts(project, options,
+                                                                                  cause):
+    """Found by a second attack: a portal that had to be rendered again during a
+    `--client` build took that run's --drafts (publishing another client's draft)
+    or --month (taking months off its portal). Now the build stops and says how."""
+    from helpers import tree_bytes
+
+    assert build(project).exit_code == 0
+    draft = project / "content" / "saigon-foods" / "2026-11.md"
+    draft.write_text("---\nstatus: draft\nsummary: s\n---\nDRAFT-TEXT-XYZ\n", encoding="utf-8")
+    if cause == "stray":
+        (project / "site" / "saigon-foods" / "stray.txt").write_text("x", encoding="utf-8")
+    else:
+        shutil.rmtree(project / ".reportgen-cache")
+    before = tree_bytes(project / "site")
+    result = build(project, "--client", "acme-corp", *options)
+    assert result.exit_code == 1, result.output
+    assert "client 'saigon-foods'" in result.stderr and "--client saigon-foods" in result.stderr
+    assert tree_bytes(project / "site") == before
+    assert not any(b"DRAFT-TEXT-XYZ" in content for content in before.values())
+    # without those options the portal is rendered as a plain build would render it
+    assert build(project, "--client", "acme-corp").exit_code == 0
+    assert not (project / "site" / "saigon-foods" / "stray.txt").exists()
