@@ -19,6 +19,7 @@ import json
 import os
 import random
 import re
+import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -340,3 +341,14 @@ def env_with(**extra: str) -> dict[str, str]:
     env.update(build_env())
     env.update(extra)
     return env
+
+
+def wait_for(predicate, seconds: float = 40.0):
+    """Poll `predicate` until it returns something truthy (that value), or fail."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")

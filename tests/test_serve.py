@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import SOURCE_DATE_EPOCH
+from helpers import SOURCE_DATE_EPOCH, wait_for
 
 
 @pytest.fixture
@@ -47,16 +47,6 @@ def server(project):
 def get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.read().decode()
-
-
-def wait_for(predicate, seconds: float = 30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def event(address: str) -> dict:

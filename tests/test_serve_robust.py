@@ -9,13 +9,12 @@ import os
 import shutil
 import socket
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import run_cli
-from helpers import TODAY, make_project
+from helpers import TODAY, make_project, wait_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -88,16 +87,6 @@ class Server:
         self.stopping.set()
         self.thread.join(timeout=20)
         assert not self.thread.is_alive()
-
-
-def wait_for(predicate, seconds: float = 40.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture
