@@ -68,7 +68,7 @@ from .output import (
 from .pdf import PDF_NAME, PdfJob, check_available, paper_format, print_jobs
 from .protect import SealedError, Sealer, load_salts, make_sealer, new_salt, save_salts
 from .site import ClientPlan, SiteAssets, SiteRenderer, collect_assets, digest
-from .sources import find_data_sources, load_client_data_with_digests
+from .sources import find_data_sources, load_client_data
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ def as_of_month(option: str | None, today: dt.date) -> Month | None:
 # --- one client: load, validate, compute ----------------------------------------------------
 
 
-def plan_client(client: Client, table: MetricTable, month_digests: dict[Month, str], notes: list[Note],
+def plan_client(client: Client, table: MetricTable, notes: list[Note],
                 options: BuildOptions) -> tuple[ClientPlan | None, list[Problem]]:
     problems: list[Problem] = access_problems(client, options.preview)
     if any(p.severity == "error" for p in problems):
@@ -193,8 +193,7 @@ def plan_client(client: Client, table: MetricTable, month_digests: dict[Month, s
         months = {mo for mo in months if mo >= client.since}
     problems.extend(advise(client, facts, included, tuple(sorted(months)), options.today))
     plan = ClientPlan(client=client, facts=facts, notes=included, months=tuple(sorted(months)),
-                      today=options.today,
-                      month_digests={k: v for k, v in month_digests.items() if until is None or k <= until})
+                      today=options.today)
     return plan, problems
 
 
@@ -253,11 +252,11 @@ def portal_sealers(clients: list[Client], salts: dict[str, bytes]) -> dict[str, 
 def load_client(root: Path, client: Client, options: BuildOptions
                 ) -> tuple[ClientPlan | None, list[Problem]]:
     notes, problems = load_client_notes(root, client.id)
-    table, data_problems, month_digests = load_client_data_with_digests(root, client, options.today)
+    table, data_problems = load_client_data(root, client, options.today)
     problems.extend(data_problems)
     if any(p.severity == "error" for p in data_problems):
         return None, problems
-    plan, plan_problems = plan_client(client, table, month_digests, notes, options)
+    plan, plan_problems = plan_client(client, table, notes, options)
     return plan, problems + plan_problems
 
 

@@ -208,13 +208,6 @@ class Formatter:
         """Plotly's `separators`: decimal mark then thousands mark."""
         return get_decimal_symbol(self.locale) + get_group_symbol(self.locale)
 
-    def affixes(self, unit: str) -> tuple[str, str]:
-        """Text around a number of this unit, for chart hover templates."""
-        if unit != "currency":
-            return "", ""
-        symbol = get_currency_symbol(self.currency, self.locale)
-        return (symbol, "") if self._symbol_first else ("", "\u00a0" + symbol)
-
     @property
     def currency_digits(self) -> int:
         return get_currency_precision(self.currency)

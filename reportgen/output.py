@@ -86,30 +86,6 @@ class StagedSite:
         for relative in relatives:
             self._claim(relative)
 
-    def keep_previous(self, rebuilt_prefixes: tuple[str, ...], keep: tuple[str, ...] | None = None
-                      ) -> int:
-        """Carry over files of the previous site this build did not rebuild.
-
-        A build limited with --client replaces only those clients' folders;
-        every other client's portal (and the assets it references) stays.
-        With `keep`, only files under those prefixes stay (the folders of the
-        clients that still exist, at their current address).
-        """
-        kept = 0
-        if not self.out.is_dir():
-            return kept
-        for path in sorted(self.out.rglob("*")):
-            if not path.is_file() or path.is_symlink():
-                continue
-            relative = path.relative_to(self.out).as_posix()
-            if relative in self.written or relative.startswith(rebuilt_prefixes):
-                continue
-            if keep is not None and not relative.startswith(keep):
-                continue
-            self.carry(relative)
-            kept += 1
-        return kept
-
     def commit(self) -> None:
         """Swap the staged site in; the old one is removed afterwards."""
         if not self.out.exists():

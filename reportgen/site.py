@@ -89,7 +89,6 @@ class ClientPlan:
     notes: dict[Month, Note]
     months: tuple[Month, ...]  # reports to build, oldest first
     today: dt.date
-    month_digests: dict[Month, str]  # digest of the data files holding each month's rows
 
     @property
     def latest(self) -> Month | None:

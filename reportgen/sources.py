@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import os
 import re
@@ -120,19 +119,13 @@ def shadowed_columns(table: MetricTable, client: Client, shown: str, platform: s
         for name in table.metrics if name in own]
 
 
-def load_client_data(root: Path, client: Client) -> tuple[MetricTable, list[Problem]]:
-    table, problems, _ = load_client_data_with_digests(root, client)
-    return table, problems
-
-
-def load_client_data_with_digests(root: Path, client: Client, today: dt.date | None = None
-                                  ) -> tuple[MetricTable, list[Problem], dict[Month, str]]:
-    """The client's rows, the problems, and for each month a digest of the data
-    files holding its rows (what an incremental build compares). With `today`,
-    rows dated after it (a typo such as 2205 for 2025) are a warning."""
+def load_client_data(root: Path, client: Client, today: dt.date | None = None
+                     ) -> tuple[MetricTable, list[Problem]]:
+    """The client's rows and the problems. With `today`, rows dated after it
+    (a typo such as 2205 for 2025) are a warning. (What each page reads is
+    recorded while it renders: depends.py; no per-file digests are needed here.)"""
     files, problems = find_data_sources(root, client)
     tables = []
-    month_files: dict[Month, list[str]] = {}
     loaded: list[tuple[str, MetricTable]] = []
     for path, source in files:
         raw = _read_bytes(path)
@@ -151,13 +144,8 @@ def load_client_data_with_digests(root: Path, client: Client, today: dt.date | N
                 problems.extend(future_rows(table, raw, shown, today))
             loaded.append((shown, table))
             tables.append(table)
-            file_digest = hashlib.sha256(raw).hexdigest()
-            for year, month in {(r.date.year, r.date.month) for r in table.rows}:
-                month_files.setdefault(Month(year, month), []).append(file_digest)
     problems.extend(find_overlaps(loaded))
-    digests = {month: hashlib.sha256("".join(sorted(d)).encode()).hexdigest()
-               for month, d in month_files.items()}
-    return merge_tables(tables), problems, digests
+    return merge_tables(tables), problems
 
 
 FUTURE_TOLERANCE = dt.timedelta(days=3)  # time zones, a platform's "today" export
