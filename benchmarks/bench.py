@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py                  # S and M, 3 runs each
     python benchmarks/bench.py --sizes S,M,L --runs 3
+    python benchmarks/bench.py --mode agency --sizes M   # `status` and `overview`
 
 Agencies are generated (deterministically) into benchmarks/out/<size>/ once
 and reused. Each scenario runs `reportgen build` in a fresh process and
@@ -13,6 +14,10 @@ The same run times a naive baseline on S — plotly.graph_objects figures and
 Scenarios: cold full build; no-op rebuild; one note edited; one client's
 CSV changed; the monthly run (one new month of data and notes for every
 client, built on the 5th of the next month); cold with --jobs 1 vs --jobs 2.
+
+`--mode agency` times the agency's own view instead: `reportgen status` with
+no cache, `status` after a build (the warm cache the build leaves), `status`
+again, and `reportgen overview` cold (no cache at all) and warm.
 """
 
 from __future__ import annotations
@@ -94,6 +99,7 @@ def run(command: list[str], env: dict[str, str]) -> dict:
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr.decode()}")
     return {"seconds": seconds, "tree_mb": peak[0] / 1024, "process_mb": usage.ru_maxrss / 1024,
+            "cpu_seconds": usage.ru_utime + usage.ru_stime,  # the process and the workers it waited for
             "stdout": stdout.decode()}
 
 
@@ -120,6 +126,7 @@ def agency(size: str) -> Path:
 def reset(root: Path) -> None:
     shutil.rmtree(root / "site", ignore_errors=True)
     shutil.rmtree(root / ".reportgen-cache", ignore_errors=True)
+    shutil.rmtree(root / "overview", ignore_errors=True)
 
 
 def edit_one_note(root: Path, step: int) -> None:
@@ -240,6 +247,46 @@ def jobs_scaling(size: str, runs: int) -> dict[str, list[dict]]:
     return results
 
 
+def command(root: Path, *args: str) -> dict:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": epoch(TODAY)}
+    env.pop("CI", None)
+    return run([sys.executable, "-m", "reportgen", *args, "--project", str(root)], env)
+
+
+AGENCY_SCENARIOS = {"status_cold": "status, no cache", "status_after_build": "status after a build (warm)",
+                    "status_warm": "status again (warm)", "overview_cold": "overview, cold (no cache)",
+                    "overview_warm": "overview, warm cache"}
+
+
+def agency_scenarios(size: str, runs: int) -> dict[str, list[dict]]:
+    root = agency(size)
+    remove_the_month(root)
+    results: dict[str, list[dict]] = {name: [] for name in AGENCY_SCENARIOS}
+    for _ in range(runs):
+        reset(root)
+        results["status_cold"].append(command(root, "status", "--json"))
+        reset(root)
+        reportgen(root)
+        results["status_after_build"].append(command(root, "status", "--json"))
+        results["status_warm"].append(command(root, "status", "--json"))
+        reset(root)
+        results["overview_cold"].append(command(root, "overview"))
+        results["overview_warm"].append(command(root, "overview"))
+    reset(root)
+    return results
+
+
+def print_agency_table(report: dict) -> None:
+    print(f"\nMachine: {report['machine']}; medians of {report['runs']} runs.\n")
+    print("| size | scenario | wall s | CPU s | peak RSS, all processes (MB) |")
+    print("|---|---|---:|---:|---:|")
+    for size, results in report["sizes"].items():
+        for key, label in AGENCY_SCENARIOS.items():
+            rows = results[key]
+            print(f"| {size} | {label} | {median(rows, 'seconds'):.2f} | {median(rows, 'cpu_seconds'):.2f} | "
+                  f"{median(rows, 'tree_mb'):.0f} |")
+
+
 def median(values: list[dict], key: str) -> float:
     return statistics.median(v[key] for v in values)
 
@@ -249,10 +296,17 @@ def main() -> int:
     parser.add_argument("--sizes", default="S,M", help="comma-separated: S, M, L")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--mode", choices=("build", "agency"), default="build",
+                        help="build: the build scenarios; agency: `status` and `overview`")
     args = parser.parse_args()
     sizes = [s.strip().upper() for s in args.sizes.split(",")]
     report: dict = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
                                f"Python {platform.python_version()}", "runs": args.runs, "sizes": {}}
+    if args.mode == "agency":
+        for size in sizes:
+            report["sizes"][size] = agency_scenarios(size, args.runs)
+        print_agency_table(report)
+        return 0
     for size in sizes:
         report["sizes"][size] = scenarios(size, args.runs, args.jobs)
         if size in ("M", "S"):

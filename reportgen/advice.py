@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import metrics as m
+from .anomalies import anomaly_problems
 from .config import CONFIG_FILE
 from .errors import Problem
 from .model import Client, Month, Note
@@ -28,6 +29,7 @@ def advise(client: Client, facts: m.ClientFacts, notes: dict[Month, Note], month
         *kpis_without_target(client),
         *overdue_steps(notes, today),
         *overspending(client, facts, months),
+        *anomaly_problems(client, facts, months),  # severity info: --strict ignores them
     ]
 
 
@@ -92,3 +94,16 @@ def overspending(client: Client, facts: m.ClientFacts, months: tuple[Month, ...]
                 f"client '{client.id}': {month} spend {spent:,.2f} is {spent / budget - 1:.0%} over "
                 f"the budget of {budget:,.2f}"), "warning"))
     return problems
+
+
+def no_recipients(client: Client, notes: dict[Month, Note]) -> list[Problem]:
+    """(`check`) The newest final note would reach nobody by e-mail (`reportgen send`):
+    no contact has an address (or every one set `reports: false`)."""
+    finals = [note for note in notes.values() if not note.is_draft]
+    if not finals or any(person.email and person.reports for person in client.contacts):
+        return []
+    latest = max(finals, key=lambda note: note.month)
+    return [Problem(CONFIG_FILE, client.line, (
+        f"client '{client.id}': the {latest.month} note is final, but no contact has an e-mail "
+        "address (contacts[].email, without reports: false): `reportgen send` would send it to "
+        "nobody"), "warning")]

@@ -30,7 +30,7 @@ from pathlib import Path
 import click
 
 from . import metrics as m
-from .advice import advise
+from .advice import advise, no_recipients
 from .audit import (
     address_warnings,
     audit_site,
@@ -54,6 +54,7 @@ from .cache import (
 from .config import read_project_config
 from .errors import InputError, Problem, did_you_mean, display_path
 from .inputfiles import input_folder_problem
+from .mail import check_message
 from .model import FIRST_YEAR, LAST_YEAR, Client, MetricTable, Month, Note, ProjectConfig
 from .notes import load_client_notes, load_notes, note_paths, orphan_note_folders
 from .output import (
@@ -69,6 +70,7 @@ from .pdf import PDF_NAME, PdfJob, check_available, paper_format, print_jobs
 from .protect import SealedError, Sealer, load_salts, make_sealer, new_salt, save_salts
 from .site import ClientPlan, SiteAssets, SiteRenderer, collect_assets, digest
 from .sources import find_data_sources, load_client_data
+from .status import record_summaries, status_fingerprint, summarize_client
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class BuildResult:
     infos: tuple[Problem, ...] = ()  # e.g. which platform each export was read as
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
+    summaries: dict[str, dict] = field(default_factory=dict)  # loaded clients' status summaries
 
 
 # --- selection ----------------------------------------------------------------------------
@@ -249,9 +252,12 @@ def portal_sealers(clients: list[Client], salts: dict[str, bytes]) -> dict[str, 
     return sealers
 
 
-def load_client(root: Path, client: Client, options: BuildOptions
+def load_client(root: Path, client: Client, options: BuildOptions, all_notes: list[Note] | None = None
                 ) -> tuple[ClientPlan | None, list[Problem]]:
+    """`all_notes`, when given, receives every note of the client, drafts included."""
     notes, problems = load_client_notes(root, client.id)
+    if all_notes is not None:
+        all_notes.extend(notes)
     table, data_problems = load_client_data(root, client, options.today)
     problems.extend(data_problems)
     if any(p.severity == "error" for p in data_problems):
@@ -306,6 +312,7 @@ class ClientOutcome:
     pages_skipped: int = 0
     reports: int = 0
     pdfs: list[PdfJob] = field(default_factory=list)  # printed once every page is staged
+    status: dict | None = None  # the client's status summary, for `reportgen status` (status.py)
 
 
 @dataclass(frozen=True)
@@ -333,15 +340,21 @@ def run_client(task: ClientTask) -> ClientOutcome:
     assert _STATE is not None
     options = _STATE.options
     client = next(c for c in _STATE.config.clients if c.id == task.client_id)
-    plan, problems = load_client(options.project, client, options)
+    notes: list[Note] = []
+    plan, problems = load_client(options.project, client, options, notes)
     outcome = ClientOutcome(client.id, problems)
     if plan is None or any(p.severity == "error" for p in problems):
         return outcome
     outcome.reports = len(plan.months)
     if not task.render:  # check: every page rendered in memory, so it fails when build would
         outcome.problems.extend(check_client_pages(client, plan))
+        outcome.problems.extend(no_recipients(client, plan.notes))  # who `send` would reach
+        outcome.problems.extend(check_message(_STATE.config, options.project, plan))  # templates/email/
         return outcome
     assert _STATE.staging is not None
+    if not options.preview and client.access is None:  # kept for `reportgen status` (status.py)
+        outcome.status = summarize_client(client, plan.facts, notes, options.today,
+                                          as_of_month(options.month, options.today))
     warnings = [[p.path, p.line, p.message] for p in problems if p.severity == "warning"]
     sealer = task.sealer if not options.preview else None
     if client.access is not None and sealer is None and not options.preview:
@@ -607,6 +620,8 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
                 save_manifest(options.project, options.out, manifest, options.cache)
             return _nothing_to_do(options, manifest, selected, cached, problems, started, stages)
 
+        status_prints = {} if options.preview else \
+            status_fingerprints(options, [c for c in selected if c not in unchanged], inputs)
         site = StagedSite(options.out)
         try:
             result, new_manifest = _build_into(site, options, config, assets, manifest, selected,
@@ -631,6 +646,10 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
         # A partial (--client) build keeps what it knew of the other clients' files.
         new_manifest.inputs = {**manifest.inputs, **inputs.seen} if options.clients else inputs.seen
         save_manifest(options.project, options.out, new_manifest, options.cache)
+    if status_prints:  # `reportgen status` reads these instead of loading every client again
+        record_summaries(options.cache, {k: (status_prints[k], v) for k, v in result.summaries.items()
+                                         if k in status_prints}, inputs.seen,
+                         keep=[c.id for c in config.clients])
     result.seconds = time.perf_counter() - started
     result.stages = stages
     result.infos = infos
@@ -687,7 +706,10 @@ def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, 
 
     clock = time.perf_counter()
     written = skipped_pages = 0
+    summaries: dict[str, dict] = {}
     for outcome in outcomes:
+        if outcome.status is not None:
+            summaries[outcome.client_id] = outcome.status
         site.record(outcome.written + outcome.carried)
         assert outcome.entry is not None
         new.clients[outcome.client_id] = outcome.entry
@@ -721,8 +743,27 @@ def _build_into(site: StagedSite, options: BuildOptions, config: ProjectConfig, 
         pdfs_written=len(pdfs),
         clients_loaded=len(outcomes),
         warnings=warnings,
+        summaries=summaries,
     )
     return result, new
+
+
+def status_fingerprints(options: BuildOptions, clients: list[Client], inputs: InputDigests
+                        ) -> dict[str, str]:
+    """The status fingerprint (status.py) of each client this build loads, taken
+    before loading it; none for a protected client (its summary is not cached)."""
+    until = as_of_month(options.month, options.today)
+    prints = {}
+    for client in clients:
+        if client.access is not None:
+            continue
+        try:
+            files = [path for path, _source in find_data_sources(options.project, client)[0]]
+        except (OSError, RuntimeError, ValueError):
+            continue
+        prints[client.id] = status_fingerprint(options.project, client, files, inputs, until,
+                                               options.today)
+    return prints
 
 
 def portal_as_written(out: Path, folder: str, entry: ClientEntry | None) -> bool:

@@ -17,16 +17,26 @@ refuses a figure with any other string where Plotly shows text.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .colors import mix, readable_on, relative_luminance
 from .i18n import Formatter
 from .model import Annotation
 
 PALETTE = ("#f59e0b", "#8b5cf6", "#ef4444", "#10b981", "#3b82f6", "#ec4899", "#14b8a6", "#a3a3a3")
 MUTED = "#94a3b8"
 TARGET = "#475569"
+# Chart text sits on the card (reportgen.css `--card`) in `CHART_INK` (`--ink-2`), or
+# on a slice in `INK` (`--ink`) or white, whichever reaches WCAG AA (colors.py).
+CARD = "#ffffff"
+INK = "#0f172a"
+CHART_INK = "#334155"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+# Every Plotly trace type a figure may use (`_figure` refuses others): a bundle set
+# in `agency.plotly_js` must register each of them (plotlybundle.py).
+TRACE_TYPES = ("scatter", "bar", "pie")
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,8 @@ _LAYOUT_TEXT = ("text", "hovertext")
 def _figure(traces: list[dict], layout: dict) -> dict:
     """The figure dict, after checking every text position holds PlotlyText only."""
     for trace in traces:
+        if trace.get("type") not in TRACE_TYPES:  # what agency.plotly_js is checked against
+            raise TypeError(f"chart trace type {trace.get('type')!r} is not in TRACE_TYPES")
         for key in _TRACE_TEXT:
             _require_text(trace.get(key), f"trace {key}")
     for annotation in layout.get("annotations", ()):
@@ -117,25 +129,58 @@ def _require_text(value, where: str) -> None:
 # --- layouts --------------------------------------------------------------------
 
 
+# Nothing overlaps a legend: the toolbar (a desktop's modebar, shown on hover at the top
+# right of the drawing) keeps a strip of its own above the plot area (MODEBAR_ROOM px), the
+# event badges hang inside the plot area from its top edge, and the legend sits at the
+# bottom of the drawing, below the x axis's labels, its entries wrapped to fit a phone.
+MODEBAR_ROOM = 30
+LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container",
+          "yanchor": "bottom", "font": {"size": 11}, "tracegroupgap": 0}
+LEGEND_CHARS = 24  # a legend entry's longest line: fits a 360 px phone's chart
+
+
 def _layout(style: ChartStyle, unit: str, *, legend: bool) -> dict:
     axis = {"gridcolor": "#e2e8f0", "zerolinecolor": "#cbd5e1", "linecolor": "#cbd5e1",
             "tickfont": {"size": 11}, "automargin": True, "fixedrange": False}
     yaxis = {**axis, "rangemode": "tozero", **_value_axis(style.fmt, unit)}
     return {
         "height": style.height,
-        "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
+        "margin": {"l": 8, "r": 8, "t": MODEBAR_ROOM, "b": 8},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
-        "font": {"family": FONT, "size": 12, "color": "#334155"},
+        "font": {"family": FONT, "size": 12, "color": CHART_INK},
         "separators": style.fmt.plotly_separators,
         "colorway": style.colorway,
         "hovermode": "x unified",
-        "hoverlabel": {"font": {"family": FONT}},
+        "hoverlabel": {"bgcolor": CARD, "bordercolor": "#cbd5e1",
+                       "font": {"family": FONT, "color": CHART_INK}},
         "showlegend": legend,
-        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 11}},
+        "legend": dict(LEGEND),
         "xaxis": {**axis, "type": "category", "nticks": 7},  # Plotly tilts labels when crowded
         "yaxis": yaxis,
     }
+
+
+def legend_text(name: str) -> PlotlyText:
+    """A series' name as its legend entry shows it: escaped, and wrapped onto lines of at
+    most LEGEND_CHARS characters (a long word or URL is cut) so that no entry is wider
+    than a phone's chart."""
+    lines = textwrap.wrap(str(name), LEGEND_CHARS, break_long_words=True) or [str(name)]
+    parts: list[str] = []
+    for line in lines:
+        parts += [PlotlyText("<br>"), line] if parts else [line]
+    return plotly_markup(*parts)
+
+
+def _fit_legend(layout: dict, names: Sequence[str], plot_room: int) -> None:
+    """A taller drawing when its legend needs the room: on a phone every entry may take a
+    row of its own (LEGEND_CHARS per line), and the plot area keeps `plot_room` px."""
+    if not layout.get("showlegend") or not names:
+        return
+    lines = sum(max(1, len(textwrap.wrap(str(n), LEGEND_CHARS, break_long_words=True)))
+                for n in names)
+    legend = 8 + 5 * len(names) + 14 * lines
+    layout["height"] = max(layout["height"], MODEBAR_ROOM + plot_room + legend)
 
 
 def _value_axis(fmt: Formatter, unit: str) -> dict:
@@ -159,7 +204,7 @@ def _trace(series: Series, style: ChartStyle, kind: str, color: str | None = Non
     ys = [value for _, value in series.points]
     trace: dict = {
         "type": "bar" if kind == "bar" else "scatter",
-        "name": plotly_text(series.name),
+        "name": legend_text(series.name),
         "x": xs,
         "y": ys,
         # One rounding rule: a hover label shows the value as the chart's numbers table
@@ -199,7 +244,8 @@ def _annotation_marks(categories: list[str], marks: list[tuple[int, str]]) -> tu
     for index, events in by_index.items():
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": index, "x1": index,
                        "y0": 0, "y1": 1, "line": {"color": TARGET, "width": 1, "dash": "dot"}})
-        notes.append({"x": index, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
+        # inside the plot area, under the toolbar's strip and far from the legend
+        notes.append({"x": index, "xref": "x", "y": 1, "yref": "paper", "yanchor": "top",
                       "text": plotly_text(",".join(str(number) for number, _ in events)),
                       "showarrow": False,
                       "hovertext": PlotlyText("<br>".join(plotly_text(text) for _, text in events)),
@@ -220,12 +266,12 @@ def line_chart(title: str, series: list[Series], style: ChartStyle, *, kind: str
     traces = [_trace(s, style, kind if s.style in ("main", "previous") else "line") for s in series]
     if kind == "bar" and any(s.style == "previous" for s in series):
         layout["barmode"] = "group"
+    _fit_legend(layout, [s.name for s in series], plot_room=190)  # with the x axis's labels
     notes: tuple[str, ...] = ()
     if marks:
         shapes, annotations = _annotation_marks(categories, marks)
         layout["shapes"] = shapes
         layout["annotations"] = annotations
-        layout["margin"]["t"] = 22
         notes = tuple(f"{n} — {text}" for n, (_, text) in enumerate(marks, start=1))
     columns = (period_label or style.fmt.gettext("Period"), *[s.name for s in series])
     by_label = [(dict(s.points), s.unit) for s in series]
@@ -244,22 +290,29 @@ def pie_chart(title: str, series: Series, style: ChartStyle, *, summary: str = "
     for axis in ("xaxis", "yaxis"):
         layout.pop(axis)
     layout["hovermode"] = "closest"
-    layout["legend"] = {"orientation": "h", "x": 0, "y": -0.05, "yanchor": "top", "font": {"size": 11}}
+    _fit_legend(layout, [label for label, _ in points], plot_room=170)
     total = sum(v for _, v in points) or None
     # The slices' percentages are the numbers table's Share column, not Plotly's own
     # rounding ("7.68%" beside "7.7%"): one Formatter call for both.
     shares = [style.fmt.percent(v / total if total else None, 1) for _, v in points]
+    fills, texts = slice_colors(style, len(points))
     trace = {
         "type": "pie",
         "hole": 0.55,
-        "labels": [plotly_text(label) for label, _ in points],
+        "labels": [legend_text(label) for label, _ in points],
         "values": [value for _, value in points],
         "text": [plotly_text(share) for share in shares],
         "customdata": [plotly_text(style.fmt.value(v, series.unit)) for _, v in points],
         "hovertemplate": PlotlyText("%{label}: %{customdata} (%{text})<extra></extra>"),
         "textinfo": "text",
         "sort": False,
-        "marker": {"colors": style.colorway[: len(points)], "line": {"color": "#ffffff", "width": 2}},
+        "marker": {"colors": fills, "line": {"color": CARD, "width": 2}},
+        # A label inside a slice in ink or white, whichever contrasts more with the slice
+        # (the slice a shade darker or lighter when neither reaches 4.5:1); one that Plotly
+        # moves outside a thin slice sits on the card. Hover labels read the same way.
+        "insidetextfont": {"color": texts},
+        "outsidetextfont": {"color": CHART_INK},
+        "hoverlabel": {"bgcolor": fills, "bordercolor": texts, "font": {"color": texts}},
     }
     rows = tuple((label, style.fmt.value(v, series.unit), share)
                  for (label, v), share in zip(points, shares, strict=True))
@@ -267,6 +320,23 @@ def pie_chart(title: str, series: Series, style: ChartStyle, *, summary: str = "
     return ChartView(title=title, figure=_figure([trace], layout),
                      summary=summary or describe_shares(series, points, style.fmt),
                      columns=columns, rows=rows, kind="pie")
+
+
+def slice_colors(style: ChartStyle, count: int) -> tuple[list[str], list[str]]:
+    """Each slice's fill and its label's colour. Past the colorway the colours repeat,
+    each round paler (a light colour: darker), so a slice never shares its neighbour's
+    colour; every fill is adjusted, if need be, so that ink or white text on it reaches
+    WCAG AA."""
+    colorway = style.colorway
+    fills, texts = [], []
+    for index in range(count):
+        base = colorway[index % len(colorway)]
+        paler = 1 - 0.6 ** (index // len(colorway))
+        away = CARD if relative_luminance(base) < 0.5 else "#000000"
+        fill, text = readable_on(mix(base, away, paler), INK)
+        fills.append(fill)
+        texts.append(text)
+    return fills, texts
 
 
 # --- text alternatives ---------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import babel
 import babel.numbers
 
+from .addresses import ADDRESS_RE, address_problem, base_url, site_url_problem
 from .errors import InputError, Problem
 from .formulas import NAME_RE, FormulaError, parse_formula
 from .images import ImageError, load_image
@@ -28,13 +29,17 @@ from .model import (
     Client,
     DataSource,
     Kpi,
+    MailSettings,
     Month,
+    OverviewSettings,
     Person,
     PortalPerson,
     ProjectConfig,
 )
+from .plotlybundle import BundleError, load_bundle
 from .schema import (
     INVALID,
+    Boolean,
     Choice,
     Context,
     Field,
@@ -74,7 +79,48 @@ DIMENSIONS = ("date", "campaign", "channel")
 
 # --- field declarations ----------------------------------------------------
 
-EMAIL = Text(pattern=r"[^@\s]+@[^@\s]+", pattern_hint=" (expected an e-mail address)")
+
+
+class EmailAddress(Text):
+    """An e-mail address by reportgen's one strict rule (addresses.py): what `send`
+    writes to, and what `check` and `build` accept, are the same."""
+
+    def check(self, value, ctx, line, where):
+        padded = isinstance(value, str) and value.strip() != value and bool(value.strip())
+        value = super().check(value, ctx, line, where)
+        problem = address_problem(value) if value is not INVALID else None
+        if padded and not problem:
+            problem = "an address has no spaces (not even before or after it)"
+        if problem:
+            shown = value.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")  # one line
+            return ctx.error(line, f"{where}: '{shown}' is not valid (expected an e-mail address: "
+                                   f"{problem})")
+        return value
+
+    def schema(self):
+        return {**super().schema(), "format": "email",
+                "pattern": "^" + re.sub(r"\?P<\w+>", "", ADDRESS_RE.pattern) + "$"}
+
+
+class SiteUrl(Text):
+    """`agency.site_url`: the portals' public address (http or https, no query)."""
+
+    def check(self, value, ctx, line, where):
+        padded = isinstance(value, str) and value.strip() != value and bool(value.strip())
+        value = super().check(value, ctx, line, where)
+        problem = site_url_problem(value) if value is not INVALID else None
+        if padded and not problem:
+            problem = "a URL has no spaces"
+        if problem:
+            shown = value.encode("ascii", "backslashreplace").decode()  # no control reaches a terminal
+            return ctx.error(line, f"{where}: '{shown}' is not valid ({problem})")
+        return value if value is INVALID else base_url(value)
+
+    def schema(self):
+        return {**super().schema(), "format": "uri", "pattern": "^https?://[^\\s?#]+$"}
+
+
+EMAIL = EmailAddress(max_length=254)
 URL = Text(pattern=r"https?://\S+", pattern_hint=" (expected an http(s):// address)")
 RELATIVE_PATH = Text(max_length=500)
 COLOR = Text(pattern=r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}", pattern_hint=" (expected #rrggbb)")
@@ -87,6 +133,10 @@ PERSON = Obj((
     Field("email", EMAIL),
     Field("phone", Text(max_length=50, numbers_ok=True)),
     Field("role", Text(max_length=200)),
+))
+CONTACT = Obj((
+    *PERSON.fields,
+    Field("reports", Boolean(), doc="false: this contact gets no report by e-mail (default true)"),
 ))
 
 ENV_NAME = Text(pattern=r"[A-Za-z_][A-Za-z0-9_]*", pattern_hint=" (expected an environment variable name)")
@@ -205,6 +255,18 @@ AGENCY = Obj((
     Field("website", URL),
     Field("logo", RELATIVE_PATH, doc="image file, relative to the project root"),
     Field("contact_email", EMAIL),
+    Field("site_url", SiteUrl(max_length=500),
+          doc="the portals' public base URL (https://...), for the links in e-mailed reports"),
+    Field("email", Obj((
+        Field("from", EMAIL, doc="the sender address (default: contact_email)"),
+        Field("attach_pdf", Boolean(), doc="attach the month's report.pdf (needs build --pdf)"),
+    )), doc="how `reportgen send` e-mails the monthly reports"),
+    Field("plotly_js", RELATIVE_PATH,
+          doc="a plotly.js bundle the site serves instead of the full one (e.g. the npm package "
+              "plotly.js-basic-dist-min's plotly-basic.min.js), relative to the project root"),
+    Field("overview", Obj((
+        Field("password_env", ENV_NAME, doc="the variable holding the agency's overview password"),
+    )), doc="`reportgen overview`, the agency's internal site: sealed when password_env is set"),
 ))
 
 DEFAULTS = Obj((
@@ -250,7 +312,7 @@ CLIENT = Obj((
           doc="the portal's URL segment (default: the id); an unguessable one for a protected portal"),
     Field("name", Text(max_length=200), required=True),
     Field("account_executive", PERSON, required=True),
-    Field("contacts", ListOf(PERSON)),
+    Field("contacts", ListOf(CONTACT)),
     Field("locale", LOCALE),
     Field("currency", CURRENCY),
     Field("brand", Obj((Field("color", COLOR), Field("logo", RELATIVE_PATH)))),
@@ -368,6 +430,7 @@ def _build_config(root: Path, document: YamlMap, ctx: Context) -> ProjectConfig:
             website=agency_raw["website"],
             logo=_image_path(root, agency_raw["logo"], document["agency"], "logo", ctx, "agency.logo"),
             contact_email=agency_raw["contact_email"],
+            plotly_js=_plotly_bundle_path(root, agency_raw["plotly_js"], document["agency"], ctx),
         )
     defaults = clean["defaults"] or {}
     defaults_node = document.get("defaults") or YamlMap()
@@ -395,7 +458,28 @@ def _build_config(root: Path, document: YamlMap, ctx: Context) -> ProjectConfig:
     declared = frozenset(node["id"] for node in client_nodes
                          if isinstance(node, YamlMap) and isinstance(node.get("id"), str))
     return ProjectConfig(root=root, config_path=CONFIG_FILE, agency=agency, clients=tuple(clients),
-                         declared_ids=declared)
+                         declared_ids=declared, overview=_overview_settings(clean["agency"], document),
+                         mail=_mail_settings(clean["agency"], document))
+
+
+def _mail_settings(raw: Any, document: YamlMap) -> MailSettings:
+    """`agency.site_url` and `agency.email`, for `reportgen send` (kept out of `Agency`)."""
+    if not isinstance(raw, dict):
+        return MailSettings()
+    email = raw.get("email") or {}
+    return MailSettings(site_url=raw.get("site_url"), sender=email.get("from") or raw.get("contact_email"),
+                        attach_pdf=bool(email.get("attach_pdf")), line=document.line_of("agency"))
+
+
+def _overview_settings(agency_raw: Any, document: YamlMap) -> OverviewSettings:
+    """`agency.overview` (kept out of `Agency`: setting it never re-renders a portal)."""
+    raw = agency_raw.get("overview") if isinstance(agency_raw, dict) else None
+    if not raw:
+        return OverviewSettings()
+    node = document["agency"].get("overview")
+    line = node.line_of("password_env") if isinstance(node, YamlMap) and "password_env" in node \
+        else document["agency"].line_of("overview")
+    return OverviewSettings(password_env=raw["password_env"], line=line)
 
 
 def _check_folders(client_nodes: list, ctx: Context) -> None:
@@ -532,7 +616,7 @@ def _build_client(root: Path, raw: dict, node: YamlMap, defaults: dict, defaults
         account_executive=Person(**raw["account_executive"]),
         locale=locale,
         currency=currency,
-        contacts=tuple(Person(**p) for p in raw["contacts"] or []),
+        contacts=tuple(Person(**{**p, "reports": p["reports"] is not False}) for p in raw["contacts"] or []),
         brand=brand,
         since=Month.parse(raw["since"]) if raw["since"] else None,
         budget=budget,
@@ -595,6 +679,31 @@ def _check_relative(value: str, ctx: Context, line: int, where: str) -> bool:
         ctx.error(line, f"{where}: '{value}' must not leave the project ('..')")
         return False
     return True
+
+
+def _plotly_bundle_path(root: Path, value: str | None, node: YamlMap, ctx: Context) -> Path | None:
+    """`agency.plotly_js`: a plotly.js bundle inside the project that draws every chart kind."""
+    if not value:
+        return None
+    where, line = "agency.plotly_js", node.line_of("plotly_js")
+    if not _check_relative(value, ctx, line, where):
+        return None
+    path = real_path(root / value)
+    if not os.path.lexists(root / value):
+        ctx.error(line, f"{where}: file '{value}' not found (see \"A lighter Plotly bundle\" in the "
+                        "README for how to get one)")
+        return None
+    if not path.is_relative_to(real_path(root)):
+        ctx.error(line, f"{where}: '{value}' points outside the project")
+        return None
+    try:
+        _content, warnings = load_bundle(root / value)
+    except BundleError as exc:
+        ctx.error(line, f"{where}: '{value}' {exc.message}")
+        return None
+    for warning in warnings:
+        ctx.warn(line, f"{where}: '{value}': {warning}")
+    return path
 
 
 def _image_path(root: Path, value: str | None, parent: Any, key: str, ctx: Context,

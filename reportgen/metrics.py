@@ -227,6 +227,8 @@ class ClientFacts:
     has_channel: bool
     # Per-month groupings, computed once and reused by every chart of a page.
     _memo: dict = field(default_factory=dict, compare=False, repr=False)
+    # MetricTable.sources: each data entry's last day with data per month (status.py)
+    sources: tuple = field(default=(), compare=False, repr=False)
 
     @property
     def width(self) -> int:
@@ -283,6 +285,7 @@ def compute_client_facts(client: Client, table: MetricTable, until: Month | None
         _last_date=max(dates) if dates else None,
         has_campaign=table.has_campaign,
         has_channel=table.has_channel,
+        sources=table.sources,
     )
 
 

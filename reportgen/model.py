@@ -90,6 +90,7 @@ class Person:
     email: str | None = None
     phone: str | None = None
     role: str | None = None
+    reports: bool = True  # a contact with `reports: false` gets no report by e-mail (`send`)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Agency:
     website: str | None = None
     logo: Path | None = None
     contact_email: str | None = None
+    plotly_js: Path | None = None  # the site's plotly.js bundle (None: the full one of the plotly package)
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,29 @@ class ProjectConfig:
     agency: Agency
     clients: tuple[Client, ...]
     declared_ids: frozenset[str] = frozenset()  # every id in the file, valid clients or not
+    # `reportgen send` only: kept out of `agency` (which every page's digest holds),
+    # so setting up e-mail never re-renders a portal.
+    mail: MailSettings = field(default_factory=lambda: MailSettings())
+    # `reportgen overview` only (agency.overview), kept out of `agency` for the same reason.
+    overview: OverviewSettings = field(default_factory=lambda: OverviewSettings())
+
+
+@dataclass(frozen=True)
+class OverviewSettings:
+    """clients.yaml `agency.overview`: the agency's internal overview site."""
+
+    password_env: str | None = None  # seals the overview (protect.py), as a protected portal
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """clients.yaml `agency.site_url` and `agency.email`: what `reportgen send` needs."""
+
+    site_url: str | None = None  # the portals' public base URL, ending in "/"
+    sender: str | None = None  # agency.email.from, else agency.contact_email
+    attach_pdf: bool = False
+    line: int = 0  # of the agency block, for messages
 
 
 # --- content/<client>/YYYY-MM.md --------------------------------------------
@@ -289,3 +314,6 @@ class MetricTable:
     # "day", or "week"/"month" for an export whose rows each cover a period
     # (dated its first day): the overlap check counts every day it covers.
     grain: str = "day"
+    # Per clients.yaml data entry: (pattern, line, ((month, last day with data in it), ...)),
+    # for `status`'s data freshness (which export is late or missing).
+    sources: tuple[tuple[str, int, tuple[tuple[Month, dt.date], ...]], ...] = ()

@@ -326,12 +326,19 @@ def _markdown() -> markdown.Markdown:
     )
 
 
-# Every id in a note (raw HTML or a Markdown heading anchor) starts with this,
-# which no id of the page's own does: a note cannot take or repeat a page's ids
-# (`<h2 id="chart-2-data">` becomes `note-chart-2-data`).
+# Every id in a note (raw HTML or a Markdown heading anchor) is this prefix and
+# the id the note gave, which no id of the page's own starts with: a note cannot
+# take or repeat a page's ids (`## Budget` gets `note-budget`, never `budget`).
+# Ids are then made unique within the note too (a raw `<h2 id="budget">` beside a
+# `## Budget` heading, or a heading called "note-budget"), by construction rather
+# than by nh3's id_prefix, which leaves an id that already starts with the prefix
+# as it is.
 NOTE_ID_PREFIX = "note-"
-_NOTE_ID_RE = re.compile(r'\sid="' + NOTE_ID_PREFIX + r'([^"]*)"')
-_FRAGMENT_HREF_RE = re.compile(r'\shref="#([^"]*)"')
+# The sanitizer's own output: only headings carry an id (the one attribute they
+# may have), attribute values are double-quoted with `"` escaped, and a `<` in
+# text is escaped, so these match tags, never text.
+_HEADING_ID_RE = re.compile(r'(<h[1-6] id=")([^"]*)(")')
+_FRAGMENT_HREF_RE = re.compile(r'(<a(?:\s+[\w:-]+="[^"]*")*?\s+href="#)([^"]*)(")')
 
 
 def sanitize_html(html: str) -> str:
@@ -343,13 +350,30 @@ def sanitize_html(html: str) -> str:
         filter_style_properties={"text-align"},
         link_rel="noopener noreferrer",
         strip_comments=True,
-        id_prefix=NOTE_ID_PREFIX,
     )
-    # Links to the note's own anchors follow them to their prefixed ids; links
-    # to the page's sections (#campaigns) stay as they are.
-    own = set(_NOTE_ID_RE.findall(clean))
+    return _prefix_note_ids(clean)
+
+
+def _prefix_note_ids(html: str) -> str:
+    """Every heading id prefixed and unique; links to the note's own anchors
+    (`[x](#budget)`) follow them to their new ids, links to the page's sections
+    (#campaigns) stay as they are."""
+    used: set[str] = set()
+    renamed: dict[str, str] = {}  # the id the note gave -> its first heading's new id
+
+    def rename(match: re.Match) -> str:
+        given = match[2]
+        new = base = NOTE_ID_PREFIX + given
+        number = 2
+        while new in used:
+            new, number = f"{base}-{number}", number + 1
+        used.add(new)
+        renamed.setdefault(given, new)
+        return f"{match[1]}{new}{match[3]}"
+
+    html = _HEADING_ID_RE.sub(rename, html)
     return _FRAGMENT_HREF_RE.sub(
-        lambda m: f' href="#{NOTE_ID_PREFIX}{m[1]}"' if m[1] in own else m[0], clean)
+        lambda m: f"{m[1]}{renamed[m[2]]}{m[3]}" if m[2] in renamed else m[0], html)
 
 
 def fill_chart_slots(html: str, charts: list[str]) -> str:

@@ -218,7 +218,7 @@ def template_error(exc: Exception, template: str) -> InputError:
         frame = exc.__traceback__
         while frame is not None:  # the innermost frame that ran template code
             filename = frame.tb_frame.f_code.co_filename
-            if filename.endswith((".html", ".j2", ".jinja")):
+            if filename.endswith((".html", ".txt", ".j2", ".jinja")):  # .txt: e-mail parts
                 path, line = filename, frame.tb_lineno
             generator = frame.tb_frame.f_locals.get("self")
             node = frame.tb_frame.f_locals.get("node")

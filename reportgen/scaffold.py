@@ -78,6 +78,9 @@ STARTER_CLIENTS = """\
 agency:
   name: {agency}
   contact_email: reports@example.com
+  # site_url: https://reports.example.com/   # the portals' address, linked from e-mails (send)
+  # email: {{from: reports@example.com, attach_pdf: false}}   # sender; attach the PDF (build --pdf)
+  # plotly_js: assets/plotly-basic.min.js   # a lighter plotly.js (README: "A lighter Plotly bundle")
 
 defaults:                 # every client inherits these unless it sets its own
   locale: en_US
@@ -87,6 +90,8 @@ clients:
   - id: example-client
     name: Example Client
     account_executive: {{name: Your Name, email: you@example.com}}
+    contacts:                 # the client's people; `reportgen send` e-mails them the monthly report
+      - {{name: Client Contact, role: Marketing lead, email: contact@example.com}}   # reports: false opts out
     budget: {{monthly: 10000}}
     metrics:
       cpl: spend / leads
@@ -105,7 +110,7 @@ clients:
     # access: {{password_env: EXAMPLE_PORTAL_PASSWORD}}
 """
 
-GITIGNORE = "site/\n.reportgen-cache/\n"
+GITIGNORE = "site/\n.reportgen-cache/\n/overview/\n"
 
 WORKFLOW_TEXT = """\
 # Builds the portals on every push and on the 4th of each month (when the ad
@@ -153,6 +158,47 @@ jobs:
     steps:
       - id: deployment
         uses: actions/deploy-pages@v4
+  # Opt-in: after a successful scheduled publish, e-mail each client's contacts
+  # their report for the month just finished, once (README: "Sending reports by
+  # e-mail"). To turn it on, set the repository variable REPORTGEN_SEND to true
+  # and the secret REPORTGEN_SMTP_URL (smtps://USER:PASSWORD@HOST:465). What was
+  # sent is recorded in .reportgen/sent.jsonl, committed back below, so a report
+  # goes to each person once; a run that fails halfway resumes next time.
+  send:
+    needs: publish
+    if: github.event_name == 'schedule' && vars.REPORTGEN_SEND == 'true'
+    runs-on: ubuntu-latest
+    permissions:
+      contents: write
+    concurrency:
+      group: reportgen-send
+      cancel-in-progress: false
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - run: pip install "{requirement}"
+      - uses: actions/download-artifact@v4   # the built site: report.pdf for agency.email.attach_pdf
+        with:
+          name: site
+          path: site
+      - name: E-mail the reports
+        run: reportgen send --month previous
+        env:
+          REPORTGEN_SMTP_URL: ${{ secrets.REPORTGEN_SMTP_URL }}
+      - name: Commit the ledger
+        if: ${{ !cancelled() }}   # also after a failure halfway: what was sent stays recorded
+        run: |
+          if [ -f .reportgen/sent.jsonl ]; then
+            git config user.name "github-actions[bot]"
+            git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
+            git add .reportgen/sent.jsonl
+            if ! git diff --cached --quiet; then
+              git commit -m "reportgen: record the reports e-mailed [skip ci]"
+              git pull --rebase && git push
+            fi
+          fi
 """
 
 

@@ -27,6 +27,7 @@ import contextlib
 import dataclasses
 import errno
 import fnmatch
+import glob
 import http.server
 import json
 import mimetypes
@@ -387,6 +388,12 @@ def watch_plan(project: Path) -> WatchPlan:
             folder = (project / prefix).resolve()
             if folder.is_relative_to(project) and folder != project:
                 candidates.add(folder)
+    bundle = config.agency.plotly_js if config is not None else None
+    if bundle is not None and bundle.is_relative_to(project):  # agency.plotly_js: its folder
+        if bundle.parent == project:
+            patterns.append(glob.escape(bundle.name))
+        else:
+            candidates.add(bundle.parent)
     # Watch the nearest existing folder of each (a folder created later is then seen).
     existing = set()
     for folder in candidates:

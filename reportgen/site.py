@@ -19,17 +19,18 @@ from pathlib import Path
 
 import jinja2
 import jinja2.meta
-import plotly
 from markupsafe import Markup
 
 from . import __version__, pages
 from . import metrics as m
 from .depends import ValueDigests, recording
+from .errors import InputError, Problem
 from .i18n import LOCALES_DIR, Formatter
 from .images import publishable_image
 from .model import Client, Month, Note, ProjectConfig
 from .notes import fill_chart_slots, open_next_steps, render_markdown
 from .pdf import PDF_NAME
+from .plotlybundle import BUILTIN_PLOTLY_JS, BundleError, check_bundle, read_bundle
 from .protect import Sealer
 from .render import (
     THEME_STATIC,
@@ -47,7 +48,7 @@ from .render import (
 
 # Stands for the sealed envelope when the publish audit renders a login page's shell.
 LOGIN_PLACEHOLDER = "reportgen-sealed-page-placeholder"
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PLOTLY_JS = BUILTIN_PLOTLY_JS
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 # No inline script anywhere (figures are JSON blocks read by reportgen.js); no
 # eval (plotly.js does not need it for the chart types used); nothing loads from
@@ -148,7 +149,10 @@ def collect_assets(root: Path, config: ProjectConfig) -> SiteAssets:
         content = read_static(root, name)
         files[name] = (hashed_name(name, content), content)
     read_static(root, "live.js")  # `serve`'s: an unusable override is an error in check and build too
-    plotly_js = PLOTLY_JS.read_bytes()
+    # The agency's own bundle (agency.plotly_js, checked when clients.yaml was read) or the
+    # full one; its content-hashed name is in `key`, so a changed bundle re-renders every page.
+    plotly_js = _plotly_bundle(root, config.agency.plotly_js) if config.agency.plotly_js \
+        else PLOTLY_JS.read_bytes()
     files["plotly.js"] = (hashed_name("plotly.min.js", plotly_js), plotly_js)
     if config.agency.logo:
         content = publishable_image(config.agency.logo, root)
@@ -156,11 +160,26 @@ def collect_assets(root: Path, config: ProjectConfig) -> SiteAssets:
                                             content), content)
     theme = sorted((path.relative_to(folder).as_posix(), template_file_digest(path))
                    for folder in template_dirs(root) for path in folder.rglob("*") if not path.is_dir()
-                   and "__pycache__" not in path.parts)
+                   and "__pycache__" not in path.parts
+                   and path.relative_to(folder).parts[0] != "email")  # e-mail only (`send`): no page uses it
     catalogs = sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest())
                       for p in LOCALES_DIR.glob("*.po"))
     key = digest(__version__, theme, catalogs, config.agency, sorted(v[0] for v in files.values()))
     return SiteAssets(files, key)
+
+
+def _plotly_bundle(root: Path, path: Path) -> bytes:
+    """The bytes of `agency.plotly_js`, checked again as they are read (the file may have
+    changed since clients.yaml was)."""
+    try:
+        content = read_bundle(path)
+        check_bundle(content)
+    except BundleError as exc:
+        shown = path.relative_to(root.resolve()).as_posix() if path.is_relative_to(root.resolve()) \
+            else str(path)
+        raise InputError([Problem("clients.yaml", None, f"agency.plotly_js: '{shown}' {exc.message}")]
+                         ) from None
+    return content
 
 
 class SiteRenderer:

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from .config import BUILTIN_FORMULAS, CONFIG_FILE
@@ -127,6 +128,7 @@ def load_client_data(root: Path, client: Client, today: dt.date | None = None
     files, problems = find_data_sources(root, client)
     tables = []
     loaded: list[tuple[str, MetricTable]] = []
+    spans: dict[DataSource, dict[tuple[int, int], dt.date]] = {}
     for path, source in files:
         raw = _read_bytes(path)
         shown = display_path(path, root)
@@ -144,8 +146,16 @@ def load_client_data(root: Path, client: Client, today: dt.date | None = None
                 problems.extend(future_rows(table, raw, shown, today))
             loaded.append((shown, table))
             tables.append(table)
+            spans.setdefault(source, {})
+            for row in table.rows:  # the last day with data, per month, per data entry
+                month = (row.date.year, row.date.month)
+                if row.date > spans[source].get(month, dt.date.min):
+                    spans[source][month] = row.date
     problems.extend(find_overlaps(loaded))
-    return merge_tables(tables), problems
+    merged = merge_tables(tables)
+    return replace(merged, sources=tuple(
+        (source.pattern, source.line, tuple((Month(*month), day) for month, day in sorted(
+            spans.get(source, {}).items()))) for source in client.data)), problems
 
 
 FUTURE_TOLERANCE = dt.timedelta(days=3)  # time zones, a platform's "today" export

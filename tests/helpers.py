@@ -77,8 +77,9 @@ def default_clients(markers: dict[str, str] | None = None) -> list[ClientSpec]:
 
 
 def email_safe(marker: str) -> str:
-    """The marker as it can appear in an e-mail address (no spaces, one @)."""
-    return re.sub(r"[\s@]", "", marker) or "x"
+    """The marker as it can appear in an e-mail address: the characters an address's
+    local part may hold (clients.yaml accepts only valid addresses, reportgen/addresses.py)."""
+    return re.sub(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~-]", "", marker) or "x"
 
 
 def client_yaml(spec: ClientSpec) -> dict:
@@ -352,3 +353,23 @@ def wait_for(predicate, seconds: float = 40.0):
             return value
         time.sleep(0.2)
     raise AssertionError("timed out")
+
+
+def draw_all_charts(page, timeout_ms: int = 30_000) -> str:
+    """Scroll each chart not drawn yet into view (reportgen.js draws a chart when it nears
+    the view) until every one is drawn, scroll back to the top, and wait until
+    html[data-charts] is set; its value ("drawn", "failed" or "none"; None on a page without
+    charts or reportgen.js, such as the landing page). On a protected portal it first waits
+    for the opened page (main#main; the login page has none). Selectors only: the pages' CSP
+    forbids the eval() that wait_for_function needs."""
+    page.wait_for_selector("main#main", state="attached", timeout=timeout_ms)
+    if not page.locator("[data-figure]").count():
+        return page.get_attribute("html", "data-charts")
+    undrawn = "Array.from(document.querySelectorAll('[data-figure]:not([data-drawn])'), e => e.id)"
+    while ids := page.evaluate(undrawn):
+        chart = f'[id="{ids[0]}"]'
+        page.locator(chart).scroll_into_view_if_needed(timeout=timeout_ms)
+        page.wait_for_selector(f"{chart}[data-drawn]", state="attached", timeout=timeout_ms)
+    page.wait_for_selector("html[data-charts]", state="attached", timeout=timeout_ms)
+    page.evaluate("window.scrollTo(0, 0)")
+    return page.get_attribute("html", "data-charts")

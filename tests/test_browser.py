@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import draw_all_charts
 
 pytestmark = pytest.mark.browser
 
@@ -18,8 +19,9 @@ def open_page(browser, path: Path, width: int = 1280):
             if message.type == "error" else None)
     page.on("request", lambda request: requests.append(request.url))
     page.goto(path.as_uri())
-    # Selectors, not wait_for_function: the pages' CSP forbids the eval() it uses.
-    page.wait_for_selector("html[data-charts]", state="attached", timeout=30_000)
+    # Charts draw as they near the view: scroll to each (selectors, not wait_for_function:
+    # the pages' CSP forbids the eval() it uses).
+    draw_all_charts(page, 30_000)
     return context, page, problems, requests
 
 

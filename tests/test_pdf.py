@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import CHROMIUM, _unavailable, run_cli
-from helpers import make_project
+from helpers import draw_all_charts, make_project
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -290,7 +290,7 @@ def test_the_sealed_pages_pdf_link_downloads_the_opened_pdf(pdf_project, browser
         page.goto(f"{server.base}saigon-foods/2026-10/index.html")
         page.fill("#password", PASSWORD)
         page.click("#unlock button[type=submit]")
-        page.wait_for_selector("html[data-charts]", state="attached", timeout=60_000)
+        draw_all_charts(page, 60_000)  # the opened page, every chart drawn
         with page.expect_download(timeout=60_000) as download:
             page.click('a[href="report.pdf"]')
         assert download.value.suggested_filename == "report.pdf"
@@ -309,7 +309,7 @@ def test_from_a_file_the_sealed_pdf_link_says_why_it_cannot_download(pdf_project
         page.goto((pdf_project / "site" / "saigon-foods" / "2026-10" / "index.html").as_uri())
         page.fill("#password", PASSWORD)
         page.click("#unlock button[type=submit]")
-        page.wait_for_selector("html[data-charts]", state="attached", timeout=60_000)
+        draw_all_charts(page, 60_000)  # the opened page, every chart drawn
         page.click('a[href="report.pdf"]')
         status = page.wait_for_selector("[data-download-status]", timeout=30_000)
         assert "web address" in status.text_content() or "địa chỉ web" in status.text_content()

@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 from conftest import run_cli
-from helpers import make_project
+from helpers import draw_all_charts, make_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -48,7 +48,7 @@ def overflow(browser, path, width: int, height: int) -> tuple[int, int]:
     try:
         page = context.new_page()
         page.goto(path.as_uri())
-        page.wait_for_selector("html[data-charts]", state="attached", timeout=30_000)
+        draw_all_charts(page, 30_000)  # every chart drawn (they draw as they near the view)
         return page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
     finally:
         context.close()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from conftest import run_cli
+from helpers import draw_all_charts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -81,8 +82,7 @@ def open_report(browser, path: Path, width: int = 1280):
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.goto(path.as_uri())
-    page.wait_for_selector("html[data-charts]", state="attached", timeout=30_000)
-    assert page.evaluate("document.documentElement.dataset.charts") == "drawn"
+    assert draw_all_charts(page, 30_000) == "drawn"  # charts draw as they near the view
     return context, page, problems
 
 
@@ -151,7 +151,7 @@ def printed(browser, demo_site) -> dict:
         page.on("pageerror", lambda error, problems=problems: problems.append(str(error)))
         try:
             page.goto(path.as_uri())
-            page.wait_for_selector("html[data-charts]", state="attached", timeout=30_000)
+            draw_all_charts(page, 30_000)  # charts draw as they near the view
             found = {"charts": page.evaluate("document.documentElement.dataset.charts"),
                      "lang": page.evaluate("document.documentElement.lang").split("-")[0],
                      "toolbar": page.evaluate(TOOLBAR), "bar": {"screen": page.evaluate(BUDGET_BAR)},

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import run_cli
-from helpers import DEFAULT_MARKERS, make_project
+from helpers import DEFAULT_MARKERS, draw_all_charts, make_project
 
 from reportgen.protect import derive_kek, open_sealed
 
@@ -191,9 +191,9 @@ def new_context(browser, **options):
 def assert_opened(page, problems: list[str], title: str, typed: bool = False) -> None:
     """What the visitor sees: the report, and nothing of the login page (not even
     for a frame, unless they typed their password into it)."""
-    # Selectors, not wait_for_function: the pages' CSP forbids the eval() it uses.
-    page.wait_for_selector("html[data-charts]", state="attached", timeout=TIMEOUT)
-    assert page.evaluate("document.documentElement.dataset.charts") == "drawn", \
+    # Selectors, not wait_for_function: the pages' CSP forbids the eval() it uses. Charts
+    # draw as they near the view: draw_all_charts scrolls to each.
+    assert draw_all_charts(page, TIMEOUT) == "drawn", \
         page.evaluate("document.documentElement.dataset.chartErrors || ''")
     assert page.locator(".login-card").count() == 0
     assert page.locator("#sealed").count() == 0
@@ -454,14 +454,18 @@ def test_a_link_to_a_section_lands_on_it_after_unlocking(browser, portals, schem
         for section in ("campaigns", "budget"):
             tab, tab_problems = new_tab(context)
             tab.goto(portal.url(OCTOBER) + "#" + section)
-            assert_opened(tab, tab_problems, portal.title(OCTOBER))
-            tab.wait_for_timeout(300)
+            # Opened, and the charts near the section drawn (they keep their boxes' size);
+            # then every chart (assert_opened scrolls to each, so the position comes first).
+            tab.wait_for_selector("main#main", state="attached", timeout=TIMEOUT)
+            tab.wait_for_selector("[data-figure][data-drawn]", state="attached", timeout=TIMEOUT)
+            tab.wait_for_timeout(500)
             top, scrolled, most = tab.evaluate(
                 f"[document.getElementById('{section}').getBoundingClientRect().top, window.scrollY,"
                 " document.scrollingElement.scrollHeight - window.innerHeight]")
             # at the top of the window, or as far down as the page goes with it in view
             assert abs(top) < 40 or (abs(scrolled - most) < 2 and 0 <= top < viewport["height"]), \
                 (section, top, scrolled, most)
+            assert_opened(tab, tab_problems, portal.title(OCTOBER))
             tab.close()
     finally:
         context.close()

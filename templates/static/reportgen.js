@@ -1,6 +1,16 @@
 /* reportgen: draws every chart on the page from its embedded JSON figure.
    Figures live in <script type="application/json"> blocks, so this file is
-   the only script the page runs besides plotly.js (no inline script). */
+   the only script the page runs besides plotly.js (no inline script).
+
+   Light: the page does not load plotly.js itself. Text, scorecards and tables show at once;
+   this script loads plotly.js (a same-origin <script>, as the CSP allows) when the first
+   chart comes near the view, and draws each chart when it does; until then the chart's box
+   keeps the drawing's size (the stylesheet shows a quiet placeholder). Print media (the
+   print dialog, or a PDF printer emulating it) draws every chart.
+
+   html[data-charts] tells tests and the PDF printer where the page is: "none" (no charts),
+   "drawn" (every chart drawn), "failed" (set as soon as anything fails; the error text is in
+   data-chart-errors). Each chart's box gets data-drawn="true" once drawn ("failed" if not). */
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -9,6 +19,7 @@
   function fail(message) {
     errors.push(String(message));
     root.setAttribute("data-chart-errors", errors.join(" | "));
+    root.setAttribute("data-charts", "failed");
   }
 
   window.addEventListener("error", function (event) { fail(event.message); });
@@ -67,28 +78,93 @@
   function draw(element) {
     var figure = figureOf(element);
     var layout = figure.layout;
-    if (touchOnly()) { layout = Object.assign({}, layout, { dragmode: false }); }
+    if (touchOnly()) {
+      // No toolbar on a phone, so the strip kept above the plot for it goes to the plot
+      // (same height: the box does not move).
+      var margin = Object.assign({}, layout.margin || {}, { t: 8 });
+      layout = Object.assign({}, layout, { dragmode: false, margin: margin });
+    }
     return window.Plotly.newPlot(element, figure.data, layout, config(figure)).then(function () {
       if (printMedia && printMedia.matches) {
         fitChart(element, true);
         fitNumbers(true);
         fitTables(true);
       }
+      outOfTabOrder(element);
+      element.on("plotly_afterplot", function () { outOfTabOrder(element); });
       element.setAttribute("data-drawn", "true");
     });
   }
 
-  function drawAll() {
-    var elements = document.querySelectorAll("[data-figure]");
-    if (!elements.length) { root.setAttribute("data-charts", "none"); return; }
-    if (!window.Plotly) { fail("plotly.js did not load"); return; }
-    var pending = [];
-    elements.forEach(function (element) {
-      try { pending.push(draw(element).catch(fail)); } catch (error) { fail(error); }
+  // The drawing is hidden from assistive technology (the chart is the image its summary
+  // names) and puts no stops in the tab order: its toolbar's buttons (zoom, pan, PNG) do
+  // nothing a keyboard user needs, and the numbers are in the table under the chart. They
+  // stay for a mouse. Plotly makes its toolbar again when it redraws: after every drawing.
+  function outOfTabOrder(element) {
+    element.querySelectorAll("button, a[href], input, select, textarea, [tabindex]").forEach(function (item) {
+      if (item.getAttribute("tabindex") !== "-1") { item.setAttribute("tabindex", "-1"); }
     });
-    Promise.all(pending).then(function () {
-      root.setAttribute("data-charts", errors.length ? "failed" : "drawn");
-    });
+  }
+
+  // --- drawing when a chart nears the view --------------------------------------------------
+
+  var charts = [];   // every chart's box on the page
+  var started = [];  // the boxes being drawn or drawn
+  var watcher = null;
+  var plotly = null;  // the promise of plotly.js, once asked for
+
+  function loadPlotly() {
+    if (!plotly) {
+      plotly = new Promise(function (resolve, reject) {
+        if (window.Plotly) { resolve(); return; }
+        var holder = document.querySelector("[data-plotly-src]");
+        if (!holder) { reject(new Error("plotly.js did not load: the page names no plotly.js")); return; }
+        var tag = document.createElement("script");
+        tag.src = holder.getAttribute("data-plotly-src");
+        tag.onload = function () {
+          if (window.Plotly) { resolve(); } else { reject(new Error("plotly.js did not load")); }
+        };
+        tag.onerror = function () { reject(new Error("plotly.js did not load: " + tag.src)); };
+        document.head.appendChild(tag);
+      });
+    }
+    return plotly;
+  }
+
+  function settle() {
+    if (errors.length) {
+      root.setAttribute("data-charts", "failed");
+    } else if (charts.every(function (element) { return element.getAttribute("data-drawn") === "true"; })) {
+      root.setAttribute("data-charts", "drawn");
+    }
+  }
+
+  // Draws one chart (once). With plotly.js already loaded it draws at once, synchronously:
+  // the print dialog takes the page as it is when "beforeprint" returns.
+  function show(element) {
+    if (started.indexOf(element) !== -1) { return; }
+    started.push(element);
+    if (watcher) { watcher.unobserve(element); }
+    var drawing = window.Plotly
+      ? new Promise(function (resolve) { resolve(draw(element)); })
+      : loadPlotly().then(function () { return draw(element); });
+    drawing.catch(function (error) {
+      element.setAttribute("data-drawn", "failed");
+      fail(error && error.message ? error.message : error);
+    }).then(settle);
+  }
+
+  function showAll() { charts.forEach(show); }
+
+  function start() {
+    charts = Array.prototype.slice.call(document.querySelectorAll("[data-figure]"));
+    if (!charts.length) { root.setAttribute("data-charts", "none"); return; }
+    if ((printMedia && printMedia.matches) || !window.IntersectionObserver) { showAll(); return; }
+    // A few hundred pixels ahead of the view: a chart is usually drawn before it scrolls in.
+    watcher = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) { if (entry.isIntersecting) { show(entry.target); } });
+    }, { rootMargin: "400px 0px" });
+    charts.forEach(function (element) { watcher.observe(element); });
   }
 
   // Protected portals: downloads travel inside the (decrypted) page.
@@ -115,8 +191,10 @@
     // "Lock this report on this device" ([data-forget]) is unlock.js's: it keeps the keys.
   });
 
-  // Printouts show every chart's numbers: open the collapsed tables first.
+  // Printouts show every chart and its numbers: draw the charts not drawn yet, and open the
+  // collapsed tables.
   window.addEventListener("beforeprint", function () {
+    showAll();
     document.querySelectorAll("details.chart-data").forEach(function (d) { d.open = true; });
   });
 
@@ -169,6 +247,7 @@
   }
   if (printMedia) {
     var onChange = function (event) {
+      if (event.matches) { showAll(); }
       fitCharts(event.matches); fitNumbers(event.matches); fitTables(event.matches);
     };
     if (printMedia.addEventListener) {
@@ -178,9 +257,49 @@
     }
   }
 
+  // --- table boxes ----------------------------------------------------------------------------
+
+  // A table wider (or, for a chart's numbers, taller) than its box scrolls inside it: the box
+  // is a labelled region that a keyboard can focus to scroll it with the arrow keys. The page
+  // marks every box focusable (right without script too); a box that does not scroll is left
+  // out of the tab order, checked again when the window's size changes or a box is opened.
+  function fitScrollBoxes() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+        var name = headingBefore(box);  // a table in a note: named by the heading it follows
+        if (name) { box.setAttribute("role", "region"); box.setAttribute("aria-label", name); }
+      }
+      var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls) {
+        box.setAttribute("tabindex", "0");
+      } else if (box.clientWidth) {  // laid out (not in a closed "Show the numbers")
+        box.removeAttribute("tabindex");
+      }
+    });
+  }
+  function headingBefore(box) {
+    for (var node = box; node && node !== document.body; node = node.previousElementSibling || node.parentElement) {
+      if (node !== box && /^H[1-6]$/.test(node.tagName)) { return node.textContent.trim(); }
+    }
+    return "";
+  }
+  var refit = null;
+  function fitScrollBoxesSoon() {
+    if (refit === null) {
+      refit = window.requestAnimationFrame(function () { refit = null; fitScrollBoxes(); });
+    }
+  }
+  window.addEventListener("resize", fitScrollBoxesSoon);
+  window.addEventListener("load", fitScrollBoxesSoon);
+  document.addEventListener("toggle", fitScrollBoxesSoon, true);  // "toggle" does not bubble
+
+  function ready() {
+    fitScrollBoxes();
+    start();
+  }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
+    document.addEventListener("DOMContentLoaded", ready);
   } else {
-    drawAll();
+    ready();
   }
 })();

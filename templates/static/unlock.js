@@ -167,8 +167,8 @@
   }
 
   // A link to a section (#budget) must land there, but the opened page is laid
-  // out only once its stylesheet has loaded and its charts have drawn: jump
-  // then, and once more when the charts are done (they set data-charts).
+  // out only once its stylesheet has loaded: jump then. (Charts draw later, as
+  // they near the view, into boxes that already have their size: nothing moves.)
   function jumpToSection(root) {
     var id = decodeURIComponent(location.hash.slice(1));
     function jump() {
@@ -180,9 +180,6 @@
     Promise.all(sheets.map(function (link) {
       return new Promise(function (done) { link.addEventListener("load", done); link.addEventListener("error", done); });
     })).then(jump);
-    new MutationObserver(function (changes, observer) {
-      if (root.getAttribute("data-charts")) { observer.disconnect(); jump(); }
-    }).observe(root, { attributes: true, attributeFilter: ["data-charts"] });
   }
 
   function start() {

@@ -1,0 +1,155 @@
+"""Plan: every client's status summary, from the status cache or computed afresh.
+
+`collect_summaries` is what `reportgen status` and `reportgen overview` start
+from. A client whose status fingerprint (status.py) matches the cache's is
+not loaded at all; the others are loaded (notes and data), in parallel
+processes, summarized, and stored back. A client whose inputs have errors
+gets a summary that says so (`reportgen check` lists them); the others are
+still shown.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import multiprocessing
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from . import metrics as m
+from .build import as_of_month
+from .cache import CACHE_DIR, InputDigests
+from .config import read_project_config
+from .errors import InputError, ReportgenError, did_you_mean
+from .model import Client, Month, ProjectConfig
+from .notes import load_client_notes
+from .sources import find_data_sources, load_client_data
+from .status import (
+    StatusRow,
+    error_summary,
+    load_status_cache,
+    save_status_cache,
+    sort_rows,
+    status_fingerprint,
+    status_row,
+    summarize_client,
+)
+
+
+@dataclass(frozen=True)
+class AgencyStatus:
+    config: ProjectConfig
+    until: Month | None
+    summaries: dict[str, dict]  # client id → summary (status.py), in clients.yaml order
+    loaded: int  # clients loaded afresh (the others came from the cache)
+
+    def rows(self, ae: str | None = None) -> list[StatusRow]:
+        rows = [status_row(s) for s in self.summaries.values()]
+        if ae is not None:
+            rows = [r for r in rows if matches_ae(r, ae)]
+        return sort_rows(rows)
+
+
+def matches_ae(row: StatusRow, ae: str) -> bool:
+    wanted = ae.strip().casefold()
+    return wanted in (row.account_executive.casefold(), (row.ae_email or "").casefold())
+
+
+def check_ae(config: ProjectConfig, ae: str) -> None:
+    """`--ae NAME`: the name (or e-mail) of an account executive in clients.yaml."""
+    names = {c.account_executive.name for c in config.clients}
+    emails = {c.account_executive.email.casefold() for c in config.clients if c.account_executive.email}
+    if ae.strip().casefold() in {n.casefold() for n in names} | emails:
+        return
+    known = ", ".join(sorted(names)) or "none"
+    raise ReportgenError(f"--ae {ae}: no client has this account executive{did_you_mean(ae, names)}; "
+                         f"known: {known}")
+
+
+def resolve_month(option: str | None, today: dt.date) -> Month | None:
+    """--month as build reads it, but a bad value is an input error (exit 1)."""
+    try:
+        return as_of_month(option, today)
+    except click.BadParameter as exc:
+        raise ReportgenError(f"--month: {exc.message}") from None
+
+
+def load_config(project: Path) -> ProjectConfig:
+    config, problems = read_project_config(project)
+    if config is None or any(p.severity == "error" for p in problems):
+        raise InputError([p for p in problems if p.severity == "error"] or problems)
+    return config
+
+
+def collect_summaries(project: Path, month: str | None, today: dt.date, jobs: int = 1,
+                      cache_dir: Path | None = None) -> AgencyStatus:
+    cache_dir = cache_dir or project / CACHE_DIR
+    config = load_config(project)
+    until = resolve_month(month, today)
+    cache = load_status_cache(cache_dir)
+    inputs = InputDigests(cache.inputs)
+    summaries: dict[str, dict | None] = {}
+    prints: dict[str, str] = {}
+    todo: list[Client] = []
+    for client in config.clients:
+        try:
+            files = [path for path, _source in find_data_sources(project, client)[0]]
+        except (OSError, RuntimeError, ValueError):
+            files = None
+        entry = cache.clients.get(client.id)
+        if files is not None and client.access is None:
+            prints[client.id] = status_fingerprint(project, client, files, inputs, until, today)
+            if entry and entry["fingerprint"] == prints[client.id]:
+                summaries[client.id] = entry["summary"]
+                continue
+        summaries[client.id] = None
+        todo.append(client)
+    fresh = _summarize_all(project, todo, until, today, jobs)
+    for client in todo:
+        summary = fresh[client.id]
+        summaries[client.id] = summary
+        if client.id in prints and not summary.get("error"):
+            cache.clients[client.id] = {"fingerprint": prints[client.id], "summary": summary}
+    known = {c.id for c in config.clients}
+    cache.clients = {k: v for k, v in cache.clients.items() if k in known}
+    if todo or inputs.seen != cache.inputs:
+        cache.inputs = inputs.seen
+        save_status_cache(cache_dir, cache)
+    return AgencyStatus(config, until, {k: v for k, v in summaries.items() if v is not None}, len(todo))
+
+
+def summary_for(project: Path, client: Client, until: Month | None, today: dt.date) -> dict:
+    """Load one client's notes and data and summarize them (status.summarize_client)."""
+    notes, problems = load_client_notes(project, client.id)
+    table, data_problems = load_client_data(project, client, today)
+    errors = [p for p in problems + data_problems if p.severity == "error"]
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return error_summary(client, f"cannot read its inputs: {errors[0]}{more}; run `reportgen check`")
+    facts = m.compute_client_facts(client, table, until)
+    return summarize_client(client, facts, notes, today, until)
+
+
+_JOB: tuple | None = None  # (project, clients by id, until, today), set before workers fork
+
+
+def _one(client_id: str) -> tuple[str, dict]:
+    assert _JOB is not None
+    project, clients, until, today = _JOB
+    return client_id, summary_for(project, clients[client_id], until, today)
+
+
+def _summarize_all(project: Path, clients: list[Client], until: Month | None, today: dt.date,
+                   jobs: int) -> dict[str, dict]:
+    global _JOB
+    if jobs <= 1 or len(clients) <= 2:
+        return {c.id: summary_for(project, c, until, today) for c in clients}
+    _JOB = (project, {c.id: c for c in clients}, until, today)
+    try:
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            return dict(pool.map(_one, [c.id for c in clients], chunksize=4))
+    finally:
+        _JOB = None

@@ -1,0 +1,82 @@
+"""Present: WCAG 2 contrast for chart colours (pure, no dependencies).
+
+Chart text must reach WCAG AA (4.5:1) against what it sits on, whatever brand
+colour a client picked: `readable_on` chooses, for text on a coloured fill,
+between the page's ink and white, and nudges the fill darker or lighter by the
+smallest step that lets one of them reach the minimum when neither does.
+"""
+
+from __future__ import annotations
+
+AA = 4.5  # WCAG 2 AA for normal-size text (chart labels are small)
+
+
+def parse_hex(color: str) -> tuple[int, int, int]:
+    """`#rrggbb` or `#rgb` → (r, g, b), each 0–255."""
+    digits = color.strip().lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(ch * 2 for ch in digits)
+    if len(digits) != 6:
+        raise ValueError(f"not a #rrggbb colour: {color!r}")
+    return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+
+
+def to_hex(rgb: tuple[int, int, int]) -> str:
+    return "#" + "".join(f"{max(0, min(255, round(c))):02x}" for c in rgb)
+
+
+def _linear(channel: int) -> float:
+    c = channel / 255
+    # sRGB's 0.04045 (WCAG 2 quotes 0.03928: no 8-bit value falls between them).
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def relative_luminance(color: str | tuple[int, int, int]) -> float:
+    """WCAG 2 relative luminance, 0 (black) to 1 (white)."""
+    r, g, b = parse_hex(color) if isinstance(color, str) else color
+    return 0.2126 * _linear(r) + 0.7152 * _linear(g) + 0.0722 * _linear(b)
+
+
+def contrast_ratio(a: str | tuple[int, int, int], b: str | tuple[int, int, int]) -> float:
+    """WCAG 2 contrast ratio, 1 to 21, symmetric."""
+    la, lb = relative_luminance(a), relative_luminance(b)
+    lighter, darker = max(la, lb), min(la, lb)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def best_text(fill: str, dark: str, light: str = "#ffffff") -> str:
+    """Of two text colours, the one that contrasts more with `fill` (dark on a tie)."""
+    return dark if contrast_ratio(dark, fill) >= contrast_ratio(light, fill) else light
+
+
+def mix(color: str, toward: str, amount: float) -> str:
+    """`color` moved `amount` (0–1) of the way to `toward`, in sRGB."""
+    a, b = parse_hex(color), parse_hex(toward)
+    return to_hex(tuple(x + (y - x) * amount for x, y in zip(a, b, strict=True)))
+
+
+def readable_on(fill: str, dark: str, light: str = "#ffffff", minimum: float = AA
+                ) -> tuple[str, str]:
+    """(fill, text colour) with the text reaching `minimum` against the fill.
+
+    The fill is kept when `dark` or `light` text reaches the minimum on it (the one
+    that contrasts more is chosen); otherwise it is darkened (for light text) or
+    lightened (for dark text) by the smallest step in 1 % steps that gets there,
+    whichever of the two changes it less. Needs `dark` and `light` to reach the
+    minimum against each other.
+    """
+    fill = to_hex(parse_hex(fill))
+    text = best_text(fill, dark, light)
+    if contrast_ratio(text, fill) >= minimum:
+        return fill, text
+    candidates = []
+    for text, toward in ((light, "#000000"), (dark, "#ffffff")):
+        for step in range(1, 101):
+            moved = mix(fill, toward, step / 100)
+            if contrast_ratio(text, moved) >= minimum:
+                candidates.append((step, moved, text))
+                break
+    if not candidates:
+        raise ValueError(f"{dark} and {light} do not reach {minimum}:1 on any fill")
+    _step, moved, text = min(candidates)
+    return moved, text
