@@ -112,12 +112,16 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
                                                  headless=True)
             try:
-                for name, site in sites.items():
-                    with serve(site) as base:
-                        url = f"{base}/{report}/index.html"
+                with contextlib.ExitStack() as stack:
+                    urls = {name: f"{stack.enter_context(serve(site))}/{report}/index.html"
+                            for name, site in sites.items()}
+                    # Interleaved (full, basic, full, basic, …) so that a noisy machine's
+                    # slow spell weighs on both bundles alike, not on one of them.
+                    for _ in range(args.runs):
                         for rate in RATES:
-                            results[name, rate] = [measure(browser, url, rate, args.width)
-                                                   for _ in range(args.runs)]
+                            for name, url in urls.items():
+                                results.setdefault((name, rate), []).append(
+                                    measure(browser, url, rate, args.width))
             finally:
                 browser.close()
         print_results(report, sites, results, args)

@@ -75,8 +75,8 @@ def kpis_without_target(client: Client) -> list[Problem]:
 
 def overdue_steps(notes: dict[Month, Note], today: dt.date) -> list[Problem]:
     """Next steps whose latest mention is not done and whose due date has passed."""
-    return [Problem(note.path, None, f"next step '{step.task}' was due {step.due.isoformat()} and is not "
-                                     "done", "warning")
+    return [Problem(note.path, step.line, f"next step '{step.task}' was due {step.due.isoformat()} and is "
+                                          "not done", "warning")
             for step, note in open_next_steps(notes.values()) if step.due and step.due < today]
 
 

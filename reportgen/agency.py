@@ -30,11 +30,13 @@ from .status import (
     StatusRow,
     error_summary,
     load_status_cache,
+    prune_status_cache,
     save_status_cache,
     sort_rows,
     status_fingerprint,
     status_row,
     summarize_client,
+    valid_summary,
 )
 
 
@@ -89,6 +91,7 @@ def collect_summaries(project: Path, month: str | None, today: dt.date, jobs: in
     config = load_config(project)
     until = resolve_month(month, today)
     cache = load_status_cache(cache_dir)
+    pruned = prune_status_cache(cache, config.clients)  # gone or protected now: dropped at once
     inputs = InputDigests(cache.inputs)
     summaries: dict[str, dict | None] = {}
     prints: dict[str, str] = {}
@@ -101,7 +104,8 @@ def collect_summaries(project: Path, month: str | None, today: dt.date, jobs: in
         entry = cache.clients.get(client.id)
         if files is not None and client.access is None:
             prints[client.id] = status_fingerprint(project, client, files, inputs, until, today)
-            if entry and entry["fingerprint"] == prints[client.id]:
+            if (entry and entry["fingerprint"] == prints[client.id]
+                    and valid_summary(entry["summary"], client)):
                 summaries[client.id] = entry["summary"]
                 continue
         summaries[client.id] = None
@@ -112,9 +116,8 @@ def collect_summaries(project: Path, month: str | None, today: dt.date, jobs: in
         summaries[client.id] = summary
         if client.id in prints and not summary.get("error"):
             cache.clients[client.id] = {"fingerprint": prints[client.id], "summary": summary}
-    known = {c.id for c in config.clients}
-    cache.clients = {k: v for k, v in cache.clients.items() if k in known}
-    if todo or inputs.seen != cache.inputs:
+    prune_status_cache(cache, config.clients)
+    if todo or pruned or inputs.seen != cache.inputs:
         cache.inputs = inputs.seen
         save_status_cache(cache_dir, cache)
     return AgencyStatus(config, until, {k: v for k, v in summaries.items() if v is not None}, len(todo))

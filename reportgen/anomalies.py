@@ -15,9 +15,17 @@ The spike rule (robust, so one wild day does not hide the next one):
   of normal noise, estimated robustly (Iglewicz & Hoaglin's modified z-score).
 * A day is flagged when `|score| > 3.5` (`THRESHOLD`), i.e. more than
   3.5 robust standard deviations, ≈ 5.2 raw MADs, from the median.
-* A window whose values barely vary (MAD 0: a constant series) uses a floor
-  of 1 % of `|median|` for the MAD (and at least `ABSOLUTE_FLOOR`), so a
-  constant series with one real jump is flagged but rounding noise is not.
+* The MAD has floors, so a window whose values barely vary does not make
+  every small change a spike: 1 % of `|median|` (a constant series with one
+  real jump is flagged, rounding noise is not); when the MAD is 0 (more than
+  half the window at the median, e.g. a count that is mostly 0), the window's
+  mean absolute deviation from its median; and for a *count* (the day and
+  its window all whole numbers) a Poisson floor: the robust standard
+  deviation `1.4826 · MAD` is at least `√max(median, 1)` — counts of a few a
+  day (0, 1, 3, 0 …) vary by about the square root of their rate, so a day
+  of 4 against a usual 0 scores 4, not millions. At least `ABSOLUTE_FLOOR`.
+* A score is capped at ±`SCORE_CAP` (a change from a constant window cannot
+  claim a billion deviations).
 
 The gap rule: a campaign that had a value on every one of at least
 `GAP_RUN` consecutive days, and then none for `GAP_DAYS` days or more while
@@ -44,6 +52,7 @@ MAD_SCALE = 1.4826  # MAD → standard deviation for normal noise
 MIN_HISTORY = 6  # same-type days with a value in the window, at least
 RELATIVE_FLOOR = 0.01  # of |median|: the smallest MAD a window counts with
 ABSOLUTE_FLOOR = 1e-9
+SCORE_CAP = 100.0  # robust deviations: a larger score is shown as this
 GAP_RUN = 14  # consecutive days with data before a stop counts
 GAP_DAYS = 2  # days without data (while the client's other data goes on)
 
@@ -81,10 +90,18 @@ def robust_score(value: float, history: Sequence[float]) -> tuple[float, float, 
     if len(history) < MIN_HISTORY:
         return None
     median = statistics.median(history)
-    mad = statistics.median(abs(x - median) for x in history)
-    mad = max(mad, abs(median) * RELATIVE_FLOOR, ABSOLUTE_FLOOR)
+    deviations = [abs(x - median) for x in history]
+    mad = statistics.median(deviations)
+    floors = [abs(median) * RELATIVE_FLOOR, ABSOLUTE_FLOOR]
+    if mad == 0:
+        floors.append(statistics.fmean(deviations))
+    if all(float(x).is_integer() for x in (value, *history)):  # a count: Poisson noise at least
+        floors.append(math.sqrt(max(median, 1.0)) / MAD_SCALE)
+    mad = max(mad, *floors)
     score = (value - median) / (MAD_SCALE * mad)
-    return (score, median, mad) if math.isfinite(score) else None
+    if not math.isfinite(score):
+        return None
+    return max(-SCORE_CAP, min(SCORE_CAP, score)), median, mad
 
 
 def find_spikes(series: Iterable[tuple[dt.date, float | None]], *, since: dt.date | None = None,
@@ -155,16 +172,24 @@ def client_anomalies(facts: m.ClientFacts, month: Month) -> tuple[list[MetricSpi
 def _client_anomalies(facts: m.ClientFacts, month: Month) -> tuple[list[MetricSpikes], list[Gap]]:
     found = []
     history = [month.shift(-2), month.shift(-1), month]
+    gaps = _client_gaps(facts, month, history)
+    # the days after a campaign stopped: their change is the gap's, not a spike each day
+    explained = min((g.last_date for g in gaps), default=None)
     seen: set[str] = set()
     for kpi in facts.client.kpis:
         if kpi.metric in seen or kpi.metric not in facts.metrics or facts.metrics.missing_inputs(kpi.metric):
             continue
         seen.add(kpi.metric)
         series = [point for mo in history for point in m.series_by_day(facts, mo, kpi.metric)]
-        spikes = find_spikes(series, since=month.first_day)
+        spikes = [s for s in find_spikes(series, since=month.first_day)
+                  if explained is None or s.date <= explained]
         if spikes:
             found.append(MetricSpikes(kpi.metric, kpi.label, kpi.format or facts.metrics.unit(kpi.metric),
                                       tuple(spikes)))
+    return found, gaps
+
+
+def _client_gaps(facts: m.ClientFacts, month: Month, history: list[Month]) -> list[Gap]:
     gaps: list[Gap] = []
     if facts.has_campaign:
         days: dict[str, set[dt.date]] = {}
@@ -175,7 +200,7 @@ def _client_anomalies(facts: m.ClientFacts, month: Month) -> tuple[list[MetricSp
         rows = facts.rows_by_month.get(month, ())
         last_day = max((r.date for r in rows), default=None)
         gaps = find_gaps(days, last_day, since=month.first_day)
-    return found, gaps
+    return gaps
 
 
 def anomaly_problems(client: Client, facts: m.ClientFacts, months: Sequence[Month]) -> list[Problem]:

@@ -52,7 +52,7 @@ from .cache import (
     tree_as_written,
 )
 from .config import read_project_config
-from .errors import InputError, Problem, did_you_mean, display_path
+from .errors import InputError, Problem, did_you_mean, display_path, terminal_text
 from .inputfiles import input_folder_problem
 from .mail import check_message
 from .model import FIRST_YEAR, LAST_YEAR, Client, MetricTable, Month, Note, ProjectConfig
@@ -162,7 +162,8 @@ def as_of_month(option: str | None, today: dt.date) -> Month | None:
         return Month.parse(option)
     except ValueError as exc:
         outside = "outside" in str(exc)  # a month beyond the accepted years says the range
-        raise click.BadParameter(str(exc) if outside else f"'{option}' is not YYYY-MM, latest or previous",
+        shown = terminal_text(option)  # echoed to the terminal: no escape sequence acts
+        raise click.BadParameter(str(exc) if outside else f"'{shown}' is not YYYY-MM, latest or previous",
                                  param_hint="--month") from None
 
 
@@ -646,10 +647,10 @@ def build_site(options: BuildOptions, progress: Callable[[int, int], None] | Non
         # A partial (--client) build keeps what it knew of the other clients' files.
         new_manifest.inputs = {**manifest.inputs, **inputs.seen} if options.clients else inputs.seen
         save_manifest(options.project, options.out, new_manifest, options.cache)
-    if status_prints:  # `reportgen status` reads these instead of loading every client again
+    if not options.preview:  # `reportgen status` reads these instead of loading every client
+        # again; also drops the entries of clients protected since (record_summaries)
         record_summaries(options.cache, {k: (status_prints[k], v) for k, v in result.summaries.items()
-                                         if k in status_prints}, inputs.seen,
-                         keep=[c.id for c in config.clients])
+                                         if k in status_prints}, inputs.seen, keep=config.clients)
     result.seconds = time.perf_counter() - started
     result.stages = stages
     result.infos = infos

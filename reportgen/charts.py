@@ -50,6 +50,9 @@ class ChartView:
     rows: tuple[tuple[str, ...], ...]
     notes: tuple[str, ...] = ()  # annotation legend: "1 — Oct 5: New landing page live"
     kind: str = "line"
+    # The drawing's height on paper when its rows need more than the compact default
+    # (reportgen.css print rules: the chart box's --print-height).
+    print_height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def plotly_markup(*parts: str) -> PlotlyText:
 
 
 # Where Plotly shows text: trace keys, and keys inside layout objects.
-_TRACE_TEXT = ("name", "labels", "text", "hovertext", "hovertemplate", "x", "customdata")
+_TRACE_TEXT = ("name", "labels", "text", "hovertext", "hovertemplate", "x", "y", "customdata")
 _LAYOUT_TEXT = ("text", "hovertext")
 
 
@@ -112,6 +115,9 @@ def _figure(traces: list[dict], layout: dict) -> dict:
         if isinstance(value, dict) and "title" in value:
             _require_text(value["title"].get("text") if isinstance(value["title"], dict)
                           else value["title"], f"{key} title")
+        if isinstance(value, dict):
+            for text in ("ticktext", "tickvals", "categoryarray"):
+                _require_text(value.get(text), f"{key} {text}")
     if "title" in layout:
         _require_text(layout["title"], "title")
     return {"data": traces, "layout": layout}
@@ -137,6 +143,16 @@ MODEBAR_ROOM = 30
 LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container",
           "yanchor": "bottom", "font": {"size": 11}, "tracegroupgap": 0}
 LEGEND_CHARS = 24  # a legend entry's longest line: fits a 360 px phone's chart
+LEGEND_LINES = 3  # and its lines, the rest left out with "…" (the full name: hover, table)
+# A category axis that names things (campaigns, channels) runs down the left of the plot,
+# its names across (never tilted: tilted names ran through the legend and off the drawing),
+# each cut to TICK_LINES lines of TICK_CHARS (the full name in the hover and the table).
+TICK_CHARS = 16
+TICK_LINES = 2
+TICK_LINE_PX = 14  # one line of an 11 px tick label or legend entry
+# The plot area keeps at least this much of a drawing's height, axis labels included,
+# whatever its legend needs: the legend may take the rest (legend.maxheight).
+MIN_PLOT = 150
 
 
 def _layout(style: ChartStyle, unit: str, *, legend: bool) -> dict:
@@ -161,26 +177,88 @@ def _layout(style: ChartStyle, unit: str, *, legend: bool) -> dict:
     }
 
 
-def legend_text(name: str) -> PlotlyText:
-    """A series' name as its legend entry shows it: escaped, and wrapped onto lines of at
-    most LEGEND_CHARS characters (a long word or URL is cut) so that no entry is wider
-    than a phone's chart."""
-    lines = textwrap.wrap(str(name), LEGEND_CHARS, break_long_words=True) or [str(name)]
+def pie_labels(names: Sequence[str]) -> list[PlotlyText]:
+    """Slices' legend entries (legend_text), one per slice: Plotly makes one slice of every
+    label it sees twice, so a name whose cut entry equals another's keeps all its lines
+    (and, should that still equal another's, a number)."""
+    labels = [legend_text(name) for name in names]
+    cut = {label for label in labels if labels.count(label) > 1}
+    labels = [_markup_lines(_wrap(name, LEGEND_CHARS, LEGEND_LINES, tail=True)) if label in cut
+              else label for name, label in zip(names, labels, strict=True)]
+    cut = {label for label in labels if labels.count(label) > 1}
+    labels = [legend_text(name, None) if label in cut else label
+              for name, label in zip(names, labels, strict=True)]
+    seen: dict[str, int] = {}
+    for index, label in enumerate(labels):
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            labels[index] = plotly_markup(label, f" ({seen[label]})")
+    return labels
+
+
+def legend_text(name: str, most: int | None = LEGEND_LINES) -> PlotlyText:
+    """A series' name as its legend entry shows it: escaped, and wrapped onto at most
+    LEGEND_LINES lines of at most LEGEND_CHARS characters (a long word or URL is cut) so
+    that no entry is wider than a phone's chart, nor a legend of many taller than needed."""
+    lines = _wrap(name, LEGEND_CHARS, most)
     parts: list[str] = []
     for line in lines:
         parts += [PlotlyText("<br>"), line] if parts else [line]
     return plotly_markup(*parts)
 
 
-def _fit_legend(layout: dict, names: Sequence[str], plot_room: int) -> None:
-    """A taller drawing when its legend needs the room: on a phone every entry may take a
-    row of its own (LEGEND_CHARS per line), and the plot area keeps `plot_room` px."""
-    if not layout.get("showlegend") or not names:
+def tick_text(name: str) -> PlotlyText:
+    """A category's name as its axis shows it: escaped, on at most TICK_LINES lines of
+    TICK_CHARS characters (a long word is cut), the rest left out with "…"."""
+    lines = _tick_lines(name)
+    parts: list[str] = []
+    for line in lines:
+        parts += [PlotlyText("<br>"), line] if parts else [line]
+    return plotly_markup(*parts)
+
+
+def _tick_lines(name: str) -> list[str]:
+    return _wrap(name, TICK_CHARS, TICK_LINES)
+
+
+def _wrap(name: str, chars: int, most: int | None, *, tail: bool = False) -> list[str]:
+    """`name` on at most `most` lines (None: all) of at most `chars` characters, cut with "…"
+    (`tail`: the last line is the name's end, "…aign 2026 6", to tell apart names that
+    differ only at the end)."""
+    lines = textwrap.wrap(str(name), chars, break_long_words=True) or [str(name).strip()]
+    if most is not None and len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = ("…" + " ".join(str(name).split())[-(chars - 1):].lstrip() if tail
+                     else lines[-1][:chars - 1].rstrip() + "…")
+    return lines
+
+
+def _markup_lines(lines: list[str]) -> PlotlyText:
+    parts: list[str] = []
+    for line in lines:
+        parts += [PlotlyText("<br>"), line] if parts else [line]
+    return plotly_markup(*parts)
+
+
+def tick_texts(names: Sequence[str]) -> list[PlotlyText]:
+    """Categories' axis labels (tick_text); one that equals another's ends as its name does."""
+    texts = [tick_text(name) for name in names]
+    return [_markup_lines(_wrap(name, TICK_CHARS, TICK_LINES, tail=True))
+            if texts.count(text) > 1 else text for name, text in zip(names, texts, strict=True)]
+
+
+def _fit_legend(layout: dict, entries: Sequence[PlotlyText], plot_room: int) -> None:
+    """A drawing as tall as its plot area (`plot_room` px, axis labels included) and its
+    legend need: on a phone every entry may take a row of its own (LEGEND_CHARS per line).
+    The legend may grow over the plot area down to MIN_PLOT px (Plotly's default limit, half
+    the drawing, made a scroll box of a long legend: entries cut, a blank above it)."""
+    layout["height"] = max(layout["height"], MODEBAR_ROOM + plot_room)
+    if not layout.get("showlegend") or not entries:
         return
-    lines = sum(max(1, len(textwrap.wrap(str(n), LEGEND_CHARS, break_long_words=True)))
-                for n in names)
-    legend = 8 + 5 * len(names) + 14 * lines
+    lines = sum(entry.count("<br>") + 1 for entry in entries)  # legend_text's lines
+    legend = 8 + 5 * len(entries) + TICK_LINE_PX * lines
     layout["height"] = max(layout["height"], MODEBAR_ROOM + plot_room + legend)
+    layout["legend"]["maxheight"] = layout["height"] - MODEBAR_ROOM - MIN_PLOT
 
 
 def _value_axis(fmt: Formatter, unit: str) -> dict:
@@ -258,15 +336,29 @@ def _annotation_marks(categories: list[str], marks: list[tuple[int, str]]) -> tu
 
 def line_chart(title: str, series: list[Series], style: ChartStyle, *, kind: str = "line",
                marks: list[tuple[int, str]] | None = None, summary: str = "",
-               period_label: str = "") -> ChartView:
-    """A time (or category) chart: main series, optional previous/target lines."""
+               period_label: str = "", named: bool = False) -> ChartView:
+    """A time (or category) chart: main series, optional previous/target lines.
+
+    `named`: the categories are names (campaigns, channels), of any length and number: they
+    run down the left of the plot, one row each (horizontal bars), cut to fit a phone
+    (tick_text), and the drawing grows with their number."""
     main = series[0]
     categories = [label for label, _ in main.points]
     layout = _layout(style, main.unit, legend=len(series) > 1)
     traces = [_trace(s, style, kind if s.style in ("main", "previous") else "line") for s in series]
     if kind == "bar" and any(s.style == "previous" for s in series):
         layout["barmode"] = "group"
-    _fit_legend(layout, [s.name for s in series], plot_room=190)  # with the x axis's labels
+    print_height = None
+    if named:
+        _across(layout, traces, categories, bars=sum(t["type"] == "bar" for t in traces))
+        # Plotly's rows are all alike: each as tall as the tallest needs
+        plot_room = max(190, 26 + len(categories) * max((_row_height(c, traces) for c in categories),
+                                                        default=0))
+        # paper is wide: the legend takes a row (or none), the rows keep their room
+        print_height = MODEBAR_ROOM + plot_room + (34 if layout["showlegend"] else 0)
+    else:
+        plot_room = 190  # with the x axis's labels
+    _fit_legend(layout, [trace["name"] for trace in traces], plot_room=plot_room)
     notes: tuple[str, ...] = ()
     if marks:
         shapes, annotations = _annotation_marks(categories, marks)
@@ -280,7 +372,45 @@ def line_chart(title: str, series: list[Series], style: ChartStyle, *, kind: str
                  for label in categories)
     return ChartView(title=title, figure=_figure(traces, layout),
                      summary=summary or describe_series(main, style.fmt), columns=columns,
-                     rows=rows, notes=notes, kind=kind)
+                     rows=rows, notes=notes, kind=kind, print_height=print_height)
+
+
+def _across(layout: dict, traces: list[dict], categories: list[str], bars: int) -> None:
+    """Names down the y axis (first at the top), values along the x axis."""
+    names = [plotly_text(name) for name in categories]
+    value_axis = layout["yaxis"]
+    # first at the top; every row whole (a line's end point sat on the axis, its name
+    # over the value axis's labels)
+    layout["yaxis"] = {**layout["xaxis"], "range": [len(names) - 0.5, -0.5], "tickmode": "array",
+                       "tickvals": names, "ticktext": tick_texts(categories),
+                       "categoryorder": "array", "categoryarray": names, "tickangle": 0,
+                       "ticklabelstandoff": 4}
+    layout["yaxis"].pop("nticks", None)
+    layout["xaxis"] = {**value_axis, "tickangle": 0, "nticks": 3}  # across a phone's narrow plot
+    largest = max((abs(v) for trace in traces for v in trace["y"] if v is not None), default=0)
+    if value_axis.get("tickformat") == ".1%":
+        if largest >= 10:
+            layout["xaxis"]["tickformat"] = ".0%"
+    elif largest >= 100_000:
+        layout["xaxis"]["tickformat"] = "~s"  # "$200M", not "$200,000,000" beside "$100,000,000"
+    # a point's hover names it in full (a unified hover's title is the cut axis label)
+    layout["hovermode"] = "closest"
+    for trace in traces:
+        trace["x"], trace["y"] = trace["y"], trace["x"]
+        trace["hovertext"] = names
+        trace["hovertemplate"] = PlotlyText("%{hovertext}<br>%{customdata}<extra>%{fullData.name}</extra>")
+        if trace["type"] == "bar":
+            trace["orientation"] = "h"
+        elif trace.get("fill") == "tozeroy":
+            trace["fill"] = "tozerox"
+    if bars:
+        layout["bargap"] = 0.25
+
+
+def _row_height(name: str, traces: list[dict]) -> int:
+    """A name's row: its label's lines, or room for each of its bars."""
+    bars = sum(trace["type"] == "bar" for trace in traces)
+    return max(TICK_LINE_PX * len(_tick_lines(name)) + 10, 12 * bars + 10)
 
 
 def pie_chart(title: str, series: Series, style: ChartStyle, *, summary: str = "",
@@ -290,7 +420,13 @@ def pie_chart(title: str, series: Series, style: ChartStyle, *, summary: str = "
     for axis in ("xaxis", "yaxis"):
         layout.pop(axis)
     layout["hovermode"] = "closest"
-    _fit_legend(layout, [label for label, _ in points], plot_room=170)
+    layout["uniformtext"] = {"minsize": 9, "mode": "hide"}
+    # one entry per row at every width, as on a phone: the legend's height is the same
+    # everywhere, so the drawing's height fits it (a horizontal legend of many names flows
+    # into a few rows on a desktop and left the pie a tall, mostly blank plot area)
+    layout["legend"]["orientation"] = "v"
+    labels = pie_labels([label for label, _ in points])
+    _fit_legend(layout, labels, plot_room=170)
     total = sum(v for _, v in points) or None
     # The slices' percentages are the numbers table's Share column, not Plotly's own
     # rounding ("7.68%" beside "7.7%"): one Formatter call for both.
@@ -299,12 +435,16 @@ def pie_chart(title: str, series: Series, style: ChartStyle, *, summary: str = "
     trace = {
         "type": "pie",
         "hole": 0.55,
-        "labels": [legend_text(label) for label, _ in points],
+        "labels": labels,
+        "hovertext": [plotly_text(label) for label, _ in points],  # the whole name
         "values": [value for _, value in points],
         "text": [plotly_text(share) for share in shares],
         "customdata": [plotly_text(style.fmt.value(v, series.unit)) for _, v in points],
-        "hovertemplate": PlotlyText("%{label}: %{customdata} (%{text})<extra></extra>"),
+        "hovertemplate": PlotlyText("%{hovertext}: %{customdata} (%{text})<extra></extra>"),
         "textinfo": "text",
+        # inside its slice or not at all (the share is in the hover and the table): a label
+        # moved out of a thin slice ran into the legend
+        "textposition": "inside",
         "sort": False,
         "marker": {"colors": fills, "line": {"color": CARD, "width": 2}},
         # A label inside a slice in ink or white, whichever contrasts more with the slice

@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from .build import BuildOptions, BuildResult, as_of_month, build_date, build_site, check_project
-from .errors import InputError, Problem
+from .errors import InputError, Problem, terminal_text
 
 MONTH_HELP = "YYYY-MM, 'latest' (newest month with data or a note) or 'previous' " \
              "(the last complete calendar month): portals as of that month"
@@ -37,7 +37,26 @@ def common_options(command):
     return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _SafeGroup(click.Group):
+    """Every usage error shown escaped (terminal_text): a bad --client, --shard or
+    --month, an unknown option or command echo what was typed, escape sequences included."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:
+            exc.message = terminal_text(exc.message)
+            raise
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            exc.message = terminal_text(exc.message)
+            raise
+
+
+@click.group(cls=_SafeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reportgen")
 def main() -> None:
     """reportgen: per-client static reporting portals for agencies."""
@@ -67,7 +86,7 @@ def build(project: Path, clients, month, drafts, strict, jobs, shard, out: Path 
         click.echo(json.dumps(_summary(result, options), indent=1))
         return
     for info in result.infos:  # e.g. a portal rendered again because its protection changed
-        click.echo(str(info), err=True)
+        click.echo(terminal_text(info), err=True)
     _print_warnings(result.warnings)
     click.echo(
         f"Built {result.clients} client portal{'s' if result.clients != 1 else ''}, "
@@ -90,9 +109,10 @@ def check(project: Path, clients, month, drafts, strict, jobs, shard) -> None:
     except InputError as exc:
         _fail(exc.problems)
     for info in result.infos:
-        click.echo(str(info), err=True)
+        click.echo(terminal_text(info), err=True)
     _print_warnings(result.warnings)
-    click.echo(f"OK: {result.clients} clients, {result.reports} monthly reports"
+    click.echo(f"OK: {result.clients} client{'s' if result.clients != 1 else ''}, {result.reports} "
+               f"monthly report{'s' if result.reports != 1 else ''}"
                f"{_warnings_count(result.warnings)}.")
 
 
@@ -288,15 +308,16 @@ def import_(file: Path, client_id: str, format_: str, project: Path) -> None:
         target, found = import_export(project, file, client_id, format_)
     except InputError as exc:
         _fail(exc.problems)
-    click.echo(f"{found['format']} export: {found['rows']} rows, {found['first']} to {found['last']}, "
-               f"{len(found['campaigns'])} campaigns, currency {found['currency']}")
+    click.echo(terminal_text(f"{found['format']} export: {found['rows']} rows, {found['first']} to "
+                             f"{found['last']}, {len(found['campaigns'])} campaigns, currency "
+                             f"{found['currency']}"))
     for name in found["campaigns"][:20]:
-        click.echo(f"  campaign: {name}")
+        click.echo(f"  campaign: {terminal_text(' '.join(str(name).split()))}")
     if len(found["campaigns"]) > 20:
         click.echo(f"  ... and {len(found['campaigns']) - 20} more")
     for metric, total in found["totals"].items():
         shown = "—" if total is None else f"{total:,.2f}" if isinstance(total, float) else f"{total:,}"
-        click.echo(f"  total {metric}: {shown}")
+        click.echo(terminal_text(f"  total {metric}: {shown}"))
     click.echo(f"Wrote {target}")
 
 
@@ -335,7 +356,9 @@ def status(project: Path, month: str | None, ae: str | None, as_json: bool, jobs
         _fail(exc.problems)
     rows = found.rows(ae)
     if as_json:
-        click.echo(json.dumps([r.to_json() for r in rows], indent=1, ensure_ascii=False))
+        # json escapes C0 controls; C1 and bidi controls too, so none reaches a terminal raw
+        click.echo(_json_escape_controls(json.dumps([r.to_json() for r in rows], indent=1,
+                                                    ensure_ascii=False)))
         return
     click.echo(render_table(rows, styled=sys.stdout.isatty()), color=sys.stdout.isatty())
     red = sum(1 for r in rows if r.red)
@@ -445,6 +468,13 @@ class _ProgressBar:
             click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
 
 
+def _json_escape_controls(text: str) -> str:
+    """JSON text with every control terminal_text escapes written as \\uXXXX (still the same JSON)."""
+    from .errors import _TERMINAL_CONTROLS
+
+    return _TERMINAL_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _warnings_count(warnings) -> str:
     if not warnings:
         return ""
@@ -453,13 +483,13 @@ def _warnings_count(warnings) -> str:
 
 def _print_warnings(warnings) -> None:
     for warning in warnings:
-        click.echo(str(warning), err=True)
+        click.echo(terminal_text(warning), err=True)
 
 
 def _fail(problems: list[Problem]) -> None:
     errors = [p for p in problems if p.severity == "error"]
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(terminal_text(problem), err=True)
     count = len(errors) or len(problems)
     what = ("error" if errors else "warning") + ("s" if count != 1 else "")
     click.echo(f"reportgen: {count} {what}{'' if errors else ' (--strict)'}; nothing was written.",

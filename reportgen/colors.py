@@ -80,3 +80,46 @@ def readable_on(fill: str, dark: str, light: str = "#ffffff", minimum: float = A
         raise ValueError(f"{dark} and {light} do not reach {minimum}:1 on any fill")
     _step, moved, text = min(candidates)
     return moved, text
+
+
+def text_color_on(color: str, backgrounds: tuple[str, ...], minimum: float = AA) -> str:
+    """`color` itself when, as text, it reaches `minimum` against every one of
+    `backgrounds`; otherwise the nearest colour that does: `color` moved toward black
+    or toward white by the smallest 1 % step that gets there (black on light
+    backgrounds, white on dark ones)."""
+    color = to_hex(parse_hex(color))
+    candidates = []
+    for toward in ("#000000", "#ffffff"):
+        for step in range(0, 101):
+            moved = mix(color, toward, step / 100)
+            if all(contrast_ratio(moved, back) >= minimum for back in backgrounds):
+                candidates.append((step, moved))
+                break
+    if not candidates:
+        raise ValueError(f"no text colour reaches {minimum}:1 on all of {backgrounds}")
+    return min(candidates)[1]
+
+
+# The theme's light surfaces (reportgen.css): the card, the page, table heads and code.
+SURFACES = ("#ffffff", "#f8fafc", "#f1f5f9")
+INK = "#0f172a"  # reportgen.css --ink
+
+
+def brand_palette(brand: str) -> dict[str, str]:
+    """The CSS variables a client's brand colour gives the theme, each readable (AA):
+
+    --brand       the colour as given: decoration only (the masthead's top border)
+    --brand-ink   the brand as text (links, the eyebrow, "Show the numbers") on every
+                  surface of the theme, darkened when the brand is too light
+    --brand-fill  the brand as a background (buttons), nudged when no text reaches AA on it
+    --brand-on    the text colour on --brand-fill (the page's ink or white)
+    """
+    brand = to_hex(parse_hex(brand))
+    fill, on = readable_on(brand, INK)
+    return {"--brand": brand, "--brand-ink": text_color_on(brand, SURFACES),
+            "--brand-fill": fill, "--brand-on": on}
+
+
+def brand_css(brand: str) -> str:
+    """`brand_palette` as CSS declarations, for a page's `:root{…}`."""
+    return ";".join(f"{name}:{value}" for name, value in brand_palette(brand).items())

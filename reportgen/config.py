@@ -93,6 +93,7 @@ class EmailAddress(Text):
             problem = "an address has no spaces (not even before or after it)"
         if problem:
             shown = value.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")  # one line
+            shown = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in shown)
             return ctx.error(line, f"{where}: '{shown}' is not valid (expected an e-mail address: "
                                    f"{problem})")
         return value

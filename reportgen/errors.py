@@ -10,11 +10,32 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
+
+# What a terminal acts on instead of showing: C0 controls but line feed and tab, DEL, C1
+# controls (U+0080–U+009F, e.g. the one-byte CSI and OSC), and the bidi marks, embeddings,
+# overrides and isolates that reorder what follows (U+061C, U+200E/F, U+202A–E, U+2066–9).
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                                "\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: object) -> str:
+    """User-derived text made safe to print: every control a terminal would act on
+    (escape sequences such as OSC 52 clipboard writes, OSC 8 links or a screen clear,
+    and bidi overrides) is shown escaped, as `\\x1b` or `\\u202e`; line feeds and tabs
+    stay. Everything the CLI prints about the user's files goes through this
+    (Problem.__str__, ReportgenError messages, the CLI's own echo of user text)."""
+    return _TERMINAL_CONTROLS.sub(_escaped, str(text))
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)
@@ -27,7 +48,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {prefix}{self.message}"
+        return terminal_text(f"{where}: {prefix}{self.message}")
 
     # Sorted by file, then line (a problem without a line first), then text:
     # never by comparing a line of None with a number.
@@ -41,6 +62,9 @@ class ReportgenError(click.ClickException):
     """Base of every error reportgen shows to a user (exit code 1, no traceback)."""
 
     exit_code = 1
+
+    def format_message(self) -> str:  # click prints this: never a raw escape sequence
+        return terminal_text(super().format_message())
 
 
 class InputError(ReportgenError):

@@ -94,6 +94,13 @@ def evaluate(expr: Expr, lookup) -> float | None:
 
 
 def _apply(op: str, left: float, right: float) -> float | None:
+    try:
+        return _arith(op, left, right)
+    except (OverflowError, ZeroDivisionError):  # huge ints: int / int that no float holds
+        return None
+
+
+def _arith(op: str, left: float, right: float) -> float | None:
     if op == "+":
         return left + right
     if op == "-":
@@ -104,8 +111,15 @@ def _apply(op: str, left: float, right: float) -> float | None:
 
 
 def _finite(value: float | None) -> float | None:
-    """An overflow (1/1e-300) is no value either: never inf or NaN in a report."""
-    return value if value is None or math.isfinite(value) else None
+    """An overflow (1/1e-300) is no value either: never inf or NaN in a report. A huge
+    Python int (integer sums multiplied many times) too: it does not fit a float."""
+    if value is None:
+        return None
+    try:
+        value = float(value)
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 def compile_expr(expr: Expr, resolve) -> Callable[[object], float | None]:

@@ -240,8 +240,10 @@ class LedgerWriter:
     def _drop_unfinished_line(self) -> None:
         """A record cut off by an interrupted write would spoil the next one appended."""
         assert self.handle is not None
+        if os.fstat(self.handle.fileno()).st_size > MAX_SIZE:
+            raise OSError(errno.EFBIG, f"larger than {MAX_SIZE // 2**20} MB: not a ledger")
         self.handle.seek(0)
-        content = self.handle.read(MAX_SIZE + 1)
+        content = self.handle.read()
         if content and not content.endswith(b"\n"):
             os.ftruncate(self.handle.fileno(), content.rfind(b"\n") + 1)
             os.fsync(self.handle.fileno())

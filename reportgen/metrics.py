@@ -441,7 +441,9 @@ def compute_change(value: float | None, before: float | None, better: str) -> Ch
 
 
 def target_status(value: float | None, target: float | None, better: str) -> str:
-    if value is None or target is None:
+    # A negative value (refunds, adjustments larger than the month) is no judgement: against a
+    # lower-is-better target it would read as far better than target (sources.py warns).
+    if value is None or target is None or value < 0:
         return "none"
     if better == "higher":
         score = value / target if target else (1.0 if value >= 0 else 0.0)

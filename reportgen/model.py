@@ -243,6 +243,7 @@ class NextStep:
     owner: str | None = None
     due: dt.date | None = None
     done: bool = False
+    line: int | None = field(default=None, compare=False)  # in its note, when read from one
 
 
 @dataclass(frozen=True)

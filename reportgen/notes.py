@@ -13,7 +13,11 @@ import datetime as dt
 import functools
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
+from html import escape as html_escape
+from html import unescape as html_unescape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import markdown
@@ -180,8 +184,9 @@ def parse_note(text: str, shown: str, client_id: str, month: Month) -> tuple[Not
         summary=clean["summary"],
         highlights=tuple(clean["highlights"] or ()),
         recommendations=tuple(clean["recommendations"] or ()),
-        next_steps=tuple(NextStep(task=s["task"], owner=s["owner"], due=s["due"],
-                                  done=bool(s["done"])) for s in clean["next_steps"] or ()),
+        next_steps=tuple(NextStep(task=s["task"], owner=s["owner"], due=s["due"], done=bool(s["done"]),
+                                  line=line) for s, line in zip(clean["next_steps"] or (),
+                                                                _step_lines(front), strict=False)),
         meetings=tuple(sorted((Meeting(date=m["date"], title=m["title"] or "Meeting",
                                        attendees=tuple(m["attendees"] or ()), notes=m["notes"])
                                for m in clean["meetings"] or ()), key=lambda m: m.date)),
@@ -274,12 +279,28 @@ def chart_placeholder(index: int) -> str:
     return f"RGCHARTSLOT{index}X"
 
 
+def _step_lines(front: object) -> list[int | None]:
+    """The line of each next step in the front matter (padded with None: zip stops at the steps)."""
+    steps = front.get("next_steps") if isinstance(front, dict) else None
+    lines = [getattr(s, "line", None) for s in steps] if isinstance(steps, list) else []
+    return lines + [None] * 1000
+
+
+def task_key(task: str) -> str:
+    """A next step's identity across notes: the same task however it is typed — Unicode
+    composed or not (NFKC: "é" as one or two code points), in any case, with any
+    spacing; a later note closing it with visually identical text closes it."""
+    text = unicodedata.normalize("NFKC", str(task))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width, bidi marks
+    return " ".join(unicodedata.normalize("NFKC", text.casefold()).split())
+
+
 def open_next_steps(notes: Iterable[Note]) -> list[tuple[NextStep, Note]]:
     """Steps not done, by their latest mention (a later note can close a step), due date first."""
     latest: dict[str, tuple[NextStep, Note]] = {}
     for note in sorted(notes, key=lambda n: n.month):
         for step in note.next_steps:
-            latest[step.task.strip().casefold()] = (step, note)
+            latest[task_key(step.task)] = (step, note)
     steps = [pair for pair in latest.values() if not pair[0].done]
     return sorted(steps, key=lambda p: (p[0].due is None, p[0].due or dt.date.min, p[0].task))
 
@@ -351,7 +372,156 @@ def sanitize_html(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return _prefix_note_ids(clean)
+    return _prefix_note_ids(_repair_structure(clean))
+
+
+# --- what survives sanitizing, made whole for assistive technology ----------------------
+#
+# nh3 keeps allowed tags where the note put them, so a note can still hold a link with no
+# text (`[](https://…)`, or `<a href><img></a>` once the image is stripped), a `<p>` inside
+# a `<ul>`, an `<li>` outside any list, a `<dt>` outside a `<dl>` or an empty `<summary>`:
+# each one a serious axe-core violation. This pass rebuilds such places from the
+# sanitizer's own output (well formed: every element closed, attributes quoted), leaving
+# everything else byte for byte as it was.
+
+_VOID_TAGS = frozenset({"area", "br", "col", "hr", "img", "wbr"})
+_LISTS = frozenset({"ul", "ol"})
+_DEFINITION_ITEMS = frozenset({"dt", "dd"})
+
+
+class _Element:
+    __slots__ = ("attrs", "children", "start", "tag")
+
+    def __init__(self, tag: str, start: str, children: list | None = None, attrs: dict | None = None):
+        self.tag, self.start = tag, start
+        self.children = children if children is not None else []
+        self.attrs = attrs or {}
+
+    def html(self) -> str:
+        inner = "".join(c if isinstance(c, str) else c.html() for c in self.children)
+        return self.start if self.tag in _VOID_TAGS else f"{self.start}{inner}</{self.tag}>"
+
+    def text(self) -> str:
+        return "".join(html_unescape(c) if isinstance(c, str) else c.text() for c in self.children)
+
+
+class _TreeBuilder(HTMLParser):
+    """The sanitizer's output as a tree of `_Element`s and raw text (entities kept as written)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.root = _Element("", "")
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        element = _Element(tag, self.get_starttag_text() or f"<{tag}>", attrs=dict(attrs))
+        self.stack[-1].children.append(element)
+        if tag not in _VOID_TAGS:
+            self.stack.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        self.stack[-1].children.append(_Element(tag, self.get_starttag_text() or f"<{tag}>"))
+        if tag not in _VOID_TAGS:  # `<p/>`: closed at once
+            self.stack[-1].children[-1].start = f"<{tag}>"
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data):
+        self.stack[-1].children.append(data)
+
+    def handle_entityref(self, name):
+        self.stack[-1].children.append(f"&{name};")
+
+    def handle_charref(self, name):
+        self.stack[-1].children.append(f"&#{name};")
+
+
+def _shows_text(text: str) -> bool:
+    """Whether text shows anything: not only spaces, controls and invisible format characters."""
+    return any(unicodedata.category(ch)[0] not in "ZC" for ch in text)
+
+
+def _blank(child) -> bool:
+    return isinstance(child, str) and not _shows_text(html_unescape(child))
+
+
+def _wrap_runs(children: list, belongs, tag: str, keep_blank: bool = True) -> list:
+    """Each run of children for which `belongs` is true (blank text between them joins the
+    run) wrapped in a new `<tag>` element."""
+    out: list = []
+    run: list = []
+
+    def close():
+        trailing = []
+        while run and _blank(run[-1]):
+            trailing.insert(0, run.pop())
+        if run:
+            out.append(_Element(tag, f"<{tag}>", run[:]))
+        out.extend(trailing)
+        run.clear()
+
+    for child in children:
+        if belongs(child) or (run and keep_blank and _blank(child)):
+            run.append(child)
+        else:
+            close()
+            out.append(child)
+    close()
+    return out
+
+
+def _is(tags):
+    return lambda child: isinstance(child, _Element) and child.tag in tags
+
+
+def _repair(element: _Element) -> None:
+    children = element.children
+    if element.tag in _LISTS:  # a list holds list items only: anything else goes into one
+        children = _wrap_runs(children, lambda c: not _blank(c) and not _is({"li"})(c), "li",
+                              keep_blank=False)
+    else:  # a list item outside a list gets one
+        children = _wrap_runs(children, _is({"li"}), "ul")
+    if element.tag == "dl":  # a description list holds terms and descriptions only
+        children = _wrap_runs(children, lambda c: not _blank(c) and not _is(_DEFINITION_ITEMS)(c),
+                              "dd", keep_blank=False)
+        items = "".join(c.tag[1] for c in children if isinstance(c, _Element))
+        if "t" not in items or "d" not in items[items.index("t"):]:
+            # no term before a description: not a description list, plain blocks then
+            element.tag, element.start = "div", "<div>"
+            for child in children:
+                if isinstance(child, _Element):
+                    child.tag, child.start = "div", "<div>"
+    else:
+        children = _wrap_runs(children, _is(_DEFINITION_ITEMS), "dl")
+    repaired: list = []
+    for child in children:
+        if isinstance(child, _Element):
+            _repair(child)
+            if child.tag == "summary" and not _shows_text(child.text()):
+                continue  # an empty summary: the browser shows its own "Details"
+            if child.tag == "a" and not _shows_text(child.text()):
+                href = child.attrs.get("href")
+                if href:  # a link with no text is named by where it goes
+                    child.children.append(html_escape(href, quote=False))
+        repaired.append(child)
+    element.children = repaired
+
+
+def _repair_structure(html: str) -> str:
+    if not _NEEDS_REPAIR_RE.search(html):
+        return html  # no list, link or summary: nothing this pass could change
+    builder = _TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    _repair(builder.root)
+    return "".join(c if isinstance(c, str) else c.html() for c in builder.root.children)
+
+
+_NEEDS_REPAIR_RE = re.compile(r"<(?:li|ul|ol|dl|dt|dd|a|summary)[\s>]")
 
 
 def _prefix_note_ids(html: str) -> str:

@@ -72,7 +72,7 @@ def check_overview_dir(out: Path, project: Path) -> None:
         if (folder / SITE_MARKER).is_file() and not (folder / OVERVIEW_MARKER).is_file():
             raise OutputError(f"--out {out} is inside a client site that reportgen built ({folder}); "
                               "the overview must stay out of it")
-    check_output_dir(out, project)
+    check_output_dir(out, project, suggestion="overview")
 
 
 def overview_sealer(config: ProjectConfig, cache_dir: Path) -> Sealer | None:
@@ -202,6 +202,24 @@ INDEX_COLUMNS = (("attention", "Attention", True), ("client", "Client", False), 
 NOTE_ORDER = {"missing": 0, "draft": 1, "final_without_summary": 2, "not_due": 3, "final": 4}
 
 
+SEVERITY = {"red": 2, "amber": 1}
+
+
+def kpi_sort(row: StatusRow) -> float:
+    """Most KPIs below target first, then most just short, then the furthest from its
+    target (1 − the worst attainment): ties are broken by the numbers themselves."""
+    short = 0.0 if row.worst_kpi_attainment is None else max(0.0, min(1.0, 1 - row.worst_kpi_attainment))
+    return round(row.kpis_below * 1000 + row.kpis_near * 10 + short, 6)
+
+
+def pacing_sort(row: StatusRow) -> float:
+    """The pacing flag's severity (red, amber, none), then how far off pace (|spent ÷ expected − 1|)."""
+    level = max((SEVERITY.get(f["level"], 0) for f in row.flags if f["code"].startswith("pacing_")),
+                default=0)
+    off = abs(row.pacing_delta) if row.pacing_delta is not None else 0.0
+    return round(level * 1000 + min(off, 999.0), 6)
+
+
 def index_row(row: StatusRow, site_base: str, page: str) -> dict:
     cells = table_cells(row)
     level = "red" if row.red else "amber" if row.amber else "ok"
@@ -210,9 +228,8 @@ def index_row(row: StatusRow, site_base: str, page: str) -> dict:
         "level_text": f"{LEVEL_TEXT[level]} ({row.red + row.amber})" if level != "ok" else "OK",
         "attention": row.red * 100 + row.amber,
         "portal": site_base + row.portal if row.portal else None,
-        "kpis_text": cells[3][0], "kpi_sort": row.kpis_below * 100 + row.kpis_near,
-        "pacing_text": cells[4][0], "pacing_sort": abs(row.pacing_delta) if row.pacing_delta is not None
-        and row.pacing != "on_pace" else 0,
+        "kpis_text": cells[3][0], "kpi_sort": kpi_sort(row),
+        "pacing_text": cells[4][0], "pacing_sort": pacing_sort(row),
         "note_text": cells[5][0], "note_sort": NOTE_ORDER.get(row.note, 5),
         "overdue_text": cells[6][0], "data_text": cells[7][0],
     }

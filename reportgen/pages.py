@@ -283,7 +283,7 @@ def chart_from_spec(spec: ChartSpec, facts: m.ClientFacts, month: Month, elapsed
             _add_comparison(series, Series(fmt.month_short(month.previous),
                                            [(name, before.get(name)) for name, _v in points], unit,
                                            "previous"))
-        return line_chart(title, series, style, kind=spec.type,
+        return line_chart(title, series, style, kind=spec.type, named=True,
                           period_label=_("Campaign") if spec.by == "campaign" else _("Channel"))
 
     if spec.by == "month":

@@ -61,8 +61,10 @@ def check_available() -> Path:
     """The Chromium to print with; a PdfError naming what to install when it is missing."""
     browser = chromium_path()
     if not (browser.is_file() and os.access(browser, os.X_OK)):
+        # "/etc/passwd is missing" would send the reader looking for a file that is there
+        state = "is not an executable file" if os.path.lexists(browser) else "is missing"
         raise PdfError(
-            f"PDFs are printed by Chromium, and {browser} is missing: install the Debian package "
+            f"PDFs are printed by Chromium, and {browser} {state}: install the Debian package "
             "`chromium` (sudo apt-get install chromium), or set REPORTGEN_CHROMIUM to a Chromium "
             "or Chrome executable. reportgen never downloads a browser.")
     try:

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from . import __version__, pages
 from . import metrics as m
+from .colors import brand_css
 from .depends import ValueDigests, recording
 from .errors import InputError, Problem
 from .i18n import LOCALES_DIR, Formatter
@@ -204,6 +205,8 @@ class SiteRenderer:
             "agency_logo": agency_logo,
             "client": client,
             "brand_color": client.brand.color if client else "#334155",
+            # --brand and its readable variants (colors.brand_palette): a validated #rrggbb
+            "brand_css": Markup(brand_css(client.brand.color if client else "#334155")),
             "root": "../" * depth,
             "css": self.assets.path("reportgen.css", depth),
             "js": self.assets.path("reportgen.js", depth),
@@ -287,7 +290,8 @@ class SiteRenderer:
         if self.pdf:
             context["csp"] = Markup(SEALED_PAGE_POLICY)  # a constant; kept verbatim
         return render_page(self.env, "login.html", {
-            **context, "brand_color": client.brand.color, "sealed": sealed,
+            **context, "brand_color": client.brand.color,
+            "brand_css": Markup(brand_css(client.brand.color)), "sealed": sealed,
             "unlock_js": self.assets.path("unlock.js", depth)}).encode()
 
     def login_shells(self, client: Client, depth: int) -> list[tuple[bytes, bytes]]:

@@ -405,6 +405,7 @@ def _parse_rows(reader, columns: list[str], shown: str) -> tuple[MetricTable | N
     rows: list[MetricRow] = []
     width = len(columns)
     errors = 0
+    negative = None  # (line, column, value) of the first negative cell
     try:
         for cells in reader:
             line = reader.line_num
@@ -421,6 +422,10 @@ def _parse_rows(reader, columns: list[str], shown: str) -> tuple[MetricTable | N
                     problems.append(Problem(shown, line, message))
                 continue
             rows.append(row)
+            if negative is None:
+                at = next((i for i, v in enumerate(row.values) if v is not None and v < 0), None)
+                if at is not None:
+                    negative = (line, metric_at[at][1], row.values[at])
     except csv.Error as exc:
         errors += 1
         problems.append(Problem(shown, reader.line_num, f"unreadable CSV: {exc}"))
@@ -428,6 +433,11 @@ def _parse_rows(reader, columns: list[str], shown: str) -> tuple[MetricTable | N
         problems.append(Problem(shown, None, f"... and {errors - MAX_PROBLEMS_PER_FILE} more bad rows"))
     if errors:
         return None, problems
+    if negative is not None:  # allowed (refunds, adjustments), never silently judged
+        problems.append(Problem(shown, negative[0], (
+            f"column '{negative[1]}': negative value {negative[2]} (a refund or adjustment?): it is "
+            "summed as written; a KPI whose value comes out negative is not judged against its "
+            "target"), "info"))  # info, not a warning: refunds are real data, --strict must pass
     table = MetricTable(
         metrics=tuple(c for _, c in metric_at),
         rows=tuple(rows),

@@ -27,6 +27,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -37,7 +38,7 @@ from . import metrics as m
 from .anomalies import client_anomalies
 from .cache import InputDigests
 from .model import Client, Month, Note
-from .notes import note_paths, open_next_steps
+from .notes import note_paths, open_next_steps, task_key
 
 STATUS_FILE = "status.json"
 FORMAT = "reportgen-status/1"
@@ -69,14 +70,30 @@ def summarize_client(client: Client, facts: m.ClientFacts, notes: Iterable[Note]
     `notes`: every note of the client, drafts included (the AE's own view)."""
     notes_by_month = {n.month: n for n in notes if until is None or n.month <= until}
     month = status_month(facts, notes_by_month, until, client.since)
+    reports = report_months(facts, notes_by_month, client.since)
     summary: dict = {"id": client.id, "name": client.name, "slug": client.slug,
                      "account_executive": client.account_executive.name,
                      "ae_email": client.account_executive.email, "currency": client.currency,
                      "locale": client.locale, "protected": client.access is not None,
-                     "month": str(month) if month else None, "today": today.isoformat()}
-    if month is None:
-        summary.update(partial=False, kpis=[], budget=None, note="missing", steps=[], history=[],
-                       sources=[], data_through=None, spikes=[], gaps=[])
+                     "month": str(month) if month else None, "today": today.isoformat(),
+                     "report": month in reports}
+    if month is None or (until is not None and month not in reports
+                         and (not reports or month < min(reports))):
+        # nothing yet, or a --month before the client's first report: no report, nothing late
+        summary.update(partial=False, kpis=[], budget=None, note="not_due" if month else "missing",
+                       steps=step_history(notes_by_month.values(), today) if month else [],
+                       history=[], sources=[], data_through=None, spikes=[], gaps=[])
+        return summary
+    if month not in reports:
+        # a month the portal has no report for (no data, no final note): no KPI, pacing
+        # or note judgement and no link; late or missing data is still late
+        note = notes_by_month.get(month)
+        last = facts.untracked_span()[1]
+        summary.update(partial=m.month_is_partial(month, today), kpis=[], budget=None,
+                       note=note_state(note, True), steps=step_history(notes_by_month.values(), today),
+                       data_through=last.isoformat() if last else None,
+                       sources=freshness(facts.sources, month, today, as_of=until is None),
+                       spikes=[], gaps=[], history=history(facts, month, today))
         return summary
     figures = m.compute_month(facts, month, today)
     summary["partial"] = figures.partial
@@ -88,15 +105,17 @@ def summarize_client(client: Client, facts: m.ClientFacts, notes: Iterable[Note]
                          "expected_by_now": budget.expected_by_now, "status": budget.status,
                          "delta": m.ratio(budget.spent, budget.expected_by_now) - 1
                          if m.ratio(budget.spent, budget.expected_by_now) is not None else None}
+    if budget.spent is None and budget.expected_by_now:  # a budget and no spend at all: under
+        summary["budget"].update(status="under", delta=-1.0)
     note = notes_by_month.get(month)
     summary["note"] = note_state(note, figures.partial)
     summary["steps"] = step_history(notes_by_month.values(), today)
     last = facts.untracked_span()[1]
     summary["data_through"] = last.isoformat() if last else None
-    summary["sources"] = freshness(facts.sources, month, today)
+    summary["sources"] = freshness(facts.sources, month, today, as_of=until is None)
     spikes, gaps = client_anomalies(facts, month)
     summary["spikes"] = [{"metric": s.metric, "label": s.label, "unit": s.unit, "date": x.date.isoformat(),
-                          "value": x.value, "median": x.median, "score": round(x.score, 2),
+                          "value": x.value, "median": x.median, "score": x.score,
                           "direction": x.direction} for s in spikes for x in s.spikes]
     summary["gaps"] = [{"campaign": (client.campaign(g.campaign).name if client.campaign(g.campaign)
                                      else g.campaign), "last_date": g.last_date.isoformat(),
@@ -105,12 +124,19 @@ def summarize_client(client: Client, facts: m.ClientFacts, notes: Iterable[Note]
     return summary
 
 
+def report_months(facts: m.ClientFacts, notes: dict[Month, Note], since: Month | None) -> set[Month]:
+    """The months the client's portal has a report for: with data or a final note
+    (drafts are left out of a build), from `since` on."""
+    months = set(facts.rows_by_month) | {mo for mo, n in notes.items() if not n.is_draft}
+    return {mo for mo in months if since is None or mo >= since}
+
+
 def _attainment(kpi: m.KpiFigure) -> float | None:
     """How far a KPI is towards its target, 1.0 = on target, in its `better` direction
     (for a lower-is-better KPI, target / value); judged on the month-end projection."""
     value = kpi.projected if kpi.projected is not None else kpi.value
-    if value is None or kpi.target is None:
-        return None
+    if value is None or kpi.target is None or value < 0 or kpi.target <= 0:
+        return None  # a negative value (refunds) or a zero target: no attainment, never inverted
     return m.ratio(value, kpi.target) if kpi.better == "higher" else m.ratio(kpi.target, value)
 
 
@@ -129,10 +155,10 @@ def step_history(notes: Iterable[Note], today: dt.date) -> list[dict]:
     latest: dict[str, tuple] = {}
     for note in ordered:
         for step in note.next_steps:
-            key = step.task.strip().casefold()
+            key = task_key(step.task)
             first.setdefault(key, str(note.month))
             latest[key] = (step, note)
-    open_keys = {s.task.strip().casefold() for s, _n in open_next_steps(ordered)}
+    open_keys = {task_key(s.task) for s, _n in open_next_steps(ordered)}
     steps = []
     for key, (step, note) in latest.items():
         overdue = key in open_keys and step.due is not None and step.due < today
@@ -144,13 +170,17 @@ def step_history(notes: Iterable[Note], today: dt.date) -> list[dict]:
                                         s["due"] or "9999", s["task"]))
 
 
-def freshness(sources: tuple, month: Month, today: dt.date) -> list[dict]:
+def freshness(sources: tuple, month: Month, today: dt.date, as_of: bool = False) -> list[dict]:
     """Each data entry's last day with data (up to `month`) and whether it is late:
     *missing* when it had data the month before but none in `month` (once the
     month is `STALE_DAYS` days old), *stale* when its last day lags the expected
-    day (the month's last, or yesterday) by more than `STALE_DAYS` days."""
-    partial = m.month_is_partial(month, today)
-    expected = min(today - dt.timedelta(days=1), month.last_day) if partial else month.last_day
+    day by more than `STALE_DAYS` days. The expected day is yesterday (today is
+    the as-of date: SOURCE_DATE_EPOCH or the clock) when `as_of` (the default
+    status, of the latest month: exports that all stopped weeks ago are late even
+    though the latest month with data is complete), else for an explicit month
+    the month's last day, or yesterday while it runs."""
+    yesterday = today - dt.timedelta(days=1)
+    expected = yesterday if as_of else min(yesterday, month.last_day)
     out = []
     for pattern, _line, by_month in sources:
         spans = {mo: day for mo, day in by_month if mo <= month}
@@ -234,6 +264,7 @@ class StatusRow:
     amber: int
     flags: list[dict] = field(default_factory=list)
     portal: str | None = None  # the month's report, relative to the site: slug/YYYY-MM/index.html
+    report: bool = True  # the portal has a report for `month` (else "no report for M", no link)
     error: str | None = None  # the client's inputs have errors (`reportgen check` says which)
 
     def to_json(self) -> dict:
@@ -272,8 +303,9 @@ def status_row(summary: dict) -> StatusRow:
         spikes=summary.get("spikes", []), gaps=summary.get("gaps", []),
         red=sum(f.level == "red" for f in flags), amber=sum(f.level == "amber" for f in flags),
         flags=[asdict(f) for f in flags],
-        portal=f"{summary['slug']}/{month}/index.html" if month and summary.get("kpis") is not None
+        portal=f"{summary['slug']}/{month}/index.html" if month and summary.get("report", True)
         and not summary.get("error") else None,
+        report=bool(month) and summary.get("report", True) and not summary.get("error"),
         error=summary.get("error"))
 
 
@@ -282,6 +314,9 @@ def compute_flags(summary: dict, counts: dict, worst: dict | None, overdue: list
     if summary.get("error"):
         flags.append(Flag("red", "error", summary["error"]))
         return flags
+    if summary.get("month") is not None and not summary.get("report", True) \
+            and summary.get("data_through") is None and not summary.get("kpis"):
+        return flags  # a --month before the client's first report: nothing is due yet
     if summary.get("month") is None or (summary.get("data_through") is None and summary.get("kpis")):
         flags.append(Flag("red", "no_data", "no data yet"))
     if counts["behind"]:
@@ -353,14 +388,107 @@ class StatusCache:
     inputs: dict[str, list] = field(default_factory=dict)  # InputDigests.known
 
 
+# The shape of a stored summary, checked on every read: a hand-edited or damaged entry
+# (a budget of "x", kpis of null) is dropped and the client summarized afresh, never a
+# traceback. The cache is trusted like the project's own files (whoever can write it can
+# write clients.yaml and the data too); an entry must still name the client it is stored for.
+_NUM = (int, float, type(None))
+_STR = (str, type(None))
+_KPI_SHAPE = {"metric": str, "label": str, "unit": str, "better": str, "value": _NUM, "target": _NUM,
+              "projected": _NUM, "pct_of_target": _NUM, "status": str}
+_BUDGET_SHAPE = {"budget": _NUM, "spent": _NUM, "expected_by_now": _NUM, "status": str, "delta": _NUM}
+_STEP_SHAPE = {"task": str, "owner": _STR, "due": _STR, "state": ("open", "done", "overdue"),
+               "first_month": str, "last_month": str}
+_SOURCE_SHAPE = {"data": str, "last_date": _STR, "missing": bool, "stale": bool}
+_SPIKE_SHAPE = {"metric": str, "label": str, "unit": str, "date": str, "value": (int, float),
+                "median": (int, float), "score": (int, float), "direction": str}
+_GAP_SHAPE = {"campaign": str, "last_date": str, "days": int}
+_HISTORY_SHAPE = {"month": str, "has_data": bool, "spend": _NUM, "budget": _NUM, "kpis": list}
+_HISTORY_KPI_SHAPE = {"value": _NUM, "status": str, "pct_of_target": _NUM}
+_SUMMARY_SHAPE = {"id": str, "name": str, "slug": str, "account_executive": str, "ae_email": _STR,
+                  "currency": str, "locale": str, "protected": bool, "month": _STR, "today": str,
+                  "partial": bool, "kpis": list, "budget": (dict, type(None)), "note": NOTE_STATES,
+                  "steps": list, "history": list, "sources": list, "data_through": _STR,
+                  "spikes": list, "gaps": list, "report": bool}
+
+
+def _fits(value: object, shape: dict) -> bool:
+    if not isinstance(value, dict) or set(value) != set(shape):
+        return False
+    for key, kind in shape.items():
+        item = value[key]
+        if isinstance(kind, tuple) and kind and isinstance(kind[0], str):
+            if item not in kind:
+                return False
+        elif isinstance(item, bool) and kind is not bool and bool not in (
+                kind if isinstance(kind, tuple) else (kind,)):
+            return False  # a bool is an int to isinstance: not a number here
+        elif not isinstance(item, kind) or (isinstance(item, float) and not math.isfinite(item)):
+            return False
+    return True
+
+
+def valid_summary(summary: object, client: Client | None = None) -> bool:
+    """A stored summary of the right shape (status_row and the overview read it without
+    a check), every month and date well formed; with `client`, one that names that
+    client as clients.yaml does now."""
+    if not _fits(summary, _SUMMARY_SHAPE):
+        return False
+    assert isinstance(summary, dict)
+    try:
+        months = [summary["month"]] if summary["month"] is not None else []
+        months += [h["month"] for h in summary["history"] if isinstance(h, dict)]
+        for text in months:
+            Month.parse(text)
+        dt.date.fromisoformat(summary["today"])
+        if summary["data_through"] is not None:
+            dt.date.fromisoformat(summary["data_through"])
+        for step in summary["steps"]:
+            if not _fits(step, _STEP_SHAPE):
+                return False
+            if step["due"] is not None:
+                dt.date.fromisoformat(step["due"])
+        for spike in summary["spikes"]:
+            if not _fits(spike, _SPIKE_SHAPE):
+                return False
+            dt.date.fromisoformat(spike["date"])
+        for gap in summary["gaps"]:
+            if not _fits(gap, _GAP_SHAPE):
+                return False
+            dt.date.fromisoformat(gap["last_date"])
+        for source in summary["sources"]:
+            if not _fits(source, _SOURCE_SHAPE):
+                return False
+            if source["last_date"] is not None:
+                dt.date.fromisoformat(source["last_date"])
+    except (ValueError, TypeError, AttributeError):
+        return False
+    if not all(_fits(k, _KPI_SHAPE) for k in summary["kpis"]):
+        return False
+    if summary["budget"] is not None and not _fits(summary["budget"], _BUDGET_SHAPE):
+        return False
+    for entry in summary["history"]:
+        if not _fits(entry, _HISTORY_SHAPE) or len(entry["kpis"]) > len(summary["kpis"]) or not all(
+                _fits(k, _HISTORY_KPI_SHAPE) for k in entry["kpis"]):
+            return False
+    return client is None or (
+        summary["id"], summary["name"], summary["slug"], summary["account_executive"],
+        summary["ae_email"], summary["currency"], summary["locale"], summary["protected"]) == (
+        client.id, client.name, client.slug, client.account_executive.name,
+        client.account_executive.email, client.currency, client.locale, client.access is not None)
+
+
 def load_status_cache(cache_dir: Path) -> StatusCache:
-    """The stored summaries; an empty cache when absent, corrupt or of another version."""
+    """The stored summaries; an empty cache when absent, corrupt or of another version.
+    An entry whose summary is not of the right shape (valid_summary) is left out."""
     try:
         raw = json.loads((cache_dir / STATUS_FILE).read_text(encoding="utf-8"))
         if raw.get("format") != FORMAT or raw.get("version") != __version__:
             return StatusCache()
         clients = {str(k): {"fingerprint": str(v["fingerprint"]), "summary": dict(v["summary"])}
-                   for k, v in raw["clients"].items()}
+                   for k, v in raw["clients"].items()
+                   if isinstance(v, dict) and isinstance(v.get("fingerprint"), str)
+                   and valid_summary(v.get("summary")) and v["summary"]["id"] == k}
         inputs = {str(k): list(v) for k, v in raw["inputs"].items() if isinstance(v, list) and len(v) == 5}
         return StatusCache(clients, inputs)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -383,16 +511,43 @@ def save_status_cache(cache_dir: Path, cache: StatusCache) -> None:
             temporary.unlink()
 
 
+def cacheable_ids(clients: Iterable[Client]) -> set[str]:
+    """The clients whose summary the status cache may hold: the unprotected ones
+    (a client protected since it was cached loses its entry at the next read or write)."""
+    return {c.id for c in clients if c.access is None}
+
+
+def prune_status_cache(cache: StatusCache, clients: Iterable[Client]) -> bool:
+    """Drop the entries of clients that are gone or protected now, and every file
+    digest once a client is protected (they may be of its files); True when
+    anything was dropped."""
+    clients = list(clients)
+    wanted = cacheable_ids(clients)
+    kept = {k: v for k, v in cache.clients.items()
+            if k in wanted and isinstance(v, dict) and v.get("summary", {}).get("protected") is False}
+    dropped = len(kept) != len(cache.clients)
+    cache.clients = kept
+    if dropped and len(wanted) != len(clients):
+        cache.inputs = {}
+    return dropped
+
+
 def record_summaries(cache_dir: Path, entries: dict[str, tuple[str, dict]], inputs: dict[str, list],
-                     keep: Iterable[str]) -> None:
+                     keep: Iterable[Client]) -> None:
     """After a build: store the summaries it computed (id → (fingerprint, summary));
-    entries of clients not in `keep` (removed from clients.yaml) are dropped."""
+    entries of clients not in `keep` (removed from clients.yaml) or protected now are
+    dropped."""
+    keep = list(keep)
     cache = load_status_cache(cache_dir)
-    wanted = set(keep)
-    cache.clients = {k: v for k, v in cache.clients.items() if k in wanted}
+    prune_status_cache(cache, keep)
+    wanted = cacheable_ids(keep)
     for client_id, (fingerprint, summary) in entries.items():
-        cache.clients[client_id] = {"fingerprint": fingerprint, "summary": summary}
-    cache.inputs.update(inputs)
+        if client_id in wanted and summary.get("protected") is False:
+            cache.clients[client_id] = {"fingerprint": fingerprint, "summary": summary}
+    if len(wanted) == len(keep):
+        cache.inputs.update(inputs)
+    else:  # only what this build saw (it never remembers a protected client's files)
+        cache.inputs = dict(inputs)
     save_status_cache(cache_dir, cache)
 
 
@@ -438,7 +593,8 @@ def table_cells(row: StatusRow) -> list[tuple[str, str]]:
     anomalies = (str(row.anomalies), "amber" if row.anomalies else "ok")
     return [(row.name, "red" if row.red else "amber" if row.amber else "ok"),
             (row.account_executive, ""),
-            ((row.month or "—") + (" (to date)" if row.partial else ""), ""),
+            ((row.month or "—") + (" (no report)" if row.month and not row.report
+                                   else " (to date)" if row.partial else ""), ""),
             (kpis, kpi_level), pacing, (NOTE_WORDS[row.note], note_level), overdue, data, anomalies]
 
 

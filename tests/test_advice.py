@@ -52,7 +52,7 @@ def test_overdue_next_step(project):
     text = note.read_text(encoding="utf-8")
     step = "next_steps:\n- {task: Send the invoice, due: 2026-11-01}"
     note.write_text(text.replace("next_steps:", step, 1), encoding="utf-8")
-    assert ("content/acme-corp/2026-10.md: warning: next step 'Send the invoice' was due 2026-11-01 "
+    assert ("content/acme-corp/2026-10.md:11: warning: next step 'Send the invoice' was due 2026-11-01 "
             "and is not done") in check(project).stderr
 
 

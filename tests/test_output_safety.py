@@ -497,7 +497,8 @@ def test_names_with_markup_are_shown_literally_inside_charts(browser, hostile_si
         assert inside["links"] == 0 and inside["styled"] == 0
         for name in ('<a href="https://evil.example/">Linked name</a>', '<b style="color:red">Bold name</b>',
                      "@SUM(1+1)<i>chan</i>"):
-            assert name in inside["text"], name
+            # literally, if cut on the axis (charts.tick_text: the full name in the hover)
+            assert name in inside["text"] or name[:12] in inside["text"], name
         # The note's look-alike ids did not replace a chart's figure.
         assert page.evaluate("document.querySelectorAll('.chart-canvas[data-drawn=true]').length") >= 4
         # Hover shows the name as text too.
@@ -505,8 +506,8 @@ def test_names_with_markup_are_shown_literally_inside_charts(browser, hostile_si
         drag.scroll_into_view_if_needed()
         box = drag.bounding_box()
         shown = []
-        for fraction in (1 / 6, 1 / 2, 5 / 6):  # one bar group each
-            drag.hover(position={"x": box["width"] * fraction, "y": box["height"] * 0.5})
+        for fraction in (1 / 6, 1 / 2, 5 / 6):  # one bar group each (a row: names down the side)
+            drag.hover(position={"x": box["width"] * 0.5, "y": box["height"] * fraction})
             page.wait_for_timeout(200)
             shown.append(page.evaluate("""() => Array.from(document.querySelectorAll('.hoverlayer'))
                 .map(layer => layer.textContent).join(' ')"""))

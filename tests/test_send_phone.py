@@ -90,20 +90,45 @@ def test_the_generated_messages_fit_a_phone_in_each_language(pages, tmp_path):
 HEX = st.builds(lambda r, g, b: f"#{r:02x}{g:02x}{b:02x}", *(st.integers(0, 255),) * 3)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.one_of(HEX, st.sampled_from(["#ffffff", "#ffcc00", "#000000", "#777777", "#2563eb"])))
-def test_the_button_text_is_readable_on_any_brand_colour(color):
-    from reportgen.mail import INK
-    from reportgen.colors import readable_on
+def button_contrast(html: str) -> float:
+    """The contrast of the button's text on its fill, as the HTML part paints it."""
+    style = re.search(r'<a href="[^"]*" style="([^"]*display:inline-block[^"]*)"', html).group(1)
+    fg = re.search(r"(?<![-\w])color:(#[0-9a-fA-F]{6})", style).group(1)
+    bg = re.search(r"background:(#[0-9a-fA-F]{6})", style).group(1)
+    return contrast_ratio(fg, bg)
 
-    fill, text = readable_on(color, INK)
-    html = render_message(mail_environment(Path("/nonexistent")),
-                          _content(["x"], color).__class__(**{**_content(["x"], color).__dict__,
-                                                              "button_color": fill,
-                                                              "button_text_color": text}),
-                          Recipient("A", "a@b.example"), attached=False)[1]
-    button = re.search(r'<a href="[^"]*" style="([^"]*)"', html.split("<table role=\"presentation\" cellspacing")[-1])
-    style = button.group(1)
-    fg = re.search(r"(?<![-\w])color:(#[0-9a-f]{6})", style).group(1)
-    bg = re.search(r"background:(#[0-9a-f]{6})", style).group(1)
-    assert contrast_ratio(fg, bg) >= AA
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("phone") / "proj"
+    make_project(root)
+    config = root / "clients.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  contact_email: reports@brightline.example\n",
+        "  contact_email: reports@brightline.example\n  site_url: https://reports.brightline.example/\n", 1),
+        encoding="utf-8")
+    return root
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.sampled_from(["#ffffff", "#ffcc00", "#f1f5f9", "#777777"]), HEX))
+def test_the_button_text_is_readable_on_any_brand_colour(small, tmp_path_factory, color):
+    import yaml
+
+    root = tmp_path_factory.mktemp("brand") / "proj"
+    shutil.copytree(small, root)
+    path = root / "clients.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for client in document["clients"]:
+        client.setdefault("brand", {})["color"] = color
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000),
+                    encoding="utf-8")
+    out = root.parent / "out"
+    result = run_cli("send", "--project", root, "--dry-run", out, "--month", "2026-10")
+    assert result.exit_code == 0, result.output
+    import email
+    import email.policy
+    for eml in out.glob("*.eml"):
+        html = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default
+                                        ).get_body(("html",)).get_content()
+        assert button_contrast(html) >= AA, color
