@@ -1180,6 +1180,7 @@ def _clients_yaml(clients: Sequence[DemoClient]) -> str:
         "  website: https://brightline.example",
         "  logo: assets/brightline.svg",
         "  contact_email: reports@brightline.example",
+        "  site_url: https://reports.brightline.example/   # where the portals are published (e-mail links)",
         "",
         "# Every client inherits these unless it sets its own.",
         "defaults:",
