@@ -20,7 +20,6 @@ from .errors import Problem
 from .model import MetricRow, MetricTable, date_in_range, outside_range
 from .schema import LARGEST_NUMBER_TEXT, is_sane_number
 
-FORMATS = ("auto", "canonical", "google_ads", "meta_ads", "linkedin_ads", "ga4")
 PLATFORM_NAMES = {"google_ads": "Google Ads", "meta_ads": "Meta Ads", "linkedin_ads": "LinkedIn Ads",
                   "ga4": "GA4", "canonical": "canonical CSV"}
 MISSING = {"", "--", "-", "—", "–", "no data", "n/a", "na", "(not set)", "null", "none"}

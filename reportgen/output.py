@@ -72,10 +72,6 @@ class StagedSite:
         self._claim(relative)
         write_into(self.staging, relative, content)
 
-    def copy(self, relative: str, source: Path) -> None:
-        self._claim(relative)
-        shutil.copyfile(source, staged_path(self.staging, relative))
-
     def carry(self, relative: str) -> bool:
         """Reuse the previous site's copy of an unchanged file (a hard link);
         False (and nothing claimed) when the previous site no longer has it."""

@@ -257,5 +257,3 @@ def shown_template_path(path: str) -> str:
     return path
 
 
-def number_charts(views: Iterable[ChartView], prefix: str) -> list[ChartSlot]:
-    return [ChartSlot(f"{prefix}-{i + 1}", view) for i, view in enumerate(views)]

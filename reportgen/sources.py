@@ -72,12 +72,6 @@ def is_generated_path(root: Path, path: Path, known: dict[Path, bool] | None = N
     return False
 
 
-def find_data_files(root: Path, client: Client) -> tuple[list[Path], list[Problem]]:
-    """The files a client's `data` globs match, in a stable order, each once."""
-    found, problems = find_data_sources(root, client)
-    return [path for path, _source in found], problems
-
-
 def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, DataSource]], list[Problem]]:
     """Each data file with the clients.yaml entry that named it."""
     problems: list[Problem] = []
@@ -327,14 +321,6 @@ def _read_bytes(path: Path) -> bytes | Problem:
         return read_input_bytes(path)
     except UnreadableInputError as exc:
         return Problem("", None, exc.message)
-
-
-def read_metric_file(path: Path, shown: str) -> tuple[MetricTable | None, list[Problem]]:
-    """Parse one canonical CSV; on any problem return None and the problems."""
-    raw = _read_bytes(path)
-    if isinstance(raw, Problem):
-        return None, [Problem(shown, None, raw.message)]
-    return parse_metric_bytes(raw, shown)
 
 
 def parse_metric_bytes(raw: bytes, shown: str) -> tuple[MetricTable | None, list[Problem]]:

@@ -10,7 +10,7 @@ import pytest
 
 from reportgen.config import load_project_config
 from reportgen.errors import InputError
-from reportgen.sources import load_client_data, parse_number, read_metric_file
+from reportgen.sources import load_client_data, parse_metric_bytes, parse_number
 
 HEADER = "date,campaign,channel,impressions,clicks,spend\n"
 
@@ -21,7 +21,7 @@ def read(tmp_path: Path, content: str | bytes, name: str = "m.csv"):
         path.write_text(content, encoding="utf-8", newline="")
     else:
         path.write_bytes(content)
-    table, problems = read_metric_file(path, f"data/{name}")
+    table, problems = parse_metric_bytes(path.read_bytes(), f"data/{name}")
     return table, [str(p) for p in problems]
 
 
