@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 import yaml
 
 # 2026-11-23 00:00 UTC: "today" for every e2e build.
@@ -373,3 +374,21 @@ def draw_all_charts(page, timeout_ms: int = 30_000) -> str:
     page.wait_for_selector("html[data-charts]", state="attached", timeout=timeout_ms)
     page.evaluate("window.scrollTo(0, 0)")
     return page.get_attribute("html", "data-charts")
+
+
+# --- test tools from npm (tests/js) ---------------------------------------------------------
+
+NPM_TOOLS = Path(__file__).resolve().parent / "js" / "node_modules"
+AXE_JS = NPM_TOOLS / "axe-core" / "axe.min.js"
+BASIC_PLOTLY_JS = NPM_TOOLS / "plotly.js-basic-dist-min" / "plotly-basic.min.js"
+
+
+def npm_tool(path: Path) -> Path:
+    """A tool `npm ci --prefix tests/js` installs (.ci/run does): a test needing it is
+    skipped where it is missing, and fails in CI, where it must run."""
+    if not path.is_file():
+        reason = f"tests/js/node_modules/{path.relative_to(NPM_TOOLS)} is missing (npm ci --prefix tests/js)"
+        if os.environ.get("CI"):
+            pytest.fail(f"cannot run in CI: {reason}")
+        pytest.skip(reason)
+    return path

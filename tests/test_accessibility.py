@@ -7,20 +7,19 @@ tests skip when it is missing, except in CI (the env var CI set), where they fai
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from helpers import draw_all_charts, make_project
+from helpers import AXE_JS, draw_all_charts, make_project, npm_tool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
-AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = AXE_JS
 WIDTHS = [360, 390, 1280]
 LONG_WORD = "Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz" * 2
 LONG_URL = "https://example.com/campaigns/" + "very-long-path-segment-" * 8 + "end"
@@ -49,12 +48,7 @@ TAB_STOP = """() => {
 
 
 def axe_source() -> str:
-    if not AXE.is_file():
-        reason = f"{AXE.relative_to(REPO)} is missing (npm ci --prefix tests/js)"
-        if os.environ.get("CI"):
-            pytest.fail(f"accessibility tests cannot run in CI: {reason}")
-        pytest.skip(reason)
-    return AXE.read_text(encoding="utf-8")
+    return npm_tool(AXE).read_text(encoding="utf-8")
 
 
 def build(root: Path) -> Path:

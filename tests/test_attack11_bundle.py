@@ -10,13 +10,12 @@ whole dist file and is a warning that --strict makes a failure; a cut file is an
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from helpers import line_of, make_project
+from helpers import BASIC_PLOTLY_JS, line_of, make_project, npm_tool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,17 +29,12 @@ from reportgen.plotlybundle import (
     known_release,
 )
 
-BASIC = Path(__file__).resolve().parent / "js" / "node_modules" / "plotly.js-basic-dist-min" \
-    / "plotly-basic.min.js"
+BASIC = BASIC_PLOTLY_JS
 FULL = BUILTIN_PLOTLY_JS.read_bytes()
 
 
 def basic_bundle() -> bytes:
-    if not BASIC.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{BASIC} is missing: run `npm ci --prefix tests/js`")
-        pytest.skip(f"{BASIC} is missing (npm ci --prefix tests/js)")
-    return BASIC.read_bytes()
+    return npm_tool(BASIC).read_bytes()
 
 
 def verdict(content: bytes) -> str:

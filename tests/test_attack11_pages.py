@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
 import shutil
 from pathlib import Path
@@ -28,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import run_cli
-from helpers import DEFAULT_MARKERS, draw_all_charts, make_project, note_text
+from helpers import AXE_JS, DEFAULT_MARKERS, draw_all_charts, make_project, note_text, npm_tool
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +44,7 @@ from reportgen.notes import render_markdown
 
 REPO = Path(__file__).resolve().parent.parent
 CSS = REPO / "templates" / "static" / "reportgen.css"
-AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = AXE_JS
 CLIENT = "acme-corp"
 MARKER = DEFAULT_MARKERS[CLIENT]
 PROTECTED = "saigon-foods"
@@ -54,12 +53,7 @@ FUNCTION_SCOPED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
 
 def axe_source() -> str:
-    if not AXE.is_file():
-        reason = f"{AXE.relative_to(REPO)} is missing (npm ci --prefix tests/js)"
-        if os.environ.get("CI"):
-            pytest.fail(f"accessibility tests cannot run in CI: {reason}")
-        pytest.skip(reason)
-    return AXE.read_text(encoding="utf-8")
+    return npm_tool(AXE).read_text(encoding="utf-8")
 
 
 def serious_violations(page, axe: str) -> list[str]:

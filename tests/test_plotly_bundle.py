@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from helpers import figure_blocks, line_of, make_project, tree_bytes
+from helpers import BASIC_PLOTLY_JS, figure_blocks, line_of, make_project, npm_tool, tree_bytes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,17 +31,12 @@ from reportgen.plotlybundle import (
     registered_trace_types,
 )
 
-BASIC = Path(__file__).resolve().parent / "js" / "node_modules" / "plotly.js-basic-dist-min" \
-    / "plotly-basic.min.js"
+BASIC = BASIC_PLOTLY_JS
 FULL = BUILTIN_PLOTLY_JS.read_bytes()
 
 
 def basic_bundle() -> bytes:
-    if not BASIC.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{BASIC} is missing: run `npm ci --prefix tests/js`")
-        pytest.skip(f"{BASIC} is missing (npm ci --prefix tests/js)")
-    return BASIC.read_bytes()
+    return npm_tool(BASIC).read_bytes()
 
 
 def dist_file(code: bytes, version: str = "4.1.1") -> bytes:
