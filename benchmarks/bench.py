@@ -115,7 +115,8 @@ def reportgen(root: Path, *args: str, today: dt.date = TODAY) -> dict:
 def agency(size: str) -> Path:
     root = OUT / size
     if not (root / "clients.yaml").is_file():
-        from reportgen.demo import write_synthetic_agency
+        sys.path.insert(0, str(HERE.parent / "tests"))  # the generator lives beside the tests
+        from synthetic import write_synthetic_agency
 
         clients, months = SIZES[size]
         print(f"generating {size}: {clients} clients x {months} months ...", file=sys.stderr)

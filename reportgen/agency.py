@@ -16,26 +16,20 @@ import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
-
 from . import metrics as m
-from .build import as_of_month
+from .buildoptions import as_of_month
 from .cache import CACHE_DIR, InputDigests
 from .config import read_project_config
-from .errors import InputError, ReportgenError, did_you_mean
+from .errors import InputError, ReportgenError, UsageError, did_you_mean
 from .model import Client, Month, ProjectConfig
 from .notes import load_client_notes
 from .sources import find_data_sources, load_client_data
-from .status import (
-    StatusRow,
-    error_summary,
+from .status import StatusRow, Summary, error_summary, sort_rows, status_row, summarize_client
+from .statuscache import (
     load_status_cache,
     prune_status_cache,
     save_status_cache,
-    sort_rows,
     status_fingerprint,
-    status_row,
-    summarize_client,
     valid_summary,
 )
 
@@ -44,7 +38,7 @@ from .status import (
 class AgencyStatus:
     config: ProjectConfig
     until: Month | None
-    summaries: dict[str, dict]  # client id → summary (status.py), in clients.yaml order
+    summaries: dict[str, Summary]  # client id → summary (status.py), in clients.yaml order
     loaded: int  # clients loaded afresh (the others came from the cache)
 
     def rows(self, ae: str | None = None) -> list[StatusRow]:
@@ -74,7 +68,7 @@ def resolve_month(option: str | None, today: dt.date) -> Month | None:
     """--month as build reads it, but a bad value is an input error (exit 1)."""
     try:
         return as_of_month(option, today)
-    except click.BadParameter as exc:
+    except UsageError as exc:
         raise ReportgenError(f"--month: {exc.message}") from None
 
 
@@ -93,7 +87,7 @@ def collect_summaries(project: Path, month: str | None, today: dt.date, jobs: in
     cache = load_status_cache(cache_dir)
     pruned = prune_status_cache(cache, config.clients)  # gone or protected now: dropped at once
     inputs = InputDigests(cache.inputs)
-    summaries: dict[str, dict | None] = {}
+    summaries: dict[str, Summary | None] = {}
     prints: dict[str, str] = {}
     todo: list[Client] = []
     for client in config.clients:
@@ -123,7 +117,7 @@ def collect_summaries(project: Path, month: str | None, today: dt.date, jobs: in
     return AgencyStatus(config, until, {k: v for k, v in summaries.items() if v is not None}, len(todo))
 
 
-def summary_for(project: Path, client: Client, until: Month | None, today: dt.date) -> dict:
+def summary_for(project: Path, client: Client, until: Month | None, today: dt.date) -> Summary:
     """Load one client's notes and data and summarize them (status.summarize_client)."""
     notes, problems = load_client_notes(project, client.id)
     table, data_problems = load_client_data(project, client, today)
@@ -135,24 +129,37 @@ def summary_for(project: Path, client: Client, until: Month | None, today: dt.da
     return summarize_client(client, facts, notes, today, until)
 
 
-_JOB: tuple | None = None  # (project, clients by id, until, today), set before workers fork
+@dataclass(frozen=True)
+class _SummaryJob:
+    """What each pool process summarizes clients with."""
+
+    project: Path
+    clients: dict[str, Client]
+    until: Month | None
+    today: dt.date
 
 
-def _one(client_id: str) -> tuple[str, dict]:
-    assert _JOB is not None
-    project, clients, until, today = _JOB
-    return client_id, summary_for(project, clients[client_id], until, today)
+# The job of a pool process: set only by `_install_job`, the pool's initializer.
+_POOL_JOB: _SummaryJob | None = None
+
+
+def _install_job(job: _SummaryJob) -> None:
+    global _POOL_JOB
+    _POOL_JOB = job
+
+
+def _one(client_id: str) -> tuple[str, Summary]:
+    assert _POOL_JOB is not None, "_install_job runs first in every pool process"
+    job = _POOL_JOB
+    return client_id, summary_for(job.project, job.clients[client_id], job.until, job.today)
 
 
 def _summarize_all(project: Path, clients: list[Client], until: Month | None, today: dt.date,
-                   jobs: int) -> dict[str, dict]:
-    global _JOB
+                   jobs: int) -> dict[str, Summary]:
     if jobs <= 1 or len(clients) <= 2:
         return {c.id: summary_for(project, c, until, today) for c in clients}
-    _JOB = (project, {c.id: c for c in clients}, until, today)
-    try:
-        context = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            return dict(pool.map(_one, [c.id for c in clients], chunksize=4))
-    finally:
-        _JOB = None
+    job = _SummaryJob(project, {c.id: c for c in clients}, until, today)
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                                initializer=_install_job, initargs=(job,)) as pool:
+        return dict(pool.map(_one, [c.id for c in clients], chunksize=4))

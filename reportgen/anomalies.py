@@ -38,13 +38,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import metrics as m
 from .config import CONFIG_FILE
 from .errors import Problem
 from .model import Client, Month
+from .vocabulary import kpi_label
 
 WINDOW_DAYS = 28
 THRESHOLD = 3.5  # robust standard deviations (1.4826 · MAD)
@@ -125,7 +126,7 @@ def find_spikes(series: Iterable[tuple[dt.date, float | None]], *, since: dt.dat
     return spikes
 
 
-def find_gaps(days_by_campaign: dict[str, Iterable[dt.date]], last_day: dt.date | None, *,
+def find_gaps(days_by_campaign: Mapping[str, Iterable[dt.date]], last_day: dt.date | None, *,
               since: dt.date | None = None) -> list[Gap]:
     """Campaigns that had data on each of `GAP_RUN` days in a row up to their last
     day, then none for `GAP_DAYS` days or more before `last_day` (the client's last
@@ -166,7 +167,8 @@ def client_anomalies(facts: m.ClientFacts, month: Month) -> tuple[list[MetricSpi
     key = ("anomalies", month)
     if key not in facts._memo:
         facts._memo[key] = _client_anomalies(facts, month)
-    return facts._memo[key]
+    found: tuple[list[MetricSpikes], list[Gap]] = facts._memo[key]
+    return found
 
 
 def _client_anomalies(facts: m.ClientFacts, month: Month) -> tuple[list[MetricSpikes], list[Gap]]:
@@ -184,8 +186,8 @@ def _client_anomalies(facts: m.ClientFacts, month: Month) -> tuple[list[MetricSp
         spikes = [s for s in find_spikes(series, since=month.first_day)
                   if explained is None or s.date <= explained]
         if spikes:
-            found.append(MetricSpikes(kpi.metric, kpi.label, kpi.format or facts.metrics.unit(kpi.metric),
-                                      tuple(spikes)))
+            found.append(MetricSpikes(kpi.metric, kpi_label(kpi.label, kpi.metric),
+                                      kpi.format or facts.metrics.unit(kpi.metric), tuple(spikes)))
     return found, gaps
 
 

@@ -51,11 +51,15 @@ def _is_base64(text: str) -> bool:
     return True
 
 
-def _envelope_shape() -> dict[str, object]:
+# An envelope field's kind: "b64", "int", "[b64]", or ("const", its value).
+EnvelopeField = str | tuple[str, str]
+
+
+def _envelope_shape() -> dict[str, EnvelopeField]:
     """The envelope protect.py writes, from a throwaway sealer: its fields, and
     for each a constant (format and algorithm names), "b64", "int" or "[b64]"."""
     sample = make_sealer(["audit"], bytes(SALT_BYTES), iterations=1).seal(b"")
-    shape: dict[str, object] = {}
+    shape: dict[str, EnvelopeField] = {}
     for key, value in sample.items():
         if isinstance(value, bool) or not isinstance(value, (str, int, list)):
             raise TypeError(f"sealed envelope field {key!r}: unexpected {type(value).__name__}")
@@ -183,7 +187,7 @@ def audit_site(root: Path, config: ProjectConfig, shared: Iterable[str], shown: 
     protected page pass only as exactly the login page the build renders.
     """
     folders = {c.slug: c for c in config.clients}
-    problems = []
+    problems: list[Problem] = []
     if not root.is_dir():
         return problems
     foreign = set(foreign_entries(root, config, shared))

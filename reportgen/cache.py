@@ -24,6 +24,9 @@ from . import __version__
 CACHE_DIR = ".reportgen-cache"
 FORMAT = "reportgen-cache/3"
 
+# What InputDigests knows of a file: size, modification and change times, inode, content digest.
+DigestEntry = list[int | str]
+
 
 @dataclass
 class ClientEntry:
@@ -32,10 +35,10 @@ class ClientEntry:
     fingerprint: str  # digest of every input file's content: unchanged means nothing changed
     pages: dict[str, str] = field(default_factory=dict)  # unit key → input digest
     files: dict[str, list[str]] = field(default_factory=dict)  # unit key → files it wrote
-    warnings: list[list] = field(default_factory=list)  # [path, line, message] to report again
+    warnings: list[list[object]] = field(default_factory=list)  # [path, line, message] to report again
     # A protected client's warnings (they quote its figures and next steps), sealed
     # with its portal's keys like its pages; `warnings` is then empty.
-    sealed_warnings: dict | None = None
+    sealed_warnings: dict[str, object] | None = None
     # unit key → the client data it read while rendering (depends.py keys); its
     # digest in `pages` covers exactly these, with their values as they were then
     reads: dict[str, list[str]] = field(default_factory=dict)
@@ -44,8 +47,8 @@ class ClientEntry:
     # carried into the next build only while it is still the file written here
     stamps: dict[str, list[int]] = field(default_factory=dict)
 
-    def to_json(self) -> dict:
-        out = {"fingerprint": self.fingerprint, "pages": self.pages, "files": self.files,
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"fingerprint": self.fingerprint, "pages": self.pages, "files": self.files,
                "warnings": self.warnings, "reads": self.reads, "published": self.published,
                "stamps": self.stamps}
         if self.sealed_warnings is not None:
@@ -58,7 +61,7 @@ class Manifest:
     site_key: str = ""
     shared: list[str] = field(default_factory=list)
     clients: dict[str, ClientEntry] = field(default_factory=dict)
-    inputs: dict[str, list] = field(default_factory=dict)  # InputDigests.known
+    inputs: dict[str, DigestEntry] = field(default_factory=dict)  # InputDigests.known
     shared_stamps: dict[str, list[int]] = field(default_factory=dict)  # shared file → file_stamp
 
 
@@ -146,7 +149,7 @@ def load_manifest(project: Path, out: Path, folder: Path | None = None) -> Manif
         return Manifest()
 
 
-def _stamps(raw: dict) -> dict[str, list[int]]:
+def _stamps(raw: dict[str, object]) -> dict[str, list[int]]:
     return {str(k): [int(x) for x in v] for k, v in raw.items() if isinstance(v, list) and len(v) == 3}
 
 
@@ -197,9 +200,9 @@ class InputDigests:
     of their content that a guess could be checked against) nothing is kept.
     """
 
-    def __init__(self, known: dict[str, list] | None = None):
+    def __init__(self, known: dict[str, DigestEntry] | None = None):
         self.known = dict(known or {})
-        self.seen: dict[str, list] = {}  # entries to keep: settled files looked at in this build
+        self.seen: dict[str, DigestEntry] = {}  # entries to keep: settled files looked at in this build
 
     def signature(self, path: Path | str, remember: bool = True) -> tuple[str, str | None]:
         key = str(path)

@@ -20,6 +20,7 @@ import datetime as dt
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .colors import mix, readable_on, relative_luminance
 from .i18n import Formatter
@@ -36,6 +37,8 @@ CHART_INK = "#334155"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 # Every Plotly trace type a figure may use (`_figure` refuses others): a bundle set
 # in `agency.plotly_js` must register each of them (plotlybundle.py).
+# A Plotly figure, trace or layout: JSON-ready, with every text a PlotlyText.
+PlotlyDict = dict[str, Any]
 TRACE_TYPES = ("scatter", "bar", "pie")
 
 
@@ -44,7 +47,7 @@ class ChartView:
     """One chart: the figure to draw and the same numbers as text."""
 
     title: str
-    figure: dict
+    figure: PlotlyDict
     summary: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
@@ -101,7 +104,7 @@ _TRACE_TEXT = ("name", "labels", "text", "hovertext", "hovertemplate", "x", "y",
 _LAYOUT_TEXT = ("text", "hovertext")
 
 
-def _figure(traces: list[dict], layout: dict) -> dict:
+def _figure(traces: list[PlotlyDict], layout: PlotlyDict) -> PlotlyDict:
     """The figure dict, after checking every text position holds PlotlyText only."""
     for trace in traces:
         if trace.get("type") not in TRACE_TYPES:  # what agency.plotly_js is checked against
@@ -123,7 +126,7 @@ def _figure(traces: list[dict], layout: dict) -> dict:
     return {"data": traces, "layout": layout}
 
 
-def _require_text(value, where: str) -> None:
+def _require_text(value: object, where: str) -> None:
     values = value if isinstance(value, list | tuple) else [value]
     for item in values:
         if isinstance(item, str) and not isinstance(item, PlotlyText):
@@ -155,7 +158,7 @@ TICK_LINE_PX = 14  # one line of an 11 px tick label or legend entry
 MIN_PLOT = 150
 
 
-def _layout(style: ChartStyle, unit: str, *, legend: bool) -> dict:
+def _layout(style: ChartStyle, unit: str, *, legend: bool) -> PlotlyDict:
     axis = {"gridcolor": "#e2e8f0", "zerolinecolor": "#cbd5e1", "linecolor": "#cbd5e1",
             "tickfont": {"size": 11}, "automargin": True, "fixedrange": False}
     yaxis = {**axis, "rangemode": "tozero", **_value_axis(style.fmt, unit)}
@@ -247,7 +250,7 @@ def tick_texts(names: Sequence[str]) -> list[PlotlyText]:
             if texts.count(text) > 1 else text for name, text in zip(names, texts, strict=True)]
 
 
-def _fit_legend(layout: dict, entries: Sequence[PlotlyText], plot_room: int) -> None:
+def _fit_legend(layout: PlotlyDict, entries: Sequence[PlotlyText], plot_room: int) -> None:
     """A drawing as tall as its plot area (`plot_room` px, axis labels included) and its
     legend need: on a phone every entry may take a row of its own (LEGEND_CHARS per line).
     The legend may grow over the plot area down to MIN_PLOT px (Plotly's default limit, half
@@ -261,7 +264,7 @@ def _fit_legend(layout: dict, entries: Sequence[PlotlyText], plot_room: int) -> 
     layout["legend"]["maxheight"] = layout["height"] - MODEBAR_ROOM - MIN_PLOT
 
 
-def _value_axis(fmt: Formatter, unit: str) -> dict:
+def _value_axis(fmt: Formatter, unit: str) -> PlotlyDict:
     if unit == "percent":
         return {"tickformat": ".1%"}
     if unit == "currency":
@@ -277,10 +280,10 @@ def _value_axis(fmt: Formatter, unit: str) -> dict:
 _BIG = {"VND", "IDR", "KRW", "JPY", "COP", "CLP", "HUF", "IRR", "UGX", "PYG"}
 
 
-def _trace(series: Series, style: ChartStyle, kind: str, color: str | None = None) -> dict:
+def _trace(series: Series, style: ChartStyle, kind: str, color: str | None = None) -> PlotlyDict:
     xs = [plotly_text(label) for label, _ in series.points]
     ys = [value for _, value in series.points]
-    trace: dict = {
+    trace: PlotlyDict = {
         "type": "bar" if kind == "bar" else "scatter",
         "name": legend_text(series.name),
         "x": xs,
@@ -313,7 +316,8 @@ def _trace(series: Series, style: ChartStyle, kind: str, color: str | None = Non
     return trace
 
 
-def _annotation_marks(categories: list[str], marks: list[tuple[int, str]]) -> tuple[list, list]:
+def _annotation_marks(categories: list[str], marks: list[tuple[int, str]]
+                      ) -> tuple[list[PlotlyDict], list[PlotlyDict]]:
     # Events in one category (two in a month on a monthly chart) share one badge: "3,4".
     by_index: dict[int, list[tuple[int, str]]] = {}
     for number, (index, text) in enumerate(marks, start=1):
@@ -375,7 +379,7 @@ def line_chart(title: str, series: list[Series], style: ChartStyle, *, kind: str
                      rows=rows, notes=notes, kind=kind, print_height=print_height)
 
 
-def _across(layout: dict, traces: list[dict], categories: list[str], bars: int) -> None:
+def _across(layout: PlotlyDict, traces: list[PlotlyDict], categories: list[str], bars: int) -> None:
     """Names down the y axis (first at the top), values along the x axis."""
     names = [plotly_text(name) for name in categories]
     value_axis = layout["yaxis"]
@@ -407,9 +411,9 @@ def _across(layout: dict, traces: list[dict], categories: list[str], bars: int) 
         layout["bargap"] = 0.25
 
 
-def _row_height(name: str, traces: list[dict]) -> int:
+def _row_height(name: str, traces: list[PlotlyDict]) -> int:
     """A name's row: its label's lines, or room for each of its bars."""
-    bars = sum(trace["type"] == "bar" for trace in traces)
+    bars: int = sum(trace["type"] == "bar" for trace in traces)
     return max(TICK_LINE_PX * len(_tick_lines(name)) + 10, 12 * bars + 10)
 
 
@@ -498,7 +502,7 @@ def describe_series(series: Series, fmt: Formatter) -> str:
              low=low[0], low_value=fmt.value(low[1], series.unit))
 
 
-def describe_shares(series: Series, points, fmt: Formatter) -> str:
+def describe_shares(series: Series, points: Sequence[tuple[str, float]], fmt: Formatter) -> str:
     total = sum(v for _, v in points)
     if not points or not total:
         return fmt.gettext("No data for this period.")

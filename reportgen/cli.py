@@ -6,20 +6,25 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
 from . import __version__
 from .build import BuildOptions, BuildResult, as_of_month, build_date, build_site, check_project
-from .errors import InputError, Problem, terminal_text
+from .errors import InputError, Problem, ReportgenError, UsageError, terminal_text
+from .importers import EXPORTS
+
+Command = TypeVar("Command", bound=Callable[..., None])
 
 MONTH_HELP = "YYYY-MM, 'latest' (newest month with data or a note) or 'previous' " \
              "(the last complete calendar month): portals as of that month"
 
 
-def common_options(command):
+def common_options(command: Command) -> Command:
     for decorator in reversed([
         click.option("--project", "project", type=click.Path(file_okay=False, path_type=Path),
                      default=".", show_default=True, help="The project folder (holds clients.yaml)."),
@@ -37,9 +42,35 @@ def common_options(command):
     return command
 
 
+class _LibraryErrorsCommand(click.Command):
+    """reportgen's own errors (errors.py; the library knows nothing of click) shown
+    as click shows its own: `Error: message` with the error's exit code, and a
+    usage error with this command's usage line ("Invalid value for --month: ..."
+    when it names an option)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ReportgenError as exc:
+            raise _click_error(exc, ctx) from None
+
+
+def _click_error(exc: ReportgenError, ctx: click.Context) -> click.ClickException:
+    if isinstance(exc, UsageError):
+        if exc.param_hint is not None:
+            return click.BadParameter(exc.message, ctx=ctx, param_hint=exc.param_hint)
+        return click.UsageError(exc.message, ctx=ctx)
+    error = click.ClickException(exc.format_message())
+    error.exit_code = exc.exit_code
+    return error
+
+
 class _SafeGroup(click.Group):
     """Every usage error shown escaped (terminal_text): a bad --client, --shard or
     --month, an unknown option or command echo what was typed, escape sequences included."""
+
+    command_class = _LibraryErrorsCommand  # every command's, `new report`'s and `new client`'s too
+    group_class = type  # a subgroup (`new`) is a _SafeGroup
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
@@ -48,7 +79,7 @@ class _SafeGroup(click.Group):
             exc.message = terminal_text(exc.message)
             raise
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:
@@ -70,8 +101,9 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON build summary on stdout.")
 @click.option("--pdf", is_flag=True,
               help="Also print each monthly report to report.pdf (headless Chromium; stale ones only).")
-def build(project: Path, clients, month, drafts, strict, jobs, shard, out: Path | None, clean,
-          as_json, pdf) -> None:
+def build(project: Path, clients: tuple[str, ...], month: str | None, drafts: bool, strict: bool,
+          jobs: int | None, shard: str | None, out: Path | None, clean: bool, as_json: bool,
+          pdf: bool) -> None:
     """Render every client's portal into the output folder."""
     options = replace(_options(project, clients, month, drafts, strict, jobs, shard, out, clean), pdf=pdf)
     progress = None if as_json else _ProgressBar()
@@ -101,7 +133,8 @@ def build(project: Path, clients, month, drafts, strict, jobs, shard, out: Path 
 
 @main.command()
 @common_options
-def check(project: Path, clients, month, drafts, strict, jobs, shard) -> None:
+def check(project: Path, clients: tuple[str, ...], month: str | None, drafts: bool, strict: bool,
+          jobs: int | None, shard: str | None) -> None:
     """Validate everything and write nothing; each problem as path:line: message."""
     options = _options(project, clients, month, drafts, strict, jobs, shard, None, False)
     try:
@@ -169,9 +202,8 @@ def pdf(client_id: str, month: str, output: Path | None, project: Path, drafts: 
               metavar="DIR", help="Write each message as an .eml file into DIR instead of sending it.")
 @click.option("--resend", is_flag=True,
               help="Send again what the ledger (.reportgen/sent.jsonl) says was already sent.")
-def send(month: str, clients, project: Path, dry_run: Path | None, resend: bool) -> None:
+def send(month: str, clients: tuple[str, ...], project: Path, dry_run: Path | None, resend: bool) -> None:
     """E-mail each client's contacts their report for the month, once (SMTP from REPORTGEN_SMTP_URL)."""
-    from .errors import ReportgenError
     from .mail import printable
     from .send import SendOptions, check_dry_run_dir, plan_sending, send_messages, smtp_server, tls_context
     from .send import write_dry_run as write_eml
@@ -186,6 +218,7 @@ def send(month: str, clients, project: Path, dry_run: Path | None, resend: bool)
         raise click.BadParameter("'latest' is not a month to send: give YYYY-MM or previous",
                                  param_hint="--month")
     chosen = as_of_month(month, today)  # a bad --month is a usage error (exit 2)
+    assert chosen is not None  # only 'latest' is no month, refused above
     try:
         if dry_run:
             check_dry_run_dir(dry_run, project)
@@ -195,6 +228,8 @@ def send(month: str, clients, project: Path, dry_run: Path | None, resend: bool)
         context = None if dry_run else tls_context()
     except InputError as exc:
         _fail(exc.problems)
+    except UsageError:
+        raise  # a bad --client: exit 2 with the usage line, as build and check say it
     except ReportgenError as exc:
         _send_failed(exc.message)
     for warning in plan.warnings:
@@ -296,7 +331,7 @@ def new_client(client_id: str, name: str, project: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--client", "client_id", required=True, metavar="ID", help="The client the export belongs to.")
 @click.option("--format", "format_", default="auto", show_default=True,
-              type=click.Choice(["auto", "google_ads", "meta_ads", "linkedin_ads", "ga4"]),
+              type=click.Choice(["auto", *EXPORTS]),
               help="The platform (auto: detected from the header).")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="The project folder (holds clients.yaml).")
@@ -395,7 +430,8 @@ def overview(project: Path, out: Path | None, month: str | None, jobs: int | Non
                f"({written.files} files{', sealed' if written.sealed else ''}) into {target}.")
 
 
-def _options(project: Path, clients, month, drafts, strict, jobs, shard, out, clean) -> BuildOptions:
+def _options(project: Path, clients: tuple[str, ...], month: str | None, drafts: bool, strict: bool,
+             jobs: int | None, shard: str | None, out: Path | None, clean: bool) -> BuildOptions:
     if not project.is_dir():
         raise click.BadParameter(f"folder '{project}' does not exist", param_hint="--project")
     today = build_date()
@@ -426,7 +462,7 @@ def _parse_shard(text: str | None) -> tuple[int, int] | None:
     return index, count
 
 
-def _summary(result: BuildResult, options: BuildOptions) -> dict:
+def _summary(result: BuildResult, options: BuildOptions) -> dict[str, object]:
     return {
         "out": str(options.out),
         "clients": result.clients,
@@ -449,7 +485,7 @@ class _ProgressBar:
     In CI (no terminal) it stays silent: the summary line is the whole log.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.enabled = sys.stderr.isatty() and not os.environ.get("CI")
         self.started = time.monotonic()
         self.shown = False
@@ -475,13 +511,13 @@ def _json_escape_controls(text: str) -> str:
     return _TERMINAL_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def _warnings_count(warnings) -> str:
+def _warnings_count(warnings: Sequence[Problem]) -> str:
     if not warnings:
         return ""
     return f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})"
 
 
-def _print_warnings(warnings) -> None:
+def _print_warnings(warnings: Iterable[Problem]) -> None:
     for warning in warnings:
         click.echo(terminal_text(warning), err=True)
 

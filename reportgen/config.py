@@ -1,8 +1,9 @@
 """Load and validate clients.yaml into a frozen `ProjectConfig`.
 
-Every field is declared once below (`CLIENTS_YAML`); the same declarations
-validate the file and can be exported as JSON Schema for editors. All
-problems of the file are collected and raised together.
+Every field is declared once in clientsyaml.py (`CLIENTS_YAML`); this module
+reads the file with those declarations, adds the checks that need the whole
+file or the disk (duplicate ids and folders, locales, logos, paths), and builds
+the model. All problems of the file are collected and raised together.
 """
 
 from __future__ import annotations
@@ -10,14 +11,20 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any, ClassVar
+from typing import Any
 
 import babel
 import babel.numbers
 
-from .addresses import ADDRESS_RE, address_problem, base_url, site_url_problem
+from .clientsyaml import AGENCY, CLIENT, CURRENCY, DEFAULTS, LOCALE, TOP_LEVEL
+
+# The field declarations moved to clientsyaml.py; these names are still read from here.
+from .clientsyaml import CLIENT_ID_PATTERN as CLIENT_ID_PATTERN
+from .clientsyaml import CLIENTS_YAML as CLIENTS_YAML
+from .clientsyaml import WINDOWS_RESERVED as WINDOWS_RESERVED
+from .clientsyaml import is_windows_reserved as is_windows_reserved
 from .errors import InputError, Problem
-from .formulas import NAME_RE, FormulaError, parse_formula
+from .formulas import FormulaError, parse_formula
 from .images import ImageError, load_image
 from .inputfiles import UnreadableInputError, input_file_problem, read_input_bytes, real_path
 from .model import (
@@ -37,335 +44,14 @@ from .model import (
     ProjectConfig,
 )
 from .plotlybundle import BundleError, load_bundle
-from .schema import (
-    INVALID,
-    Boolean,
-    Choice,
-    Context,
-    Field,
-    Kind,
-    ListOf,
-    MapOf,
-    MonthKind,
-    Number,
-    Obj,
-    Text,
-    TextOr,
-    is_sane_number,
-    type_name,
-)
+from .schema import INVALID, Context
+from .vocabulary import DEFAULT_BETTER
 from .yamlfile import YamlError, YamlList, YamlMap, parse_yaml
 
 CONFIG_FILE = "clients.yaml"
-CLIENT_ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"  # ids and slugs: URL-safe, one case
 RESERVED_FOLDERS = ("assets",)  # the site's own folders: no client's id or slug
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif"}
-BUILTIN_FORMULAS = {
-    "ctr": "clicks / impressions",
-    "cpc": "spend / clicks",
-    "cpm": "1000 * spend / impressions",
-    "cvr": "conversions / clicks",
-    "cpa": "spend / conversions",
-    "roas": "revenue / spend",
-}
-BUILTIN_LABELS = {"ctr": "CTR", "cpc": "CPC", "cpm": "CPM", "cvr": "Conversion rate",
-                  "cpa": "Cost per acquisition", "roas": "ROAS",
-                  # Common base metrics, so tables read well (and translate).
-                  "impressions": "Impressions", "clicks": "Clicks", "spend": "Spend",
-                  "conversions": "Conversions", "leads": "Leads", "revenue": "Revenue",
-                  "sessions": "Sessions", "reach": "Reach"}
 DIMENSIONS = ("date", "campaign", "channel")
-
-
-# --- field declarations ----------------------------------------------------
-
-
-
-class EmailAddress(Text):
-    """An e-mail address by reportgen's one strict rule (addresses.py): what `send`
-    writes to, and what `check` and `build` accept, are the same."""
-
-    def check(self, value, ctx, line, where):
-        padded = isinstance(value, str) and value.strip() != value and bool(value.strip())
-        value = super().check(value, ctx, line, where)
-        problem = address_problem(value) if value is not INVALID else None
-        if padded and not problem:
-            problem = "an address has no spaces (not even before or after it)"
-        if problem:
-            shown = value.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")  # one line
-            shown = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in shown)
-            return ctx.error(line, f"{where}: '{shown}' is not valid (expected an e-mail address: "
-                                   f"{problem})")
-        return value
-
-    def schema(self):
-        return {**super().schema(), "format": "email",
-                "pattern": "^" + re.sub(r"\?P<\w+>", "", ADDRESS_RE.pattern) + "$"}
-
-
-class SiteUrl(Text):
-    """`agency.site_url`: the portals' public address (http or https, no query)."""
-
-    def check(self, value, ctx, line, where):
-        padded = isinstance(value, str) and value.strip() != value and bool(value.strip())
-        value = super().check(value, ctx, line, where)
-        problem = site_url_problem(value) if value is not INVALID else None
-        if padded and not problem:
-            problem = "a URL has no spaces"
-        if problem:
-            shown = value.encode("ascii", "backslashreplace").decode()  # no control reaches a terminal
-            return ctx.error(line, f"{where}: '{shown}' is not valid ({problem})")
-        return value if value is INVALID else base_url(value)
-
-    def schema(self):
-        return {**super().schema(), "format": "uri", "pattern": "^https?://[^\\s?#]+$"}
-
-
-EMAIL = EmailAddress(max_length=254)
-URL = Text(pattern=r"https?://\S+", pattern_hint=" (expected an http(s):// address)")
-RELATIVE_PATH = Text(max_length=500)
-COLOR = Text(pattern=r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}", pattern_hint=" (expected #rrggbb)")
-LOCALE = Text(pattern=r"[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*",
-              pattern_hint=" (expected a locale id such as en_US)")
-CURRENCY = Text(pattern=r"[A-Z]{3}", pattern_hint=" (expected an ISO 4217 code such as USD)")
-
-PERSON = Obj((
-    Field("name", Text(max_length=200), required=True),
-    Field("email", EMAIL),
-    Field("phone", Text(max_length=50, numbers_ok=True)),
-    Field("role", Text(max_length=200)),
-))
-CONTACT = Obj((
-    *PERSON.fields,
-    Field("reports", Boolean(), doc="false: this contact gets no report by e-mail (default true)"),
-))
-
-ENV_NAME = Text(pattern=r"[A-Za-z_][A-Za-z0-9_]*", pattern_hint=" (expected an environment variable name)")
-
-
-def _check_access(raw: dict, node: YamlMap, ctx: Context, where: str) -> None:
-    """Exactly one of password_env and people; no person named or keyed twice."""
-    if (raw["password_env"] is None) == (raw["people"] is None):
-        ctx.error(node.line, f"{where}: give either password_env (one password for the portal) or "
-                             "people (one password each), not both and not neither")
-        return
-    if raw["people"] is None:
-        return
-    lines = node["people"].item_lines if isinstance(node["people"], YamlList) else []
-    if not raw["people"]:
-        ctx.error(node.line_of("people"), f"{where}.people: list at least one person")
-    names: dict[str, int] = {}
-    variables: dict[str, int] = {}
-    for i, person in enumerate(raw["people"]):
-        line = lines[i] if i < len(lines) else node.line_of("people")
-        for seen, value, what in ((names, person["name"].casefold(), "name"),
-                                  (variables, person["password_env"], "password_env")):
-            if value in seen:
-                ctx.error(line, f"{where}.people[{i + 1}].{what}: '{person[what]}' is already used "
-                                f"by people[{seen[value]}] (each person has their own password)")
-            seen.setdefault(value, i + 1)
-
-
-class _AccessObj(Obj):
-    """`access` in editor schemas too: exactly one of password_env and people."""
-
-    def schema(self):
-        out = super().schema()
-        out["properties"]["people"]["minItems"] = 1
-        out["oneOf"] = [{"required": ["password_env"]}, {"required": ["people"]}]
-        return out
-
-
-ACCESS = _AccessObj((
-    Field("password_env", ENV_NAME, doc="the variable holding the portal's one password"),
-    Field("people", ListOf(Obj((
-        Field("name", Text(max_length=200), required=True, doc="who this key is for (not published)"),
-        Field("password_env", ENV_NAME, required=True, doc="the variable holding their password"),
-    ))), doc="one password per person: remove a person and rebuild to revoke them"),
-), after=_check_access)
-
-PERCENT_METRICS = ("ctr", "cvr")  # built-ins shown as percent (metrics.BUILTIN_UNITS)
-_PERCENT_TEXT = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%")
-_COMMA_NUMBER = re.compile(r"[+-]?[\d.,]*\d,[\d.,]*\s*%?")
-
-
-class PercentTarget(float):
-    """A target written as a percent (`2%`): the fraction (0.02), remembering its text."""
-
-    text: str
-
-
-class Target(Kind):
-    """A KPI target: a number, or a percent written `2%` or `2 %` (the same as 0.02)."""
-
-    json: ClassVar[dict] = {"anyOf": [
-        {"type": "number"},
-        {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*%\s*$"}]}
-
-    def check(self, value, ctx, line, where):
-        if isinstance(value, str):
-            text = value.strip()
-            match = _PERCENT_TEXT.fullmatch(text)
-            if match:
-                if not is_sane_number(float(match[1])) or float(match[1]) < 0:  # as every target
-                    return Number(minimum=0).check(match[1], ctx, line, where)
-                target = PercentTarget(float(match[1]) / 100)
-                target.text = text
-                return target
-            if _COMMA_NUMBER.fullmatch(text):
-                return ctx.error(line, (
-                    f"{where}: '{text}' has a comma; write numbers with a decimal point and no "
-                    "thousands separator (e.g. 0.02, 1500, or 2% for a percent)"))
-        return Number(minimum=0).check(value, ctx, line, where)  # no target is below zero
-
-
-def _check_target(raw: dict, node: YamlMap, ctx: Context, where: str) -> None:
-    """`2%`, `2 %` and `0.02` are one target for a percent KPI; `2` is 200 %: a warning."""
-    target = raw["target"]
-    if target is None:
-        return
-    line = node.line_of("target")
-    metric = raw["metric"]
-    percent = raw["format"] == "percent" or (raw["format"] is None and metric in PERCENT_METRICS)
-    if isinstance(target, PercentTarget):
-        raw["target"] = float(target)
-        if not percent:
-            ctx.error(line, (f"{where}.target: '{target.text}' is a percent, but KPI '{metric}' is "
-                             "not shown as a percent; write a plain number, or add format: percent"))
-    elif percent and abs(target) > 1:
-        ctx.warn(line, (f"{where}.target: {target:g} for the percent KPI '{metric}' means "
-                        f"{target * 100:g} %; did you mean {target:g}%? (write target: {target:g}% "
-                        f"or target: {target / 100:g})"))
-
-
-KPI = Obj((
-    Field("metric", Text(pattern=NAME_RE.pattern, pattern_hint=" (expected a metric name)"),
-          required=True, doc="a base metric (CSV column) or a derived metric"),
-    Field("label", Text(max_length=200), doc="shown on the scorecard; default: the metric name"),
-    Field("target", Target(), doc="the monthly target; for a percent KPI 2% (= 0.02)"),
-    Field("better", Choice(("higher", "lower")), doc="which direction is good (default higher)"),
-    Field("format", Choice(("number", "currency", "percent", "ratio")),
-          doc="how values are shown; default: inferred from the metric"),
-), after=_check_target)
-
-METRICS = MapOf(Text(pattern=NAME_RE.pattern, pattern_hint=" (expected a lower-case metric name)"),
-                Text(max_length=500))
-
-AGENCY = Obj((
-    Field("name", Text(max_length=200), required=True),
-    Field("website", URL),
-    Field("logo", RELATIVE_PATH, doc="image file, relative to the project root"),
-    Field("contact_email", EMAIL),
-    Field("site_url", SiteUrl(max_length=500),
-          doc="the portals' public base URL (https://...), for the links in e-mailed reports"),
-    Field("email", Obj((
-        Field("from", EMAIL, doc="the sender address (default: contact_email)"),
-        Field("attach_pdf", Boolean(), doc="attach the month's report.pdf (needs build --pdf)"),
-    )), doc="how `reportgen send` e-mails the monthly reports"),
-    Field("plotly_js", RELATIVE_PATH,
-          doc="a plotly.js bundle the site serves instead of the full one (e.g. the npm package "
-              "plotly.js-basic-dist-min's plotly-basic.min.js), relative to the project root"),
-    Field("overview", Obj((
-        Field("password_env", ENV_NAME, doc="the variable holding the agency's overview password"),
-    )), doc="`reportgen overview`, the agency's internal site: sealed when password_env is set"),
-))
-
-DEFAULTS = Obj((
-    Field("locale", LOCALE),
-    Field("currency", CURRENCY),
-    Field("metrics", METRICS),
-    Field("kpis", ListOf(KPI)),
-), doc="values every client inherits unless it sets its own")
-
-# Names Windows reserves for devices, in any folder and with any extension:
-# a portal folder `con/` or `nul.x` cannot be created or copied there.
-WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                              *(f"lpt{i}" for i in range(1, 10))})
-
-
-def is_windows_reserved(name: str) -> bool:
-    return name.split(".", 1)[0].rstrip(" ").lower() in WINDOWS_RESERVED
-
-
-class FolderName(Text):
-    """A client id or slug: it names a folder of the site, safe on every file system."""
-
-    def check(self, value, ctx, line, where):
-        value = super().check(value, ctx, line, where)
-        if value is not INVALID and is_windows_reserved(value):
-            return ctx.error(line, f"{where}: '{value}' is a name Windows reserves for a device "
-                                   "(con, prn, aux, nul, com1-9, lpt1-9); its folder could not be "
-                                   "copied to Windows — choose another")
-        return value
-
-    def schema(self):
-        out = super().schema()
-        out["not"] = {"pattern": "^(?:con|prn|aux|nul|com[1-9]|lpt[1-9])$"}
-        return out
-
-
-_FOLDER_HINT = " (lower-case letters, digits and '-', at most 63, starting with a letter or digit)"
-
-CLIENT = Obj((
-    Field("id", FolderName(pattern=CLIENT_ID_PATTERN, pattern_hint=_FOLDER_HINT),
-          required=True, doc="unique; the client's URL segment unless it has a slug"),
-    Field("slug", FolderName(pattern=CLIENT_ID_PATTERN, pattern_hint=_FOLDER_HINT),
-          doc="the portal's URL segment (default: the id); an unguessable one for a protected portal"),
-    Field("name", Text(max_length=200), required=True),
-    Field("account_executive", PERSON, required=True),
-    Field("contacts", ListOf(CONTACT)),
-    Field("locale", LOCALE),
-    Field("currency", CURRENCY),
-    Field("brand", Obj((Field("color", COLOR), Field("logo", RELATIVE_PATH)))),
-    Field("since", MonthKind(), doc="first month to report (YYYY-MM)"),
-    Field("budget", Obj((
-        Field("monthly", Number()),
-        Field("months", MapOf(MonthKind(), Number())),
-    ))),
-    Field("metrics", METRICS, doc="derived metrics: arithmetic over metric names"),
-    Field("kpis", ListOf(KPI)),
-    Field("campaigns", ListOf(Obj((
-        Field("id", Text(max_length=200, numbers_ok=True), required=True),
-        Field("name", Text(max_length=200)),
-        Field("channel", Text(max_length=100)),
-        Field("budget", Number()),
-    )))),
-    Field("data", ListOf(TextOr(Text(max_length=500), Obj((
-        Field("path", Text(max_length=500), required=True, doc="path or glob, relative to the project"),
-        Field("format", Choice(("auto", "canonical", "google_ads", "meta_ads", "linkedin_ads", "ga4")),
-              doc="default auto: detected from the header"),
-        Field("currency", CURRENCY, doc="the export's currency when it does not say"),
-        Field("campaign_map", MapOf(Text(max_length=200, numbers_ok=True), Text(max_length=200)),
-              doc="campaign names in the export → campaign ids"),
-        Field("channel", Text(max_length=100), doc="channel for rows that have none"),
-        Field("leads", Text(max_length=200),
-              doc="the column, or Meta result indicator (e.g. actions:lead), that counts as leads"),
-    ))), scalar_ok=True), doc="metric files: CSV paths or globs, or {path, format, ...}"),
-    Field("access", ACCESS, doc="a password-protected portal: password_env, or people (one key each)",
-          empty_hint="give password_env or people, or remove the key"),
-))
-
-CLIENTS_YAML = Obj((
-    Field("agency", AGENCY, required=True),
-    Field("defaults", DEFAULTS),
-    Field("clients", ListOf(CLIENT), required=True),
-))
-
-
-class _EachLater(Kind):
-    """Loading checks the clients one by one, so one bad client hides nothing else."""
-
-    def check(self, value, ctx, line, where):
-        if not isinstance(value, list):
-            return ctx.error(line, f"{where}: expected a list of clients, got {type_name(value)}")
-        return value
-
-
-_TOP_LEVEL = Obj((
-    Field("agency", AGENCY, required=True),
-    Field("defaults", DEFAULTS),
-    Field("clients", _EachLater(), required=True),
-))
 
 
 # --- loading ----------------------------------------------------------------
@@ -410,7 +96,7 @@ def read_project_config(root: Path) -> tuple[ProjectConfig | None, list[Problem]
 
 
 def _build_config(root: Path, document: YamlMap, ctx: Context) -> ProjectConfig:
-    clean = _TOP_LEVEL.check(document, ctx, document.line, "")
+    clean = TOP_LEVEL.check(document, ctx, document.line, "")
     if clean is INVALID:
         # Still check every part that is valid on its own, so one run lists
         # every problem of the file (problems found twice are reported once).
@@ -435,7 +121,7 @@ def _build_config(root: Path, document: YamlMap, ctx: Context) -> ProjectConfig:
         )
     defaults = clean["defaults"] or {}
     defaults_node = document.get("defaults") or YamlMap()
-    client_nodes = clean["clients"] if isinstance(clean["clients"], YamlList) else []
+    client_nodes = clean["clients"] if isinstance(clean["clients"], YamlList) else YamlList()
     clients = []
     seen: dict[str, int] = {}
     for index, node in enumerate(client_nodes):
@@ -483,14 +169,14 @@ def _overview_settings(agency_raw: Any, document: YamlMap) -> OverviewSettings:
     return OverviewSettings(password_env=raw["password_env"], line=line)
 
 
-def _check_folders(client_nodes: list, ctx: Context) -> None:
+def _check_folders(client_nodes: YamlList, ctx: Context) -> None:
     """Each portal's folder (its slug, else its id) is its own: not another
     client's id or slug, and not one of the site's own folders."""
-    ids: dict[str, int] = {}
+    ids: dict[str, int | None] = {}
     for node in client_nodes:
         if isinstance(node, YamlMap) and isinstance(node.get("id"), str):
             ids.setdefault(node["id"], node.line_of("id"))
-    folders: dict[str, tuple[str, int]] = {}
+    folders: dict[str, tuple[str, int | None]] = {}
     for index, node in enumerate(client_nodes):
         if not isinstance(node, YamlMap) or not isinstance(node.get("id"), str):
             continue
@@ -521,10 +207,11 @@ def _check_fields_of_invalid_client(root: Path, node: YamlMap, ctx: Context, whe
     """
     scratch = Context(ctx.path)
     locale = node.get("locale")
-    if LOCALE.check(locale, scratch, 0, "") is not INVALID:
+    if isinstance(locale, str) and LOCALE.check(locale, scratch, 0, "") is not INVALID:
         _check_locale(locale, ctx, node.line_of("locale"), f"{where}.locale")
     currency = node.get("currency")
-    if CURRENCY.check(currency, scratch, 0, "") is not INVALID and not babel.numbers.is_currency(currency):
+    if isinstance(currency, str) and CURRENCY.check(currency, scratch, 0, "") is not INVALID and \
+            not babel.numbers.is_currency(currency):
         ctx.error(node.line_of("currency"), f"{where}.currency: unknown currency code '{currency}'")
     data = node.get("data")
     items = data if isinstance(data, list) else [data] if isinstance(data, str) else []
@@ -546,8 +233,8 @@ def _check_fields_of_invalid_client(root: Path, node: YamlMap, ctx: Context, whe
                     ctx.error(metrics.line_of(name), f"{where}.metrics.{name}: {exc}")
 
 
-def _build_client(root: Path, raw: dict, node: YamlMap, defaults: dict, defaults_node,
-                  ctx: Context, where: str) -> Client:
+def _build_client(root: Path, raw: dict[str, Any], node: YamlMap, defaults: dict[str, Any],
+                  defaults_node: YamlMap, ctx: Context, where: str) -> Client:
     locale = raw["locale"] or defaults.get("locale") or "en_US"
     locale_line = node.line_of("locale") if raw["locale"] else defaults_node.line_of("locale")
     locale = _check_locale(locale, ctx, locale_line, f"{where}.locale")
@@ -561,11 +248,11 @@ def _build_client(root: Path, raw: dict, node: YamlMap, defaults: dict, defaults
     kpis = tuple(_build_kpi(k, kpi_node.line_of(i) if kpi_node else node.line)
                  for i, k in enumerate(kpi_rows))
 
-    formulas: dict[str, tuple[str, int]] = {}
+    formulas: dict[str, tuple[str, int | None]] = {}
     for source, source_node in ((defaults.get("metrics"), defaults_node.get("metrics")),
                                 (raw["metrics"], node.get("metrics"))):
-        for name, text in (source or {}).items():
-            formulas[name] = (text, source_node.line_of(name))
+        for name, text in (source or {}).items():  # a metric given: its node is a mapping
+            formulas[name] = (text, source_node.line_of(name) if isinstance(source_node, YamlMap) else None)
     metrics = []
     for name, (text, line) in formulas.items():
         if name in DIMENSIONS:
@@ -587,7 +274,8 @@ def _build_client(root: Path, raw: dict, node: YamlMap, defaults: dict, defaults
     campaigns_node = node.get("campaigns")
     for i, c in enumerate(raw["campaigns"] or []):
         if c["id"] in campaign_ids:
-            ctx.error(campaigns_node.line_of(i), f"{where}.campaigns: duplicate campaign id '{c['id']}'")
+            ctx.error(campaigns_node.line_of(i) if isinstance(campaigns_node, YamlList) else None,
+                      f"{where}.campaigns: duplicate campaign id '{c['id']}'")
         campaign_ids.add(c["id"])
         campaigns.append(Campaign(id=c["id"], name=c["name"] or c["id"], channel=c["channel"],
                                   budget=c["budget"]))
@@ -595,11 +283,16 @@ def _build_client(root: Path, raw: dict, node: YamlMap, defaults: dict, defaults
     data = []
     data_node = node.get("data")
     for i, item in enumerate(raw["data"] or []):
-        line = data_node.line_of(i) if hasattr(data_node, "line_of") else node.line_of("data")
+        if isinstance(data_node, YamlList):
+            item_line = data_node.line_of(i)
+        elif isinstance(data_node, YamlMap):  # one entry written as a mapping: its own line
+            item_line = data_node.line
+        else:
+            item_line = node.line_of("data")
         item = {"path": item} if isinstance(item, str) else item
-        if _check_relative(item["path"], ctx, line, f"{where}.data"):
+        if _check_relative(item["path"], ctx, item_line, f"{where}.data"):
             data.append(DataSource(
-                pattern=item["path"], line=line, format=item.get("format") or "auto",
+                pattern=item["path"], line=item_line, format=item.get("format") or "auto",
                 currency=item.get("currency"),
                 campaign_map=tuple(sorted((str(k), v) for k, v in (item.get("campaign_map") or {}).items())),
                 channel=item.get("channel"), leads=item.get("leads")))
@@ -631,7 +324,7 @@ def _build_client(root: Path, raw: dict, node: YamlMap, defaults: dict, defaults
     )
 
 
-def _build_access(raw: dict | None, node: Any) -> Access | None:
+def _build_access(raw: dict[str, Any] | None, node: Any) -> Access | None:
     if not raw:
         return None
     people = raw["people"] or []
@@ -643,19 +336,18 @@ def _build_access(raw: dict | None, node: Any) -> Access | None:
                   line=node.line if isinstance(node, YamlMap) else 0)
 
 
-def _build_kpi(raw: dict, line: int) -> Kpi:
+def _build_kpi(raw: dict[str, Any], line: int | None) -> Kpi:
     return Kpi(
         metric=raw["metric"],
-        label=raw["label"] or BUILTIN_LABELS.get(raw["metric"])
-        or raw["metric"].replace("_", " ").capitalize(),
+        label=raw["label"] or None,  # None: the metric's default words, translated when shown
         target=raw["target"],
-        better=raw["better"] or "higher",
+        better=raw["better"] or DEFAULT_BETTER,
         format=raw["format"],
         line=line,
     )
 
 
-def _check_locale(value: str, ctx: Context, line: int, where: str) -> str:
+def _check_locale(value: str, ctx: Context, line: int | None, where: str) -> str:
     try:
         return str(babel.Locale.parse(value.replace("-", "_")))
     except (ValueError, babel.UnknownLocaleError):
@@ -670,7 +362,7 @@ def _normalise_color(color: str) -> str:
     return color
 
 
-def _check_relative(value: str, ctx: Context, line: int, where: str) -> bool:
+def _check_relative(value: str, ctx: Context, line: int | None, where: str) -> bool:
     """A path must stay inside the project: relative, no '..'."""
     pure = PurePosixPath(value.replace("\\", "/"))
     if pure.is_absolute() or re.match(r"^[A-Za-z]:", value):

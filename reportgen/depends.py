@@ -22,8 +22,12 @@ import contextlib
 import hashlib
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
 from .model import Month
+
+if TYPE_CHECKING:  # metrics.py imports this module
+    from .metrics import ClientFacts
 
 _READS: ContextVar[set[str] | None] = ContextVar("reportgen_reads", default=None)
 
@@ -49,33 +53,34 @@ def record(key: str) -> None:
         reads.add(key)
 
 
-def month_key(month) -> str:
+def month_key(month: object) -> str:
     return f"month:{month}"
 
 
-class MonthIndex(Mapping):
+# The values are what the index holds for each month: a month's rows, or its sums (metrics.py).
+class MonthIndex(Mapping[Month, Any]):
     """A client's per-month data (rows, totals): a read-only mapping that
     records every month it is asked about — present or not — and records
     `months` when it is iterated or sized."""
 
     __slots__ = ("_data",)
 
-    def __init__(self, data: Mapping):
+    def __init__(self, data: Mapping[Month, Any]):
         self._data = dict(data)
 
-    def __getitem__(self, month):
+    def __getitem__(self, month: Month) -> Any:
         record(month_key(month))
         return self._data[month]
 
-    def get(self, month, default=None):
+    def get(self, month: Month, default: Any = None) -> Any:
         record(month_key(month))
         return self._data.get(month, default)
 
-    def __contains__(self, month) -> bool:
+    def __contains__(self, month: object) -> bool:
         record(month_key(month))
         return month in self._data
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Month]:
         record(MONTHS)
         return iter(self._data)
 
@@ -87,7 +92,7 @@ class MonthIndex(Mapping):
         return f"MonthIndex({self._data!r})"
 
     # Untracked: for computing the digests of recorded keys, never for pages.
-    def untracked(self) -> dict:
+    def untracked(self) -> dict[Month, Any]:
         return self._data
 
 
@@ -98,7 +103,7 @@ def _hash(value: object) -> str:
 class ValueDigests:
     """The current digest of each recordable key, for one client's facts (memoised)."""
 
-    def __init__(self, facts):
+    def __init__(self, facts: ClientFacts) -> None:
         self.facts = facts
         self._memo: dict[str, str] = {}
 

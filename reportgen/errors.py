@@ -4,6 +4,10 @@ A `Problem` is one thing wrong with the user's input, located at `path:line`.
 Loaders collect every problem they find (not just the first) and raise a
 single `InputError` carrying all of them, so one `reportgen check` run shows
 the whole list.
+
+The library never depends on the command line: these are plain exceptions,
+each with the `exit_code` the CLI exits with (cli.py maps them to click's
+messages: `Error: ...`, or a usage error with the command's usage line).
 """
 
 from __future__ import annotations
@@ -11,11 +15,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import click
 
 # What a terminal acts on instead of showing: C0 controls but line feed and tab, DEL, C1
 # controls (U+0080–U+009F, e.g. the one-byte CSI and OSC), and the bidi marks, embeddings,
@@ -33,7 +35,7 @@ def terminal_text(text: object) -> str:
     return _TERMINAL_CONTROLS.sub(_escaped, str(text))
 
 
-def _escaped(match: re.Match) -> str:
+def _escaped(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
@@ -58,13 +60,37 @@ class Problem:
         return (*_problem_order(self), self.severity) < (*_problem_order(other), other.severity)
 
 
-class ReportgenError(click.ClickException):
-    """Base of every error reportgen shows to a user (exit code 1, no traceback)."""
+class ReportgenError(Exception):
+    """Base of every error reportgen shows to a user: the CLI prints its message
+    (no traceback) and exits with `exit_code`."""
 
     exit_code = 1
 
-    def format_message(self) -> str:  # click prints this: never a raw escape sequence
-        return terminal_text(super().format_message())
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def format_message(self) -> str:  # what the CLI prints: never a raw escape sequence
+        return terminal_text(self.message)
+
+
+class UsageError(ReportgenError):
+    """A command-line value the library cannot use (an unknown --client, a bad
+    --month, SOURCE_DATE_EPOCH): exit code 2, shown with the command's usage.
+    `param_hint` names the option (`--month`): the CLI then says
+    "Invalid value for --month: ..." as click does for its own options."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, param_hint: str | None = None) -> None:
+        super().__init__(message)
+        self.param_hint = param_hint
+
+    def __reduce__(self) -> tuple[type[UsageError], tuple[str, str | None]]:
+        return (type(self), (self.message, self.param_hint))
 
 
 class InputError(ReportgenError):
@@ -74,7 +100,8 @@ class InputError(ReportgenError):
         self.problems = sorted(set(problems), key=_problem_order)
         super().__init__("\n".join(str(p) for p in self.problems))
 
-    def __reduce__(self):  # crosses process boundaries intact (parallel builds)
+    # crosses process boundaries intact (parallel builds)
+    def __reduce__(self) -> tuple[type[InputError], tuple[list[Problem]]]:
         return (type(self), (self.problems,))
 
 
@@ -82,7 +109,7 @@ class OutputError(ReportgenError):
     """The output folder cannot be used safely."""
 
 
-def _problem_order(problem: Problem) -> tuple:
+def _problem_order(problem: Problem) -> tuple[str, int, str]:
     return (problem.path, problem.line or 0, problem.message)
 
 
@@ -90,6 +117,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint like ` (did you mean 'leads'?)`, or '' when nothing is close."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def either(options: Sequence[str]) -> str:
+    """Options as a message lists them: "a, b or c"."""
+    return " or ".join(filter(None, (", ".join(options[:-1]), *options[-1:])))
 
 
 def display_path(path: Path, root: Path) -> str:

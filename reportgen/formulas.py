@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Union
 
@@ -77,7 +77,7 @@ def parse_formula(source: str) -> Formula:
     return Formula(source.strip(), expr)
 
 
-def evaluate(expr: Expr, lookup) -> float | None:
+def evaluate(expr: Expr, lookup: Callable[[str], float | None]) -> float | None:
     """Value of `expr`; `lookup(name)` gives a metric's value or None."""
     if isinstance(expr, Num):
         return expr.value
@@ -122,7 +122,12 @@ def _finite(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def compile_expr(expr: Expr, resolve) -> Callable[[object], float | None]:
+# A month's (or a day's) sums, aligned with a MetricSet's base metrics (metrics.py).
+Sums = Sequence[float | None]
+Compiled = Callable[[Sums], float | None]
+
+
+def compile_expr(expr: Expr, resolve: Callable[[str], Compiled]) -> Compiled:
     """`expr` as a Python closure over a row of sums, with `evaluate`'s rules.
 
     `resolve(name)` gives the closure for a metric name. Reports evaluate the
@@ -130,21 +135,21 @@ def compile_expr(expr: Expr, resolve) -> Callable[[object], float | None]:
     walk. Still no eval(): the closures are built from the parsed tree.
     """
     if isinstance(expr, Num):
-        value = expr.value
-        return lambda sums: value
+        constant = expr.value
+        return lambda sums: constant
     if isinstance(expr, Name):
         return resolve(expr.name)
     if isinstance(expr, Neg):
         operand = compile_expr(expr.operand, resolve)
 
-        def negate(sums):
+        def negate(sums: Sums) -> float | None:
             value = operand(sums)
             return None if value is None else -value
         return negate
     left, right = compile_expr(expr.left, resolve), compile_expr(expr.right, resolve)
     op = expr.op
 
-    def binary(sums):
+    def binary(sums: Sums) -> float | None:
         a = left(sums)
         if a is None:
             return None
@@ -155,7 +160,7 @@ def compile_expr(expr: Expr, resolve) -> Callable[[object], float | None]:
     return binary
 
 
-def _names(expr: Expr):
+def _names(expr: Expr) -> Iterator[str]:
     if isinstance(expr, Name):
         yield expr.name
     elif isinstance(expr, Neg):
@@ -165,8 +170,11 @@ def _names(expr: Expr):
         yield from _names(expr.right)
 
 
-def _tokenize(source: str) -> list[tuple[str, str, int]]:
-    tokens = []
+Token = tuple[str, str, int]  # (kind, text, column)
+
+
+def _tokenize(source: str) -> list[Token]:
+    tokens: list[Token] = []
     position = 0
     while position < len(source):
         match = _TOKEN_RE.match(source, position)
@@ -197,15 +205,15 @@ MAX_DEPTH = 50
 
 
 class _Parser:
-    def __init__(self, tokens):
+    def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.index = 0
         self.depth = 0
 
-    def peek(self):
+    def peek(self) -> Token:
         return self.tokens[self.index]
 
-    def take(self):
+    def take(self) -> Token:
         token = self.tokens[self.index]
         self.index += 1
         return token

@@ -34,6 +34,7 @@ from babel.numbers import (
     parse_pattern,
 )
 
+from . import vocabulary
 from .model import Month
 
 LOCALES_DIR = Path(__file__).parent / "locales"
@@ -152,6 +153,10 @@ class Formatter:
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return translations_for(self.locale).ngettext(singular, plural, count)
+
+    def meeting_title(self, title: str | None) -> str:
+        """A note's meeting as its page names it: its title, else the default one translated."""
+        return vocabulary.meeting_title(title, self.gettext)
 
     @property
     def language(self) -> str:

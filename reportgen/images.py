@@ -20,11 +20,13 @@ import base64
 import binascii
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser
+# defusedxml ships no type hints (and types-defusedxml is not a dependency)
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import DefusedXMLParser  # type: ignore[import-untyped]
 
 from .errors import InputError, Problem, display_path
 
@@ -37,7 +39,7 @@ XLINK_NS = "http://www.w3.org/1999/xlink"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 # Leading bytes of each raster format (WebP: "RIFF", 4 size bytes, "WEBP").
-_SIGNATURES = {
+_SIGNATURES: dict[str, tuple[Callable[[bytes], bool], str]] = {
     ".png": (lambda b: b.startswith(b"\x89PNG\r\n\x1a\n"), "PNG"),
     ".jpg": (lambda b: b.startswith(b"\xff\xd8\xff"), "JPEG"),
     ".jpeg": (lambda b: b.startswith(b"\xff\xd8\xff"), "JPEG"),
@@ -155,10 +157,11 @@ class _Recorder(TreeBuilder):
         super().__init__()
         self.removed = removed
 
-    def comment(self, text):
+    # Overridden to record, not to build: the parser ignores what a target's handlers return.
+    def comment(self, text: str | None) -> None:  # type: ignore[override]
         self.removed.add("comments")
 
-    def pi(self, target, text=None):
+    def pi(self, target: str, text: str | None = None) -> None:  # type: ignore[override]
         self.removed.add(f"processing instructions (<?{target}?>)")
 
 

@@ -14,14 +14,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .errors import Problem
+from .errors import Problem, either
 from .model import MetricRow, MetricTable, date_in_range, outside_range
 from .schema import LARGEST_NUMBER_TEXT, is_sane_number
 
-PLATFORM_NAMES = {"google_ads": "Google Ads", "meta_ads": "Meta Ads", "linkedin_ads": "LinkedIn Ads",
-                  "ga4": "GA4", "canonical": "canonical CSV"}
 MISSING = {"", "--", "-", "—", "–", "no data", "n/a", "na", "(not set)", "null", "none"}
 TOTAL_WORDS = ("total", "totals", "итого", "gesamt", "summe", "totale", "totaal", "tổng", "合计", "合計")
 MAX_ERRORS = 20
@@ -40,25 +39,82 @@ class SourceSettings:
 
 @dataclass(frozen=True)
 class Profile:
+    """How an export's columns map to reportgen's: each field lists the header names
+    (lower-case) the platform writes, in every language it writes them."""
+
     date: tuple[str, ...]
     date_formats: tuple[str, ...]
     campaign: tuple[str, ...] = ()
     channel: tuple[str, ...] = ()
     metrics: dict[str, tuple[str, ...]] = field(default_factory=dict)
     currency: tuple[str, ...] = ()
+    # A date column named for a period: each row covers that whole week or month
+    # (Google Ads "Week" is the week starting on the row's date).
+    grains: dict[str, str] = field(default_factory=dict)
+    micros: bool = False  # cost may come in micros (1,000,000 = 1 unit): API/BigQuery exports
+    # `leads: <indicator>` picks rows of a results column by its indicator column (Meta)
+    results: tuple[str, ...] = ()
+    result_indicator: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Platform:
+    """One import format: the `format:` value that names it, how its header is
+    recognised and how its columns are read. Every list of formats (clients.yaml's
+    `format:`, `import --format`, messages, the README's table) derives from PLATFORMS."""
+
+    name: str  # the `format:` value
+    title: str  # as messages name it
+    detect: Callable[[Sequence[str]], bool]  # a header line's cells -> is it this format's header
+    profile: Profile | None  # None: reportgen's canonical CSV, read by sources.py
+    # Headers are tried in this order, lowest first: a header two formats could claim
+    # belongs to the more specific one (canonical's plain names before Google's `cost`).
+    tried: int = 10
+
+
+def _folded(cells: Sequence[str]) -> set[str]:
+    return {c.casefold() for c in cells}
+
+
+def _is_canonical(cells: Sequence[str]) -> bool:
+    return "date" in cells and all(re.fullmatch(r"[a-z_][a-z0-9_]*", c) for c in cells if c)
+
+
+def _is_google_ads(cells: Sequence[str]) -> bool:
+    names = _folded(cells)
+    return bool(names & {"impr.", "cost", "cost (micros)", "cost_micros"}) and \
+        bool(names & {"day", "month", "week", "campaign", "account", "date", "customer id"})
+
+
+def _is_meta_ads(cells: Sequence[str]) -> bool:
+    names = _folded(cells)
+    return any(SPEND_HEADER.match(n) for n in names) or \
+        bool(names & {"reporting starts", "link clicks", "début des rapports"})
+
+
+def _is_linkedin_ads(cells: Sequence[str]) -> bool:
+    return bool(_folded(cells) & {"start date (in utc)", "total spent"})
+
+
+def _is_ga4(cells: Sequence[str]) -> bool:
+    return bool(_folded(cells) & {"session primary channel group", "session default channel group",
+                                  "engaged sessions"})
+
+
+SPEND_HEADER = re.compile(r"^(amount spent|montant dépensé|betrag ausgegeben|importe gastado)\s*\((\w{3})\)$")
 GOOGLE_DATES = ("%Y-%m-%d", "%a, %b %d, %Y", "%b %d, %Y", "%d/%m/%Y", "%Y/%m/%d",
                 "%B %Y", "%b %Y", "%Y-%m")  # the last three: a Month column
-PROFILES = {
-    "google_ads": Profile(
+
+# As messages and the README list them.
+PLATFORMS: dict[str, Platform] = {p.name: p for p in (
+    Platform("google_ads", "Google Ads", tried=4, detect=_is_google_ads, profile=Profile(
         date=("day", "date", "month", "week"), date_formats=GOOGLE_DATES,
         campaign=("campaign", "campaign name"),
         metrics={"impressions": ("impr.", "impressions", "impr"), "clicks": ("clicks",),
                  "spend": ("cost", "cost (micros)", "cost_micros"), "conversions": ("conversions", "conv."),
                  "revenue": ("conv. value", "total conv. value", "conversion value")},
-        currency=("currency", "currency code")),
-    "meta_ads": Profile(
+        currency=("currency", "currency code"), grains={"week": "week", "month": "month"}, micros=True)),
+    Platform("meta_ads", "Meta Ads", tried=2, detect=_is_meta_ads, profile=Profile(
         date=("day", "date", "jour", "tag", "día"), date_formats=("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y"),
         campaign=("campaign name", "nom de la campagne", "kampagnenname", "nombre de la campaña"),
         metrics={"impressions": ("impressions", "impressionen", "impresiones"),
@@ -66,26 +122,29 @@ PROFILES = {
                  "clicks": ("link clicks", "clics sur un lien", "link-klicks", "clics en el enlace"),
                  "conversions": ("purchases", "achats", "käufe", "compras"),
                  "revenue": ("purchases conversion value", "valeur de conversion des achats")},
-        currency=("currency",)),
-    "linkedin_ads": Profile(
+        currency=("currency",),
+        results=("results", "résultats", "ergebnisse", "resultados"),
+        result_indicator=("result indicator", "indicateur de résultats", "ergebnisindikator"))),
+    Platform("linkedin_ads", "LinkedIn Ads", tried=1, detect=_is_linkedin_ads, profile=Profile(
         date=("start date (in utc)", "start date"), date_formats=("%m/%d/%Y", "%Y-%m-%d"),
         campaign=("campaign name", "campaign"),
         metrics={"impressions": ("impressions",), "clicks": ("clicks",), "spend": ("total spent",),
                  "conversions": ("conversions",), "revenue": ("total conversion value",),
                  "leads": ("leads",)},
-        currency=("currency",)),
-    "ga4": Profile(
+        currency=("currency",))),
+    Platform("ga4", "GA4", tried=3, detect=_is_ga4, profile=Profile(
         date=("date",), date_formats=("%Y%m%d", "%Y-%m-%d"),
         channel=("session primary channel group", "session default channel group",
                  "session primary channel group (default channel group)"),
         metrics={"sessions": ("sessions",), "engaged_sessions": ("engaged sessions",),
                  "key_events": ("key events", "conversions"),
-                 "revenue": ("total revenue", "purchase revenue")}),
-}
-# A date column named for a period: each row covers that whole week or month
-# (Google Ads "Week" is the week starting on the row's date).
-GRAINS = {"week": "week", "month": "month"}
-SPEND_HEADER = re.compile(r"^(amount spent|montant dépensé|betrag ausgegeben|importe gastado)\s*\((\w{3})\)$")
+                 "revenue": ("total revenue", "purchase revenue")})),
+    Platform("canonical", "canonical CSV", tried=0, detect=_is_canonical, profile=None),
+)}
+# The lists every other place shows, derived: a new format is one Platform above (and a test).
+EXPORTS = tuple(name for name, platform in PLATFORMS.items() if platform.profile)  # `import --format`
+FORMAT_NAMES = ("auto", "canonical", *EXPORTS)  # clients.yaml's `format:`
+PLATFORM_NAMES = {name: PLATFORMS[name].title for name in (*EXPORTS, "canonical")}
 
 
 @dataclass(frozen=True)
@@ -142,21 +201,9 @@ def find_header(lines: list[str]) -> tuple[int, str, list[str], str | None]:
     return -1, ",", [], None
 
 
-def detect_format(cells: list[str]) -> str | None:
-    names = {c.casefold() for c in cells}
-    if "date" in cells and all(re.fullmatch(r"[a-z_][a-z0-9_]*", c) for c in cells if c):
-        return "canonical"
-    if names & {"start date (in utc)", "total spent"}:
-        return "linkedin_ads"
-    if any(SPEND_HEADER.match(n) for n in names) or names & {"reporting starts", "link clicks",
-                                                              "début des rapports"}:
-        return "meta_ads"
-    if names & {"session primary channel group", "session default channel group", "engaged sessions"}:
-        return "ga4"
-    if names & {"impr.", "cost", "cost (micros)", "cost_micros"} and \
-            names & {"day", "month", "week", "campaign", "account", "date", "customer id"}:
-        return "google_ads"
-    return None
+def detect_format(cells: Sequence[str]) -> str | None:
+    tried = sorted(PLATFORMS.values(), key=lambda platform: platform.tried)
+    return next((platform.name for platform in tried if platform.detect(cells)), None)
 
 
 def read_export(raw: bytes, shown: str, settings: SourceSettings = SourceSettings()
@@ -176,11 +223,11 @@ def read_export(raw: bytes, shown: str, settings: SourceSettings = SourceSetting
         if any(line.startswith("# Start date:") for line in lines[:60]):
             return None, [Problem(shown, 1, "GA4 export without a Date dimension (this report groups by "
                                             "something else): export an Explore or report with Date")]
-        return None, [Problem(shown, 1, "not an export reportgen knows (Google Ads, Meta Ads, LinkedIn "
-                                        "Ads, GA4 or canonical CSV): no recognisable header in the first "
-                                        "50 lines")]
-    profile = PROFILES.get(kind)
-    if profile is None:
+        known = either(list(PLATFORM_NAMES.values()))
+        return None, [Problem(shown, 1, f"not an export reportgen knows ({known}): no recognisable "
+                                        "header in the first 50 lines")]
+    profile = PLATFORMS[kind].profile if kind in PLATFORMS else None
+    if profile is None or kind is None:
         return None, [Problem(shown, index + 1, f"format '{kind}' is not a platform export")]
     return _read_rows(lines, index, delimiter, header, kind, profile, shown, settings)
 
@@ -193,7 +240,8 @@ def _column(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def _read_rows(lines, index, delimiter, header, kind, profile: Profile, shown, settings: SourceSettings):
+def _read_rows(lines: list[str], index: int, delimiter: str, header: list[str], kind: str, profile: Profile,
+               shown: str, settings: SourceSettings) -> tuple[Export | None, list[Problem]]:
     platform = PLATFORM_NAMES[kind]
     date_at = _column(header, profile.date)
     if date_at is None:
@@ -212,7 +260,7 @@ def _read_rows(lines, index, delimiter, header, kind, profile: Profile, shown, s
         if match:
             columns["spend"] = at
             currency_from_header = match.group(2).upper()
-    leads_at, indicator_at = _leads_columns(header, settings, kind)
+    leads_at, indicator_at = _leads_columns(header, settings, profile)
     if leads_at is not None:
         columns["leads"] = leads_at
     if not columns:
@@ -250,7 +298,7 @@ def _read_rows(lines, index, delimiter, header, kind, profile: Profile, shown, s
             problems.append(Problem(shown, number,
                                     f"column '{header[date_at]}': {outside_range(cells[date_at])}"))
             continue
-        values = []
+        values: list[float | int | None] = []
         bad = None
         for metric in metrics:
             at = columns[metric]
@@ -283,7 +331,7 @@ def _read_rows(lines, index, delimiter, header, kind, profile: Profile, shown, s
     if len(currencies) > 1:
         found = ", ".join(sorted(currencies))
         return None, [Problem(shown, index + 2, f"rows in more than one currency ({found})")]
-    if "spend" in metrics and kind == "google_ads":
+    if "spend" in metrics and profile.micros:
         rows, problem = _undo_micros(rows, metrics.index("spend"), header[columns["spend"]], shown, index)
         if problem:
             return None, [problem]
@@ -293,11 +341,12 @@ def _read_rows(lines, index, delimiter, header, kind, profile: Profile, shown, s
     currency = settings.currency or (currencies.pop() if currencies else None)
     table = MetricTable(metrics=metrics, rows=tuple(rows), has_campaign=campaign_at is not None,
                         has_channel=channel_at is not None or settings.channel is not None,
-                        grain=GRAINS.get(header[date_at].casefold(), "day"))
+                        grain=profile.grains.get(header[date_at].casefold(), "day"))
     return Export(format=kind, table=table, currency=currency, header_line=index + 1), []
 
 
-def _leads_columns(header: list[str], settings: SourceSettings, kind: str) -> tuple[int | None, int | None]:
+def _leads_columns(header: list[str], settings: SourceSettings, profile: Profile
+                   ) -> tuple[int | None, int | None]:
     """Which column counts as leads: the `leads` setting names a column, or (Meta)
     a result indicator such as actions:lead that selects rows of `Results`."""
     if not settings.leads:
@@ -305,9 +354,9 @@ def _leads_columns(header: list[str], settings: SourceSettings, kind: str) -> tu
     column = _column(header, (settings.leads.casefold(),))
     if column is not None:
         return column, None
-    if kind == "meta_ads":
-        results = _column(header, ("results", "résultats", "ergebnisse", "resultados"))
-        indicator = _column(header, ("result indicator", "indicateur de résultats", "ergebnisindikator"))
+    if profile.results and profile.result_indicator:
+        results = _column(header, profile.results)
+        indicator = _column(header, profile.result_indicator)
         if results is not None and indicator is not None:
             return results, indicator
     return None, None
@@ -403,7 +452,8 @@ def _out_of_range(rows: list[MetricRow], lines: list[int], names: list[str], sho
     return problems
 
 
-def _undo_micros(rows: list[MetricRow], at: int, name: str, shown: str, index: int):
+def _undo_micros(rows: list[MetricRow], at: int, name: str, shown: str, index: int
+                 ) -> tuple[list[MetricRow], Problem | None]:
     """Google Ads API/BigQuery exports give cost in micros (1,000,000 = 1 unit)."""
     values = [r.values[at] for r in rows if r.values[at] not in (None, 0)]
     if "micros" in name.casefold():
@@ -420,8 +470,9 @@ def _undo_micros(rows: list[MetricRow], at: int, name: str, shown: str, index: i
         return rows, None
     fixed = []
     for row in rows:
-        values = list(row.values)
-        if values[at] is not None:
-            values[at] = values[at] / 1_000_000
-        fixed.append(row._replace(values=tuple(values)))
+        cells = list(row.values)
+        cost = cells[at]
+        if cost is not None:
+            cells[at] = cost / 1_000_000
+        fixed.append(row._replace(values=tuple(cells)))
     return fixed, None

@@ -25,6 +25,7 @@ import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .addresses import address_problem
 from .errors import InputError, Problem, ReportgenError
@@ -87,7 +88,7 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
     keys = [k for k, _v in pairs]
     for key in keys:
         if keys.count(key) > 1:
@@ -195,7 +196,7 @@ class LedgerWriter:
         self.root = root
         self.path = root / LEDGER
         self.wait = wait
-        self.handle = None
+        self.handle: BinaryIO | None = None
 
     def _fail(self, what: str) -> ReportgenError:
         return ReportgenError(f"{LEDGER}: {what}")
@@ -259,7 +260,7 @@ class LedgerWriter:
         except OSError as exc:
             raise self._fail(f"cannot write it: {exc.strerror or exc}") from None
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         if self.handle is not None:
             fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
             self.handle.close()

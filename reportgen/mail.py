@@ -1,9 +1,9 @@
 """Present: a monthly report as e-mail messages, plain data (no network, no disk).
 
 A message says what the report's page says, in the same words and numbers:
-the KPI rows are the portal's own scorecards (`pages.kpi_card`) computed by
-`metrics.compute_month` exactly as `site.report_files` computes them for the
-page and `report.json`, formatted by the same `Formatter` in the client's
+the KPI rows are the portal's own scorecards (`pages.kpi_card`) of the
+figures every output of the month reads (`output_kinds.month_figures`: the
+page, `report.json`, the PDF), formatted by the same `Formatter` in the client's
 locale. The templates are `templates/email/message.html` and `message.txt`
 (a project's own `templates/email/` overrides them, as for pages).
 
@@ -25,15 +25,16 @@ from pathlib import Path
 
 import jinja2
 
-from . import metrics as m
 from . import pages
 from .colors import readable_on
+from .contexts import MailPage
 from .errors import InputError, Problem
 from .i18n import Formatter
 from .model import Client, MailSettings, Month, Note, Person, ProjectConfig
 from .notes import open_next_steps
+from .output_kinds import month_figures
 from .render import make_environment, render_page
-from .site import ClientPlan, report_clock
+from .site import ClientPlan
 
 EMAIL_TEMPLATES = ("email/message.html", "email/message.txt")
 INK = "#0f172a"  # the message's body text colour (templates/email/message.html)
@@ -181,7 +182,7 @@ def mail_content(config: ProjectConfig, plan: ClientPlan, month: Month, note: No
     subject = (_("Your report for {month}").format(month=month_name) if protected else
                _("{client}: your report for {month}").format(client=client.name, month=month_name))
     button_color, button_text_color = readable_on(client.brand.color, INK)
-    base = dict(
+    base = MailContent(
         button_color=button_color, button_text_color=button_text_color,
         client_id=client.id, client_name="" if protected else client.name, month=str(month),
         month_name=month_name, lang=client.locale.replace("_", "-"), subject=one_line(subject),
@@ -189,9 +190,9 @@ def mail_content(config: ProjectConfig, plan: ClientPlan, month: Month, note: No
         brand_color=client.brand.color, agency_name=config.agency.name,
         ae_name=one_line(ae.name), ae_email=ae.email)
     if protected:
-        return MailContent(**base)
-    # As site.report_files: the report's own clock, the same figures as its report.json.
-    figures = m.compute_month(plan.facts, month, report_clock(month, plan.today))
+        return base
+    # As the report's output kinds: the report's own clock, the same figures as its report.json.
+    figures = month_figures(plan, month)
     cards = [pages.kpi_card(k, month, figures.partial, fmt) for k in figures.kpis]
     kpis = tuple(KpiRow(label=c.label, value=c.value, target=c.target, pct_of_target=c.pct_of_target,
                         status=c.status, status_text=c.status_text, arrow=c.vs_previous.arrow,
@@ -202,8 +203,8 @@ def mail_content(config: ProjectConfig, plan: ClientPlan, month: Month, note: No
     notes = [n for n in plan.notes.values() if n.month <= month and (not n.is_draft or n is note)]
     steps = tuple(StepRow(s.task, s.owner, fmt.date(s.due) if s.due else None)
                   for s, _note in open_next_steps(notes))
-    return MailContent(
-        **base,
+    return replace(
+        base,
         title=note.title if note and note.title else month_name,
         summary=note.summary if note else None,
         highlights=tuple(note.highlights) if note else (),
@@ -222,7 +223,7 @@ def render_message(env: jinja2.Environment, content: MailContent, recipient: Rec
                    attached: bool) -> tuple[str, str]:
     """(plain text, HTML) of one message."""
     fmt = Formatter(content.lang.replace("-", "_"), "USD")  # words only; numbers are formatted already
-    context = {"_": fmt.gettext, "mail": content, "recipient": recipient, "attached": attached}
+    context = MailPage(_=fmt.gettext, mail=content, recipient=recipient, attached=attached).as_context()
     html = render_page(env, "email/message.html", context)
     text = render_page(env, "email/message.txt", context)
     return text, html

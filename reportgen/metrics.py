@@ -13,18 +13,18 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from .config import BUILTIN_FORMULAS, CONFIG_FILE
+from .config import CONFIG_FILE
 from .depends import FIRST_DATE, LAST_DATE, MonthIndex, record
 from .errors import Problem, did_you_mean
-from .formulas import BinOp, Expr, Formula, Name, Neg, Num, compile_expr, parse_formula
-from .model import Client, MetricRow, MetricTable, Month
+from .formulas import BinOp, Compiled, Expr, Formula, Name, Neg, Num, compile_expr, parse_formula
+from .model import Client, Kpi, MetricRow, MetricTable, Month
+from .vocabulary import BUILTIN_FORMULAS, BUILTIN_UNITS, CURRENCY_WORDS
 
-Sums = list  # list[int | float | None], aligned with MetricSet.base
+Sums = list[int | float | None]  # aligned with MetricSet.base (formulas.Sums, mutable)
+GroupKey = dt.date | str | None  # a day, a campaign or a channel (None: rows without one)
 
-CURRENCY_WORDS = ("spend", "cost", "revenue", "value", "sales", "budget", "amount")
-BUILTIN_UNITS = {"ctr": "percent", "cvr": "percent", "cpc": "currency", "cpm": "currency",
-                 "cpa": "currency", "roas": "ratio"}
 ON_TRACK_BAND = 0.9  # within 10% of target counts as close / on pace
 PACE_BAND = 0.1
 
@@ -32,12 +32,13 @@ PACE_BAND = 0.1
 class MetricSet:
     """A client's metrics: the CSV columns plus built-in and own derived ones."""
 
-    def __init__(self, base: Iterable[str], client_formulas: Iterable[tuple[str, Formula, int]] = ()):
+    def __init__(self, base: Iterable[str], client_formulas: Iterable[tuple[str, Formula, int | None]] = ()
+                 ) -> None:
         self.base = tuple(base)
         self.index = {name: i for i, name in enumerate(self.base)}
         self.formulas: dict[str, Formula] = {
             name: parse_formula(text) for name, text in BUILTIN_FORMULAS.items()}
-        self.formula_lines: dict[str, int] = {}
+        self.formula_lines: dict[str, int | None] = {}
         for name, formula, line in client_formulas:
             self.formulas[name] = formula
             self.formula_lines[name] = line
@@ -46,22 +47,21 @@ class MetricSet:
         self.derived = tuple(n for n in self.formulas
                              if n not in self.index or n in self.formula_lines)
         self.names = tuple(n for n in self.base if n not in self.formula_lines) + self.derived
-        self._compiled: dict[str, Callable] = {}
+        self._compiled: dict[str, Compiled] = {}
         for name in self.names:
             self._compile(name, ())
 
-    def _compile(self, name: str, resolving: tuple[str, ...]) -> Callable:
+    def _compile(self, name: str, resolving: tuple[str, ...]) -> Compiled:
         if name in self._compiled:
             return self._compiled[name]
+        function: Compiled
         if name in self.index and name not in self.formula_lines:
-            at = self.index[name]
-            function = operator.itemgetter(at)
+            function = operator.itemgetter(self.index[name])
         elif name in self.formulas and name not in resolving:  # a cycle has no value
             function = compile_expr(self.formulas[name].expr,
                                     lambda n: self._compile(n, (*resolving, name)))
         else:
-            def function(sums):
-                return None
+            function = _no_value
         self._compiled[name] = function
         return function
 
@@ -91,14 +91,14 @@ class MetricSet:
         formula = self.formulas.get(name)
         return _unit_of(formula.expr, self) if formula else "number"
 
-    def missing_inputs(self, name: str, _seen: frozenset = frozenset()) -> list[str]:
+    def missing_inputs(self, name: str, _seen: frozenset[str] = frozenset()) -> list[str]:
         """Base metrics `name` needs that no data file has."""
         if name in self.index and name not in self.formula_lines:
             return []
         formula = self.formulas.get(name)
         if formula is None or name in _seen:
             return [name] if formula is None else []
-        missing = []
+        missing: list[str] = []
         for needed in sorted(formula.names):
             missing.extend(m for m in self.missing_inputs(needed, _seen | {name}) if m not in missing)
         return missing
@@ -121,7 +121,7 @@ class MetricSet:
                                               f"client '{client.id}': KPI"))
         return problems
 
-    def check_metric(self, name: str, path: str, line: int, what: str) -> list[Problem]:
+    def check_metric(self, name: str, path: str, line: int | None, what: str) -> list[Problem]:
         if name not in self:
             return [Problem(path, line, f"{what} uses unknown metric '{name}'"
                                         f"{did_you_mean(name, self.names)}; "
@@ -134,7 +134,11 @@ class MetricSet:
         return []
 
 
-def _has_cycle(start: str, formulas: dict[str, Formula], own: dict[str, int]) -> bool:
+def _no_value(sums: object) -> None:
+    return None
+
+
+def _has_cycle(start: str, formulas: dict[str, Formula], own: dict[str, int | None]) -> bool:
     stack, seen = [start], set()
     while stack:
         name = stack.pop()
@@ -181,7 +185,7 @@ def _unit_of(expr: Expr, metrics: MetricSet) -> str:
 # --- sums -----------------------------------------------------------------
 
 
-def add_into(total: Sums, values: Iterable) -> None:
+def add_into(total: Sums, values: Iterable[int | float | None]) -> None:
     for i, value in enumerate(values):
         if value is not None:
             current = total[i]
@@ -197,8 +201,9 @@ def sum_rows(rows: Iterable[MetricRow], width: int) -> Sums | None:
     return None if empty else total
 
 
-def group_sums(rows: Iterable[MetricRow], key, width: int) -> dict:
-    groups: dict = {}
+def group_sums(rows: Iterable[MetricRow], key: Callable[[MetricRow], GroupKey], width: int
+               ) -> dict[GroupKey, Sums]:
+    groups: dict[GroupKey, Sums] = {}
     for row in rows:
         k = key(row)
         if k not in groups:
@@ -226,9 +231,10 @@ class ClientFacts:
     has_campaign: bool
     has_channel: bool
     # Per-month groupings, computed once and reused by every chart of a page.
-    _memo: dict = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
     # MetricTable.sources: each data entry's last day with data per month (status.py)
-    sources: tuple = field(default=(), compare=False, repr=False)
+    sources: tuple[tuple[str, int | None, tuple[tuple[Month, dt.date], ...]], ...] = field(
+        default=(), compare=False, repr=False)
 
     @property
     def width(self) -> int:
@@ -247,23 +253,33 @@ class ClientFacts:
     def untracked_span(self) -> tuple[dt.date | None, dt.date | None]:
         return self._first_date, self._last_date
 
-    def grouped(self, month: Month, by: str) -> dict:
+    def grouped(self, month: Month, by: str) -> dict[GroupKey, Sums]:
         """The month's sums by 'date', 'campaign' or 'channel' (memoised)."""
         key = (month, by)
         rows = self.rows_by_month.get(month, ())  # read (and recorded) even when memoised
         if key not in self._memo:
+            keyfn: Callable[[MetricRow], GroupKey]
             if by == "date":
                 keyfn = _row_date
             elif by == "campaign":
                 keyfn = _row_campaign
             else:
-                def keyfn(row, facts=self):
+                def keyfn(row: MetricRow, facts: ClientFacts = self) -> GroupKey:
                     return row_channel(facts, row)
             self._memo[key] = group_sums(rows, keyfn, self.width)
-        return self._memo[key]
+        grouped: dict[GroupKey, Sums] = self._memo[key]
+        return grouped
+
+    def sums_by_day(self, month: Month) -> dict[dt.date, Sums]:
+        return cast("dict[dt.date, Sums]", self.grouped(month, "date"))
+
+    def sums_by_name(self, month: Month, by: str) -> dict[str | None, Sums]:
+        """The month's sums by campaign or by channel (None: rows without one)."""
+        return cast("dict[str | None, Sums]", self.grouped(month, by))
 
     def totals(self, month: Month) -> Sums | None:
-        return self.month_totals.get(month)
+        totals: Sums | None = self.month_totals.get(month)
+        return totals
 
 
 def compute_client_facts(client: Client, table: MetricTable, until: Month | None = None) -> ClientFacts:
@@ -289,15 +305,15 @@ def compute_client_facts(client: Client, table: MetricTable, until: Month | None
     )
 
 
-def _row_date(row: MetricRow):
+def _row_date(row: MetricRow) -> dt.date:
     return row.date
 
 
-def _row_campaign(row: MetricRow):
+def _row_campaign(row: MetricRow) -> str | None:
     return row.campaign
 
 
-def _row_order(row: MetricRow):
+def _row_order(row: MetricRow) -> tuple[dt.date, str, str]:
     return (row.date, row.campaign or "", row.channel or "")
 
 
@@ -315,7 +331,7 @@ class Change:
 @dataclass(frozen=True)
 class KpiFigure:
     metric: str
-    label: str
+    label: str | None  # as given; None: the metric's default words (vocabulary.kpi_label)
     unit: str
     better: str
     value: float | None
@@ -368,7 +384,7 @@ def days_elapsed(facts: ClientFacts, month: Month, today: dt.date) -> int:
     """Days of `month` the figures cover: all of it once it is over."""
     if not month_is_partial(month, today):
         return month.days
-    rows = facts.rows_by_month.get(month)
+    rows: tuple[MetricRow, ...] | None = facts.rows_by_month.get(month)
     if rows:
         return rows[-1].date.day
     return max(min(today.day - 1, month.days), 0) if month == Month.of(today) else 0
@@ -393,7 +409,7 @@ def compute_month(facts: ClientFacts, month: Month, today: dt.date) -> MonthFigu
     )
 
 
-def compute_kpi(facts: ClientFacts, kpi, month: Month, partial: bool, elapsed: int) -> KpiFigure:
+def compute_kpi(facts: ClientFacts, kpi: Kpi, month: Month, partial: bool, elapsed: int) -> KpiFigure:
     metrics = facts.metrics
     value = metrics.value(facts.totals(month), kpi.metric)
     previous = metrics.value(facts.totals(month.previous), kpi.metric)
@@ -483,14 +499,14 @@ def compute_campaigns(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ..
     if not facts.has_campaign:
         return ()
     rows = facts.rows_by_month.get(month, ())
-    groups = facts.grouped(month, "campaign")
-    channels_seen: dict[str | None, set] = defaultdict(set)
+    groups = facts.sums_by_name(month, "campaign")
+    channels_seen: dict[str | None, set[str]] = defaultdict(set)
     for row in rows:  # the one channel rule (row_channel), as in the channel table
         channel = row_channel(facts, row)
         if channel:
             channels_seen[row.campaign].add(channel)
     order = {c.id: i for i, c in enumerate(facts.client.campaigns)}
-    keys = sorted(groups, key=lambda k: (k is None, order.get(k, len(order)), k or ""))
+    keys = sorted(groups, key=lambda k: (k is None, order.get(k or "", len(order)), k or ""))
     result = []
     for key in keys:
         meta = facts.client.campaign(key) if key is not None else None
@@ -519,7 +535,7 @@ def compute_channels(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ...
     rows = facts.rows_by_month.get(month, ())
     if not rows or not (facts.has_channel or any(c.channel for c in facts.client.campaigns)):
         return ()
-    groups = facts.grouped(month, "channel")
+    groups = facts.sums_by_name(month, "channel")
     keys = sorted(groups, key=lambda k: (k is None, k or ""))
     return tuple(GroupFigure(key=k, name=k, channel=k, values=facts.metrics.values(groups[k]))
                  for k in keys)
@@ -535,17 +551,19 @@ def daily_sums(facts: ClientFacts, month: Month, today_limit: int | None = None
     A day without rows has no data (None), wherever it lies: charts show a gap
     there, never a zero that is not in the data.
     """
-    by_day = facts.grouped(month, "date")
+    by_day = facts.sums_by_day(month)
     days = month.days if today_limit is None else min(today_limit, month.days)
     first = month.first_day
     return [(day, by_day.get(day)) for day in (first + dt.timedelta(days=i) for i in range(days))]
 
 
-def series_by_day(facts, month, metric, limit=None) -> list[tuple[dt.date, float | None]]:
+def series_by_day(facts: ClientFacts, month: Month, metric: str, limit: int | None = None
+                  ) -> list[tuple[dt.date, float | None]]:
     return [(day, facts.metrics.value(s, metric)) for day, s in daily_sums(facts, month, limit)]
 
 
-def series_by_week(facts, month, metric, limit=None) -> list[tuple[dt.date, float | None]]:
+def series_by_week(facts: ClientFacts, month: Month, metric: str, limit: int | None = None
+                   ) -> list[tuple[dt.date, float | None]]:
     """ISO weeks (Monday first) of the month; edge weeks hold only this month's days."""
     weeks: dict[dt.date, Sums | None] = {}  # a week without any data stays None (a gap)
     for day, sums in daily_sums(facts, month, limit):
@@ -558,11 +576,13 @@ def series_by_week(facts, month, metric, limit=None) -> list[tuple[dt.date, floa
     return [(start, facts.metrics.value(s, metric)) for start, s in sorted(weeks.items())]
 
 
-def series_by_month(facts, end: Month, metric, count: int = 13) -> list[tuple[Month, float | None]]:
+def series_by_month(facts: ClientFacts, end: Month, metric: str, count: int = 13
+                    ) -> list[tuple[Month, float | None]]:
     months = [end.shift(-i) for i in range(count - 1, -1, -1)]
     return [(m, facts.metrics.value(facts.totals(m), metric)) for m in months]
 
 
-def series_by_group(facts, month, metric, by: str) -> list[tuple[str | None, float | None]]:
+def series_by_group(facts: ClientFacts, month: Month, metric: str, by: str
+                    ) -> list[tuple[str | None, float | None]]:
     groups = compute_campaigns(facts, month) if by == "campaign" else compute_channels(facts, month)
     return [(g.name, g.values.get(metric)) for g in groups]

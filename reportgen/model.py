@@ -111,11 +111,11 @@ class Brand:
 @dataclass(frozen=True)
 class Kpi:
     metric: str
-    label: str
+    label: str | None  # as written in clients.yaml; None: the metric's default (vocabulary.kpi_label)
     target: float | None = None
     better: str = "higher"  # "higher" | "lower"
     format: str | None = None  # number | currency | percent | ratio; None: inferred
-    line: int = 0
+    line: int | None = 0
 
 
 @dataclass(frozen=True)
@@ -138,8 +138,8 @@ class Budget:
 @dataclass(frozen=True)
 class DataSource:
     pattern: str
-    line: int
-    format: str = "auto"  # auto | canonical | google_ads | meta_ads | linkedin_ads | ga4
+    line: int | None
+    format: str = "auto"  # auto, or a Platform's name (importers.FORMAT_NAMES)
     currency: str | None = None
     campaign_map: tuple[tuple[str, str], ...] = ()  # export's campaign name → campaign id
     channel: str | None = None  # for rows the export gives no channel
@@ -152,7 +152,7 @@ class PortalPerson:
 
     name: str
     password_env: str
-    line: int = 0
+    line: int | None = 0
 
 
 @dataclass(frozen=True)
@@ -161,10 +161,10 @@ class Access:
 
     password_env: str | None = None
     people: tuple[PortalPerson, ...] = ()
-    line: int = 0
+    line: int | None = 0
 
     @property
-    def keys(self) -> tuple[tuple[str, str, int], ...]:
+    def keys(self) -> tuple[tuple[str, str, int | None], ...]:
         """(field, environment variable, line) of every password that opens the portal."""
         if self.people:
             return tuple((f"access.people[{i + 1}].password_env ({p.name})", p.password_env,
@@ -183,12 +183,12 @@ class Client:
     brand: Brand = field(default_factory=Brand)
     since: Month | None = None
     budget: Budget = field(default_factory=Budget)
-    metrics: tuple[tuple[str, Formula, int], ...] = ()  # (name, formula, line)
+    metrics: tuple[tuple[str, Formula, int | None], ...] = ()  # (name, formula, line)
     kpis: tuple[Kpi, ...] = ()
     campaigns: tuple[Campaign, ...] = ()
     data: tuple[DataSource, ...] = ()
     access: Access | None = None
-    line: int = 0
+    line: int | None = 0
     slug: str = ""  # the portal's folder (URL segment) under site/; default: the id
 
     def __post_init__(self) -> None:
@@ -221,7 +221,7 @@ class OverviewSettings:
     """clients.yaml `agency.overview`: the agency's internal overview site."""
 
     password_env: str | None = None  # seals the overview (protect.py), as a protected portal
-    line: int = 0
+    line: int | None = 0
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,7 @@ class MailSettings:
     site_url: str | None = None  # the portals' public base URL, ending in "/"
     sender: str | None = None  # agency.email.from, else agency.contact_email
     attach_pdf: bool = False
-    line: int = 0  # of the agency block, for messages
+    line: int | None = 0  # of the agency block, for messages
 
 
 # --- content/<client>/YYYY-MM.md --------------------------------------------
@@ -249,7 +249,7 @@ class NextStep:
 @dataclass(frozen=True)
 class Meeting:
     date: dt.date
-    title: str
+    title: str | None  # None: the default title, translated when shown (vocabulary.meeting_title)
     attendees: tuple[str, ...] = ()
     notes: str | None = None
 
@@ -317,4 +317,4 @@ class MetricTable:
     grain: str = "day"
     # Per clients.yaml data entry: (pattern, line, ((month, last day with data in it), ...)),
     # for `status`'s data freshness (which export is late or missing).
-    sources: tuple[tuple[str, int, tuple[tuple[Month, dt.date], ...]], ...] = ()
+    sources: tuple[tuple[str, int | None, tuple[tuple[Month, dt.date], ...]], ...] = ()

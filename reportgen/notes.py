@@ -14,20 +14,22 @@ import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from html import escape as html_escape
 from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import markdown
 import nh3
 from markdown.extensions.toc import slugify_unicode
 
-from .errors import Problem, did_you_mean, display_path
+from .chartkinds import CHART_KINDS, DEFAULT_BY, kinds_where
+from .errors import Problem, did_you_mean, display_path, either
 from .inputfiles import UnreadableInputError, line_at, read_input_bytes
 from .model import Annotation, ChartSpec, Meeting, Month, NextStep, Note
-from .schema import INVALID, Boolean, Choice, Context, DateKind, Field, ListOf, Obj, Text
+from .schema import INVALID, Boolean, Choice, Context, DateKind, Field, Kind, ListOf, Obj, Text
 from .yamlfile import YamlError, YamlMap, parse_yaml
 
 CONTENT_DIR = "content"
@@ -65,11 +67,23 @@ FRONT_MATTER = Obj((
 ))
 
 CHART_TYPES = ("line", "bar", "area", "pie")
-CHART_BY = ("day", "week", "month", "campaign", "channel")
+
+
+class ChartBy(Kind):
+    """`by:` of a chart block: a registered chart kind (chartkinds.CHART_KINDS), read when
+    a note is checked, so a kind registered after this module loads is accepted too."""
+
+    def check(self, value: Any, ctx: Context, line: int | None, where: str) -> Any:
+        return Choice(tuple(CHART_KINDS)).check(value, ctx, line, where)
+
+    def schema(self) -> dict[str, Any]:
+        return Choice(tuple(CHART_KINDS)).schema()
+
+
 CHART_BLOCK = Obj((
     Field("metric", Text(max_length=100), required=True),
     Field("type", Choice(CHART_TYPES)),
-    Field("by", Choice(CHART_BY)),
+    Field("by", ChartBy()),
     Field("compare", Choice(("previous", "target"))),
     Field("title", SHORT_TEXT),
 ))
@@ -187,7 +201,7 @@ def parse_note(text: str, shown: str, client_id: str, month: Month) -> tuple[Not
         next_steps=tuple(NextStep(task=s["task"], owner=s["owner"], due=s["due"], done=bool(s["done"]),
                                   line=line) for s, line in zip(clean["next_steps"] or (),
                                                                 _step_lines(front), strict=False)),
-        meetings=tuple(sorted((Meeting(date=m["date"], title=m["title"] or "Meeting",
+        meetings=tuple(sorted((Meeting(date=m["date"], title=m["title"] or None,
                                        attendees=tuple(m["attendees"] or ()), notes=m["notes"])
                                for m in clean["meetings"] or ()), key=lambda m: m.date)),
         annotations=tuple(sorted((Annotation(a["date"], a["text"]) for a in clean["annotations"] or ()),
@@ -199,7 +213,7 @@ def parse_note(text: str, shown: str, client_id: str, month: Month) -> tuple[Not
     return note, ctx.problems
 
 
-def _split_front_matter(text: str, ctx: Context):
+def _split_front_matter(text: str, ctx: Context) -> tuple[YamlMap | None, str, int]:
     """(front matter mapping or None, body, line number where the body starts)."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
@@ -261,16 +275,18 @@ def _parse_chart(block: str, line: int, ctx: Context) -> ChartSpec | None:
     clean = CHART_BLOCK.check(raw, ctx, line, "chart")
     if clean is INVALID:
         return None
-    spec = ChartSpec(metric=clean["metric"], type=clean["type"] or "line", by=clean["by"] or "day",
+    spec = ChartSpec(metric=clean["metric"], type=clean["type"] or "line", by=clean["by"] or DEFAULT_BY,
                      compare=clean["compare"], title=clean["title"], line=line)
-    if spec.type == "pie" and spec.by not in ("campaign", "channel"):
-        ctx.error(line, "chart: a pie chart needs 'by: campaign' or 'by: channel'")
+    groups = CHART_KINDS[spec.by].groups  # points are names (campaigns, channels), not dates
+    if spec.type == "pie" and not groups:
+        ctx.error(line, "chart: a pie chart needs " +
+                  either([f"'by: {by}'" for by in kinds_where(groups=True)]))
         return None
     if spec.compare and spec.type == "pie":
         ctx.error(line, "chart: a pie chart cannot compare; use a bar chart")
         return None
-    if spec.compare == "target" and spec.by in ("campaign", "channel"):
-        ctx.error(line, "chart: 'compare: target' works with by: day, week or month")
+    if spec.compare == "target" and groups:
+        ctx.error(line, f"chart: 'compare: target' works with by: {either(kinds_where(groups=False))}")
         return None
     return spec
 
@@ -389,10 +405,16 @@ _LISTS = frozenset({"ul", "ol"})
 _DEFINITION_ITEMS = frozenset({"dt", "dd"})
 
 
+Node: TypeAlias = "str | _Element"  # raw HTML text (entities as written) or an element
+
+
 class _Element:
+    """An element of the sanitizer's output; its children are elements and raw text."""
+
     __slots__ = ("attrs", "children", "start", "tag")
 
-    def __init__(self, tag: str, start: str, children: list | None = None, attrs: dict | None = None):
+    def __init__(self, tag: str, start: str, children: list[Node] | None = None,
+                 attrs: dict[str, str | None] | None = None) -> None:
         self.tag, self.start = tag, start
         self.children = children if children is not None else []
         self.attrs = attrs or {}
@@ -408,35 +430,36 @@ class _Element:
 class _TreeBuilder(HTMLParser):
     """The sanitizer's output as a tree of `_Element`s and raw text (entities kept as written)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.root = _Element("", "")
         self.stack = [self.root]
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         element = _Element(tag, self.get_starttag_text() or f"<{tag}>", attrs=dict(attrs))
         self.stack[-1].children.append(element)
         if tag not in _VOID_TAGS:
             self.stack.append(element)
 
-    def handle_startendtag(self, tag, attrs):
-        self.stack[-1].children.append(_Element(tag, self.get_starttag_text() or f"<{tag}>"))
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = _Element(tag, self.get_starttag_text() or f"<{tag}>")
         if tag not in _VOID_TAGS:  # `<p/>`: closed at once
-            self.stack[-1].children[-1].start = f"<{tag}>"
+            element.start = f"<{tag}>"
+        self.stack[-1].children.append(element)
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         for depth in range(len(self.stack) - 1, 0, -1):
             if self.stack[depth].tag == tag:
                 del self.stack[depth:]
                 return
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         self.stack[-1].children.append(data)
 
-    def handle_entityref(self, name):
+    def handle_entityref(self, name: str) -> None:
         self.stack[-1].children.append(f"&{name};")
 
-    def handle_charref(self, name):
+    def handle_charref(self, name: str) -> None:
         self.stack[-1].children.append(f"&#{name};")
 
 
@@ -445,18 +468,19 @@ def _shows_text(text: str) -> bool:
     return any(unicodedata.category(ch)[0] not in "ZC" for ch in text)
 
 
-def _blank(child) -> bool:
+def _blank(child: Node) -> bool:
     return isinstance(child, str) and not _shows_text(html_unescape(child))
 
 
-def _wrap_runs(children: list, belongs, tag: str, keep_blank: bool = True) -> list:
+def _wrap_runs(children: list[Node], belongs: Callable[[Node], bool], tag: str,
+               keep_blank: bool = True) -> list[Node]:
     """Each run of children for which `belongs` is true (blank text between them joins the
     run) wrapped in a new `<tag>` element."""
-    out: list = []
-    run: list = []
+    out: list[Node] = []
+    run: list[Node] = []
 
-    def close():
-        trailing = []
+    def close() -> None:
+        trailing: list[Node] = []
         while run and _blank(run[-1]):
             trailing.insert(0, run.pop())
         if run:
@@ -474,7 +498,7 @@ def _wrap_runs(children: list, belongs, tag: str, keep_blank: bool = True) -> li
     return out
 
 
-def _is(tags):
+def _is(tags: Collection[str]) -> Callable[[Node], bool]:
     return lambda child: isinstance(child, _Element) and child.tag in tags
 
 
@@ -497,7 +521,7 @@ def _repair(element: _Element) -> None:
                     child.tag, child.start = "div", "<div>"
     else:
         children = _wrap_runs(children, _is(_DEFINITION_ITEMS), "dl")
-    repaired: list = []
+    repaired: list[Node] = []
     for child in children:
         if isinstance(child, _Element):
             _repair(child)
@@ -531,7 +555,7 @@ def _prefix_note_ids(html: str) -> str:
     used: set[str] = set()
     renamed: dict[str, str] = {}  # the id the note gave -> its first heading's new id
 
-    def rename(match: re.Match) -> str:
+    def rename(match: re.Match[str]) -> str:
         given = match[2]
         new = base = NOTE_ID_PREFIX + given
         number = 2

@@ -17,25 +17,32 @@ opaque file names, and no client name or figure is left in any file.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import jinja2
 from markupsafe import Markup
 
 from .agency import AgencyStatus, collect_summaries
+from .assets import SiteAssets, collect_assets
 from .cache import CACHE_DIR
-from .charts import ChartStyle, Series, line_chart
+from .charts import ChartStyle, ChartView, Series, line_chart
+from .contexts import Context, OverviewAgencyPage, OverviewClientPage, OverviewIndexPage, OverviewLoginPage
+from .csp import CONTENT_SECURITY_POLICY, HEADERS_FILE, ROBOTS_TXT, with_policy, without_policy
 from .errors import InputError, OutputError, Problem
 from .i18n import Formatter
 from .inputfiles import real_path
 from .model import Month, ProjectConfig
 from .output import SITE_MARKER, OutputLock, StagedSite, check_output_dir
+from .output_kinds import AGENCY_OUTPUTS, AgencyBuild, agency_output, make_all
 from .protect import Sealer, load_salts, make_sealer, new_salt, save_salts
 from .render import ChartSlot, hashed_name, make_environment, read_static, render_page
-from .site import CONTENT_SECURITY_POLICY, CSP_META, HEADERS_FILE, ROBOTS_TXT, SiteAssets, collect_assets
 from .status import StatusRow, table_cells
 
 OVERVIEW_MARKER = ".reportgen-overview"
@@ -93,14 +100,14 @@ def overview_sealer(config: ProjectConfig, cache_dir: Path) -> Sealer | None:
     return make_sealer([password], salts[SALT_KEY])
 
 
-def build_overview(project: Path, out: Path, month: str | None, today, jobs: int = 1
+def build_overview(project: Path, out: Path, month: str | None, today: dt.date, jobs: int = 1
                    ) -> OverviewResult:
     check_overview_dir(out, project)
     found = collect_summaries(project, month, today, jobs)
     sealer = overview_sealer(found.config, project / CACHE_DIR)
     assets = collect_assets(project, found.config)
     site_base = portal_base(found.config, project, out)
-    files = render_overview(found, assets, sealer, site_base, today)
+    files, _later = make_all(AGENCY_OUTPUTS, AgencyBuild(found, assets, sealer, site_base, today))
     with OutputLock(out):
         site = StagedSite(out)
         try:
@@ -123,7 +130,7 @@ def portal_base(config: ProjectConfig, project: Path, out: Path) -> str:
     mail = getattr(config, "mail", None)
     url = getattr(mail, "site_url", None)
     if url:
-        return url if url.endswith("/") else url + "/"
+        return str(url) if url.endswith("/") else url + "/"
     relative = os.path.relpath(real_path(project / SITE_FOLDER), real_path(out))
     return Path(relative).as_posix() + "/"
 
@@ -138,8 +145,14 @@ def client_page_name(client_id: str, sealer: Sealer | None) -> str:
     return f"clients/{hashlib.sha256(sealer.salt + client_id.encode()).hexdigest()[:20]}.html"
 
 
+@agency_output("overview")
+def overview_site(built: AgencyBuild, made: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The overview's pages and assets (an agency output: output_kinds.py)."""
+    return render_overview(built.status, built.assets, built.sealer, built.site_base, built.today)
+
+
 def render_overview(found: AgencyStatus, assets: SiteAssets, sealer: Sealer | None, site_base: str,
-                    today) -> dict[str, bytes]:
+                    today: dt.date) -> dict[str, bytes]:
     config = found.config
     env = make_environment(config.root)
     static = {name: read_static(config.root, name) for name in STATIC}
@@ -151,7 +164,7 @@ def render_overview(found: AgencyStatus, assets: SiteAssets, sealer: Sealer | No
     fmt = Formatter("en_US", "USD")
     rows = found.rows()
 
-    def context(depth: int, title: str, nav: str) -> dict:
+    def context(depth: int, title: str, nav: str) -> dict[str, Any]:
         return {"_": fmt.gettext, "ngettext": fmt.ngettext, "fmt": fmt, "lang": "en",
                 "agency": config.agency, "page_title": title, "nav": nav,
                 "root": "../" * depth, "brand_color": "#334155",
@@ -165,32 +178,37 @@ def render_overview(found: AgencyStatus, assets: SiteAssets, sealer: Sealer | No
     pages: dict[str, str] = {}
     table_rows = [index_row(r, site_base, client_page_name(r.id, sealer)) for r in rows]
     aes = sorted(Counter(r.account_executive for r in rows).items(), key=lambda p: p[0].casefold())
-    pages["index.html"] = render_page(env, "overview/index.html", {
-        **context(0, "Clients", "clients"), "rows": table_rows, "aes": aes, "columns": INDEX_COLUMNS,
-        "red_count": sum(1 for r in rows if r.red),
-        "amber_count": sum(1 for r in rows if r.amber and not r.red),
-        "until": str(found.until) if found.until else None})
+    pages["index.html"] = page(env, "overview/index.html", OverviewIndexPage(
+        **context(0, "Clients", "clients"), rows=table_rows, aes=aes, columns=INDEX_COLUMNS,
+        red_count=sum(1 for r in rows if r.red),
+        amber_count=sum(1 for r in rows if r.amber and not r.red),
+        until=str(found.until) if found.until else None))
     for row in rows:
         summary = found.summaries[row.id]
-        pages[client_page_name(row.id, sealer)] = render_page(env, "overview/client.html", {
-            **context(1, row.name, "clients"), **client_view(row, summary, "../" + site_base)})
-    pages["agency.html"] = render_page(env, "overview/agency.html", {
-        **context(0, "Agency", "agency"), **agency_view(found)})
+        pages[client_page_name(row.id, sealer)] = page(env, "overview/client.html", OverviewClientPage(
+            **context(1, row.name, "clients"), **client_view(row, summary, "../" + site_base)))
+    pages["agency.html"] = page(env, "overview/agency.html", OverviewAgencyPage(
+        **context(0, "Agency", "agency"), **agency_view(found)))
     for relative, text in pages.items():
         files[relative] = seal_page(env, assets, config, relative, text, sealer)
     return files
 
 
-def seal_page(env, assets: SiteAssets, config: ProjectConfig, relative: str, text: str,
+def seal_page(env: jinja2.Environment, assets: SiteAssets, config: ProjectConfig, relative: str, text: str,
               sealer: Sealer | None) -> bytes:
     if sealer is None:
         return text.encode()
     depth = relative.count("/")
-    sealed = sealer.seal(text.replace(CSP_META, "").encode())  # the login page's policy stays in force
-    return render_page(env, "overview/login.html", {
-        "_": str, "lang": "en", "agency": config.agency, "brand_color": "#334155",
-        "css": assets.path("reportgen.css", depth), "unlock_js": assets.path("unlock.js", depth),
-        "csp": Markup(CONTENT_SECURITY_POLICY), "sealed": sealed}).encode()
+    sealed = sealer.seal(without_policy(text).encode())  # the login page's policy stays in force
+    return page(env, "overview/login.html", OverviewLoginPage(
+        _=str, lang="en", agency=config.agency, brand_color="#334155",
+        css=assets.path("reportgen.css", depth), unlock_js=assets.path("unlock.js", depth),
+        csp=Markup(CONTENT_SECURITY_POLICY), sealed=sealed)).encode()
+
+
+def page(env: jinja2.Environment, template: str, context: Context) -> str:
+    """An overview page, carrying the site's policy whatever its templates wrote (csp.py)."""
+    return with_policy(render_page(env, template, context.as_context()), CONTENT_SECURITY_POLICY)
 
 
 # --- views --------------------------------------------------------------------------------
@@ -220,7 +238,7 @@ def pacing_sort(row: StatusRow) -> float:
     return round(level * 1000 + min(off, 999.0), 6)
 
 
-def index_row(row: StatusRow, site_base: str, page: str) -> dict:
+def index_row(row: StatusRow, site_base: str, page: str) -> dict[str, Any]:
     cells = table_cells(row)
     level = "red" if row.red else "amber" if row.amber else "ok"
     return {
@@ -235,7 +253,7 @@ def index_row(row: StatusRow, site_base: str, page: str) -> dict:
     }
 
 
-def client_view(row: StatusRow, summary: dict, site_base: str) -> dict:
+def client_view(row: StatusRow, summary: dict[str, Any], site_base: str) -> dict[str, Any]:
     fmt = Formatter(summary.get("locale") or "en_US", summary.get("currency") or "USD")
     statuses = {"met": "On target", "close": "Just short", "behind": "Below target", "none": "No target"}
     kpis = [{"label": k["label"], "value": fmt.value(k["value"], k["unit"]),
@@ -247,13 +265,13 @@ def client_view(row: StatusRow, summary: dict, site_base: str) -> dict:
     budget = summary.get("budget") or {}
     budget_text = None
     if budget.get("budget") is not None:
-        pace = {"over": "over pace", "under": "under pace", "on_pace": "on pace"}.get(budget.get("status"),
-                                                                                     "no spend")
+        paces = {"over": "over pace", "under": "under pace", "on_pace": "on pace"}
+        pace = paces.get(str(budget.get("status")), "no spend")
         budget_text = (f"{fmt.money(budget.get('spent'))} spent of {fmt.money(budget['budget'], whole=True)}"
                        f" (expected by now {fmt.money(budget.get('expected_by_now'), whole=True)}; {pace})")
     charts = [ChartSlot(f"chart-{i + 1}", view) for i, view in enumerate(trend_charts(summary, fmt))]
     steps = summary.get("steps") or []
-    owners: dict[str, Counter] = {}
+    owners: dict[str, Counter[str]] = {}
     for step in steps:
         owners.setdefault(step["owner"] or "—", Counter())[step["state"]] += 1
     anomalies = [f"{s['label']} on {s['date']}: {fmt.value(s['value'], s['unit'])}, "
@@ -268,7 +286,7 @@ def client_view(row: StatusRow, summary: dict, site_base: str) -> dict:
             "anomalies": anomalies}
 
 
-def trend_charts(summary: dict, fmt: Formatter) -> list:
+def trend_charts(summary: dict[str, Any], fmt: Formatter) -> list[ChartView]:
     """Each KPI's 13 months against its target (charts.line_chart)."""
     history = summary.get("history") or []
     style = ChartStyle(brand="#2563eb", fmt=fmt, height=260)
@@ -286,7 +304,7 @@ def trend_charts(summary: dict, fmt: Formatter) -> list:
     return views
 
 
-def agency_view(found: AgencyStatus) -> dict:
+def agency_view(found: AgencyStatus) -> dict[str, Any]:
     """Spend (per currency) and KPI attainment across clients, month by month."""
     ends = [Month.parse(s["month"]) for s in found.summaries.values() if s.get("month")]
     if not ends:
@@ -295,7 +313,7 @@ def agency_view(found: AgencyStatus) -> dict:
     months = [end.shift(-i) for i in range(12, -1, -1)]
     spend: dict[tuple[str, Month], float] = {}
     budget: dict[tuple[str, Month], float] = {}
-    statuses: dict[Month, Counter] = {mo: Counter() for mo in months}
+    statuses: dict[Month, Counter[str]] = {mo: Counter() for mo in months}
     currencies: set[str] = set()
     for summary in found.summaries.values():
         currency = summary.get("currency") or "USD"

@@ -8,35 +8,31 @@ assembles every chart. Pure functions: same inputs, same output.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from . import metrics as m
-from .charts import (
-    ChartStyle,
-    ChartView,
-    Series,
-    line_chart,
-    marks_for_days,
-    marks_for_ranges,
-    pie_chart,
-)
-from .config import BUILTIN_LABELS
-from .i18n import Formatter, sentence
-from .model import Annotation, ChartSpec, Client, Kpi, Month
+
+# The charts a report shows are built by chart kind (chartkinds.py); pages re-exports them.
+from .chartkinds import budget_chart as budget_chart
+from .chartkinds import channel_chart as channel_chart
+from .chartkinds import chart_from_spec as chart_from_spec
+from .chartkinds import chart_style as chart_style
+from .chartkinds import daily_kpi_chart as daily_kpi_chart
+from .chartkinds import kpi_trend_chart as kpi_trend_chart
+from .i18n import Formatter, translations_for
+from .model import Client, Month
+from .vocabulary import TABLE_ORDER, kpi_label
+from .vocabulary import metric_label as _metric_label
 
 ARROWS = {"up": "▲", "down": "▼", "flat": "■"}
 
 
 def metric_label(client: Client, metric: str, fmt: Formatter | None = None) -> str:
-    for kpi in client.kpis:
-        if kpi.metric == metric:
-            return kpi.label
-    if metric in BUILTIN_LABELS:
-        return fmt.gettext(BUILTIN_LABELS[metric]) if fmt else BUILTIN_LABELS[metric]
-    return metric.replace("_", " ").capitalize()
+    """The metric as the client's report names it, in its language (vocabulary.metric_label)."""
+    return _metric_label(client, metric, fmt.gettext) if fmt else _metric_label(client, metric)
 
 
 # --- KPI cards ---------------------------------------------------------------------
@@ -72,7 +68,7 @@ def kpi_card(figure: m.KpiFigure, month: Month, partial: bool, fmt: Formatter) -
                 {"met": _("Target met"), "close": _("Just short of target"),
                  "behind": _("Below target")})
     return KpiCard(
-        label=figure.label,
+        label=kpi_label(figure.label, figure.metric, _),
         metric=figure.metric,
         value=fmt.value(figure.value, figure.unit),
         target=fmt.value(figure.target, figure.unit) if figure.target is not None else None,
@@ -183,14 +179,12 @@ class Table:
 
 def table_metrics(facts: m.ClientFacts) -> list[str]:
     """The columns a campaign table shows: volumes first, then ratios that have values."""
-    preferred = ["impressions", "clicks", "spend", "conversions", "leads", "revenue",
-                 "ctr", "cpc", "cpm", "cvr", "cpa", "roas"]
-    names = [n for n in preferred if n in facts.metrics.names and not facts.metrics.missing_inputs(n)]
+    names = [n for n in TABLE_ORDER if n in facts.metrics.names and not facts.metrics.missing_inputs(n)]
     names += [n for n in facts.metrics.names if n not in names and not facts.metrics.missing_inputs(n)]
     return names
 
 
-def group_table(groups: Sequence[m.GroupFigure], totals: dict, facts: m.ClientFacts,
+def group_table(groups: Sequence[m.GroupFigure], totals: dict[str, float | int | None], facts: m.ClientFacts,
                 fmt: Formatter, first: str, with_channel: bool) -> Table:
     names = table_metrics(facts)
     client = facts.client
@@ -207,170 +201,21 @@ def group_table(groups: Sequence[m.GroupFigure], totals: dict, facts: m.ClientFa
     return Table(columns, numeric, rows, total)
 
 
-# --- charts on a report -------------------------------------------------------------------
-
-
-def chart_style(client: Client, fmt: Formatter, height: int = 280) -> ChartStyle:
-    return ChartStyle(brand=client.brand.color, fmt=fmt, height=height)
-
-
-def budget_chart(facts: m.ClientFacts, figure: m.BudgetFigure, month: Month, fmt: Formatter
-                 ) -> ChartView | None:
-    """Cumulative spend against the budget's straight-line pace over the month."""
-    if figure.budget is None or all(v is None for _d, v in figure.cumulative):
-        return None  # no spend value this month: nothing to pace (never a line at zero)
-    _ = fmt.gettext
-    days = [month.first_day + dt.timedelta(days=i) for i in range(month.days)]
-    labels = [fmt.day_short(d) for d in days]
-    spent = dict(figure.cumulative)
-    actual = Series(_("Spend to date"), [(lbl, spent.get(d)) for lbl, d in zip(labels, days, strict=True)],
-                    "currency")
-    pace = Series(_("Budget pace"), [(lbl, figure.budget * (i + 1) / month.days)
-                                     for i, lbl in enumerate(labels)], "currency", style="target")
-    last_day, last_value = next(((lbl, v) for lbl, v in reversed(actual.points) if v is not None),
-                                ("—", 0))
-    summary = sentence(_("Spent {spent} of a {budget} budget by {day}."),  # "31. Okt." ends it
-                       spent=fmt.money(last_value), budget=fmt.money(figure.budget, whole=True),
-                       day=last_day)
-    return line_chart(_("Budget pacing"), [actual, pace], chart_style(facts.client, fmt), kind="area",
-                      summary=summary, period_label=_("Day"))
-
-
-def daily_kpi_chart(facts: m.ClientFacts, kpi: Kpi, month: Month, elapsed: int, fmt: Formatter,
-                    annotations: Sequence[Annotation]) -> ChartView:
-    spec = ChartSpec(metric=kpi.metric, type="line", by="day", compare="previous",
-                     title=metric_label(facts.client, kpi.metric, fmt))
-    return chart_from_spec(spec, facts, month, elapsed, fmt, annotations)
-
-
-def channel_chart(facts: m.ClientFacts, figures: m.MonthFigures, fmt: Formatter) -> ChartView | None:
-    if not figures.channels:
-        return None
-    metric = "spend" if "spend" in facts.metrics.index else facts.metrics.base[0]
-    spec = ChartSpec(metric=metric, type="pie", by="channel",
-                     title=fmt.gettext("Channel mix: {metric}").format(
-                         metric=metric_label(facts.client, metric, fmt)))
-    return chart_from_spec(spec, facts, figures.month, figures.days_elapsed, fmt, ())
-
-
-def chart_from_spec(spec: ChartSpec, facts: m.ClientFacts, month: Month, elapsed: int,
-                    fmt: Formatter, annotations: Sequence[Annotation]) -> ChartView:
-    """Any chart a note can ask for (SPEC 2.3 chart blocks) and the built-in ones."""
-    _ = fmt.gettext
-    client = facts.client
-    metrics = facts.metrics
-    unit = metrics.unit(spec.metric)
-    label = metric_label(client, spec.metric, fmt)
-    style = chart_style(client, fmt)
-    kpi = next((k for k in client.kpis if k.metric == spec.metric), None)
-    limit = elapsed if elapsed < month.days else None
-    title = spec.title or {
-        "day": _("{metric} per day"), "week": _("{metric} per week"),
-        "month": _("{metric} per month"), "campaign": _("{metric} by campaign"),
-        "channel": _("{metric} by channel")}[spec.by].format(metric=label)
-
-    if spec.by in ("campaign", "channel"):
-        points = m.series_by_group(facts, month, spec.metric, spec.by)
-        none_label = _("Unassigned")
-        points = [(name or none_label, value) for name, value in points]
-        series = [Series(fmt.month_short(month), points, unit)]
-        if spec.type == "pie":
-            return pie_chart(title, series[0], style, label_name=_("Campaign") if spec.by ==
-                             "campaign" else _("Channel"))
-        if spec.compare == "previous":
-            before = dict((name or none_label, v) for name, v in
-                          m.series_by_group(facts, month.previous, spec.metric, spec.by))
-            _add_comparison(series, Series(fmt.month_short(month.previous),
-                                           [(name, before.get(name)) for name, _v in points], unit,
-                                           "previous"))
-        return line_chart(title, series, style, kind=spec.type, named=True,
-                          period_label=_("Campaign") if spec.by == "campaign" else _("Channel"))
-
-    if spec.by == "month":
-        raw = m.series_by_month(facts, month, spec.metric)
-        labels = [fmt.month_short(mo) for mo, _v in raw]
-        series = [Series(label, [(lbl, v) for lbl, (_mo, v) in zip(labels, raw, strict=True)], unit)]
-        if spec.compare == "previous":
-            before = m.series_by_month(facts, month.last_year, spec.metric)
-            _add_comparison(series, Series(_("Year before"), [(lbl, v) for lbl, (_mo, v) in
-                                                              zip(labels, before, strict=True)],
-                                           unit, "previous"))
-        elif spec.compare == "target" and kpi and kpi.target is not None:
-            series.append(Series(_("Target"), [(lbl, kpi.target) for lbl in labels], unit, "target"))
-        projection = _projection(facts, month, spec.metric, elapsed, labels, raw)
-        if projection:
-            series.append(Series(_("Projected month end"), projection, unit, "previous"))
-        starts = [mo.first_day for mo, _v in raw]
-        ends = [mo.last_day for mo, _v in raw]
-        marks = marks_for_ranges(starts, ends, annotations, fmt)
-        return line_chart(title, series, style, kind=spec.type, marks=marks,
-                          period_label=_("Month"))
-
-    by_week = spec.by == "week"
-    raw = (m.series_by_week if by_week else m.series_by_day)(facts, month, spec.metric, limit)
-    labels = [fmt.day_short(d) for d, _v in raw]
-    series = [Series(fmt.month_short(month), [(lbl, v) for lbl, (_d, v) in
-                                              zip(labels, raw, strict=True)], unit)]
-    if spec.compare == "previous":
-        before = (m.series_by_week if by_week else m.series_by_day)(facts, month.previous, spec.metric)
-        _add_comparison(series, Series(fmt.month_short(month.previous),
-                                       [(lbl, before[i][1] if i < len(before) else None)
-                                        for i, lbl in enumerate(labels)], unit, "previous"))
-    elif spec.compare == "target" and kpi and kpi.target is not None:
-        per = kpi.target
-        if metrics.is_additive(spec.metric):
-            per = kpi.target * (7 if by_week else 1) / month.days
-        name = _("Weekly pace to target") if by_week else _("Daily pace to target")
-        series.append(Series(name if metrics.is_additive(spec.metric) else _("Target"),
-                             [(lbl, per) for lbl in labels], unit, "target"))
-    if by_week:
-        starts = [d for d, _v in raw]
-        ends = [min(d + dt.timedelta(days=6), month.last_day) for d in starts]
-        marks = marks_for_ranges([max(s, month.first_day) for s in starts], ends, annotations, fmt)
-    else:
-        marks = marks_for_days([d for d, _v in raw], annotations, fmt)
-    return line_chart(title, series, style, kind=spec.type, marks=marks,
-                      period_label=_("Week of") if by_week else _("Day"))
-
-
-def _add_comparison(series: list[Series], comparison: Series) -> None:
-    """A comparison without any value draws no line (never a line of zeros)."""
-    if any(v is not None for _lbl, v in comparison.points):
-        series.append(comparison)
-
-
-def _projection(facts: m.ClientFacts, month: Month, metric: str, elapsed: int, labels: list[str],
-                raw: list) -> list[tuple[str, float | None]]:
-    """For a partial month: a dotted line from last month to this month's projection."""
-    if elapsed >= month.days or not elapsed or not facts.metrics.is_additive(metric):
-        return []
-    value = raw[-1][1]
-    if value is None or len(raw) < 2:
-        return []
-    projected = value * month.days / elapsed
-    return [(lbl, None) for lbl in labels[:-2]] + [(labels[-2], raw[-2][1]), (labels[-1], projected)]
-
-
-def kpi_trend_chart(facts: m.ClientFacts, kpi: Kpi, end: Month, elapsed: int, fmt: Formatter,
-                    annotations: Sequence[Annotation]) -> ChartView:
-    spec = ChartSpec(metric=kpi.metric, type="line", by="month",
-                     compare="target" if kpi.target is not None else None, title=kpi.label)
-    return chart_from_spec(spec, facts, end, elapsed, fmt, annotations)
-
-
 # --- downloads ---------------------------------------------------------------------------------
 
 
-def report_json(facts: m.ClientFacts, figures: m.MonthFigures) -> dict:
+def report_json(facts: m.ClientFacts, figures: m.MonthFigures) -> dict[str, Any]:
     """SPEC 4's report.json: unrounded numbers, null where there is no value."""
     client = facts.client
+    gettext = translations_for(client.locale).gettext  # a KPI's label as its page shows it
     return {
         "client": client.id,
         "month": str(figures.month),
         "currency": client.currency,
         "totals": dict(figures.totals),
-        "kpis": [{"metric": k.metric, "label": k.label, "value": k.value, "target": k.target,
-                  "previous": k.previous, "last_year": k.last_year} for k in figures.kpis],
+        "kpis": [{"metric": k.metric, "label": kpi_label(k.label, k.metric, gettext), "value": k.value,
+                  "target": k.target, "previous": k.previous, "last_year": k.last_year}
+                 for k in figures.kpis],
         "budget": {"budget": figures.budget.budget, "spent": figures.budget.spent,
                    "expected_by_now": figures.budget.expected_by_now},
         "campaigns": [{"campaign": g.key, "name": g.name, "channel": g.channel, **g.values}
@@ -379,7 +224,7 @@ def report_json(facts: m.ClientFacts, figures: m.MonthFigures) -> dict:
     }
 
 
-def channel_rows(facts: m.ClientFacts, figures: m.MonthFigures) -> list[dict]:
+def channel_rows(facts: m.ClientFacts, figures: m.MonthFigures) -> list[dict[str, Any]]:
     """The channel table's rows: each channel's base and derived metrics, and its
     share of the channel-mix chart's metric (spend, else the first base metric)."""
     if not figures.channels:

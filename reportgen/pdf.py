@@ -27,13 +27,20 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import ReportgenError
+from .output_kinds import MonthBuild, month_output
 from .protect import Sealer
+
+if TYPE_CHECKING:  # playwright is the optional extra `pdf`, imported only when a PDF is made
+    from playwright.sync_api import ViewportSize
+
+T = TypeVar("T")
 
 CHROMIUM = Path("/usr/bin/chromium")
 # --headless comes from Playwright's headless=True, and a fresh user-data-dir
@@ -41,7 +48,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 60_000
-VIEWPORT = {"width": 794, "height": 1123}  # an A4 sheet at 96 dpi: charts drawn at paper width
+VIEWPORT: ViewportSize = {"width": 794, "height": 1123}  # an A4 sheet at 96 dpi: charts drawn at paper width
 # Paper by the client's country (the print stylesheet may set its own with @page size).
 LETTER_TERRITORIES = {"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "PR"}
 PDF_NAME = "report.pdf"
@@ -49,6 +56,15 @@ PDF_NAME = "report.pdf"
 
 class PdfError(ReportgenError):
     """A PDF cannot be made: no browser, or the page did not print."""
+
+
+@month_output(PDF_NAME, sealed_later=True)
+def pdf_placeholder(built: MonthBuild, made: Mapping[str, bytes]) -> dict[str, bytes]:
+    """`build --pdf`'s report.pdf, as a placeholder: the build prints it from the staged page
+    (print_jobs), a protected one from its unsealed text (given here), and seals the PDF."""
+    if not built.pdf:
+        return {}
+    return {PDF_NAME: made["index.html"] if built.sealed else b""}
 
 
 def chromium_path() -> Path:
@@ -155,16 +171,17 @@ def relative_links(data: bytes, root: Path, page: str) -> bytes:
     prefix = root.resolve().as_uri().encode() + b"/"
     folder = posixpath.dirname(page)
 
-    def rewrite(found: re.Match) -> bytes:
-        uri = found.group(1)
+    def rewrite(found: re.Match[bytes]) -> bytes:
+        uri: bytes = found.group(1)
+        whole: bytes = found.group(0)
         if not uri.startswith(prefix):
-            return found.group(0)
+            return whole
         target, hash_, fragment = uri[len(prefix):].partition(b"#")
         relative = posixpath.relpath(target.decode("ascii", "replace"), folder or ".").encode()
         replacement = b"/URI (" + relative + hash_ + fragment + b")"
-        if len(replacement) > len(found.group(0)):
-            return found.group(0)
-        return replacement.ljust(len(found.group(0)))
+        if len(replacement) > len(whole):
+            return whole
+        return replacement.ljust(len(whole))
 
     return _FILE_LINK.sub(rewrite, data)
 
@@ -295,7 +312,9 @@ def _print_group(staging: Path, jobs: list[PdfJob]) -> list[float]:
                     source.write_bytes(job.html)
                 try:
                     data = browser.print(source, job.paper, job.page)
-                    data = relative_links(data, private if job.html is not None else staging, job.page)
+                    folder = private if job.html is not None else staging
+                    assert folder is not None, "set above for a page given as text"
+                    data = relative_links(data, folder, job.page)
                     data = finish_pdf(data, job.author, created)
                 finally:
                     if job.html is not None:
@@ -324,7 +343,7 @@ def _in_asyncio_loop() -> bool:
     return True
 
 
-def run_isolated(function, *args):
+def run_isolated(function: Callable[..., T], *args: object) -> T:
     """`function(*args)`, in a fresh process when this thread already runs an
     asyncio loop: Playwright's sync API refuses to start inside one (a host
     program's, or a test runner's own browser session). A fresh (spawned)

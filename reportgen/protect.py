@@ -28,6 +28,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -39,6 +40,8 @@ ITERATIONS = 600_000  # OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256
 SALT_BYTES = 16
 SALTS_FILE = "salts.json"
 FORMAT = "reportgen-sealed/2"
+# A sealed envelope as JSON holds it: format, cipher, salt, wrapped keys, iv, data (base64).
+Envelope = dict[str, Any]
 
 
 class SealedError(ValueError):
@@ -77,7 +80,7 @@ class Sealer:
         return hashlib.sha256("\0".join([FORMAT, b64(self.salt), str(self.iterations), *ids])
                               .encode()).hexdigest()
 
-    def seal(self, plaintext: bytes) -> dict:
+    def seal(self, plaintext: bytes) -> Envelope:
         content_key = AESGCM.generate_key(bit_length=256)
         nonce = os.urandom(12)
         ciphertext = AESGCM(content_key).encrypt(nonce, plaintext, None)
@@ -91,7 +94,7 @@ class Sealer:
         """A download (report.json, metrics.csv) as a sealed JSON envelope."""
         return (json.dumps(self.seal(plaintext), indent=1) + "\n").encode()
 
-    def open(self, envelope: dict) -> bytes:
+    def open(self, envelope: Envelope) -> bytes:
         """Open an envelope with any of this portal's KEKs (the build's own cache)."""
         return open_with_keks(envelope, self.keks)
 
@@ -102,7 +105,7 @@ def make_sealer(passwords: Iterable[str], salt: bytes, iterations: int = ITERATI
                   iterations=iterations)
 
 
-def open_with_keks(envelope: dict, keks: Iterable[bytes]) -> bytes:
+def open_with_keks(envelope: Envelope, keks: Iterable[bytes]) -> bytes:
     iv = base64.b64decode(envelope["iv"])
     data = base64.b64decode(envelope["data"])
     for kek in keks:
@@ -118,7 +121,7 @@ def open_with_keks(envelope: dict, keks: Iterable[bytes]) -> bytes:
     raise SealedError("no key opens this envelope (wrong password, or not a person of this portal)")
 
 
-def open_sealed(envelope: dict, password: str) -> bytes:
+def open_sealed(envelope: Envelope, password: str) -> bytes:
     """Decrypt an envelope with a person's password (for scripts that read a
     protected portal's report.json or metrics.csv). Raises SealedError."""
     salt = base64.b64decode(envelope["salt"])

@@ -12,7 +12,7 @@ import hashlib
 import html
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -70,7 +70,8 @@ class _FileLoader(jinja2.FileSystemLoader):
         super().__init__(searchpath)
         self.roots = [real_path(root) for root in roots]  # where a template may lead
 
-    def get_source(self, environment: jinja2.Environment, template: str):
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
         pieces = split_template_path(template)
         for searchpath in self.searchpath:
             filename = os.path.normpath(os.path.join(searchpath, *pieces))
@@ -222,9 +223,10 @@ def template_error(exc: Exception, template: str) -> InputError:
                 path, line = filename, frame.tb_lineno
             generator = frame.tb_frame.f_locals.get("self")
             node = frame.tb_frame.f_locals.get("node")
-            if isinstance(generator, CodeGenerator) and getattr(node, "lineno", None):
+            lineno = getattr(node, "lineno", None)
+            if isinstance(generator, CodeGenerator) and isinstance(lineno, int) and lineno:
                 # raised while compiling (constant folding: `{{ (2 ** 100000) | string }}`)
-                compiling = (generator.filename or f"templates/{generator.name}", node.lineno)
+                compiling = (generator.filename or f"templates/{generator.name}", lineno)
             frame = frame.tb_next
         if path is None and compiling is not None:
             path, line = compiling

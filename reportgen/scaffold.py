@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import secrets
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-import click
 import yaml
 
 from . import metrics as m
@@ -30,12 +28,15 @@ from .config import (
     is_windows_reserved,
     read_project_config,
 )
-from .errors import InputError, Problem, ReportgenError, did_you_mean
+from .demo import write_demo_agency
+from .errors import InputError, Problem, ReportgenError, UsageError, did_you_mean
 from .i18n import Formatter
 from .inputfiles import UnreadableInputError, read_input_bytes
+from .installsource import NOT_ON_INDEX, InstallSource, git_checkout, git_url, subdirectory_fragment
 from .model import FIRST_YEAR, LAST_YEAR, Client, MetricTable, Month, NextStep, Note, outside_range
 from .notes import CONTENT_DIR, FRONT_MATTER, load_client_notes
 from .sources import load_client_data
+from .vocabulary import kpi_label
 
 SCHEMA_DIR = ".reportgen/schema"
 CLIENTS_SCHEMA = "clients.schema.json"
@@ -50,10 +51,10 @@ class ScaffoldError(ReportgenError):
 # --- JSON Schema for editors ------------------------------------------------------------------
 
 
-def json_schemas() -> dict[str, dict]:
+def json_schemas() -> dict[str, dict[str, object]]:
     """JSON Schemas of clients.yaml and of a note's front matter, generated from
     the very field declarations the validator uses."""
-    def wrap(schema: dict, title: str) -> dict:
+    def wrap(schema: dict[str, object], title: str) -> dict[str, object]:
         return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **schema}
 
     return {CLIENTS_SCHEMA: wrap(CLIENTS_YAML.schema(), "reportgen clients.yaml"),
@@ -202,15 +203,6 @@ jobs:
 """
 
 
-@dataclass(frozen=True)
-class InstallSource:
-    """What the generated workflow installs, and a comment for the AE when it
-    cannot be sure CI will find it."""
-
-    requirement: str
-    note: str = ""  # comment lines (without '#') written above the install step
-
-
 def install_requirement() -> str:
     """What the generated workflow installs: this very reportgen (see install_source)."""
     return install_source().requirement
@@ -239,64 +231,33 @@ def install_source() -> InstallSource:
     except (metadata.PackageNotFoundError, ValueError, OSError):
         direct = {}
     direct = direct if isinstance(direct, dict) else {}
-    url = direct.get("url") if isinstance(direct.get("url"), str) else ""
+    raw_url = direct.get("url")
+    url = raw_url if isinstance(raw_url, str) else ""
     vcs = direct.get("vcs_info")
     if isinstance(vcs, dict):
         remote = git_url(url) if vcs.get("vcs") == "git" else None
         commit = str(vcs.get("commit_id", ""))
         if remote and re.fullmatch(r"[0-9a-f]{40}", commit):
-            where = _subdirectory(direct.get("subdirectory"))
+            where = subdirectory_fragment(direct.get("subdirectory"))
             return InstallSource(f"{DISTRIBUTION} @ git+{remote}@{commit}{where}")
-        return InstallSource(pinned, _NOT_ON_INDEX.format(source=f"a {vcs.get('vcs', 'version control')} "
-                                                                  "repository CI cannot reach"))
+        return InstallSource(pinned, NOT_ON_INDEX.format(source=f"a {vcs.get('vcs', 'version control')} "
+                                                                 "repository CI cannot reach"))
     if url.startswith("file:") and isinstance(direct.get("dir_info"), dict):
-        folder: Path | None = Path(url2pathname(urlsplit(url).path))
+        folder = Path(url2pathname(urlsplit(url).path))
     elif direct:
-        return InstallSource(pinned, _NOT_ON_INDEX.format(source="an archive"))
+        return InstallSource(pinned, NOT_ON_INDEX.format(source="an archive"))
     else:  # no direct_url.json: the index, unless this code sits in a source checkout
-        folder = _source_checkout()
-        if folder is None:
+        source_tree = _source_checkout()
+        if source_tree is None:
             return InstallSource(pinned)
-    checkout = _git_checkout(folder)
+        folder = source_tree
+    checkout = git_checkout(folder)
     if checkout is None:
-        return InstallSource(pinned, _NOT_ON_INDEX.format(source="a local folder without a git remote"))
+        return InstallSource(pinned, NOT_ON_INDEX.format(source="a local folder without a git remote"))
     remote, commit, subdirectory, published = checkout
     note = "" if published else (f"Commit {commit[:12]} is on no branch of the remote yet: push it, "
                                  "or CI cannot install it.")
-    return InstallSource(f"{DISTRIBUTION} @ git+{remote}@{commit}{_subdirectory(subdirectory)}", note)
-
-
-_NOT_ON_INDEX = ("reportgen was installed from {source}: this version must be installable from the "
-                 "package index, or replace this line (e.g. with pip install \"reportgen-portals @ "
-                 "git+https://github.com/OWNER/REPO@COMMIT\").")
-
-
-def git_url(remote: str) -> str | None:
-    """A git remote as pip's `git+` URL can use it, without credentials:
-    `https://host/path` (a user or token dropped), `ssh://user@host/path`, or
-    scp-like `user@host:path` as `ssh://user@host/path`. None for anything
-    else (a local path, `file://`) or a URL with characters unsafe in a shell
-    or YAML line."""
-    remote = remote.strip()
-    scp = re.fullmatch(r"([A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):(?!//)([^\s]+)", remote)
-    if scp and "/" not in (scp.group(1) or "") and not re.match(r"[A-Za-z]:[\\/]", remote):
-        remote = f"ssh://{scp.group(1) or ''}{scp.group(2)}/{scp.group(3).lstrip('/')}"
-    parts = urlsplit(remote)
-    if parts.scheme not in ("https", "http", "ssh", "git") or not parts.hostname or parts.query \
-            or parts.fragment:
-        return None
-    user = f"{parts.username}@" if parts.scheme == "ssh" and parts.username else ""
-    port = f":{parts.port}" if parts.port else ""
-    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    url = f"{parts.scheme}://{user}{host}{port}{parts.path}"
-    return url if re.fullmatch(r"[A-Za-z0-9._~:/%+\-\[\]]+(@[A-Za-z0-9._~:/%+\-\[\]]+)?", url) and \
-        "@" not in parts.path and parts.path not in ("", "/") else None
-
-
-def _subdirectory(value) -> str:
-    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9._/-]+", value) and ".." not in value.split("/"):
-        return f"#subdirectory={value.strip('/')}" if value.strip("/") else ""
-    return ""
+    return InstallSource(f"{DISTRIBUTION} @ git+{remote}@{commit}{subdirectory_fragment(subdirectory)}", note)
 
 
 def _source_checkout() -> Path | None:
@@ -304,43 +265,6 @@ def _source_checkout() -> Path | None:
     pyproject.toml beside the package), not an installed copy."""
     folder = Path(__file__).resolve().parent.parent
     return folder if (folder / "pyproject.toml").is_file() else None
-
-
-def _git(folder: Path, *args: str) -> str | None:
-    """A local git query (never the network); None when it fails or git is missing."""
-    import subprocess
-
-    try:
-        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10,
-                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"},
-                              stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def _git_checkout(folder: Path) -> tuple[str, str, str, bool] | None:
-    """(remote URL, commit, package folder within the repository, commit on a
-    remote-tracking branch) of a git checkout with a usable remote, else None."""
-    if not folder.is_dir():
-        return None
-    top = _git(folder, "rev-parse", "--show-toplevel")
-    commit = _git(folder, "rev-parse", "HEAD")
-    if not top or not commit or not re.fullmatch(r"[0-9a-f]{40}", commit):
-        return None
-    try:
-        subdirectory = folder.resolve().relative_to(Path(top).resolve()).as_posix()
-    except ValueError:
-        return None
-    if not _git(folder, "ls-files", "--", "pyproject.toml"):
-        return None  # a folder inside some other repository (a home folder under git): not reportgen's
-    names = (_git(folder, "remote") or "").split()
-    name = "origin" if "origin" in names else names[0] if len(names) == 1 else None
-    remote = git_url(_git(folder, "remote", "get-url", name) or "") if name else None
-    if remote is None:
-        return None
-    published = bool(_git(folder, "branch", "-r", "--contains", commit))
-    return remote, commit, "" if subdirectory == "." else subdirectory, published
 
 
 def workflow_text() -> str:
@@ -364,8 +288,6 @@ def init_project(target: Path, *, demo: bool, today: dt.date, agency: str = "My 
         raise ScaffoldError(f"{target} is not empty; reportgen init needs a new or empty folder")
     target.mkdir(parents=True, exist_ok=True)
     if demo:
-        from .demo import write_demo_agency
-
         write_demo_agency(target, today)
     else:
         starter = STARTER_CLIENTS.format(agency=agency, slug=random_slug())
@@ -450,7 +372,7 @@ def _client_entry(client_id: str, name: str, ae_name: str, ae_email: str | None,
     person = {"name": ae_name, **({"email": ae_email} if ae_email else {})}
     inner = indent + "  "
 
-    def flow(value) -> str:  # JSON is YAML: quoted, escaped, on one line
+    def flow(value: object) -> str:  # JSON is YAML: quoted, escaped, on one line
         return json.dumps(value, ensure_ascii=False)
 
     return (f"{indent}- id: {client_id}\n"
@@ -490,9 +412,9 @@ def _valid_client(root: Path, client_id: str, option: str = "CLIENT") -> Client:
         raise InputError(problems)
     client = next((c for c in config.clients if c.id == client_id), None)
     if client is None:
-        raise click.BadParameter(f"no client '{client_id}' in {CONFIG_FILE}"
-                                 f"{did_you_mean(client_id, [c.id for c in config.clients])}",
-                                 param_hint=f"'{option}'")
+        raise UsageError(f"no client '{client_id}' in {CONFIG_FILE}"
+                         f"{did_you_mean(client_id, [c.id for c in config.clients])}",
+                         param_hint=f"'{option}'")
     return client
 
 
@@ -516,7 +438,7 @@ def new_report(root: Path, client_id: str, month: Month | None, today: dt.date) 
                             "(finish that one, or pass --month)")
     earlier = [n for n in notes if n.month < month]
     carried = carried_steps(earlier[-1]) if earlier else []
-    front: dict = {"status": "draft"}
+    front: dict[str, object] = {"status": "draft"}
     fmt = Formatter(client.locale, client.currency)
     summary = suggest_summary(root, client, month, fmt, table)
     if summary:
@@ -552,8 +474,8 @@ def carried_steps(previous: Note) -> list[NextStep]:
     return [step for step in previous.next_steps if not step.done]
 
 
-def _step_dict(step: NextStep) -> dict:
-    out: dict = {"task": step.task}
+def _step_dict(step: NextStep) -> dict[str, object]:
+    out: dict[str, object] = {"task": step.task}
     if step.owner:
         out["owner"] = step.owner
     if step.due:
@@ -582,19 +504,19 @@ def suggest_summary(root: Path, client: Client, month: Month, fmt: Formatter | N
         before = facts.metrics.value(facts.totals(month.previous), kpi.metric)
         change = m.compute_change(value, before, kpi.better)
         if change.ratio is not None:
-            moves.append((abs(change.ratio), kpi, change))
+            moves.append((change.ratio, kpi, change))
     if not moves:
         return ""
-    _, kpi, change = max(moves, key=lambda move: move[0])
+    ratio, kpi, change = max(moves, key=lambda move: abs(move[0]))
     verdict = {"better": fmt.gettext("an improvement"), "worse": fmt.gettext("worth a look"),
                "same": fmt.gettext("steady")}[change.verdict]
-    template = (fmt.gettext("{kpi} up {change} on last month ({verdict}).") if change.ratio > 0 else
+    template = (fmt.gettext("{kpi} up {change} on last month ({verdict}).") if ratio > 0 else
                 fmt.gettext("{kpi} down {change} on last month ({verdict})."))
-    return template.format(kpi=fmt.gettext(kpi.label), change=fmt.percent(abs(change.ratio), 0),
-                           verdict=verdict)
+    return template.format(kpi=fmt.gettext(kpi_label(kpi.label, kpi.metric)),
+                           change=fmt.percent(abs(ratio), 0), verdict=verdict)
 
 
-def note_text(front: dict, metric: str, fmt: Formatter | None = None) -> str:
+def note_text(front: dict[str, object], metric: str, fmt: Formatter | None = None) -> str:
     """A note: front matter, then headings in the client's language."""
     fmt = fmt or Formatter("en_US", "USD")
     front_matter = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=100)
@@ -607,7 +529,19 @@ def note_text(front: dict, metric: str, fmt: Formatter | None = None) -> str:
 # --- reportgen import ----------------------------------------------------------------------------
 
 
-def import_export(root: Path, source: Path, client_id: str, format: str) -> tuple[Path, dict]:
+class ImportSummary(TypedDict):
+    """What `reportgen import` found in an export, for the AE to check at a glance."""
+
+    format: str
+    rows: int
+    first: dt.date
+    last: dt.date
+    campaigns: list[str]
+    currency: str
+    totals: dict[str, float | None]
+
+
+def import_export(root: Path, source: Path, client_id: str, format: str) -> tuple[Path, ImportSummary]:
     """Convert a platform export into a canonical CSV under data/CLIENT/.
 
     Returns the written path and what was found (rows, dates, campaigns,
@@ -646,14 +580,15 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
                  *("" if v is None else repr(v) for v in row.values)]
         lines.append(",".join(_csv_cell(c) for c in cells))
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    totals = {}
+    totals: dict[str, float | None] = {}
     for index, metric in enumerate(table.metrics):
-        known = [r.values[index] for r in table.rows if r.values[index] is not None]
+        known = [value for r in table.rows if (value := r.values[index]) is not None]
         totals[metric] = sum(known) if known else None
-    summary = {"format": PLATFORM_NAMES[export.format], "rows": len(table.rows), "first": first, "last": last,
-               "campaigns": sorted({r.campaign for r in table.rows if r.campaign}),
-               "currency": export.currency or f"{client.currency} (assumed: the export does not say)",
-               "totals": totals}
+    summary: ImportSummary = {
+        "format": PLATFORM_NAMES[export.format], "rows": len(table.rows), "first": first, "last": last,
+        "campaigns": sorted({r.campaign for r in table.rows if r.campaign}),
+        "currency": export.currency or f"{client.currency} (assumed: the export does not say)",
+        "totals": totals}
     return target, summary
 
 

@@ -12,13 +12,16 @@ import contextlib
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import Problem, did_you_mean
 from .model import FIRST_YEAR, LAST_YEAR, outside_range
 from .yamlfile import YamlList, YamlMap
+
+# A JSON Schema, as `schema()` gives it for editors.
+JsonSchema = dict[str, Any]
 
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
 
@@ -79,12 +82,12 @@ def type_name(value: Any) -> str:
 
 
 class Kind:
-    json: dict
+    json: ClassVar[JsonSchema]  # a kind's JSON Schema when it is the same for every instance
 
-    def check(self, value: Any, ctx: Context, line: int, where: str) -> Any:  # pragma: no cover
+    def check(self, value: Any, ctx: Context, line: int | None, where: str) -> Any:  # pragma: no cover
         raise NotImplementedError
 
-    def schema(self) -> dict:
+    def schema(self) -> JsonSchema:
         return dict(self.json)
 
 
@@ -95,7 +98,7 @@ class Text(Kind):
     max_length: int = 2000
     numbers_ok: bool = False  # phone numbers and the like may be written unquoted
 
-    def check(self, value, ctx, line, where):
+    def check(self, value: Any, ctx: Context, line: int | None, where: str) -> Any:
         if self.numbers_ok and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = getattr(value, "text", None) or str(value)  # as written: 030 1234 keeps its 0
         if not isinstance(value, str):
@@ -109,8 +112,8 @@ class Text(Kind):
             return ctx.error(line, f"{where}: '{value}' is not valid{self.pattern_hint}")
         return value
 
-    def schema(self):
-        out: dict = {"type": "string", "minLength": 1, "maxLength": self.max_length}
+    def schema(self) -> JsonSchema:
+        out: JsonSchema = {"type": "string", "minLength": 1, "maxLength": self.max_length}
         if self.pattern:
             out["pattern"] = f"^(?:{self.pattern})$"
         if self.numbers_ok:
@@ -146,7 +149,7 @@ class Number(Kind):
 
     minimum: float | None = 0
 
-    def check(self, value, ctx, line, where):
+    def check(self, value: Any, ctx: Context, line: int | None, where: str) -> Any:
         text = value if isinstance(value, str) else getattr(value, "text", None)
         if text is not None and not isinstance(value, bool):
             number, problem = number_from_text(text)
@@ -169,8 +172,8 @@ class Number(Kind):
             return ctx.error(line, f"{where}: must be at least {self.minimum}, got {value}")
         return value
 
-    def schema(self):
-        out: dict = {"type": "number"}
+    def schema(self) -> JsonSchema:
+        out: JsonSchema = {"type": "number"}
         if self.minimum is not None:
             out["minimum"] = self.minimum
         return out
@@ -178,12 +181,12 @@ class Number(Kind):
 
 @dataclass
 class Boolean(Kind):
-    def check(self, value, ctx, line, where):
+    def check(self, value: Any, ctx: Context, line: int | None, where: str) -> Any:
         if not isinstance(value, bool):
             return ctx.error(line, f"{where}: expected true or false, got {type_name(value)}")
         return value
 
-    def schema(self):
+    def schema(self) -> JsonSchema:
         return {"type": "boolean"}
 
 
@@ -191,14 +194,14 @@ class Boolean(Kind):
 class Choice(Kind):
     choices: tuple[str, ...]
 
-    def check(self, value, ctx, line, where):
+    def check(self, value: Any, ctx: Context, line: int | None, where: str) -> Any:
         if not isinstance(value, str) or value not in self.choices:
             hint = did_you_mean(str(value), self.choices)
             options = ", ".join(self.choices)
             return ctx.error(line, f"{where}: expected one of {options}, got {type_name(value)}{hint}")
         return value
 
-    def schema(self):
+    def schema(self) -> JsonSchema:
         return {"enum": list(self.choices)}
 
 
@@ -206,7 +209,7 @@ class Choice(Kind):
 class MonthKind(Kind):
     """A calendar month written YYYY-MM (a full date is accepted and truncated)."""
 
-    def check(self, value, ctx, line, where):
+    def check(self, value: Any, ctx: Context, line: int | None, where: str) -> Any:
         if isinstance(value, dt.date):
             value = f"{value.year:04d}-{value.month:02d}"
         if isinstance(value, str) and MONTH_RE.match(value.strip()):
@@ -215,13 +218,13 @@ class MonthKind(Kind):
             return value.strip()
         return ctx.error(line, f"{where}: expected a month as YYYY-MM, got {type_name(value)}")
 
-    def schema(self):
+    def schema(self) -> JsonSchema:
         return {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$"}
 
 
 @dataclass
 class DateKind(Kind):
-    def check(self, value, ctx, line, where):
+    def check(self, value: Any, ctx: Context, line: int | None, where: str) -> Any:
         day = None
         if isinstance(value, dt.datetime):
             day = value.date()
@@ -236,7 +239,7 @@ class DateKind(Kind):
             return day
         return ctx.error(line, f"{where}: expected a date as YYYY-MM-DD, got {type_name(value)}")
 
-    def schema(self):
+    def schema(self) -> JsonSchema:
         return {"type": "string", "format": "date"}
 
 
@@ -245,9 +248,10 @@ class ListOf(Kind):
     item: Kind
     scalar_ok: bool = False  # a single value stands for a one-item list
 
-    def check(self, value, ctx, line, where):
+    def check(self, value: Any, ctx: Context, line: int | None, where: str) -> Any:
         if self.scalar_ok and not isinstance(value, list):
             value = [value]
+        lines: Sequence[int | None]
         if not isinstance(value, YamlList):
             if isinstance(value, list):  # wrapped above
                 lines = [line] * len(value)
@@ -259,7 +263,7 @@ class ListOf(Kind):
                enumerate(zip(value, lines, strict=True))]
         return INVALID if any(v is INVALID for v in out) else out
 
-    def schema(self):
+    def schema(self) -> JsonSchema:
         out = {"type": "array", "items": self.item.schema()}
         if self.scalar_ok:
             return {"anyOf": [out, self.item.schema()]}
@@ -271,7 +275,7 @@ class MapOf(Kind):
     key: Kind
     value: Kind
 
-    def check(self, value, ctx, line, where):
+    def check(self, value: Any, ctx: Context, line: int | None, where: str) -> Any:
         if not isinstance(value, YamlMap):
             return ctx.error(line, f"{where}: expected a mapping, got {type_name(value)}")
         out = {}
@@ -282,9 +286,9 @@ class MapOf(Kind):
             out[ck] = cv
         return INVALID if INVALID in out or any(v is INVALID for v in out.values()) else out
 
-    def schema(self):
+    def schema(self) -> JsonSchema:
         key = self.key.schema()
-        out: dict = {"type": "object", "additionalProperties": self.value.schema()}
+        out: JsonSchema = {"type": "object", "additionalProperties": self.value.schema()}
         if "pattern" in key:
             out = {"type": "object", "patternProperties": {key["pattern"]: self.value.schema()},
                    "additionalProperties": False}
@@ -298,12 +302,12 @@ class TextOr(Kind):
     text: Kind
     mapping: Kind
 
-    def check(self, value, ctx, line, where):
+    def check(self, value: Any, ctx: Context, line: int | None, where: str) -> Any:
         if isinstance(value, str):
             return self.text.check(value, ctx, line, where)
         return self.mapping.check(value, ctx, line, where)
 
-    def schema(self):
+    def schema(self) -> JsonSchema:
         return {"anyOf": [self.text.schema(), self.mapping.schema()]}
 
 
@@ -333,13 +337,13 @@ class Obj(Kind):
     fields: tuple[Field, ...]
     doc: str = ""
     # Optional extra check on the clean dict, e.g. fields that depend on each other.
-    after: Callable[[dict, YamlMap, Context, str], None] | None = None
+    after: Callable[[dict[str, Any], YamlMap, Context, str], None] | None = None
 
-    def check(self, value, ctx, line, where):
+    def check(self, value: Any, ctx: Context, line: int | None, where: str) -> Any:
         if not isinstance(value, YamlMap):
             return ctx.error(line, f"{where}: expected a mapping, got {type_name(value)}")
         known = {f.name: f for f in self.fields}
-        out: dict = {}
+        out: dict[str, Any] = {}
         valid = True
         previous: tuple[Any, Any] | None = None
         for key, item in value.items():
@@ -347,7 +351,7 @@ class Obj(Kind):
             sub = f"{where}.{key}" if where else key
             before, previous = previous, (key, item)
             if spec is None:
-                if split_number(key, item, before):
+                if before is not None and split_number(key, item, before):
                     name = f"{where}.{before[0]}" if where else before[0]
                     ctx.error(value.line_of(key), (
                         f"{name}: a comma inside a number splits it in a {{...}} mapping (it "
@@ -382,8 +386,8 @@ class Obj(Kind):
             valid = not any(p.severity == "error" for p in ctx.problems[count:])
         return out if valid else INVALID
 
-    def schema(self):
-        out: dict = {
+    def schema(self) -> JsonSchema:
+        out: JsonSchema = {
             "type": "object",
             "additionalProperties": False,
             "properties": {f.name: {**f.kind.schema(), **({"description": f.doc} if f.doc else {})}

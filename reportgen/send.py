@@ -38,8 +38,9 @@ from pathlib import Path
 
 from . import metrics as m
 from . import pages
-from .build import BuildOptions, load_client, select_clients
+from .buildoptions import BuildOptions, select_clients
 from .cache import CACHE_DIR
+from .clientload import load_client
 from .config import CONFIG_FILE, read_project_config
 from .errors import InputError, Problem, ReportgenError
 from .inputfiles import UnreadableInputError, input_folder_problem, read_input_bytes, real_path
@@ -53,7 +54,7 @@ from .mail import (
     new_message_id,
     recipients,
 )
-from .model import Month, ProjectConfig
+from .model import Client, Month, ProjectConfig
 from .output import INPUT_NAMES, SITE_MARKER
 from .pdf import PDF_NAME
 from .site import ClientPlan, report_clock
@@ -202,7 +203,7 @@ def site_report_problem(site: Path, plan: ClientPlan, month: Month) -> str | Non
     return None
 
 
-def pdf_attachment(config: ProjectConfig, site: Path, client, month: Month,
+def pdf_attachment(config: ProjectConfig, site: Path, client: Client, month: Month,
                    warnings: list[Problem]) -> tuple[str, bytes] | None:
     """The month's report.pdf from the built site, when agency.email.attach_pdf asks for it.
     Never for a protected portal (its PDF is for its password holders only)."""
@@ -448,7 +449,7 @@ class SmtpTransport:
             self.smtp.close()
         self.smtp = None
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._close()
 
 

@@ -35,19 +35,26 @@ import os
 import re
 import shutil
 import signal
+import socketserver
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
-from .build import BuildOptions, build_site
+from .build import build_site
+from .buildoptions import BuildOptions
 from .config import CONFIG_FILE, read_project_config
 from .errors import InputError, OutputError, ReportgenError
 from .output import check_output_dir
 from .render import read_static
+
+if TYPE_CHECKING:  # watchfiles itself is imported only when serve starts watching
+    from watchfiles import Change
 
 LIVE_SCRIPT = "/__reportgen/live.js"
 EVENTS = "/__reportgen/events"
@@ -172,12 +179,19 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: object, client_address: object) -> None:
         """One line, never a traceback (a dropped connection is not even that)."""
         kind, exc = sys.exc_info()[:2]
         if kind is None or issubclass(kind, ConnectionError | TimeoutError):
             return
         print(f"reportgen serve: request failed: {kind.__name__}: {exc}", file=sys.stderr)
+
+
+def bound_address(server: socketserver.BaseServer) -> tuple[str, int]:
+    """The host and port an IPv4 server listens on."""
+    address = server.server_address
+    assert isinstance(address, tuple)
+    return str(address[0]), int(address[1])
 
 
 def allowed_hosts(port: int) -> frozenset[str]:
@@ -212,10 +226,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     live_js: bytes
     stopping: threading.Event
 
-    def log_message(self, format: str, *args) -> None:  # quiet: the terminal shows builds
+    def log_message(self, format: str, *args: object) -> None:  # quiet: the terminal shows builds
         pass
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Callable[[], None]:
         """Every method but GET and HEAD (http.server looks up `do_<METHOD>`):
         the Host check first, like any request, then 405."""
         if name.startswith("do_"):
@@ -226,7 +240,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         """The Host check, before anything else for every method; False when refused."""
         hosts = self.headers.get_all("Host") or []
         host = hosts[0].strip().lower() if len(hosts) == 1 else ""
-        if host not in allowed_hosts(self.server.server_address[1]):
+        if host not in allowed_hosts(bound_address(self.server)[1]):
             # DNS rebinding: another site's page, under a name that resolves to us.
             self._send(421 if host else 400, b"", "text/plain; charset=utf-8")
             return False
@@ -321,7 +335,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def folder_location(path: str, query: str = "") -> str:
     """Where `/folder` redirects: `/folder/`, percent-encoded, on this server
     (one leading slash: never `//host`), with the query when it is plain ASCII."""
-    location = "/" + quote(path.lstrip("/"), safe="/-._~!$&'()*+,;=:@") + "/"
+    folder = path.lstrip("/")  # only slashes: the site's root, never `//`
+    location = "/" + quote(folder, safe="/-._~!$&'()*+,;=:@") + "/" if folder else "/"
     if query and re.fullmatch(r"[\x21-\x7e]+", query):
         location += "?" + query
     return location
@@ -416,7 +431,7 @@ class _Either:
         return any(e.is_set() for e in self.events)
 
 
-def _changes(paths: Iterable[Path], stop, recursive: bool):
+def _changes(paths: Iterable[Path], stop: _Either, recursive: bool) -> Iterator[set[tuple[Change, str]]]:
     from watchfiles import DefaultFilter
     from watchfiles import watch as watch_files
 
@@ -439,7 +454,7 @@ def watch(project: Path, stopping: threading.Event, on_change: Callable[[], None
         replan = threading.Event()
         stop = _Either(stopping, replan)
 
-        def folders(plan=plan, stop=stop, replan=replan) -> None:
+        def folders(plan: WatchPlan = plan, stop: _Either = stop, replan: threading.Event = replan) -> None:
             try:
                 for _batch in _changes(plan.folders, stop, recursive=True):
                     on_change()
@@ -480,7 +495,7 @@ def _stop_on_signals() -> Callable[..., None]:
     names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
     previous = {name: signal.getsignal(getattr(signal, name)) for name in names}
 
-    def stop(signum, frame):
+    def stop(signum: int, frame: FrameType | None) -> None:
         raise _Stopped()
 
     for name in names:
@@ -520,7 +535,7 @@ def serve(options: BuildOptions, port: int, log: Callable[[str], None],
         time.sleep(WATCHER_SETTLE_SECONDS)  # changes saved from now on are seen
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
         thread.start()
-        host, bound = server.server_address[:2]
+        host, bound = bound_address(server)
         address = f"http://{host}:{bound}/"
         log(f"Serving {options.project.resolve()} at {address} (Ctrl-C to stop)")
         if ready:

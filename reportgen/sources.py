@@ -15,11 +15,13 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .config import BUILTIN_FORMULAS, CONFIG_FILE
-from .errors import Problem, display_path
+from .config import CONFIG_FILE
+from .errors import Problem, display_path, either
 from .formulas import NAME_RE
 from .importers import (
+    EXPORTS,
     PLATFORM_NAMES,
     SourceSettings,
     decode,
@@ -31,6 +33,10 @@ from .importers import (
 from .inputfiles import UnreadableInputError, line_at, read_input_bytes, real_path
 from .model import Client, DataSource, MetricRow, MetricTable, Month, date_in_range, outside_range
 from .schema import LARGEST_NUMBER_TEXT, is_sane_number
+from .vocabulary import BUILTIN_FORMULAS
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
 
 MAX_PROBLEMS_PER_FILE = 20
 _CANONICAL_START = re.compile(rb"(\xef\xbb\xbf)?date,[a-z0-9_,]*\r?\n")
@@ -299,10 +305,10 @@ def covered_days(day: dt.date, grain: str) -> list[dt.date]:
     return [day]
 
 
-def _given(table: MetricTable, shared: list[str]) -> dict[tuple, int]:
+def _given(table: MetricTable, shared: list[str]) -> dict[tuple[dt.date, str | None], int]:
     """(day, campaign) → a bit for each of `shared` that the file gives a value for."""
     positions = [(1 << bit, table.metrics.index(name)) for bit, name in enumerate(shared)]
-    given: dict[tuple, int] = {}
+    given: dict[tuple[dt.date, str | None], int] = {}
     for row in table.rows:
         values = row.values
         mask = 0
@@ -369,13 +375,14 @@ def _parse_header(header: list[str], shown: str) -> tuple[list[str], list[Proble
                 shown, 1,
                 f"column {index + 1} '{header[index].strip()}' is not a canonical metric name "
                 "(lower-case letters, digits and '_'; for a platform export not recognised, set "
-                "format: google_ads, meta_ads, linkedin_ads or ga4 on its data entry)"))
+                f"format: {either(EXPORTS)} on its data entry)"))
         elif columns.index(name) != index:
             problems.append(Problem(shown, 1, f"column '{name}' appears twice in the header"))
     return columns, problems
 
 
-def _parse_rows(reader, columns: list[str], shown: str) -> tuple[MetricTable | None, list[Problem]]:
+def _parse_rows(reader: CsvReader, columns: list[str], shown: str
+                ) -> tuple[MetricTable | None, list[Problem]]:
     date_at = columns.index("date")
     campaign_at = columns.index("campaign") if "campaign" in columns else None
     channel_at = columns.index("channel") if "channel" in columns else None
@@ -397,15 +404,14 @@ def _parse_rows(reader, columns: list[str], shown: str) -> tuple[MetricTable | N
             line = reader.line_num
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
-            message = None
             if len(cells) != width:
-                message = f"expected {width} fields as in the header, found {len(cells)}"
+                row: MetricRow | str = f"expected {width} fields as in the header, found {len(cells)}"
             else:
-                row, message = _parse_row(cells, date_at, campaign_at, channel_at, metric_at)
-            if message:
+                row = _parse_row(cells, date_at, campaign_at, channel_at, metric_at)
+            if isinstance(row, str):  # why the row is not read
                 errors += 1
                 if errors <= MAX_PROBLEMS_PER_FILE:
-                    problems.append(Problem(shown, line, message))
+                    problems.append(Problem(shown, line, row))
                 continue
             rows.append(row)
             if negative is None:
@@ -433,22 +439,24 @@ def _parse_rows(reader, columns: list[str], shown: str) -> tuple[MetricTable | N
     return table, problems
 
 
-def _parse_row(cells, date_at, campaign_at, channel_at, metric_at):
+def _parse_row(cells: list[str], date_at: int, campaign_at: int | None, channel_at: int | None,
+               metric_at: list[tuple[int, str]]) -> MetricRow | str:
+    """The row, or why it cannot be read."""
     try:
         day = dt.date.fromisoformat(cells[date_at].strip())
     except ValueError:
-        return None, f"column 'date': '{cells[date_at].strip()}' is not a date (expected YYYY-MM-DD)"
+        return f"column 'date': '{cells[date_at].strip()}' is not a date (expected YYYY-MM-DD)"
     if not date_in_range(day):
-        return None, f"column 'date': {outside_range(cells[date_at].strip())}"
-    values = []
+        return f"column 'date': {outside_range(cells[date_at].strip())}"
+    values: list[int | float | None] = []
     for index, name in metric_at:
         value, ok = parse_number(cells[index])
         if not ok:
-            return None, f"column '{name}': {number_problem(cells[index])}"
+            return f"column '{name}': {number_problem(cells[index])}"
         values.append(value)
     campaign = cells[campaign_at].strip() or None if campaign_at is not None else None
     channel = cells[channel_at].strip() or None if channel_at is not None else None
-    return MetricRow(day, campaign, channel, tuple(values)), None
+    return MetricRow(day, campaign, channel, tuple(values))
 
 
 def parse_number(cell: str) -> tuple[int | float | None, bool]:

@@ -18,34 +18,32 @@ Two stages, both plain data:
 
 A protected client's summary is never stored in the cache (its figures and
 next steps stay out of it, as its warnings are sealed there): `status` loads
-such a client each time.
+such a client each time. The cache itself is statuscache.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
-import json
-import math
-import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from typing import Any
 
-from . import __version__
 from . import metrics as m
 from .anomalies import client_anomalies
-from .cache import InputDigests
-from .model import Client, Month, Note
-from .notes import note_paths, open_next_steps, task_key
+from .model import Client, Month, NextStep, Note
+from .notes import open_next_steps, task_key
+from .vocabulary import kpi_label
 
-STATUS_FILE = "status.json"
-FORMAT = "reportgen-status/1"
+# A client's summary, and each object in it: JSON documents, stored in the status
+# cache and read back after a check of their shape (statuscache.valid_summary).
+Summary = dict[str, Any]
+JsonObject = dict[str, Any]
+# A data entry's last day with data, per month: (pattern, line, ((month, day), ...)) (metrics.py)
+DataSource = tuple[str, int | None, tuple[tuple[Month, dt.date], ...]]
+
 HISTORY_MONTHS = 13
 STALE_DAYS = 3  # a data entry this many days behind the expected day is late
 PACE_RED = 0.25  # pacing off by more than this is red; by more than metrics.PACE_BAND amber
-NOTE_STATES = ("missing", "draft", "final_without_summary", "final", "not_due")
 
 
 # --- 1. summary ---------------------------------------------------------------------------
@@ -64,14 +62,14 @@ def status_month(facts: m.ClientFacts, notes: dict[Month, Note], until: Month | 
 
 
 def summarize_client(client: Client, facts: m.ClientFacts, notes: Iterable[Note],
-                     today: dt.date, until: Month | None) -> dict:
+                     today: dt.date, until: Month | None) -> Summary:
     """Everything `status` and the overview show of one client, as plain JSON data.
 
     `notes`: every note of the client, drafts included (the AE's own view)."""
     notes_by_month = {n.month: n for n in notes if until is None or n.month <= until}
     month = status_month(facts, notes_by_month, until, client.since)
     reports = report_months(facts, notes_by_month, client.since)
-    summary: dict = {"id": client.id, "name": client.name, "slug": client.slug,
+    summary: Summary = {"id": client.id, "name": client.name, "slug": client.slug,
                      "account_executive": client.account_executive.name,
                      "ae_email": client.account_executive.email, "currency": client.currency,
                      "locale": client.locale, "protected": client.access is not None,
@@ -97,14 +95,15 @@ def summarize_client(client: Client, facts: m.ClientFacts, notes: Iterable[Note]
         return summary
     figures = m.compute_month(facts, month, today)
     summary["partial"] = figures.partial
-    summary["kpis"] = [{"metric": k.metric, "label": k.label, "unit": k.unit, "better": k.better,
+    summary["kpis"] = [{"metric": k.metric, "label": kpi_label(k.label, k.metric), "unit": k.unit,
+                        "better": k.better,
                         "value": k.value, "target": k.target, "projected": k.projected,
                         "pct_of_target": _attainment(k), "status": k.status} for k in figures.kpis]
     budget = figures.budget
+    pace = m.ratio(budget.spent, budget.expected_by_now)
     summary["budget"] = {"budget": budget.budget, "spent": budget.spent,
                          "expected_by_now": budget.expected_by_now, "status": budget.status,
-                         "delta": m.ratio(budget.spent, budget.expected_by_now) - 1
-                         if m.ratio(budget.spent, budget.expected_by_now) is not None else None}
+                         "delta": pace - 1 if pace is not None else None}
     if budget.spent is None and budget.expected_by_now:  # a budget and no spend at all: under
         summary["budget"].update(status="under", delta=-1.0)
     note = notes_by_month.get(month)
@@ -117,7 +116,7 @@ def summarize_client(client: Client, facts: m.ClientFacts, notes: Iterable[Note]
     summary["spikes"] = [{"metric": s.metric, "label": s.label, "unit": s.unit, "date": x.date.isoformat(),
                           "value": x.value, "median": x.median, "score": x.score,
                           "direction": x.direction} for s in spikes for x in s.spikes]
-    summary["gaps"] = [{"campaign": (client.campaign(g.campaign).name if client.campaign(g.campaign)
+    summary["gaps"] = [{"campaign": (found.name if (found := client.campaign(g.campaign))
                                      else g.campaign), "last_date": g.last_date.isoformat(),
                         "days": g.days} for g in gaps]
     summary["history"] = history(facts, month, today)
@@ -148,11 +147,11 @@ def note_state(note: Note | None, partial: bool) -> str:
     return "final" if note.summary else "final_without_summary"
 
 
-def step_history(notes: Iterable[Note], today: dt.date) -> list[dict]:
+def step_history(notes: Iterable[Note], today: dt.date) -> list[JsonObject]:
     """Every next step ever written, by its latest mention: open, done or overdue."""
     ordered = sorted(notes, key=lambda n: n.month)
     first: dict[str, str] = {}
-    latest: dict[str, tuple] = {}
+    latest: dict[str, tuple[NextStep, Note]] = {}
     for note in ordered:
         for step in note.next_steps:
             key = task_key(step.task)
@@ -170,7 +169,8 @@ def step_history(notes: Iterable[Note], today: dt.date) -> list[dict]:
                                         s["due"] or "9999", s["task"]))
 
 
-def freshness(sources: tuple, month: Month, today: dt.date, as_of: bool = False) -> list[dict]:
+def freshness(sources: Iterable[DataSource], month: Month, today: dt.date, as_of: bool = False
+              ) -> list[JsonObject]:
     """Each data entry's last day with data (up to `month`) and whether it is late:
     *missing* when it had data the month before but none in `month` (once the
     month is `STALE_DAYS` days old), *stale* when its last day lags the expected
@@ -194,7 +194,7 @@ def freshness(sources: tuple, month: Month, today: dt.date, as_of: bool = False)
     return out
 
 
-def history(facts: m.ClientFacts, end: Month, today: dt.date) -> list[dict]:
+def history(facts: m.ClientFacts, end: Month, today: dt.date) -> list[JsonObject]:
     """The 13 months up to `end`: spend, budget and each KPI's value and status."""
     out = []
     spend_at = facts.metrics.index.get("spend")
@@ -242,7 +242,7 @@ class StatusRow:
     kpis_without_target: int
     worst_kpi: str | None  # label of the KPI furthest from its target
     worst_kpi_attainment: float | None  # 1.0 = on target (lower-is-better KPIs inverted)
-    kpis: list[dict]
+    kpis: list[JsonObject]
     budget: float | None
     spent: float | None
     expected_by_now: float | None
@@ -254,24 +254,24 @@ class StatusRow:
     oldest_overdue: str | None  # its due date
     oldest_overdue_task: str | None
     data_through: str | None
-    sources: list[dict]  # per data entry: data, last_date, missing, stale
+    sources: list[JsonObject]  # per data entry: data, last_date, missing, stale
     stale_data: bool
     missing_exports: int
     anomalies: int
-    spikes: list[dict]
-    gaps: list[dict]
+    spikes: list[JsonObject]
+    gaps: list[JsonObject]
     red: int
     amber: int
-    flags: list[dict] = field(default_factory=list)
+    flags: list[JsonObject] = field(default_factory=list)
     portal: str | None = None  # the month's report, relative to the site: slug/YYYY-MM/index.html
     report: bool = True  # the portal has a report for `month` (else "no report for M", no link)
     error: str | None = None  # the client's inputs have errors (`reportgen check` says which)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JsonObject:
         return asdict(self)
 
 
-def status_row(summary: dict) -> StatusRow:
+def status_row(summary: Summary) -> StatusRow:
     kpis = summary.get("kpis", [])
     counts = {s: sum(1 for k in kpis if k["status"] == s) for s in ("met", "close", "behind", "none")}
     judged = [k for k in kpis if k["pct_of_target"] is not None]
@@ -309,7 +309,8 @@ def status_row(summary: dict) -> StatusRow:
         error=summary.get("error"))
 
 
-def compute_flags(summary: dict, counts: dict, worst: dict | None, overdue: list[dict]) -> list[Flag]:
+def compute_flags(summary: Summary, counts: dict[str, int], worst: JsonObject | None,
+                  overdue: list[JsonObject]) -> list[Flag]:
     flags: list[Flag] = []
     if summary.get("error"):
         flags.append(Flag("red", "error", summary["error"]))
@@ -359,196 +360,12 @@ def sort_rows(rows: Iterable[StatusRow]) -> list[StatusRow]:
     return sorted(rows, key=lambda r: (r.error is None, -r.red, -r.amber, r.id))
 
 
-def error_summary(client: Client, message: str) -> dict:
+def error_summary(client: Client, message: str) -> Summary:
     return {"id": client.id, "name": client.name, "slug": client.slug,
             "account_executive": client.account_executive.name,
             "ae_email": client.account_executive.email, "currency": client.currency,
             "locale": client.locale, "protected": client.access is not None, "month": None,
             "error": message}
-
-
-# --- the status cache --------------------------------------------------------------------
-
-
-def status_fingerprint(root: Path, client: Client, data_files: Iterable[Path], inputs: InputDigests,
-                       until: Month | None, today: dt.date) -> str:
-    """The client's clients.yaml entry, the content of its data files and notes
-    (by InputDigests: a file whose stat is unchanged is not read), the as-of month
-    and today: the same fingerprint means the same summary."""
-    remember = client.access is None
-    parts = [FORMAT, __version__, repr(client), str(until or "latest"), today.isoformat(),
-             *(repr(inputs.signature(p, remember)) for p in sorted(str(p) for p in data_files)),
-             *(repr(inputs.signature(p, remember)) for p in note_paths(root, client.id))]
-    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
-
-
-@dataclass
-class StatusCache:
-    clients: dict[str, dict] = field(default_factory=dict)  # id → {fingerprint, summary}
-    inputs: dict[str, list] = field(default_factory=dict)  # InputDigests.known
-
-
-# The shape of a stored summary, checked on every read: a hand-edited or damaged entry
-# (a budget of "x", kpis of null) is dropped and the client summarized afresh, never a
-# traceback. The cache is trusted like the project's own files (whoever can write it can
-# write clients.yaml and the data too); an entry must still name the client it is stored for.
-_NUM = (int, float, type(None))
-_STR = (str, type(None))
-_KPI_SHAPE = {"metric": str, "label": str, "unit": str, "better": str, "value": _NUM, "target": _NUM,
-              "projected": _NUM, "pct_of_target": _NUM, "status": str}
-_BUDGET_SHAPE = {"budget": _NUM, "spent": _NUM, "expected_by_now": _NUM, "status": str, "delta": _NUM}
-_STEP_SHAPE = {"task": str, "owner": _STR, "due": _STR, "state": ("open", "done", "overdue"),
-               "first_month": str, "last_month": str}
-_SOURCE_SHAPE = {"data": str, "last_date": _STR, "missing": bool, "stale": bool}
-_SPIKE_SHAPE = {"metric": str, "label": str, "unit": str, "date": str, "value": (int, float),
-                "median": (int, float), "score": (int, float), "direction": str}
-_GAP_SHAPE = {"campaign": str, "last_date": str, "days": int}
-_HISTORY_SHAPE = {"month": str, "has_data": bool, "spend": _NUM, "budget": _NUM, "kpis": list}
-_HISTORY_KPI_SHAPE = {"value": _NUM, "status": str, "pct_of_target": _NUM}
-_SUMMARY_SHAPE = {"id": str, "name": str, "slug": str, "account_executive": str, "ae_email": _STR,
-                  "currency": str, "locale": str, "protected": bool, "month": _STR, "today": str,
-                  "partial": bool, "kpis": list, "budget": (dict, type(None)), "note": NOTE_STATES,
-                  "steps": list, "history": list, "sources": list, "data_through": _STR,
-                  "spikes": list, "gaps": list, "report": bool}
-
-
-def _fits(value: object, shape: dict) -> bool:
-    if not isinstance(value, dict) or set(value) != set(shape):
-        return False
-    for key, kind in shape.items():
-        item = value[key]
-        if isinstance(kind, tuple) and kind and isinstance(kind[0], str):
-            if item not in kind:
-                return False
-        elif isinstance(item, bool) and kind is not bool and bool not in (
-                kind if isinstance(kind, tuple) else (kind,)):
-            return False  # a bool is an int to isinstance: not a number here
-        elif not isinstance(item, kind) or (isinstance(item, float) and not math.isfinite(item)):
-            return False
-    return True
-
-
-def valid_summary(summary: object, client: Client | None = None) -> bool:
-    """A stored summary of the right shape (status_row and the overview read it without
-    a check), every month and date well formed; with `client`, one that names that
-    client as clients.yaml does now."""
-    if not _fits(summary, _SUMMARY_SHAPE):
-        return False
-    assert isinstance(summary, dict)
-    try:
-        months = [summary["month"]] if summary["month"] is not None else []
-        months += [h["month"] for h in summary["history"] if isinstance(h, dict)]
-        for text in months:
-            Month.parse(text)
-        dt.date.fromisoformat(summary["today"])
-        if summary["data_through"] is not None:
-            dt.date.fromisoformat(summary["data_through"])
-        for step in summary["steps"]:
-            if not _fits(step, _STEP_SHAPE):
-                return False
-            if step["due"] is not None:
-                dt.date.fromisoformat(step["due"])
-        for spike in summary["spikes"]:
-            if not _fits(spike, _SPIKE_SHAPE):
-                return False
-            dt.date.fromisoformat(spike["date"])
-        for gap in summary["gaps"]:
-            if not _fits(gap, _GAP_SHAPE):
-                return False
-            dt.date.fromisoformat(gap["last_date"])
-        for source in summary["sources"]:
-            if not _fits(source, _SOURCE_SHAPE):
-                return False
-            if source["last_date"] is not None:
-                dt.date.fromisoformat(source["last_date"])
-    except (ValueError, TypeError, AttributeError):
-        return False
-    if not all(_fits(k, _KPI_SHAPE) for k in summary["kpis"]):
-        return False
-    if summary["budget"] is not None and not _fits(summary["budget"], _BUDGET_SHAPE):
-        return False
-    for entry in summary["history"]:
-        if not _fits(entry, _HISTORY_SHAPE) or len(entry["kpis"]) > len(summary["kpis"]) or not all(
-                _fits(k, _HISTORY_KPI_SHAPE) for k in entry["kpis"]):
-            return False
-    return client is None or (
-        summary["id"], summary["name"], summary["slug"], summary["account_executive"],
-        summary["ae_email"], summary["currency"], summary["locale"], summary["protected"]) == (
-        client.id, client.name, client.slug, client.account_executive.name,
-        client.account_executive.email, client.currency, client.locale, client.access is not None)
-
-
-def load_status_cache(cache_dir: Path) -> StatusCache:
-    """The stored summaries; an empty cache when absent, corrupt or of another version.
-    An entry whose summary is not of the right shape (valid_summary) is left out."""
-    try:
-        raw = json.loads((cache_dir / STATUS_FILE).read_text(encoding="utf-8"))
-        if raw.get("format") != FORMAT or raw.get("version") != __version__:
-            return StatusCache()
-        clients = {str(k): {"fingerprint": str(v["fingerprint"]), "summary": dict(v["summary"])}
-                   for k, v in raw["clients"].items()
-                   if isinstance(v, dict) and isinstance(v.get("fingerprint"), str)
-                   and valid_summary(v.get("summary")) and v["summary"]["id"] == k}
-        inputs = {str(k): list(v) for k, v in raw["inputs"].items() if isinstance(v, list) and len(v) == 5}
-        return StatusCache(clients, inputs)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return StatusCache()
-
-
-def save_status_cache(cache_dir: Path, cache: StatusCache) -> None:
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    ignore = cache_dir / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n")
-    data = {"format": FORMAT, "version": __version__,
-            "clients": dict(sorted(cache.clients.items())), "inputs": dict(sorted(cache.inputs.items()))}
-    temporary = cache_dir / f"{STATUS_FILE}.tmp-{os.getpid()}"
-    try:
-        temporary.write_text(json.dumps(data, separators=(",", ":"), allow_nan=False), encoding="utf-8")
-        os.replace(temporary, cache_dir / STATUS_FILE)
-    except (OSError, ValueError):  # a cache that cannot be written is only slower next time
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-
-
-def cacheable_ids(clients: Iterable[Client]) -> set[str]:
-    """The clients whose summary the status cache may hold: the unprotected ones
-    (a client protected since it was cached loses its entry at the next read or write)."""
-    return {c.id for c in clients if c.access is None}
-
-
-def prune_status_cache(cache: StatusCache, clients: Iterable[Client]) -> bool:
-    """Drop the entries of clients that are gone or protected now, and every file
-    digest once a client is protected (they may be of its files); True when
-    anything was dropped."""
-    clients = list(clients)
-    wanted = cacheable_ids(clients)
-    kept = {k: v for k, v in cache.clients.items()
-            if k in wanted and isinstance(v, dict) and v.get("summary", {}).get("protected") is False}
-    dropped = len(kept) != len(cache.clients)
-    cache.clients = kept
-    if dropped and len(wanted) != len(clients):
-        cache.inputs = {}
-    return dropped
-
-
-def record_summaries(cache_dir: Path, entries: dict[str, tuple[str, dict]], inputs: dict[str, list],
-                     keep: Iterable[Client]) -> None:
-    """After a build: store the summaries it computed (id → (fingerprint, summary));
-    entries of clients not in `keep` (removed from clients.yaml) or protected now are
-    dropped."""
-    keep = list(keep)
-    cache = load_status_cache(cache_dir)
-    prune_status_cache(cache, keep)
-    wanted = cacheable_ids(keep)
-    for client_id, (fingerprint, summary) in entries.items():
-        if client_id in wanted and summary.get("protected") is False:
-            cache.clients[client_id] = {"fingerprint": fingerprint, "summary": summary}
-    if len(wanted) == len(keep):
-        cache.inputs.update(inputs)
-    else:  # only what this build saw (it never remembers a protected client's files)
-        cache.inputs = dict(inputs)
-    save_status_cache(cache_dir, cache)
 
 
 # --- the terminal table --------------------------------------------------------------------
@@ -557,7 +374,9 @@ COLUMNS = ("client", "AE", "month", "KPIs met/near/below", "pacing", "note", "ov
            "anomalies")
 NOTE_WORDS = {"missing": "missing", "draft": "draft", "final_without_summary": "no summary",
               "final": "final", "not_due": "not due"}
-COLOURS = {"red": "red", "amber": "yellow", "ok": "green", "": None}
+# ANSI SGR codes of each level's colour (red, yellow, green), and of the bold header
+COLOURS = {"red": "31", "amber": "33", "ok": "32", "": None}
+BOLD = "1"
 
 
 def table_cells(row: StatusRow) -> list[tuple[str, str]]:
@@ -600,9 +419,7 @@ def table_cells(row: StatusRow) -> list[tuple[str, str]]:
 
 def render_table(rows: list[StatusRow], styled: bool, width: int = 28) -> str:
     """The status table as text; with `styled`, each cell coloured by its level
-    (click.style; the caller decides whether the output is a terminal)."""
-    import click
-
+    (ANSI escape codes; the caller decides whether the output is a terminal)."""
     lines = [[(c, "") for c in COLUMNS]] + [table_cells(r) for r in rows]
     lines = [[(_clip(text, width), level) for text, level in line] for line in lines]
     widths = [max(len(line[i][0]) for line in lines) for i in range(len(COLUMNS))]
@@ -611,10 +428,9 @@ def render_table(rows: list[StatusRow], styled: bool, width: int = 28) -> str:
         cells = []
         for i, (text, level) in enumerate(line):
             padded = text.ljust(widths[i]) if i < len(line) - 1 else text
-            if styled and n == 0:
-                padded = click.style(padded, bold=True)
-            elif styled and COLOURS.get(level):
-                padded = click.style(padded, fg=COLOURS[level])
+            code = BOLD if n == 0 else COLOURS.get(level)
+            if styled and code:
+                padded = f"\x1b[{code}m{padded}\x1b[0m"
             cells.append(padded)
         out.append("  ".join(cells).rstrip())
     return "\n".join(out)

@@ -29,7 +29,7 @@ class YamlError(Exception):
         self.line = line
 
 
-class YamlMap(dict):
+class YamlMap(dict[str, Any]):
     """A mapping that knows its own line and the line of each key."""
 
     line: int | None = None
@@ -56,7 +56,7 @@ class YamlFloat(float):
 _NUMBER_TAGS = {"tag:yaml.org,2002:int": YamlInt, "tag:yaml.org,2002:float": YamlFloat}
 
 
-class YamlList(list):
+class YamlList(list[Any]):
     """A sequence that knows its own line and the line of each item."""
 
     line: int | None = None

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from reportgen.agency import collect_summaries
 from reportgen.cache import CACHE_DIR
-from reportgen.status import STATUS_FILE, valid_summary
+from reportgen.statuscache import STATUS_FILE, valid_summary
 
 PASSWORD = "a long enough password here"
 

@@ -446,6 +446,7 @@ def test_a_terminated_serve_removes_its_preview(tmp_path, signum):
     assert not (root / CACHE_DIR).exists() or not list((root / CACHE_DIR).iterdir())
 
 
+@pytest.mark.slow
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(delay=st.floats(min_value=0.2, max_value=3.0), signum=st.sampled_from([signal.SIGTERM, signal.SIGHUP]))
 def test_a_signal_at_any_moment_of_startup_stops_serve_and_removes_its_preview(tmp_path_factory, delay,

@@ -363,6 +363,7 @@ def test_a_tampered_preview_folder_is_rebuilt_clean(tmp_path, preview_project, h
     assert tree(outside) == {"precious.txt": b"keep me"}  # a link's target is never followed
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.sampled_from(TAMPERINGS), min_size=1, max_size=3))
 def test_any_tampering_sequence_recovers_to_a_clean_build(tmp_path_factory, preview_project, steps):

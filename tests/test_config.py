@@ -97,7 +97,8 @@ def test_valid_file_and_defaults_inheritance(root):
     # a client's own values win; metrics merge (client formula replaces the default one)
     assert overrides.locale == "vi_VN"
     assert overrides.currency == "VND"
-    assert [(k.metric, k.label, k.better) for k in overrides.kpis] == [("orders", "Orders", "higher")]
+    # no label given: None in the model (the page shows the metric's words in its language)
+    assert [(k.metric, k.label, k.better) for k in overrides.kpis] == [("orders", None, "higher")]
     assert {name: f.source for name, f, _line in overrides.metrics} == {
         "cpl": "spend / leads", "aov": "revenue / orders", "cpo": "spend / orders"}
     assert overrides.account_executive.phone == "5550100"

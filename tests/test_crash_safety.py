@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 from helpers import SOURCE_DATE_EPOCH, tree_bytes
-
-from reportgen.demo import write_synthetic_agency
+from synthetic import write_synthetic_agency
 
 KILLS = 20
 
@@ -51,6 +50,7 @@ def edit_a_note(root: Path, step: int) -> None:
         handle.write(f"\nEdit {step}.\n")
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_never_breaks_the_site(agency):
     rng = random.Random(20)
     started = time.perf_counter()
@@ -77,6 +77,7 @@ def test_sigkill_at_random_moments_never_breaks_the_site(agency):
     assert leftovers(agency) == []
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_do_not_corrupt_each_other(agency, tmp_path):
     edit_a_note(agency, 99)
     builds = [start_build(agency, "--clean", "--jobs", "2") for _ in range(2)]

@@ -26,6 +26,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import run_cli
 from helpers import figure_blocks
@@ -246,6 +247,7 @@ def check_month(site: Path, month: str, specs, sums) -> None:
         assert all(close(y, e) for y, e in zip(ys, expected, strict=True)), (month, by, ys, expected)
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(projects())
 def test_random_projects_build_and_add_up(project):

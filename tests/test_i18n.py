@@ -108,9 +108,9 @@ _MESSAGE = re.compile(r"""(?<![A-Za-z0-9_])(?:_|gettext)\(\s*"""
 
 
 def used_messages() -> set[str]:
-    from reportgen.config import BUILTIN_LABELS
+    from reportgen.vocabulary import DEFAULT_WORDS
 
-    found = set(BUILTIN_LABELS.values())
+    found = set(DEFAULT_WORDS)
     files = [*(REPO / "templates").rglob("*.html"), *(REPO / "reportgen").glob("*.py")]
     for path in files:
         for match in _MESSAGE.finditer(path.read_text(encoding="utf-8")):

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 from helpers import tree_bytes
+from synthetic import write_synthetic_agency
 
 from reportgen.cache import CACHE_DIR
-from reportgen.demo import write_synthetic_agency
 
 
 @pytest.fixture
@@ -60,6 +60,7 @@ def test_one_note_edit_rerenders_its_report_and_home_only(agency):
     assert result["pages_written"] == 2  # that month's report and the client's home
 
 
+@pytest.mark.slow
 def test_random_edits_stay_identical_to_a_clean_build(agency, tmp_path):
     rng = random.Random(2026)
     build(agency)

@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import run_cli
 from helpers import tree_bytes
@@ -284,7 +285,7 @@ def assert_same_tree(incremental: dict[str, bytes], clean: dict[str, bytes]) -> 
 IncrementalProject.TestCase.settings = settings(
     max_examples=5, stateful_step_count=6, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-test_incremental_equals_clean = IncrementalProject.TestCase
+test_incremental_equals_clean = pytest.mark.slow(IncrementalProject.TestCase)
 
 
 # --- fingerprints of files ----------------------------------------------------------------------

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from conftest import run_cli
 from helpers import tree_bytes
-
-from reportgen.demo import write_synthetic_agency
+from synthetic import write_synthetic_agency
 
 MARKER = re.compile(rb"MARKER-(client-\d{4})-")
 

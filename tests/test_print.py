@@ -33,10 +33,10 @@ MAX_PAGES = 8  # the demo's October report (issue 11)
 
 
 def documented_demo_day() -> dt.date:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"python -m reportgen\.demo demo \. --today (\d{4}-\d{2}-\d{2})", readme)
-    assert match, "the README documents how the demo project is regenerated"
-    return dt.date.fromisoformat(match.group(1))
+    """The day the repository's demo project is for (data through the day before)."""
+    from reportgen.demo import REFERENCE_DAY
+
+    return REFERENCE_DAY
 
 
 @pytest.fixture(scope="module")

@@ -316,6 +316,7 @@ MARKERS = st.text(alphabet="abcxyzéữßø中 0123456789", min_size=3, max_size
     lambda text: f"qz{text.strip() or 'x'}qz")
 
 
+@pytest.mark.slow
 @settings(max_examples=6, deadline=None)
 @given(marker=MARKERS, budget=st.sampled_from([None, 1000, 10**9]),
        due=st.sampled_from(["2026-11-01", "2026-12-15"]), edit=st.booleans())

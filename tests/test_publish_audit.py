@@ -425,6 +425,7 @@ def change(root: Path, step: tuple, passwords: dict[str, str]) -> None:
             (root / "site" / folder / "stray.txt").write_text(DEFAULT_MARKERS[step[1]])
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.tuples(CHANGES, BUILDS), min_size=1, max_size=4))
 @example(steps=KNOWN_HOLE)

@@ -207,20 +207,20 @@ def test_new_report_writes_in_the_clients_language(tmp_path, client, words):
 
 
 def documented_demo_day() -> dt.date:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"python -m reportgen\.demo demo \. --today (\d{4}-\d{2}-\d{2})", readme)
-    assert match, "the README documents how the demo project is regenerated"
-    return dt.date.fromisoformat(match.group(1))
+    """The day the repository's demo project is for (data through the day before)."""
+    from reportgen.demo import REFERENCE_DAY
+
+    return REFERENCE_DAY
 
 
-def test_the_repository_demo_is_what_the_documented_command_writes(tmp_path):
+def test_the_repository_demo_is_what_init_demo_writes_on_its_day(tmp_path):
     from reportgen.demo import write_demo_agency
 
     write_demo_agency(tmp_path, documented_demo_day())
     written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert written
     stale = [str(p) for p in written if (REPO / p).read_bytes() != (tmp_path / p).read_bytes()]
-    assert stale == [], "regenerate the demo with the README's command"
+    assert stale == [], "init --demo on the reference day copies the repository's demo unchanged"
 
 
 def test_the_repository_demo_builds_without_warnings_for_a_newcomer():

@@ -80,16 +80,27 @@ def test_serve_rebuilds_reloads_and_shows_errors(server, project: Path):
     wait_for(lambda: event(address)["error"] is None)
 
 
+DRAFT_BADGE = 'class="badge badge-draft"'  # report.html marks a draft's report with it
+
+
 def test_drafts_are_shown_and_marked(server, project: Path):
+    """serve builds with drafts: a draft is shown with its badge, and a final note
+    turned into a draft with new text while serving is rebuilt, shown and marked
+    (the page changes only if the live rebuild works)."""
     address, _process = server
-    draft = project / "content" / "acme-corp" / "2026-11.md"
-    if draft.exists():
-        text = draft.read_text(encoding="utf-8")
-        draft.write_text(text.replace("---\n", "---\nstatus: draft\n", 1) if "status:" not in text else
-                         re.sub(r"status: \w+", "status: draft", text), encoding="utf-8")
-    else:
-        draft.write_text("---\nstatus: draft\nsummary: A draft.\n---\nDraft body.\n", encoding="utf-8")
-    wait_for(lambda: "Draft" in get(address + "acme-corp/2026-11/index.html"))
+    assert "status: draft" in (project / "content" / "acme-corp" / "2026-11.md").read_text(encoding="utf-8")
+    assert DRAFT_BADGE in get(address + "acme-corp/2026-11/index.html")
+
+    report = address + "acme-corp/2026-10/index.html"
+    before = get(report)
+    assert DRAFT_BADGE not in before and "qzliveqz" not in before
+    note = project / "content" / "acme-corp" / "2026-10.md"
+    text = note.read_text(encoding="utf-8")
+    assert "status: final" in text
+    note.write_text(text.replace("status: final", "status: draft", 1) + "\nWritten while serving qzliveqz.\n",
+                    encoding="utf-8")
+    wait_for(lambda: "qzliveqz" in get(report))
+    assert DRAFT_BADGE in get(report)
 
 
 def test_a_taken_port_falls_back_to_a_free_one(project):

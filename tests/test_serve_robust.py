@@ -282,6 +282,7 @@ def protect(root: Path, client_id: str = CLIENT, variable: str = "RG_TEST_UNSET_
     config.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_protected_clients_preview_without_password(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")
     monkeypatch.delenv("RG_TEST_UNSET_PASSWORD", raising=False)

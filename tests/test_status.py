@@ -29,7 +29,8 @@ from reportgen.model import (
     Note,
     Person,
 )
-from reportgen.status import STATUS_FILE, StatusRow, sort_rows, status_row, summarize_client
+from reportgen.status import StatusRow, sort_rows, status_row, summarize_client
+from reportgen.statuscache import STATUS_FILE
 
 NOVEMBER = Month(2026, 11)
 OCTOBER = Month(2026, 10)

@@ -1,0 +1,138 @@
+"""What changed since the last build: fingerprints, and what can be carried over.
+
+Lektor's rule, on two levels. A client whose inputs (its clients.yaml entry,
+data files, notes, logo, the theme) have the same content as last time has
+the same *fingerprint* and is not even loaded: its folder is carried over
+from the previous site as hard links, while every file in it is still the
+file the last build wrote (its *stamp*: inode, size, modification time). A
+client that is loaded re-renders only the pages whose content digests differ
+(workers.py). Nothing here writes: these functions read the project, the
+output and the build cache, so a build can plan before it touches anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from .audit import foreign_entries
+from .buildoptions import BuildOptions, as_of_month
+from .cache import ClientEntry, InputDigests, Manifest, file_stamp, tree_as_written
+from .digests import digest
+from .errors import Problem
+from .model import Client, ProjectConfig
+from .notes import note_paths
+from .output import SITE_MARKER
+from .protect import SealedError, Sealer
+from .sources import find_data_sources
+from .statuscache import status_fingerprint
+
+
+def client_fingerprint(root: Path, client: Client, site_key: str, options: BuildOptions,
+                       inputs: InputDigests, sealer: Sealer | None = None) -> str:
+    """The same fingerprint means none of the client's inputs changed: its
+    clients.yaml entry, the theme (`site_key`), and the content of its data
+    files (found exactly as the build finds them), notes and logo.
+
+    Cheap: a file whose stat is unchanged since its digest was taken is not
+    read again (InputDigests), so a no-op rebuild of 500 clients is mostly stat
+    calls. It never changes for an unchanged file, however recently written.
+    """
+    try:
+        data = sorted(str(path) for path, _source in find_data_sources(root, client)[0])
+    except (OSError, RuntimeError, ValueError):  # reported when the client is loaded
+        return f"unreadable data {time.time_ns()}"
+    remember = client.access is None  # no digest of a protected client's files in the cache
+    logo = inputs.signature(client.brand.logo, remember) if client.brand.logo else None
+    # A protected portal: which KEKs (never a cheap hash of a password; see protect.py).
+    return digest(site_key, client, logo, sealer.identity if sealer else None,
+                  [inputs.signature(p, remember) for p in data],
+                  [inputs.signature(p, remember) for p in note_paths(root, client.id)],
+                  options.drafts, options.month, options.today, *(("pdf",) if options.pdf else ()))
+
+
+def status_fingerprints(options: BuildOptions, clients: list[Client], inputs: InputDigests
+                        ) -> dict[str, str]:
+    """The status fingerprint (status.py) of each client this build loads, taken
+    before loading it; none for a protected client (its summary is not cached)."""
+    until = as_of_month(options.month, options.today)
+    prints = {}
+    for client in clients:
+        if client.access is not None:
+            continue
+        try:
+            files = [path for path, _source in find_data_sources(options.project, client)[0]]
+        except (OSError, RuntimeError, ValueError):
+            continue
+        prints[client.id] = status_fingerprint(options.project, client, files, inputs, until,
+                                               options.today)
+    return prints
+
+
+def cached_warnings(entry: ClientEntry, sealer: Sealer | None) -> list[Problem] | None:
+    """The warnings the last build found for a client it does not reload; None
+    when they cannot be read back (then the client is loaded again)."""
+    if entry.sealed_warnings is None:
+        return _warnings(entry.warnings)
+    if sealer is None:
+        return None
+    try:
+        return _warnings(json.loads(sealer.open(entry.sealed_warnings)))
+    except (SealedError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _warnings(raw: object) -> list[Problem] | None:
+    """[path, line, message] lists as warnings; None for anything else."""
+    if not isinstance(raw, list):
+        return None
+    warnings = []
+    for item in raw:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
+                and (item[1] is None or type(item[1]) is int) and isinstance(item[2], str)):
+            return None
+        warnings.append(Problem(item[0], item[1], item[2], "warning"))
+    return warnings
+
+
+def portal_as_written(out: Path, folder: str, entry: ClientEntry | None) -> bool:
+    """`out/folder` is exactly what the last build wrote for this client (or
+    absent when it wrote nothing): its recorded files, each unchanged, and
+    nothing else."""
+    if entry is None:
+        return not os.path.lexists(out / folder)
+    return set(entry.stamps) == entry_files(entry) and tree_as_written(out, folder, entry.stamps)
+
+
+def site_as_written(out: Path, config: ProjectConfig, manifest: Manifest) -> bool:
+    """The whole output is exactly what the last build wrote: its shared files
+    and every client's files, each unchanged, and nothing else beside them."""
+    every_file = {**manifest.shared_stamps,
+                  **{f: stamp for e in manifest.clients.values() for f, stamp in e.stamps.items()}}
+    return (bool(manifest.shared) and not foreign_entries(out, config, manifest.shared)
+            and tree_as_written(out, "", every_file))
+
+
+def entry_files(entry: ClientEntry) -> set[str]:
+    """Every file the last build wrote for a client, whichever page wrote it."""
+    return {f for unit_files in entry.files.values() for f in unit_files}
+
+
+def stamp_files(staging: Path, manifest: Manifest) -> None:
+    """Record every file of the new site as it is now (cache.file_stamp), so the
+    next build carries a file only while it is still this one."""
+    def stamps(files: Iterable[str]) -> dict[str, list[int]]:
+        found = {f: file_stamp(staging / f) for f in sorted(files)}
+        return {f: stamp for f, stamp in found.items() if stamp is not None}
+
+    manifest.shared_stamps = stamps([*manifest.shared, SITE_MARKER])
+    for entry in manifest.clients.values():
+        entry.stamps = stamps(entry_files(entry))
+
+
+def report_count(entry: ClientEntry) -> int:
+    """How many monthly reports a client's portal holds (their pages' keys end in '/')."""
+    return sum(1 for key in entry.pages if key.endswith("/"))
