@@ -98,9 +98,13 @@ def run(command: list[str], env: dict[str, str]) -> dict:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr.decode()}")
-    return {"seconds": seconds, "tree_mb": peak[0] / 1024, "process_mb": usage.ru_maxrss / 1024,
-            "cpu_seconds": usage.ru_utime + usage.ru_stime,  # the process and the workers it waited for
-            "stdout": stdout.decode()}
+    return {
+        "seconds": seconds,
+        "tree_mb": peak[0] / 1024,
+        "process_mb": usage.ru_maxrss / 1024,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,  # the process and the workers it waited for
+        "stdout": stdout.decode(),
+    }
 
 
 def reportgen(root: Path, *args: str, today: dt.date = TODAY) -> dict:
@@ -196,8 +200,10 @@ def naive_baseline(root: Path) -> float:
                         days[row["date"]][metric] += float(row[metric] or 0)
                     channels[row["channel"]] += float(row["spend"] or 0)
             dates = sorted(days)
-            figures = [go.Figure(go.Scatter(x=dates, y=[days[d][m] for d in dates], name=m))
-                       for m in ("clicks", "conversions", "spend")]
+            figures = [
+                go.Figure(go.Scatter(x=dates, y=[days[d][m] for d in dates], name=m))
+                for m in ("clicks", "conversions", "spend")
+            ]
             running, cumulative = 0.0, []
             for day in dates:
                 running += days[day]["spend"]
@@ -217,8 +223,7 @@ def naive_baseline(root: Path) -> float:
 def scenarios(size: str, runs: int, jobs: int) -> dict[str, list[dict]]:
     root = agency(size)
     remove_the_month(root)
-    results: dict[str, list[dict]] = {name: [] for name in
-                                      ("cold", "noop", "note", "csv", "monthly")}
+    results: dict[str, list[dict]] = {name: [] for name in ("cold", "noop", "note", "csv", "monthly")}
     for step in range(runs):
         reset(root)
         results["cold"].append(reportgen(root, "--jobs", str(jobs)))
@@ -254,9 +259,13 @@ def command(root: Path, *args: str) -> dict:
     return run([sys.executable, "-m", "reportgen", *args, "--project", str(root)], env)
 
 
-AGENCY_SCENARIOS = {"status_cold": "status, no cache", "status_after_build": "status after a build (warm)",
-                    "status_warm": "status again (warm)", "overview_cold": "overview, cold (no cache)",
-                    "overview_warm": "overview, warm cache"}
+AGENCY_SCENARIOS = {
+    "status_cold": "status, no cache",
+    "status_after_build": "status after a build (warm)",
+    "status_warm": "status again (warm)",
+    "overview_cold": "overview, cold (no cache)",
+    "overview_warm": "overview, warm cache",
+}
 
 
 def agency_scenarios(size: str, runs: int) -> dict[str, list[dict]]:
@@ -284,8 +293,10 @@ def print_agency_table(report: dict) -> None:
     for size, results in report["sizes"].items():
         for key, label in AGENCY_SCENARIOS.items():
             rows = results[key]
-            print(f"| {size} | {label} | {median(rows, 'seconds'):.2f} | {median(rows, 'cpu_seconds'):.2f} | "
-                  f"{median(rows, 'tree_mb'):.0f} |")
+            print(
+                f"| {size} | {label} | {median(rows, 'seconds'):.2f} | {median(rows, 'cpu_seconds'):.2f} | "
+                f"{median(rows, 'tree_mb'):.0f} |"
+            )
 
 
 def median(values: list[dict], key: str) -> float:
@@ -297,12 +308,20 @@ def main() -> int:
     parser.add_argument("--sizes", default="S,M", help="comma-separated: S, M, L")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--mode", choices=("build", "agency"), default="build",
-                        help="build: the build scenarios; agency: `status` and `overview`")
+    parser.add_argument(
+        "--mode",
+        choices=("build", "agency"),
+        default="build",
+        help="build: the build scenarios; agency: `status` and `overview`",
+    )
     args = parser.parse_args()
     sizes = [s.strip().upper() for s in args.sizes.split(",")]
-    report: dict = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-                               f"Python {platform.python_version()}", "runs": args.runs, "sizes": {}}
+    report: dict = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
+        "runs": args.runs,
+        "sizes": {},
+    }
     if args.mode == "agency":
         for size in sizes:
             report["sizes"][size] = agency_scenarios(size, args.runs)
@@ -316,20 +335,38 @@ def main() -> int:
         baseline = [naive_baseline(agency("S")) for _ in range(max(1, args.runs // 2))]
         report["baseline_S_seconds"] = statistics.median(baseline)
     print_table(report)
-    (OUT / "results.json").write_text(json.dumps(
-        {**report, "sizes": {s: {k: [{kk: vv for kk, vv in r.items() if kk != "stdout"} for r in v]
-                                 for k, v in d.items()} for s, d in report["sizes"].items()}},
-        indent=1))
+    (OUT / "results.json").write_text(
+        json.dumps(
+            {
+                **report,
+                "sizes": {
+                    s: {
+                        k: [{kk: vv for kk, vv in r.items() if kk != "stdout"} for r in v]
+                        for k, v in d.items()
+                    }
+                    for s, d in report["sizes"].items()
+                },
+            },
+            indent=1,
+        )
+    )
     return 0
 
 
 def print_table(report: dict) -> None:
-    names = {"cold": "cold full build", "noop": "no-op rebuild", "note": "one note edited",
-             "csv": "one client's CSV changed", "monthly": "monthly run (new month, all clients)",
-             "jobs1": "cold, --jobs 1", "jobs2": "cold, --jobs 2"}
+    names = {
+        "cold": "cold full build",
+        "noop": "no-op rebuild",
+        "note": "one note edited",
+        "csv": "one client's CSV changed",
+        "monthly": "monthly run (new month, all clients)",
+        "jobs1": "cold, --jobs 1",
+        "jobs2": "cold, --jobs 2",
+    }
     print(f"\nMachine: {report['machine']}; medians of {report['runs']} runs.\n")
-    print("| size | scenario | wall s | peak RSS, all processes (MB) | largest process (MB) "
-          "| pages rendered |")
+    print(
+        "| size | scenario | wall s | peak RSS, all processes (MB) | largest process (MB) | pages rendered |"
+    )
     print("|---|---|---:|---:|---:|---:|")
     for size, results in report["sizes"].items():
         for key, label in names.items():
@@ -337,8 +374,10 @@ def print_table(report: dict) -> None:
                 continue
             rows = results[key]
             rendered = statistics.median(json.loads(r["stdout"])["pages_written"] for r in rows)
-            print(f"| {size} | {label} | {median(rows, 'seconds'):.2f} | {median(rows, 'tree_mb'):.0f} | "
-                  f"{median(rows, 'process_mb'):.0f} | {rendered:.0f} |")
+            print(
+                f"| {size} | {label} | {median(rows, 'seconds'):.2f} | {median(rows, 'tree_mb'):.0f} | "
+                f"{median(rows, 'process_mb'):.0f} | {rendered:.0f} |"
+            )
         if "jobs1" in results:
             ratio = median(results["jobs1"], "seconds") / median(results["jobs2"], "seconds")
             print(f"| {size} | speed-up of --jobs 2 over --jobs 1 | {ratio:.2f}x | | | |")
@@ -346,9 +385,11 @@ def print_table(report: dict) -> None:
             print(f"| {size} | largest monthly report page | {page_kb:.0f} KB | | | |")
     if "baseline_S_seconds" in report and "S" in report["sizes"]:
         ours = median(report["sizes"]["S"]["cold"], "seconds")
-        print(f"\nNaive baseline on S (graph_objects + to_html, one process): "
-              f"{report['baseline_S_seconds']:.1f} s; reportgen cold: {ours:.2f} s "
-              f"→ {report['baseline_S_seconds'] / ours:.1f}x faster.")
+        print(
+            f"\nNaive baseline on S (graph_objects + to_html, one process): "
+            f"{report['baseline_S_seconds']:.1f} s; reportgen cold: {ours:.2f} s "
+            f"→ {report['baseline_S_seconds'] / ours:.1f}x faster."
+        )
 
 
 if __name__ == "__main__":

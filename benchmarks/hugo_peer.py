@@ -38,9 +38,14 @@ def write_hugo_site(reportgen_site: Path, project: Path, target: Path) -> int:
     for path in reports:
         client, month = path.parent.parent.name, path.parent.name
         note = read_note(project / "content" / client / f"{month}.md")
-        front = {"title": month, "client": client, "month": month, "summary": note["summary"],
-                 "report": json.loads(path.read_text(encoding="utf-8")),
-                 "charts": chart_figures(path.parent / "index.html")}
+        front = {
+            "title": month,
+            "client": client,
+            "month": month,
+            "summary": note["summary"],
+            "report": json.loads(path.read_text(encoding="utf-8")),
+            "charts": chart_figures(path.parent / "index.html"),
+        }
         write_content(target / "content" / client / f"{month}.md", front, note["body"])
     write_content(target / "content" / "_index.md", {"title": "Clients"}, "")
     return len(reports)
@@ -75,8 +80,16 @@ def chart_figures(page: Path) -> list:
 
 
 def hugo_command(binary: Path, site: Path) -> list[str]:
-    return [str(binary), "--quiet", "--source", str(site), "--destination", str(site / "public"),
-            "--cacheDir", str(site / ".hugo-cache")]
+    return [
+        str(binary),
+        "--quiet",
+        "--source",
+        str(site),
+        "--destination",
+        str(site / "public"),
+        "--cacheDir",
+        str(site / ".hugo-cache"),
+    ]
 
 
 def hugo_version(binary: Path) -> str:

@@ -47,8 +47,14 @@ REPO = Path(__file__).resolve().parents[1]
 PROJECT_PARTS = ("clients.yaml", "data", "content", "assets")
 BASIC_BUNDLE = REPO / "tests" / "js" / "node_modules" / "plotly.js-basic-dist-min" / "plotly-basic.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 RATES = (1, 4)
 
 # Installed before the page's own scripts: notes when the first chart box gets data-drawn
@@ -85,8 +91,9 @@ class Run:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="runs of each case (median)")
-    parser.add_argument("--report", default="",
-                        help="CLIENT/YYYY-MM (default: the first client's newest complete month)")
+    parser.add_argument(
+        "--report", default="", help="CLIENT/YYYY-MM (default: the first client's newest complete month)"
+    )
     parser.add_argument("--width", type=int, default=1280, help="viewport width (height 900)")
     args = parser.parse_args()
     if not CHROMIUM.exists():
@@ -104,24 +111,28 @@ def main() -> None:
             if basic is not None:
                 sites["basic"] = basic
         else:
-            print(f"(no {BASIC_BUNDLE.relative_to(REPO)}: `npm ci --prefix tests/js` "
-                  "to measure the basic bundle too)\n")
+            print(
+                f"(no {BASIC_BUNDLE.relative_to(REPO)}: `npm ci --prefix tests/js` "
+                "to measure the basic bundle too)\n"
+            )
         report = args.report or default_report(sites["full"])
         results: dict[tuple[str, int], list[Run]] = {}
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
-                                                 headless=True)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
             try:
                 with contextlib.ExitStack() as stack:
-                    urls = {name: f"{stack.enter_context(serve(site))}/{report}/index.html"
-                            for name, site in sites.items()}
+                    urls = {
+                        name: f"{stack.enter_context(serve(site))}/{report}/index.html"
+                        for name, site in sites.items()
+                    }
                     # Interleaved (full, basic, full, basic, …) so that a noisy machine's
                     # slow spell weighs on both bundles alike, not on one of them.
                     for _ in range(args.runs):
                         for rate in RATES:
                             for name, url in urls.items():
                                 results.setdefault((name, rate), []).append(
-                                    measure(browser, url, rate, args.width))
+                                    measure(browser, url, rate, args.width)
+                                )
             finally:
                 browser.close()
         print_results(report, sites, results, args)
@@ -146,22 +157,32 @@ def build_demo(folder: Path, bundle: Path | None) -> Path | None:
         if "\n  plotly_js:" not in text:
             text = text.replace("\nagency:\n", f"\nagency:\n  plotly_js: assets/{bundle.name}\n", 1)
         clients.write_text(text, encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "reportgen.cli", "build", "--project", str(folder)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", "build", "--project", str(folder)],
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         message = (result.stderr or result.stdout).strip().splitlines()
         if bundle is None:
             sys.exit("the demo does not build:\n" + "\n".join(message))
-        print(f"(the basic bundle is left out: the build with agency.plotly_js failed: "
-              f"{message[-1] if message else result.returncode})\n")
+        print(
+            f"(the basic bundle is left out: the build with agency.plotly_js failed: "
+            f"{message[-1] if message else result.returncode})\n"
+        )
         return None
     return folder / "site"
 
 
 def default_report(site: Path) -> str:
     """The first client's newest complete month: the one before its newest."""
-    clients = sorted(p for p in site.iterdir() if p.is_dir() and (p / "index.html").exists()
-                     and any(child.name[:4].isdigit() for child in p.iterdir()))
+    clients = sorted(
+        p
+        for p in site.iterdir()
+        if p.is_dir()
+        and (p / "index.html").exists()
+        and any(child.name[:4].isdigit() for child in p.iterdir())
+    )
     first = clients[0]
     months = sorted(p.name for p in first.iterdir() if p.is_dir() and p.name[:4].isdigit())
     return f"{first.name}/{months[-2] if len(months) > 1 else months[-1]}"
@@ -255,10 +276,13 @@ def gzip_size(site: Path, path: str) -> int | None:
     return len(gzip.compress(file.read_bytes(), 6)) if file.is_file() else None
 
 
-def print_results(report: str, sites: dict[str, Path], results: dict[tuple[str, int], list[Run]],
-                  args) -> None:
-    print(f"Report {report}, {args.width}x900, medians of {args.runs} runs, "
-          f"{platform.machine()} {os.cpu_count()} CPUs, chromium over http.server (no gzip)\n")
+def print_results(
+    report: str, sites: dict[str, Path], results: dict[tuple[str, int], list[Run]], args
+) -> None:
+    print(
+        f"Report {report}, {args.width}x900, medians of {args.runs} runs, "
+        f"{platform.machine()} {os.cpu_count()} CPUs, chromium over http.server (no gzip)\n"
+    )
     for name, site in sites.items():
         runs = results[name, 1]
         print(f"{name} plotly.js: bytes by resource (first run)")
@@ -272,16 +296,21 @@ def print_results(report: str, sites: dict[str, Path], results: dict[tuple[str, 
     print("-" * len(header))
     table: dict[tuple[str, int], tuple] = {}
     for (name, rate), runs in results.items():
-        row = (median([r.total for r in runs]), median([r.fcp for r in runs]),
-               median([r.first_chart for r in runs]))
+        row = (
+            median([r.total for r in runs]),
+            median([r.fcp for r in runs]),
+            median([r.first_chart for r in runs]),
+        )
         table[name, rate] = row
         print(f"{name:<9} {f'{rate}x':>4} {size(row[0]):>9} {ms(row[1]):>11} {ms(row[2]):>12}")
     if "basic" in sites:
         print("\nbasic / full")
         for rate in RATES:
             basic, full = table["basic", rate], table["full", rate]
-            print(f"  {rate}x CPU: bytes {ratio(basic[0], full[0])}, text {ratio(basic[1], full[1])}, "
-                  f"first chart {ratio(basic[2], full[2])}")
+            print(
+                f"  {rate}x CPU: bytes {ratio(basic[0], full[0])}, text {ratio(basic[1], full[1])}, "
+                f"first chart {ratio(basic[2], full[2])}"
+            )
 
 
 if __name__ == "__main__":

@@ -40,16 +40,22 @@ def main() -> None:
     browser_path = check_available()
     with tempfile.TemporaryDirectory(prefix="reportgen-pdf-bench-") as temporary:
         project = Path(temporary) / "demo"
-        subprocess.run([sys.executable, "-m", "reportgen.cli", "init", str(project), "--demo"],
-                       check=True, capture_output=True)
-        subprocess.run([sys.executable, "-m", "reportgen.cli", "build", "--project", str(project)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "reportgen.cli", "init", str(project), "--demo"],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [sys.executable, "-m", "reportgen.cli", "build", "--project", str(project)],
+            check=True,
+            capture_output=True,
+        )
         config, _ = read_project_config(project)
         client = config.clients[0]
         options = BuildOptions(project=project, out=project / "site", preview=True)
         plan, _ = load_client(project, client, options)
         renderer = SiteRenderer(config, collect_assets(project, config))
-        months = plan.months[-args.reports:]
+        months = plan.months[-args.reports :]
 
         html: list[float] = []
         for month in months:
@@ -71,8 +77,9 @@ def main() -> None:
                 page = f"{client.slug}/{month}/index.html"
                 started = time.perf_counter()
                 data = printer.print(project / "site" / page, paper_format(client.locale), page)
-                data = finish_pdf(relative_links(data, project / "site", page), config.agency.name,
-                                  creation_time())
+                data = finish_pdf(
+                    relative_links(data, project / "site", page), config.agency.name, creation_time()
+                )
                 pdf.append(time.perf_counter() - started)
                 pages.append(data.count(b"/Type /Page\n"))
                 sizes.append(len(data))
@@ -80,15 +87,21 @@ def main() -> None:
             printer.close()
 
     load = os.getloadavg()[0]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"load average {load:.1f}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load average {load:.1f}"
+    )
     print(f"reports: {client.id} {months[0]}..{months[-1]} ({len(months)})")
     print(f"HTML page render (median): {statistics.median(html) * 1000:.1f} ms")
-    print(f"PDF print (median):        {statistics.median(pdf):.2f} s "
-          f"(min {min(pdf):.2f}, max {max(pdf):.2f}); browser start {launch:.2f} s")
+    print(
+        f"PDF print (median):        {statistics.median(pdf):.2f} s "
+        f"(min {min(pdf):.2f}, max {max(pdf):.2f}); browser start {launch:.2f} s"
+    )
     print(f"ratio PDF / HTML:          {statistics.median(pdf) / statistics.median(html):.0f}x")
-    print(f"PDF size (median):         {statistics.median(sizes) // 1024} KB, "
-          f"{statistics.median(pages):.0f} pages")
+    print(
+        f"PDF size (median):         {statistics.median(sizes) // 1024} KB, "
+        f"{statistics.median(pages):.0f} pages"
+    )
 
 
 if __name__ == "__main__":

@@ -64,8 +64,13 @@ from site_diff import compare_sites
 
 REPO = bench.HERE.parent
 DEFAULT_BASELINE = "64e6340"
-SCENARIOS = {"cold": "cold full build", "jobs1": "cold, --jobs 1", "noop": "no-op rebuild",
-             "note": "one note edited", "monthly": "monthly run (new month, all clients)"}
+SCENARIOS = {
+    "cold": "cold full build",
+    "jobs1": "cold, --jobs 1",
+    "noop": "no-op rebuild",
+    "note": "one note edited",
+    "monthly": "monthly run (new month, all clients)",
+}
 PROJECT_OUTPUTS = {"site", ".reportgen-cache", "overview"}  # never copied from the stored agency
 
 
@@ -88,9 +93,14 @@ def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | N
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    result = {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-              "tree_mb": peak_kb[0] / 1024, "process_mb": usage.ru_maxrss / 1024,
-              "ok": process.returncode == 0, "stdout": stdout[-2000:]}
+    result = {
+        "seconds": seconds,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "tree_mb": peak_kb[0] / 1024,
+        "process_mb": usage.ru_maxrss / 1024,
+        "ok": process.returncode == 0,
+        "stdout": stdout[-2000:],
+    }
     if process.returncode != 0:
         result["error"] = f"exit {process.returncode}: " + (stderr.strip() or stdout.strip())[-1200:]
     return result
@@ -120,8 +130,18 @@ class Side:
 
     def build(self, project: Path, jobs: int, today: bench.dt.date = bench.TODAY) -> dict:
         # -P: the working folder is not put on sys.path, so each side imports its installed package
-        command = [str(self.python), "-P", "-m", "reportgen", "build", "--project", str(project),
-                   "--json", "--jobs", str(jobs)]
+        command = [
+            str(self.python),
+            "-P",
+            "-m",
+            "reportgen",
+            "build",
+            "--project",
+            str(project),
+            "--json",
+            "--jobs",
+            str(jobs),
+        ]
         return measure(command, build_env(today), cwd=project)
 
 
@@ -129,8 +149,9 @@ class Side:
 
 
 def git(*args: str) -> str:
-    return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def commit_of(revision: str) -> str:
@@ -145,8 +166,13 @@ def run_checked(command: list[str], what: str) -> None:
 
 def imported_from(python: Path, cwd: Path) -> Path | str:
     """Where that Python imports reportgen from (run outside the repository), or why it cannot."""
-    result = subprocess.run([str(python), "-P", "-c", "import reportgen; print(reportgen.__file__)"],
-                            capture_output=True, text=True, check=False, cwd=cwd)
+    result = subprocess.run(
+        [str(python), "-P", "-c", "import reportgen; print(reportgen.__file__)"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+    )
     if result.returncode != 0:
         return f"{python} cannot import reportgen:\n{result.stderr.strip()[-2000:]}"
     return Path(result.stdout.strip()).resolve()
@@ -155,8 +181,10 @@ def imported_from(python: Path, cwd: Path) -> Path | str:
 def export_revision(revision: str, target: Path) -> None:
     """The revision's files (no .git), without touching the repository's state."""
     archive = target.with_suffix(".tar")
-    run_checked(["git", "-C", str(REPO), "archive", "--format=tar", "-o", str(archive), revision],
-                f"git archive {revision}")
+    run_checked(
+        ["git", "-C", str(REPO), "archive", "--format=tar", "-o", str(archive), revision],
+        f"git archive {revision}",
+    )
     with tarfile.open(archive) as tar:
         if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
             tar.extractall(target, filter="data")
@@ -173,8 +201,9 @@ def install_revision(name: str, revision: str, work: Path) -> Side:
     export_revision(commit, source)
     run_checked([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], "python -m venv")
     python = venv / "bin" / "python"
-    run_checked([str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(source)],
-                f"pip install {revision}")
+    run_checked(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(source)], f"pip install {revision}"
+    )
     where = imported_from(python, work)
     if not (isinstance(where, Path) and where.is_relative_to(venv.resolve())):
         raise SystemExit(f"the venv does not import its own install of reportgen: {where}")
@@ -187,11 +216,17 @@ def current_side(work: Path) -> Side:
     if isinstance(where, str):  # mid-refactor, say: every build of this side then fails and says why
         print(f"warning: {where}", file=sys.stderr)
     elif not where.is_relative_to(REPO):
-        print(f"warning: this Python imports reportgen from {where}, not from {REPO} "
-              f"(run `pip install -e .` here)", file=sys.stderr)
+        print(
+            f"warning: this Python imports reportgen from {where}, not from {REPO} "
+            f"(run `pip install -e .` here)",
+            file=sys.stderr,
+        )
     changed = len(git("status", "--porcelain").splitlines())
-    return Side("current", f"this tree ({git('rev-parse', '--short', 'HEAD')} + {changed} changed files)",
-                Path(sys.executable))
+    return Side(
+        "current",
+        f"this tree ({git('rev-parse', '--short', 'HEAD')} + {changed} changed files)",
+        Path(sys.executable),
+    )
 
 
 # --- agencies ---------------------------------------------------------------------------------
@@ -213,8 +248,13 @@ def copy_agency(size: str, target: Path) -> Path:
     """A private copy of the stored generated agency, without outputs or a leftover new month."""
     source = bench.agency(size)
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(source, target, ignore=lambda folder, names: [
-        name for name in names if Path(folder) == source and name in PROJECT_OUTPUTS])
+    shutil.copytree(
+        source,
+        target,
+        ignore=lambda folder, names: [
+            name for name in names if Path(folder) == source and name in PROJECT_OUTPUTS
+        ],
+    )
     bench.remove_the_month(target)
     return target
 
@@ -243,8 +283,13 @@ def time_size(size: str, sides: list[Side], options: Options) -> dict:
     projects = {side.name: copy_agency(size, options.work / side.name / size) for side in sides}
     runs: dict[str, dict[str, list[dict]]] = {key: {side.name: [] for side in sides} for key in SCENARIOS}
     runs["hugo"] = {"peer": []}
-    result = {"input": input_size(projects["current"]), "runs": runs, "peer_pages": 0,
-              "output_identical": False, "output_check": []}
+    result = {
+        "input": input_size(projects["current"]),
+        "runs": runs,
+        "peer_pages": 0,
+        "output_identical": False,
+        "output_check": [],
+    }
 
     def each(order: list[Side], key: str, **build: object) -> None:
         for side in order:
@@ -259,7 +304,8 @@ def time_size(size: str, sides: list[Side], options: Options) -> dict:
         each(order, "cold")
         if round_ == 0:
             result["output_identical"], result["output_check"] = same_output(
-                size, options.reference, projects, runs["cold"], options)
+                size, options.reference, projects, runs["cold"], options
+            )
             print("\n".join(f"{size}: {line}" for line in result["output_check"]), file=sys.stderr)
         if options.hugo and size in options.peer_sizes:
             if round_ == 0:
@@ -290,8 +336,9 @@ def show(size: str, key: str, label: str, record: dict) -> None:
     print(f"  {size} {key:8} {label}: {state}", file=sys.stderr)
 
 
-def same_output(size: str, reference: Side, projects: dict[str, Path], cold: dict[str, list[dict]],
-                options: Options) -> tuple[bool, list[str]]:
+def same_output(
+    size: str, reference: Side, projects: dict[str, Path], cold: dict[str, list[dict]], options: Options
+) -> tuple[bool, list[str]]:
     """The reference revision's site against the current tree's, from the same input (built
     once more, untimed, when the reference is not the baseline)."""
     if reference.name in projects:
@@ -299,14 +346,16 @@ def same_output(size: str, reference: Side, projects: dict[str, Path], cold: dic
     project = copy_agency(size, options.work / reference.name / size)
     try:
         record = reference.build(project, options.jobs)
-        return check_output({**projects, reference.name: project},
-                            {**cold, reference.name: [record]}, reference.name)
+        return check_output(
+            {**projects, reference.name: project}, {**cold, reference.name: [record]}, reference.name
+        )
     finally:
         shutil.rmtree(project, ignore_errors=True)
 
 
-def check_output(projects: dict[str, Path], cold: dict[str, list[dict]],
-                 reference: str) -> tuple[bool, list[str]]:
+def check_output(
+    projects: dict[str, Path], cold: dict[str, list[dict]], reference: str
+) -> tuple[bool, list[str]]:
     """Byte-for-byte comparison of two sites built from the same input: (identical, report lines)."""
     failed = [name for name in (reference, "current") if not cold[name][-1]["ok"]]
     if failed:
@@ -347,12 +396,19 @@ def compare_only(sizes: list[str], sides: list[Side], jobs: int, work: Path) -> 
 
 def machine() -> dict:
     cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
-               platform.processor() or platform.machine())
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+        platform.processor() or platform.machine(),
+    )
     meminfo = Path("/proc/meminfo").read_text(encoding="utf-8").split()
-    memory_gib = int(meminfo[meminfo.index("MemTotal:") + 1]) / 1024 ** 2
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory_gib, 1),
-            "python": platform.python_version(), "load_start": os.getloadavg()}
+    memory_gib = int(meminfo[meminfo.index("MemTotal:") + 1]) / 1024**2
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_gib, 1),
+        "python": platform.python_version(),
+        "load_start": os.getloadavg(),
+    }
 
 
 def ok_runs(records: list[dict]) -> list[dict]:
@@ -386,13 +442,18 @@ def fmt_median(records: list[dict]) -> str:
 def print_machine(report: dict) -> None:
     m = report["machine"]
     load = lambda values: " ".join(f"{v:.2f}" for v in values)  # noqa: E731
-    print(f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}; "
-          f"load average {load(m['load_start'])} at start, {load(m['load_end'])} at the end; "
-          f"{report['date']}.")
-    print(f"Baseline: {report['baseline']}. Current: {report['current']}. "
-          f"Peer: {report['hugo'] or 'not run'}.")
-    print(f"Medians of {report['runs']} rounds, --jobs {report['jobs']} unless named; "
-          f"peak RSS is the largest of the rounds, all processes together.\n")
+    print(
+        f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}; "
+        f"load average {load(m['load_start'])} at start, {load(m['load_end'])} at the end; "
+        f"{report['date']}."
+    )
+    print(
+        f"Baseline: {report['baseline']}. Current: {report['current']}. Peer: {report['hugo'] or 'not run'}."
+    )
+    print(
+        f"Medians of {report['runs']} rounds, --jobs {report['jobs']} unless named; "
+        f"peak RSS is the largest of the rounds, all processes together.\n"
+    )
 
 
 def print_side_by_side(report: dict) -> None:
@@ -406,14 +467,18 @@ def print_side_by_side(report: dict) -> None:
                 continue
             old, new = median_of(sides["baseline"]), median_of(sides["current"])
             peaks = [fmt(peak_of(sides[name]), "{:.0f}") for name in ("baseline", "current")]
-            print(f"| {size} | {label} | {fmt_median(sides['baseline'])} | {fmt_median(sides['current'])} | "
-                  f"{fmt(ratio(new, old), '{:.2f}x')} | "
-                  f"{peaks[0]} | {peaks[1]} |")
+            print(
+                f"| {size} | {label} | {fmt_median(sides['baseline'])} | {fmt_median(sides['current'])} | "
+                f"{fmt(ratio(new, old), '{:.2f}x')} | "
+                f"{peaks[0]} | {peaks[1]} |"
+            )
         jobs = result["runs"]["jobs1"]
         for name in ("baseline", "current") if jobs["current"] else ():
             gain = ratio(median_of(jobs[name]), median_of(result["runs"]["cold"][name]))
-            print(f"| {size} | {name}: speed-up of --jobs {report['jobs']} over --jobs 1 | | | "
-                  f"{fmt(gain, '{:.2f}x')} | | |")
+            print(
+                f"| {size} | {name}: speed-up of --jobs {report['jobs']} over --jobs 1 | | | "
+                f"{fmt(gain, '{:.2f}x')} | | |"
+            )
 
 
 def print_peer(report: dict) -> None:
@@ -427,12 +492,15 @@ def print_peer(report: dict) -> None:
         hugo = median_of(result["runs"]["hugo"]["peer"])
         cold = result["runs"]["cold"]
         new, old = median_of(cold["current"]), median_of(cold["baseline"])
-        print(f"| {size} | {fmt(hugo)} | {result['peer_pages']} reports | {fmt(new)} | "
-              f"{fmt(ratio(new, hugo), '{:.1f}x')} | {fmt(old)} | {fmt(ratio(old, hugo), '{:.1f}x')} |")
+        print(
+            f"| {size} | {fmt(hugo)} | {result['peer_pages']} reports | {fmt(new)} | "
+            f"{fmt(ratio(new, hugo), '{:.1f}x')} | {fmt(old)} | {fmt(ratio(old, hugo), '{:.1f}x')} |"
+        )
 
 
 def target_rows(sizes: dict) -> list[tuple[str, str, float | None, bool | None]]:
     """Issue 15's targets: (target, measured as, value, met) for the sizes in this run."""
+
     def runs(size: str, key: str, side: str = "current") -> list[dict]:
         return sizes[size]["runs"][key][side] if size in sizes else []
 
@@ -444,18 +512,31 @@ def target_rows(sizes: dict) -> list[tuple[str, str, float | None, bool | None]]
     rows = [
         ("cold M >= 2.5x faster than the baseline", "{:.2f}x", speed_up("M"), lambda v: v >= 2.5),
         ("cold L >= 2.5x faster than the baseline", "{:.2f}x", speed_up("L"), lambda v: v >= 2.5),
-        ("L monthly run <= 25 % of an L cold build", "{:.0%}",
-         ratio(median_of(runs("L", "monthly")), median_of(runs("L", "cold"))), lambda v: v <= 0.25),
+        (
+            "L monthly run <= 25 % of an L cold build",
+            "{:.0%}",
+            ratio(median_of(runs("L", "monthly")), median_of(runs("L", "cold"))),
+            lambda v: v <= 0.25,
+        ),
         ("one note edited on L <= 0.5 s", "{:.2f} s", median_of(runs("L", "note")), lambda v: v <= 0.5),
         ("no-op on L <= 1 s", "{:.2f} s", median_of(runs("L", "noop")), lambda v: v <= 1.0),
         ("peak RSS on L <= 1 GB, all processes", "{:.0f} MB", l_peak, lambda v: v <= 1024),
-        ("--jobs 2 >= 1.8x --jobs 1 (M)", "{:.2f}x",
-         ratio(median_of(runs("M", "jobs1")), median_of(runs("M", "cold"))), lambda v: v >= 1.8),
-        ("reportgen cold M <= 2.5x Hugo", "{:.2f}x",
-         ratio(median_of(runs("M", "cold")), median_of(hugo_m)), lambda v: v <= 2.5),
+        (
+            "--jobs 2 >= 1.8x --jobs 1 (M)",
+            "{:.2f}x",
+            ratio(median_of(runs("M", "jobs1")), median_of(runs("M", "cold"))),
+            lambda v: v >= 1.8,
+        ),
+        (
+            "reportgen cold M <= 2.5x Hugo",
+            "{:.2f}x",
+            ratio(median_of(runs("M", "cold")), median_of(hugo_m)),
+            lambda v: v <= 2.5,
+        ),
     ]
-    return [(name, pattern, value, None if value is None else test(value))
-            for name, pattern, value, test in rows]
+    return [
+        (name, pattern, value, None if value is None else test(value)) for name, pattern, value, test in rows
+    ]
 
 
 def print_targets(report: dict) -> None:
@@ -472,40 +553,58 @@ def cold_costs(result: dict, side: str) -> dict[str, float | None]:
     """A cold build's cost per monthly report and per CSV row (medians; None when it failed)."""
     cold, reports, rows = result["runs"]["cold"][side], result["input"]["reports"], result["input"]["rows"]
     wall, cpu = median_of(cold), median_of(cold, "cpu_seconds")
-    return {"wall": wall, "cpu": cpu,
-            "wall_ms_report": None if wall is None else wall * 1e3 / reports,
-            "cpu_ms_report": None if cpu is None else cpu * 1e3 / reports,
-            "cpu_us_row": None if cpu is None else cpu * 1e6 / rows}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "wall_ms_report": None if wall is None else wall * 1e3 / reports,
+        "cpu_ms_report": None if cpu is None else cpu * 1e3 / reports,
+        "cpu_us_row": None if cpu is None else cpu * 1e6 / rows,
+    }
 
 
 def print_scaling(report: dict) -> None:
-    print("\n| size | reports | CSV rows | side | cold wall s | CPU s | wall ms/report | CPU ms/report "
-          "| CPU µs/row |")
+    print(
+        "\n| size | reports | CSV rows | side | cold wall s | CPU s | wall ms/report | CPU ms/report "
+        "| CPU µs/row |"
+    )
     print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
     for size, result in report["sizes"].items():
         for side in ("baseline", "current"):
             cost = cold_costs(result, side)
-            print(f"| {size} | {result['input']['reports']:,} | {result['input']['rows']:,} | {side} | "
-                  f"{fmt(cost['wall'])} | {fmt(cost['cpu'])} | {fmt(cost['wall_ms_report'], '{:.1f}')} | "
-                  f"{fmt(cost['cpu_ms_report'], '{:.1f}')} | {fmt(cost['cpu_us_row'], '{:.1f}')} |")
+            print(
+                f"| {size} | {result['input']['reports']:,} | {result['input']['rows']:,} | {side} | "
+                f"{fmt(cost['wall'])} | {fmt(cost['cpu'])} | {fmt(cost['wall_ms_report'], '{:.1f}')} | "
+                f"{fmt(cost['cpu_ms_report'], '{:.1f}')} | {fmt(cost['cpu_us_row'], '{:.1f}')} |"
+            )
     sizes = list(report["sizes"])
     if len(sizes) > 1:
         for side in ("baseline", "current"):
             costs = [cold_costs(report["sizes"][size], side)["cpu_ms_report"] for size in sizes]
             growth = ratio(costs[-1], costs[0])
-            print(f"{side}: CPU ms per report " + " -> ".join(
-                f"{size} {fmt(cost, '{:.1f}')}" for size, cost in zip(sizes, costs, strict=True))
-                  + f" ({sizes[-1]}/{sizes[0]}: {fmt(growth, '{:.2f}x')}; 1.00x is linear)")
+            print(
+                f"{side}: CPU ms per report "
+                + " -> ".join(
+                    f"{size} {fmt(cost, '{:.1f}')}" for size, cost in zip(sizes, costs, strict=True)
+                )
+                + f" ({sizes[-1]}/{sizes[0]}: {fmt(growth, '{:.2f}x')}; 1.00x is linear)"
+            )
 
 
 def print_output_checks(report: dict) -> None:
-    print(f"\nOutput check: the site {report['reference']} builds against the current tree's, same input "
-          f"and SOURCE_DATE_EPOCH (first cold build of each size):")
+    print(
+        f"\nOutput check: the site {report['reference']} builds against the current tree's, same input "
+        f"and SOURCE_DATE_EPOCH (first cold build of each size):"
+    )
     for size, result in report["sizes"].items():
         print("\n".join(f"  {size}: {line}" for line in result["output_check"]))
-    failures = [(size, key, side, record["error"]) for size, result in report["sizes"].items()
-                for key, sides in result["runs"].items() for side, records in sides.items()
-                for record in records if not record["ok"]]
+    failures = [
+        (size, key, side, record["error"])
+        for size, result in report["sizes"].items()
+        for key, sides in result["runs"].items()
+        for side, records in sides.items()
+        for record in records
+        if not record["ok"]
+    ]
     for size, key, side, error in failures[:5]:
         print(f"\nFAILED: {size} {key} {side}: {error[-600:]}")
     if len(failures) > 5:
@@ -516,23 +615,40 @@ def print_output_checks(report: dict) -> None:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default=None, help="comma-separated: S, M, L or CxM (default S,M,L; "
-                                                      "M with --compare-only)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default=None, help="comma-separated: S, M, L or CxM (default S,M,L; M with --compare-only)"
+    )
     parser.add_argument("--runs", type=int, default=3, help="rounds (each revision builds once a round)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
-                        help="--jobs of every build but the --jobs 1 ones (default: the CPU count)")
-    parser.add_argument("--baseline", default=DEFAULT_BASELINE, metavar="REV",
-                        help="the revision timed side by side (any git revision)")
-    parser.add_argument("--same-output-as", default="HEAD", metavar="REV",
-                        help="the revision whose site the current tree must reproduce byte for byte")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="--jobs of every build but the --jobs 1 ones (default: the CPU count)",
+    )
+    parser.add_argument(
+        "--baseline",
+        default=DEFAULT_BASELINE,
+        metavar="REV",
+        help="the revision timed side by side (any git revision)",
+    )
+    parser.add_argument(
+        "--same-output-as",
+        default="HEAD",
+        metavar="REV",
+        help="the revision whose site the current tree must reproduce byte for byte",
+    )
     parser.add_argument("--peer-sizes", default="M", help="sizes Hugo renders too")
     parser.add_argument("--jobs1-sizes", default="M", help="sizes also built cold with --jobs 1")
     parser.add_argument("--no-peer", action="store_true", help="leave Hugo out")
     parser.add_argument("--hugo", type=Path, default=None, metavar="PATH", help="the hugo binary to use")
-    parser.add_argument("--compare-only", action="store_true",
-                        help="only build once with --same-output-as and with this tree, and compare")
+    parser.add_argument(
+        "--compare-only",
+        action="store_true",
+        help="only build once with --same-output-as and with this tree, and compare",
+    )
     parser.add_argument("--work", type=Path, default=None, help="work folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (venv, sites, Hugo site)")
     return parser.parse_args()
@@ -563,16 +679,30 @@ def main() -> int:
             return 0 if compare_only(sizes, [reference, current], args.jobs, work) else 1
         baseline = install_revision("baseline", args.baseline, work)
         sides = [baseline, current]
-        reference = (baseline if commit_of(args.same_output_as) == baseline.commit
-                     else install_revision("reference", args.same_output_as, work))
-        report.update(baseline=baseline.label, current=current.label, reference=reference.label,
-                      runs=args.runs, jobs=args.jobs)
+        reference = (
+            baseline
+            if commit_of(args.same_output_as) == baseline.commit
+            else install_revision("reference", args.same_output_as, work)
+        )
+        report.update(
+            baseline=baseline.label,
+            current=current.label,
+            reference=reference.label,
+            runs=args.runs,
+            jobs=args.jobs,
+        )
         peer_sizes = {size_name(s) for s in args.peer_sizes.split(",")} & set(sizes)
         hugo = None if args.no_peer or not peer_sizes else find_hugo(args.hugo, baseline.python)
         report["hugo"] = hugo_version(hugo) if hugo else None
-        options = Options(runs=args.runs, jobs=args.jobs, work=work, hugo=hugo, peer_sizes=peer_sizes,
-                          jobs1_sizes={size_name(s) for s in args.jobs1_sizes.split(",")},
-                          reference=reference)
+        options = Options(
+            runs=args.runs,
+            jobs=args.jobs,
+            work=work,
+            hugo=hugo,
+            peer_sizes=peer_sizes,
+            jobs1_sizes={size_name(s) for s in args.jobs1_sizes.split(",")},
+            reference=reference,
+        )
         report["sizes"] = {size: time_size(size, sides, options) for size in sizes}
     finally:
         if not args.keep:

@@ -30,19 +30,25 @@ class SiteDiff:
     def summary(self) -> str:
         if self.identical:
             return f"identical: {self.files} files, byte for byte"
-        return (f"DIFFERENT: {len(self.differing)} of {self.files} files differ, "
-                f"{len(self.only_old)} only in the old site, {len(self.only_new)} only in the new one")
+        return (
+            f"DIFFERENT: {len(self.differing)} of {self.files} files differ, "
+            f"{len(self.only_old)} only in the old site, {len(self.only_new)} only in the new one"
+        )
 
     def lines(self) -> list[str]:
         out = [self.summary()]
-        for label, paths in (("only in the old site", self.only_old),
-                             ("only in the new site", self.only_new)):
+        for label, paths in (
+            ("only in the old site", self.only_old),
+            ("only in the new site", self.only_new),
+        ):
             if paths:
                 out.append(f"  {label}: " + ", ".join(paths[:SHOWN]) + (" ..." if len(paths) > SHOWN else ""))
         out.extend(self.details)
         if len(self.differing) > SHOWN:
-            out.append(f"  ... and {len(self.differing) - SHOWN} more differing files, e.g. "
-                       + ", ".join(self.differing[SHOWN:SHOWN + 5]))
+            out.append(
+                f"  ... and {len(self.differing) - SHOWN} more differing files, e.g. "
+                + ", ".join(self.differing[SHOWN : SHOWN + 5])
+            )
         return out
 
 
@@ -52,8 +58,9 @@ def site_files(root: Path) -> set[str]:
 
 def compare_sites(old: Path, new: Path) -> SiteDiff:
     old_files, new_files = site_files(old), site_files(new)
-    diff = SiteDiff(files=len(old_files), only_old=sorted(old_files - new_files),
-                    only_new=sorted(new_files - old_files))
+    diff = SiteDiff(
+        files=len(old_files), only_old=sorted(old_files - new_files), only_new=sorted(new_files - old_files)
+    )
     for name in sorted(old_files & new_files):
         before, after = (old / name).read_bytes(), (new / name).read_bytes()
         if before != after:
@@ -65,12 +72,16 @@ def compare_sites(old: Path, new: Path) -> SiteDiff:
 
 def describe_difference(name: str, before: bytes, after: bytes) -> list[str]:
     """Where two files first differ: line number, and a window of text from each."""
-    offset = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
-                  min(len(before), len(after)))
+    offset = next(
+        (i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
+        min(len(before), len(after)),
+    )
     line = before.count(b"\n", 0, offset) + 1
     start = max(0, offset - WINDOW)
-    lines = [f"  {name}: {len(before):,} -> {len(after):,} bytes, first difference at byte {offset:,} "
-             f"(line {line}); {differing_lines(before, after)}"]
+    lines = [
+        f"  {name}: {len(before):,} -> {len(after):,} bytes, first difference at byte {offset:,} "
+        f"(line {line}); {differing_lines(before, after)}"
+    ]
     lines.append(f"    - {snippet(before, start, offset)}")
     lines.append(f"    + {snippet(after, start, offset)}")
     return lines
@@ -83,7 +94,7 @@ def differing_lines(before: bytes, after: bytes) -> str:
 
 
 def snippet(data: bytes, start: int, offset: int) -> str:
-    text = data[start:offset + WINDOW].decode("utf-8", errors="replace")
+    text = data[start : offset + WINDOW].decode("utf-8", errors="replace")
     return ("…" if start else "") + text.replace("\n", "⏎")
 
 

@@ -28,8 +28,7 @@ URL_RE = re.compile(r"(?:[A-Za-z0-9\-._~:/@!$&()*+,;=\[\]]|%[0-9A-Fa-f]{2})+")
 def address_problem(text: str) -> str | None:
     """Why `text` is not an e-mail address reportgen sends to, or None."""
     if not text.isascii():
-        return ("only plain ASCII addresses are accepted (write an internationalised domain "
-                "in its xn-- form)")
+        return "only plain ASCII addresses are accepted (write an internationalised domain in its xn-- form)"
     if "<" in text or ">" in text or "," in text or ";" in text:
         return "write one address only, without a name or <...> (the name goes in 'name')"
     if any(ch.isspace() for ch in text) or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
@@ -64,9 +63,11 @@ def site_url_problem(text: str) -> str | None:
     if parts.query or parts.fragment or text.endswith(("?", "#")):
         return "must not have a ?query or #fragment (the client's folder is added after it)"
     if not URL_RE.fullmatch(text):
-        return ("only the characters of a URL (RFC 3986: letters, digits and - . _ ~ : / @ ! $ & "
-                "( ) * + , ; = and %XX; no quotes, < >, non-ASCII — write an internationalised "
-                "domain in its xn-- form and other characters %-encoded)")
+        return (
+            "only the characters of a URL (RFC 3986: letters, digits and - . _ ~ : / @ ! $ & "
+            "( ) * + , ; = and %XX; no quotes, < >, non-ASCII — write an internationalised "
+            "domain in its xn-- form and other characters %-encoded)"
+        )
     return None
 
 

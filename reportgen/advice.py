@@ -20,8 +20,9 @@ from .notes import open_next_steps
 OVERSPEND = 0.10  # spend more than 10% over budget is worth a word
 
 
-def advise(client: Client, facts: m.ClientFacts, notes: dict[Month, Note], months: tuple[Month, ...],
-           today: dt.date) -> list[Problem]:
+def advise(
+    client: Client, facts: m.ClientFacts, notes: dict[Month, Note], months: tuple[Month, ...], today: dt.date
+) -> list[Problem]:
     return [
         *missing_notes(client, facts, notes, months, today),
         *notes_without_data(facts, notes, months),
@@ -33,8 +34,9 @@ def advise(client: Client, facts: m.ClientFacts, notes: dict[Month, Note], month
     ]
 
 
-def missing_notes(client: Client, facts: m.ClientFacts, notes: dict[Month, Note],
-                  months: tuple[Month, ...], today: dt.date) -> list[Problem]:
+def missing_notes(
+    client: Client, facts: m.ClientFacts, notes: dict[Month, Note], months: tuple[Month, ...], today: dt.date
+) -> list[Problem]:
     """Months with data but no note, from the first month that has both
     (history imported from before the AE wrote notes is not a gap); the running
     month is not over yet, so it is not asked for."""
@@ -42,42 +44,67 @@ def missing_notes(client: Client, facts: m.ClientFacts, notes: dict[Month, Note]
     if not started:
         return []
     first = min(started)
-    return [Problem(f"content/{client.id}/{month}.md", None,
-                    f"{month} has data but no note (a summary and next steps for the client)", "warning")
-            for month in months
-            if month >= first and month not in notes and month in facts.rows_by_month
-            and not m.month_is_partial(month, today)]
+    return [
+        Problem(
+            f"content/{client.id}/{month}.md",
+            None,
+            f"{month} has data but no note (a summary and next steps for the client)",
+            "warning",
+        )
+        for month in months
+        if month >= first
+        and month not in notes
+        and month in facts.rows_by_month
+        and not m.month_is_partial(month, today)
+    ]
 
 
-def notes_without_data(facts: m.ClientFacts, notes: dict[Month, Note], months: tuple[Month, ...]
-                       ) -> list[Problem]:
+def notes_without_data(
+    facts: m.ClientFacts, notes: dict[Month, Note], months: tuple[Month, ...]
+) -> list[Problem]:
     """Months with a note but no rows: the report says "no data yet" (a late export,
     a note written ahead). A note before the client's first data (a kick-off) is history."""
     first = min(facts.rows_by_month, default=None)
-    return [Problem(note.path, None, f"{month} has a note but no data yet: its report shows "
-                                     "\"no data yet\" (is an export missing?)", "warning")
-            for month, note in sorted(notes.items())
-            if month in months and month not in facts.rows_by_month
-            and (first is None or month > first)]
+    return [
+        Problem(
+            note.path,
+            None,
+            f'{month} has a note but no data yet: its report shows "no data yet" (is an export missing?)',
+            "warning",
+        )
+        for month, note in sorted(notes.items())
+        if month in months and month not in facts.rows_by_month and (first is None or month > first)
+    ]
 
 
 def empty_summaries(notes: dict[Month, Note]) -> list[Problem]:
-    return [Problem(note.path, 1, "final note without a summary (shown on the client's home page)",
-                    "warning")
-            for note in notes.values() if not note.is_draft and not note.summary]
+    return [
+        Problem(note.path, 1, "final note without a summary (shown on the client's home page)", "warning")
+        for note in notes.values()
+        if not note.is_draft and not note.summary
+    ]
 
 
 def kpis_without_target(client: Client) -> list[Problem]:
-    return [Problem(CONFIG_FILE, kpi.line, f"client '{client.id}': KPI '{kpi.metric}' has no target",
-                    "warning")
-            for kpi in client.kpis if kpi.target is None]
+    return [
+        Problem(CONFIG_FILE, kpi.line, f"client '{client.id}': KPI '{kpi.metric}' has no target", "warning")
+        for kpi in client.kpis
+        if kpi.target is None
+    ]
 
 
 def overdue_steps(notes: dict[Month, Note], today: dt.date) -> list[Problem]:
     """Next steps whose latest mention is not done and whose due date has passed."""
-    return [Problem(note.path, step.line, f"next step '{step.task}' was due {step.due.isoformat()} and is "
-                                          "not done", "warning")
-            for step, note in open_next_steps(notes.values()) if step.due and step.due < today]
+    return [
+        Problem(
+            note.path,
+            step.line,
+            f"next step '{step.task}' was due {step.due.isoformat()} and is not done",
+            "warning",
+        )
+        for step, note in open_next_steps(notes.values())
+        if step.due and step.due < today
+    ]
 
 
 def overspending(client: Client, facts: m.ClientFacts, months: tuple[Month, ...]) -> list[Problem]:
@@ -90,9 +117,17 @@ def overspending(client: Client, facts: m.ClientFacts, months: tuple[Month, ...]
         totals = facts.totals(month)
         spent = totals[spend_at] if totals else None
         if budget and spent is not None and spent > budget * (1 + OVERSPEND):
-            problems.append(Problem(CONFIG_FILE, client.line, (
-                f"client '{client.id}': {month} spend {spent:,.2f} is {spent / budget - 1:.0%} over "
-                f"the budget of {budget:,.2f}"), "warning"))
+            problems.append(
+                Problem(
+                    CONFIG_FILE,
+                    client.line,
+                    (
+                        f"client '{client.id}': {month} spend {spent:,.2f} is {spent / budget - 1:.0%} over "
+                        f"the budget of {budget:,.2f}"
+                    ),
+                    "warning",
+                )
+            )
     return problems
 
 
@@ -103,7 +138,15 @@ def no_recipients(client: Client, notes: dict[Month, Note]) -> list[Problem]:
     if not finals or any(person.email and person.reports for person in client.contacts):
         return []
     latest = max(finals, key=lambda note: note.month)
-    return [Problem(CONFIG_FILE, client.line, (
-        f"client '{client.id}': the {latest.month} note is final, but no contact has an e-mail "
-        "address (contacts[].email, without reports: false): `reportgen send` would send it to "
-        "nobody"), "warning")]
+    return [
+        Problem(
+            CONFIG_FILE,
+            client.line,
+            (
+                f"client '{client.id}': the {latest.month} note is final, but no contact has an e-mail "
+                "address (contacts[].email, without reports: false): `reportgen send` would send it to "
+                "nobody"
+            ),
+            "warning",
+        )
+    ]

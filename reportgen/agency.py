@@ -60,8 +60,9 @@ def check_ae(config: ProjectConfig, ae: str) -> None:
     if ae.strip().casefold() in {n.casefold() for n in names} | emails:
         return
     known = ", ".join(sorted(names)) or "none"
-    raise ReportgenError(f"--ae {ae}: no client has this account executive{did_you_mean(ae, names)}; "
-                         f"known: {known}")
+    raise ReportgenError(
+        f"--ae {ae}: no client has this account executive{did_you_mean(ae, names)}; known: {known}"
+    )
 
 
 def resolve_month(option: str | None, today: dt.date) -> Month | None:
@@ -79,8 +80,9 @@ def load_config(project: Path) -> ProjectConfig:
     return config
 
 
-def collect_summaries(project: Path, month: str | None, today: dt.date, jobs: int = 1,
-                      cache_dir: Path | None = None) -> AgencyStatus:
+def collect_summaries(
+    project: Path, month: str | None, today: dt.date, jobs: int = 1, cache_dir: Path | None = None
+) -> AgencyStatus:
     cache_dir = cache_dir or project / CACHE_DIR
     config = load_config(project)
     until = resolve_month(month, today)
@@ -98,8 +100,11 @@ def collect_summaries(project: Path, month: str | None, today: dt.date, jobs: in
         entry = cache.clients.get(client.id)
         if files is not None and client.access is None:
             prints[client.id] = status_fingerprint(project, client, files, inputs, until, today)
-            if (entry and entry["fingerprint"] == prints[client.id]
-                    and valid_summary(entry["summary"], client)):
+            if (
+                entry
+                and entry["fingerprint"] == prints[client.id]
+                and valid_summary(entry["summary"], client)
+            ):
                 summaries[client.id] = entry["summary"]
                 continue
         summaries[client.id] = None
@@ -154,12 +159,14 @@ def _one(client_id: str) -> tuple[str, Summary]:
     return client_id, summary_for(job.project, job.clients[client_id], job.until, job.today)
 
 
-def _summarize_all(project: Path, clients: list[Client], until: Month | None, today: dt.date,
-                   jobs: int) -> dict[str, Summary]:
+def _summarize_all(
+    project: Path, clients: list[Client], until: Month | None, today: dt.date, jobs: int
+) -> dict[str, Summary]:
     if jobs <= 1 or len(clients) <= 2:
         return {c.id: summary_for(project, c, until, today) for c in clients}
     job = _SummaryJob(project, {c.id: c for c in clients}, until, today)
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                                initializer=_install_job, initargs=(job,)) as pool:
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_install_job, initargs=(job,)
+    ) as pool:
         return dict(pool.map(_one, [c.id for c in clients], chunksize=4))

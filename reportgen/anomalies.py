@@ -105,8 +105,12 @@ def robust_score(value: float, history: Sequence[float]) -> tuple[float, float, 
     return max(-SCORE_CAP, min(SCORE_CAP, score)), median, mad
 
 
-def find_spikes(series: Iterable[tuple[dt.date, float | None]], *, since: dt.date | None = None,
-                threshold: float = THRESHOLD) -> list[Spike]:
+def find_spikes(
+    series: Iterable[tuple[dt.date, float | None]],
+    *,
+    since: dt.date | None = None,
+    threshold: float = THRESHOLD,
+) -> list[Spike]:
     """Days of `series` (from `since` on) more than `threshold` robust standard
     deviations from the median of the trailing 28 days of the same type.
 
@@ -118,16 +122,23 @@ def find_spikes(series: Iterable[tuple[dt.date, float | None]], *, since: dt.dat
         if since is not None and day < since:
             continue
         weekend = is_weekend(day)
-        history = [values[d] for d in (day - dt.timedelta(days=i) for i in range(1, WINDOW_DAYS + 1))
-                   if d in values and is_weekend(d) == weekend]
+        history = [
+            values[d]
+            for d in (day - dt.timedelta(days=i) for i in range(1, WINDOW_DAYS + 1))
+            if d in values and is_weekend(d) == weekend
+        ]
         found = robust_score(values[day], history)
         if found is not None and abs(found[0]) > threshold:
             spikes.append(Spike(day, values[day], found[1], found[2], found[0]))
     return spikes
 
 
-def find_gaps(days_by_campaign: Mapping[str, Iterable[dt.date]], last_day: dt.date | None, *,
-              since: dt.date | None = None) -> list[Gap]:
+def find_gaps(
+    days_by_campaign: Mapping[str, Iterable[dt.date]],
+    last_day: dt.date | None,
+    *,
+    since: dt.date | None = None,
+) -> list[Gap]:
     """Campaigns that had data on each of `GAP_RUN` days in a row up to their last
     day, then none for `GAP_DAYS` days or more before `last_day` (the client's last
     day with any data). With `since`, only stops after that day count."""
@@ -183,11 +194,18 @@ def _client_anomalies(facts: m.ClientFacts, month: Month) -> tuple[list[MetricSp
             continue
         seen.add(kpi.metric)
         series = [point for mo in history for point in m.series_by_day(facts, mo, kpi.metric)]
-        spikes = [s for s in find_spikes(series, since=month.first_day)
-                  if explained is None or s.date <= explained]
+        spikes = [
+            s for s in find_spikes(series, since=month.first_day) if explained is None or s.date <= explained
+        ]
         if spikes:
-            found.append(MetricSpikes(kpi.metric, kpi_label(kpi.label, kpi.metric),
-                                      kpi.format or facts.metrics.unit(kpi.metric), tuple(spikes)))
+            found.append(
+                MetricSpikes(
+                    kpi.metric,
+                    kpi_label(kpi.label, kpi.metric),
+                    kpi.format or facts.metrics.unit(kpi.metric),
+                    tuple(spikes),
+                )
+            )
     return found, gaps
 
 
@@ -216,16 +234,32 @@ def anomaly_problems(client: Client, facts: m.ClientFacts, months: Sequence[Mont
     problems = []
     for found in spikes:
         for spike in found.spikes:
-            problems.append(Problem(CONFIG_FILE, lines.get(found.metric) or client.line, (
-                f"anomaly: client '{client.id}': {found.label} on {spike.date} was {_number(spike.value)}, "
-                f"{'above' if spike.score > 0 else 'below'} its usual {_number(spike.median)} "
-                f"({abs(spike.score):.1f} robust deviations from the median of the 28 days before, "
-                f"{'weekends' if is_weekend(spike.date) else 'weekdays'} only)"), "info"))
+            problems.append(
+                Problem(
+                    CONFIG_FILE,
+                    lines.get(found.metric) or client.line,
+                    (
+                        f"anomaly: client '{client.id}': {found.label} on {spike.date} was {_number(spike.value)}, "
+                        f"{'above' if spike.score > 0 else 'below'} its usual {_number(spike.median)} "
+                        f"({abs(spike.score):.1f} robust deviations from the median of the 28 days before, "
+                        f"{'weekends' if is_weekend(spike.date) else 'weekdays'} only)"
+                    ),
+                    "info",
+                )
+            )
     for gap in gaps:
-        problems.append(Problem(CONFIG_FILE, client.line, (
-            f"anomaly: client '{client.id}': campaign '{gap.campaign}' had data every day up to "
-            f"{gap.last_date}, then none for {gap.days} days while the client's other data goes on "
-            "(paused, or missing from an export?)"), "info"))
+        problems.append(
+            Problem(
+                CONFIG_FILE,
+                client.line,
+                (
+                    f"anomaly: client '{client.id}': campaign '{gap.campaign}' had data every day up to "
+                    f"{gap.last_date}, then none for {gap.days} days while the client's other data goes on "
+                    "(paused, or missing from an export?)"
+                ),
+                "info",
+            )
+        )
     return problems
 
 

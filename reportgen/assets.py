@@ -44,21 +44,28 @@ def collect_assets(root: Path, config: ProjectConfig) -> SiteAssets:
     read_static(root, "live.js")  # `serve`'s: an unusable override is an error in check and build too
     # The agency's own bundle (agency.plotly_js, checked when clients.yaml was read) or the
     # full one; its content-hashed name is in `key`, so a changed bundle re-renders every page.
-    plotly_js = plotly_bundle(root, config.agency.plotly_js) if config.agency.plotly_js \
-        else PLOTLY_JS.read_bytes()
+    plotly_js = (
+        plotly_bundle(root, config.agency.plotly_js) if config.agency.plotly_js else PLOTLY_JS.read_bytes()
+    )
     files["plotly.js"] = (hashed_name("plotly.min.js", plotly_js), plotly_js)
     if config.agency.logo:
         content = publishable_image(config.agency.logo, root)
-        files["agency-logo"] = (hashed_name("agency-logo" + config.agency.logo.suffix.lower(),
-                                            content), content)
-    theme = sorted((path.relative_to(folder).as_posix(), template_file_digest(path))
-                   for folder in template_dirs(root) for path in folder.rglob("*") if not path.is_dir()
-                   and "__pycache__" not in path.parts
-                   and path.relative_to(folder).parts[0] != "email")  # e-mail only (`send`): no page uses it
-    catalogs = sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest())
-                      for p in LOCALES_DIR.glob("*.po"))
-    key = digest(__version__, theme, catalogs, config.agency, sorted(v[0] for v in files.values()),
-                 *added_kinds())  # formats beyond reportgen's own (output_kinds.py) are in every page
+        files["agency-logo"] = (
+            hashed_name("agency-logo" + config.agency.logo.suffix.lower(), content),
+            content,
+        )
+    theme = sorted(
+        (path.relative_to(folder).as_posix(), template_file_digest(path))
+        for folder in template_dirs(root)
+        for path in folder.rglob("*")
+        if not path.is_dir()
+        and "__pycache__" not in path.parts
+        and path.relative_to(folder).parts[0] != "email"
+    )  # e-mail only (`send`): no page uses it
+    catalogs = sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in LOCALES_DIR.glob("*.po"))
+    key = digest(
+        __version__, theme, catalogs, config.agency, sorted(v[0] for v in files.values()), *added_kinds()
+    )  # formats beyond reportgen's own (output_kinds.py) are in every page
     return SiteAssets(files, key)
 
 
@@ -69,8 +76,10 @@ def plotly_bundle(root: Path, path: Path) -> bytes:
         content = read_bundle(path)
         check_bundle(content)
     except BundleError as exc:
-        shown = path.relative_to(root.resolve()).as_posix() if path.is_relative_to(root.resolve()) \
-            else str(path)
-        raise InputError([Problem("clients.yaml", None, f"agency.plotly_js: '{shown}' {exc.message}")]
-                         ) from None
+        shown = (
+            path.relative_to(root.resolve()).as_posix() if path.is_relative_to(root.resolve()) else str(path)
+        )
+        raise InputError(
+            [Problem("clients.yaml", None, f"agency.plotly_js: '{shown}' {exc.message}")]
+        ) from None
     return content

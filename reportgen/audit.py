@@ -87,8 +87,11 @@ def is_sealed_envelope_value(value: object) -> bool:
         elif kind == "b64":
             ok = isinstance(field, str) and _is_base64(field)
         elif kind == "[b64]":
-            ok = isinstance(field, list) and bool(field) and all(
-                isinstance(item, str) and _is_base64(item) for item in field)
+            ok = (
+                isinstance(field, list)
+                and bool(field)
+                and all(isinstance(item, str) and _is_base64(item) for item in field)
+            )
         else:
             ok = field == kind[1]
         if not ok:
@@ -112,9 +115,12 @@ def is_login_page(content: bytes, shells: Shells) -> bool:
     byte for byte, with a sealed envelope in its sealed block: no text, element,
     attribute or script added anywhere."""
     for before, after in shells:
-        if (len(content) >= len(before) + len(after) and content.startswith(before)
-                and content.endswith(after)):
-            middle = content[len(before):len(content) - len(after)]
+        if (
+            len(content) >= len(before) + len(after)
+            and content.startswith(before)
+            and content.endswith(after)
+        ):
+            middle = content[len(before) : len(content) - len(after)]
             if b"<" in middle:
                 continue
             try:
@@ -149,8 +155,7 @@ def is_sealed_file(relative: str, content: bytes, shells: Shells | None = None) 
     return is_sealed_envelope(content)
 
 
-def unsealed_files(root: Path, folder: str, shells: Callable[[int], Shells] | None = None
-                   ) -> list[str]:
+def unsealed_files(root: Path, folder: str, shells: Callable[[int], Shells] | None = None) -> list[str]:
     """Files under `root/folder` (posix, relative to root) that are not sealed;
     a symlink or anything but a regular file counts as not sealed. With
     `shells` (depth → the login page's shells), a page must be exactly one."""
@@ -177,8 +182,13 @@ def unsealed_files(root: Path, folder: str, shells: Callable[[int], Shells] | No
     return sorted(found)
 
 
-def audit_site(root: Path, config: ProjectConfig, shared: Iterable[str], shown: str = "site",
-               login_shells: Callable[[Client, int], Shells] | None = None) -> list[Problem]:
+def audit_site(
+    root: Path,
+    config: ProjectConfig,
+    shared: Iterable[str],
+    shown: str = "site",
+    login_shells: Callable[[Client, int], Shells] | None = None,
+) -> list[Problem]:
     """Every reason `root` (a staged site) must not be published; [] when it may.
 
     `shared` are the site-wide files the build wrote (their top-level names are
@@ -193,33 +203,52 @@ def audit_site(root: Path, config: ProjectConfig, shared: Iterable[str], shown: 
     foreign = set(foreign_entries(root, config, shared))
     for entry in sorted(os.listdir(root)):
         if entry in foreign:
-            problems.append(Problem(f"{shown}/{entry}", None, (
-                "not the folder of any client in clients.yaml (an old address or a removed "
-                "client?); refusing to publish it — nothing was published, the previous site is "
-                "unchanged")))
+            problems.append(
+                Problem(
+                    f"{shown}/{entry}",
+                    None,
+                    (
+                        "not the folder of any client in clients.yaml (an old address or a removed "
+                        "client?); refusing to publish it — nothing was published, the previous site is "
+                        "unchanged"
+                    ),
+                )
+            )
             continue
         client = folders.get(entry)
         if client is None or client.access is None:
             continue
         if not (root / entry).is_dir() or (root / entry).is_symlink():
-            problems.append(Problem(f"{shown}/{entry}", None,
-                                    f"protected portal of '{client.id}' is not a folder"))
+            problems.append(
+                Problem(f"{shown}/{entry}", None, f"protected portal of '{client.id}' is not a folder")
+            )
             continue
         shells = None
         if login_shells is not None:
             shells = functools.partial(login_shells, client)
         for relative in unsealed_files(root, entry, shells):
-            problems.append(Problem(f"{shown}/{relative}", None, (
-                f"not sealed, but '{client.id}' is a protected portal: refusing to publish it — "
-                "nothing was published, the previous site is unchanged (run `reportgen build "
-                "--clean` to render every page again)")))
+            problems.append(
+                Problem(
+                    f"{shown}/{relative}",
+                    None,
+                    (
+                        f"not sealed, but '{client.id}' is a protected portal: refusing to publish it — "
+                        "nothing was published, the previous site is unchanged (run `reportgen build "
+                        "--clean` to render every page again)"
+                    ),
+                )
+            )
     return problems
 
 
 def foreign_entries(root: Path, config: ProjectConfig, shared: Iterable[str]) -> list[str]:
     """Top-level entries of a site that are neither shared files nor a client's folder."""
-    allowed = {SITE_MARKER, *RESERVED_FOLDERS, *(s.split("/", 1)[0] for s in shared),
-               *(c.slug for c in config.clients)}
+    allowed = {
+        SITE_MARKER,
+        *RESERVED_FOLDERS,
+        *(s.split("/", 1)[0] for s in shared),
+        *(c.slug for c in config.clients),
+    }
     try:
         return sorted(set(os.listdir(root)) - allowed)
     except OSError:
@@ -237,16 +266,24 @@ def publish_state(client: Client) -> str:
 def _without_lines(value: object) -> object:
     """A config object's values, minus where in clients.yaml they were written."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return tuple((f.name, _without_lines(getattr(value, f.name)))
-                     for f in dataclasses.fields(value) if f.name != "line")
+        return tuple(
+            (f.name, _without_lines(getattr(value, f.name)))
+            for f in dataclasses.fields(value)
+            if f.name != "line"
+        )
     if isinstance(value, tuple):
         return tuple(_without_lines(v) for v in value)
     return value
 
 
-def portals_to_rebuild(out: Path, config: ProjectConfig, selected: list[Client], previous: Manifest,
-                       partial: bool, login_shells: Callable[[Client, int], Shells] | None = None
-                       ) -> dict[str, str]:
+def portals_to_rebuild(
+    out: Path,
+    config: ProjectConfig,
+    selected: list[Client],
+    previous: Manifest,
+    partial: bool,
+    login_shells: Callable[[Client, int], Shells] | None = None,
+) -> dict[str, str]:
     """Portals (client id → why) whose folder in the previous site cannot be carried over.
 
     - a protected portal whose published files are not all sealed (built before
@@ -264,8 +301,10 @@ def portals_to_rebuild(out: Path, config: ProjectConfig, selected: list[Client],
         entry = previous.clients.get(client.id)
         shells = functools.partial(login_shells, client) if login_shells else None
         if client.access is not None and folder.is_dir() and unsealed_files(out, client.slug, shells):
-            reasons[client.id] = (f"its portal {client.slug}/ holds files that are not exactly "
-                                  "sealed pages and downloads of this build")
+            reasons[client.id] = (
+                f"its portal {client.slug}/ holds files that are not exactly "
+                "sealed pages and downloads of this build"
+            )
             continue
         if not partial or client.id in chosen:
             continue
@@ -284,8 +323,17 @@ def address_warnings(clients: Iterable[Client]) -> list[Problem]:
     """`check`: a protected portal whose address is its id names the client in
     its URL, and anyone who knows the client can find the login page."""
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    return [Problem("clients.yaml", client.line, (
-        f"client '{client.id}' is protected, but its portal's address is its id ({client.slug}/): "
-        "the URL names the client and can be guessed; add `slug:` with an unguessable value, "
-        f"e.g. `slug: {''.join(secrets.choice(alphabet) for _ in range(16))}`"), "warning")
-        for client in clients if client.access is not None and client.slug == client.id]
+    return [
+        Problem(
+            "clients.yaml",
+            client.line,
+            (
+                f"client '{client.id}' is protected, but its portal's address is its id ({client.slug}/): "
+                "the URL names the client and can be guessed; add `slug:` with an unguessable value, "
+                f"e.g. `slug: {''.join(secrets.choice(alphabet) for _ in range(16))}`"
+            ),
+            "warning",
+        )
+        for client in clients
+        if client.access is not None and client.slug == client.id
+    ]

@@ -61,9 +61,21 @@ from .workers import (
 )
 
 # The names other modules (and the tests) import from here.
-__all__ = ["BuildOptions", "BuildPlan", "BuildResult", "LoadedProject", "as_of_month", "build_date",
-           "build_site", "check_project", "client_fingerprint", "load_client", "load_project",
-           "plan_build", "select_clients"]
+__all__ = [
+    "BuildOptions",
+    "BuildPlan",
+    "BuildResult",
+    "LoadedProject",
+    "as_of_month",
+    "build_date",
+    "build_site",
+    "check_project",
+    "client_fingerprint",
+    "load_client",
+    "load_project",
+    "plan_build",
+    "select_clients",
+]
 
 
 @dataclass
@@ -101,8 +113,11 @@ class LoadedProject:
 
 
 def load_project(options: BuildOptions) -> LoadedProject:
-    folder_problems = [Problem(name, None, f"{name}/ is {why}") for name in PROJECT_FOLDERS
-                       if (why := input_folder_problem(options.project / name))]
+    folder_problems = [
+        Problem(name, None, f"{name}/ is {why}")
+        for name in PROJECT_FOLDERS
+        if (why := input_folder_problem(options.project / name))
+    ]
     if folder_problems:  # read as an empty folder, it would silently lose notes or data
         raise InputError(folder_problems)
     config, problems = read_project_config(options.project)
@@ -147,8 +162,13 @@ def check_project(options: BuildOptions) -> BuildResult:
     problems.extend(address_warnings(project.selected))
     warnings = raise_if_failed(problems, options.strict)
     infos = tuple(sorted({p for p in problems if p.severity == "info"}))
-    return BuildResult(clients=len(project.selected), reports=sum(o.reports for o in outcomes),
-                       warnings=warnings, infos=infos, seconds=time.perf_counter() - started)
+    return BuildResult(
+        clients=len(project.selected),
+        reports=sum(o.reports for o in outcomes),
+        warnings=warnings,
+        infos=infos,
+        seconds=time.perf_counter() - started,
+    )
 
 
 # --- 2. plan the build -----------------------------------------------------------------------
@@ -189,11 +209,11 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
     # What the last build wrote into the output, file by file (stamps): nothing
     # else in the output is ever carried into the new site (even with --clean, a
     # --client build keeps the other portals only as they were written).
-    recorded = load_manifest(options.project, options.out, options.cache) if options.out.is_dir() \
-        else Manifest()
+    recorded = (
+        load_manifest(options.project, options.out, options.cache) if options.out.is_dir() else Manifest()
+    )
     reusable = Manifest() if options.clean else recorded
-    shells = functools.lru_cache(maxsize=None)(
-        SiteRenderer(config, assets, pdf=options.pdf).login_shells)
+    shells = functools.lru_cache(maxsize=None)(SiteRenderer(config, assets, pdf=options.pdf).login_shells)
     rebuild = _portals_to_render_again(options, project, reusable, recorded, shells)
     clients = project.selected
     if rebuild:
@@ -207,27 +227,48 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
     salts = load_salts(options.cache) if not options.preview else {}  # a preview seals nothing
     known_salts = dict(salts)
     sealers = portal_sealers(clients, salts) if not options.preview else {}
-    fingerprints = {c.id: client_fingerprint(options.project, c, assets.key, options, inputs,
-                                             sealers.get(c.id)) for c in clients}
+    fingerprints = {
+        c.id: client_fingerprint(options.project, c, assets.key, options, inputs, sealers.get(c.id))
+        for c in clients
+    }
     unchanged = _unchanged_clients(options, clients, previous, rebuild, fingerprints, sealers)
     to_render = [c for c in clients if c.id not in unchanged]
     everyone_kept = set(previous.clients) == {c.id for c in clients} or bool(options.clients)
-    nothing_to_do = (not to_render and everyone_kept and not options.clean
-                     and site_as_written(options.out, config, previous))
+    nothing_to_do = (
+        not to_render
+        and everyone_kept
+        and not options.clean
+        and site_as_written(options.out, config, previous)
+    )
     return BuildPlan(
-        options=options, project=project, clients=clients, unchanged=unchanged, to_render=to_render,
-        fingerprints=fingerprints, previous=previous, recorded=recorded, inputs=inputs,
-        sealers=sealers, salts=salts, new_salts=salts != known_salts,
-        status_prints={} if options.preview or nothing_to_do else
-        status_fingerprints(options, to_render, inputs),
+        options=options,
+        project=project,
+        clients=clients,
+        unchanged=unchanged,
+        to_render=to_render,
+        fingerprints=fingerprints,
+        previous=previous,
+        recorded=recorded,
+        inputs=inputs,
+        sealers=sealers,
+        salts=salts,
+        new_salts=salts != known_salts,
+        status_prints={}
+        if options.preview or nothing_to_do
+        else status_fingerprints(options, to_render, inputs),
         login_shells=shells,
-        infos=tuple(Problem("clients.yaml", c.line, f"client '{c.id}' is rendered again: {rebuild[c.id]}",
-                            "info") for c in clients if c.id in rebuild),
-        nothing_to_do=nothing_to_do)
+        infos=tuple(
+            Problem("clients.yaml", c.line, f"client '{c.id}' is rendered again: {rebuild[c.id]}", "info")
+            for c in clients
+            if c.id in rebuild
+        ),
+        nothing_to_do=nothing_to_do,
+    )
 
 
-def _portals_to_render_again(options: BuildOptions, project: LoadedProject, reusable: Manifest,
-                             recorded: Manifest, shells: LoginShells) -> dict[str, str]:
+def _portals_to_render_again(
+    options: BuildOptions, project: LoadedProject, reusable: Manifest, recorded: Manifest, shells: LoginShells
+) -> dict[str, str]:
     """Portals (client id → why) that cannot be carried over as they are: every
     portal the new site keeps gets its current address and protection (audit.py);
     `serve`'s preview is never published and shows protected portals unsealed."""
@@ -239,28 +280,49 @@ def _portals_to_render_again(options: BuildOptions, project: LoadedProject, reus
     if not options.clients:  # a shard keeps no other portal: nothing outside it to render
         return {client_id: why for client_id, why in rebuild.items() if client_id in chosen}
     for client in config.clients:  # the other portals are kept only exactly as the last build wrote them
-        if client.id not in chosen and client.id not in rebuild and not portal_as_written(
-                options.out, client.slug, recorded.clients.get(client.id)):
-            rebuild[client.id] = ("its portal holds files the last build did not write there"
-                                  if client.id in recorded.clients else
-                                  "the build cache has no record of its portal (a deleted cache?)")
+        if (
+            client.id not in chosen
+            and client.id not in rebuild
+            and not portal_as_written(options.out, client.slug, recorded.clients.get(client.id))
+        ):
+            rebuild[client.id] = (
+                "its portal holds files the last build did not write there"
+                if client.id in recorded.clients
+                else "the build cache has no record of its portal (a deleted cache?)"
+            )
     outside = {client_id: why for client_id, why in rebuild.items() if client_id not in chosen}
     if outside and (options.month not in (None, "latest") or options.drafts):
         # A portal this --client build must render again although nobody selected it
         # is rendered as a plain build would (latest month, no drafts); never with
         # this run's --month or --drafts, which would publish another client's
         # drafts or take months off its portal.
-        raise InputError([Problem("clients.yaml", c.line, (
-            f"client '{c.id}': {outside[c.id]}, so this --client build would have to render it "
-            "again, but not with --month/--drafts meant for other clients: build it on its own "
-            f"first (--client {c.id}, with the options of your scheduled build) or build every "
-            "client")) for c in config.clients if c.id in outside])
+        raise InputError(
+            [
+                Problem(
+                    "clients.yaml",
+                    c.line,
+                    (
+                        f"client '{c.id}': {outside[c.id]}, so this --client build would have to render it "
+                        "again, but not with --month/--drafts meant for other clients: build it on its own "
+                        f"first (--client {c.id}, with the options of your scheduled build) or build every "
+                        "client"
+                    ),
+                )
+                for c in config.clients
+                if c.id in outside
+            ]
+        )
     return rebuild
 
 
-def _unchanged_clients(options: BuildOptions, clients: list[Client], previous: Manifest,
-                       rebuild: dict[str, str], fingerprints: dict[str, str],
-                       sealers: dict[str, Sealer]) -> dict[str, list[Problem]]:
+def _unchanged_clients(
+    options: BuildOptions,
+    clients: list[Client],
+    previous: Manifest,
+    rebuild: dict[str, str],
+    fingerprints: dict[str, str],
+    sealers: dict[str, Sealer],
+) -> dict[str, list[Problem]]:
     """Clients nothing changed for (id → the warnings the last build found): the
     same fingerprint, warnings that can be read back, and a folder in the output
     exactly as the last build wrote it (a file put into, or edited in, its
@@ -294,9 +356,12 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         result = _execute(plan, progress, stages)
     if not options.preview:  # `reportgen status` reads these instead of loading every client
         # again; also drops the entries of clients protected since (record_summaries)
-        record_summaries(options.cache, {k: (plan.status_prints[k], v) for k, v in result.summaries.items()
-                                         if k in plan.status_prints}, plan.inputs.seen,
-                         keep=project.config.clients)
+        record_summaries(
+            options.cache,
+            {k: (plan.status_prints[k], v) for k, v in result.summaries.items() if k in plan.status_prints},
+            plan.inputs.seen,
+            keep=project.config.clients,
+        )
     result.seconds = time.perf_counter() - started
     result.stages = stages
     result.infos = plan.infos
@@ -314,9 +379,15 @@ def _site_unchanged(plan: BuildPlan, started: float, stages: dict[str, float]) -
     warnings = raise_if_failed(problems, options.strict)
     entries = [previous.clients[c.id] for c in plan.clients]
     files = 1 + len(previous.shared) + sum(len(f) for e in entries for f in e.files.values())
-    return BuildResult(clients=len(plan.clients), reports=sum(report_count(e) for e in entries),
-                       files=files, pages_skipped=sum(len(e.pages) for e in entries),
-                       warnings=warnings, seconds=time.perf_counter() - started, stages=stages)
+    return BuildResult(
+        clients=len(plan.clients),
+        reports=sum(report_count(e) for e in entries),
+        files=files,
+        pages_skipped=sum(len(e.pages) for e in entries),
+        warnings=warnings,
+        seconds=time.perf_counter() - started,
+        stages=stages,
+    )
 
 
 def _execute(plan: BuildPlan, progress: Progress | None, stages: dict[str, float]) -> BuildResult:
@@ -340,16 +411,21 @@ def _execute(plan: BuildPlan, progress: Progress | None, stages: dict[str, float
     return result
 
 
-def _build_into(site: StagedSite, plan: BuildPlan, progress: Progress | None,
-                stages: dict[str, float]) -> tuple[BuildResult, Manifest]:
+def _build_into(
+    site: StagedSite, plan: BuildPlan, progress: Progress | None, stages: dict[str, float]
+) -> tuple[BuildResult, Manifest]:
     """Every file of the new site into staging; the result and the new cache manifest."""
     options = plan.options
     clock = time.perf_counter()
     manifest = Manifest(site_key=plan.project.assets.key, shared=_stage_shared_files(site, plan))
     problems = list(plan.project.warnings)
     carried = _carry_unchanged(site, plan, manifest, problems)
-    outcomes = run_tasks(WorkerSetup(options, plan.project.config, plan.project.assets, site.staging),
-                         _client_tasks(plan, carried), options.jobs, progress)
+    outcomes = run_tasks(
+        WorkerSetup(options, plan.project.config, plan.project.assets, site.staging),
+        _client_tasks(plan, carried),
+        options.jobs,
+        progress,
+    )
     stages["render"] = time.perf_counter() - clock
     for outcome in outcomes:
         problems.extend(outcome.problems)
@@ -387,28 +463,39 @@ def _stage_shared_files(site: StagedSite, plan: BuildPlan) -> list[str]:
     renderer = SiteRenderer(plan.project.config, plan.project.assets)
     for relative, content in sorted(renderer.shared_files().items()):
         # plotly.js is 4.6 MB: an unchanged asset is linked, not written again.
-        if not (relative.startswith("assets/") and relative in previous.shared
-                and is_written_file(out, relative, previous.shared_stamps) and site.carry(relative)):
+        if not (
+            relative.startswith("assets/")
+            and relative in previous.shared
+            and is_written_file(out, relative, previous.shared_stamps)
+            and site.carry(relative)
+        ):
             site.write(relative, content)
     return sorted(site.written - {".reportgen-site"})
 
 
-def _carry_unchanged(site: StagedSite, plan: BuildPlan, manifest: Manifest,
-                     problems: list[Problem]) -> list[str]:
+def _carry_unchanged(
+    site: StagedSite, plan: BuildPlan, manifest: Manifest, problems: list[Problem]
+) -> list[str]:
     """Clients nothing changed for: their folders carried over as they are, their
     warnings reported again. The ids carried; a client whose folder the previous
     site no longer holds complete is rendered instead."""
     unchanged = [c for c in plan.clients if c.id in plan.unchanged]
-    incomplete = set(site.carry_folders({
-        c.slug: [f for unit_files in plan.previous.clients[c.id].files.values() for f in unit_files]
-        for c in unchanged}))
+    incomplete = set(
+        site.carry_folders(
+            {
+                c.slug: [f for unit_files in plan.previous.clients[c.id].files.values() for f in unit_files]
+                for c in unchanged
+            }
+        )
+    )
     carried = []
     for client in unchanged:
         if client.slug in incomplete:
             continue
         # same fingerprint: same address and access
-        manifest.clients[client.id] = replace(plan.previous.clients[client.id],
-                                              published=publish_state(client))
+        manifest.clients[client.id] = replace(
+            plan.previous.clients[client.id], published=publish_state(client)
+        )
         problems.extend(plan.unchanged[client.id])
         carried.append(client.id)
     return carried
@@ -417,8 +504,13 @@ def _carry_unchanged(site: StagedSite, plan: BuildPlan, manifest: Manifest,
 def _client_tasks(plan: BuildPlan, carried: list[str]) -> list[ClientTask]:
     """A task for every client not carried over, biggest first (so the last
     process is not left with the longest client)."""
-    tasks = [ClientTask(c.id, plan.fingerprints[c.id], plan.previous.clients.get(c.id),
-                        sealer=plan.sealers.get(c.id)) for c in plan.clients if c.id not in carried]
+    tasks = [
+        ClientTask(
+            c.id, plan.fingerprints[c.id], plan.previous.clients.get(c.id), sealer=plan.sealers.get(c.id)
+        )
+        for c in plan.clients
+        if c.id not in carried
+    ]
     tasks.sort(key=lambda t: -len(t.previous.pages) if t.previous else 0)
     return tasks
 
@@ -438,8 +530,14 @@ def _keep_other_portals(site: StagedSite, plan: BuildPlan, manifest: Manifest) -
     the assets their pages may still refer to. A removed client's folder is gone."""
     recorded, out = plan.recorded, plan.options.out
     chosen = {c.id for c in plan.clients}
-    kept_assets = [f for f in recorded.shared if f.startswith("assets/") and f not in site.written
-                   and is_written_file(out, f, recorded.shared_stamps) and site.carry(f)]
+    kept_assets = [
+        f
+        for f in recorded.shared
+        if f.startswith("assets/")
+        and f not in site.written
+        and is_written_file(out, f, recorded.shared_stamps)
+        and site.carry(f)
+    ]
     manifest.shared = sorted({*manifest.shared, *kept_assets})
     for client in plan.project.config.clients:
         entry = recorded.clients.get(client.id)

@@ -26,8 +26,10 @@ def build_date() -> dt.date:
         except (ValueError, OverflowError, OSError):
             raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp") from None
         if not FIRST_YEAR <= today.year <= LAST_YEAR:  # every date reportgen reads lies in this range
-            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is {today}, outside the dates "
-                             f"reportgen handles ({FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31)")
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is {today}, outside the dates "
+                f"reportgen handles ({FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31)"
+            )
         return today
     return dt.date.today()
 
@@ -69,20 +71,23 @@ def as_of_month(option: str | None, today: dt.date) -> Month | None:
     except ValueError as exc:
         outside = "outside" in str(exc)  # a month beyond the accepted years says the range
         shown = terminal_text(option)  # echoed to the terminal: no escape sequence acts
-        raise UsageError(str(exc) if outside else f"'{shown}' is not YYYY-MM, latest or previous",
-                         param_hint="--month") from None
+        raise UsageError(
+            str(exc) if outside else f"'{shown}' is not YYYY-MM, latest or previous", param_hint="--month"
+        ) from None
 
 
-def select_clients(config: ProjectConfig, wanted: tuple[str, ...],
-                   shard: tuple[int, int] | None = None) -> list[Client]:
+def select_clients(
+    config: ProjectConfig, wanted: tuple[str, ...], shard: tuple[int, int] | None = None
+) -> list[Client]:
     """The clients `--client` and `--shard` choose, in clients.yaml's order."""
     clients = list(config.clients)
     if wanted:
         known = {c.id: c for c in config.clients}
         for client_id in wanted:
             if client_id not in known and client_id not in config.declared_ids:
-                raise UsageError(f"--client {client_id}: no such client in clients.yaml"
-                                 f"{did_you_mean(client_id, known)}")
+                raise UsageError(
+                    f"--client {client_id}: no such client in clients.yaml{did_you_mean(client_id, known)}"
+                )
         clients = [c for c in clients if c.id in wanted]
     if shard:
         index, count = shard

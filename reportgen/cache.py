@@ -48,9 +48,15 @@ class ClientEntry:
     stamps: dict[str, list[int]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"fingerprint": self.fingerprint, "pages": self.pages, "files": self.files,
-               "warnings": self.warnings, "reads": self.reads, "published": self.published,
-               "stamps": self.stamps}
+        out: dict[str, object] = {
+            "fingerprint": self.fingerprint,
+            "pages": self.pages,
+            "files": self.files,
+            "warnings": self.warnings,
+            "reads": self.reads,
+            "published": self.published,
+            "stamps": self.stamps,
+        }
         if self.sealed_warnings is not None:
             out["sealed_warnings"] = self.sealed_warnings
         return out
@@ -97,8 +103,9 @@ def tree_as_written(site: Path, folder: str, stamps: dict[str, list[int]]) -> bo
     found = 0
     base = site / folder if folder else site
     if not expected:
-        return not os.path.lexists(base) or (base.is_dir() and not base.is_symlink()
-                                             and not any(os.scandir(base)))
+        return not os.path.lexists(base) or (
+            base.is_dir() and not base.is_symlink() and not any(os.scandir(base))
+        )
     if base.is_symlink() or not base.is_dir():
         return False
     for directory, subfolders, files in os.walk(base):
@@ -128,23 +135,33 @@ def load_manifest(project: Path, out: Path, folder: Path | None = None) -> Manif
     path = manifest_path(project, out, folder)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        if (raw.get("format") != FORMAT or raw.get("version") != __version__
-                or raw.get("out") != str(out.resolve())):
+        if (
+            raw.get("format") != FORMAT
+            or raw.get("version") != __version__
+            or raw.get("out") != str(out.resolve())
+        ):
             return Manifest()
         clients = {
-            cid: ClientEntry(fingerprint=str(e["fingerprint"]), pages=dict(e["pages"]),
-                             files={k: list(v) for k, v in e["files"].items()},
-                             warnings=[list(w) for w in e.get("warnings", [])],
-                             sealed_warnings=dict(e["sealed_warnings"]) if e.get("sealed_warnings")
-                             else None,
-                             reads={k: [str(r) for r in v] for k, v in e["reads"].items()},
-                             published=str(e.get("published", "")),
-                             stamps=_stamps(e["stamps"]))
-            for cid, e in raw["clients"].items()}
-        inputs = {str(k): list(v) for k, v in raw["inputs"].items()
-                  if isinstance(v, list) and len(v) == 5}
-        return Manifest(site_key=str(raw["site_key"]), shared=list(raw["shared"]), clients=clients,
-                        inputs=inputs, shared_stamps=_stamps(raw["shared_stamps"]))
+            cid: ClientEntry(
+                fingerprint=str(e["fingerprint"]),
+                pages=dict(e["pages"]),
+                files={k: list(v) for k, v in e["files"].items()},
+                warnings=[list(w) for w in e.get("warnings", [])],
+                sealed_warnings=dict(e["sealed_warnings"]) if e.get("sealed_warnings") else None,
+                reads={k: [str(r) for r in v] for k, v in e["reads"].items()},
+                published=str(e.get("published", "")),
+                stamps=_stamps(e["stamps"]),
+            )
+            for cid, e in raw["clients"].items()
+        }
+        inputs = {str(k): list(v) for k, v in raw["inputs"].items() if isinstance(v, list) and len(v) == 5}
+        return Manifest(
+            site_key=str(raw["site_key"]),
+            shared=list(raw["shared"]),
+            clients=clients,
+            inputs=inputs,
+            shared_stamps=_stamps(raw["shared_stamps"]),
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Manifest()
 
@@ -166,11 +183,16 @@ def save_manifest(project: Path, out: Path, manifest: Manifest, folder: Path | N
     ignore = path.parent / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n")
-    data = {"format": FORMAT, "version": __version__, "out": str(out.resolve()),
-            "site_key": manifest.site_key, "shared": manifest.shared,
-            "shared_stamps": manifest.shared_stamps,
-            "clients": {cid: e.to_json() for cid, e in sorted(manifest.clients.items())},
-            "inputs": dict(sorted(manifest.inputs.items()))}
+    data = {
+        "format": FORMAT,
+        "version": __version__,
+        "out": str(out.resolve()),
+        "site_key": manifest.site_key,
+        "shared": manifest.shared,
+        "shared_stamps": manifest.shared_stamps,
+        "clients": {cid: e.to_json() for cid, e in sorted(manifest.clients.items())},
+        "inputs": dict(sorted(manifest.inputs.items())),
+    }
     temporary = path.with_suffix(f".tmp-{os.getpid()}")
     temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
     os.replace(temporary, path)

@@ -86,9 +86,11 @@ DEFAULT_BY = "day"
 
 def chart_kind(by: str, *, groups: bool = False) -> Callable[[ChartBuilder], ChartBuilder]:
     """Register the decorated function as the builder of charts `by: <by>`."""
+
     def register(build: ChartBuilder) -> ChartBuilder:
         CHART_KINDS[by] = ChartKind(by, build, groups)
         return build
+
     return register
 
 
@@ -101,8 +103,14 @@ def chart_style(client: Client, fmt: Formatter, height: int = 280) -> ChartStyle
     return ChartStyle(brand=client.brand.color, fmt=fmt, height=height)
 
 
-def chart_from_spec(spec: ChartSpec, facts: m.ClientFacts, month: Month, elapsed: int,
-                    fmt: Formatter, annotations: Sequence[Annotation]) -> ChartView:
+def chart_from_spec(
+    spec: ChartSpec,
+    facts: m.ClientFacts,
+    month: Month,
+    elapsed: int,
+    fmt: Formatter,
+    annotations: Sequence[Annotation],
+) -> ChartView:
     """Any chart a note can ask for (SPEC 2.3 chart blocks) and the built-in ones."""
     return CHART_KINDS[spec.by].build(ChartRequest(spec, facts, month, elapsed, fmt, annotations))
 
@@ -132,9 +140,15 @@ def by_month(request: ChartRequest) -> ChartView:
     series = [Series(request.label, [(lbl, v) for lbl, (_mo, v) in zip(labels, raw, strict=True)], unit)]
     if request.spec.compare == "previous":
         before = m.series_by_month(facts, month.last_year, metric)
-        _add_comparison(series, Series(_("Year before"), [(lbl, v) for lbl, (_mo, v) in
-                                                          zip(labels, before, strict=True)],
-                                       unit, "previous"))
+        _add_comparison(
+            series,
+            Series(
+                _("Year before"),
+                [(lbl, v) for lbl, (_mo, v) in zip(labels, before, strict=True)],
+                unit,
+                "previous",
+            ),
+        )
     elif request.target is not None:
         series.append(Series(_("Target"), [(lbl, request.target) for lbl in labels], unit, "target"))
     projection = _projection(facts, month, metric, request.elapsed, labels, raw)
@@ -143,8 +157,14 @@ def by_month(request: ChartRequest) -> ChartView:
     starts = [mo.first_day for mo, _v in raw]
     ends = [mo.last_day for mo, _v in raw]
     marks = marks_for_ranges(starts, ends, request.annotations, fmt)
-    return line_chart(title, series, chart_style(facts.client, fmt), kind=request.spec.type, marks=marks,
-                      period_label=_("Month"))
+    return line_chart(
+        title,
+        series,
+        chart_style(facts.client, fmt),
+        kind=request.spec.type,
+        marks=marks,
+        period_label=_("Month"),
+    )
 
 
 @chart_kind("campaign", groups=True)
@@ -169,28 +189,42 @@ def _dated(request: ChartRequest, title: str, by_week: bool) -> ChartView:
     series_of = m.series_by_week if by_week else m.series_by_day
     raw = series_of(facts, month, metric, limit)
     labels = [fmt.day_short(d) for d, _v in raw]
-    series = [Series(fmt.month_short(month), [(lbl, v) for lbl, (_d, v) in
-                                              zip(labels, raw, strict=True)], unit)]
+    series = [
+        Series(fmt.month_short(month), [(lbl, v) for lbl, (_d, v) in zip(labels, raw, strict=True)], unit)
+    ]
     target = request.target
     if request.spec.compare == "previous":
         before = series_of(facts, month.previous, metric)
-        _add_comparison(series, Series(fmt.month_short(month.previous),
-                                       [(lbl, before[i][1] if i < len(before) else None)
-                                        for i, lbl in enumerate(labels)], unit, "previous"))
+        _add_comparison(
+            series,
+            Series(
+                fmt.month_short(month.previous),
+                [(lbl, before[i][1] if i < len(before) else None) for i, lbl in enumerate(labels)],
+                unit,
+                "previous",
+            ),
+        )
     elif target is not None:
         additive = facts.metrics.is_additive(metric)
         per = target * (7 if by_week else 1) / month.days if additive else target
         name = _("Weekly pace to target") if by_week else _("Daily pace to target")
-        series.append(Series(name if additive else _("Target"), [(lbl, per) for lbl in labels], unit,
-                             "target"))
+        series.append(
+            Series(name if additive else _("Target"), [(lbl, per) for lbl in labels], unit, "target")
+        )
     if by_week:
         starts = [d for d, _v in raw]
         ends = [min(d + dt.timedelta(days=6), month.last_day) for d in starts]
         marks = marks_for_ranges([max(s, month.first_day) for s in starts], ends, request.annotations, fmt)
     else:
         marks = marks_for_days([d for d, _v in raw], request.annotations, fmt)
-    return line_chart(title, series, chart_style(facts.client, fmt), kind=request.spec.type, marks=marks,
-                      period_label=_("Week of") if by_week else _("Day"))
+    return line_chart(
+        title,
+        series,
+        chart_style(facts.client, fmt),
+        kind=request.spec.type,
+        marks=marks,
+        period_label=_("Week of") if by_week else _("Day"),
+    )
 
 
 def _grouped(request: ChartRequest, title: str, name_label: str) -> ChartView:
@@ -199,17 +233,26 @@ def _grouped(request: ChartRequest, title: str, name_label: str) -> ChartView:
     fmt, facts, month, spec, unit = request.fmt, request.facts, request.month, request.spec, request.unit
     style = chart_style(facts.client, fmt)
     none_label = _("Unassigned")
-    points = [(name or none_label, value)
-              for name, value in m.series_by_group(facts, month, spec.metric, spec.by)]
+    points = [
+        (name or none_label, value) for name, value in m.series_by_group(facts, month, spec.metric, spec.by)
+    ]
     series = [Series(fmt.month_short(month), points, unit)]
     if spec.type == "pie":
         return pie_chart(title, series[0], style, label_name=name_label)
     if spec.compare == "previous":
-        before = dict((name or none_label, v) for name, v in
-                      m.series_by_group(facts, month.previous, spec.metric, spec.by))
-        _add_comparison(series, Series(fmt.month_short(month.previous),
-                                       [(name, before.get(name)) for name, _v in points], unit,
-                                       "previous"))
+        before = dict(
+            (name or none_label, v)
+            for name, v in m.series_by_group(facts, month.previous, spec.metric, spec.by)
+        )
+        _add_comparison(
+            series,
+            Series(
+                fmt.month_short(month.previous),
+                [(name, before.get(name)) for name, _v in points],
+                unit,
+                "previous",
+            ),
+        )
     return line_chart(title, series, style, kind=spec.type, named=True, period_label=name_label)
 
 
@@ -219,8 +262,14 @@ def _add_comparison(series: list[Series], comparison: Series) -> None:
         series.append(comparison)
 
 
-def _projection(facts: m.ClientFacts, month: Month, metric: str, elapsed: int, labels: list[str],
-                raw: Sequence[tuple[Month, float | None]]) -> list[tuple[str, float | None]]:
+def _projection(
+    facts: m.ClientFacts,
+    month: Month,
+    metric: str,
+    elapsed: int,
+    labels: list[str],
+    raw: Sequence[tuple[Month, float | None]],
+) -> list[tuple[str, float | None]]:
     """For a partial month: a dotted line from last month to this month's projection."""
     if elapsed >= month.days or not elapsed or not facts.metrics.is_additive(metric):
         return []
@@ -234,8 +283,9 @@ def _projection(facts: m.ClientFacts, month: Month, metric: str, elapsed: int, l
 # --- the report's own charts ---------------------------------------------------------------
 
 
-def budget_chart(facts: m.ClientFacts, figure: m.BudgetFigure, month: Month, fmt: Formatter
-                 ) -> ChartView | None:
+def budget_chart(
+    facts: m.ClientFacts, figure: m.BudgetFigure, month: Month, fmt: Formatter
+) -> ChartView | None:
     """Cumulative spend against the budget's straight-line pace over the month."""
     if figure.budget is None or all(v is None for _d, v in figure.cumulative):
         return None  # no spend value this month: nothing to pace (never a line at zero)
@@ -243,23 +293,47 @@ def budget_chart(facts: m.ClientFacts, figure: m.BudgetFigure, month: Month, fmt
     days = [month.first_day + dt.timedelta(days=i) for i in range(month.days)]
     labels = [fmt.day_short(d) for d in days]
     spent = dict(figure.cumulative)
-    actual = Series(_("Spend to date"), [(lbl, spent.get(d)) for lbl, d in zip(labels, days, strict=True)],
-                    "currency")
-    pace = Series(_("Budget pace"), [(lbl, figure.budget * (i + 1) / month.days)
-                                     for i, lbl in enumerate(labels)], "currency", style="target")
-    last_day, last_value = next(((lbl, v) for lbl, v in reversed(actual.points) if v is not None),
-                                ("—", 0.0))
-    summary = sentence(_("Spent {spent} of a {budget} budget by {day}."),  # "31. Okt." ends it
-                       spent=fmt.money(last_value), budget=fmt.money(figure.budget, whole=True),
-                       day=last_day)
-    return line_chart(_("Budget pacing"), [actual, pace], chart_style(facts.client, fmt), kind="area",
-                      summary=summary, period_label=_("Day"))
+    actual = Series(
+        _("Spend to date"), [(lbl, spent.get(d)) for lbl, d in zip(labels, days, strict=True)], "currency"
+    )
+    pace = Series(
+        _("Budget pace"),
+        [(lbl, figure.budget * (i + 1) / month.days) for i, lbl in enumerate(labels)],
+        "currency",
+        style="target",
+    )
+    last_day, last_value = next(((lbl, v) for lbl, v in reversed(actual.points) if v is not None), ("—", 0.0))
+    summary = sentence(
+        _("Spent {spent} of a {budget} budget by {day}."),  # "31. Okt." ends it
+        spent=fmt.money(last_value),
+        budget=fmt.money(figure.budget, whole=True),
+        day=last_day,
+    )
+    return line_chart(
+        _("Budget pacing"),
+        [actual, pace],
+        chart_style(facts.client, fmt),
+        kind="area",
+        summary=summary,
+        period_label=_("Day"),
+    )
 
 
-def daily_kpi_chart(facts: m.ClientFacts, kpi: Kpi, month: Month, elapsed: int, fmt: Formatter,
-                    annotations: Sequence[Annotation]) -> ChartView:
-    spec = ChartSpec(metric=kpi.metric, type="line", by="day", compare="previous",
-                     title=metric_label(facts.client, kpi.metric, fmt.gettext))
+def daily_kpi_chart(
+    facts: m.ClientFacts,
+    kpi: Kpi,
+    month: Month,
+    elapsed: int,
+    fmt: Formatter,
+    annotations: Sequence[Annotation],
+) -> ChartView:
+    spec = ChartSpec(
+        metric=kpi.metric,
+        type="line",
+        by="day",
+        compare="previous",
+        title=metric_label(facts.client, kpi.metric, fmt.gettext),
+    )
     return chart_from_spec(spec, facts, month, elapsed, fmt, annotations)
 
 
@@ -267,15 +341,30 @@ def channel_chart(facts: m.ClientFacts, figures: m.MonthFigures, fmt: Formatter)
     if not figures.channels:
         return None
     metric = "spend" if "spend" in facts.metrics.index else facts.metrics.base[0]
-    spec = ChartSpec(metric=metric, type="pie", by="channel",
-                     title=fmt.gettext("Channel mix: {metric}").format(
-                         metric=metric_label(facts.client, metric, fmt.gettext)))
+    spec = ChartSpec(
+        metric=metric,
+        type="pie",
+        by="channel",
+        title=fmt.gettext("Channel mix: {metric}").format(
+            metric=metric_label(facts.client, metric, fmt.gettext)
+        ),
+    )
     return chart_from_spec(spec, facts, figures.month, figures.days_elapsed, fmt, ())
 
 
-def kpi_trend_chart(facts: m.ClientFacts, kpi: Kpi, end: Month, elapsed: int, fmt: Formatter,
-                    annotations: Sequence[Annotation]) -> ChartView:
-    spec = ChartSpec(metric=kpi.metric, type="line", by="month",
-                     compare="target" if kpi.target is not None else None,
-                     title=kpi_label(kpi.label, kpi.metric, fmt.gettext))
+def kpi_trend_chart(
+    facts: m.ClientFacts,
+    kpi: Kpi,
+    end: Month,
+    elapsed: int,
+    fmt: Formatter,
+    annotations: Sequence[Annotation],
+) -> ChartView:
+    spec = ChartSpec(
+        metric=kpi.metric,
+        type="line",
+        by="month",
+        compare="target" if kpi.target is not None else None,
+        title=kpi_label(kpi.label, kpi.metric, fmt.gettext),
+    )
     return chart_from_spec(spec, facts, end, elapsed, fmt, annotations)

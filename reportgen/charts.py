@@ -116,8 +116,10 @@ def _figure(traces: list[PlotlyDict], layout: PlotlyDict) -> PlotlyDict:
             _require_text(annotation.get(key), f"annotation {key}")
     for key, value in layout.items():
         if isinstance(value, dict) and "title" in value:
-            _require_text(value["title"].get("text") if isinstance(value["title"], dict)
-                          else value["title"], f"{key} title")
+            _require_text(
+                value["title"].get("text") if isinstance(value["title"], dict) else value["title"],
+                f"{key} title",
+            )
         if isinstance(value, dict):
             for text in ("ticktext", "tickvals", "categoryarray"):
                 _require_text(value.get(text), f"{key} {text}")
@@ -143,8 +145,16 @@ def _require_text(value: object, where: str) -> None:
 # event badges hang inside the plot area from its top edge, and the legend sits at the
 # bottom of the drawing, below the x axis's labels, its entries wrapped to fit a phone.
 MODEBAR_ROOM = 30
-LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container",
-          "yanchor": "bottom", "font": {"size": 11}, "tracegroupgap": 0}
+LEGEND = {
+    "orientation": "h",
+    "x": 0,
+    "xanchor": "left",
+    "y": 0,
+    "yref": "container",
+    "yanchor": "bottom",
+    "font": {"size": 11},
+    "tracegroupgap": 0,
+}
 LEGEND_CHARS = 24  # a legend entry's longest line: fits a 360 px phone's chart
 LEGEND_LINES = 3  # and its lines, the rest left out with "…" (the full name: hover, table)
 # A category axis that names things (campaigns, channels) runs down the left of the plot,
@@ -159,8 +169,14 @@ MIN_PLOT = 150
 
 
 def _layout(style: ChartStyle, unit: str, *, legend: bool) -> PlotlyDict:
-    axis = {"gridcolor": "#e2e8f0", "zerolinecolor": "#cbd5e1", "linecolor": "#cbd5e1",
-            "tickfont": {"size": 11}, "automargin": True, "fixedrange": False}
+    axis = {
+        "gridcolor": "#e2e8f0",
+        "zerolinecolor": "#cbd5e1",
+        "linecolor": "#cbd5e1",
+        "tickfont": {"size": 11},
+        "automargin": True,
+        "fixedrange": False,
+    }
     yaxis = {**axis, "rangemode": "tozero", **_value_axis(style.fmt, unit)}
     return {
         "height": style.height,
@@ -171,8 +187,11 @@ def _layout(style: ChartStyle, unit: str, *, legend: bool) -> PlotlyDict:
         "separators": style.fmt.plotly_separators,
         "colorway": style.colorway,
         "hovermode": "x unified",
-        "hoverlabel": {"bgcolor": CARD, "bordercolor": "#cbd5e1",
-                       "font": {"family": FONT, "color": CHART_INK}},
+        "hoverlabel": {
+            "bgcolor": CARD,
+            "bordercolor": "#cbd5e1",
+            "font": {"family": FONT, "color": CHART_INK},
+        },
         "showlegend": legend,
         "legend": dict(LEGEND),
         "xaxis": {**axis, "type": "category", "nticks": 7},  # Plotly tilts labels when crowded
@@ -186,11 +205,14 @@ def pie_labels(names: Sequence[str]) -> list[PlotlyText]:
     (and, should that still equal another's, a number)."""
     labels = [legend_text(name) for name in names]
     cut = {label for label in labels if labels.count(label) > 1}
-    labels = [_markup_lines(_wrap(name, LEGEND_CHARS, LEGEND_LINES, tail=True)) if label in cut
-              else label for name, label in zip(names, labels, strict=True)]
+    labels = [
+        _markup_lines(_wrap(name, LEGEND_CHARS, LEGEND_LINES, tail=True)) if label in cut else label
+        for name, label in zip(names, labels, strict=True)
+    ]
     cut = {label for label in labels if labels.count(label) > 1}
-    labels = [legend_text(name, None) if label in cut else label
-              for name, label in zip(names, labels, strict=True)]
+    labels = [
+        legend_text(name, None) if label in cut else label for name, label in zip(names, labels, strict=True)
+    ]
     seen: dict[str, int] = {}
     for index, label in enumerate(labels):
         seen[label] = seen.get(label, 0) + 1
@@ -231,8 +253,11 @@ def _wrap(name: str, chars: int, most: int | None, *, tail: bool = False) -> lis
     lines = textwrap.wrap(str(name), chars, break_long_words=True) or [str(name).strip()]
     if most is not None and len(lines) > most:
         lines = lines[:most]
-        lines[-1] = ("…" + " ".join(str(name).split())[-(chars - 1):].lstrip() if tail
-                     else lines[-1][:chars - 1].rstrip() + "…")
+        lines[-1] = (
+            "…" + " ".join(str(name).split())[-(chars - 1) :].lstrip()
+            if tail
+            else lines[-1][: chars - 1].rstrip() + "…"
+        )
     return lines
 
 
@@ -246,8 +271,10 @@ def _markup_lines(lines: list[str]) -> PlotlyText:
 def tick_texts(names: Sequence[str]) -> list[PlotlyText]:
     """Categories' axis labels (tick_text); one that equals another's ends as its name does."""
     texts = [tick_text(name) for name in names]
-    return [_markup_lines(_wrap(name, TICK_CHARS, TICK_LINES, tail=True))
-            if texts.count(text) > 1 else text for name, text in zip(names, texts, strict=True)]
+    return [
+        _markup_lines(_wrap(name, TICK_CHARS, TICK_LINES, tail=True)) if texts.count(text) > 1 else text
+        for name, text in zip(names, texts, strict=True)
+    ]
 
 
 def _fit_legend(layout: PlotlyDict, entries: Sequence[PlotlyText], plot_room: int) -> None:
@@ -302,45 +329,80 @@ def _trace(series: Series, style: ChartStyle, kind: str, color: str | None = Non
             trace["fill"] = "tozeroy"
     if series.style == "previous":
         trace["line" if kind != "bar" else "marker"] = (
-            {"width": 1.5, "dash": "dot", "color": MUTED} if kind != "bar" else {"color": MUTED})
+            {"width": 1.5, "dash": "dot", "color": MUTED} if kind != "bar" else {"color": MUTED}
+        )
         trace.pop("fill", None)
     elif series.style == "target":
-        trace = {**trace, "type": "scatter", "mode": "lines",
-                 "line": {"width": 1.5, "dash": "dash", "color": TARGET}}
+        trace = {
+            **trace,
+            "type": "scatter",
+            "mode": "lines",
+            "line": {"width": 1.5, "dash": "dash", "color": TARGET},
+        }
         trace.pop("fill", None)
     elif color:
         trace["marker" if kind == "bar" else "line"] = (
-            {"color": color} if kind == "bar" else {**trace.get("line", {}), "color": color})
+            {"color": color} if kind == "bar" else {**trace.get("line", {}), "color": color}
+        )
     if kind == "bar" and series.style == "main" and not color:
         trace["marker"] = {"color": style.brand}
     return trace
 
 
-def _annotation_marks(categories: list[str], marks: list[tuple[int, str]]
-                      ) -> tuple[list[PlotlyDict], list[PlotlyDict]]:
+def _annotation_marks(
+    categories: list[str], marks: list[tuple[int, str]]
+) -> tuple[list[PlotlyDict], list[PlotlyDict]]:
     # Events in one category (two in a month on a monthly chart) share one badge: "3,4".
     by_index: dict[int, list[tuple[int, str]]] = {}
     for number, (index, text) in enumerate(marks, start=1):
         by_index.setdefault(index, []).append((number, text))
     shapes, notes = [], []
     for index, events in by_index.items():
-        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": index, "x1": index,
-                       "y0": 0, "y1": 1, "line": {"color": TARGET, "width": 1, "dash": "dot"}})
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": index,
+                "x1": index,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": TARGET, "width": 1, "dash": "dot"},
+            }
+        )
         # inside the plot area, under the toolbar's strip and far from the legend
-        notes.append({"x": index, "xref": "x", "y": 1, "yref": "paper", "yanchor": "top",
-                      "text": plotly_text(",".join(str(number) for number, _ in events)),
-                      "showarrow": False,
-                      "hovertext": PlotlyText("<br>".join(plotly_text(text) for _, text in events)),
-                      "font": {"size": 10, "color": "#ffffff"}, "bgcolor": TARGET, "borderpad": 2})
+        notes.append(
+            {
+                "x": index,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "top",
+                "text": plotly_text(",".join(str(number) for number, _ in events)),
+                "showarrow": False,
+                "hovertext": PlotlyText("<br>".join(plotly_text(text) for _, text in events)),
+                "font": {"size": 10, "color": "#ffffff"},
+                "bgcolor": TARGET,
+                "borderpad": 2,
+            }
+        )
     return shapes, notes
 
 
 # --- public builders --------------------------------------------------------------
 
 
-def line_chart(title: str, series: list[Series], style: ChartStyle, *, kind: str = "line",
-               marks: list[tuple[int, str]] | None = None, summary: str = "",
-               period_label: str = "", named: bool = False) -> ChartView:
+def line_chart(
+    title: str,
+    series: list[Series],
+    style: ChartStyle,
+    *,
+    kind: str = "line",
+    marks: list[tuple[int, str]] | None = None,
+    summary: str = "",
+    period_label: str = "",
+    named: bool = False,
+) -> ChartView:
     """A time (or category) chart: main series, optional previous/target lines.
 
     `named`: the categories are names (campaigns, channels), of any length and number: they
@@ -356,8 +418,9 @@ def line_chart(title: str, series: list[Series], style: ChartStyle, *, kind: str
     if named:
         _across(layout, traces, categories, bars=sum(t["type"] == "bar" for t in traces))
         # Plotly's rows are all alike: each as tall as the tallest needs
-        plot_room = max(190, 26 + len(categories) * max((_row_height(c, traces) for c in categories),
-                                                        default=0))
+        plot_room = max(
+            190, 26 + len(categories) * max((_row_height(c, traces) for c in categories), default=0)
+        )
         # paper is wide: the legend takes a row (or none), the rows keep their room
         print_height = MODEBAR_ROOM + plot_room + (34 if layout["showlegend"] else 0)
     else:
@@ -372,11 +435,19 @@ def line_chart(title: str, series: list[Series], style: ChartStyle, *, kind: str
     columns = (period_label or style.fmt.gettext("Period"), *[s.name for s in series])
     by_label = [(dict(s.points), s.unit) for s in series]
     value = style.fmt.value
-    rows = tuple((label, *[value(points.get(label), unit) for points, unit in by_label])
-                 for label in categories)
-    return ChartView(title=title, figure=_figure(traces, layout),
-                     summary=summary or describe_series(main, style.fmt), columns=columns,
-                     rows=rows, notes=notes, kind=kind, print_height=print_height)
+    rows = tuple(
+        (label, *[value(points.get(label), unit) for points, unit in by_label]) for label in categories
+    )
+    return ChartView(
+        title=title,
+        figure=_figure(traces, layout),
+        summary=summary or describe_series(main, style.fmt),
+        columns=columns,
+        rows=rows,
+        notes=notes,
+        kind=kind,
+        print_height=print_height,
+    )
 
 
 def _across(layout: PlotlyDict, traces: list[PlotlyDict], categories: list[str], bars: int) -> None:
@@ -385,10 +456,17 @@ def _across(layout: PlotlyDict, traces: list[PlotlyDict], categories: list[str],
     value_axis = layout["yaxis"]
     # first at the top; every row whole (a line's end point sat on the axis, its name
     # over the value axis's labels)
-    layout["yaxis"] = {**layout["xaxis"], "range": [len(names) - 0.5, -0.5], "tickmode": "array",
-                       "tickvals": names, "ticktext": tick_texts(categories),
-                       "categoryorder": "array", "categoryarray": names, "tickangle": 0,
-                       "ticklabelstandoff": 4}
+    layout["yaxis"] = {
+        **layout["xaxis"],
+        "range": [len(names) - 0.5, -0.5],
+        "tickmode": "array",
+        "tickvals": names,
+        "ticktext": tick_texts(categories),
+        "categoryorder": "array",
+        "categoryarray": names,
+        "tickangle": 0,
+        "ticklabelstandoff": 4,
+    }
     layout["yaxis"].pop("nticks", None)
     layout["xaxis"] = {**value_axis, "tickangle": 0, "nticks": 3}  # across a phone's narrow plot
     largest = max((abs(v) for trace in traces for v in trace["y"] if v is not None), default=0)
@@ -417,8 +495,9 @@ def _row_height(name: str, traces: list[PlotlyDict]) -> int:
     return max(TICK_LINE_PX * len(_tick_lines(name)) + 10, 12 * bars + 10)
 
 
-def pie_chart(title: str, series: Series, style: ChartStyle, *, summary: str = "",
-              label_name: str = "") -> ChartView:
+def pie_chart(
+    title: str, series: Series, style: ChartStyle, *, summary: str = "", label_name: str = ""
+) -> ChartView:
     points = [(label, value) for label, value in series.points if value]
     layout = _layout(style, series.unit, legend=True)
     for axis in ("xaxis", "yaxis"):
@@ -458,12 +537,19 @@ def pie_chart(title: str, series: Series, style: ChartStyle, *, summary: str = "
         "outsidetextfont": {"color": CHART_INK},
         "hoverlabel": {"bgcolor": fills, "bordercolor": texts, "font": {"color": texts}},
     }
-    rows = tuple((label, style.fmt.value(v, series.unit), share)
-                 for (label, v), share in zip(points, shares, strict=True))
+    rows = tuple(
+        (label, style.fmt.value(v, series.unit), share)
+        for (label, v), share in zip(points, shares, strict=True)
+    )
     columns = (label_name or style.fmt.gettext("Group"), series.name, style.fmt.gettext("Share"))
-    return ChartView(title=title, figure=_figure([trace], layout),
-                     summary=summary or describe_shares(series, points, style.fmt),
-                     columns=columns, rows=rows, kind="pie")
+    return ChartView(
+        title=title,
+        figure=_figure([trace], layout),
+        summary=summary or describe_shares(series, points, style.fmt),
+        columns=columns,
+        rows=rows,
+        kind="pie",
+    )
 
 
 def slice_colors(style: ChartStyle, count: int) -> tuple[list[str], list[str]]:
@@ -496,10 +582,17 @@ def describe_series(series: Series, fmt: Formatter) -> str:
     return fmt.gettext(
         "{name}: {first_value} ({first}) to {last_value} ({last}); "
         "highest {high_value} ({high}), lowest {low_value} ({low})."
-    ).format(name=series.name, first=first[0], first_value=fmt.value(first[1], series.unit),
-             last=last[0], last_value=fmt.value(last[1], series.unit),
-             high=high[0], high_value=fmt.value(high[1], series.unit),
-             low=low[0], low_value=fmt.value(low[1], series.unit))
+    ).format(
+        name=series.name,
+        first=first[0],
+        first_value=fmt.value(first[1], series.unit),
+        last=last[0],
+        last_value=fmt.value(last[1], series.unit),
+        high=high[0],
+        high_value=fmt.value(high[1], series.unit),
+        low=low[0],
+        low_value=fmt.value(low[1], series.unit),
+    )
 
 
 def describe_shares(series: Series, points: Sequence[tuple[str, float]], fmt: Formatter) -> str:
@@ -508,18 +601,22 @@ def describe_shares(series: Series, points: Sequence[tuple[str, float]], fmt: Fo
         return fmt.gettext("No data for this period.")
     label, value = max(points, key=lambda p: p[1])
     return fmt.gettext("{name}: {count} groups; the largest is {label} with {share}.").format(
-        name=series.name, count=len(points), label=label, share=fmt.percent(value / total, 1))
+        name=series.name, count=len(points), label=label, share=fmt.percent(value / total, 1)
+    )
 
 
-def marks_for_days(days: list[dt.date], annotations: Sequence[Annotation], fmt: Formatter
-                   ) -> list[tuple[int, str]]:
+def marks_for_days(
+    days: list[dt.date], annotations: Sequence[Annotation], fmt: Formatter
+) -> list[tuple[int, str]]:
     position = {d: i for i, d in enumerate(days)}
-    return [(position[a.date], f"{fmt.day_short(a.date)}: {a.text}")
-            for a in annotations if a.date in position]
+    return [
+        (position[a.date], f"{fmt.day_short(a.date)}: {a.text}") for a in annotations if a.date in position
+    ]
 
 
-def marks_for_ranges(starts: list[dt.date], ends: list[dt.date], annotations: Sequence[Annotation],
-                     fmt: Formatter) -> list[tuple[int, str]]:
+def marks_for_ranges(
+    starts: list[dt.date], ends: list[dt.date], annotations: Sequence[Annotation], fmt: Formatter
+) -> list[tuple[int, str]]:
     marks = []
     for a in annotations:
         for index, (start, end) in enumerate(zip(starts, ends, strict=True)):

@@ -20,24 +20,44 @@ from .importers import EXPORTS
 
 Command = TypeVar("Command", bound=Callable[..., None])
 
-MONTH_HELP = "YYYY-MM, 'latest' (newest month with data or a note) or 'previous' " \
-             "(the last complete calendar month): portals as of that month"
+MONTH_HELP = (
+    "YYYY-MM, 'latest' (newest month with data or a note) or 'previous' "
+    "(the last complete calendar month): portals as of that month"
+)
 
 
 def common_options(command: Command) -> Command:
-    for decorator in reversed([
-        click.option("--project", "project", type=click.Path(file_okay=False, path_type=Path),
-                     default=".", show_default=True, help="The project folder (holds clients.yaml)."),
-        click.option("--client", "clients", multiple=True, metavar="ID",
-                     help="Only this client (repeatable)."),
-        click.option("--month", default=None, metavar="MONTH", help=MONTH_HELP),
-        click.option("--drafts", is_flag=True, help="Include notes with status: draft."),
-        click.option("--strict", is_flag=True, help="Warnings fail the run."),
-        click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
-                     help="Parallel processes (default: the number of CPUs)."),
-        click.option("--shard", default=None, metavar="I/N",
-                     help="Only the I-th of N deterministic slices of the clients (for a CI matrix)."),
-    ]):
+    for decorator in reversed(
+        [
+            click.option(
+                "--project",
+                "project",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=".",
+                show_default=True,
+                help="The project folder (holds clients.yaml).",
+            ),
+            click.option(
+                "--client", "clients", multiple=True, metavar="ID", help="Only this client (repeatable)."
+            ),
+            click.option("--month", default=None, metavar="MONTH", help=MONTH_HELP),
+            click.option("--drafts", is_flag=True, help="Include notes with status: draft."),
+            click.option("--strict", is_flag=True, help="Warnings fail the run."),
+            click.option(
+                "--jobs",
+                type=click.IntRange(min=1),
+                default=None,
+                metavar="N",
+                help="Parallel processes (default: the number of CPUs).",
+            ),
+            click.option(
+                "--shard",
+                default=None,
+                metavar="I/N",
+                help="Only the I-th of N deterministic slices of the clients (for a CI matrix).",
+            ),
+        ]
+    ):
         command = decorator(command)
     return command
 
@@ -95,15 +115,32 @@ def main() -> None:
 
 @main.command()
 @common_options
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: site inside the project).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: site inside the project).",
+)
 @click.option("--clean", is_flag=True, help="Ignore the build cache: render every page.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON build summary on stdout.")
-@click.option("--pdf", is_flag=True,
-              help="Also print each monthly report to report.pdf (headless Chromium; stale ones only).")
-def build(project: Path, clients: tuple[str, ...], month: str | None, drafts: bool, strict: bool,
-          jobs: int | None, shard: str | None, out: Path | None, clean: bool, as_json: bool,
-          pdf: bool) -> None:
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print each monthly report to report.pdf (headless Chromium; stale ones only).",
+)
+def build(
+    project: Path,
+    clients: tuple[str, ...],
+    month: str | None,
+    drafts: bool,
+    strict: bool,
+    jobs: int | None,
+    shard: str | None,
+    out: Path | None,
+    clean: bool,
+    as_json: bool,
+    pdf: bool,
+) -> None:
     """Render every client's portal into the output folder."""
     options = replace(_options(project, clients, month, drafts, strict, jobs, shard, out, clean), pdf=pdf)
     progress = None if as_json else _ProgressBar()
@@ -133,8 +170,15 @@ def build(project: Path, clients: tuple[str, ...], month: str | None, drafts: bo
 
 @main.command()
 @common_options
-def check(project: Path, clients: tuple[str, ...], month: str | None, drafts: bool, strict: bool,
-          jobs: int | None, shard: str | None) -> None:
+def check(
+    project: Path,
+    clients: tuple[str, ...],
+    month: str | None,
+    drafts: bool,
+    strict: bool,
+    jobs: int | None,
+    shard: str | None,
+) -> None:
     """Validate everything and write nothing; each problem as path:line: message."""
     options = _options(project, clients, month, drafts, strict, jobs, shard, None, False)
     try:
@@ -144,18 +188,35 @@ def check(project: Path, clients: tuple[str, ...], month: str | None, drafts: bo
     for info in result.infos:
         click.echo(terminal_text(info), err=True)
     _print_warnings(result.warnings)
-    click.echo(f"OK: {result.clients} client{'s' if result.clients != 1 else ''}, {result.reports} "
-               f"monthly report{'s' if result.reports != 1 else ''}"
-               f"{_warnings_count(result.warnings)}.")
+    click.echo(
+        f"OK: {result.clients} client{'s' if result.clients != 1 else ''}, {result.reports} "
+        f"monthly report{'s' if result.reports != 1 else ''}"
+        f"{_warnings_count(result.warnings)}."
+    )
 
 
 @main.command()
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The project folder (holds clients.yaml).")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port on 127.0.0.1 (a free one is picked if it is taken).")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Parallel processes (default: the number of CPUs).")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holds clients.yaml).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (a free one is picked if it is taken).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Parallel processes (default: the number of CPUs).",
+)
 def serve(project: Path, port: int, jobs: int | None) -> None:
     """Build (drafts included), serve on localhost, rebuild on change, reload the browser."""
     from .serve import serve as run_server
@@ -166,12 +227,27 @@ def serve(project: Path, port: int, jobs: int | None) -> None:
 
 @main.command()
 @click.argument("client_id", metavar="CLIENT")
-@click.option("--month", default="latest", show_default=True, metavar="MONTH",
-              help="YYYY-MM, 'latest' or 'previous': the report to print.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The PDF file to write (default: CLIENT-YYYY-MM.pdf here).")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The project folder (holds clients.yaml).")
+@click.option(
+    "--month",
+    default="latest",
+    show_default=True,
+    metavar="MONTH",
+    help="YYYY-MM, 'latest' or 'previous': the report to print.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The PDF file to write (default: CLIENT-YYYY-MM.pdf here).",
+)
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holds clients.yaml).",
+)
 @click.option("--drafts", is_flag=True, help="Include notes with status: draft.")
 def pdf(client_id: str, month: str, output: Path | None, project: Path, drafts: bool) -> None:
     """Print one monthly report to a PDF (headless Chromium), as the site would show it."""
@@ -193,15 +269,31 @@ def pdf(client_id: str, month: str, output: Path | None, project: Path, drafts: 
 
 
 @main.command()
-@click.option("--month", required=True, metavar="MONTH",
-              help="YYYY-MM or 'previous' (the last complete calendar month): the reports to send.")
+@click.option(
+    "--month",
+    required=True,
+    metavar="MONTH",
+    help="YYYY-MM or 'previous' (the last complete calendar month): the reports to send.",
+)
 @click.option("--client", "clients", multiple=True, metavar="ID", help="Only this client (repeatable).")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The project folder (holds clients.yaml).")
-@click.option("--dry-run", "dry_run", type=click.Path(file_okay=False, path_type=Path), default=None,
-              metavar="DIR", help="Write each message as an .eml file into DIR instead of sending it.")
-@click.option("--resend", is_flag=True,
-              help="Send again what the ledger (.reportgen/sent.jsonl) says was already sent.")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holds clients.yaml).",
+)
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Write each message as an .eml file into DIR instead of sending it.",
+)
+@click.option(
+    "--resend", is_flag=True, help="Send again what the ledger (.reportgen/sent.jsonl) says was already sent."
+)
 def send(month: str, clients: tuple[str, ...], project: Path, dry_run: Path | None, resend: bool) -> None:
     """E-mail each client's contacts their report for the month, once (SMTP from REPORTGEN_SMTP_URL)."""
     from .mail import printable
@@ -215,8 +307,9 @@ def send(month: str, clients: tuple[str, ...], project: Path, dry_run: Path | No
         raise click.BadParameter(f"folder '{project}' does not exist", param_hint="--project")
     today = build_date()
     if month == "latest":
-        raise click.BadParameter("'latest' is not a month to send: give YYYY-MM or previous",
-                                 param_hint="--month")
+        raise click.BadParameter(
+            "'latest' is not a month to send: give YYYY-MM or previous", param_hint="--month"
+        )
     chosen = as_of_month(month, today)  # a bad --month is a usage error (exit 2)
     assert chosen is not None  # only 'latest' is no month, refused above
     try:
@@ -241,24 +334,34 @@ def send(month: str, clients: tuple[str, ...], project: Path, dry_run: Path | No
     for message, record in plan.already:
         say(f"already sent: {message.client_id} {chosen} → {message.recipient.email} ({record.time})")
     for message, record in plan.changed:
-        say(f"changed since it was sent: {message.client_id} {chosen} → {message.recipient.email} "
-            f"(sent {record.time}); not sent again (`--resend --client {message.client_id}` sends it again)")
+        say(
+            f"changed since it was sent: {message.client_id} {chosen} → {message.recipient.email} "
+            f"(sent {record.time}); not sent again (`--resend --client {message.client_id}` sends it again)"
+        )
     for message, record in plan.resent:
-        say(f"sending again (--resend): {message.client_id} {chosen} → {message.recipient.email} "
-            f"(sent {record.time})")
-    stale_failure = (f"{len(plan.stale)} client{'s' if len(plan.stale) != 1 else ''} not sent: the built "
-                     "site is older than the data; run `reportgen build` (with --pdf if the PDF is "
-                     "attached), then send again")
+        say(
+            f"sending again (--resend): {message.client_id} {chosen} → {message.recipient.email} "
+            f"(sent {record.time})"
+        )
+    stale_failure = (
+        f"{len(plan.stale)} client{'s' if len(plan.stale) != 1 else ''} not sent: the built "
+        "site is older than the data; run `reportgen build` (with --pdf if the PDF is "
+        "attached), then send again"
+    )
     if dry_run:
         try:
             paths = write_eml(plan, dry_run, project)
         except ReportgenError as exc:
             _send_failed(exc.message)
         for message, path in zip(plan.to_send, paths, strict=True):
-            say(f"would send: {message.client_id} {chosen} → {message.recipient.name} "
-                f"<{message.recipient.email}>: {message.subject} ({path})")
-        say(f"Dry run: {len(paths)} message{'s' if len(paths) != 1 else ''} for {chosen} written to "
-            f"{dry_run}; nothing was sent.")
+            say(
+                f"would send: {message.client_id} {chosen} → {message.recipient.name} "
+                f"<{message.recipient.email}>: {message.subject} ({path})"
+            )
+        say(
+            f"Dry run: {len(paths)} message{'s' if len(paths) != 1 else ''} for {chosen} written to "
+            f"{dry_run}; nothing was sent."
+        )
         if plan.stale:
             _send_failed(stale_failure)
         return
@@ -268,14 +371,18 @@ def send(month: str, clients: tuple[str, ...], project: Path, dry_run: Path | No
     except ReportgenError as exc:
         _send_failed(exc.message)
     total = len(plan.to_send)
-    say(f"Sent {len(result.sent)} of {total} message{'s' if total != 1 else ''} for {chosen}"
+    say(
+        f"Sent {len(result.sent)} of {total} message{'s' if total != 1 else ''} for {chosen}"
         f" ({len(plan.already)} already sent, {len(plan.skipped)} client"
-        f"{'s' if len(plan.skipped) != 1 else ''} skipped).")
+        f"{'s' if len(plan.skipped) != 1 else ''} skipped)."
+    )
     if result.refused or result.stopped:
         left = total - len(result.sent)
-        _send_failed(f"{left} message{'s' if left != 1 else ''} not sent; the ledger "
-                     ".reportgen/sent.jsonl keeps what was sent: run the same command again to send "
-                     "the rest")
+        _send_failed(
+            f"{left} message{'s' if left != 1 else ''} not sent; the ledger "
+            ".reportgen/sent.jsonl keeps what was sent: run the same command again to send "
+            "the rest"
+        )
     if plan.stale:
         _send_failed(stale_failure)
 
@@ -294,10 +401,19 @@ def new() -> None:
 
 @new.command("report")
 @click.argument("client_id", metavar="CLIENT")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The project folder (holds clients.yaml).")
-@click.option("--month", default=None, metavar="YYYY-MM",
-              help="The month (default: the first month with data after the newest final note).")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holds clients.yaml).",
+)
+@click.option(
+    "--month",
+    default=None,
+    metavar="YYYY-MM",
+    help="The month (default: the first month with data after the newest final note).",
+)
 def new_report(client_id: str, project: Path, month: str | None) -> None:
     """Write content/CLIENT/YYYY-MM.md: a draft with last month's open next steps."""
     from .scaffold import new_report as scaffold_report
@@ -313,8 +429,13 @@ def new_report(client_id: str, project: Path, month: str | None) -> None:
 @new.command("client")
 @click.argument("client_id", metavar="ID")
 @click.option("--name", required=True, help="The client's name as shown in the portal.")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The project folder (holds clients.yaml).")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holds clients.yaml).",
+)
 def new_client(client_id: str, name: str, project: Path) -> None:
     """Add a client to clients.yaml (keeping its comments) and create its folders."""
     from .scaffold import new_client as scaffold_client
@@ -323,18 +444,30 @@ def new_client(client_id: str, name: str, project: Path) -> None:
         scaffold_client(project, client_id, name)
     except InputError as exc:
         _fail(exc.problems)
-    click.echo(f"Added '{client_id}' to {project / 'clients.yaml'}; put its exports in "
-               f"{project / 'data' / client_id} and its notes in {project / 'content' / client_id}.")
+    click.echo(
+        f"Added '{client_id}' to {project / 'clients.yaml'}; put its exports in "
+        f"{project / 'data' / client_id} and its notes in {project / 'content' / client_id}."
+    )
 
 
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--client", "client_id", required=True, metavar="ID", help="The client the export belongs to.")
-@click.option("--format", "format_", default="auto", show_default=True,
-              type=click.Choice(["auto", *EXPORTS]),
-              help="The platform (auto: detected from the header).")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The project folder (holds clients.yaml).")
+@click.option(
+    "--format",
+    "format_",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", *EXPORTS]),
+    help="The platform (auto: detected from the header).",
+)
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holds clients.yaml).",
+)
 def import_(file: Path, client_id: str, format_: str, project: Path) -> None:
     """Convert a platform export into a canonical CSV under data/CLIENT/ and say what it holds."""
     from .scaffold import import_export
@@ -343,9 +476,13 @@ def import_(file: Path, client_id: str, format_: str, project: Path) -> None:
         target, found = import_export(project, file, client_id, format_)
     except InputError as exc:
         _fail(exc.problems)
-    click.echo(terminal_text(f"{found['format']} export: {found['rows']} rows, {found['first']} to "
-                             f"{found['last']}, {len(found['campaigns'])} campaigns, currency "
-                             f"{found['currency']}"))
+    click.echo(
+        terminal_text(
+            f"{found['format']} export: {found['rows']} rows, {found['first']} to "
+            f"{found['last']}, {len(found['campaigns'])} campaigns, currency "
+            f"{found['currency']}"
+        )
+    )
     for name in found["campaigns"][:20]:
         click.echo(f"  campaign: {terminal_text(' '.join(str(name).split()))}")
     if len(found["campaigns"]) > 20:
@@ -368,14 +505,28 @@ def init(directory: Path, demo: bool) -> None:
 
 
 @main.command()
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The project folder (holds clients.yaml).")
-@click.option("--month", default=None, metavar="MONTH",
-              help="YYYY-MM, 'latest' (default: each client's newest month) or 'previous'.")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holds clients.yaml).",
+)
+@click.option(
+    "--month",
+    default=None,
+    metavar="MONTH",
+    help="YYYY-MM, 'latest' (default: each client's newest month) or 'previous'.",
+)
 @click.option("--ae", default=None, metavar="NAME", help="Only this account executive's clients.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list of every client's status.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Parallel processes for clients not in the cache (default: the number of CPUs).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Parallel processes for clients not in the cache (default: the number of CPUs).",
+)
 def status(project: Path, month: str | None, ae: str | None, as_json: bool, jobs: int | None) -> None:
     """Every client's status, what needs attention first (reads the build cache)."""
     from .agency import check_ae, collect_summaries
@@ -392,25 +543,46 @@ def status(project: Path, month: str | None, ae: str | None, as_json: bool, jobs
     rows = found.rows(ae)
     if as_json:
         # json escapes C0 controls; C1 and bidi controls too, so none reaches a terminal raw
-        click.echo(_json_escape_controls(json.dumps([r.to_json() for r in rows], indent=1,
-                                                    ensure_ascii=False)))
+        click.echo(
+            _json_escape_controls(json.dumps([r.to_json() for r in rows], indent=1, ensure_ascii=False))
+        )
         return
     click.echo(render_table(rows, styled=sys.stdout.isatty()), color=sys.stdout.isatty())
     red = sum(1 for r in rows if r.red)
-    click.echo(f"{len(rows)} client{'s' if len(rows) != 1 else ''}, {red} need{'s' if red == 1 else ''} "
-               f"action{f' ({found.loaded} loaded, the rest from the cache)' if found.loaded else ''}.",
-               err=True)
+    click.echo(
+        f"{len(rows)} client{'s' if len(rows) != 1 else ''}, {red} need{'s' if red == 1 else ''} "
+        f"action{f' ({found.loaded} loaded, the rest from the cache)' if found.loaded else ''}.",
+        err=True,
+    )
 
 
 @main.command()
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The project folder (holds clients.yaml).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: overview inside the project; never inside the site).")
-@click.option("--month", default=None, metavar="MONTH",
-              help="YYYY-MM, 'latest' (default: each client's newest month) or 'previous'.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Parallel processes for clients not in the cache (default: the number of CPUs).")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (holds clients.yaml).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: overview inside the project; never inside the site).",
+)
+@click.option(
+    "--month",
+    default=None,
+    metavar="MONTH",
+    help="YYYY-MM, 'latest' (default: each client's newest month) or 'previous'.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Parallel processes for clients not in the cache (default: the number of CPUs).",
+)
 def overview(project: Path, out: Path | None, month: str | None, jobs: int | None) -> None:
     """The agency's internal site: every client's status, trends and next steps."""
     from .overview import build_overview
@@ -423,15 +595,29 @@ def overview(project: Path, out: Path | None, month: str | None, jobs: int | Non
     except InputError as exc:
         _fail(exc.problems)
     if written.protected_shown:
-        click.echo(f"warning: the overview is not sealed and shows {written.protected_shown} protected "
-                   "client(s) in plain text; set agency.overview.password_env before putting it "
-                   "anywhere others can read", err=True)
-    click.echo(f"Wrote the overview of {written.clients} client{'s' if written.clients != 1 else ''} "
-               f"({written.files} files{', sealed' if written.sealed else ''}) into {target}.")
+        click.echo(
+            f"warning: the overview is not sealed and shows {written.protected_shown} protected "
+            "client(s) in plain text; set agency.overview.password_env before putting it "
+            "anywhere others can read",
+            err=True,
+        )
+    click.echo(
+        f"Wrote the overview of {written.clients} client{'s' if written.clients != 1 else ''} "
+        f"({written.files} files{', sealed' if written.sealed else ''}) into {target}."
+    )
 
 
-def _options(project: Path, clients: tuple[str, ...], month: str | None, drafts: bool, strict: bool,
-             jobs: int | None, shard: str | None, out: Path | None, clean: bool) -> BuildOptions:
+def _options(
+    project: Path,
+    clients: tuple[str, ...],
+    month: str | None,
+    drafts: bool,
+    strict: bool,
+    jobs: int | None,
+    shard: str | None,
+    out: Path | None,
+    clean: bool,
+) -> BuildOptions:
     if not project.is_dir():
         raise click.BadParameter(f"folder '{project}' does not exist", param_hint="--project")
     today = build_date()
@@ -495,8 +681,7 @@ class _ProgressBar:
             return
         width = 30
         filled = width * done // max(total, 1)
-        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} clients",
-                   err=True, nl=False)
+        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} clients", err=True, nl=False)
         self.shown = True
 
     def close(self) -> None:
@@ -528,8 +713,7 @@ def _fail(problems: list[Problem]) -> None:
         click.echo(terminal_text(problem), err=True)
     count = len(errors) or len(problems)
     what = ("error" if errors else "warning") + ("s" if count != 1 else "")
-    click.echo(f"reportgen: {count} {what}{'' if errors else ' (--strict)'}; nothing was written.",
-               err=True)
+    click.echo(f"reportgen: {count} {what}{'' if errors else ' (--strict)'}; nothing was written.", err=True)
     sys.exit(1)
 
 

@@ -24,8 +24,9 @@ from .sources import load_client_data
 SHORT_PASSWORD = 12  # shorter portal passwords are a warning (empty or only spaces: an error)
 
 
-def load_client(root: Path, client: Client, options: BuildOptions, all_notes: list[Note] | None = None
-                ) -> tuple[ClientPlan | None, list[Problem]]:
+def load_client(
+    root: Path, client: Client, options: BuildOptions, all_notes: list[Note] | None = None
+) -> tuple[ClientPlan | None, list[Problem]]:
     """`all_notes`, when given, receives every note of the client, drafts included."""
     notes, problems = load_client_notes(root, client.id)
     if all_notes is not None:
@@ -38,8 +39,9 @@ def load_client(root: Path, client: Client, options: BuildOptions, all_notes: li
     return plan, problems + plan_problems
 
 
-def plan_client(client: Client, table: MetricTable, notes: list[Note],
-                options: BuildOptions) -> tuple[ClientPlan | None, list[Problem]]:
+def plan_client(
+    client: Client, table: MetricTable, notes: list[Note], options: BuildOptions
+) -> tuple[ClientPlan | None, list[Problem]]:
     problems: list[Problem] = access_problems(client, options.preview)
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -48,24 +50,35 @@ def plan_client(client: Client, table: MetricTable, notes: list[Note],
     if table.rows:
         problems.extend(facts.metrics.check(client))
     elif client.data:
-        problems.append(Problem("clients.yaml", client.line,
-                                f"client '{client.id}' has no metric rows yet", "warning"))
-    included = {n.month: n for n in notes if (options.drafts or not n.is_draft)
-                and (until is None or n.month <= until)}
+        problems.append(
+            Problem("clients.yaml", client.line, f"client '{client.id}' has no metric rows yet", "warning")
+        )
+    included = {
+        n.month: n
+        for n in notes
+        if (options.drafts or not n.is_draft) and (until is None or n.month <= until)
+    }
     for note in included.values():
         for spec in note.charts:
             if table.rows:
                 problems.extend(facts.metrics.check_metric(spec.metric, note.path, spec.line, "chart"))
-            if spec.compare == "target" and not any(k.metric == spec.metric and k.target is not None
-                                                    for k in client.kpis):
-                problems.append(Problem(note.path, spec.line, (
-                    f"chart: 'compare: target' needs a KPI with a target for '{spec.metric}'")))
+            if spec.compare == "target" and not any(
+                k.metric == spec.metric and k.target is not None for k in client.kpis
+            ):
+                problems.append(
+                    Problem(
+                        note.path,
+                        spec.line,
+                        (f"chart: 'compare: target' needs a KPI with a target for '{spec.metric}'"),
+                    )
+                )
     months = set(facts.rows_by_month) | set(included)
     if client.since:
         months = {mo for mo in months if mo >= client.since}
     problems.extend(advise(client, facts, included, tuple(sorted(months)), options.today))
-    plan = ClientPlan(client=client, facts=facts, notes=included, months=tuple(sorted(months)),
-                      today=options.today)
+    plan = ClientPlan(
+        client=client, facts=facts, notes=included, months=tuple(sorted(months)), today=options.today
+    )
     return plan, problems
 
 
@@ -76,28 +89,65 @@ def access_problems(client: Client, preview: bool) -> list[Problem]:
     for where, variable, line in client.access.keys if client.access else ():
         password = os.environ.get(variable)
         if password and not password.strip():
-            problems.append(Problem("clients.yaml", line or client.line, (
-                f"client '{client.id}': {where}: the environment variable {variable} holds only "
-                "spaces; set a real password"), "warning" if preview else "error"))
+            problems.append(
+                Problem(
+                    "clients.yaml",
+                    line or client.line,
+                    (
+                        f"client '{client.id}': {where}: the environment variable {variable} holds only "
+                        "spaces; set a real password"
+                    ),
+                    "warning" if preview else "error",
+                )
+            )
             continue
         if password and len(password) < SHORT_PASSWORD:
-            problems.append(Problem("clients.yaml", line or client.line, (
-                f"client '{client.id}': {where}: the password in {variable} has only "
-                f"{len(password)} characters; anyone with a downloaded page can try guesses "
-                f"offline — use at least {SHORT_PASSWORD} (e.g. four random words)"), "warning"))
+            problems.append(
+                Problem(
+                    "clients.yaml",
+                    line or client.line,
+                    (
+                        f"client '{client.id}': {where}: the password in {variable} has only "
+                        f"{len(password)} characters; anyone with a downloaded page can try guesses "
+                        f"offline — use at least {SHORT_PASSWORD} (e.g. four random words)"
+                    ),
+                    "warning",
+                )
+            )
         if not password and preview:
-            problems.append(Problem("clients.yaml", line or client.line, (
-                f"client '{client.id}': {where}: the environment variable {variable} is not "
-                "set (or empty); `reportgen build` will refuse to publish this portal until it is"),
-                "warning"))
+            problems.append(
+                Problem(
+                    "clients.yaml",
+                    line or client.line,
+                    (
+                        f"client '{client.id}': {where}: the environment variable {variable} is not "
+                        "set (or empty); `reportgen build` will refuse to publish this portal until it is"
+                    ),
+                    "warning",
+                )
+            )
         elif not password:
-            problems.append(Problem("clients.yaml", line or client.line, (
-                f"client '{client.id}': {where}: the environment variable "
-                f"{variable} is not set (or empty); refusing to build an unprotected portal")))
+            problems.append(
+                Problem(
+                    "clients.yaml",
+                    line or client.line,
+                    (
+                        f"client '{client.id}': {where}: the environment variable "
+                        f"{variable} is not set (or empty); refusing to build an unprotected portal"
+                    ),
+                )
+            )
         elif password in seen:
-            problems.append(Problem("clients.yaml", line or client.line, (
-                f"client '{client.id}': {where}: {variable} holds the same password as {seen[password]}; "
-                "give each person their own (removing one of them would not revoke the other)")))
+            problems.append(
+                Problem(
+                    "clients.yaml",
+                    line or client.line,
+                    (
+                        f"client '{client.id}': {where}: {variable} holds the same password as {seen[password]}; "
+                        "give each person their own (removing one of them would not revoke the other)"
+                    ),
+                )
+            )
         else:
             seen[password] = where
     return problems
@@ -110,8 +160,9 @@ def portal_sealers(clients: list[Client], salts: dict[str, bytes]) -> dict[str, 
     reports it). New portals get a new salt in `salts`."""
     sealers = {}
     for client in clients:
-        if client.access is None or any(p.severity == "error"
-                                        for p in access_problems(client, preview=False)):
+        if client.access is None or any(
+            p.severity == "error" for p in access_problems(client, preview=False)
+        ):
             continue
         passwords = [os.environ[variable] for _where, variable, _line in client.access.keys]
         sealers[client.id] = make_sealer(passwords, salts.setdefault(client.id, new_salt()))

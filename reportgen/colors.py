@@ -56,8 +56,7 @@ def mix(color: str, toward: str, amount: float) -> str:
     return to_hex(tuple(x + (y - x) * amount for x, y in zip(a, b, strict=True)))
 
 
-def readable_on(fill: str, dark: str, light: str = "#ffffff", minimum: float = AA
-                ) -> tuple[str, str]:
+def readable_on(fill: str, dark: str, light: str = "#ffffff", minimum: float = AA) -> tuple[str, str]:
     """(fill, text colour) with the text reaching `minimum` against the fill.
 
     The fill is kept when `dark` or `light` text reaches the minimum on it (the one
@@ -117,8 +116,12 @@ def brand_palette(brand: str) -> dict[str, str]:
     """
     brand = to_hex(parse_hex(brand))
     fill, on = readable_on(brand, INK)
-    return {"--brand": brand, "--brand-ink": text_color_on(brand, SURFACES),
-            "--brand-fill": fill, "--brand-on": on}
+    return {
+        "--brand": brand,
+        "--brand-ink": text_color_on(brand, SURFACES),
+        "--brand-fill": fill,
+        "--brand-on": on,
+    }
 
 
 def brand_css(brand: str) -> str:

@@ -83,8 +83,13 @@ def read_project_config(root: Path) -> tuple[ProjectConfig | None, list[Problem]
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [Problem(CONFIG_FILE, line, f"not UTF-8 text: {exc.reason} (byte "
-                                                 f"0x{raw[exc.start]:02X}); save the file as UTF-8")]
+        return None, [
+            Problem(
+                CONFIG_FILE,
+                line,
+                f"not UTF-8 text: {exc.reason} (byte 0x{raw[exc.start]:02X}); save the file as UTF-8",
+            )
+        ]
     try:
         document = parse_yaml(text)
     except YamlError as exc:
@@ -105,7 +110,8 @@ def _build_config(root: Path, document: YamlMap, ctx: Context) -> ProjectConfig:
         clean = {
             "agency": AGENCY.check(agency_node, scratch, document.line_of("agency"), "agency"),
             "defaults": DEFAULTS.check(defaults_node, scratch, document.line_of("defaults"), "defaults")
-            if defaults_node is not None else None,
+            if defaults_node is not None
+            else None,
             "clients": document.get("clients"),
         }
         clean["defaults"] = None if clean["defaults"] is INVALID else clean["defaults"]
@@ -142,11 +148,18 @@ def _build_config(root: Path, document: YamlMap, ctx: Context) -> ProjectConfig:
     _check_folders(client_nodes, ctx)
     # Without a valid agency block the errors above are raised anyway.
     agency = agency or Agency(name="")
-    declared = frozenset(node["id"] for node in client_nodes
-                         if isinstance(node, YamlMap) and isinstance(node.get("id"), str))
-    return ProjectConfig(root=root, config_path=CONFIG_FILE, agency=agency, clients=tuple(clients),
-                         declared_ids=declared, overview=_overview_settings(clean["agency"], document),
-                         mail=_mail_settings(clean["agency"], document))
+    declared = frozenset(
+        node["id"] for node in client_nodes if isinstance(node, YamlMap) and isinstance(node.get("id"), str)
+    )
+    return ProjectConfig(
+        root=root,
+        config_path=CONFIG_FILE,
+        agency=agency,
+        clients=tuple(clients),
+        declared_ids=declared,
+        overview=_overview_settings(clean["agency"], document),
+        mail=_mail_settings(clean["agency"], document),
+    )
 
 
 def _mail_settings(raw: Any, document: YamlMap) -> MailSettings:
@@ -154,8 +167,12 @@ def _mail_settings(raw: Any, document: YamlMap) -> MailSettings:
     if not isinstance(raw, dict):
         return MailSettings()
     email = raw.get("email") or {}
-    return MailSettings(site_url=raw.get("site_url"), sender=email.get("from") or raw.get("contact_email"),
-                        attach_pdf=bool(email.get("attach_pdf")), line=document.line_of("agency"))
+    return MailSettings(
+        site_url=raw.get("site_url"),
+        sender=email.get("from") or raw.get("contact_email"),
+        attach_pdf=bool(email.get("attach_pdf")),
+        line=document.line_of("agency"),
+    )
 
 
 def _overview_settings(agency_raw: Any, document: YamlMap) -> OverviewSettings:
@@ -164,8 +181,11 @@ def _overview_settings(agency_raw: Any, document: YamlMap) -> OverviewSettings:
     if not raw:
         return OverviewSettings()
     node = document["agency"].get("overview")
-    line = node.line_of("password_env") if isinstance(node, YamlMap) and "password_env" in node \
+    line = (
+        node.line_of("password_env")
+        if isinstance(node, YamlMap) and "password_env" in node
         else document["agency"].line_of("overview")
+    )
     return OverviewSettings(password_env=raw["password_env"], line=line)
 
 
@@ -190,12 +210,16 @@ def _check_folders(client_nodes: YamlList, ctx: Context) -> None:
             hint = "" if slug else " (give the client a slug)"
             ctx.error(line, f"{where}: '{folder}' is reserved for the site's shared files{hint}")
         elif slug and slug in ids:
-            ctx.error(line, f"{where}: '{slug}' is the id of another client (line {ids[slug]}); "
-                            "a slug must not be another client's address")
+            ctx.error(
+                line,
+                f"{where}: '{slug}' is the id of another client (line {ids[slug]}); "
+                "a slug must not be another client's address",
+            )
         elif folder in folders and folders[folder][0] != client_id:
             other, other_line = folders[folder]
-            ctx.error(line, f"{where}: '{folder}' is already the address of client '{other}' "
-                            f"(line {other_line})")
+            ctx.error(
+                line, f"{where}: '{folder}' is already the address of client '{other}' (line {other_line})"
+            )
         folders.setdefault(folder, (client_id, line))
 
 
@@ -210,8 +234,11 @@ def _check_fields_of_invalid_client(root: Path, node: YamlMap, ctx: Context, whe
     if isinstance(locale, str) and LOCALE.check(locale, scratch, 0, "") is not INVALID:
         _check_locale(locale, ctx, node.line_of("locale"), f"{where}.locale")
     currency = node.get("currency")
-    if isinstance(currency, str) and CURRENCY.check(currency, scratch, 0, "") is not INVALID and \
-            not babel.numbers.is_currency(currency):
+    if (
+        isinstance(currency, str)
+        and CURRENCY.check(currency, scratch, 0, "") is not INVALID
+        and not babel.numbers.is_currency(currency)
+    ):
         ctx.error(node.line_of("currency"), f"{where}.currency: unknown currency code '{currency}'")
     data = node.get("data")
     items = data if isinstance(data, list) else [data] if isinstance(data, str) else []
@@ -233,8 +260,15 @@ def _check_fields_of_invalid_client(root: Path, node: YamlMap, ctx: Context, whe
                     ctx.error(metrics.line_of(name), f"{where}.metrics.{name}: {exc}")
 
 
-def _build_client(root: Path, raw: dict[str, Any], node: YamlMap, defaults: dict[str, Any],
-                  defaults_node: YamlMap, ctx: Context, where: str) -> Client:
+def _build_client(
+    root: Path,
+    raw: dict[str, Any],
+    node: YamlMap,
+    defaults: dict[str, Any],
+    defaults_node: YamlMap,
+    ctx: Context,
+    where: str,
+) -> Client:
     locale = raw["locale"] or defaults.get("locale") or "en_US"
     locale_line = node.line_of("locale") if raw["locale"] else defaults_node.line_of("locale")
     locale = _check_locale(locale, ctx, locale_line, f"{where}.locale")
@@ -243,14 +277,20 @@ def _build_client(root: Path, raw: dict[str, Any], node: YamlMap, defaults: dict
     if not babel.numbers.is_currency(currency):
         ctx.error(currency_line, f"{where}.currency: unknown currency code '{currency}'")
 
-    kpi_rows, kpi_node = (raw["kpis"], node.get("kpis")) if raw["kpis"] is not None else (
-        defaults.get("kpis") or [], defaults_node.get("kpis"))
-    kpis = tuple(_build_kpi(k, kpi_node.line_of(i) if kpi_node else node.line)
-                 for i, k in enumerate(kpi_rows))
+    kpi_rows, kpi_node = (
+        (raw["kpis"], node.get("kpis"))
+        if raw["kpis"] is not None
+        else (defaults.get("kpis") or [], defaults_node.get("kpis"))
+    )
+    kpis = tuple(
+        _build_kpi(k, kpi_node.line_of(i) if kpi_node else node.line) for i, k in enumerate(kpi_rows)
+    )
 
     formulas: dict[str, tuple[str, int | None]] = {}
-    for source, source_node in ((defaults.get("metrics"), defaults_node.get("metrics")),
-                                (raw["metrics"], node.get("metrics"))):
+    for source, source_node in (
+        (defaults.get("metrics"), defaults_node.get("metrics")),
+        (raw["metrics"], node.get("metrics")),
+    ):
         for name, text in (source or {}).items():  # a metric given: its node is a mapping
             formulas[name] = (text, source_node.line_of(name) if isinstance(source_node, YamlMap) else None)
     metrics = []
@@ -274,11 +314,14 @@ def _build_client(root: Path, raw: dict[str, Any], node: YamlMap, defaults: dict
     campaigns_node = node.get("campaigns")
     for i, c in enumerate(raw["campaigns"] or []):
         if c["id"] in campaign_ids:
-            ctx.error(campaigns_node.line_of(i) if isinstance(campaigns_node, YamlList) else None,
-                      f"{where}.campaigns: duplicate campaign id '{c['id']}'")
+            ctx.error(
+                campaigns_node.line_of(i) if isinstance(campaigns_node, YamlList) else None,
+                f"{where}.campaigns: duplicate campaign id '{c['id']}'",
+            )
         campaign_ids.add(c["id"])
-        campaigns.append(Campaign(id=c["id"], name=c["name"] or c["id"], channel=c["channel"],
-                                  budget=c["budget"]))
+        campaigns.append(
+            Campaign(id=c["id"], name=c["name"] or c["id"], channel=c["channel"], budget=c["budget"])
+        )
 
     data = []
     data_node = node.get("data")
@@ -291,17 +334,24 @@ def _build_client(root: Path, raw: dict[str, Any], node: YamlMap, defaults: dict
             item_line = node.line_of("data")
         item = {"path": item} if isinstance(item, str) else item
         if _check_relative(item["path"], ctx, item_line, f"{where}.data"):
-            data.append(DataSource(
-                pattern=item["path"], line=item_line, format=item.get("format") or "auto",
-                currency=item.get("currency"),
-                campaign_map=tuple(sorted((str(k), v) for k, v in (item.get("campaign_map") or {}).items())),
-                channel=item.get("channel"), leads=item.get("leads")))
+            data.append(
+                DataSource(
+                    pattern=item["path"],
+                    line=item_line,
+                    format=item.get("format") or "auto",
+                    currency=item.get("currency"),
+                    campaign_map=tuple(
+                        sorted((str(k), v) for k, v in (item.get("campaign_map") or {}).items())
+                    ),
+                    channel=item.get("channel"),
+                    leads=item.get("leads"),
+                )
+            )
 
     brand_raw = raw["brand"] or {}
     brand = Brand(
         color=_normalise_color(brand_raw.get("color") or "#2563eb"),
-        logo=_image_path(root, brand_raw.get("logo"), node.get("brand"), "logo", ctx,
-                         f"{where}.brand.logo"),
+        logo=_image_path(root, brand_raw.get("logo"), node.get("brand"), "logo", ctx, f"{where}.brand.logo"),
     )
     access = _build_access(raw["access"], node.get("access"))
     return Client(
@@ -330,10 +380,13 @@ def _build_access(raw: dict[str, Any] | None, node: Any) -> Access | None:
     people = raw["people"] or []
     items = node.get("people") if isinstance(node, YamlMap) else None
     lines = items.item_lines if isinstance(items, YamlList) else [0] * len(people)
-    return Access(password_env=raw["password_env"],
-                  people=tuple(PortalPerson(p["name"], p["password_env"], line)
-                               for p, line in zip(people, lines, strict=True)),
-                  line=node.line if isinstance(node, YamlMap) else 0)
+    return Access(
+        password_env=raw["password_env"],
+        people=tuple(
+            PortalPerson(p["name"], p["password_env"], line) for p, line in zip(people, lines, strict=True)
+        ),
+        line=node.line if isinstance(node, YamlMap) else 0,
+    )
 
 
 def _build_kpi(raw: dict[str, Any], line: int | None) -> Kpi:
@@ -383,8 +436,11 @@ def _plotly_bundle_path(root: Path, value: str | None, node: YamlMap, ctx: Conte
         return None
     path = real_path(root / value)
     if not os.path.lexists(root / value):
-        ctx.error(line, f"{where}: file '{value}' not found (see \"A lighter Plotly bundle\" in the "
-                        "README for how to get one)")
+        ctx.error(
+            line,
+            f"{where}: file '{value}' not found (see \"A lighter Plotly bundle\" in the "
+            "README for how to get one)",
+        )
         return None
     if not path.is_relative_to(real_path(root)):
         ctx.error(line, f"{where}: '{value}' points outside the project")
@@ -399,8 +455,9 @@ def _plotly_bundle_path(root: Path, value: str | None, node: YamlMap, ctx: Conte
     return path
 
 
-def _image_path(root: Path, value: str | None, parent: Any, key: str, ctx: Context,
-                where: str) -> Path | None:
+def _image_path(
+    root: Path, value: str | None, parent: Any, key: str, ctx: Context, where: str
+) -> Path | None:
     if not value:
         return None
     line = parent.line_of(key) if isinstance(parent, YamlMap) else None
@@ -427,7 +484,9 @@ def _image_path(root: Path, value: str | None, parent: Any, key: str, ctx: Conte
         ctx.error(line, f"{where}: '{value}' {exc}")
         return None
     if removed:
-        ctx.warn(line, f"{where}: '{value}': left out of the published logo (a logo is a static "
-                       f"drawing): {', '.join(removed)}")
+        ctx.warn(
+            line,
+            f"{where}: '{value}': left out of the published logo (a logo is a static "
+            f"drawing): {', '.join(removed)}",
+        )
     return path
-

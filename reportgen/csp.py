@@ -17,12 +17,15 @@ import re
 # No inline script anywhere (figures are JSON blocks read by reportgen.js); no
 # eval (plotly.js does not need it for the chart types used); nothing loads from
 # outside the site. Inline *styles* stay allowed: Plotly positions its SVG with them.
-CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; base-uri 'none'; form-action 'none'"
+)
 # A protected report's login page fetches its sealed report.pdf (same origin only) to open it
 # with the reader's key (unlock.js): its own policy, and the hosts' header policy, allow that.
-SEALED_PAGE_POLICY = CONTENT_SECURITY_POLICY.replace("default-src 'none';",
-                                                     "default-src 'none'; connect-src 'self';", 1)
+SEALED_PAGE_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "default-src 'none';", "default-src 'none'; connect-src 'self';", 1
+)
 # Hosts that read `_headers` (Netlify, Cloudflare Pages) send these with every
 # file. `/*` matches every path, assets and logos included, and a host joins the
 # headers of all matching rules, so each security header is stated once, there.
@@ -43,13 +46,16 @@ ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 
 # Any policy <meta>, however a template spells it (and the line break after it).
 _POLICY_META = re.compile(
-    r"""<meta\b[^>]*?\bhttp-equiv\s*=\s*(["']?)content-security-policy\1[^>]*>\n?""", re.IGNORECASE)
+    r"""<meta\b[^>]*?\bhttp-equiv\s*=\s*(["']?)content-security-policy\1[^>]*>\n?""", re.IGNORECASE
+)
 _HEAD_OPEN = re.compile(r"<head\b[^>]*>\n?", re.IGNORECASE)
 _HEAD_CLOSE = re.compile(r"</head\s*>|<body\b", re.IGNORECASE)
 # What a <meta> policy must come before to govern it: a browser applies it only from there on.
-_LOADS = re.compile(r"<(?:script|style|base|iframe|object|embed|img)\b"
-                    r"|<link\b[^>]*\brel\s*=\s*[\"']?[^\"'>]*\b(?:stylesheet|preload|modulepreload|prefetch)",
-                    re.IGNORECASE)
+_LOADS = re.compile(
+    r"<(?:script|style|base|iframe|object|embed|img)\b"
+    r"|<link\b[^>]*\brel\s*=\s*[\"']?[^\"'>]*\b(?:stylesheet|preload|modulepreload|prefetch)",
+    re.IGNORECASE,
+)
 
 
 def csp_meta(policy: str) -> str:

@@ -122,8 +122,11 @@ def _moved_rows(text: str, source: Month, target: Month, days: int) -> str:
     for line in lines:
         cells = line.split(",")
         rows_by_day.setdefault(int(cells[0][8:10]), []).append(cells)
-    moved = [(day, cells) for day in range(1, target.days + 1)
-             for cells in rows_by_day.get(day if day <= source.days else day - 7, [])]
+    moved = [
+        (day, cells)
+        for day in range(1, target.days + 1)
+        for cells in rows_by_day.get(day if day <= source.days else day - 7, [])
+    ]
     spend = header.split(",").index("spend")
     before = sum(float(cells[spend]) for cell_rows in rows_by_day.values() for cells in cell_rows)
     after = sum(float(cells[spend]) for _, cells in moved)

@@ -53,13 +53,22 @@ class PageUnit:
         return files, keys, self.digest(keys)
 
 
-def report_digest(client_key: str, months: Sequence[Month], index: int, today: dt.date,
-                  note: Note | None, annotations: tuple[Annotation, ...], pdf: bool) -> str:
+def report_digest(
+    client_key: str,
+    months: Sequence[Month],
+    index: int,
+    today: dt.date,
+    note: Note | None,
+    annotations: tuple[Annotation, ...],
+    pdf: bool,
+) -> str:
     """The static part of report `index`'s inputs: everything but the client
     data, which is recorded while the page renders (PageUnit). `today` is
     already the report's clock (report_clock)."""
     return digest(
-        client_key, months[index], today,
+        client_key,
+        months[index],
+        today,
         note.digest if note else None,
         annotations,  # any note's annotation may mark any chart
         months[index - 1] if index else None,
@@ -68,8 +77,7 @@ def report_digest(client_key: str, months: Sequence[Month], index: int, today: d
     )
 
 
-def home_digest(client_key: str, months: tuple[Month, ...], today: dt.date,
-                notes: dict[Month, Note]) -> str:
+def home_digest(client_key: str, months: tuple[Month, ...], today: dt.date, notes: dict[Month, Note]) -> str:
     """The client home's static inputs: its months, its day, every note (the archive
     shows their summaries, the next steps come from all of them)."""
     return digest(client_key, months, today, sorted((str(k), n.digest) for k, n in notes.items()))

@@ -22,8 +22,7 @@ from pathlib import Path
 # What a terminal acts on instead of showing: C0 controls but line feed and tab, DEL, C1
 # controls (U+0080–U+009F, e.g. the one-byte CSI and OSC), and the bidi marks, embeddings,
 # overrides and isolates that reorder what follows (U+061C, U+200E/F, U+202A–E, U+2066–9).
-_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
-                                "\u202a-\u202e\u2066-\u2069]")
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def terminal_text(text: object) -> str:
@@ -134,7 +133,10 @@ def display_path(path: Path, root: Path) -> str:
     on a symlink loop."""
     absolute = Path(os.path.abspath(path))
     try:
-        return (Path(os.path.realpath(absolute.parent)) / absolute.name).relative_to(
-            os.path.realpath(root)).as_posix()
+        return (
+            (Path(os.path.realpath(absolute.parent)) / absolute.name)
+            .relative_to(os.path.realpath(root))
+            .as_posix()
+        )
     except ValueError:
         return str(path)

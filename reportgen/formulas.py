@@ -145,6 +145,7 @@ def compile_expr(expr: Expr, resolve: Callable[[str], Compiled]) -> Compiled:
         def negate(sums: Sums) -> float | None:
             value = operand(sums)
             return None if value is None else -value
+
         return negate
     left, right = compile_expr(expr.left, resolve), compile_expr(expr.right, resolve)
     op = expr.op
@@ -157,6 +158,7 @@ def compile_expr(expr: Expr, resolve: Callable[[str], Compiled]) -> Compiled:
         if b is None:
             return None
         return _finite(_apply(op, a, b))
+
     return binary
 
 
@@ -191,8 +193,8 @@ def _tokenize(source: str) -> list[Token]:
         elif other is not None:
             if other not in "+-*/()":
                 raise FormulaError(
-                    f"'{other}' is not allowed: only metric names, numbers, "
-                    "+ - * / and parentheses", column)
+                    f"'{other}' is not allowed: only metric names, numbers, + - * / and parentheses", column
+                )
             tokens.append(("op", other, column))
         position = match.end()
     tokens.append(("end", "end of formula", len(source) + 1))
@@ -239,8 +241,11 @@ class _Parser:
             if kind == "num":
                 value = float(text)
                 if not value <= LARGEST_CONSTANT:  # a 400-digit constant is inf: never in a report
-                    raise FormulaError(f"number '{text[:20]}{'…' if len(text) > 20 else ''}' is out of "
-                                       "range (at most 10^15)", column)
+                    raise FormulaError(
+                        f"number '{text[:20]}{'…' if len(text) > 20 else ''}' is out of "
+                        "range (at most 10^15)",
+                        column,
+                    )
                 return Num(value)
             if kind == "name":
                 if self.peek()[1] == "(":

@@ -55,7 +55,6 @@ def translations_for(locale: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-
 # --- fast number formatting ----------------------------------------------------
 #
 # A report formats hundreds of numbers; Babel's general formatter (Decimal
@@ -73,8 +72,7 @@ _SAMPLES = (0, 1, -1, 7.5, 0.0349, 12.34, 999.4, 1234.5, -1234.5, 56789.13, 1234
 def _number_formatter(locale: str, kind: str, pattern: str, currency: str = "") -> Callable[[float], str]:
     def babel(value: float) -> str:
         if kind == "currency":
-            return format_currency(value, currency, pattern, locale=locale,
-                                   currency_digits=pattern == "")
+            return format_currency(value, currency, pattern, locale=locale, currency_digits=pattern == "")
         if kind == "percent":
             return format_percent(value, pattern, locale=locale)
         return format_decimal(value, pattern, locale=locale)
@@ -101,10 +99,13 @@ def _compile(locale: str, kind: str, pattern: str, currency: str) -> Callable[[f
         raise ValueError("grouping needs Babel")
     group = get_group_symbol(loc) if parsed.grouping == (3, 3) else ""
     decimal = get_decimal_symbol(loc)
-    scale = 10 ** parsed.scale
+    scale = 10**parsed.scale
     symbol = get_currency_symbol(currency, loc) if currency else ""
-    percent_sign = loc.number_symbols.get("latn", loc.number_symbols).get("percentSign", "%") \
-        if isinstance(loc.number_symbols.get("latn"), dict) else "%"
+    percent_sign = (
+        loc.number_symbols.get("latn", loc.number_symbols).get("percentSign", "%")
+        if isinstance(loc.number_symbols.get("latn"), dict)
+        else "%"
+    )
     minus = "-"
 
     def affix(text: str) -> str:

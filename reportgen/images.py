@@ -48,7 +48,6 @@ _SIGNATURES: dict[str, tuple[Callable[[bytes], bool], str]] = {
 }
 
 
-
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -103,7 +102,9 @@ _URL_RE = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
 # CSS that can reach outside the file, or hide what it does behind escapes.
 _CSS_BANNED_RE = re.compile(
     r"\\|@import|@namespace|@font-face|image-set|image\(|cross-fade|element\(|expression\(|"
-    r"javascript:|behavior|-moz-binding", re.IGNORECASE)
+    r"javascript:|behavior|-moz-binding",
+    re.IGNORECASE,
+)
 # Elements whose drawing stays when the element itself is left out (a link's
 # content, without the link).
 _UNWRAP = frozenset({"a", "switch"})
@@ -124,8 +125,9 @@ def load_image(path: Path) -> tuple[bytes, tuple[str, ...]]:
     """
     size = path.stat().st_size
     if size > MAX_IMAGE_BYTES:
-        raise ImageError(f"is {size / 1024 / 1024:.1f} MB; a logo may be at most "
-                         f"{MAX_IMAGE_BYTES // 1024 // 1024} MB")
+        raise ImageError(
+            f"is {size / 1024 / 1024:.1f} MB; a logo may be at most {MAX_IMAGE_BYTES // 1024 // 1024} MB"
+        )
     try:
         content = path.read_bytes()
     except OSError as exc:
@@ -146,8 +148,10 @@ def check_raster(content: bytes, suffix: str) -> None:
         raise ImageError("is not an image (.svg, .png, .jpg, .jpeg, .gif or .webp)")
     matches, name = _SIGNATURES[suffix]
     if not matches(content):
-        raise ImageError(f"is not a {name} image (its first bytes are not a {name} file's); "
-                         "save the logo in the format its name says")
+        raise ImageError(
+            f"is not a {name} image (its first bytes are not a {name} file's); "
+            "save the logo in the format its name says"
+        )
 
 
 class _Recorder(TreeBuilder):
@@ -174,14 +178,16 @@ def sanitize_svg(content: bytes) -> tuple[bytes, tuple[str, ...]]:
     between elements and the namespace declarations are not named).
     """
     removed: set[str] = set()
-    parser = DefusedXMLParser(target=_Recorder(removed), forbid_dtd=True, forbid_entities=True,
-                              forbid_external=True)
+    parser = DefusedXMLParser(
+        target=_Recorder(removed), forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
     try:
         parser.feed(content)
         root = parser.close()
     except DefusedXmlException:
-        raise ImageError("is an SVG with a DOCTYPE or entities, which a logo may not have; "
-                         "save it again as plain SVG") from None
+        raise ImageError(
+            "is an SVG with a DOCTYPE or entities, which a logo may not have; save it again as plain SVG"
+        ) from None
     except ParseError as exc:
         raise ImageError(f"is not a well-formed SVG file ({exc})") from None
     except ValueError as exc:  # e.g. an encoding declaration Python does not know
@@ -192,8 +198,7 @@ def sanitize_svg(content: bytes) -> tuple[bytes, tuple[str, ...]]:
     count = _write(root, out, removed, 0, 0, root_element=True)
     if count > MAX_SVG_ELEMENTS:
         raise ImageError(f"has more than {MAX_SVG_ELEMENTS:,} elements; simplify the logo")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(out) + "\n").encode(), \
-        tuple(sorted(removed))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(out) + "\n").encode(), tuple(sorted(removed))
 
 
 def _drop(removed: set[str], what: str) -> None:
@@ -214,8 +219,9 @@ def _drop_text(text: str | None, removed: set[str]) -> None:
         _drop(removed, "text outside <text>")
 
 
-def _write(element: Element, out: list[str], removed: set[str], depth: int, count: int,
-           root_element: bool = False) -> int:
+def _write(
+    element: Element, out: list[str], removed: set[str], depth: int, count: int, root_element: bool = False
+) -> int:
     """Append the allowed part of `element` to `out`; returns the element count so far."""
     count += 1
     if depth > MAX_SVG_DEPTH:
@@ -238,8 +244,7 @@ def _write(element: Element, out: list[str], removed: set[str], depth: int, coun
         return count
     if root_element:
         attributes = [("xmlns", SVG_NS), ("xmlns:xlink", XLINK_NS), *attributes]
-    start = f"<{name}" + "".join(f' {key}="{_escape_attribute(value)}"'
-                                 for key, value in attributes)
+    start = f"<{name}" + "".join(f' {key}="{_escape_attribute(value)}"' for key, value in attributes)
     inner: list[str] = []
     text_kept = name in _TEXT_ELEMENTS
     if text_kept:
@@ -275,8 +280,10 @@ def _attributes(element: Element, name: str, removed: set[str]) -> list[tuple[st
         elif namespace:
             _drop(removed, _EDITOR_DATA)
         elif local not in _ATTRIBUTES:
-            _drop(removed, "event handlers (on...)" if local.lower().startswith("on")
-                  else f"the attribute {local}")
+            _drop(
+                removed,
+                "event handlers (on...)" if local.lower().startswith("on") else f"the attribute {local}",
+            )
         elif _SCRIPT_URL_RE.search(value):
             _drop(removed, "a link or reference outside the file")
         elif not _safe_css(value):  # every value, not only style: none needs more
@@ -290,8 +297,9 @@ def _safe_href(value: str, element: str) -> bool:
     value = value.strip()
     if element == "image":
         return _is_data_image(value) or bool(_FRAGMENT_RE.match(value))
-    return element in ("use", "textPath", "linearGradient", "radialGradient", "pattern",
-                       "filter") and bool(_FRAGMENT_RE.match(value))
+    return element in ("use", "textPath", "linearGradient", "radialGradient", "pattern", "filter") and bool(
+        _FRAGMENT_RE.match(value)
+    )
 
 
 def _is_data_image(value: str) -> bool:
@@ -301,7 +309,7 @@ def _is_data_image(value: str) -> bool:
         return False
     chunk = "".join(value.split(",", 1)[1].split())[:64]
     try:
-        head = base64.b64decode(chunk[:len(chunk) - len(chunk) % 4])
+        head = base64.b64decode(chunk[: len(chunk) - len(chunk) % 4])
     except (binascii.Error, ValueError):
         return False
     suffix = {"jpeg": ".jpg"}.get(match[1], f".{match[1]}")
@@ -325,8 +333,13 @@ def _escape(text: str) -> str:
 
 
 def _escape_attribute(text: str) -> str:
-    return (_escape(text).replace('"', "&quot;").replace("\r", "&#13;").replace("\t", "&#9;")
-            .replace("\n", "&#10;"))
+    return (
+        _escape(text)
+        .replace('"', "&quot;")
+        .replace("\r", "&#13;")
+        .replace("\t", "&#9;")
+        .replace("\n", "&#10;")
+    )
 
 
 def publishable_image(path: Path, root: Path) -> bytes:

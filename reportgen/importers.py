@@ -82,14 +82,16 @@ def _is_canonical(cells: Sequence[str]) -> bool:
 
 def _is_google_ads(cells: Sequence[str]) -> bool:
     names = _folded(cells)
-    return bool(names & {"impr.", "cost", "cost (micros)", "cost_micros"}) and \
-        bool(names & {"day", "month", "week", "campaign", "account", "date", "customer id"})
+    return bool(names & {"impr.", "cost", "cost (micros)", "cost_micros"}) and bool(
+        names & {"day", "month", "week", "campaign", "account", "date", "customer id"}
+    )
 
 
 def _is_meta_ads(cells: Sequence[str]) -> bool:
     names = _folded(cells)
-    return any(SPEND_HEADER.match(n) for n in names) or \
-        bool(names & {"reporting starts", "link clicks", "début des rapports"})
+    return any(SPEND_HEADER.match(n) for n in names) or bool(
+        names & {"reporting starts", "link clicks", "début des rapports"}
+    )
 
 
 def _is_linkedin_ads(cells: Sequence[str]) -> bool:
@@ -97,50 +99,114 @@ def _is_linkedin_ads(cells: Sequence[str]) -> bool:
 
 
 def _is_ga4(cells: Sequence[str]) -> bool:
-    return bool(_folded(cells) & {"session primary channel group", "session default channel group",
-                                  "engaged sessions"})
+    return bool(
+        _folded(cells)
+        & {"session primary channel group", "session default channel group", "engaged sessions"}
+    )
 
 
 SPEND_HEADER = re.compile(r"^(amount spent|montant dépensé|betrag ausgegeben|importe gastado)\s*\((\w{3})\)$")
-GOOGLE_DATES = ("%Y-%m-%d", "%a, %b %d, %Y", "%b %d, %Y", "%d/%m/%Y", "%Y/%m/%d",
-                "%B %Y", "%b %Y", "%Y-%m")  # the last three: a Month column
+GOOGLE_DATES = (
+    "%Y-%m-%d",
+    "%a, %b %d, %Y",
+    "%b %d, %Y",
+    "%d/%m/%Y",
+    "%Y/%m/%d",
+    "%B %Y",
+    "%b %Y",
+    "%Y-%m",
+)  # the last three: a Month column
 
 # As messages and the README list them.
-PLATFORMS: dict[str, Platform] = {p.name: p for p in (
-    Platform("google_ads", "Google Ads", tried=4, detect=_is_google_ads, profile=Profile(
-        date=("day", "date", "month", "week"), date_formats=GOOGLE_DATES,
-        campaign=("campaign", "campaign name"),
-        metrics={"impressions": ("impr.", "impressions", "impr"), "clicks": ("clicks",),
-                 "spend": ("cost", "cost (micros)", "cost_micros"), "conversions": ("conversions", "conv."),
-                 "revenue": ("conv. value", "total conv. value", "conversion value")},
-        currency=("currency", "currency code"), grains={"week": "week", "month": "month"}, micros=True)),
-    Platform("meta_ads", "Meta Ads", tried=2, detect=_is_meta_ads, profile=Profile(
-        date=("day", "date", "jour", "tag", "día"), date_formats=("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y"),
-        campaign=("campaign name", "nom de la campagne", "kampagnenname", "nombre de la campaña"),
-        metrics={"impressions": ("impressions", "impressionen", "impresiones"),
-                 "reach": ("reach", "couverture", "reichweite", "alcance"),
-                 "clicks": ("link clicks", "clics sur un lien", "link-klicks", "clics en el enlace"),
-                 "conversions": ("purchases", "achats", "käufe", "compras"),
-                 "revenue": ("purchases conversion value", "valeur de conversion des achats")},
-        currency=("currency",),
-        results=("results", "résultats", "ergebnisse", "resultados"),
-        result_indicator=("result indicator", "indicateur de résultats", "ergebnisindikator"))),
-    Platform("linkedin_ads", "LinkedIn Ads", tried=1, detect=_is_linkedin_ads, profile=Profile(
-        date=("start date (in utc)", "start date"), date_formats=("%m/%d/%Y", "%Y-%m-%d"),
-        campaign=("campaign name", "campaign"),
-        metrics={"impressions": ("impressions",), "clicks": ("clicks",), "spend": ("total spent",),
-                 "conversions": ("conversions",), "revenue": ("total conversion value",),
-                 "leads": ("leads",)},
-        currency=("currency",))),
-    Platform("ga4", "GA4", tried=3, detect=_is_ga4, profile=Profile(
-        date=("date",), date_formats=("%Y%m%d", "%Y-%m-%d"),
-        channel=("session primary channel group", "session default channel group",
-                 "session primary channel group (default channel group)"),
-        metrics={"sessions": ("sessions",), "engaged_sessions": ("engaged sessions",),
-                 "key_events": ("key events", "conversions"),
-                 "revenue": ("total revenue", "purchase revenue")})),
-    Platform("canonical", "canonical CSV", tried=0, detect=_is_canonical, profile=None),
-)}
+PLATFORMS: dict[str, Platform] = {
+    p.name: p
+    for p in (
+        Platform(
+            "google_ads",
+            "Google Ads",
+            tried=4,
+            detect=_is_google_ads,
+            profile=Profile(
+                date=("day", "date", "month", "week"),
+                date_formats=GOOGLE_DATES,
+                campaign=("campaign", "campaign name"),
+                metrics={
+                    "impressions": ("impr.", "impressions", "impr"),
+                    "clicks": ("clicks",),
+                    "spend": ("cost", "cost (micros)", "cost_micros"),
+                    "conversions": ("conversions", "conv."),
+                    "revenue": ("conv. value", "total conv. value", "conversion value"),
+                },
+                currency=("currency", "currency code"),
+                grains={"week": "week", "month": "month"},
+                micros=True,
+            ),
+        ),
+        Platform(
+            "meta_ads",
+            "Meta Ads",
+            tried=2,
+            detect=_is_meta_ads,
+            profile=Profile(
+                date=("day", "date", "jour", "tag", "día"),
+                date_formats=("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y"),
+                campaign=("campaign name", "nom de la campagne", "kampagnenname", "nombre de la campaña"),
+                metrics={
+                    "impressions": ("impressions", "impressionen", "impresiones"),
+                    "reach": ("reach", "couverture", "reichweite", "alcance"),
+                    "clicks": ("link clicks", "clics sur un lien", "link-klicks", "clics en el enlace"),
+                    "conversions": ("purchases", "achats", "käufe", "compras"),
+                    "revenue": ("purchases conversion value", "valeur de conversion des achats"),
+                },
+                currency=("currency",),
+                results=("results", "résultats", "ergebnisse", "resultados"),
+                result_indicator=("result indicator", "indicateur de résultats", "ergebnisindikator"),
+            ),
+        ),
+        Platform(
+            "linkedin_ads",
+            "LinkedIn Ads",
+            tried=1,
+            detect=_is_linkedin_ads,
+            profile=Profile(
+                date=("start date (in utc)", "start date"),
+                date_formats=("%m/%d/%Y", "%Y-%m-%d"),
+                campaign=("campaign name", "campaign"),
+                metrics={
+                    "impressions": ("impressions",),
+                    "clicks": ("clicks",),
+                    "spend": ("total spent",),
+                    "conversions": ("conversions",),
+                    "revenue": ("total conversion value",),
+                    "leads": ("leads",),
+                },
+                currency=("currency",),
+            ),
+        ),
+        Platform(
+            "ga4",
+            "GA4",
+            tried=3,
+            detect=_is_ga4,
+            profile=Profile(
+                date=("date",),
+                date_formats=("%Y%m%d", "%Y-%m-%d"),
+                channel=(
+                    "session primary channel group",
+                    "session default channel group",
+                    "session primary channel group (default channel group)",
+                ),
+                metrics={
+                    "sessions": ("sessions",),
+                    "engaged_sessions": ("engaged sessions",),
+                    "key_events": ("key events", "conversions"),
+                    "revenue": ("total revenue", "purchase revenue"),
+                },
+            ),
+        ),
+        Platform("canonical", "canonical CSV", tried=0, detect=_is_canonical, profile=None),
+    )
+}
 # The lists every other place shows, derived: a new format is one Platform above (and a test).
 EXPORTS = tuple(name for name, platform in PLATFORMS.items() if platform.profile)  # `import --format`
 FORMAT_NAMES = ("auto", "canonical", *EXPORTS)  # clients.yaml's `format:`
@@ -206,26 +272,40 @@ def detect_format(cells: Sequence[str]) -> str | None:
     return next((platform.name for platform in tried if platform.detect(cells)), None)
 
 
-def read_export(raw: bytes, shown: str, settings: SourceSettings = SourceSettings()
-                ) -> tuple[Export | None, list[Problem]]:
+def read_export(
+    raw: bytes, shown: str, settings: SourceSettings = SourceSettings()
+) -> tuple[Export | None, list[Problem]]:
     decoded = decode(raw)
     if decoded is None:
-        return None, [Problem(shown, 1, "not a text export (binary data, or UTF-16 without a "
-                                        "byte-order mark)")]
+        return None, [
+            Problem(shown, 1, "not a text export (binary data, or UTF-16 without a byte-order mark)")
+        ]
     text, _encoding = decoded
     lines = split_lines(text)
     index, delimiter, header, detected = find_header(lines)
     kind = detected if settings.format == "auto" else settings.format
     if index < 0:
         if settings.format not in ("auto", "canonical"):
-            return None, [Problem(shown, 1, f"no {PLATFORM_NAMES[settings.format]} header found in the first "
-                                            "50 lines")]
+            return None, [
+                Problem(shown, 1, f"no {PLATFORM_NAMES[settings.format]} header found in the first 50 lines")
+            ]
         if any(line.startswith("# Start date:") for line in lines[:60]):
-            return None, [Problem(shown, 1, "GA4 export without a Date dimension (this report groups by "
-                                            "something else): export an Explore or report with Date")]
+            return None, [
+                Problem(
+                    shown,
+                    1,
+                    "GA4 export without a Date dimension (this report groups by "
+                    "something else): export an Explore or report with Date",
+                )
+            ]
         known = either(list(PLATFORM_NAMES.values()))
-        return None, [Problem(shown, 1, f"not an export reportgen knows ({known}): no recognisable "
-                                        "header in the first 50 lines")]
+        return None, [
+            Problem(
+                shown,
+                1,
+                f"not an export reportgen knows ({known}): no recognisable header in the first 50 lines",
+            )
+        ]
     profile = PLATFORMS[kind].profile if kind in PLATFORMS else None
     if profile is None or kind is None:
         return None, [Problem(shown, index + 1, f"format '{kind}' is not a platform export")]
@@ -240,14 +320,25 @@ def _column(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def _read_rows(lines: list[str], index: int, delimiter: str, header: list[str], kind: str, profile: Profile,
-               shown: str, settings: SourceSettings) -> tuple[Export | None, list[Problem]]:
+def _read_rows(
+    lines: list[str],
+    index: int,
+    delimiter: str,
+    header: list[str],
+    kind: str,
+    profile: Profile,
+    shown: str,
+    settings: SourceSettings,
+) -> tuple[Export | None, list[Problem]]:
     platform = PLATFORM_NAMES[kind]
     date_at = _column(header, profile.date)
     if date_at is None:
         ranges = _column(header, ("reporting starts", "début des rapports"))
-        hint = (" its rows cover a reporting period, not days: export it with a Day breakdown"
-                if ranges is not None else " export it with a Day (or Date) column")
+        hint = (
+            " its rows cover a reporting period, not days: export it with a Day breakdown"
+            if ranges is not None
+            else " export it with a Day (or Date) column"
+        )
         return None, [Problem(shown, index + 1, f"{platform} export without a date column;{hint}")]
     columns: dict[str, int] = {}
     for metric, names in profile.metrics.items():
@@ -264,8 +355,9 @@ def _read_rows(lines: list[str], index: int, delimiter: str, header: list[str], 
     if leads_at is not None:
         columns["leads"] = leads_at
     if not columns:
-        return None, [Problem(shown, index + 1, f"{platform} export without any metric column "
-                                                "reportgen reads")]
+        return None, [
+            Problem(shown, index + 1, f"{platform} export without any metric column reportgen reads")
+        ]
     campaign_at = _column(header, profile.campaign) if profile.campaign else None
     channel_at = _column(header, profile.channel) if profile.channel else None
     currency_at = _column(header, profile.currency) if profile.currency else None
@@ -277,7 +369,7 @@ def _read_rows(lines: list[str], index: int, delimiter: str, header: list[str], 
     row_lines: list[int] = []  # the line of each row, for range errors found after unit conversion
     currencies: set[str] = set()
     date_format: str | None = None
-    for number, line in enumerate(lines[index + 1:], start=index + 2):
+    for number, line in enumerate(lines[index + 1 :], start=index + 2):
         if not line.strip() or line.lstrip().startswith("#"):
             if line.lstrip().startswith("#") and rows:
                 break  # GA4: the next table of a multi-table export
@@ -286,24 +378,38 @@ def _read_rows(lines: list[str], index: int, delimiter: str, header: list[str], 
         if _is_totals_row(cells, date_at, campaign_at):
             continue
         if len(cells) < len(header):
-            problems.append(Problem(shown, number, f"expected {len(header)} fields as in the header "
-                                                   f"(line {index + 1}), found {len(cells)}"))
+            problems.append(
+                Problem(
+                    shown,
+                    number,
+                    f"expected {len(header)} fields as in the header (line {index + 1}), found {len(cells)}",
+                )
+            )
             continue
         day, date_format = _parse_date(cells[date_at], profile.date_formats, date_format)
         if day is None:
-            problems.append(Problem(shown, number, f"column '{header[date_at]}': '{cells[date_at]}' is not a "
-                                                   f"date {platform} writes"))
+            problems.append(
+                Problem(
+                    shown,
+                    number,
+                    f"column '{header[date_at]}': '{cells[date_at]}' is not a date {platform} writes",
+                )
+            )
             continue
         if not date_in_range(day):
-            problems.append(Problem(shown, number,
-                                    f"column '{header[date_at]}': {outside_range(cells[date_at])}"))
+            problems.append(
+                Problem(shown, number, f"column '{header[date_at]}': {outside_range(cells[date_at])}")
+            )
             continue
         values: list[float | int | None] = []
         bad = None
         for metric in metrics:
             at = columns[metric]
-            if metric == "leads" and indicator_at is not None and \
-                    cells[indicator_at].casefold() != (settings.leads or "").casefold():
+            if (
+                metric == "leads"
+                and indicator_at is not None
+                and cells[indicator_at].casefold() != (settings.leads or "").casefold()
+            ):
                 values.append(None)
                 continue
             value, ok = parse_value(cells[at], decimal_comma)
@@ -319,7 +425,7 @@ def _read_rows(lines: list[str], index: int, delimiter: str, header: list[str], 
         campaign = cells[campaign_at] if campaign_at is not None and cells[campaign_at] else None
         if campaign is not None:
             campaign = campaign_map.get(campaign, campaign)
-        channel = (cells[channel_at] if channel_at is not None and cells[channel_at] else settings.channel)
+        channel = cells[channel_at] if channel_at is not None and cells[channel_at] else settings.channel
         rows.append(MetricRow(day, campaign, channel, tuple(values)))
         row_lines.append(number)
         if len(problems) >= MAX_ERRORS:
@@ -339,14 +445,19 @@ def _read_rows(lines: list[str], index: int, delimiter: str, header: list[str], 
     if problems:
         return None, problems
     currency = settings.currency or (currencies.pop() if currencies else None)
-    table = MetricTable(metrics=metrics, rows=tuple(rows), has_campaign=campaign_at is not None,
-                        has_channel=channel_at is not None or settings.channel is not None,
-                        grain=profile.grains.get(header[date_at].casefold(), "day"))
+    table = MetricTable(
+        metrics=metrics,
+        rows=tuple(rows),
+        has_campaign=campaign_at is not None,
+        has_channel=channel_at is not None or settings.channel is not None,
+        grain=profile.grains.get(header[date_at].casefold(), "day"),
+    )
     return Export(format=kind, table=table, currency=currency, header_line=index + 1), []
 
 
-def _leads_columns(header: list[str], settings: SourceSettings, profile: Profile
-                   ) -> tuple[int | None, int | None]:
+def _leads_columns(
+    header: list[str], settings: SourceSettings, profile: Profile
+) -> tuple[int | None, int | None]:
     """Which column counts as leads: the `leads` setting names a column, or (Meta)
     a result indicator such as actions:lead that selects rows of `Results`."""
     if not settings.leads:
@@ -445,15 +556,22 @@ def _out_of_range(rows: list[MetricRow], lines: list[int], names: list[str], sho
     for row, line in zip(rows, lines, strict=True):
         for value, name in zip(row.values, names, strict=True):
             if value is not None and not is_sane_number(value):
-                problems.append(Problem(shown, line, f"column '{name}': {value:g} is out of range (numbers "
-                                                     f"are at most {LARGEST_NUMBER_TEXT} either way)"))
+                problems.append(
+                    Problem(
+                        shown,
+                        line,
+                        f"column '{name}': {value:g} is out of range (numbers "
+                        f"are at most {LARGEST_NUMBER_TEXT} either way)",
+                    )
+                )
                 if len(problems) >= MAX_ERRORS:
                     return problems
     return problems
 
 
-def _undo_micros(rows: list[MetricRow], at: int, name: str, shown: str, index: int
-                 ) -> tuple[list[MetricRow], Problem | None]:
+def _undo_micros(
+    rows: list[MetricRow], at: int, name: str, shown: str, index: int
+) -> tuple[list[MetricRow], Problem | None]:
     """Google Ads API/BigQuery exports give cost in micros (1,000,000 = 1 unit)."""
     values = [r.values[at] for r in rows if r.values[at] not in (None, 0)]
     if "micros" in name.casefold():
@@ -463,8 +581,12 @@ def _undo_micros(rows: list[MetricRow], at: int, name: str, shown: str, index: i
     else:
         whole = [v for v in values if isinstance(v, int) and v >= 10_000]
         if whole and len(whole) != len(values):
-            return rows, Problem(shown, index + 1, f"column '{name}' mixes micros (e.g. {whole[0]}) with "
-                                                   "currency amounts; export it in one unit")
+            return rows, Problem(
+                shown,
+                index + 1,
+                f"column '{name}' mixes micros (e.g. {whole[0]}) with "
+                "currency amounts; export it in one unit",
+            )
         micros = bool(whole)
     if not micros:
         return rows, None

@@ -31,8 +31,14 @@ from .sources import find_data_sources
 from .statuscache import status_fingerprint
 
 
-def client_fingerprint(root: Path, client: Client, site_key: str, options: BuildOptions,
-                       inputs: InputDigests, sealer: Sealer | None = None) -> str:
+def client_fingerprint(
+    root: Path,
+    client: Client,
+    site_key: str,
+    options: BuildOptions,
+    inputs: InputDigests,
+    sealer: Sealer | None = None,
+) -> str:
     """The same fingerprint means none of the client's inputs changed: its
     clients.yaml entry, the theme (`site_key`), and the content of its data
     files (found exactly as the build finds them), notes and logo.
@@ -48,14 +54,21 @@ def client_fingerprint(root: Path, client: Client, site_key: str, options: Build
     remember = client.access is None  # no digest of a protected client's files in the cache
     logo = inputs.signature(client.brand.logo, remember) if client.brand.logo else None
     # A protected portal: which KEKs (never a cheap hash of a password; see protect.py).
-    return digest(site_key, client, logo, sealer.identity if sealer else None,
-                  [inputs.signature(p, remember) for p in data],
-                  [inputs.signature(p, remember) for p in note_paths(root, client.id)],
-                  options.drafts, options.month, options.today, *(("pdf",) if options.pdf else ()))
+    return digest(
+        site_key,
+        client,
+        logo,
+        sealer.identity if sealer else None,
+        [inputs.signature(p, remember) for p in data],
+        [inputs.signature(p, remember) for p in note_paths(root, client.id)],
+        options.drafts,
+        options.month,
+        options.today,
+        *(("pdf",) if options.pdf else ()),
+    )
 
 
-def status_fingerprints(options: BuildOptions, clients: list[Client], inputs: InputDigests
-                        ) -> dict[str, str]:
+def status_fingerprints(options: BuildOptions, clients: list[Client], inputs: InputDigests) -> dict[str, str]:
     """The status fingerprint (status.py) of each client this build loads, taken
     before loading it; none for a protected client (its summary is not cached)."""
     until = as_of_month(options.month, options.today)
@@ -67,8 +80,7 @@ def status_fingerprints(options: BuildOptions, clients: list[Client], inputs: In
             files = [path for path, _source in find_data_sources(options.project, client)[0]]
         except (OSError, RuntimeError, ValueError):
             continue
-        prints[client.id] = status_fingerprint(options.project, client, files, inputs, until,
-                                               options.today)
+        prints[client.id] = status_fingerprint(options.project, client, files, inputs, until, options.today)
     return prints
 
 
@@ -91,8 +103,13 @@ def _warnings(raw: object) -> list[Problem] | None:
         return None
     warnings = []
     for item in raw:
-        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
-                and (item[1] is None or type(item[1]) is int) and isinstance(item[2], str)):
+        if not (
+            isinstance(item, list)
+            and len(item) == 3
+            and isinstance(item[0], str)
+            and (item[1] is None or type(item[1]) is int)
+            and isinstance(item[2], str)
+        ):
             return None
         warnings.append(Problem(item[0], item[1], item[2], "warning"))
     return warnings
@@ -110,10 +127,15 @@ def portal_as_written(out: Path, folder: str, entry: ClientEntry | None) -> bool
 def site_as_written(out: Path, config: ProjectConfig, manifest: Manifest) -> bool:
     """The whole output is exactly what the last build wrote: its shared files
     and every client's files, each unchanged, and nothing else beside them."""
-    every_file = {**manifest.shared_stamps,
-                  **{f: stamp for e in manifest.clients.values() for f, stamp in e.stamps.items()}}
-    return (bool(manifest.shared) and not foreign_entries(out, config, manifest.shared)
-            and tree_as_written(out, "", every_file))
+    every_file = {
+        **manifest.shared_stamps,
+        **{f: stamp for e in manifest.clients.values() for f, stamp in e.stamps.items()},
+    }
+    return (
+        bool(manifest.shared)
+        and not foreign_entries(out, config, manifest.shared)
+        and tree_as_written(out, "", every_file)
+    )
 
 
 def entry_files(entry: ClientEntry) -> set[str]:
@@ -124,6 +146,7 @@ def entry_files(entry: ClientEntry) -> set[str]:
 def stamp_files(staging: Path, manifest: Manifest) -> None:
     """Record every file of the new site as it is now (cache.file_stamp), so the
     next build carries a file only while it is still this one."""
+
     def stamps(files: Iterable[str]) -> dict[str, list[int]]:
         found = {f: file_stamp(staging / f) for f in sorted(files)}
         return {f: stamp for f, stamp in found.items() if stamp is not None}

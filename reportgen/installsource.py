@@ -25,9 +25,11 @@ class InstallSource:
     note: str = ""  # comment lines (without '#') written above the install step
 
 
-NOT_ON_INDEX = ("reportgen was installed from {source}: this version must be installable from the "
-                "package index, or replace this line (e.g. with pip install \"reportgen-portals @ "
-                "git+https://github.com/OWNER/REPO@COMMIT\").")
+NOT_ON_INDEX = (
+    "reportgen was installed from {source}: this version must be installable from the "
+    'package index, or replace this line (e.g. with pip install "reportgen-portals @ '
+    'git+https://github.com/OWNER/REPO@COMMIT").'
+)
 
 
 def git_url(remote: str) -> str | None:
@@ -41,15 +43,24 @@ def git_url(remote: str) -> str | None:
     if scp and "/" not in (scp.group(1) or "") and not re.match(r"[A-Za-z]:[\\/]", remote):
         remote = f"ssh://{scp.group(1) or ''}{scp.group(2)}/{scp.group(3).lstrip('/')}"
     parts = urlsplit(remote)
-    if parts.scheme not in ("https", "http", "ssh", "git") or not parts.hostname or parts.query \
-            or parts.fragment:
+    if (
+        parts.scheme not in ("https", "http", "ssh", "git")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+    ):
         return None
     user = f"{parts.username}@" if parts.scheme == "ssh" and parts.username else ""
     port = f":{parts.port}" if parts.port else ""
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
     url = f"{parts.scheme}://{user}{host}{port}{parts.path}"
-    return url if re.fullmatch(r"[A-Za-z0-9._~:/%+\-\[\]]+(@[A-Za-z0-9._~:/%+\-\[\]]+)?", url) and \
-        "@" not in parts.path and parts.path not in ("", "/") else None
+    return (
+        url
+        if re.fullmatch(r"[A-Za-z0-9._~:/%+\-\[\]]+(@[A-Za-z0-9._~:/%+\-\[\]]+)?", url)
+        and "@" not in parts.path
+        and parts.path not in ("", "/")
+        else None
+    )
 
 
 def subdirectory_fragment(value: object) -> str:
@@ -64,9 +75,14 @@ def _git(folder: Path, *args: str) -> str | None:
     import subprocess
 
     try:
-        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10,
-                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"},
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            ["git", "-C", str(folder), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"},
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
     return done.stdout.strip() if done.returncode == 0 else None

@@ -62,8 +62,10 @@ def sent_key(client: str, month: str, recipient: str) -> tuple[str, str, str]:
 def ledger_path_problem(root: Path) -> str | None:
     """Why `.reportgen/` or `.reportgen/sent.jsonl` cannot be the ledger (None when each is
     absent or a real folder / regular file). Only `lstat`: never follows a link, never blocks."""
-    for path, what, want in ((root / ".reportgen", "the folder .reportgen", stat.S_ISDIR),
-                             (root / LEDGER, "the ledger", stat.S_ISREG)):
+    for path, what, want in (
+        (root / ".reportgen", "the folder .reportgen", stat.S_ISDIR),
+        (root / LEDGER, "the ledger", stat.S_ISREG),
+    ):
         try:
             info = os.lstat(path)
         except FileNotFoundError:
@@ -71,8 +73,10 @@ def ledger_path_problem(root: Path) -> str | None:
         except OSError as exc:
             return f"cannot read {what}: {exc.strerror or exc}"
         if stat.S_ISLNK(info.st_mode):
-            return (f"{what} is a symlink: the ledger must be a plain file in the project "
-                    "(replace the link with the file itself)")
+            return (
+                f"{what} is a symlink: the ledger must be a plain file in the project "
+                "(replace the link with the file itself)"
+            )
         if not want(info.st_mode):
             kind = "a folder" if want is stat.S_ISDIR else "a regular file"
             return f"{what} is not {kind} ({_kind(info.st_mode)}): move it away"
@@ -80,9 +84,14 @@ def ledger_path_problem(root: Path) -> str | None:
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISREG, "a file"), (stat.S_ISDIR, "a folder"),
-                       (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+    for test, name in (
+        (stat.S_ISREG, "a file"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return name
     return "a special file"
@@ -105,8 +114,7 @@ def parse_record(line: bytes) -> SentRecord:
     if len(line) > MAX_LINE:
         raise ValueError(f"longer than {MAX_LINE} bytes")
     try:
-        data = json.loads(line.decode("utf-8"), object_pairs_hook=_no_duplicates,
-                          parse_constant=_no_constant)
+        data = json.loads(line.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 text") from None
     except RecursionError:
@@ -118,9 +126,17 @@ def parse_record(line: bytes) -> SentRecord:
     if set(data) != set(FIELDS):
         missing = [f for f in FIELDS if f not in data]
         extra = sorted(set(data) - set(FIELDS))
-        raise ValueError("; ".join(filter(None, [
-            f"missing {', '.join(missing)}" if missing else "",
-            f"unknown field {', '.join(extra)}" if extra else ""])))
+        raise ValueError(
+            "; ".join(
+                filter(
+                    None,
+                    [
+                        f"missing {', '.join(missing)}" if missing else "",
+                        f"unknown field {', '.join(extra)}" if extra else "",
+                    ],
+                )
+            )
+        )
     for name in FIELDS:
         if not isinstance(data[name], str) or not data[name]:
             raise ValueError(f"'{name}' must be non-empty text")
@@ -134,8 +150,12 @@ def parse_record(line: bytes) -> SentRecord:
         raise ValueError("'month' is not a month (YYYY-MM)")
     if address_problem(data["recipient"]):
         raise ValueError("'recipient' is not an e-mail address")
-    if not (data["message_id"].startswith("<") and data["message_id"].endswith(">")
-            and data["message_id"].isascii() and data["message_id"].isprintable()):
+    if not (
+        data["message_id"].startswith("<")
+        and data["message_id"].endswith(">")
+        and data["message_id"].isascii()
+        and data["message_id"].isprintable()
+    ):
         raise ValueError("'message_id' is not a message id (<...>)")
     try:
         when = dt.datetime.fromisoformat(data["time"])
@@ -175,12 +195,23 @@ def load_ledger(root: Path) -> tuple[dict[tuple[str, str, str], SentRecord], lis
             record = parse_record(line)
         except ValueError as exc:
             if last:
-                problems.append(Problem(LEDGER, number, "an unfinished last record (an interrupted "
-                                                        "run) is ignored", "warning"))
+                problems.append(
+                    Problem(
+                        LEDGER, number, "an unfinished last record (an interrupted run) is ignored", "warning"
+                    )
+                )
                 continue
-            problems.append(Problem(LEDGER, number, (
-                f"not a ledger record: {exc} (each line is a JSON object with " + ", ".join(FIELDS) +
-                "); fix or remove the line — reportgen will not guess what was sent")))
+            problems.append(
+                Problem(
+                    LEDGER,
+                    number,
+                    (
+                        f"not a ledger record: {exc} (each line is a JSON object with "
+                        + ", ".join(FIELDS)
+                        + "); fix or remove the line — reportgen will not guess what was sent"
+                    ),
+                )
+            )
             continue
         records[record.key] = record
     if any(p.severity == "error" for p in problems):
@@ -205,8 +236,15 @@ class LedgerWriter:
         problem = ledger_path_problem(self.root)
         if problem:
             raise self._fail(problem)
-        flags = (os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK
-                 | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+        flags = (
+            os.O_RDWR
+            | os.O_CREAT
+            | os.O_APPEND
+            | os.O_NOFOLLOW
+            | os.O_NONBLOCK
+            | getattr(os, "O_NOCTTY", 0)
+            | getattr(os, "O_CLOEXEC", 0)
+        )
         try:
             if not self.path.parent.exists():
                 os.mkdir(self.path.parent)
@@ -228,8 +266,10 @@ class LedgerWriter:
                 if time.monotonic() >= deadline:
                     self.handle.close()
                     self.handle = None
-                    raise self._fail(f"another `reportgen send` has been running in this project for "
-                                     f"over {self.wait:g} s; try again when it has finished") from None
+                    raise self._fail(
+                        f"another `reportgen send` has been running in this project for "
+                        f"over {self.wait:g} s; try again when it has finished"
+                    ) from None
                 time.sleep(0.2)
         try:
             self._drop_unfinished_line()

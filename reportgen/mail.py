@@ -149,7 +149,7 @@ def one_line(text: str) -> str:
     while _ENCODED_WORD_MARK.search(text):
         text = _ENCODED_WORD_MARK.sub(lambda m: " ".join(m.group()), text)
     if len(text) > HEADER_TEXT_MAX:
-        text = text[:HEADER_TEXT_MAX - 1].rstrip() + "…"
+        text = text[: HEADER_TEXT_MAX - 1].rstrip() + "…"
     return text
 
 
@@ -179,48 +179,77 @@ def mail_content(config: ProjectConfig, plan: ClientPlan, month: Month, note: No
     ae: Person = client.account_executive
     protected = client.access is not None
     # A protected portal's message does not even name the client (as its login page).
-    subject = (_("Your report for {month}").format(month=month_name) if protected else
-               _("{client}: your report for {month}").format(client=client.name, month=month_name))
+    subject = (
+        _("Your report for {month}").format(month=month_name)
+        if protected
+        else _("{client}: your report for {month}").format(client=client.name, month=month_name)
+    )
     button_color, button_text_color = readable_on(client.brand.color, INK)
     base = MailContent(
-        button_color=button_color, button_text_color=button_text_color,
-        client_id=client.id, client_name="" if protected else client.name, month=str(month),
-        month_name=month_name, lang=client.locale.replace("_", "-"), subject=one_line(subject),
-        link=report_link(config.mail, client, month), protected=protected,
-        brand_color=client.brand.color, agency_name=config.agency.name,
-        ae_name=one_line(ae.name), ae_email=ae.email)
+        button_color=button_color,
+        button_text_color=button_text_color,
+        client_id=client.id,
+        client_name="" if protected else client.name,
+        month=str(month),
+        month_name=month_name,
+        lang=client.locale.replace("_", "-"),
+        subject=one_line(subject),
+        link=report_link(config.mail, client, month),
+        protected=protected,
+        brand_color=client.brand.color,
+        agency_name=config.agency.name,
+        ae_name=one_line(ae.name),
+        ae_email=ae.email,
+    )
     if protected:
         return base
     # As the report's output kinds: the report's own clock, the same figures as its report.json.
     figures = month_figures(plan, month)
     cards = [pages.kpi_card(k, month, figures.partial, fmt) for k in figures.kpis]
-    kpis = tuple(KpiRow(label=c.label, value=c.value, target=c.target, pct_of_target=c.pct_of_target,
-                        status=c.status, status_text=c.status_text, arrow=c.vs_previous.arrow,
-                        change=c.vs_previous.text, verdict=c.vs_previous.verdict,
-                        words=c.vs_previous.words) for c in cards)
+    kpis = tuple(
+        KpiRow(
+            label=c.label,
+            value=c.value,
+            target=c.target,
+            pct_of_target=c.pct_of_target,
+            status=c.status,
+            status_text=c.status_text,
+            arrow=c.vs_previous.arrow,
+            change=c.vs_previous.text,
+            verdict=c.vs_previous.verdict,
+            words=c.vs_previous.words,
+        )
+        for c in cards
+    )
     # As the portal home: every step still open as of this month (carried from earlier
     # notes too, closed by a later mention), due date first.
     notes = [n for n in plan.notes.values() if n.month <= month and (not n.is_draft or n is note)]
-    steps = tuple(StepRow(s.task, s.owner, fmt.date(s.due) if s.due else None)
-                  for s, _note in open_next_steps(notes))
+    steps = tuple(
+        StepRow(s.task, s.owner, fmt.date(s.due) if s.due else None) for s, _note in open_next_steps(notes)
+    )
     return replace(
         base,
         title=note.title if note and note.title else month_name,
         summary=note.summary if note else None,
         highlights=tuple(note.highlights) if note else (),
-        kpis=kpis, next_steps=steps, partial=figures.partial)
+        kpis=kpis,
+        next_steps=steps,
+        partial=figures.partial,
+    )
 
 
 def mail_environment(root: Path) -> jinja2.Environment:
     """The pages' environment (the project's templates first), escaping only HTML."""
     env = make_environment(root)
-    env.autoescape = jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False,
-                                              default=False)
+    env.autoescape = jinja2.select_autoescape(
+        enabled_extensions=("html",), default_for_string=False, default=False
+    )
     return env
 
 
-def render_message(env: jinja2.Environment, content: MailContent, recipient: Recipient,
-                   attached: bool) -> tuple[str, str]:
+def render_message(
+    env: jinja2.Environment, content: MailContent, recipient: Recipient, attached: bool
+) -> tuple[str, str]:
     """(plain text, HTML) of one message."""
     fmt = Formatter(content.lang.replace("-", "_"), "USD")  # words only; numbers are formatted already
     context = MailPage(_=fmt.gettext, mail=content, recipient=recipient, attached=attached).as_context()
@@ -246,16 +275,30 @@ def check_message(config: ProjectConfig, root: Path, plan: ClientPlan) -> list[P
     return []
 
 
-def compose(env: jinja2.Environment, config: ProjectConfig, content: MailContent,
-            recipient: Recipient, attachment: tuple[str, bytes] | None) -> Message:
+def compose(
+    env: jinja2.Environment,
+    config: ProjectConfig,
+    content: MailContent,
+    recipient: Recipient,
+    attachment: tuple[str, bytes] | None,
+) -> Message:
     text, html = render_message(env, content, recipient, attachment is not None)
     client = next(c for c in config.clients if c.id == content.client_id)
     assert config.mail.sender, "checked by the caller"
-    return Message(client_id=content.client_id, month=content.month, recipient=recipient,
-                   sender=config.mail.sender, sender_name=one_line(config.agency.name),
-                   reply_to=client.account_executive.email,
-                   reply_to_name=one_line(client.account_executive.name), subject=content.subject, text=text,
-                   html=html, digest=content.digest, attachment=attachment)
+    return Message(
+        client_id=content.client_id,
+        month=content.month,
+        recipient=recipient,
+        sender=config.mail.sender,
+        sender_name=one_line(config.agency.name),
+        reply_to=client.account_executive.email,
+        reply_to_name=one_line(client.account_executive.name),
+        subject=content.subject,
+        text=text,
+        html=html,
+        digest=content.digest,
+        attachment=attachment,
+    )
 
 
 def mime_message(message: Message, message_id: str, date: str) -> EmailMessage:

@@ -32,20 +32,21 @@ PACE_BAND = 0.1
 class MetricSet:
     """A client's metrics: the CSV columns plus built-in and own derived ones."""
 
-    def __init__(self, base: Iterable[str], client_formulas: Iterable[tuple[str, Formula, int | None]] = ()
-                 ) -> None:
+    def __init__(
+        self, base: Iterable[str], client_formulas: Iterable[tuple[str, Formula, int | None]] = ()
+    ) -> None:
         self.base = tuple(base)
         self.index = {name: i for i, name in enumerate(self.base)}
         self.formulas: dict[str, Formula] = {
-            name: parse_formula(text) for name, text in BUILTIN_FORMULAS.items()}
+            name: parse_formula(text) for name, text in BUILTIN_FORMULAS.items()
+        }
         self.formula_lines: dict[str, int | None] = {}
         for name, formula, line in client_formulas:
             self.formulas[name] = formula
             self.formula_lines[name] = line
         # A CSV column wins over a formula of the same name only for built-ins;
         # a client's own formula always wins (they asked for it by name).
-        self.derived = tuple(n for n in self.formulas
-                             if n not in self.index or n in self.formula_lines)
+        self.derived = tuple(n for n in self.formulas if n not in self.index or n in self.formula_lines)
         self.names = tuple(n for n in self.base if n not in self.formula_lines) + self.derived
         self._compiled: dict[str, Compiled] = {}
         for name in self.names:
@@ -58,8 +59,7 @@ class MetricSet:
         if name in self.index and name not in self.formula_lines:
             function = operator.itemgetter(self.index[name])
         elif name in self.formulas and name not in resolving:  # a cycle has no value
-            function = compile_expr(self.formulas[name].expr,
-                                    lambda n: self._compile(n, (*resolving, name)))
+            function = compile_expr(self.formulas[name].expr, lambda n: self._compile(n, (*resolving, name)))
         else:
             function = _no_value
         self._compiled[name] = function
@@ -110,27 +110,48 @@ class MetricSet:
         for name, line in self.formula_lines.items():
             for needed in sorted(self.formulas[name].names):
                 if needed not in known:
-                    problems.append(Problem(CONFIG_FILE, line, (
-                        f"client '{client.id}': metric '{name}' uses unknown metric '{needed}'"
-                        f"{did_you_mean(needed, known)}")))
+                    problems.append(
+                        Problem(
+                            CONFIG_FILE,
+                            line,
+                            (
+                                f"client '{client.id}': metric '{name}' uses unknown metric '{needed}'"
+                                f"{did_you_mean(needed, known)}"
+                            ),
+                        )
+                    )
             if _has_cycle(name, self.formulas, self.formula_lines):
-                problems.append(Problem(CONFIG_FILE, line,
-                                        f"client '{client.id}': metric '{name}' refers to itself"))
+                problems.append(
+                    Problem(CONFIG_FILE, line, f"client '{client.id}': metric '{name}' refers to itself")
+                )
         for kpi in client.kpis:
-            problems.extend(self.check_metric(kpi.metric, CONFIG_FILE, kpi.line,
-                                              f"client '{client.id}': KPI"))
+            problems.extend(
+                self.check_metric(kpi.metric, CONFIG_FILE, kpi.line, f"client '{client.id}': KPI")
+            )
         return problems
 
     def check_metric(self, name: str, path: str, line: int | None, what: str) -> list[Problem]:
         if name not in self:
-            return [Problem(path, line, f"{what} uses unknown metric '{name}'"
-                                        f"{did_you_mean(name, self.names)}; "
-                                        f"known: {', '.join(self.names)}")]
+            return [
+                Problem(
+                    path,
+                    line,
+                    f"{what} uses unknown metric '{name}'"
+                    f"{did_you_mean(name, self.names)}; "
+                    f"known: {', '.join(self.names)}",
+                )
+            ]
         missing = self.missing_inputs(name)
         if missing:
-            return [Problem(path, line, f"{what} metric '{name}' needs "
-                                        f"{', '.join(repr(m) for m in missing)}, "
-                                        "which no data file of this client has")]
+            return [
+                Problem(
+                    path,
+                    line,
+                    f"{what} metric '{name}' needs "
+                    f"{', '.join(repr(m) for m in missing)}, "
+                    "which no data file of this client has",
+                )
+            ]
         return []
 
 
@@ -155,8 +176,7 @@ def _has_cycle(start: str, formulas: dict[str, Formula], own: dict[str, int | No
 
 
 def _is_money(name: str) -> bool:
-    return any(name == w or name.endswith("_" + w) or name.startswith(w + "_")
-               for w in CURRENCY_WORDS)
+    return any(name == w or name.endswith("_" + w) or name.startswith(w + "_") for w in CURRENCY_WORDS)
 
 
 def _unit_of(expr: Expr, metrics: MetricSet) -> str:
@@ -201,8 +221,9 @@ def sum_rows(rows: Iterable[MetricRow], width: int) -> Sums | None:
     return None if empty else total
 
 
-def group_sums(rows: Iterable[MetricRow], key: Callable[[MetricRow], GroupKey], width: int
-               ) -> dict[GroupKey, Sums]:
+def group_sums(
+    rows: Iterable[MetricRow], key: Callable[[MetricRow], GroupKey], width: int
+) -> dict[GroupKey, Sums]:
     groups: dict[GroupKey, Sums] = {}
     for row in rows:
         k = key(row)
@@ -234,7 +255,8 @@ class ClientFacts:
     _memo: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
     # MetricTable.sources: each data entry's last day with data per month (status.py)
     sources: tuple[tuple[str, int | None, tuple[tuple[Month, dt.date], ...]], ...] = field(
-        default=(), compare=False, repr=False)
+        default=(), compare=False, repr=False
+    )
 
     @property
     def width(self) -> int:
@@ -264,8 +286,10 @@ class ClientFacts:
             elif by == "campaign":
                 keyfn = _row_campaign
             else:
+
                 def keyfn(row: MetricRow, facts: ClientFacts = self) -> GroupKey:
                     return row_channel(facts, row)
+
             self._memo[key] = group_sums(rows, keyfn, self.width)
         grouped: dict[GroupKey, Sums] = self._memo[key]
         return grouped
@@ -511,9 +535,15 @@ def compute_campaigns(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ..
     for key in keys:
         meta = facts.client.campaign(key) if key is not None else None
         channel = ", ".join(sorted(channels_seen[key])) or None
-        result.append(GroupFigure(key=key, name=meta.name if meta else key, channel=channel,
-                                  values=facts.metrics.values(groups[key]),
-                                  budget=meta.budget if meta else None))
+        result.append(
+            GroupFigure(
+                key=key,
+                name=meta.name if meta else key,
+                channel=channel,
+                values=facts.metrics.values(groups[key]),
+                budget=meta.budget if meta else None,
+            )
+        )
     return tuple(result)
 
 
@@ -527,7 +557,8 @@ def row_channel(facts: ClientFacts, row: MetricRow) -> str | None:
     channels = facts._memo.get("campaign channels")
     if channels is None:
         channels = facts._memo["campaign channels"] = {
-            c.id: c.channel for c in reversed(facts.client.campaigns)}
+            c.id: c.channel for c in reversed(facts.client.campaigns)
+        }
     return channels.get(row.campaign)
 
 
@@ -537,15 +568,15 @@ def compute_channels(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ...
         return ()
     groups = facts.sums_by_name(month, "channel")
     keys = sorted(groups, key=lambda k: (k is None, k or ""))
-    return tuple(GroupFigure(key=k, name=k, channel=k, values=facts.metrics.values(groups[k]))
-                 for k in keys)
+    return tuple(GroupFigure(key=k, name=k, channel=k, values=facts.metrics.values(groups[k])) for k in keys)
 
 
 # --- series for charts ---------------------------------------------------------
 
 
-def daily_sums(facts: ClientFacts, month: Month, today_limit: int | None = None
-               ) -> list[tuple[dt.date, Sums | None]]:
+def daily_sums(
+    facts: ClientFacts, month: Month, today_limit: int | None = None
+) -> list[tuple[dt.date, Sums | None]]:
     """Each day of the month (up to `today_limit` days) with its sums.
 
     A day without rows has no data (None), wherever it lies: charts show a gap
@@ -557,13 +588,15 @@ def daily_sums(facts: ClientFacts, month: Month, today_limit: int | None = None
     return [(day, by_day.get(day)) for day in (first + dt.timedelta(days=i) for i in range(days))]
 
 
-def series_by_day(facts: ClientFacts, month: Month, metric: str, limit: int | None = None
-                  ) -> list[tuple[dt.date, float | None]]:
+def series_by_day(
+    facts: ClientFacts, month: Month, metric: str, limit: int | None = None
+) -> list[tuple[dt.date, float | None]]:
     return [(day, facts.metrics.value(s, metric)) for day, s in daily_sums(facts, month, limit)]
 
 
-def series_by_week(facts: ClientFacts, month: Month, metric: str, limit: int | None = None
-                   ) -> list[tuple[dt.date, float | None]]:
+def series_by_week(
+    facts: ClientFacts, month: Month, metric: str, limit: int | None = None
+) -> list[tuple[dt.date, float | None]]:
     """ISO weeks (Monday first) of the month; edge weeks hold only this month's days."""
     weeks: dict[dt.date, Sums | None] = {}  # a week without any data stays None (a gap)
     for day, sums in daily_sums(facts, month, limit):
@@ -576,13 +609,15 @@ def series_by_week(facts: ClientFacts, month: Month, metric: str, limit: int | N
     return [(start, facts.metrics.value(s, metric)) for start, s in sorted(weeks.items())]
 
 
-def series_by_month(facts: ClientFacts, end: Month, metric: str, count: int = 13
-                    ) -> list[tuple[Month, float | None]]:
+def series_by_month(
+    facts: ClientFacts, end: Month, metric: str, count: int = 13
+) -> list[tuple[Month, float | None]]:
     months = [end.shift(-i) for i in range(count - 1, -1, -1)]
     return [(m, facts.metrics.value(facts.totals(m), metric)) for m in months]
 
 
-def series_by_group(facts: ClientFacts, month: Month, metric: str, by: str
-                    ) -> list[tuple[str | None, float | None]]:
+def series_by_group(
+    facts: ClientFacts, month: Month, metric: str, by: str
+) -> list[tuple[str | None, float | None]]:
     groups = compute_campaigns(facts, month) if by == "campaign" else compute_channels(facts, month)
     return [(g.name, g.values.get(metric)) for g in groups]

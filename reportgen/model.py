@@ -167,8 +167,10 @@ class Access:
     def keys(self) -> tuple[tuple[str, str, int | None], ...]:
         """(field, environment variable, line) of every password that opens the portal."""
         if self.people:
-            return tuple((f"access.people[{i + 1}].password_env ({p.name})", p.password_env,
-                          p.line or self.line) for i, p in enumerate(self.people))
+            return tuple(
+                (f"access.people[{i + 1}].password_env ({p.name})", p.password_env, p.line or self.line)
+                for i, p in enumerate(self.people)
+            )
         return (("access.password_env", self.password_env, self.line),) if self.password_env else ()
 
 

@@ -39,32 +39,40 @@ _FENCE_OPEN_RE = re.compile(r"^(```|~~~)\s*chart\s*$")
 SHORT_TEXT = Text(max_length=500)
 LONG_TEXT = Text(max_length=5000)
 
-NEXT_STEP = Obj((
-    Field("task", SHORT_TEXT, required=True),
-    Field("owner", Text(max_length=200)),
-    Field("due", DateKind()),
-    Field("done", Boolean()),
-))
-MEETING = Obj((
-    Field("date", DateKind(), required=True),
-    Field("title", SHORT_TEXT),
-    Field("attendees", ListOf(Text(max_length=200), scalar_ok=True)),
-    Field("notes", LONG_TEXT),
-))
-ANNOTATION = Obj((
-    Field("date", DateKind(), required=True),
-    Field("text", SHORT_TEXT, required=True),
-))
-FRONT_MATTER = Obj((
-    Field("title", SHORT_TEXT, doc="default: the month, e.g. 'October 2026'"),
-    Field("status", Choice(("final", "draft")), doc="drafts are built only with --drafts"),
-    Field("summary", Text(max_length=1000), doc="shown on the client home and in the archive"),
-    Field("highlights", ListOf(SHORT_TEXT)),
-    Field("recommendations", ListOf(Text(max_length=1000))),
-    Field("next_steps", ListOf(NEXT_STEP)),
-    Field("meetings", ListOf(MEETING)),
-    Field("annotations", ListOf(ANNOTATION), doc="dated events marked on trend charts"),
-))
+NEXT_STEP = Obj(
+    (
+        Field("task", SHORT_TEXT, required=True),
+        Field("owner", Text(max_length=200)),
+        Field("due", DateKind()),
+        Field("done", Boolean()),
+    )
+)
+MEETING = Obj(
+    (
+        Field("date", DateKind(), required=True),
+        Field("title", SHORT_TEXT),
+        Field("attendees", ListOf(Text(max_length=200), scalar_ok=True)),
+        Field("notes", LONG_TEXT),
+    )
+)
+ANNOTATION = Obj(
+    (
+        Field("date", DateKind(), required=True),
+        Field("text", SHORT_TEXT, required=True),
+    )
+)
+FRONT_MATTER = Obj(
+    (
+        Field("title", SHORT_TEXT, doc="default: the month, e.g. 'October 2026'"),
+        Field("status", Choice(("final", "draft")), doc="drafts are built only with --drafts"),
+        Field("summary", Text(max_length=1000), doc="shown on the client home and in the archive"),
+        Field("highlights", ListOf(SHORT_TEXT)),
+        Field("recommendations", ListOf(Text(max_length=1000))),
+        Field("next_steps", ListOf(NEXT_STEP)),
+        Field("meetings", ListOf(MEETING)),
+        Field("annotations", ListOf(ANNOTATION), doc="dated events marked on trend charts"),
+    )
+)
 
 CHART_TYPES = ("line", "bar", "area", "pie")
 
@@ -80,13 +88,15 @@ class ChartBy(Kind):
         return Choice(tuple(CHART_KINDS)).schema()
 
 
-CHART_BLOCK = Obj((
-    Field("metric", Text(max_length=100), required=True),
-    Field("type", Choice(CHART_TYPES)),
-    Field("by", ChartBy()),
-    Field("compare", Choice(("previous", "target"))),
-    Field("title", SHORT_TEXT),
-))
+CHART_BLOCK = Obj(
+    (
+        Field("metric", Text(max_length=100), required=True),
+        Field("type", Choice(CHART_TYPES)),
+        Field("by", ChartBy()),
+        Field("compare", Choice(("previous", "target"))),
+        Field("title", SHORT_TEXT),
+    )
+)
 
 
 # --- loading -------------------------------------------------------------------
@@ -107,11 +117,17 @@ def orphan_note_folders(root: Path, client_ids: set[str]) -> list[Problem]:
     content = root / CONTENT_DIR
     if not content.is_dir():
         return []
-    return [Problem(display_path(folder, root), None,
-                    f"no client '{folder.name}' in clients.yaml"
-                    f"{did_you_mean(folder.name, client_ids)}; its notes are ignored", "warning")
-            for folder in sorted(content.iterdir())
-            if folder.is_dir() and not folder.name.startswith(".") and folder.name not in client_ids]
+    return [
+        Problem(
+            display_path(folder, root),
+            None,
+            f"no client '{folder.name}' in clients.yaml"
+            f"{did_you_mean(folder.name, client_ids)}; its notes are ignored",
+            "warning",
+        )
+        for folder in sorted(content.iterdir())
+        if folder.is_dir() and not folder.name.startswith(".") and folder.name not in client_ids
+    ]
 
 
 def note_paths(root: Path, client_id: str) -> list[Path]:
@@ -120,8 +136,11 @@ def note_paths(root: Path, client_id: str) -> list[Path]:
         return []
     # Not is_file(): a FIFO, a device or a symlink loop named like a note is an
     # error when it is read (never opened), not a note silently left out.
-    return sorted(p for p in folder.iterdir()
-                  if p.suffix.lower() == ".md" and not p.name.startswith(".") and not p.is_dir())
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() == ".md" and not p.name.startswith(".") and not p.is_dir()
+    )
 
 
 def load_client_notes(root: Path, client_id: str) -> tuple[list[Note], list[Problem]]:
@@ -131,8 +150,13 @@ def load_client_notes(root: Path, client_id: str) -> tuple[list[Note], list[Prob
     for path in note_paths(root, client_id):
         shown = display_path(path, root)
         if not NOTE_NAME_RE.match(path.name):
-            problems.append(Problem(shown, None, "a note's file name must be the month it covers, "
-                                                 "YYYY-MM.md (e.g. 2026-10.md)"))
+            problems.append(
+                Problem(
+                    shown,
+                    None,
+                    "a note's file name must be the month it covers, YYYY-MM.md (e.g. 2026-10.md)",
+                )
+            )
             continue
         try:
             month = Month.parse(path.stem)
@@ -169,13 +193,18 @@ def decode_note(raw: bytes, shown: str) -> tuple[str, Problem | None]:
         return body.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         line, line_start = line_at(body, exc.start)  # CR, CRLF and LF each end a line
-        column = len(body[line_start:exc.start].decode("utf-8", errors="replace")) + 1
-        snippet = (body[line_start:line_start + 200].splitlines() or [b""])[0].decode("latin-1").strip()
+        column = len(body[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        snippet = (body[line_start : line_start + 200].splitlines() or [b""])[0].decode("latin-1").strip()
         if len(snippet) > 60:
             snippet = snippet[:60] + "…"
-        return "", Problem(shown, line, (
-            f"not UTF-8 text: byte 0x{body[exc.start]:02X} at column {column} of {snippet!r} "
-            "(a Latin-1 or Windows-1252 file?); save the note as UTF-8"))
+        return "", Problem(
+            shown,
+            line,
+            (
+                f"not UTF-8 text: byte 0x{body[exc.start]:02X} at column {column} of {snippet!r} "
+                "(a Latin-1 or Windows-1252 file?); save the note as UTF-8"
+            ),
+        )
 
 
 def parse_note(text: str, shown: str, client_id: str, month: Month) -> tuple[Note | None, list[Problem]]:
@@ -184,8 +213,11 @@ def parse_note(text: str, shown: str, client_id: str, month: Month) -> tuple[Not
     front, body, body_line = _split_front_matter(text, ctx)
     if front is INVALID:
         return None, ctx.problems
-    clean = FRONT_MATTER.check(front, ctx, 1, "") if front is not None else {
-        f.name: None for f in FRONT_MATTER.fields}
+    clean = (
+        FRONT_MATTER.check(front, ctx, 1, "")
+        if front is not None
+        else {f.name: None for f in FRONT_MATTER.fields}
+    )
     body, charts = _extract_charts(body, body_line, ctx)
     if clean is INVALID or any(p.severity == "error" for p in ctx.problems):
         return None, ctx.problems
@@ -198,14 +230,30 @@ def parse_note(text: str, shown: str, client_id: str, month: Month) -> tuple[Not
         summary=clean["summary"],
         highlights=tuple(clean["highlights"] or ()),
         recommendations=tuple(clean["recommendations"] or ()),
-        next_steps=tuple(NextStep(task=s["task"], owner=s["owner"], due=s["due"], done=bool(s["done"]),
-                                  line=line) for s, line in zip(clean["next_steps"] or (),
-                                                                _step_lines(front), strict=False)),
-        meetings=tuple(sorted((Meeting(date=m["date"], title=m["title"] or None,
-                                       attendees=tuple(m["attendees"] or ()), notes=m["notes"])
-                               for m in clean["meetings"] or ()), key=lambda m: m.date)),
-        annotations=tuple(sorted((Annotation(a["date"], a["text"]) for a in clean["annotations"] or ()),
-                                 key=lambda a: (a.date, a.text))),
+        next_steps=tuple(
+            NextStep(task=s["task"], owner=s["owner"], due=s["due"], done=bool(s["done"]), line=line)
+            for s, line in zip(clean["next_steps"] or (), _step_lines(front), strict=False)
+        ),
+        meetings=tuple(
+            sorted(
+                (
+                    Meeting(
+                        date=m["date"],
+                        title=m["title"] or None,
+                        attendees=tuple(m["attendees"] or ()),
+                        notes=m["notes"],
+                    )
+                    for m in clean["meetings"] or ()
+                ),
+                key=lambda m: m.date,
+            )
+        ),
+        annotations=tuple(
+            sorted(
+                (Annotation(a["date"], a["text"]) for a in clean["annotations"] or ()),
+                key=lambda a: (a.date, a.text),
+            )
+        ),
         body=body,
         charts=tuple(charts),
         digest=hashlib.sha256(text.encode()).hexdigest(),
@@ -232,7 +280,7 @@ def _split_front_matter(text: str, ctx: Context) -> tuple[YamlMap | None, str, i
             if not isinstance(front, YamlMap):
                 ctx.error(2, "front matter must be a mapping of fields (summary: ..., highlights: ...)")
                 return INVALID, "", 1
-            return front, "\n".join(lines[index + 1:]), index + 2
+            return front, "\n".join(lines[index + 1 :]), index + 2
     ctx.error(1, "front matter starts with '---' but has no closing '---' line")
     return INVALID, "", 1
 
@@ -255,7 +303,7 @@ def _extract_charts(body: str, first_line: int, ctx: Context) -> tuple[str, list
         if end is None:
             ctx.error(line, f"chart block has no closing {fence}")
             return body, charts
-        spec = _parse_chart("\n".join(lines[start + 1:end]), line, ctx)
+        spec = _parse_chart("\n".join(lines[start + 1 : end]), line, ctx)
         if spec is not None:
             out.extend(["", chart_placeholder(len(charts)), ""])
             charts.append(spec)
@@ -275,12 +323,19 @@ def _parse_chart(block: str, line: int, ctx: Context) -> ChartSpec | None:
     clean = CHART_BLOCK.check(raw, ctx, line, "chart")
     if clean is INVALID:
         return None
-    spec = ChartSpec(metric=clean["metric"], type=clean["type"] or "line", by=clean["by"] or DEFAULT_BY,
-                     compare=clean["compare"], title=clean["title"], line=line)
+    spec = ChartSpec(
+        metric=clean["metric"],
+        type=clean["type"] or "line",
+        by=clean["by"] or DEFAULT_BY,
+        compare=clean["compare"],
+        title=clean["title"],
+        line=line,
+    )
     groups = CHART_KINDS[spec.by].groups  # points are names (campaigns, channels), not dates
     if spec.type == "pie" and not groups:
-        ctx.error(line, "chart: a pie chart needs " +
-                  either([f"'by: {by}'" for by in kinds_where(groups=True)]))
+        ctx.error(
+            line, "chart: a pie chart needs " + either([f"'by: {by}'" for by in kinds_where(groups=True)])
+        )
         return None
     if spec.compare and spec.type == "pie":
         ctx.error(line, "chart: a pie chart cannot compare; use a bar chart")
@@ -324,7 +379,8 @@ def open_next_steps(notes: Iterable[Note]) -> list[tuple[NextStep, Note]]:
 # --- Markdown → safe HTML ----------------------------------------------------------
 
 _ALLOWED_TAGS = (nh3.ALLOWED_TAGS | {"details", "summary", "figure", "figcaption", "mark"}) - {
-    "img"}  # images would load from outside the portal; notes link to files instead
+    "img"
+}  # images would load from outside the portal; notes link to files instead
 _ALLOWED_ATTRIBUTES = {
     **{f"h{i}": {"id"} for i in range(1, 7)},
     "a": {"href", "title"},
@@ -413,8 +469,13 @@ class _Element:
 
     __slots__ = ("attrs", "children", "start", "tag")
 
-    def __init__(self, tag: str, start: str, children: list[Node] | None = None,
-                 attrs: dict[str, str | None] | None = None) -> None:
+    def __init__(
+        self,
+        tag: str,
+        start: str,
+        children: list[Node] | None = None,
+        attrs: dict[str, str | None] | None = None,
+    ) -> None:
         self.tag, self.start = tag, start
         self.children = children if children is not None else []
         self.attrs = attrs or {}
@@ -472,8 +533,9 @@ def _blank(child: Node) -> bool:
     return isinstance(child, str) and not _shows_text(html_unescape(child))
 
 
-def _wrap_runs(children: list[Node], belongs: Callable[[Node], bool], tag: str,
-               keep_blank: bool = True) -> list[Node]:
+def _wrap_runs(
+    children: list[Node], belongs: Callable[[Node], bool], tag: str, keep_blank: bool = True
+) -> list[Node]:
     """Each run of children for which `belongs` is true (blank text between them joins the
     run) wrapped in a new `<tag>` element."""
     out: list[Node] = []
@@ -505,15 +567,17 @@ def _is(tags: Collection[str]) -> Callable[[Node], bool]:
 def _repair(element: _Element) -> None:
     children = element.children
     if element.tag in _LISTS:  # a list holds list items only: anything else goes into one
-        children = _wrap_runs(children, lambda c: not _blank(c) and not _is({"li"})(c), "li",
-                              keep_blank=False)
+        children = _wrap_runs(
+            children, lambda c: not _blank(c) and not _is({"li"})(c), "li", keep_blank=False
+        )
     else:  # a list item outside a list gets one
         children = _wrap_runs(children, _is({"li"}), "ul")
     if element.tag == "dl":  # a description list holds terms and descriptions only
-        children = _wrap_runs(children, lambda c: not _blank(c) and not _is(_DEFINITION_ITEMS)(c),
-                              "dd", keep_blank=False)
+        children = _wrap_runs(
+            children, lambda c: not _blank(c) and not _is(_DEFINITION_ITEMS)(c), "dd", keep_blank=False
+        )
         items = "".join(c.tag[1] for c in children if isinstance(c, _Element))
-        if "t" not in items or "d" not in items[items.index("t"):]:
+        if "t" not in items or "d" not in items[items.index("t") :]:
             # no term before a description: not a description list, plain blocks then
             element.tag, element.start = "div", "<div>"
             for child in children:
@@ -566,8 +630,7 @@ def _prefix_note_ids(html: str) -> str:
         return f"{match[1]}{new}{match[3]}"
 
     html = _HEADING_ID_RE.sub(rename, html)
-    return _FRAGMENT_HREF_RE.sub(
-        lambda m: f"{m[1]}{renamed[m[2]]}{m[3]}" if m[2] in renamed else m[0], html)
+    return _FRAGMENT_HREF_RE.sub(lambda m: f"{m[1]}{renamed[m[2]]}{m[3]}" if m[2] in renamed else m[0], html)
 
 
 def fill_chart_slots(html: str, charts: list[str]) -> str:

@@ -38,18 +38,20 @@ def check_output_dir(out: Path, project_root: Path, suggestion: str = "site") ->
     out_real = real_path(out)
     root_real = real_path(project_root)
     if out_real == root_real or root_real.is_relative_to(out_real):
-        raise OutputError(f"--out {out} contains the project itself; choose a folder such as "
-                          f"'{suggestion}'")
+        raise OutputError(f"--out {out} contains the project itself; choose a folder such as '{suggestion}'")
     for name in (*INPUT_NAMES, *OWNED_NAMES):
         input_path = real_path(root_real / name)
         if out_real == input_path or out_real.is_relative_to(input_path):
-            raise OutputError(f"--out {out} is inside the project's {name}; "
-                              f"choose a folder such as '{suggestion}'")
+            raise OutputError(
+                f"--out {out} is inside the project's {name}; choose a folder such as '{suggestion}'"
+            )
     if out_real.exists() and not out_real.is_dir():
         raise OutputError(f"--out {out} exists and is not a folder")
     if out_real.is_dir() and any(out_real.iterdir()) and not (out_real / SITE_MARKER).is_file():
-        raise OutputError(f"--out {out} is a non-empty folder that reportgen did not write; "
-                          "refusing to replace it (empty it or choose another folder)")
+        raise OutputError(
+            f"--out {out} is a non-empty folder that reportgen did not write; "
+            "refusing to replace it (empty it or choose another folder)"
+        )
 
 
 class StagedSite:
@@ -105,8 +107,12 @@ class StagedSite:
         a second or more) is removed by a background `rm` that outlives the
         build; if that is interrupted, the next build clears what is left."""
         if len(self.written) >= BACKGROUND_REMOVAL_FILES and os.name == "posix" and shutil.which("rm"):
-            subprocess.Popen(["rm", "-rf", "--", str(previous)], start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.Popen(
+                ["rm", "-rf", "--", str(previous)],
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             return
         remove_tree(previous)
 
@@ -128,8 +134,11 @@ class StagedSite:
             for relative in folders[name]:
                 link_into(self.staging, self.out, relative)
         staging = str(self.staging)
-        incomplete = [name for name, files in folders.items()
-                      if not all(os.path.isfile(f"{staging}/{f}") for f in files)]
+        incomplete = [
+            name
+            for name, files in folders.items()
+            if not all(os.path.isfile(f"{staging}/{f}") for f in files)
+        ]
         for name in incomplete:
             remove_tree(self.staging / name)
         for name, files in folders.items():
@@ -160,9 +169,12 @@ def link_trees(source: Path, target: Path, names: list[str]) -> list[str]:
     if not names or not sys.platform.startswith("linux") or not shutil.which("cp"):
         return names
     for start in range(0, len(names), 500):
-        chunk = names[start:start + 500]
-        done = subprocess.run(["cp", "-al", "--", *[str(source / n) for n in chunk], str(target)],
-                              check=False, capture_output=True)
+        chunk = names[start : start + 500]
+        done = subprocess.run(
+            ["cp", "-al", "--", *[str(source / n) for n in chunk], str(target)],
+            check=False,
+            capture_output=True,
+        )
         if done.returncode != 0:
             return names[start:]
     return []
@@ -220,8 +232,7 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return bool(result == 0)
 

@@ -98,28 +98,35 @@ CLIENT_OUTPUTS: list[OutputKind[ClientBuild]] = []
 AGENCY_OUTPUTS: list[OutputKind[AgencyBuild]] = []
 
 
-def month_output(name: str, *, sealed_later: bool = False
-                 ) -> Callable[[Maker[MonthBuild]], Maker[MonthBuild]]:
+def month_output(
+    name: str, *, sealed_later: bool = False
+) -> Callable[[Maker[MonthBuild]], Maker[MonthBuild]]:
     """Register a month kind (a decorator): its files go into every report's folder."""
+
     def register(make: Maker[MonthBuild]) -> Maker[MonthBuild]:
         MONTH_OUTPUTS.append(OutputKind(name, make, sealed_later))
         return make
+
     return register
 
 
 def client_output(name: str) -> Callable[[Maker[ClientBuild]], Maker[ClientBuild]]:
     """Register a client kind (a decorator): its files go into every client's folder."""
+
     def register(make: Maker[ClientBuild]) -> Maker[ClientBuild]:
         CLIENT_OUTPUTS.append(OutputKind(name, make))
         return make
+
     return register
 
 
 def agency_output(name: str) -> Callable[[Maker[AgencyBuild]], Maker[AgencyBuild]]:
     """Register an agency kind (a decorator): its files go into the agency's own site."""
+
     def register(make: Maker[AgencyBuild]) -> Maker[AgencyBuild]:
         AGENCY_OUTPUTS.append(OutputKind(name, make))
         return make
+
     return register
 
 
@@ -174,10 +181,12 @@ def report_json(built: MonthBuild, made: Mapping[str, bytes]) -> dict[str, bytes
 def report_page(built: MonthBuild, made: Mapping[str, bytes]) -> dict[str, bytes]:
     """The report page. A protected page carries its downloads inside the sealed page:
     the browser cannot fetch files from file://, and the files beside it are sealed."""
-    embedded = {name: made[name].decode() for name in ("metrics.csv", "report.json")} \
-        if built.sealed else None
-    return {"index.html": built.renderer.report_page(built.plan, built.figures, built.logo,
-                                                     embedded).encode()}
+    embedded = (
+        {name: made[name].decode() for name in ("metrics.csv", "report.json")} if built.sealed else None
+    )
+    return {
+        "index.html": built.renderer.report_page(built.plan, built.figures, built.logo, embedded).encode()
+    }
 
 
 @client_output("index.html")

@@ -69,16 +69,22 @@ def check_overview_dir(out: Path, project: Path) -> None:
     site = real_path(project / SITE_FOLDER)
     target = real_path(out)
     if target == site or target.is_relative_to(site):
-        raise OutputError(f"--out {out} is inside the client site ({SITE_FOLDER}/): the overview names "
-                          "every client and must never be published with the portals; use the default "
-                          "'overview' or another folder outside the site")
+        raise OutputError(
+            f"--out {out} is inside the client site ({SITE_FOLDER}/): the overview names "
+            "every client and must never be published with the portals; use the default "
+            "'overview' or another folder outside the site"
+        )
     if site.is_relative_to(target):
-        raise OutputError(f"--out {out} holds the client site ({SITE_FOLDER}/); choose a folder of its "
-                          "own, such as 'overview'")
+        raise OutputError(
+            f"--out {out} holds the client site ({SITE_FOLDER}/); choose a folder of its "
+            "own, such as 'overview'"
+        )
     for folder in (target, *target.parents):  # a client site built elsewhere (build --out)
         if (folder / SITE_MARKER).is_file() and not (folder / OVERVIEW_MARKER).is_file():
-            raise OutputError(f"--out {out} is inside a client site that reportgen built ({folder}); "
-                              "the overview must stay out of it")
+            raise OutputError(
+                f"--out {out} is inside a client site that reportgen built ({folder}); "
+                "the overview must stay out of it"
+            )
     check_output_dir(out, project, suggestion="overview")
 
 
@@ -90,9 +96,18 @@ def overview_sealer(config: ProjectConfig, cache_dir: Path) -> Sealer | None:
         return None
     password = os.environ.get(variable, "")
     if not password.strip():
-        raise InputError([Problem("clients.yaml", config.overview.line or None, (
-            f"agency.overview.password_env: the environment variable {variable} is not set (or holds "
-            "only spaces); refusing to write an unprotected overview"))])
+        raise InputError(
+            [
+                Problem(
+                    "clients.yaml",
+                    config.overview.line or None,
+                    (
+                        f"agency.overview.password_env: the environment variable {variable} is not set (or holds "
+                        "only spaces); refusing to write an unprotected overview"
+                    ),
+                )
+            ]
+        )
     salts = load_salts(cache_dir)
     if SALT_KEY not in salts:
         salts[SALT_KEY] = new_salt()
@@ -100,8 +115,9 @@ def overview_sealer(config: ProjectConfig, cache_dir: Path) -> Sealer | None:
     return make_sealer([password], salts[SALT_KEY])
 
 
-def build_overview(project: Path, out: Path, month: str | None, today: dt.date, jobs: int = 1
-                   ) -> OverviewResult:
+def build_overview(
+    project: Path, out: Path, month: str | None, today: dt.date, jobs: int = 1
+) -> OverviewResult:
     check_overview_dir(out, project)
     found = collect_summaries(project, month, today, jobs)
     sealer = overview_sealer(found.config, project / CACHE_DIR)
@@ -111,8 +127,11 @@ def build_overview(project: Path, out: Path, month: str | None, today: dt.date, 
     with OutputLock(out):
         site = StagedSite(out)
         try:
-            site.write(OVERVIEW_MARKER, b"The agency's internal overview (reportgen overview): "
-                                        b"never publish it with the client portals.\n")
+            site.write(
+                OVERVIEW_MARKER,
+                b"The agency's internal overview (reportgen overview): "
+                b"never publish it with the client portals.\n",
+            )
             for relative, content in sorted(files.items()):
                 site.write(relative, content)
             site.commit()
@@ -120,8 +139,9 @@ def build_overview(project: Path, out: Path, month: str | None, today: dt.date, 
             site.abort()
             raise
     protected = sum(1 for s in found.summaries.values() if s.get("protected"))
-    return OverviewResult(len(found.summaries), len(files) + 2, sealer is not None,
-                          protected if sealer is None else 0)
+    return OverviewResult(
+        len(found.summaries), len(files) + 2, sealer is not None, protected if sealer is None else 0
+    )
 
 
 def portal_base(config: ProjectConfig, project: Path, out: Path) -> str:
@@ -151,8 +171,9 @@ def overview_site(built: AgencyBuild, made: Mapping[str, bytes]) -> dict[str, by
     return render_overview(built.status, built.assets, built.sealer, built.site_base, built.today)
 
 
-def render_overview(found: AgencyStatus, assets: SiteAssets, sealer: Sealer | None, site_base: str,
-                    today: dt.date) -> dict[str, bytes]:
+def render_overview(
+    found: AgencyStatus, assets: SiteAssets, sealer: Sealer | None, site_base: str, today: dt.date
+) -> dict[str, bytes]:
     config = found.config
     env = make_environment(config.root)
     static = {name: read_static(config.root, name) for name in STATIC}
@@ -165,45 +186,87 @@ def render_overview(found: AgencyStatus, assets: SiteAssets, sealer: Sealer | No
     rows = found.rows()
 
     def context(depth: int, title: str, nav: str) -> dict[str, Any]:
-        return {"_": fmt.gettext, "ngettext": fmt.ngettext, "fmt": fmt, "lang": "en",
-                "agency": config.agency, "page_title": title, "nav": nav,
-                "root": "../" * depth, "brand_color": "#334155",
-                "css": assets.path("reportgen.css", depth), "js": assets.path("reportgen.js", depth),
-                "plotly_js": assets.path("plotly.js", depth),
-                "overview_css": "../" * depth + "assets/" + own["overview.css"][0],
-                "overview_js": "../" * depth + "assets/" + own["overview.js"][0],
-                "csp": Markup(CONTENT_SECURITY_POLICY), "protected": sealer is not None,
-                "today": today.isoformat()}
+        return {
+            "_": fmt.gettext,
+            "ngettext": fmt.ngettext,
+            "fmt": fmt,
+            "lang": "en",
+            "agency": config.agency,
+            "page_title": title,
+            "nav": nav,
+            "root": "../" * depth,
+            "brand_color": "#334155",
+            "css": assets.path("reportgen.css", depth),
+            "js": assets.path("reportgen.js", depth),
+            "plotly_js": assets.path("plotly.js", depth),
+            "overview_css": "../" * depth + "assets/" + own["overview.css"][0],
+            "overview_js": "../" * depth + "assets/" + own["overview.js"][0],
+            "csp": Markup(CONTENT_SECURITY_POLICY),
+            "protected": sealer is not None,
+            "today": today.isoformat(),
+        }
 
     pages: dict[str, str] = {}
     table_rows = [index_row(r, site_base, client_page_name(r.id, sealer)) for r in rows]
     aes = sorted(Counter(r.account_executive for r in rows).items(), key=lambda p: p[0].casefold())
-    pages["index.html"] = page(env, "overview/index.html", OverviewIndexPage(
-        **context(0, "Clients", "clients"), rows=table_rows, aes=aes, columns=INDEX_COLUMNS,
-        red_count=sum(1 for r in rows if r.red),
-        amber_count=sum(1 for r in rows if r.amber and not r.red),
-        until=str(found.until) if found.until else None))
+    pages["index.html"] = page(
+        env,
+        "overview/index.html",
+        OverviewIndexPage(
+            **context(0, "Clients", "clients"),
+            rows=table_rows,
+            aes=aes,
+            columns=INDEX_COLUMNS,
+            red_count=sum(1 for r in rows if r.red),
+            amber_count=sum(1 for r in rows if r.amber and not r.red),
+            until=str(found.until) if found.until else None,
+        ),
+    )
     for row in rows:
         summary = found.summaries[row.id]
-        pages[client_page_name(row.id, sealer)] = page(env, "overview/client.html", OverviewClientPage(
-            **context(1, row.name, "clients"), **client_view(row, summary, "../" + site_base)))
-    pages["agency.html"] = page(env, "overview/agency.html", OverviewAgencyPage(
-        **context(0, "Agency", "agency"), **agency_view(found)))
+        pages[client_page_name(row.id, sealer)] = page(
+            env,
+            "overview/client.html",
+            OverviewClientPage(
+                **context(1, row.name, "clients"), **client_view(row, summary, "../" + site_base)
+            ),
+        )
+    pages["agency.html"] = page(
+        env,
+        "overview/agency.html",
+        OverviewAgencyPage(**context(0, "Agency", "agency"), **agency_view(found)),
+    )
     for relative, text in pages.items():
         files[relative] = seal_page(env, assets, config, relative, text, sealer)
     return files
 
 
-def seal_page(env: jinja2.Environment, assets: SiteAssets, config: ProjectConfig, relative: str, text: str,
-              sealer: Sealer | None) -> bytes:
+def seal_page(
+    env: jinja2.Environment,
+    assets: SiteAssets,
+    config: ProjectConfig,
+    relative: str,
+    text: str,
+    sealer: Sealer | None,
+) -> bytes:
     if sealer is None:
         return text.encode()
     depth = relative.count("/")
     sealed = sealer.seal(without_policy(text).encode())  # the login page's policy stays in force
-    return page(env, "overview/login.html", OverviewLoginPage(
-        _=str, lang="en", agency=config.agency, brand_color="#334155",
-        css=assets.path("reportgen.css", depth), unlock_js=assets.path("unlock.js", depth),
-        csp=Markup(CONTENT_SECURITY_POLICY), sealed=sealed)).encode()
+    return page(
+        env,
+        "overview/login.html",
+        OverviewLoginPage(
+            _=str,
+            lang="en",
+            agency=config.agency,
+            brand_color="#334155",
+            css=assets.path("reportgen.css", depth),
+            unlock_js=assets.path("unlock.js", depth),
+            csp=Markup(CONTENT_SECURITY_POLICY),
+            sealed=sealed,
+        ),
+    ).encode()
 
 
 def page(env: jinja2.Environment, template: str, context: Context) -> str:
@@ -213,10 +276,18 @@ def page(env: jinja2.Environment, template: str, context: Context) -> str:
 
 # --- views --------------------------------------------------------------------------------
 
-INDEX_COLUMNS = (("attention", "Attention", True), ("client", "Client", False), ("ae", "AE", False),
-                 ("month", "Month", False), ("kpis", "KPIs met/near/below", True),
-                 ("pacing", "Pacing", True), ("note", "Note", False), ("overdue", "Overdue", True),
-                 ("data", "Data through", False), ("anomalies", "Anomalies", True))
+INDEX_COLUMNS = (
+    ("attention", "Attention", True),
+    ("client", "Client", False),
+    ("ae", "AE", False),
+    ("month", "Month", False),
+    ("kpis", "KPIs met/near/below", True),
+    ("pacing", "Pacing", True),
+    ("note", "Note", False),
+    ("overdue", "Overdue", True),
+    ("data", "Data through", False),
+    ("anomalies", "Anomalies", True),
+)
 NOTE_ORDER = {"missing": 0, "draft": 1, "final_without_summary": 2, "not_due": 3, "final": 4}
 
 
@@ -232,8 +303,9 @@ def kpi_sort(row: StatusRow) -> float:
 
 def pacing_sort(row: StatusRow) -> float:
     """The pacing flag's severity (red, amber, none), then how far off pace (|spent ÷ expected − 1|)."""
-    level = max((SEVERITY.get(f["level"], 0) for f in row.flags if f["code"].startswith("pacing_")),
-                default=0)
+    level = max(
+        (SEVERITY.get(f["level"], 0) for f in row.flags if f["code"].startswith("pacing_")), default=0
+    )
     off = abs(row.pacing_delta) if row.pacing_delta is not None else 0.0
     return round(level * 1000 + min(off, 999.0), 6)
 
@@ -242,48 +314,72 @@ def index_row(row: StatusRow, site_base: str, page: str) -> dict[str, Any]:
     cells = table_cells(row)
     level = "red" if row.red else "amber" if row.amber else "ok"
     return {
-        **row.to_json(), "page": page, "level": level,
+        **row.to_json(),
+        "page": page,
+        "level": level,
         "level_text": f"{LEVEL_TEXT[level]} ({row.red + row.amber})" if level != "ok" else "OK",
         "attention": row.red * 100 + row.amber,
         "portal": site_base + row.portal if row.portal else None,
-        "kpis_text": cells[3][0], "kpi_sort": kpi_sort(row),
-        "pacing_text": cells[4][0], "pacing_sort": pacing_sort(row),
-        "note_text": cells[5][0], "note_sort": NOTE_ORDER.get(row.note, 5),
-        "overdue_text": cells[6][0], "data_text": cells[7][0],
+        "kpis_text": cells[3][0],
+        "kpi_sort": kpi_sort(row),
+        "pacing_text": cells[4][0],
+        "pacing_sort": pacing_sort(row),
+        "note_text": cells[5][0],
+        "note_sort": NOTE_ORDER.get(row.note, 5),
+        "overdue_text": cells[6][0],
+        "data_text": cells[7][0],
     }
 
 
 def client_view(row: StatusRow, summary: dict[str, Any], site_base: str) -> dict[str, Any]:
     fmt = Formatter(summary.get("locale") or "en_US", summary.get("currency") or "USD")
     statuses = {"met": "On target", "close": "Just short", "behind": "Below target", "none": "No target"}
-    kpis = [{"label": k["label"], "value": fmt.value(k["value"], k["unit"]),
-             "projected": fmt.value(k["projected"], k["unit"]) if k["projected"] is not None else "—",
-             "target": fmt.value(k["target"], k["unit"]) if k["target"] is not None else "—",
-             "attainment": fmt.percent(k["pct_of_target"], 0) if k["pct_of_target"] is not None else "—",
-             "status": k["status"], "status_text": statuses.get(k["status"], "")}
-            for k in summary.get("kpis") or []]
+    kpis = [
+        {
+            "label": k["label"],
+            "value": fmt.value(k["value"], k["unit"]),
+            "projected": fmt.value(k["projected"], k["unit"]) if k["projected"] is not None else "—",
+            "target": fmt.value(k["target"], k["unit"]) if k["target"] is not None else "—",
+            "attainment": fmt.percent(k["pct_of_target"], 0) if k["pct_of_target"] is not None else "—",
+            "status": k["status"],
+            "status_text": statuses.get(k["status"], ""),
+        }
+        for k in summary.get("kpis") or []
+    ]
     budget = summary.get("budget") or {}
     budget_text = None
     if budget.get("budget") is not None:
         paces = {"over": "over pace", "under": "under pace", "on_pace": "on pace"}
         pace = paces.get(str(budget.get("status")), "no spend")
-        budget_text = (f"{fmt.money(budget.get('spent'))} spent of {fmt.money(budget['budget'], whole=True)}"
-                       f" (expected by now {fmt.money(budget.get('expected_by_now'), whole=True)}; {pace})")
+        budget_text = (
+            f"{fmt.money(budget.get('spent'))} spent of {fmt.money(budget['budget'], whole=True)}"
+            f" (expected by now {fmt.money(budget.get('expected_by_now'), whole=True)}; {pace})"
+        )
     charts = [ChartSlot(f"chart-{i + 1}", view) for i, view in enumerate(trend_charts(summary, fmt))]
     steps = summary.get("steps") or []
     owners: dict[str, Counter[str]] = {}
     for step in steps:
         owners.setdefault(step["owner"] or "—", Counter())[step["state"]] += 1
-    anomalies = [f"{s['label']} on {s['date']}: {fmt.value(s['value'], s['unit'])}, "
-                 f"{'above' if s['score'] > 0 else 'below'} its usual {fmt.value(s['median'], s['unit'])} "
-                 f"({abs(s['score']):.1f} robust deviations)" for s in summary.get("spikes") or []]
-    anomalies += [f"Campaign {g['campaign']} had data every day up to {g['last_date']}, then none for "
-                  f"{g['days']} days" for g in summary.get("gaps") or []]
-    return {"row": row.to_json() | {"portal": site_base + row.portal if row.portal else None},
-            "portal_home": f"{site_base}{row.slug}/index.html", "kpis": kpis, "budget": budget_text,
-            "charts": charts, "steps": steps,
-            "owners": sorted(owners.items(), key=lambda p: (-p[1]["overdue"], p[0].casefold())),
-            "anomalies": anomalies}
+    anomalies = [
+        f"{s['label']} on {s['date']}: {fmt.value(s['value'], s['unit'])}, "
+        f"{'above' if s['score'] > 0 else 'below'} its usual {fmt.value(s['median'], s['unit'])} "
+        f"({abs(s['score']):.1f} robust deviations)"
+        for s in summary.get("spikes") or []
+    ]
+    anomalies += [
+        f"Campaign {g['campaign']} had data every day up to {g['last_date']}, then none for {g['days']} days"
+        for g in summary.get("gaps") or []
+    ]
+    return {
+        "row": row.to_json() | {"portal": site_base + row.portal if row.portal else None},
+        "portal_home": f"{site_base}{row.slug}/index.html",
+        "kpis": kpis,
+        "budget": budget_text,
+        "charts": charts,
+        "steps": steps,
+        "owners": sorted(owners.items(), key=lambda p: (-p[1]["overdue"], p[0].casefold())),
+        "anomalies": anomalies,
+    }
 
 
 def trend_charts(summary: dict[str, Any], fmt: Formatter) -> list[ChartView]:
@@ -292,14 +388,20 @@ def trend_charts(summary: dict[str, Any], fmt: Formatter) -> list[ChartView]:
     style = ChartStyle(brand="#2563eb", fmt=fmt, height=260)
     views = []
     for index, kpi in enumerate(summary.get("kpis") or []):
-        points = [(fmt.month_short(Month.parse(h["month"])),
-                   h["kpis"][index]["value"] if index < len(h["kpis"]) else None) for h in history]
+        points = [
+            (
+                fmt.month_short(Month.parse(h["month"])),
+                h["kpis"][index]["value"] if index < len(h["kpis"]) else None,
+            )
+            for h in history
+        ]
         if not any(v is not None for _l, v in points):
             continue
         series = [Series(kpi["label"], points, kpi["unit"])]
         if kpi["target"] is not None:
-            series.append(Series("Target", [(label, kpi["target"]) for label, _v in points], kpi["unit"],
-                                 "target"))
+            series.append(
+                Series("Target", [(label, kpi["target"]) for label, _v in points], kpi["unit"], "target")
+            )
         views.append(line_chart(kpi["label"], series, style, period_label="Month"))
     return views
 
@@ -333,32 +435,63 @@ def agency_view(found: AgencyStatus) -> dict[str, Any]:
     style = ChartStyle(brand="#2563eb", fmt=fmt, height=280)
     charts = []
     judged = {mo: sum(statuses[mo][s] for s in ("met", "close", "behind")) for mo in months}
-    shares = [Series(name, [(label, statuses[mo][key] / judged[mo] if judged[mo] else None)
-                            for label, mo in zip(labels, months, strict=True)], "percent")
-              for key, name in (("met", "On target"), ("close", "Just short"), ("behind", "Below target"))]
-    charts.append(ChartSlot("chart-1", line_chart("KPI attainment: share of KPIs with a target", shares,
-                                                  style, period_label="Month")))
+    shares = [
+        Series(
+            name,
+            [
+                (label, statuses[mo][key] / judged[mo] if judged[mo] else None)
+                for label, mo in zip(labels, months, strict=True)
+            ],
+            "percent",
+        )
+        for key, name in (("met", "On target"), ("close", "Just short"), ("behind", "Below target"))
+    ]
+    charts.append(
+        ChartSlot(
+            "chart-1",
+            line_chart("KPI attainment: share of KPIs with a target", shares, style, period_label="Month"),
+        )
+    )
     columns = ["Month", "KPIs on target", "Just short", "Below target"]
     for currency in sorted(currencies):
         money = Formatter("en_US", currency)
         cstyle = ChartStyle(brand="#2563eb", fmt=money, height=280)
-        series = [Series(f"Spend ({currency})", [(label, spend.get((currency, mo)))
-                                                 for label, mo in zip(labels, months, strict=True)],
-                         "currency"),
-                  Series(f"Budget ({currency})", [(label, budget.get((currency, mo)))
-                                                  for label, mo in zip(labels, months, strict=True)],
-                         "currency", "target")]
-        charts.append(ChartSlot(f"chart-{len(charts) + 1}", line_chart(
-            f"Spend against budget, {currency}", series, cstyle, kind="bar", period_label="Month")))
+        series = [
+            Series(
+                f"Spend ({currency})",
+                [(label, spend.get((currency, mo))) for label, mo in zip(labels, months, strict=True)],
+                "currency",
+            ),
+            Series(
+                f"Budget ({currency})",
+                [(label, budget.get((currency, mo))) for label, mo in zip(labels, months, strict=True)],
+                "currency",
+                "target",
+            ),
+        ]
+        charts.append(
+            ChartSlot(
+                f"chart-{len(charts) + 1}",
+                line_chart(
+                    f"Spend against budget, {currency}", series, cstyle, kind="bar", period_label="Month"
+                ),
+            )
+        )
         columns += [f"Spend {currency}", f"Budget {currency}"]
     rows = []
     for label, mo in zip(labels, months, strict=True):
         row = [label, *(str(statuses[mo][s]) for s in ("met", "close", "behind"))]
         for currency in sorted(currencies):
             money = Formatter("en_US", currency)
-            row += [money.money(spend.get((currency, mo)), whole=True) if (currency, mo) in spend else "—",
-                    money.money(budget.get((currency, mo)), whole=True) if (currency, mo) in budget else "—"]
+            row += [
+                money.money(spend.get((currency, mo)), whole=True) if (currency, mo) in spend else "—",
+                money.money(budget.get((currency, mo)), whole=True) if (currency, mo) in budget else "—",
+            ]
         rows.append(tuple(row))
-    return {"charts": charts, "table_columns": columns, "table_rows": rows,
-            "client_count": len(found.summaries), "end": str(end)}
-
+    return {
+        "charts": charts,
+        "table_columns": columns,
+        "table_rows": rows,
+        "client_count": len(found.summaries),
+        "end": str(end),
+    }

@@ -63,37 +63,39 @@ class KpiCard:
 
 def kpi_card(figure: m.KpiFigure, month: Month, partial: bool, fmt: Formatter) -> KpiCard:
     _ = fmt.gettext
-    statuses = ({"met": _("On track"), "close": _("Slightly behind pace"), "behind": _("Behind pace")}
-                if partial else
-                {"met": _("Target met"), "close": _("Just short of target"),
-                 "behind": _("Below target")})
+    statuses = (
+        {"met": _("On track"), "close": _("Slightly behind pace"), "behind": _("Behind pace")}
+        if partial
+        else {"met": _("Target met"), "close": _("Just short of target"), "behind": _("Below target")}
+    )
     return KpiCard(
         label=kpi_label(figure.label, figure.metric, _),
         metric=figure.metric,
         value=fmt.value(figure.value, figure.unit),
         target=fmt.value(figure.target, figure.unit) if figure.target is not None else None,
-        pct_of_target=fmt.percent(figure.pct_of_target, 0) if figure.pct_of_target is not None
-        else None,
+        pct_of_target=fmt.percent(figure.pct_of_target, 0) if figure.pct_of_target is not None else None,
         status=figure.status,
         status_text=statuses.get(figure.status, ""),
         projected=fmt.value(figure.projected, figure.unit) if figure.projected is not None else None,
         better_text=_("higher is better") if figure.better == "higher" else _("lower is better"),
-        vs_previous=change_view(figure.vs_previous, fmt.month_short(month.previous), fmt,
-                                projected=figure.projected is not None),
-        vs_last_year=change_view(figure.vs_last_year, fmt.month_short(month.last_year), fmt,
-                                 projected=figure.projected is not None),
+        vs_previous=change_view(
+            figure.vs_previous, fmt.month_short(month.previous), fmt, projected=figure.projected is not None
+        ),
+        vs_last_year=change_view(
+            figure.vs_last_year, fmt.month_short(month.last_year), fmt, projected=figure.projected is not None
+        ),
     )
 
 
-def change_view(change: m.Change, against: str, fmt: Formatter, projected: bool = False
-                ) -> ChangeView:
+def change_view(change: m.Change, against: str, fmt: Formatter, projected: bool = False) -> ChangeView:
     _ = fmt.gettext
     if change.ratio is None:
         return ChangeView("", "none", _("no comparison for {month}").format(month=against), "")
     direction = "up" if change.ratio > 0 else "down" if change.ratio < 0 else "flat"
     words = {"better": _("better"), "worse": _("worse"), "same": _("no change")}[change.verdict]
     text = (_("{change} vs {month}, projected") if projected else _("{change} vs {month}")).format(
-        change=fmt.change(change.ratio), month=against)
+        change=fmt.change(change.ratio), month=against
+    )
     return ChangeView(ARROWS[direction], change.verdict, text, words)
 
 
@@ -126,25 +128,31 @@ class BudgetMeter:
 def budget_meter(share: float | None, fmt: Formatter) -> BudgetMeter:
     share = max(share or 0.0, 0.0)
     scale = max(share, 1.0)
-    return BudgetMeter(fill=min(share, 1.0) / scale * 100, over=max(share - 1.0, 0.0) / scale * 100,
-                       mark=100 / scale, mark_label=fmt.percent(1, 0))
+    return BudgetMeter(
+        fill=min(share, 1.0) / scale * 100,
+        over=max(share - 1.0, 0.0) / scale * 100,
+        mark=100 / scale,
+        mark_label=fmt.percent(1, 0),
+    )
 
 
 def budget_view(figure: m.BudgetFigure, partial: bool, fmt: Formatter) -> BudgetView:
     _ = fmt.gettext
     if partial:
-        words = {"over": _("Ahead of pace: spending faster than the budget allows"),
-                 "under": _("Behind pace: spending slower than planned"),
-                 "on_pace": _("On pace with the budget")}
+        words = {
+            "over": _("Ahead of pace: spending faster than the budget allows"),
+            "under": _("Behind pace: spending slower than planned"),
+            "on_pace": _("On pace with the budget"),
+        }
     else:
-        words = {"over": _("Over budget"), "under": _("Under budget"),
-                 "on_pace": _("On budget")}
+        words = {"over": _("Over budget"), "under": _("Under budget"), "on_pace": _("On budget")}
     share = m.ratio(figure.spent, figure.budget)
     return BudgetView(
         budget=fmt.money(figure.budget, whole=True) if figure.budget is not None else None,
         spent=fmt.money(figure.spent) if figure.spent is not None else None,
         expected=fmt.money(figure.expected_by_now, whole=True)
-        if figure.expected_by_now is not None else None,
+        if figure.expected_by_now is not None
+        else None,
         pct_spent=fmt.percent(share, 0) if share is not None else None,
         meter=budget_meter(share, fmt),
         status=figure.status,
@@ -184,20 +192,36 @@ def table_metrics(facts: m.ClientFacts) -> list[str]:
     return names
 
 
-def group_table(groups: Sequence[m.GroupFigure], totals: dict[str, float | int | None], facts: m.ClientFacts,
-                fmt: Formatter, first: str, with_channel: bool) -> Table:
+def group_table(
+    groups: Sequence[m.GroupFigure],
+    totals: dict[str, float | int | None],
+    facts: m.ClientFacts,
+    fmt: Formatter,
+    first: str,
+    with_channel: bool,
+) -> Table:
     names = table_metrics(facts)
     client = facts.client
     none_label = fmt.gettext("Unassigned")
-    columns = (first, *([fmt.gettext("Channel")] if with_channel else []),
-               *[metric_label(client, n, fmt) for n in names])
+    columns = (
+        first,
+        *([fmt.gettext("Channel")] if with_channel else []),
+        *[metric_label(client, n, fmt) for n in names],
+    )
     numeric = (False, *([False] if with_channel else []), *[True] * len(names))
     rows = tuple(
-        (g.name or none_label, *([g.channel or "—"] if with_channel else []),
-         *[fmt.value(g.values.get(n), facts.metrics.unit(n)) for n in names])
-        for g in groups)
-    total = (fmt.gettext("Total"), *([""] if with_channel else []),
-             *[fmt.value(totals.get(n), facts.metrics.unit(n)) for n in names])
+        (
+            g.name or none_label,
+            *([g.channel or "—"] if with_channel else []),
+            *[fmt.value(g.values.get(n), facts.metrics.unit(n)) for n in names],
+        )
+        for g in groups
+    )
+    total = (
+        fmt.gettext("Total"),
+        *([""] if with_channel else []),
+        *[fmt.value(totals.get(n), facts.metrics.unit(n)) for n in names],
+    )
     return Table(columns, numeric, rows, total)
 
 
@@ -213,13 +237,25 @@ def report_json(facts: m.ClientFacts, figures: m.MonthFigures) -> dict[str, Any]
         "month": str(figures.month),
         "currency": client.currency,
         "totals": dict(figures.totals),
-        "kpis": [{"metric": k.metric, "label": kpi_label(k.label, k.metric, gettext), "value": k.value,
-                  "target": k.target, "previous": k.previous, "last_year": k.last_year}
-                 for k in figures.kpis],
-        "budget": {"budget": figures.budget.budget, "spent": figures.budget.spent,
-                   "expected_by_now": figures.budget.expected_by_now},
-        "campaigns": [{"campaign": g.key, "name": g.name, "channel": g.channel, **g.values}
-                      for g in figures.campaigns],
+        "kpis": [
+            {
+                "metric": k.metric,
+                "label": kpi_label(k.label, k.metric, gettext),
+                "value": k.value,
+                "target": k.target,
+                "previous": k.previous,
+                "last_year": k.last_year,
+            }
+            for k in figures.kpis
+        ],
+        "budget": {
+            "budget": figures.budget.budget,
+            "spent": figures.budget.spent,
+            "expected_by_now": figures.budget.expected_by_now,
+        },
+        "campaigns": [
+            {"campaign": g.key, "name": g.name, "channel": g.channel, **g.values} for g in figures.campaigns
+        ],
         "channels": channel_rows(facts, figures),
     }
 
@@ -255,8 +291,7 @@ def metrics_csv(facts: m.ClientFacts, month: Month) -> str:
     # The channel column follows the one channel rule (m.row_channel), like every
     # table, chart and report.json: a row's cell, else its campaign's channel.
     with_channel = facts.has_channel or any(c.channel for c in facts.client.campaigns)
-    dims = ["date", *(["campaign"] if facts.has_campaign else []),
-            *(["channel"] if with_channel else [])]
+    dims = ["date", *(["campaign"] if facts.has_campaign else []), *(["channel"] if with_channel else [])]
     writer.writerow([*dims, *facts.metrics.base])
     for row in facts.rows_by_month.get(month, ()):
         cells = [row.date.isoformat()]

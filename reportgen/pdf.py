@@ -45,8 +45,14 @@ T = TypeVar("T")
 CHROMIUM = Path("/usr/bin/chromium")
 # --headless comes from Playwright's headless=True, and a fresh user-data-dir
 # from its launch() (a new temporary profile every time).
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 60_000
 VIEWPORT: ViewportSize = {"width": 794, "height": 1123}  # an A4 sheet at 96 dpi: charts drawn at paper width
 # Paper by the client's country (the print stylesheet may set its own with @page size).
@@ -82,14 +88,16 @@ def check_available() -> Path:
         raise PdfError(
             f"PDFs are printed by Chromium, and {browser} {state}: install the Debian package "
             "`chromium` (sudo apt-get install chromium), or set REPORTGEN_CHROMIUM to a Chromium "
-            "or Chrome executable. reportgen never downloads a browser.")
+            "or Chrome executable. reportgen never downloads a browser."
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         raise PdfError(
             "PDFs need the Python package `playwright` (it drives Chromium): "
             'pip install "reportgen-portals[pdf]" (no `playwright install`: reportgen uses '
-            f"{browser})") from None
+            f"{browser})"
+        ) from None
     return browser
 
 
@@ -128,8 +136,14 @@ def finish_pdf(data: bytes, author: str | None, created: dt.datetime) -> bytes:
     allows), so nothing Chromium wrote is re-serialised. A PDF not shaped as
     expected keeps its bytes apart from the dates."""
     stamp = created.astimezone(dt.UTC).strftime("D:%Y%m%d%H%M%S")
-    data = _PDF_DATE.sub(lambda found: b"(" + (stamp + "+00'00'").encode().ljust(
-        len(found.group(0)) - 2)[: len(found.group(0)) - 2] + b")", data)
+    data = _PDF_DATE.sub(
+        lambda found: (
+            b"("
+            + (stamp + "+00'00'").encode().ljust(len(found.group(0)) - 2)[: len(found.group(0)) - 2]
+            + b")"
+        ),
+        data,
+    )
     if not author:
         return data
     trailer = data.rfind(b"trailer")
@@ -150,9 +164,10 @@ def finish_pdf(data: bytes, author: str | None, created: dt.datetime) -> bytes:
     offset = len(data)
     update = b"%d 0 obj\n%s\nendobj\n" % (number, dictionary)
     xref = len(data) + len(update)
-    update += (b"xref\n%d 1\n%010d 00000 n \ntrailer\n<</Size %s\n/Root %s\n/Info %d 0 R\n/Prev %s>>\n"
-               b"startxref\n%d\n%%%%EOF\n") % (number, offset, size.group(1), root.group(1), number,
-                                                previous.group(1), xref)
+    update += (
+        b"xref\n%d 1\n%010d 00000 n \ntrailer\n<</Size %s\n/Root %s\n/Info %d 0 R\n/Prev %s>>\n"
+        b"startxref\n%d\n%%%%EOF\n"
+    ) % (number, offset, size.group(1), root.group(1), number, previous.group(1), xref)
     return data + update
 
 
@@ -176,7 +191,7 @@ def relative_links(data: bytes, root: Path, page: str) -> bytes:
         whole: bytes = found.group(0)
         if not uri.startswith(prefix):
             return whole
-        target, hash_, fragment = uri[len(prefix):].partition(b"#")
+        target, hash_, fragment = uri[len(prefix) :].partition(b"#")
         relative = posixpath.relpath(target.decode("ascii", "replace"), folder or ".").encode()
         replacement = b"/URI (" + relative + hash_ + fragment + b")"
         if len(replacement) > len(whole):
@@ -198,7 +213,8 @@ class Printer:
         self._playwright = sync_playwright().start()
         try:
             self._browser = self._playwright.chromium.launch(
-                executable_path=str(browser_path), args=ARGS, headless=True)
+                executable_path=str(browser_path), args=ARGS, headless=True
+            )
         except Exception as exc:
             self._playwright.stop()
             raise PdfError(f"{browser_path} did not start: {str(exc).splitlines()[0]}") from None
@@ -230,11 +246,18 @@ class Printer:
                 chart.scroll_into_view_if_needed(timeout=TIMEOUT_MS)
             page.wait_for_selector(undrawn, state="detached", timeout=TIMEOUT_MS)
             if page.get_attribute("html", "data-charts") == "failed":
-                raise PdfError(f"{shown}: a chart did not draw: "
-                               f"{page.get_attribute('html', 'data-chart-errors') or '; '.join(errors)}")
-            return page.pdf(format=paper, print_background=True, prefer_css_page_size=True,
-                            tagged=True, outline=True,
-                            margin={"top": "14mm", "bottom": "14mm", "left": "12mm", "right": "12mm"})
+                raise PdfError(
+                    f"{shown}: a chart did not draw: "
+                    f"{page.get_attribute('html', 'data-chart-errors') or '; '.join(errors)}"
+                )
+            return page.pdf(
+                format=paper,
+                print_background=True,
+                prefer_css_page_size=True,
+                tagged=True,
+                outline=True,
+                margin={"top": "14mm", "bottom": "14mm", "left": "12mm", "right": "12mm"},
+            )
         except PlaywrightError as exc:
             raise PdfError(f"{shown}: Chromium could not print it: {str(exc).splitlines()[0]}") from None
         finally:
@@ -361,8 +384,7 @@ def run_isolated(function: Callable[..., T], *args: object) -> T:
 # --- `reportgen pdf CLIENT --month YYYY-MM` ---------------------------------------------------
 
 
-def report_pdf(project: Path, client_id: str, month_text: str, drafts: bool = False
-               ) -> tuple[bytes, str]:
+def report_pdf(project: Path, client_id: str, month_text: str, drafts: bool = False) -> tuple[bytes, str]:
     """One monthly report as a PDF, printed from a page rendered in a private
     temporary folder (the site is not touched), and its default file name. A
     protected client's PDF is not sealed: it is for the agency to send."""
@@ -381,8 +403,9 @@ def report_pdf(project: Path, client_id: str, month_text: str, drafts: bool = Fa
     if config is None or any(p.severity == "error" for p in problems):
         raise InputError(problems)
     client = select_clients(config, (client_id,))[0]
-    options = BuildOptions(project=project, out=project / "site", clients=(client_id,), drafts=drafts,
-                           today=today, preview=True)
+    options = BuildOptions(
+        project=project, out=project / "site", clients=(client_id,), drafts=drafts, today=today, preview=True
+    )
     plan, problems = load_client(project, client, options)
     if plan is None or any(p.severity == "error" for p in problems):
         raise InputError(problems)
@@ -390,13 +413,25 @@ def report_pdf(project: Path, client_id: str, month_text: str, drafts: bool = Fa
         month = plan.latest
     if month not in plan.months:
         have = ", ".join(str(m) for m in plan.months[-6:]) or "none"
-        raise InputError([Problem("clients.yaml", client.line, (
-            f"client '{client.id}' has no report for {month_text}"
-            f"{'' if drafts else ' (its note may be a draft: add --drafts)'}; latest reports: {have}"))])
+        raise InputError(
+            [
+                Problem(
+                    "clients.yaml",
+                    client.line,
+                    (
+                        f"client '{client.id}' has no report for {month_text}"
+                        f"{'' if drafts else ' (its note may be a draft: add --drafts)'}; latest reports: {have}"
+                    ),
+                )
+            ]
+        )
     assets = collect_assets(project, config)
     renderer = SiteRenderer(config, assets)
-    logo = data_uri(client.brand.logo.suffix, publishable_image(client.brand.logo, config.root)) \
-        if client.brand.logo else None
+    logo = (
+        data_uri(client.brand.logo.suffix, publishable_image(client.brand.logo, config.root))
+        if client.brand.logo
+        else None
+    )
     seen = replace(plan, today=report_clock(month, plan.today))
     files = renderer.report_files(seen, month, logo)
     page = f"{client.slug}/{month}/index.html"
@@ -408,8 +443,9 @@ def report_pdf(project: Path, client_id: str, month_text: str, drafts: bool = Fa
         source = private / page
         source.parent.mkdir(parents=True)
         source.write_bytes(files[page])
-        data = relative_links(run_isolated(_print_one, browser, source, paper_format(client.locale), page),
-                              private, page)
+        data = relative_links(
+            run_isolated(_print_one, browser, source, paper_format(client.locale), page), private, page
+        )
     finally:
         shutil.rmtree(private, ignore_errors=True)
     return finish_pdf(data, config.agency.name, creation_time()), f"{client.id}-{month}.pdf"

@@ -39,16 +39,11 @@ MIN_BUNDLE_BYTES = 512 * 1024
 # Released bundles reportgen knows (npm package and file, by SHA-256): accepted without a
 # warning. The plotly package's own plotly.min.js is known too (builtin_sha256).
 KNOWN_BUNDLES = {
-    "99784e3abfb07b142a15e521a439e6d9addceadb3f79553fd24c72774f0649ba":
-        "plotly.js-basic-dist-min 4.1.1 (plotly-basic.min.js)",
-    "7e4e0a65b1c10722e2604af5af6e7b510a035c98c88a5dbaa80aa4d614291057":
-        "plotly.js-basic-dist 4.1.1 (plotly-basic.js)",
-    "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a":
-        "plotly.js-cartesian-dist-min 4.1.1 (plotly-cartesian.min.js)",
-    "3b6e15d45dbb7fca5bd2094291e961ddc5472cd887009e6009a56dab668d721f":
-        "plotly.js-dist-min 4.1.1 (plotly.min.js)",
-    "81df0dcd0bf22897a2c5c340ae52d7be3e075ddd2f3bbb940ac1509402e65d9d":
-        "plotly.js-dist 4.1.1 (plotly.js)",
+    "99784e3abfb07b142a15e521a439e6d9addceadb3f79553fd24c72774f0649ba": "plotly.js-basic-dist-min 4.1.1 (plotly-basic.min.js)",
+    "7e4e0a65b1c10722e2604af5af6e7b510a035c98c88a5dbaa80aa4d614291057": "plotly.js-basic-dist 4.1.1 (plotly-basic.js)",
+    "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a": "plotly.js-cartesian-dist-min 4.1.1 (plotly-cartesian.min.js)",
+    "3b6e15d45dbb7fca5bd2094291e961ddc5472cd887009e6009a56dab668d721f": "plotly.js-dist-min 4.1.1 (plotly.min.js)",
+    "81df0dcd0bf22897a2c5c340ae52d7be3e075ddd2f3bbb940ac1509402e65d9d": "plotly.js-dist 4.1.1 (plotly.js)",
 }
 
 # `moduleType:"trace",name:"bar"` as minifiers write it, with any spacing and quotes.
@@ -61,11 +56,13 @@ _VERSION = re.compile(rb"plotly\.js\b[^\n]*?\bv(\d+)\.(\d+)\.(\d+)")
 # with `(function(root, factory) {` and close with `return Plotly;})`; 1 and 2 are minified
 # by browserify/webpack: `!function(`.
 _COMMENTS = rb"(?:\s|/\*.*?\*/|//[^\n]*(?:\n|\Z))*"
-_OPENING = re.compile(_COMMENTS + rb"(\(\s*function\s*\(\s*root\s*,\s*factory\s*\)\s*\{|!function\s*\()",
-                      re.DOTALL)
+_OPENING = re.compile(
+    _COMMENTS + rb"(\(\s*function\s*\(\s*root\s*,\s*factory\s*\)\s*\{|!function\s*\()", re.DOTALL
+)
 _CLOSING = re.compile(rb"\}\)\);" + _COMMENTS + rb"\Z", re.DOTALL)
-_ESBUILD_CLOSING = re.compile(rb"\bwindow\.Plotly\s*=\s*Plotly;\s*return\s+Plotly;\s*\}\)\);"
-                              + _COMMENTS + rb"\Z", re.DOTALL)
+_ESBUILD_CLOSING = re.compile(
+    rb"\bwindow\.Plotly\s*=\s*Plotly;\s*return\s+Plotly;\s*\}\)\);" + _COMMENTS + rb"\Z", re.DOTALL
+)
 
 
 class BundleError(Exception):
@@ -111,21 +108,28 @@ def known_release(content: bytes) -> str | None:
 
 def incomplete(content: bytes) -> str | None:
     """Why a file with a plotly.js header is not a whole dist file (None: it looks whole)."""
-    again = (f"download it again (README: \"A lighter Plotly bundle\": npm pack "
-             f"{LIGHT_BUNDLE}@{builtin_version()})")
+    again = (
+        f'download it again (README: "A lighter Plotly bundle": npm pack {LIGHT_BUNDLE}@{builtin_version()})'
+    )
     header = _HEADER.match(content)
     opening = _OPENING.match(content, header.end()) if header else None
     if opening is None:
-        return ("does not start as a plotly.js dist file does (its header comment, then "
-                "the `(function(root, factory) {` wrapper); " + again)
+        return (
+            "does not start as a plotly.js dist file does (its header comment, then "
+            "the `(function(root, factory) {` wrapper); " + again
+        )
     esbuild = opening.group(1).startswith(b"(")
     if not (_ESBUILD_CLOSING if esbuild else _CLOSING).search(content[-8192:]):
         ending = "`window.Plotly = Plotly; return Plotly; }));`" if esbuild else "`}));`"
-        return (f"is incomplete: it does not end as a plotly.js dist file does ({ending}); "
-                "a download cut short? " + again)
+        return (
+            f"is incomplete: it does not end as a plotly.js dist file does ({ending}); "
+            "a download cut short? " + again
+        )
     if len(content) < MIN_BUNDLE_BYTES:
-        return (f"is {len(content) // 1024} KB, less than any plotly.js bundle "
-                f"({MIN_BUNDLE_BYTES // 1024} KB at least): not a whole plotly.js; " + again)
+        return (
+            f"is {len(content) // 1024} KB, less than any plotly.js bundle "
+            f"({MIN_BUNDLE_BYTES // 1024} KB at least): not a whole plotly.js; " + again
+        )
     return None
 
 
@@ -136,13 +140,17 @@ def check_bundle(content: bytes) -> list[str]:
     types = registered_trace_types(content)
     version = bundle_version(content)
     if not types and not version:
-        raise BundleError("does not look like a plotly.js bundle (it registers no trace types); "
-                          f"point it at a plotly.js dist file such as {LIGHT_BUNDLE}'s "
-                          "plotly-basic.min.js")
+        raise BundleError(
+            "does not look like a plotly.js bundle (it registers no trace types); "
+            f"point it at a plotly.js dist file such as {LIGHT_BUNDLE}'s "
+            "plotly-basic.min.js"
+        )
     if not version:
-        raise BundleError("does not look like a plotly.js dist file: it has no header comment "
-                          "naming its version (`/** plotly.js v4.1.1 ... */`); point it at a "
-                          f"plotly.js dist file such as {LIGHT_BUNDLE}'s plotly-basic.min.js")
+        raise BundleError(
+            "does not look like a plotly.js dist file: it has no header comment "
+            "naming its version (`/** plotly.js v4.1.1 ... */`); point it at a "
+            f"plotly.js dist file such as {LIGHT_BUNDLE}'s plotly-basic.min.js"
+        )
     damaged = incomplete(content)
     if damaged:
         raise BundleError(damaged)
@@ -151,16 +159,21 @@ def check_bundle(content: bytes) -> list[str]:
         raise BundleError(
             f"the bundle has no {', '.join(missing)} trace type{'s' if len(missing) > 1 else ''}, "
             f"which reportgen draws (it needs {', '.join(TRACE_TYPES)}); use {LIGHT_BUNDLE} "
-            "(plotly-basic.min.js) or the full plotly.js bundle")
-    warnings = [f"it is not a plotly.js release reportgen knows (sha256 "
-                f"{hashlib.sha256(content).hexdigest()}); check that its charts draw (reportgen "
-                f"knows the {builtin_version()} files of {LIGHT_BUNDLE}, plotly.js-dist-min and "
-                "plotly.js-cartesian-dist-min from npm)"]
+            "(plotly-basic.min.js) or the full plotly.js bundle"
+        )
+    warnings = [
+        f"it is not a plotly.js release reportgen knows (sha256 "
+        f"{hashlib.sha256(content).hexdigest()}); check that its charts draw (reportgen "
+        f"knows the {builtin_version()} files of {LIGHT_BUNDLE}, plotly.js-dist-min and "
+        "plotly.js-cartesian-dist-min from npm)"
+    ]
     builtin = builtin_version()
     if version and builtin and version.split(".")[0] != builtin.split(".")[0]:
-        warnings.append(f"the bundle is plotly.js v{version}, but reportgen is made and tested with "
-                        f"v{builtin}: a different major version may draw charts differently or not "
-                        f"at all; use {LIGHT_BUNDLE}@{builtin}")
+        warnings.append(
+            f"the bundle is plotly.js v{version}, but reportgen is made and tested with "
+            f"v{builtin}: a different major version may draw charts differently or not "
+            f"at all; use {LIGHT_BUNDLE}@{builtin}"
+        )
     return warnings
 
 
@@ -171,8 +184,10 @@ def read_bundle(path: Path | str) -> bytes:
         raise BundleError(_being(problem))
     size = os.stat(path).st_size
     if size > MAX_BUNDLE_BYTES:
-        raise BundleError(f"is {size / 1024 / 1024:.1f} MB; a plotly.js bundle may be at most "
-                          f"{MAX_BUNDLE_BYTES // 1024 // 1024} MB")
+        raise BundleError(
+            f"is {size / 1024 / 1024:.1f} MB; a plotly.js bundle may be at most "
+            f"{MAX_BUNDLE_BYTES // 1024 // 1024} MB"
+        )
     try:
         content = read_input_bytes(path)
     except UnreadableInputError as exc:
@@ -183,7 +198,7 @@ def read_bundle(path: Path | str) -> bytes:
 
 
 def _being(problem: str) -> str:
-    """"a named pipe (FIFO), ..." reads "is a named pipe ..."; "cannot read file: ..." stays."""
+    """ "a named pipe (FIFO), ..." reads "is a named pipe ..."; "cannot read file: ..." stays."""
     return f"is {problem}" if problem.startswith(("a ", "not ")) else problem
 
 

@@ -77,8 +77,9 @@ class Sealer:
         Checking a password guess against it costs the same PBKDF2 as against
         the sealed pages themselves (there is no cheaper check in the cache)."""
         ids = sorted(hashlib.sha256(b"reportgen-kek-id\0" + kek).hexdigest() for kek in self.keks)
-        return hashlib.sha256("\0".join([FORMAT, b64(self.salt), str(self.iterations), *ids])
-                              .encode()).hexdigest()
+        return hashlib.sha256(
+            "\0".join([FORMAT, b64(self.salt), str(self.iterations), *ids]).encode()
+        ).hexdigest()
 
     def seal(self, plaintext: bytes) -> Envelope:
         content_key = AESGCM.generate_key(bit_length=256)
@@ -86,9 +87,17 @@ class Sealer:
         ciphertext = AESGCM(content_key).encrypt(nonce, plaintext, None)
         # Sorted: the wraps are random bytes, so their order says nothing about who is who.
         keys = sorted(b64(aes_key_wrap(kek, content_key)) for kek in self.keks)
-        return {"format": FORMAT, "cipher": "AES-256-GCM", "wrap": "AES-KW",
-                "kdf": "PBKDF2-SHA256", "iterations": self.iterations,
-                "salt": b64(self.salt), "keys": keys, "iv": b64(nonce), "data": b64(ciphertext)}
+        return {
+            "format": FORMAT,
+            "cipher": "AES-256-GCM",
+            "wrap": "AES-KW",
+            "kdf": "PBKDF2-SHA256",
+            "iterations": self.iterations,
+            "salt": b64(self.salt),
+            "keys": keys,
+            "iv": b64(nonce),
+            "data": b64(ciphertext),
+        }
 
     def seal_file(self, plaintext: bytes) -> bytes:
         """A download (report.json, metrics.csv) as a sealed JSON envelope."""
@@ -101,8 +110,9 @@ class Sealer:
 
 def make_sealer(passwords: Iterable[str], salt: bytes, iterations: int = ITERATIONS) -> Sealer:
     """One PBKDF2 per person (about a third of a second each)."""
-    return Sealer(salt=salt, keks=tuple(derive_kek(p, salt, iterations) for p in passwords),
-                  iterations=iterations)
+    return Sealer(
+        salt=salt, keks=tuple(derive_kek(p, salt, iterations) for p in passwords), iterations=iterations
+    )
 
 
 def open_with_keks(envelope: Envelope, keks: Iterable[bytes]) -> bytes:
@@ -128,8 +138,9 @@ def open_sealed(envelope: Envelope, password: str) -> bytes:
     kek = derive_kek(password, salt, int(envelope["iterations"]))
     if envelope.get("format") == "reportgen-sealed/1":  # before per-person keys: the KEK sealed it
         try:
-            return AESGCM(kek).decrypt(base64.b64decode(envelope["iv"]),
-                                       base64.b64decode(envelope["data"]), None)
+            return AESGCM(kek).decrypt(
+                base64.b64decode(envelope["iv"]), base64.b64decode(envelope["data"]), None
+            )
         except InvalidTag:
             raise SealedError("wrong password") from None
     if envelope.get("format") != FORMAT:
@@ -140,8 +151,11 @@ def open_sealed(envelope: Envelope, password: str) -> bytes:
 def load_salts(cache_dir: Path) -> dict[str, bytes]:
     try:
         raw = json.loads((cache_dir / SALTS_FILE).read_text(encoding="utf-8"))
-        return {str(k): base64.b64decode(v) for k, v in raw.items()
-                if isinstance(v, str) and len(base64.b64decode(v)) == SALT_BYTES}
+        return {
+            str(k): base64.b64decode(v)
+            for k, v in raw.items()
+            if isinstance(v, str) and len(base64.b64decode(v)) == SALT_BYTES
+        }
     except (OSError, ValueError, TypeError, AttributeError):
         return {}
 

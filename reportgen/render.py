@@ -70,8 +70,9 @@ class _FileLoader(jinja2.FileSystemLoader):
         super().__init__(searchpath)
         self.roots = [real_path(root) for root in roots]  # where a template may lead
 
-    def get_source(self, environment: jinja2.Environment, template: str
-                   ) -> tuple[str, str, Callable[[], bool]]:
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
         pieces = split_template_path(template)
         for searchpath in self.searchpath:
             filename = os.path.normpath(os.path.join(searchpath, *pieces))
@@ -79,8 +80,9 @@ class _FileLoader(jinja2.FileSystemLoader):
                 continue
             if not any(real_path(filename).is_relative_to(root) for root in self.roots):
                 # a symlink out of the project: nothing outside it is ever read
-                raise TemplateFileError("leads outside the project (a symlink?); templates are read "
-                                        "only from inside it", filename)
+                raise TemplateFileError(
+                    "leads outside the project (a symlink?); templates are read only from inside it", filename
+                )
             try:
                 raw = read_input_bytes(filename)
             except UnreadableInputError as exc:
@@ -89,8 +91,9 @@ class _FileLoader(jinja2.FileSystemLoader):
                 source = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 line = line_at(raw, exc.start)[0]
-                raise TemplateFileError("not UTF-8 text (save the template as UTF-8)", filename,
-                                        line) from None
+                raise TemplateFileError(
+                    "not UTF-8 text (save the template as UTF-8)", filename, line
+                ) from None
             mtime = os.path.getmtime(filename)
 
             def uptodate(filename: str = filename, mtime: float = mtime) -> bool:
@@ -105,8 +108,9 @@ class _FileLoader(jinja2.FileSystemLoader):
 
 def make_environment(project_root: Path) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=_FileLoader([str(d) for d in template_dirs(project_root)],
-                           [project_root, builtin_templates_dir()]),
+        loader=_FileLoader(
+            [str(d) for d in template_dirs(project_root)], [project_root, builtin_templates_dir()]
+        ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -141,15 +145,25 @@ def read_static(project_root: Path, name: str) -> bytes:
         try:
             content = read_input_bytes(path)
         except UnreadableInputError as exc:
-            raise InputError([Problem(shown_template_path(str(path)), None, (
-                f"{exc.message} (it overrides the theme's static/{name}; replace it with a "
-                "regular file or delete it)"))]) from None
+            raise InputError(
+                [
+                    Problem(
+                        shown_template_path(str(path)),
+                        None,
+                        (
+                            f"{exc.message} (it overrides the theme's static/{name}; replace it with a "
+                            "regular file or delete it)"
+                        ),
+                    )
+                ]
+            ) from None
         try:
             content.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = line_at(content, exc.start)[0]
-            raise InputError([Problem(shown_template_path(str(path)), line,
-                                      "not UTF-8 text (save the file as UTF-8)")]) from None
+            raise InputError(
+                [Problem(shown_template_path(str(path)), line, "not UTF-8 text (save the file as UTF-8)")]
+            ) from None
         return content
     raise FileNotFoundError(name)
 
@@ -163,8 +177,13 @@ def hashed_name(name: str, content: bytes) -> str:
 def json_script(value: Any) -> Markup:
     """JSON safe inside <script type="application/json">: nothing can close the tag."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    text = (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    text = (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
     return Markup(text)
 
 
@@ -172,10 +191,14 @@ def table_rows(rows: Iterable[tuple[str, ...]]) -> Markup:
     """Table body rows — a row header, then numeric cells — escaped and joined in
     one pass: a report has hundreds of cells, and Jinja loops cost per cell."""
     escape = html.escape
-    return Markup("\n".join(
-        f'<tr><th scope="row" dir="auto">{escape(str(row[0]))}</th>'
-        + "".join(f'<td class="num">{escape(str(cell))}</td>' for cell in row[1:]) + "</tr>"
-        for row in rows))
+    return Markup(
+        "\n".join(
+            f'<tr><th scope="row" dir="auto">{escape(str(row[0]))}</th>'
+            + "".join(f'<td class="num">{escape(str(cell))}</td>' for cell in row[1:])
+            + "</tr>"
+            for row in rows
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -233,8 +256,10 @@ def template_error(exc: Exception, template: str) -> InputError:
     shown = shown_template_path(path) if path else f"templates/{template}"
     if isinstance(exc, jinja2.TemplateNotFound):  # an include, import or extends of no file
         names = ", ".join(f"'{n}'" for n in getattr(exc, "templates", None) or [exc.name])
-        message = (f"template {names} not found (looked in the project's templates/ folder and "
-                   "the built-in theme; check the name in the include, import or extends)")
+        message = (
+            f"template {names} not found (looked in the project's templates/ folder and "
+            "the built-in theme; check the name in the include, import or extends)"
+        )
     elif isinstance(exc, jinja2.TemplateError):
         message = exc.message or type(exc).__name__
     else:  # a Python error raised by template code: say which, in its own words
@@ -255,7 +280,5 @@ def shown_template_path(path: str) -> str:
         return f"built-in theme: templates/{resolved.relative_to(builtin).as_posix()}"
     parts = resolved.parts
     if "templates" in parts:
-        return "/".join(parts[len(parts) - parts[::-1].index("templates") - 1:])
+        return "/".join(parts[len(parts) - parts[::-1].index("templates") - 1 :])
     return path
-
-

@@ -54,11 +54,14 @@ class ScaffoldError(ReportgenError):
 def json_schemas() -> dict[str, dict[str, object]]:
     """JSON Schemas of clients.yaml and of a note's front matter, generated from
     the very field declarations the validator uses."""
+
     def wrap(schema: dict[str, object], title: str) -> dict[str, object]:
         return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **schema}
 
-    return {CLIENTS_SCHEMA: wrap(CLIENTS_YAML.schema(), "reportgen clients.yaml"),
-            NOTE_SCHEMA: wrap(FRONT_MATTER.schema(), "reportgen monthly note front matter")}
+    return {
+        CLIENTS_SCHEMA: wrap(CLIENTS_YAML.schema(), "reportgen clients.yaml"),
+        NOTE_SCHEMA: wrap(FRONT_MATTER.schema(), "reportgen monthly note front matter"),
+    }
 
 
 def write_schemas(root: Path) -> None:
@@ -240,8 +243,10 @@ def install_source() -> InstallSource:
         if remote and re.fullmatch(r"[0-9a-f]{40}", commit):
             where = subdirectory_fragment(direct.get("subdirectory"))
             return InstallSource(f"{DISTRIBUTION} @ git+{remote}@{commit}{where}")
-        return InstallSource(pinned, NOT_ON_INDEX.format(source=f"a {vcs.get('vcs', 'version control')} "
-                                                                 "repository CI cannot reach"))
+        return InstallSource(
+            pinned,
+            NOT_ON_INDEX.format(source=f"a {vcs.get('vcs', 'version control')} repository CI cannot reach"),
+        )
     if url.startswith("file:") and isinstance(direct.get("dir_info"), dict):
         folder = Path(url2pathname(urlsplit(url).path))
     elif direct:
@@ -255,8 +260,11 @@ def install_source() -> InstallSource:
     if checkout is None:
         return InstallSource(pinned, NOT_ON_INDEX.format(source="a local folder without a git remote"))
     remote, commit, subdirectory, published = checkout
-    note = "" if published else (f"Commit {commit[:12]} is on no branch of the remote yet: push it, "
-                                 "or CI cannot install it.")
+    note = (
+        ""
+        if published
+        else (f"Commit {commit[:12]} is on no branch of the remote yet: push it, or CI cannot install it.")
+    )
     return InstallSource(f"{DISTRIBUTION} @ git+{remote}@{commit}{subdirectory_fragment(subdirectory)}", note)
 
 
@@ -273,8 +281,11 @@ def workflow_text() -> str:
     source = install_source()
     note = "".join(f"      # {line}\n" for line in textwrap.wrap(source.note, 90))
     step = "      - run: pip install"
-    return WORKFLOW_TEXT.replace("{requirement}", source.requirement).replace(
-        "{distribution}", DISTRIBUTION).replace(step, note + step, 1)
+    return (
+        WORKFLOW_TEXT.replace("{requirement}", source.requirement)
+        .replace("{distribution}", DISTRIBUTION)
+        .replace(step, note + step, 1)
+    )
 
 
 def random_slug() -> str:
@@ -314,19 +325,33 @@ def _write_starter_data(root: Path, today: dt.date) -> None:
             clicks = impressions // (18 if channel == "search" else 60)
             spend = round(clicks * (1.9 if channel == "search" else 0.85), 2)
             conversions = max(clicks // 9, 1)
-            rows.append(f"{date.isoformat()},{campaign},{channel},{impressions},{clicks},{spend},"
-                        f"{conversions},{max(conversions - 1, 0)}")
+            rows.append(
+                f"{date.isoformat()},{campaign},{channel},{impressions},{clicks},{spend},"
+                f"{conversions},{max(conversions - 1, 0)}"
+            )
     data = root / "data" / "example-client"
     data.mkdir(parents=True, exist_ok=True)
     (data / f"{month}.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     note = root / CONTENT_DIR / "example-client" / f"{month}.md"
     note.parent.mkdir(parents=True, exist_ok=True)
-    note.write_text(note_text({
-        "summary": "Replace this with the month in one sentence.",
-        "highlights": ["What went well"],
-        "next_steps": [{"task": "Agree next month's priorities", "owner": "Your Name",
-                        "due": today + dt.timedelta(days=14), "done": False}],
-    }, "leads"), encoding="utf-8")
+    note.write_text(
+        note_text(
+            {
+                "summary": "Replace this with the month in one sentence.",
+                "highlights": ["What went well"],
+                "next_steps": [
+                    {
+                        "task": "Agree next month's priorities",
+                        "owner": "Your Name",
+                        "due": today + dt.timedelta(days=14),
+                        "done": False,
+                    }
+                ],
+            },
+            "leads",
+        ),
+        encoding="utf-8",
+    )
 
 
 # --- reportgen new client -----------------------------------------------------------------------
@@ -336,11 +361,15 @@ def new_client(root: Path, client_id: str, name: str) -> Path:
     """Append a client to clients.yaml (as text: comments and layout stay) and
     create its content and data folders. Returns the config path."""
     if not re.fullmatch(CLIENT_ID_PATTERN, client_id):
-        raise ScaffoldError(f"'{client_id}' is not a valid client id (lower-case letters, digits and '-', "
-                            "at most 63, starting with a letter or digit)")
+        raise ScaffoldError(
+            f"'{client_id}' is not a valid client id (lower-case letters, digits and '-', "
+            "at most 63, starting with a letter or digit)"
+        )
     if is_windows_reserved(client_id):
-        raise ScaffoldError(f"'{client_id}' is a name Windows reserves for a device (con, prn, aux, "
-                            "nul, com1-9, lpt1-9); choose another client id")
+        raise ScaffoldError(
+            f"'{client_id}' is a name Windows reserves for a device (con, prn, aux, "
+            "nul, com1-9, lpt1-9); choose another client id"
+        )
     config_path = root / CONFIG_FILE
     config, problems = read_project_config(root)
     if config is None or any(p.severity == "error" for p in problems):
@@ -349,8 +378,9 @@ def new_client(root: Path, client_id: str, name: str) -> Path:
         raise ScaffoldError(f"client '{client_id}' already exists in {CONFIG_FILE}")
     text = config_path.read_text(encoding="utf-8")
     ae = config.clients[0].account_executive if config.clients else None
-    entry = _client_entry(client_id, name, ae.name if ae else "Your Name",
-                          ae.email if ae else None, _item_indent(text))
+    entry = _client_entry(
+        client_id, name, ae.name if ae else "Your Name", ae.email if ae else None, _item_indent(text)
+    )
     updated = _insert_into_clients(text, entry)
     config_path.write_text(updated, encoding="utf-8")
     _, problems = read_project_config(root)
@@ -375,11 +405,13 @@ def _client_entry(client_id: str, name: str, ae_name: str, ae_email: str | None,
     def flow(value: object) -> str:  # JSON is YAML: quoted, escaped, on one line
         return json.dumps(value, ensure_ascii=False)
 
-    return (f"{indent}- id: {client_id}\n"
-            f"{inner}name: {flow(name)}\n"
-            f"{inner}account_executive: {flow(person)}\n"
-            f"{inner}data:\n"
-            f"{inner}  - data/{client_id}/*.csv\n")
+    return (
+        f"{indent}- id: {client_id}\n"
+        f"{inner}name: {flow(name)}\n"
+        f"{inner}account_executive: {flow(person)}\n"
+        f"{inner}data:\n"
+        f"{inner}  - data/{client_id}/*.csv\n"
+    )
 
 
 def _insert_into_clients(text: str, entry: str) -> str:
@@ -412,9 +444,11 @@ def _valid_client(root: Path, client_id: str, option: str = "CLIENT") -> Client:
         raise InputError(problems)
     client = next((c for c in config.clients if c.id == client_id), None)
     if client is None:
-        raise UsageError(f"no client '{client_id}' in {CONFIG_FILE}"
-                         f"{did_you_mean(client_id, [c.id for c in config.clients])}",
-                         param_hint=f"'{option}'")
+        raise UsageError(
+            f"no client '{client_id}' in {CONFIG_FILE}"
+            f"{did_you_mean(client_id, [c.id for c in config.clients])}",
+            param_hint=f"'{option}'",
+        )
     return client
 
 
@@ -430,12 +464,16 @@ def new_report(root: Path, client_id: str, month: Month | None, today: dt.date) 
     if month is None:
         month = default_report_month(notes, data_months, today)
     if not FIRST_YEAR <= month.year <= LAST_YEAR:  # the month after 2999-12: no note to write
-        raise ScaffoldError(f"{CONTENT_DIR}/{client_id}/{month}.md: {outside_range(month)}; "
-                            "pass --month with a month in range")
+        raise ScaffoldError(
+            f"{CONTENT_DIR}/{client_id}/{month}.md: {outside_range(month)}; "
+            "pass --month with a month in range"
+        )
     path = root / CONTENT_DIR / client_id / f"{month}.md"
     if path.exists():
-        raise ScaffoldError(f"{path.relative_to(root)} already exists; reportgen never overwrites a note "
-                            "(finish that one, or pass --month)")
+        raise ScaffoldError(
+            f"{path.relative_to(root)} already exists; reportgen never overwrites a note "
+            "(finish that one, or pass --month)"
+        )
     earlier = [n for n in notes if n.month < month]
     carried = carried_steps(earlier[-1]) if earlier else []
     front: dict[str, object] = {"status": "draft"}
@@ -443,8 +481,9 @@ def new_report(root: Path, client_id: str, month: Month | None, today: dt.date) 
     summary = suggest_summary(root, client, month, fmt, table)
     if summary:
         front["summary"] = summary
-    front.update({"highlights": [], "next_steps": [_step_dict(s) for s in carried],
-                  "meetings": [], "annotations": []})
+    front.update(
+        {"highlights": [], "next_steps": [_step_dict(s) for s in carried], "meetings": [], "annotations": []}
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     first_kpi = client.kpis[0].metric if client.kpis else "clicks"
     path.write_text(note_text(front, first_kpi, fmt), encoding="utf-8")
@@ -484,8 +523,9 @@ def _step_dict(step: NextStep) -> dict[str, object]:
     return out
 
 
-def suggest_summary(root: Path, client: Client, month: Month, fmt: Formatter | None = None,
-                    table: MetricTable | None = None) -> str:
+def suggest_summary(
+    root: Path, client: Client, month: Month, fmt: Formatter | None = None, table: MetricTable | None = None
+) -> str:
     """A first line from the data, in the client's language: the KPI that moved
     most against last month."""
     fmt = fmt or Formatter(client.locale, client.currency)
@@ -508,22 +548,31 @@ def suggest_summary(root: Path, client: Client, month: Month, fmt: Formatter | N
     if not moves:
         return ""
     ratio, kpi, change = max(moves, key=lambda move: abs(move[0]))
-    verdict = {"better": fmt.gettext("an improvement"), "worse": fmt.gettext("worth a look"),
-               "same": fmt.gettext("steady")}[change.verdict]
-    template = (fmt.gettext("{kpi} up {change} on last month ({verdict}).") if ratio > 0 else
-                fmt.gettext("{kpi} down {change} on last month ({verdict})."))
-    return template.format(kpi=fmt.gettext(kpi_label(kpi.label, kpi.metric)),
-                           change=fmt.percent(abs(ratio), 0), verdict=verdict)
+    verdict = {
+        "better": fmt.gettext("an improvement"),
+        "worse": fmt.gettext("worth a look"),
+        "same": fmt.gettext("steady"),
+    }[change.verdict]
+    template = (
+        fmt.gettext("{kpi} up {change} on last month ({verdict}).")
+        if ratio > 0
+        else fmt.gettext("{kpi} down {change} on last month ({verdict}).")
+    )
+    return template.format(
+        kpi=fmt.gettext(kpi_label(kpi.label, kpi.metric)), change=fmt.percent(abs(ratio), 0), verdict=verdict
+    )
 
 
 def note_text(front: dict[str, object], metric: str, fmt: Formatter | None = None) -> str:
     """A note: front matter, then headings in the client's language."""
     fmt = fmt or Formatter("en_US", "USD")
     front_matter = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=100)
-    return (f"---\n{front_matter}---\n"
-            f"## {fmt.gettext('What happened')}\n\n{fmt.gettext('Write the story of the month here.')}\n\n"
-            f"```chart\nmetric: {metric}\ntype: line\nby: day\ncompare: previous\n```\n\n"
-            f"## {fmt.gettext('What we recommend')}\n\n")
+    return (
+        f"---\n{front_matter}---\n"
+        f"## {fmt.gettext('What happened')}\n\n{fmt.gettext('Write the story of the month here.')}\n\n"
+        f"```chart\nmetric: {metric}\ntype: line\nby: day\ncompare: previous\n```\n\n"
+        f"## {fmt.gettext('What we recommend')}\n\n"
+    )
 
 
 # --- reportgen import ----------------------------------------------------------------------------
@@ -558,13 +607,22 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
     if export is None:
         raise InputError(problems)
     if export.currency and export.currency != client.currency:
-        raise InputError([Problem(str(source), export.header_line, (
-            f"the amounts are in {export.currency}, but client '{client_id}' reports in "
-            f"{client.currency} (one currency per client): export the report in "
-            f"{client.currency} from the platform, or set `currency: {export.currency}` for "
-            f"'{client_id}' in clients.yaml (line {client.line}) if that is the client's currency; "
-            "if the export's currency is mislabelled, keep the file under data/ and give its data "
-            f"entry `currency: {client.currency}` instead of importing it"))])
+        raise InputError(
+            [
+                Problem(
+                    str(source),
+                    export.header_line,
+                    (
+                        f"the amounts are in {export.currency}, but client '{client_id}' reports in "
+                        f"{client.currency} (one currency per client): export the report in "
+                        f"{client.currency} from the platform, or set `currency: {export.currency}` for "
+                        f"'{client_id}' in clients.yaml (line {client.line}) if that is the client's currency; "
+                        "if the export's currency is mislabelled, keep the file under data/ and give its data "
+                        f"entry `currency: {client.currency}` instead of importing it"
+                    ),
+                )
+            ]
+        )
     table = export.table
     if not table.rows:
         raise ScaffoldError(f"{source}: the export has no data rows")
@@ -576,8 +634,12 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
     target.parent.mkdir(parents=True, exist_ok=True)
     lines = [",".join(["date", "campaign", "channel", *table.metrics])]
     for row in sorted(table.rows, key=lambda r: (r.date, r.campaign or "", r.channel or "")):
-        cells = [row.date.isoformat(), row.campaign or "", row.channel or "",
-                 *("" if v is None else repr(v) for v in row.values)]
+        cells = [
+            row.date.isoformat(),
+            row.campaign or "",
+            row.channel or "",
+            *("" if v is None else repr(v) for v in row.values),
+        ]
         lines.append(",".join(_csv_cell(c) for c in cells))
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     totals: dict[str, float | None] = {}
@@ -585,10 +647,14 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
         known = [value for r in table.rows if (value := r.values[index]) is not None]
         totals[metric] = sum(known) if known else None
     summary: ImportSummary = {
-        "format": PLATFORM_NAMES[export.format], "rows": len(table.rows), "first": first, "last": last,
+        "format": PLATFORM_NAMES[export.format],
+        "rows": len(table.rows),
+        "first": first,
+        "last": last,
         "campaigns": sorted({r.campaign for r in table.rows if r.campaign}),
         "currency": export.currency or f"{client.currency} (assumed: the export does not say)",
-        "totals": totals}
+        "totals": totals,
+    }
     return target, summary
 
 

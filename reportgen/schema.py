@@ -44,7 +44,7 @@ def is_sane_number(value: int | float) -> bool:
 
 def describe_number(value: int | float) -> str:
     """A number short enough for a message: 400-digit integers are not quoted whole."""
-    if isinstance(value, int) and not -10**30 < value < 10**30:
+    if isinstance(value, int) and not -(10**30) < value < 10**30:
         return "a number with more than 30 digits"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -154,20 +154,28 @@ class Number(Kind):
         if text is not None and not isinstance(value, bool):
             number, problem = number_from_text(text)
             if problem == "range":
-                return ctx.error(line, f"{where}: '{_short(text)}' is out of range "
-                                       f"(at most {LARGEST_NUMBER_TEXT} either way)")
+                return ctx.error(
+                    line,
+                    f"{where}: '{_short(text)}' is out of range (at most {LARGEST_NUMBER_TEXT} either way)",
+                )
             if problem and not isinstance(value, str):  # 1_000, 0x10, 010 (octal), 1:30, .inf
-                return ctx.error(line, f"{where}: '{_short(text)}' is not a plain number; write digits "
-                                       "with a decimal point, no thousands separators or prefixes "
-                                       "(e.g. 1000, 0.02 or 1e6)")
+                return ctx.error(
+                    line,
+                    f"{where}: '{_short(text)}' is not a plain number; write digits "
+                    "with a decimal point, no thousands separators or prefixes "
+                    "(e.g. 1000, 0.02 or 1e6)",
+                )
             if problem is None:
                 value = number
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not ok or (isinstance(value, float) and math.isnan(value)):
             return ctx.error(line, f"{where}: expected a number, got {type_name(value)}")
         if not is_sane_number(value):
-            return ctx.error(line, f"{where}: {describe_number(value)} is out of range "
-                                   f"(at most {LARGEST_NUMBER_TEXT} either way)")
+            return ctx.error(
+                line,
+                f"{where}: {describe_number(value)} is out of range "
+                f"(at most {LARGEST_NUMBER_TEXT} either way)",
+            )
         if self.minimum is not None and value < self.minimum:
             return ctx.error(line, f"{where}: must be at least {self.minimum}, got {value}")
         return value
@@ -259,8 +267,10 @@ class ListOf(Kind):
                 return ctx.error(line, f"{where}: expected a list, got {type_name(value)}")
         else:
             lines = value.item_lines
-        out = [self.item.check(v, ctx, ln, f"{where}[{i + 1}]") for i, (v, ln) in
-               enumerate(zip(value, lines, strict=True))]
+        out = [
+            self.item.check(v, ctx, ln, f"{where}[{i + 1}]")
+            for i, (v, ln) in enumerate(zip(value, lines, strict=True))
+        ]
         return INVALID if any(v is INVALID for v in out) else out
 
     def schema(self) -> JsonSchema:
@@ -290,8 +300,11 @@ class MapOf(Kind):
         key = self.key.schema()
         out: JsonSchema = {"type": "object", "additionalProperties": self.value.schema()}
         if "pattern" in key:
-            out = {"type": "object", "patternProperties": {key["pattern"]: self.value.schema()},
-                   "additionalProperties": False}
+            out = {
+                "type": "object",
+                "patternProperties": {key["pattern"]: self.value.schema()},
+                "additionalProperties": False,
+            }
         return out
 
 
@@ -314,8 +327,13 @@ class TextOr(Kind):
 def split_number(key: Any, item: Any, before: tuple[Any, Any] | None) -> bool:
     """`{target: 0,02}` in YAML is `target: 0` plus a field named `02`: a number
     written with a comma (decimal or thousands) inside a flow mapping."""
-    return (item is None and before is not None and isinstance(before[1], (int, float))
-            and not isinstance(before[1], bool) and re.fullmatch(r"\d+(\.\d+)?", str(key)) is not None)
+    return (
+        item is None
+        and before is not None
+        and isinstance(before[1], (int, float))
+        and not isinstance(before[1], bool)
+        and re.fullmatch(r"\d+(\.\d+)?", str(key)) is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -353,11 +371,15 @@ class Obj(Kind):
             if spec is None:
                 if before is not None and split_number(key, item, before):
                     name = f"{where}.{before[0]}" if where else before[0]
-                    ctx.error(value.line_of(key), (
-                        f"{name}: a comma inside a number splits it in a {{...}} mapping (it "
-                        f"reads as '{before[0]}: {before[1]}' and a field '{key}'); write "
-                        "numbers with a decimal point and no thousands separator (e.g. 0.02, "
-                        "1500, or 2% for a percent)"))
+                    ctx.error(
+                        value.line_of(key),
+                        (
+                            f"{name}: a comma inside a number splits it in a {{...}} mapping (it "
+                            f"reads as '{before[0]}: {before[1]}' and a field '{key}'); write "
+                            "numbers with a decimal point and no thousands separator (e.g. 0.02, "
+                            "1500, or 2% for a percent)"
+                        ),
+                    )
                     valid = False
                     continue
                 hint = did_you_mean(key, known)
@@ -390,8 +412,9 @@ class Obj(Kind):
         out: JsonSchema = {
             "type": "object",
             "additionalProperties": False,
-            "properties": {f.name: {**f.kind.schema(), **({"description": f.doc} if f.doc else {})}
-                           for f in self.fields},
+            "properties": {
+                f.name: {**f.kind.schema(), **({"description": f.doc} if f.doc else {})} for f in self.fields
+            },
         }
         required = [f.name for f in self.fields if f.required]
         if required:

@@ -25,8 +25,7 @@ LOGIN_PLACEHOLDER = "reportgen-sealed-page-placeholder"
 LoginRenderer = Callable[[int, object], bytes]
 
 
-def seal_files(files: dict[str, bytes], sealer: Sealer | None, login_page: LoginRenderer
-               ) -> dict[str, bytes]:
+def seal_files(files: dict[str, bytes], sealer: Sealer | None, login_page: LoginRenderer) -> dict[str, bytes]:
     """`files` as published: unchanged without a sealer; else each page inside its
     login page and each download in a sealed envelope."""
     if sealer is None:
@@ -64,8 +63,9 @@ def login_templates(env: jinja2.Environment) -> list[str]:
         try:
             source, filename, _ = loader.get_source(env, name)
             shown = shown_template_path(filename or name)
-            pending.extend(n for n in jinja2.meta.find_referenced_templates(env.parse(source))
-                           if isinstance(n, str))
+            pending.extend(
+                n for n in jinja2.meta.find_referenced_templates(env.parse(source)) if isinstance(n, str)
+            )
         except jinja2.TemplateError:
             continue
         if shown not in found:
@@ -75,6 +75,12 @@ def login_templates(env: jinja2.Environment) -> list[str]:
 
 def data_uri(suffix: str, content: bytes) -> str:
     """A logo inside a sealed page (the files beside a protected page are sealed too)."""
-    kind = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-            ".webp": "image/webp", ".gif": "image/gif"}[suffix.lower()]
+    kind = {
+        ".svg": "image/svg+xml",
+        ".png": "image/png",
+        ".jpg": "image/jpeg",
+        ".jpeg": "image/jpeg",
+        ".webp": "image/webp",
+        ".gif": "image/gif",
+    }[suffix.lower()]
     return f"data:{kind};base64,{base64.b64encode(content).decode('ascii')}"

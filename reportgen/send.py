@@ -108,9 +108,15 @@ def plan_sending(options: SendOptions) -> SendPlan:
     if problems:
         raise InputError(problems)
     selected = select_clients(config, options.clients)
-    build_options = BuildOptions(project=root, out=options.site or root / "site", clients=options.clients,
-                                 month=str(options.month), drafts=True, today=options.today,
-                                 preview=True)  # no portal password is needed to send a link
+    build_options = BuildOptions(
+        project=root,
+        out=options.site or root / "site",
+        clients=options.clients,
+        month=str(options.month),
+        drafts=True,
+        today=options.today,
+        preview=True,
+    )  # no portal password is needed to send a link
     sent, ledger_warnings = load_ledger(root)
     plan = SendPlan(options.month, warnings=ledger_warnings)
     env = mail_environment(root)
@@ -133,16 +139,22 @@ def plan_sending(options: SendOptions) -> SendPlan:
             continue
         people = recipients(client)
         if not people:
-            plan.skipped.append(Skipped(client.id, "no contact with an e-mail address (contacts[].email; "
-                                                   "`reports: false` opts a contact out)"))
+            plan.skipped.append(
+                Skipped(
+                    client.id,
+                    "no contact with an e-mail address (contacts[].email; "
+                    "`reports: false` opts a contact out)",
+                )
+            )
             continue
         try:
             content = mail_content(config, client_plan, month, note)
         except InputError as exc:
             errors.extend(exc.problems)
             continue
-        stale = None if client.access is not None else site_report_problem(build_options.out, client_plan,
-                                                                            month)
+        stale = (
+            None if client.access is not None else site_report_problem(build_options.out, client_plan, month)
+        )
         if stale:
             plan.stale.append(Skipped(client.id, stale))
             continue
@@ -173,12 +185,24 @@ def mail_settings_problems(config: ProjectConfig) -> list[Problem]:
     problems = []
     line = config.mail.line or None
     if not config.mail.site_url:
-        problems.append(Problem(CONFIG_FILE, line, (
-            "agency.site_url is not set: each e-mail links to the client's report there "
-            "(e.g. site_url: https://reports.example.com/)")))
+        problems.append(
+            Problem(
+                CONFIG_FILE,
+                line,
+                (
+                    "agency.site_url is not set: each e-mail links to the client's report there "
+                    "(e.g. site_url: https://reports.example.com/)"
+                ),
+            )
+        )
     if not config.mail.sender:
-        problems.append(Problem(CONFIG_FILE, line, (
-            "agency.contact_email (or agency.email.from) is not set: the e-mails need a sender address")))
+        problems.append(
+            Problem(
+                CONFIG_FILE,
+                line,
+                ("agency.contact_email (or agency.email.from) is not set: the e-mails need a sender address"),
+            )
+        )
     return problems
 
 
@@ -198,13 +222,16 @@ def site_report_problem(site: Path, plan: ClientPlan, month: Month) -> str | Non
     figures = m.compute_month(plan.facts, month, report_clock(month, plan.today))
     current = json.loads(json.dumps(pages.report_json(plan.facts, figures), allow_nan=False))
     if built != current:
-        return (f"the built site is older than the data ({shown} holds other figures): run "
-                "`reportgen build` first (and `--pdf` when the PDF is attached)")
+        return (
+            f"the built site is older than the data ({shown} holds other figures): run "
+            "`reportgen build` first (and `--pdf` when the PDF is attached)"
+        )
     return None
 
 
-def pdf_attachment(config: ProjectConfig, site: Path, client: Client, month: Month,
-                   warnings: list[Problem]) -> tuple[str, bytes] | None:
+def pdf_attachment(
+    config: ProjectConfig, site: Path, client: Client, month: Month, warnings: list[Problem]
+) -> tuple[str, bytes] | None:
     """The month's report.pdf from the built site, when agency.email.attach_pdf asks for it.
     Never for a protected portal (its PDF is for its password holders only)."""
     if not config.mail.attach_pdf or client.access is not None:
@@ -216,9 +243,17 @@ def pdf_attachment(config: ProjectConfig, site: Path, client: Client, month: Mon
     except OSError:
         data = None
     if data is None or not data.startswith(b"%PDF-"):
-        warnings.append(Problem(shown, None, (
-            f"agency.email.attach_pdf: no PDF of {client.id}'s {month} report here (run `reportgen "
-            "build --pdf` first); its messages go without it"), "warning"))
+        warnings.append(
+            Problem(
+                shown,
+                None,
+                (
+                    f"agency.email.attach_pdf: no PDF of {client.id}'s {month} report here (run `reportgen "
+                    "build --pdf` first); its messages go without it"
+                ),
+                "warning",
+            )
+        )
         return None
     return f"{client.id}-{month}.pdf", data
 
@@ -254,8 +289,10 @@ def check_dry_run_dir(folder: Path, root: Path, site: Path | None = None) -> Non
         if (ancestor / SITE_MARKER).exists():
             raise SendError(f"{shown} is inside a site reportgen built ({ancestor}); choose a new folder")
     if real.is_dir() and any(real.iterdir()) and not (real / DRY_RUN_MARKER).is_file():
-        raise SendError(f"{shown} is a non-empty folder that an earlier dry run did not write; "
-                        "refusing to write into it (choose a new or empty folder)")
+        raise SendError(
+            f"{shown} is a non-empty folder that an earlier dry run did not write; "
+            "refusing to write into it (choose a new or empty folder)"
+        )
 
 
 def write_dry_run(plan: SendPlan, folder: Path, root: Path | None = None) -> list[Path]:
@@ -315,24 +352,31 @@ def smtp_server(environ: dict[str, str] | None = None) -> SmtpServer:
     """REPORTGEN_SMTP_URL, parsed; errors never quote it (it holds the password)."""
     text = (environ if environ is not None else os.environ).get(SMTP_URL_ENV, "").strip()
     if not text:
-        raise SendError(f"{SMTP_URL_ENV} is not set: give the SMTP server as "
-                        "smtp://USER:PASSWORD@HOST:587 (STARTTLS) or smtps://USER:PASSWORD@HOST:465 "
-                        "(password URL-encoded), or review the messages with --dry-run DIR")
+        raise SendError(
+            f"{SMTP_URL_ENV} is not set: give the SMTP server as "
+            "smtp://USER:PASSWORD@HOST:587 (STARTTLS) or smtps://USER:PASSWORD@HOST:465 "
+            "(password URL-encoded), or review the messages with --dry-run DIR"
+        )
     try:
         parts = urllib.parse.urlsplit(text)
         port = parts.port
     except ValueError:
-        raise SendError(f"{SMTP_URL_ENV}: not a valid URL (is the port a number, and are '@', ':' "
-                        "and '/' in the password URL-encoded as %40, %3A and %2F?)") from None
+        raise SendError(
+            f"{SMTP_URL_ENV}: not a valid URL (is the port a number, and are '@', ':' "
+            "and '/' in the password URL-encoded as %40, %3A and %2F?)"
+        ) from None
     scheme = parts.scheme.lower()
     if scheme not in ("smtp", "smtps"):
-        raise SendError(f"{SMTP_URL_ENV}: must start with smtp:// (STARTTLS, port 587) or smtps:// "
-                        "(TLS, port 465)")
+        raise SendError(
+            f"{SMTP_URL_ENV}: must start with smtp:// (STARTTLS, port 587) or smtps:// (TLS, port 465)"
+        )
     if not parts.hostname:
         raise SendError(f"{SMTP_URL_ENV}: no host name (smtp://USER:PASSWORD@HOST:587)")
     if parts.path not in ("", "/") or parts.query or parts.fragment or text.endswith(("?", "#")):
-        raise SendError(f"{SMTP_URL_ENV}: nothing may follow the host and port (no /path, ?query or "
-                        "#fragment; is a '/', '?' or '#' in the password URL-encoded as %2F, %3F, %23?)")
+        raise SendError(
+            f"{SMTP_URL_ENV}: nothing may follow the host and port (no /path, ?query or "
+            "#fragment; is a '/', '?' or '#' in the password URL-encoded as %2F, %3F, %23?)"
+        )
     if port == 0:
         raise SendError(f"{SMTP_URL_ENV}: port 0 is not a port (587 for smtp://, 465 for smtps://)")
     username = urllib.parse.unquote(parts.username) if parts.username else None
@@ -341,19 +385,28 @@ def smtp_server(environ: dict[str, str] | None = None) -> SmtpServer:
         raise SendError(f"{SMTP_URL_ENV}: a user name without a password (smtp://USER:PASSWORD@HOST)")
     if not (username or "").isascii() or not (password or "").isascii():
         # smtplib logs in with ASCII only (RFC 4954 leaves other bytes to each server).
-        raise SendError(f"{SMTP_URL_ENV}: the user name and password must be plain ASCII (smtplib "
-                        "cannot send other characters in a login); choose an ASCII password")
+        raise SendError(
+            f"{SMTP_URL_ENV}: the user name and password must be plain ASCII (smtplib "
+            "cannot send other characters in a login); choose an ASCII password"
+        )
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in (username or "") + (password or "")):
         raise SendError(f"{SMTP_URL_ENV}: the user name or password holds a control character")
-    return SmtpServer(scheme, parts.hostname, port if port is not None else
-                      (465 if scheme == "smtps" else 587), username, password)
+    return SmtpServer(
+        scheme,
+        parts.hostname,
+        port if port is not None else (465 if scheme == "smtps" else 587),
+        username,
+        password,
+    )
 
 
 def tls_context(environ: dict[str, str] | None = None) -> ssl.SSLContext:
     cafile = (environ if environ is not None else os.environ).get(CAFILE_ENV) or None
     if cafile and not os.path.isfile(cafile):
-        raise SendError(f"{CAFILE_ENV}={cafile}: no such file (a PEM file of the CA certificates "
-                        "to trust for the SMTP server)")
+        raise SendError(
+            f"{CAFILE_ENV}={cafile}: no such file (a PEM file of the CA certificates "
+            "to trust for the SMTP server)"
+        )
     try:
         return ssl.create_default_context(cafile=cafile)
     except (ssl.SSLError, OSError) as exc:
@@ -377,8 +430,7 @@ class SmtpTransport:
         server = self.server
         try:
             if server.scheme == "smtps":
-                self.smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT,
-                                             context=self.context)
+                self.smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT, context=self.context)
             else:
                 self.smtp = smtplib.SMTP(server.host, server.port, timeout=TIMEOUT)
         except ssl.SSLCertVerificationError as exc:
@@ -402,23 +454,31 @@ class SmtpTransport:
                     smtp.starttls(context=self.context)
                     smtp.ehlo()
                 elif not server.is_loopback:
-                    raise SendError(f"{server.shown}: the server does not offer STARTTLS; refusing to "
-                                    "send the login and the reports unencrypted (use smtps:// if it "
-                                    "speaks TLS from the start)")
+                    raise SendError(
+                        f"{server.shown}: the server does not offer STARTTLS; refusing to "
+                        "send the login and the reports unencrypted (use smtps:// if it "
+                        "speaks TLS from the start)"
+                    )
                 # A server on this machine without STARTTLS (a local relay): nothing leaves it.
             if server.username:
                 if not smtp.has_extn("auth"):
-                    raise SendError(f"{server.shown}: the server does not offer a login (AUTH), but "
-                                    f"{SMTP_URL_ENV} has a user name")
+                    raise SendError(
+                        f"{server.shown}: the server does not offer a login (AUTH), but "
+                        f"{SMTP_URL_ENV} has a user name"
+                    )
                 smtp.login(server.username, server.password or "")
         except SendError:
             raise
         except ssl.SSLCertVerificationError as exc:
-            raise self.fail(f"its TLS certificate is not trusted (a private CA? set {CAFILE_ENV})",
-                            exc) from None
+            raise self.fail(
+                f"its TLS certificate is not trusted (a private CA? set {CAFILE_ENV})", exc
+            ) from None
         except smtplib.SMTPAuthenticationError as exc:
-            raise self.fail(f"the server refused the login for user '{server.username}' (check the "
-                            f"user name and password in {SMTP_URL_ENV})", exc) from None
+            raise self.fail(
+                f"the server refused the login for user '{server.username}' (check the "
+                f"user name and password in {SMTP_URL_ENV})",
+                exc,
+            ) from None
         except (OSError, smtplib.SMTPException, UnicodeError) as exc:
             raise self.fail("the SMTP session failed", exc) from None
 
@@ -432,11 +492,14 @@ class SmtpTransport:
             reply = next(iter(exc.recipients.values()), (0, b""))
             raise MessageRefused(f"the server refused the recipient: {reply_text(reply)}") from None
         except smtplib.SMTPDataError as exc:
-            raise MessageRefused(f"the server refused the message: "
-                                 f"{reply_text((exc.smtp_code, exc.smtp_error))}") from None
+            raise MessageRefused(
+                f"the server refused the message: {reply_text((exc.smtp_code, exc.smtp_error))}"
+            ) from None
         except smtplib.SMTPSenderRefused as exc:
-            raise SendError(f"{self.server.shown}: the server refused the sender {message.sender}: "
-                            f"{reply_text((exc.smtp_code, exc.smtp_error))}") from None
+            raise SendError(
+                f"{self.server.shown}: the server refused the sender {message.sender}: "
+                f"{reply_text((exc.smtp_code, exc.smtp_error))}"
+            ) from None
         except (OSError, smtplib.SMTPException, UnicodeError) as exc:
             raise self.fail("the connection failed while sending", exc) from None
 
@@ -483,8 +546,9 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused (is the host and port right?)"
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return "certificate verification failed" + (f" ({exc.verify_message})" if exc.verify_message
-                                                    and exc.verify_message.isprintable() else "")
+        return "certificate verification failed" + (
+            f" ({exc.verify_message})" if exc.verify_message and exc.verify_message.isprintable() else ""
+        )
     if isinstance(exc, ssl.SSLError):
         return "TLS failed (does the server speak TLS on this port? smtps:// is TLS from the start)"
     if isinstance(exc, UnicodeError):
@@ -501,8 +565,9 @@ class SendResult:
     stopped: str | None = None  # why the run stopped early (the rest stays for the next run)
 
 
-def send_messages(plan: SendPlan, root: Path, server: SmtpServer, context: ssl.SSLContext,
-                  log: Callable[[str], None]) -> SendResult:
+def send_messages(
+    plan: SendPlan, root: Path, server: SmtpServer, context: ssl.SSLContext, log: Callable[[str], None]
+) -> SendResult:
     """Send each planned message once; record each in the ledger as soon as it is accepted."""
     result = SendResult()
     if not plan.to_send:
@@ -529,12 +594,30 @@ def send_messages(plan: SendPlan, root: Path, server: SmtpServer, context: ssl.S
                     left = len(plan.to_send) - index
                     log(f"stopped: {exc.message} ({left} message{'s' if left != 1 else ''} not sent)")
                     break
-                ledger.append(SentRecord(message.client_id, message.month, message.recipient.email,
-                                         message_id, now.isoformat(timespec="seconds"), message.digest))
+                ledger.append(
+                    SentRecord(
+                        message.client_id,
+                        message.month,
+                        message.recipient.email,
+                        message_id,
+                        now.isoformat(timespec="seconds"),
+                        message.digest,
+                    )
+                )
                 result.sent.append(message)
                 log(f"sent: {message.client_id} {message.month} → {message.recipient.email}")
     return result
 
 
-__all__ = ["LEDGER", "SendError", "SendOptions", "SendPlan", "SendResult", "plan_sending",
-           "send_messages", "smtp_server", "tls_context", "write_dry_run"]
+__all__ = [
+    "LEDGER",
+    "SendError",
+    "SendOptions",
+    "SendPlan",
+    "SendResult",
+    "plan_sending",
+    "send_messages",
+    "smtp_server",
+    "tls_context",
+    "write_dry_run",
+]

@@ -68,6 +68,7 @@ PREVIEW_MARK = "preview, not protected"
 _PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
 
+
 @dataclasses.dataclass
 class ServeState:
     """What the open pages need to know: which build they show, and any error."""
@@ -163,10 +164,12 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def make_server(port: int, root: Path, state: ServeState, live_js: bytes,
-                stopping: threading.Event) -> http.server.ThreadingHTTPServer:
-    handler = type("Handler", (_Handler,), {"root": root, "state": state, "live_js": live_js,
-                                            "stopping": stopping})
+def make_server(
+    port: int, root: Path, state: ServeState, live_js: bytes, stopping: threading.Event
+) -> http.server.ThreadingHTTPServer:
+    handler = type(
+        "Handler", (_Handler,), {"root": root, "state": state, "live_js": live_js, "stopping": stopping}
+    )
     try:
         return _Server(("127.0.0.1", port), handler)
     except OSError as exc:
@@ -282,8 +285,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except (OSError, ValueError):  # too long a name, a loop, a file removed by a rebuild
             found = False
         if folder:
-            self._send(301, b"", "text/plain; charset=utf-8",
-                       {"Location": folder_location(path, urlsplit(self.path).query)})
+            self._send(
+                301,
+                b"",
+                "text/plain; charset=utf-8",
+                {"Location": folder_location(path, urlsplit(self.path).query)},
+            )
             return
         if not found:
             self._send(404, b"Not found", "text/plain; charset=utf-8")
@@ -364,7 +371,7 @@ def mark_preview(html: bytes) -> bytes:
     match = re.search(rb"<body[^>]*>", html)
     if match is None:
         return PREVIEW_BANNER + html
-    return html[:match.end()] + PREVIEW_BANNER + html[match.end():]
+    return html[: match.end()] + PREVIEW_BANNER + html[match.end() :]
 
 
 # --- watching ------------------------------------------------------------------------------
@@ -436,9 +443,17 @@ def _changes(paths: Iterable[Path], stop: _Either, recursive: bool) -> Iterator[
     from watchfiles import watch as watch_files
 
     default = DefaultFilter()
-    yield from watch_files(*paths, watch_filter=default, stop_event=stop, debounce=200, step=50,
-                           rust_timeout=500, yield_on_timeout=False, recursive=recursive,
-                           raise_interrupt=False)
+    yield from watch_files(
+        *paths,
+        watch_filter=default,
+        stop_event=stop,
+        debounce=200,
+        step=50,
+        rust_timeout=500,
+        yield_on_timeout=False,
+        recursive=recursive,
+        raise_interrupt=False,
+    )
 
 
 def watch(project: Path, stopping: threading.Event, on_change: Callable[[], None]) -> None:
@@ -468,8 +483,11 @@ def watch(project: Path, stopping: threading.Event, on_change: Callable[[], None
         try:
             for batch in _changes([project], stop, recursive=False):
                 names = {Path(path).name for _change, path in batch if Path(path).parent == project}
-                relevant = {n for n in names if n in plan.root_names
-                            or any(fnmatch.fnmatch(n, p) for p in plan.root_patterns)}
+                relevant = {
+                    n
+                    for n in names
+                    if n in plan.root_names or any(fnmatch.fnmatch(n, p) for p in plan.root_patterns)
+                }
                 if relevant:
                     on_change()
                     replan.set()  # clients.yaml (its data globs) or a watched folder itself changed
@@ -509,8 +527,13 @@ def _stop_on_signals() -> Callable[..., None]:
     return restore
 
 
-def serve(options: BuildOptions, port: int, log: Callable[[str], None],
-          ready: Callable[[str], None] | None = None, stopping: threading.Event | None = None) -> None:
+def serve(
+    options: BuildOptions,
+    port: int,
+    log: Callable[[str], None],
+    ready: Callable[[str], None] | None = None,
+    stopping: threading.Event | None = None,
+) -> None:
     """Serve until `stopping` is set (Ctrl-C in the terminal)."""
     # The preview (drafts, protected portals unsealed) lives in a private temporary
     # folder outside the project, removed when serve stops: never in the output,
@@ -524,8 +547,9 @@ def serve(options: BuildOptions, port: int, log: Callable[[str], None],
     try:
         preview_dir = Path(tempfile.mkdtemp(prefix="reportgen-preview-"))
         state.owned = preview_dir
-        options = dataclasses.replace(options, out=preview_dir / "site", drafts=True, preview=True,
-                                      cache_dir=preview_dir / "cache")
+        options = dataclasses.replace(
+            options, out=preview_dir / "site", drafts=True, preview=True, cache_dir=preview_dir / "cache"
+        )
         options.out.mkdir(parents=True, exist_ok=True)
         dirty = threading.Event()
         rebuild(options, state, log)

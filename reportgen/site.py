@@ -51,9 +51,23 @@ from .sealing import LOGIN_PLACEHOLDER, data_uri, login_shell, login_templates, 
 from .vocabulary import kpi_label
 
 __all__ = [  # what build.py, pdf.py, mail.py, send.py, overview.py and tests import from here
-    "CONTENT_SECURITY_POLICY", "CSP_META", "HEADERS_FILE", "HEADER_CONTENT_SECURITY_POLICY",
-    "LOGIN_PLACEHOLDER", "PLOTLY_JS", "ROBOTS_TXT", "SEALED_PAGE_POLICY", "ClientPlan", "PageUnit",
-    "SiteAssets", "SiteRenderer", "collect_assets", "data_uri", "digest", "report_clock", "report_today",
+    "CONTENT_SECURITY_POLICY",
+    "CSP_META",
+    "HEADERS_FILE",
+    "HEADER_CONTENT_SECURITY_POLICY",
+    "LOGIN_PLACEHOLDER",
+    "PLOTLY_JS",
+    "ROBOTS_TXT",
+    "SEALED_PAGE_POLICY",
+    "ClientPlan",
+    "PageUnit",
+    "SiteAssets",
+    "SiteRenderer",
+    "collect_assets",
+    "data_uri",
+    "digest",
+    "report_clock",
+    "report_today",
 ]
 
 
@@ -89,12 +103,18 @@ class SiteRenderer:
         """`template` rendered from `context`, carrying the page's policy (csp.with_policy)."""
         return with_policy(render_page(self.env, template, context.as_context()), str(context.csp))
 
-    def base_context(self, fmt: Formatter, depth: int, client: Client | None,
-                     today: dt.date | None = None, data_through: dt.date | None = None,
-                     logo: str | None = None, home: str | None = None) -> dict[str, Any]:
+    def base_context(
+        self,
+        fmt: Formatter,
+        depth: int,
+        client: Client | None,
+        today: dt.date | None = None,
+        data_through: dt.date | None = None,
+        logo: str | None = None,
+        home: str | None = None,
+    ) -> dict[str, Any]:
         """The fields every page has (contexts.BasePage), by name."""
-        agency_logo = self.assets.path("agency-logo", depth) if "agency-logo" in self.assets.files \
-            else None
+        agency_logo = self.assets.path("agency-logo", depth) if "agency-logo" in self.assets.files else None
         return {
             "_": fmt.gettext,
             "ngettext": fmt.ngettext,
@@ -143,42 +163,65 @@ class SiteRenderer:
             logo = hashed_name("logo" + client.brand.logo.suffix.lower(), logo_bytes)
             if sealer:
                 logo = data_uri(client.brand.logo.suffix, logo_bytes)
-        client_key = digest(self.assets.key, client, hashlib.sha256(logo_bytes).hexdigest(),
-                            plan.facts.metrics.base, plan.facts.has_campaign, plan.facts.has_channel,
-                            sealer.identity if sealer else None)  # who can open it: see protect.py
+        client_key = digest(
+            self.assets.key,
+            client,
+            hashlib.sha256(logo_bytes).hexdigest(),
+            plan.facts.metrics.base,
+            plan.facts.has_campaign,
+            plan.facts.has_channel,
+            sealer.identity if sealer else None,
+        )  # who can open it: see protect.py
         values = ValueDigests(plan.facts)
         units = []
         if logo and not sealer:
             logo_file = {f"{client.slug}/{logo}": logo_bytes}
-            units.append(PageUnit(f"{client.slug}/{logo}", digest(client_key, "logo"),
-                                  lambda: logo_file, values))
+            units.append(
+                PageUnit(f"{client.slug}/{logo}", digest(client_key, "logo"), lambda: logo_file, values)
+            )
         for index, month in enumerate(plan.months):
             # A report sees "today" only up to the day after its month: a past
             # month's report is the same whatever day it is built on.
             seen = replace(plan, today=report_clock(month, plan.today))
-            units.append(PageUnit(f"{client.slug}/{month}/", self.report_digest(seen, index, client_key),
-                                  self._report_render(seen, month, logo, sealer), values))
-        units.append(PageUnit(f"{client.slug}/index.html",
-                              home_digest(client_key, plan.months, plan.today, plan.notes),
-                              self._home_render(plan, logo, sealer), values))
+            units.append(
+                PageUnit(
+                    f"{client.slug}/{month}/",
+                    self.report_digest(seen, index, client_key),
+                    self._report_render(seen, month, logo, sealer),
+                    values,
+                )
+            )
+        units.append(
+            PageUnit(
+                f"{client.slug}/index.html",
+                home_digest(client_key, plan.months, plan.today, plan.notes),
+                self._home_render(plan, logo, sealer),
+                values,
+            )
+        )
         return units
 
-    def _report_render(self, plan: ClientPlan, month: Month, logo: str | None, sealer: Sealer | None
-                       ) -> Callable[[], dict[str, bytes]]:
+    def _report_render(
+        self, plan: ClientPlan, month: Month, logo: str | None, sealer: Sealer | None
+    ) -> Callable[[], dict[str, bytes]]:
         return lambda: self.report_files(plan, month, logo, sealer)
 
-    def _home_render(self, plan: ClientPlan, logo: str | None, sealer: Sealer | None
-                     ) -> Callable[[], dict[str, bytes]]:
+    def _home_render(
+        self, plan: ClientPlan, logo: str | None, sealer: Sealer | None
+    ) -> Callable[[], dict[str, bytes]]:
         def render() -> dict[str, bytes]:
             made, later = make_all(CLIENT_OUTPUTS, ClientBuild(plan, logo, sealer is not None, self))
             folder = f"{plan.client.slug}/"
-            return {**self.seal_files(plan, {folder + name: content for name, content in made.items()},
-                                      sealer),
-                    **{folder + name: content for name, content in later.items()}}
+            return {
+                **self.seal_files(plan, {folder + name: content for name, content in made.items()}, sealer),
+                **{folder + name: content for name, content in later.items()},
+            }
+
         return render
 
-    def seal_files(self, plan: ClientPlan, files: dict[str, bytes], sealer: Sealer | None
-                   ) -> dict[str, bytes]:
+    def seal_files(
+        self, plan: ClientPlan, files: dict[str, bytes], sealer: Sealer | None
+    ) -> dict[str, bytes]:
         return seal_files(files, sealer, lambda depth, sealed: self.login_page(plan.client, depth, sealed))
 
     def login_page(self, client: Client, depth: int, sealed: object) -> bytes:
@@ -209,11 +252,19 @@ class SiteRenderer:
 
     def report_digest(self, plan: ClientPlan, index: int, client_key: str) -> str:
         """The static part of report `index`'s inputs (digests.report_digest)."""
-        return report_digest(client_key, plan.months, index, plan.today, plan.notes.get(plan.months[index]),
-                             self.annotations(plan), self.pdf)
+        return report_digest(
+            client_key,
+            plan.months,
+            index,
+            plan.today,
+            plan.notes.get(plan.months[index]),
+            self.annotations(plan),
+            self.pdf,
+        )
 
-    def report_files(self, plan: ClientPlan, month: Month, logo: str | None,
-                     sealer: Sealer | None = None) -> dict[str, bytes]:
+    def report_files(
+        self, plan: ClientPlan, month: Month, logo: str | None, sealer: Sealer | None = None
+    ) -> dict[str, bytes]:
         """A report's files: every month kind (output_kinds.py), sealed on a protected portal.
         `build --pdf`'s report.pdf is a placeholder, printed (and sealed) later by pdf.py."""
         figures = month_figures(plan, month)  # plan.today is already the report's clock
@@ -227,16 +278,28 @@ class SiteRenderer:
     def annotations(self, plan: ClientPlan) -> tuple[Annotation, ...]:
         return tuple(a for note in plan.notes.values() for a in note.annotations)
 
-    def report_page(self, plan: ClientPlan, figures: m.MonthFigures, logo: str | None,
-                    embedded: dict[str, str] | None = None) -> str:
+    def report_page(
+        self,
+        plan: ClientPlan,
+        figures: m.MonthFigures,
+        logo: str | None,
+        embedded: dict[str, str] | None = None,
+    ) -> str:
         client = plan.client
         fmt = Formatter(client.locale, client.currency)
         month = figures.month
         note = plan.notes.get(month)
         rows = plan.facts.rows_by_month.get(month)
         logo_address = logo if logo and logo.startswith("data:") else f"../{logo}" if logo else None
-        base = self.base_context(fmt, 2, client, report_today(month, plan.today),
-                                 rows[-1].date if rows else None, logo_address, "../index.html")
+        base = self.base_context(
+            fmt,
+            2,
+            client,
+            report_today(month, plan.today),
+            rows[-1].date if rows else None,
+            logo_address,
+            "../index.html",
+        )
         annotations = self.annotations(plan)
         # The page's own charts, numbered in the order they appear: budget, daily KPIs, channel mix.
         charts: list[ChartSlot] = []
@@ -248,15 +311,24 @@ class SiteRenderer:
             return charts[-1]
 
         budget_chart = place(pages.budget_chart(plan.facts, figures.budget, month, fmt))
-        daily = [place(pages.daily_kpi_chart(plan.facts, kpi, month, figures.days_elapsed, fmt, annotations))
-                 for kpi in client.kpis] if figures.has_data else []
+        daily = (
+            [
+                place(pages.daily_kpi_chart(plan.facts, kpi, month, figures.days_elapsed, fmt, annotations))
+                for kpi in client.kpis
+            ]
+            if figures.has_data
+            else []
+        )
         channel_chart = place(pages.channel_chart(plan.facts, figures, fmt))
         note_html = None
         if note is not None:
-            note_slots = [ChartSlot(f"chart-{len(charts) + i + 1}",
-                                    pages.chart_from_spec(spec, plan.facts, month,
-                                                          figures.days_elapsed, fmt, annotations))
-                          for i, spec in enumerate(note.charts)]
+            note_slots = [
+                ChartSlot(
+                    f"chart-{len(charts) + i + 1}",
+                    pages.chart_from_spec(spec, plan.facts, month, figures.days_elapsed, fmt, annotations),
+                )
+                for i, spec in enumerate(note.charts)
+            ]
             charts.extend(note_slots)
             rendered: list[str] = [render_chart(self.env, slot, base) for slot in note_slots]
             # Safe: the body was sanitized by nh3 and the charts rendered with autoescape.
@@ -276,12 +348,16 @@ class SiteRenderer:
             days_elapsed=figures.days_elapsed,
             kpis=[pages.kpi_card(k, month, figures.partial, fmt) for k in figures.kpis],
             budget=pages.budget_view(figures.budget, figures.partial, fmt),
-            campaign_table=pages.group_table(figures.campaigns, figures.totals, plan.facts, fmt,
-                                             fmt.gettext("Campaign"), with_channel=True)
-            if figures.campaigns else None,
-            channel_table=pages.group_table(figures.channels, figures.totals, plan.facts, fmt,
-                                            fmt.gettext("Channel"), with_channel=False)
-            if figures.channels else None,
+            campaign_table=pages.group_table(
+                figures.campaigns, figures.totals, plan.facts, fmt, fmt.gettext("Campaign"), with_channel=True
+            )
+            if figures.campaigns
+            else None,
+            channel_table=pages.group_table(
+                figures.channels, figures.totals, plan.facts, fmt, fmt.gettext("Channel"), with_channel=False
+            )
+            if figures.channels
+            else None,
             budget_chart=budget_chart,
             daily_charts=[slot for slot in daily if slot is not None],
             channel_chart=channel_chart,
@@ -302,26 +378,46 @@ class SiteRenderer:
         figures = m.compute_month(plan.facts, latest, plan.today) if latest else None
         annotations = self.annotations(plan)
         elapsed = figures.days_elapsed if figures else 0
-        trends = [ChartSlot(f"chart-{i + 1}", pages.kpi_trend_chart(plan.facts, kpi, latest, elapsed,
-                                                                      fmt, annotations))
-                  for i, kpi in enumerate(client.kpis)] if latest and plan.facts.rows_by_month else []
+        trends = (
+            [
+                ChartSlot(
+                    f"chart-{i + 1}",
+                    pages.kpi_trend_chart(plan.facts, kpi, latest, elapsed, fmt, annotations),
+                )
+                for i, kpi in enumerate(client.kpis)
+            ]
+            if latest and plan.facts.rows_by_month
+            else []
+        )
         archive = []
         for month in reversed(plan.months):
             note = plan.notes.get(month)
             totals = plan.facts.totals(month)
-            headline = [(kpi_label(kpi.label, kpi.metric, fmt.gettext),
-                         fmt.value(plan.facts.metrics.value(totals, kpi.metric),
-                                   kpi.format or plan.facts.metrics.unit(kpi.metric)))
-                        for kpi in client.kpis[:3]] if totals else []
-            archive.append(ArchiveEntry(
-                headline=headline,
-                month=month,
-                name=fmt.month_name(month),
-                href=f"{month}/index.html",
-                summary=note.summary if note else None,
-                draft=bool(note and note.is_draft),
-                partial=m.month_is_partial(month, plan.today),
-            ))
+            headline = (
+                [
+                    (
+                        kpi_label(kpi.label, kpi.metric, fmt.gettext),
+                        fmt.value(
+                            plan.facts.metrics.value(totals, kpi.metric),
+                            kpi.format or plan.facts.metrics.unit(kpi.metric),
+                        ),
+                    )
+                    for kpi in client.kpis[:3]
+                ]
+                if totals
+                else []
+            )
+            archive.append(
+                ArchiveEntry(
+                    headline=headline,
+                    month=month,
+                    name=fmt.month_name(month),
+                    href=f"{month}/index.html",
+                    summary=note.summary if note else None,
+                    draft=bool(note and note.is_draft),
+                    partial=m.month_is_partial(month, plan.today),
+                )
+            )
         page = HomePage(
             **base,
             page_title=client.name,
@@ -330,7 +426,8 @@ class SiteRenderer:
             latest_note=plan.notes.get(latest) if latest else None,
             figures=figures,
             kpis=[pages.kpi_card(k, latest, figures.partial, fmt) for k in figures.kpis]
-            if figures and latest else [],
+            if figures and latest
+            else [],
             budget=pages.budget_view(figures.budget, figures.partial, fmt) if figures else None,
             charts=trends,
             next_steps=[step for step, _note in open_next_steps(plan.notes.values())],

@@ -88,18 +88,31 @@ def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, Data
     for source in client.data:
         # is_dir() follows links and is False for a loop, a FIFO or a device:
         # those are matched, and refused below without ever being opened.
-        matches = sorted(p for p in root.glob(source.pattern)
-                         if not p.is_dir() and not is_generated_path(root, p, generated))
+        matches = sorted(
+            p
+            for p in root.glob(source.pattern)
+            if not p.is_dir() and not is_generated_path(root, p, generated)
+        )
         if not matches:
-            problems.append(Problem(CONFIG_FILE, source.line,
-                                    f"client '{client.id}': data '{source.pattern}' matches no file",
-                                    "warning"))
+            problems.append(
+                Problem(
+                    CONFIG_FILE,
+                    source.line,
+                    f"client '{client.id}': data '{source.pattern}' matches no file",
+                    "warning",
+                )
+            )
         for path in matches:
             real = real_path(path)
             if not real.is_relative_to(real_root):
-                problems.append(Problem(CONFIG_FILE, source.line,
-                                        f"client '{client.id}': data file "
-                                        f"'{display_path(path, root)}' points outside the project"))
+                problems.append(
+                    Problem(
+                        CONFIG_FILE,
+                        source.line,
+                        f"client '{client.id}': data file "
+                        f"'{display_path(path, root)}' points outside the project",
+                    )
+                )
                 continue
             # A FIFO, device, socket or symlink loop stays in the list (so an
             # incremental build sees it appear): reading it is the error.
@@ -113,15 +126,25 @@ def shadowed_columns(table: MetricTable, client: Client, shown: str, platform: s
     """A column named like one of the client's own formula metrics is not read
     (the formula wins, as for the built-in ratios): a warning, never silence."""
     own = {name: (formula, line) for name, formula, line in client.metrics}
-    return [Problem(shown, 1 if platform == "canonical" else None, (
-        f"column '{name}' ignored, recomputed: clients.yaml line {own[name][1]} defines "
-        f"'{name}' for client '{client.id}' as `{own[name][0].source}`, which is computed from "
-        "the summed metrics; rename the column to keep its values, or drop it"), "warning")
-        for name in table.metrics if name in own]
+    return [
+        Problem(
+            shown,
+            1 if platform == "canonical" else None,
+            (
+                f"column '{name}' ignored, recomputed: clients.yaml line {own[name][1]} defines "
+                f"'{name}' for client '{client.id}' as `{own[name][0].source}`, which is computed from "
+                "the summed metrics; rename the column to keep its values, or drop it"
+            ),
+            "warning",
+        )
+        for name in table.metrics
+        if name in own
+    ]
 
 
-def load_client_data(root: Path, client: Client, today: dt.date | None = None
-                     ) -> tuple[MetricTable, list[Problem]]:
+def load_client_data(
+    root: Path, client: Client, today: dt.date | None = None
+) -> tuple[MetricTable, list[Problem]]:
     """The client's rows and the problems. With `today`, rows dated after it
     (a typo such as 2205 for 2025) are a warning. (What each page reads is
     recorded while it renders: depends.py; no per-file digests are needed here.)"""
@@ -133,9 +156,16 @@ def load_client_data(root: Path, client: Client, today: dt.date | None = None
         raw = _read_bytes(path)
         shown = display_path(path, root)
         if isinstance(raw, Problem):  # named as matched: a link's target may not exist
-            problems.append(Problem(path.relative_to(root).as_posix(), None, (
-                f"{raw.message} (matched by data '{source.pattern}' of client '{client.id}', "
-                f"{CONFIG_FILE} line {source.line}); remove it or narrow the pattern")))
+            problems.append(
+                Problem(
+                    path.relative_to(root).as_posix(),
+                    None,
+                    (
+                        f"{raw.message} (matched by data '{source.pattern}' of client '{client.id}', "
+                        f"{CONFIG_FILE} line {source.line}); remove it or narrow the pattern"
+                    ),
+                )
+            )
             continue
         table, file_problems, platform = parse_data_file(raw, shown, source, client)
         problems.extend(file_problems)
@@ -153,9 +183,17 @@ def load_client_data(root: Path, client: Client, today: dt.date | None = None
                     spans[source][month] = row.date
     problems.extend(find_overlaps(loaded))
     merged = merge_tables(tables)
-    return replace(merged, sources=tuple(
-        (source.pattern, source.line, tuple((Month(*month), day) for month, day in sorted(
-            spans.get(source, {}).items()))) for source in client.data)), problems
+    return replace(
+        merged,
+        sources=tuple(
+            (
+                source.pattern,
+                source.line,
+                tuple((Month(*month), day) for month, day in sorted(spans.get(source, {}).items())),
+            )
+            for source in client.data
+        ),
+    ), problems
 
 
 FUTURE_TOLERANCE = dt.timedelta(days=3)  # time zones, a platform's "today" export
@@ -172,9 +210,17 @@ def future_rows(table: MetricTable, raw: bytes, shown: str, today: dt.date) -> l
     at = raw.find(first.isoformat().encode())  # the line, when the file writes ISO dates
     line = line_at(raw, at)[0] if at >= 0 else None
     more = f" ({len(future):,} rows, up to {last})" if len(future) > 1 else ""
-    return [Problem(shown, line, (
-        f"row dated {first}{more} is after today ({today}): a typo in the year? Its month "
-        f"{Month.of(last)} becomes the latest report; fix the date or remove the row"), "warning")]
+    return [
+        Problem(
+            shown,
+            line,
+            (
+                f"row dated {first}{more} is after today ({today}): a typo in the year? Its month "
+                f"{Month.of(last)} becomes the latest report; fix the date or remove the row"
+            ),
+            "warning",
+        )
+    ]
 
 
 def merge_tables(tables: list[MetricTable]) -> MetricTable:
@@ -199,8 +245,9 @@ def merge_tables(tables: list[MetricTable]) -> MetricTable:
     )
 
 
-def parse_data_file(raw: bytes, shown: str, source: DataSource, client: Client
-                    ) -> tuple[MetricTable | None, list[Problem], str]:
+def parse_data_file(
+    raw: bytes, shown: str, source: DataSource, client: Client
+) -> tuple[MetricTable | None, list[Problem], str]:
     """A canonical CSV or a platform export, as its data entry says (or detected)."""
     kind = source.format
     if kind in ("auto", "canonical") and _CANONICAL_START.match(raw):
@@ -219,28 +266,53 @@ def parse_data_file(raw: bytes, shown: str, source: DataSource, client: Client
         utf8 = decoded[0].encode("utf-8") if decoded is not None else raw
         table, problems = parse_metric_bytes(utf8, shown)
         return table, problems, "canonical"
-    settings = SourceSettings(format=kind, currency=source.currency, campaign_map=source.campaign_map,
-                              channel=source.channel, leads=source.leads)
+    settings = SourceSettings(
+        format=kind,
+        currency=source.currency,
+        campaign_map=source.campaign_map,
+        channel=source.channel,
+        leads=source.leads,
+    )
     export, problems = read_export(raw, shown, settings)
     if export is None:
         return None, problems, kind
     if export.currency and export.currency != client.currency:
-        return None, [Problem(shown, export.header_line, (
-            f"amounts are in {export.currency}, but client '{client.id}' reports in {client.currency} "
-            "(one currency per client; set currency: on the data entry if the export is mislabelled)"))], kind
+        return (
+            None,
+            [
+                Problem(
+                    shown,
+                    export.header_line,
+                    (
+                        f"amounts are in {export.currency}, but client '{client.id}' reports in {client.currency} "
+                        "(one currency per client; set currency: on the data entry if the export is mislabelled)"
+                    ),
+                )
+            ],
+            kind,
+        )
     rows = export.table.rows
     span = f"{min(r.date for r in rows)}…{max(r.date for r in rows)}" if rows else "no rows"
     how = "detected" if source.format == "auto" else "as configured"
-    info = Problem(shown, export.header_line, f"{PLATFORM_NAMES[kind]} export ({how}): {len(rows)} rows, "
-                                              f"{span}", "info")
+    info = Problem(
+        shown, export.header_line, f"{PLATFORM_NAMES[kind]} export ({how}): {len(rows)} rows, {span}", "info"
+    )
     problems = [info]
     if export.table.grain != "day" and rows:
         # SPEC: a coarser grain is read and summed, but a daily chart would show
         # each period's total as one spike on its first day.
-        problems.append(Problem(shown, export.header_line + 1, (
-            f"rows are by {export.table.grain} (data entry '{source.pattern}', {CONFIG_FILE} line "
-            f"{source.line}): daily charts show each {export.table.grain}'s total on its first day; "
-            "export it by Day for daily figures"), "warning"))
+        problems.append(
+            Problem(
+                shown,
+                export.header_line + 1,
+                (
+                    f"rows are by {export.table.grain} (data entry '{source.pattern}', {CONFIG_FILE} line "
+                    f"{source.line}): daily charts show each {export.table.grain}'s total on its first day; "
+                    "export it by Day for daily figures"
+                ),
+                "warning",
+            )
+        )
     return export.table, problems, kind
 
 
@@ -266,24 +338,41 @@ def find_overlaps(files: list[tuple[str, MetricTable]]) -> list[Problem]:
             if not shared:
                 continue
             mine, theirs = _given(table, shared), _given(first, shared)
-            common = [(key, mask & theirs[key]) for key, mask in mine.items()
-                      if key in theirs and mask & theirs[key]]
+            common = [
+                (key, mask & theirs[key])
+                for key, mask in mine.items()
+                if key in theirs and mask & theirs[key]
+            ]
             if not common:
                 continue
-            (day, campaign), mask = min(common, key=lambda item: (item[0][0], item[0][1] is not None,
-                                                                  item[0][1] or ""))
+            (day, campaign), mask = min(
+                common, key=lambda item: (item[0][0], item[0][1] is not None, item[0][1] or "")
+            )
             metrics = ", ".join(m for bit, m in enumerate(shared) if mask >> bit & 1)
             days = len({key[0] for key, _ in common})
             more = f", on {days:,} days in all" if days > 1 else ""
             which = f" campaign {campaign!r}" if campaign is not None else " (rows without a campaign)"
             grains = sorted({t.grain for t in (first, table)} - {"day"})
-            period = (f" (a row of a {' or '.join(grains)}ly export covers every day of its "
-                      f"{' or '.join(grains)})") if grains else ""
-            problems.append(Problem(shown, None, (
-                f"overlaps {first_shown}: both have rows for {day}{which} giving {metrics}{more}{period}; "
-                "each figure must come from one file: remove one of them (a copy? an imported CSV "
-                "next to the export it came from?) or split their date ranges (figures are never "
-                "double-counted)")))
+            period = (
+                (
+                    f" (a row of a {' or '.join(grains)}ly export covers every day of its "
+                    f"{' or '.join(grains)})"
+                )
+                if grains
+                else ""
+            )
+            problems.append(
+                Problem(
+                    shown,
+                    None,
+                    (
+                        f"overlaps {first_shown}: both have rows for {day}{which} giving {metrics}{more}{period}; "
+                        "each figure must come from one file: remove one of them (a copy? an imported CSV "
+                        "next to the export it came from?) or split their date ranges (figures are never "
+                        "double-counted)"
+                    ),
+                )
+            )
     return problems
 
 
@@ -352,8 +441,11 @@ def parse_metric_text(text: str, shown: str) -> tuple[MetricTable | None, list[P
 
 def _decode(raw: bytes, shown: str) -> tuple[str, Problem | None]:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "", Problem(shown, 1, "file is UTF-16; canonical CSVs are UTF-8 "
-                                     "(re-save as UTF-8, or use a platform importer)")
+        return "", Problem(
+            shown,
+            1,
+            "file is UTF-16; canonical CSVs are UTF-8 (re-save as UTF-8, or use a platform importer)",
+        )
     if b"\x00" in raw[:65536]:
         return "", Problem(shown, 1, "not a text CSV file (it contains binary data)")
     try:
@@ -367,34 +459,49 @@ def _parse_header(header: list[str], shown: str) -> tuple[list[str], list[Proble
     columns = [cell.strip().lower() for cell in header]
     problems = []
     if "date" not in columns:
-        problems.append(Problem(shown, 1, "no 'date' column in the header "
-                                          f"(found: {', '.join(c for c in columns if c)})"))
+        problems.append(
+            Problem(shown, 1, f"no 'date' column in the header (found: {', '.join(c for c in columns if c)})")
+        )
     for index, name in enumerate(columns):
         if not NAME_RE.fullmatch(name):
-            problems.append(Problem(
-                shown, 1,
-                f"column {index + 1} '{header[index].strip()}' is not a canonical metric name "
-                "(lower-case letters, digits and '_'; for a platform export not recognised, set "
-                f"format: {either(EXPORTS)} on its data entry)"))
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    f"column {index + 1} '{header[index].strip()}' is not a canonical metric name "
+                    "(lower-case letters, digits and '_'; for a platform export not recognised, set "
+                    f"format: {either(EXPORTS)} on its data entry)",
+                )
+            )
         elif columns.index(name) != index:
             problems.append(Problem(shown, 1, f"column '{name}' appears twice in the header"))
     return columns, problems
 
 
-def _parse_rows(reader: CsvReader, columns: list[str], shown: str
-                ) -> tuple[MetricTable | None, list[Problem]]:
+def _parse_rows(
+    reader: CsvReader, columns: list[str], shown: str
+) -> tuple[MetricTable | None, list[Problem]]:
     date_at = columns.index("date")
     campaign_at = columns.index("campaign") if "campaign" in columns else None
     channel_at = columns.index("channel") if "channel" in columns else None
     # Ratio columns from an export would be summed into nonsense; they are
     # recomputed from the summed base metrics instead.
-    metric_at = [(i, c) for i, c in enumerate(columns)
-                 if c not in ("date", "campaign", "channel") and c not in BUILTIN_FORMULAS]
+    metric_at = [
+        (i, c)
+        for i, c in enumerate(columns)
+        if c not in ("date", "campaign", "channel") and c not in BUILTIN_FORMULAS
+    ]
     problems: list[Problem] = []
     ignored = [c for c in columns if c in BUILTIN_FORMULAS]
     if ignored:
-        problems.append(Problem(shown, 1, f"ratio column(s) {', '.join(ignored)} ignored: "
-                                          "ratios are recomputed from summed metrics", "warning"))
+        problems.append(
+            Problem(
+                shown,
+                1,
+                f"ratio column(s) {', '.join(ignored)} ignored: ratios are recomputed from summed metrics",
+                "warning",
+            )
+        )
     rows: list[MetricRow] = []
     width = len(columns)
     errors = 0
@@ -426,10 +533,18 @@ def _parse_rows(reader: CsvReader, columns: list[str], shown: str
     if errors:
         return None, problems
     if negative is not None:  # allowed (refunds, adjustments), never silently judged
-        problems.append(Problem(shown, negative[0], (
-            f"column '{negative[1]}': negative value {negative[2]} (a refund or adjustment?): it is "
-            "summed as written; a KPI whose value comes out negative is not judged against its "
-            "target"), "info"))  # info, not a warning: refunds are real data, --strict must pass
+        problems.append(
+            Problem(
+                shown,
+                negative[0],
+                (
+                    f"column '{negative[1]}': negative value {negative[2]} (a refund or adjustment?): it is "
+                    "summed as written; a KPI whose value comes out negative is not judged against its "
+                    "target"
+                ),
+                "info",
+            )
+        )  # info, not a warning: refunds are real data, --strict must pass
     table = MetricTable(
         metrics=tuple(c for _, c in metric_at),
         rows=tuple(rows),
@@ -439,8 +554,13 @@ def _parse_rows(reader: CsvReader, columns: list[str], shown: str
     return table, problems
 
 
-def _parse_row(cells: list[str], date_at: int, campaign_at: int | None, channel_at: int | None,
-               metric_at: list[tuple[int, str]]) -> MetricRow | str:
+def _parse_row(
+    cells: list[str],
+    date_at: int,
+    campaign_at: int | None,
+    channel_at: int | None,
+    metric_at: list[tuple[int, str]],
+) -> MetricRow | str:
     """The row, or why it cannot be read."""
     try:
         day = dt.date.fromisoformat(cells[date_at].strip())

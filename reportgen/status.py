@@ -49,8 +49,9 @@ PACE_RED = 0.25  # pacing off by more than this is red; by more than metrics.PAC
 # --- 1. summary ---------------------------------------------------------------------------
 
 
-def status_month(facts: m.ClientFacts, notes: dict[Month, Note], until: Month | None,
-                 since: Month | None) -> Month | None:
+def status_month(
+    facts: m.ClientFacts, notes: dict[Month, Note], until: Month | None, since: Month | None
+) -> Month | None:
     """The month a client's status is about: `until` (an explicit --month), else its
     newest month with data or a note (as the portal's latest report)."""
     if until is not None:
@@ -61,49 +62,88 @@ def status_month(facts: m.ClientFacts, notes: dict[Month, Note], until: Month | 
     return max(months, default=None)
 
 
-def summarize_client(client: Client, facts: m.ClientFacts, notes: Iterable[Note],
-                     today: dt.date, until: Month | None) -> Summary:
+def summarize_client(
+    client: Client, facts: m.ClientFacts, notes: Iterable[Note], today: dt.date, until: Month | None
+) -> Summary:
     """Everything `status` and the overview show of one client, as plain JSON data.
 
     `notes`: every note of the client, drafts included (the AE's own view)."""
     notes_by_month = {n.month: n for n in notes if until is None or n.month <= until}
     month = status_month(facts, notes_by_month, until, client.since)
     reports = report_months(facts, notes_by_month, client.since)
-    summary: Summary = {"id": client.id, "name": client.name, "slug": client.slug,
-                     "account_executive": client.account_executive.name,
-                     "ae_email": client.account_executive.email, "currency": client.currency,
-                     "locale": client.locale, "protected": client.access is not None,
-                     "month": str(month) if month else None, "today": today.isoformat(),
-                     "report": month in reports}
-    if month is None or (until is not None and month not in reports
-                         and (not reports or month < min(reports))):
+    summary: Summary = {
+        "id": client.id,
+        "name": client.name,
+        "slug": client.slug,
+        "account_executive": client.account_executive.name,
+        "ae_email": client.account_executive.email,
+        "currency": client.currency,
+        "locale": client.locale,
+        "protected": client.access is not None,
+        "month": str(month) if month else None,
+        "today": today.isoformat(),
+        "report": month in reports,
+    }
+    if month is None or (
+        until is not None and month not in reports and (not reports or month < min(reports))
+    ):
         # nothing yet, or a --month before the client's first report: no report, nothing late
-        summary.update(partial=False, kpis=[], budget=None, note="not_due" if month else "missing",
-                       steps=step_history(notes_by_month.values(), today) if month else [],
-                       history=[], sources=[], data_through=None, spikes=[], gaps=[])
+        summary.update(
+            partial=False,
+            kpis=[],
+            budget=None,
+            note="not_due" if month else "missing",
+            steps=step_history(notes_by_month.values(), today) if month else [],
+            history=[],
+            sources=[],
+            data_through=None,
+            spikes=[],
+            gaps=[],
+        )
         return summary
     if month not in reports:
         # a month the portal has no report for (no data, no final note): no KPI, pacing
         # or note judgement and no link; late or missing data is still late
         note = notes_by_month.get(month)
         last = facts.untracked_span()[1]
-        summary.update(partial=m.month_is_partial(month, today), kpis=[], budget=None,
-                       note=note_state(note, True), steps=step_history(notes_by_month.values(), today),
-                       data_through=last.isoformat() if last else None,
-                       sources=freshness(facts.sources, month, today, as_of=until is None),
-                       spikes=[], gaps=[], history=history(facts, month, today))
+        summary.update(
+            partial=m.month_is_partial(month, today),
+            kpis=[],
+            budget=None,
+            note=note_state(note, True),
+            steps=step_history(notes_by_month.values(), today),
+            data_through=last.isoformat() if last else None,
+            sources=freshness(facts.sources, month, today, as_of=until is None),
+            spikes=[],
+            gaps=[],
+            history=history(facts, month, today),
+        )
         return summary
     figures = m.compute_month(facts, month, today)
     summary["partial"] = figures.partial
-    summary["kpis"] = [{"metric": k.metric, "label": kpi_label(k.label, k.metric), "unit": k.unit,
-                        "better": k.better,
-                        "value": k.value, "target": k.target, "projected": k.projected,
-                        "pct_of_target": _attainment(k), "status": k.status} for k in figures.kpis]
+    summary["kpis"] = [
+        {
+            "metric": k.metric,
+            "label": kpi_label(k.label, k.metric),
+            "unit": k.unit,
+            "better": k.better,
+            "value": k.value,
+            "target": k.target,
+            "projected": k.projected,
+            "pct_of_target": _attainment(k),
+            "status": k.status,
+        }
+        for k in figures.kpis
+    ]
     budget = figures.budget
     pace = m.ratio(budget.spent, budget.expected_by_now)
-    summary["budget"] = {"budget": budget.budget, "spent": budget.spent,
-                         "expected_by_now": budget.expected_by_now, "status": budget.status,
-                         "delta": pace - 1 if pace is not None else None}
+    summary["budget"] = {
+        "budget": budget.budget,
+        "spent": budget.spent,
+        "expected_by_now": budget.expected_by_now,
+        "status": budget.status,
+        "delta": pace - 1 if pace is not None else None,
+    }
     if budget.spent is None and budget.expected_by_now:  # a budget and no spend at all: under
         summary["budget"].update(status="under", delta=-1.0)
     note = notes_by_month.get(month)
@@ -113,12 +153,28 @@ def summarize_client(client: Client, facts: m.ClientFacts, notes: Iterable[Note]
     summary["data_through"] = last.isoformat() if last else None
     summary["sources"] = freshness(facts.sources, month, today, as_of=until is None)
     spikes, gaps = client_anomalies(facts, month)
-    summary["spikes"] = [{"metric": s.metric, "label": s.label, "unit": s.unit, "date": x.date.isoformat(),
-                          "value": x.value, "median": x.median, "score": x.score,
-                          "direction": x.direction} for s in spikes for x in s.spikes]
-    summary["gaps"] = [{"campaign": (found.name if (found := client.campaign(g.campaign))
-                                     else g.campaign), "last_date": g.last_date.isoformat(),
-                        "days": g.days} for g in gaps]
+    summary["spikes"] = [
+        {
+            "metric": s.metric,
+            "label": s.label,
+            "unit": s.unit,
+            "date": x.date.isoformat(),
+            "value": x.value,
+            "median": x.median,
+            "score": x.score,
+            "direction": x.direction,
+        }
+        for s in spikes
+        for x in s.spikes
+    ]
+    summary["gaps"] = [
+        {
+            "campaign": (found.name if (found := client.campaign(g.campaign)) else g.campaign),
+            "last_date": g.last_date.isoformat(),
+            "days": g.days,
+        }
+        for g in gaps
+    ]
     summary["history"] = history(facts, month, today)
     return summary
 
@@ -161,16 +217,24 @@ def step_history(notes: Iterable[Note], today: dt.date) -> list[JsonObject]:
     steps = []
     for key, (step, note) in latest.items():
         overdue = key in open_keys and step.due is not None and step.due < today
-        steps.append({"task": step.task, "owner": step.owner,
-                      "due": step.due.isoformat() if step.due else None,
-                      "state": "done" if step.done else "overdue" if overdue else "open",
-                      "first_month": first[key], "last_month": str(note.month)})
-    return sorted(steps, key=lambda s: ({"overdue": 0, "open": 1, "done": 2}[s["state"]],
-                                        s["due"] or "9999", s["task"]))
+        steps.append(
+            {
+                "task": step.task,
+                "owner": step.owner,
+                "due": step.due.isoformat() if step.due else None,
+                "state": "done" if step.done else "overdue" if overdue else "open",
+                "first_month": first[key],
+                "last_month": str(note.month),
+            }
+        )
+    return sorted(
+        steps, key=lambda s: ({"overdue": 0, "open": 1, "done": 2}[s["state"]], s["due"] or "9999", s["task"])
+    )
 
 
-def freshness(sources: Iterable[DataSource], month: Month, today: dt.date, as_of: bool = False
-              ) -> list[JsonObject]:
+def freshness(
+    sources: Iterable[DataSource], month: Month, today: dt.date, as_of: bool = False
+) -> list[JsonObject]:
     """Each data entry's last day with data (up to `month`) and whether it is late:
     *missing* when it had data the month before but none in `month` (once the
     month is `STALE_DAYS` days old), *stale* when its last day lags the expected
@@ -186,11 +250,18 @@ def freshness(sources: Iterable[DataSource], month: Month, today: dt.date, as_of
         spans = {mo: day for mo, day in by_month if mo <= month}
         last = max(spans.values(), default=None)
         ongoing = month in spans or month.previous in spans
-        missing = (month not in spans and month.previous in spans
-                   and (expected - month.first_day).days >= STALE_DAYS)
+        missing = (
+            month not in spans and month.previous in spans and (expected - month.first_day).days >= STALE_DAYS
+        )
         stale = bool(last and ongoing and not missing and (expected - last).days > STALE_DAYS)
-        out.append({"data": pattern, "last_date": last.isoformat() if last else None,
-                    "missing": missing, "stale": stale})
+        out.append(
+            {
+                "data": pattern,
+                "last_date": last.isoformat() if last else None,
+                "missing": missing,
+                "stale": stale,
+            }
+        )
     return out
 
 
@@ -202,13 +273,22 @@ def history(facts: m.ClientFacts, end: Month, today: dt.date) -> list[JsonObject
         totals = facts.totals(month)
         partial = m.month_is_partial(month, today)
         elapsed = m.days_elapsed(facts, month, today)
-        kpis = [m.compute_kpi(facts, kpi, month, partial, elapsed) for kpi in facts.client.kpis] \
-            if totals else []
-        out.append({"month": str(month), "has_data": totals is not None,
-                    "spend": totals[spend_at] if totals and spend_at is not None else None,
-                    "budget": facts.client.budget.for_month(month),
-                    "kpis": [{"value": k.value, "status": k.status, "pct_of_target": _attainment(k)}
-                             for k in kpis]})
+        kpis = (
+            [m.compute_kpi(facts, kpi, month, partial, elapsed) for kpi in facts.client.kpis]
+            if totals
+            else []
+        )
+        out.append(
+            {
+                "month": str(month),
+                "has_data": totals is not None,
+                "spend": totals[spend_at] if totals and spend_at is not None else None,
+                "budget": facts.client.budget.for_month(month),
+                "kpis": [
+                    {"value": k.value, "status": k.status, "pct_of_target": _attainment(k)} for k in kpis
+                ],
+            }
+        )
     return out
 
 
@@ -283,54 +363,87 @@ def status_row(summary: Summary) -> StatusRow:
     flags = compute_flags(summary, counts, worst, overdue)
     month = summary.get("month")
     return StatusRow(
-        id=summary["id"], name=summary["name"], slug=summary["slug"],
-        account_executive=summary["account_executive"], ae_email=summary.get("ae_email"),
-        protected=summary.get("protected", False), currency=summary.get("currency", ""),
-        month=month, partial=summary.get("partial", False),
-        kpis_met=counts["met"], kpis_near=counts["close"], kpis_below=counts["behind"],
+        id=summary["id"],
+        name=summary["name"],
+        slug=summary["slug"],
+        account_executive=summary["account_executive"],
+        ae_email=summary.get("ae_email"),
+        protected=summary.get("protected", False),
+        currency=summary.get("currency", ""),
+        month=month,
+        partial=summary.get("partial", False),
+        kpis_met=counts["met"],
+        kpis_near=counts["close"],
+        kpis_below=counts["behind"],
         kpis_without_target=counts["none"],
         worst_kpi=worst["label"] if worst else None,
-        worst_kpi_attainment=worst["pct_of_target"] if worst else None, kpis=kpis,
-        budget=budget.get("budget"), spent=budget.get("spent"),
-        expected_by_now=budget.get("expected_by_now"), pacing=budget.get("status", "none"),
-        pacing_delta=budget.get("delta"), note=summary.get("note", "missing"),
-        open_steps=sum(1 for s in steps if s["state"] != "done"), overdue_steps=len(overdue),
+        worst_kpi_attainment=worst["pct_of_target"] if worst else None,
+        kpis=kpis,
+        budget=budget.get("budget"),
+        spent=budget.get("spent"),
+        expected_by_now=budget.get("expected_by_now"),
+        pacing=budget.get("status", "none"),
+        pacing_delta=budget.get("delta"),
+        note=summary.get("note", "missing"),
+        open_steps=sum(1 for s in steps if s["state"] != "done"),
+        overdue_steps=len(overdue),
         oldest_overdue=overdue[0]["due"] if overdue else None,
         oldest_overdue_task=overdue[0]["task"] if overdue else None,
-        data_through=summary.get("data_through"), sources=sources,
-        stale_data=any(s["stale"] for s in sources), missing_exports=sum(s["missing"] for s in sources),
+        data_through=summary.get("data_through"),
+        sources=sources,
+        stale_data=any(s["stale"] for s in sources),
+        missing_exports=sum(s["missing"] for s in sources),
         anomalies=len(summary.get("spikes", [])) + len(summary.get("gaps", [])),
-        spikes=summary.get("spikes", []), gaps=summary.get("gaps", []),
-        red=sum(f.level == "red" for f in flags), amber=sum(f.level == "amber" for f in flags),
+        spikes=summary.get("spikes", []),
+        gaps=summary.get("gaps", []),
+        red=sum(f.level == "red" for f in flags),
+        amber=sum(f.level == "amber" for f in flags),
         flags=[asdict(f) for f in flags],
-        portal=f"{summary['slug']}/{month}/index.html" if month and summary.get("report", True)
-        and not summary.get("error") else None,
+        portal=f"{summary['slug']}/{month}/index.html"
+        if month and summary.get("report", True) and not summary.get("error")
+        else None,
         report=bool(month) and summary.get("report", True) and not summary.get("error"),
-        error=summary.get("error"))
+        error=summary.get("error"),
+    )
 
 
-def compute_flags(summary: Summary, counts: dict[str, int], worst: JsonObject | None,
-                  overdue: list[JsonObject]) -> list[Flag]:
+def compute_flags(
+    summary: Summary, counts: dict[str, int], worst: JsonObject | None, overdue: list[JsonObject]
+) -> list[Flag]:
     flags: list[Flag] = []
     if summary.get("error"):
         flags.append(Flag("red", "error", summary["error"]))
         return flags
-    if summary.get("month") is not None and not summary.get("report", True) \
-            and summary.get("data_through") is None and not summary.get("kpis"):
+    if (
+        summary.get("month") is not None
+        and not summary.get("report", True)
+        and summary.get("data_through") is None
+        and not summary.get("kpis")
+    ):
         return flags  # a --month before the client's first report: nothing is due yet
     if summary.get("month") is None or (summary.get("data_through") is None and summary.get("kpis")):
         flags.append(Flag("red", "no_data", "no data yet"))
     if counts["behind"]:
-        flags.append(Flag("red", "kpi_below", f"{counts['behind']} KPI(s) below target"
-                                              + (f", worst {worst['label']}" if worst else "")))
+        flags.append(
+            Flag(
+                "red",
+                "kpi_below",
+                f"{counts['behind']} KPI(s) below target" + (f", worst {worst['label']}" if worst else ""),
+            )
+        )
     if counts["close"]:
         flags.append(Flag("amber", "kpi_near", f"{counts['close']} KPI(s) just short of target"))
     budget = summary.get("budget") or {}
     delta = budget.get("delta")
     if budget.get("status") in ("over", "under") and delta is not None:
         word = "over" if budget["status"] == "over" else "under"
-        flags.append(Flag("red" if abs(delta) > PACE_RED else "amber", f"pacing_{word}",
-                          f"spend {abs(delta):.0%} {word} the expected pace"))
+        flags.append(
+            Flag(
+                "red" if abs(delta) > PACE_RED else "amber",
+                f"pacing_{word}",
+                f"spend {abs(delta):.0%} {word} the expected pace",
+            )
+        )
     note = summary.get("note")
     if note == "missing":
         flags.append(Flag("red", "note_missing", f"no note for {summary.get('month')}"))
@@ -339,15 +452,20 @@ def compute_flags(summary: Summary, counts: dict[str, int], worst: JsonObject | 
     elif note == "final_without_summary":
         flags.append(Flag("amber", "note_without_summary", "final note without a summary"))
     if overdue:
-        flags.append(Flag("red", "steps_overdue", f"{len(overdue)} next step(s) overdue, oldest due "
-                                                  f"{overdue[0]['due']}"))
+        flags.append(
+            Flag(
+                "red", "steps_overdue", f"{len(overdue)} next step(s) overdue, oldest due {overdue[0]['due']}"
+            )
+        )
     for source in summary.get("sources", []):
         if source["missing"]:
-            flags.append(Flag("red", "export_missing", f"no {summary['month']} export for "
-                                                       f"'{source['data']}'"))
+            flags.append(
+                Flag("red", "export_missing", f"no {summary['month']} export for '{source['data']}'")
+            )
         elif source["stale"]:
-            flags.append(Flag("red", "data_stale", f"'{source['data']}' has data only up to "
-                                                   f"{source['last_date']}"))
+            flags.append(
+                Flag("red", "data_stale", f"'{source['data']}' has data only up to {source['last_date']}")
+            )
     anomalies = len(summary.get("spikes", [])) + len(summary.get("gaps", []))
     if anomalies:
         flags.append(Flag("amber", "anomaly", f"{anomalies} anomal{'y' if anomalies == 1 else 'ies'}"))
@@ -361,19 +479,30 @@ def sort_rows(rows: Iterable[StatusRow]) -> list[StatusRow]:
 
 
 def error_summary(client: Client, message: str) -> Summary:
-    return {"id": client.id, "name": client.name, "slug": client.slug,
-            "account_executive": client.account_executive.name,
-            "ae_email": client.account_executive.email, "currency": client.currency,
-            "locale": client.locale, "protected": client.access is not None, "month": None,
-            "error": message}
+    return {
+        "id": client.id,
+        "name": client.name,
+        "slug": client.slug,
+        "account_executive": client.account_executive.name,
+        "ae_email": client.account_executive.email,
+        "currency": client.currency,
+        "locale": client.locale,
+        "protected": client.access is not None,
+        "month": None,
+        "error": message,
+    }
 
 
 # --- the terminal table --------------------------------------------------------------------
 
-COLUMNS = ("client", "AE", "month", "KPIs met/near/below", "pacing", "note", "overdue", "data",
-           "anomalies")
-NOTE_WORDS = {"missing": "missing", "draft": "draft", "final_without_summary": "no summary",
-              "final": "final", "not_due": "not due"}
+COLUMNS = ("client", "AE", "month", "KPIs met/near/below", "pacing", "note", "overdue", "data", "anomalies")
+NOTE_WORDS = {
+    "missing": "missing",
+    "draft": "draft",
+    "final_without_summary": "no summary",
+    "final": "final",
+    "not_due": "not due",
+}
 # ANSI SGR codes of each level's colour (red, yellow, green), and of the bold header
 COLOURS = {"red": "31", "amber": "33", "ok": "32", "": None}
 BOLD = "1"
@@ -383,9 +512,17 @@ def table_cells(row: StatusRow) -> list[tuple[str, str]]:
     """Each cell of a row's line as (text, level): level red, amber, ok or ''."""
     codes = {f["code"]: f["level"] for f in row.flags}
     if row.error:
-        return [(row.name, "red"), (row.account_executive, ""), (row.month or "—", ""),
-                ("input errors: see check", "red"), ("", ""), ("", ""), ("", ""),
-                ("", ""), ("", "")]
+        return [
+            (row.name, "red"),
+            (row.account_executive, ""),
+            (row.month or "—", ""),
+            ("input errors: see check", "red"),
+            ("", ""),
+            ("", ""),
+            ("", ""),
+            ("", ""),
+            ("", ""),
+        ]
     kpis = f"{row.kpis_met}/{row.kpis_near}/{row.kpis_below}"
     if row.worst_kpi is not None and row.worst_kpi_attainment is not None and row.worst_kpi_attainment < 1:
         kpis += f" {row.worst_kpi} {row.worst_kpi_attainment:.0%}"
@@ -396,25 +533,46 @@ def table_cells(row: StatusRow) -> list[tuple[str, str]]:
         pacing = (f"on pace {row.pacing_delta:+.0%}", "ok")
     else:
         pacing = (f"{row.pacing_delta:+.0%} {row.pacing}", codes.get(f"pacing_{row.pacing}", "amber"))
-    note_level = {"missing": "red", "draft": "amber", "final_without_summary": "amber",
-                  "final": "ok", "not_due": ""}[row.note]
-    overdue = (f"{row.overdue_steps} since {row.oldest_overdue}", "red") if row.overdue_steps \
+    note_level = {
+        "missing": "red",
+        "draft": "amber",
+        "final_without_summary": "amber",
+        "final": "ok",
+        "not_due": "",
+    }[row.note]
+    overdue = (
+        (f"{row.overdue_steps} since {row.oldest_overdue}", "red")
+        if row.overdue_steps
         else (str(row.open_steps) + " open" if row.open_steps else "0", "ok")
+    )
     late = [s for s in row.sources if s["missing"] or s["stale"]]
     if row.data_through is None:
         data = ("no data", "red")
     elif late:
         first = late[0]
-        data = (f"{'missing' if first['missing'] else 'late'}: {first['data']}"
-                + (f" +{len(late) - 1}" if len(late) > 1 else ""), "red")
+        data = (
+            f"{'missing' if first['missing'] else 'late'}: {first['data']}"
+            + (f" +{len(late) - 1}" if len(late) > 1 else ""),
+            "red",
+        )
     else:
         data = (f"to {row.data_through}", "ok")
     anomalies = (str(row.anomalies), "amber" if row.anomalies else "ok")
-    return [(row.name, "red" if row.red else "amber" if row.amber else "ok"),
-            (row.account_executive, ""),
-            ((row.month or "—") + (" (no report)" if row.month and not row.report
-                                   else " (to date)" if row.partial else ""), ""),
-            (kpis, kpi_level), pacing, (NOTE_WORDS[row.note], note_level), overdue, data, anomalies]
+    return [
+        (row.name, "red" if row.red else "amber" if row.amber else "ok"),
+        (row.account_executive, ""),
+        (
+            (row.month or "—")
+            + (" (no report)" if row.month and not row.report else " (to date)" if row.partial else ""),
+            "",
+        ),
+        (kpis, kpi_level),
+        pacing,
+        (NOTE_WORDS[row.note], note_level),
+        overdue,
+        data,
+        anomalies,
+    ]
 
 
 def render_table(rows: list[StatusRow], styled: bool, width: int = 28) -> str:
@@ -439,4 +597,4 @@ def render_table(rows: list[StatusRow], styled: bool, width: int = 28) -> str:
 def _clip(text: str, width: int) -> str:
     # no line breaks, tabs or terminal escape sequences from a name
     text = " ".join("".join(ch if ch.isprintable() else " " for ch in str(text)).split())
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"

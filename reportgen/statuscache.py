@@ -38,15 +38,27 @@ CacheEntry = dict[str, Any]
 Shape = dict[str, type | tuple[type, ...] | frozenset[str]]
 
 
-def status_fingerprint(root: Path, client: Client, data_files: Iterable[Path], inputs: InputDigests,
-                       until: Month | None, today: dt.date) -> str:
+def status_fingerprint(
+    root: Path,
+    client: Client,
+    data_files: Iterable[Path],
+    inputs: InputDigests,
+    until: Month | None,
+    today: dt.date,
+) -> str:
     """The client's clients.yaml entry, the content of its data files and notes
     (by InputDigests: a file whose stat is unchanged is not read), the as-of month
     and today: the same fingerprint means the same summary."""
     remember = client.access is None
-    parts = [FORMAT, __version__, repr(client), str(until or "latest"), today.isoformat(),
-             *(repr(inputs.signature(p, remember)) for p in sorted(str(p) for p in data_files)),
-             *(repr(inputs.signature(p, remember)) for p in note_paths(root, client.id))]
+    parts = [
+        FORMAT,
+        __version__,
+        repr(client),
+        str(until or "latest"),
+        today.isoformat(),
+        *(repr(inputs.signature(p, remember)) for p in sorted(str(p) for p in data_files)),
+        *(repr(inputs.signature(p, remember)) for p in note_paths(root, client.id)),
+    ]
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
 
 
@@ -62,25 +74,63 @@ class StatusCache:
 # write clients.yaml and the data too); an entry must still name the client it is stored for.
 _NUM = (int, float, type(None))
 _STR = (str, type(None))
-_KPI_SHAPE: Shape = {"metric": str, "label": str, "unit": str, "better": str, "value": _NUM,
-                     "target": _NUM, "projected": _NUM, "pct_of_target": _NUM, "status": str}
-_BUDGET_SHAPE: Shape = {"budget": _NUM, "spent": _NUM, "expected_by_now": _NUM, "status": str,
-                        "delta": _NUM}
-_STEP_SHAPE: Shape = {"task": str, "owner": _STR, "due": _STR,
-                      "state": frozenset({"open", "done", "overdue"}),
-                      "first_month": str, "last_month": str}
+_KPI_SHAPE: Shape = {
+    "metric": str,
+    "label": str,
+    "unit": str,
+    "better": str,
+    "value": _NUM,
+    "target": _NUM,
+    "projected": _NUM,
+    "pct_of_target": _NUM,
+    "status": str,
+}
+_BUDGET_SHAPE: Shape = {"budget": _NUM, "spent": _NUM, "expected_by_now": _NUM, "status": str, "delta": _NUM}
+_STEP_SHAPE: Shape = {
+    "task": str,
+    "owner": _STR,
+    "due": _STR,
+    "state": frozenset({"open", "done", "overdue"}),
+    "first_month": str,
+    "last_month": str,
+}
 _SOURCE_SHAPE: Shape = {"data": str, "last_date": _STR, "missing": bool, "stale": bool}
-_SPIKE_SHAPE: Shape = {"metric": str, "label": str, "unit": str, "date": str, "value": (int, float),
-                       "median": (int, float), "score": (int, float), "direction": str}
+_SPIKE_SHAPE: Shape = {
+    "metric": str,
+    "label": str,
+    "unit": str,
+    "date": str,
+    "value": (int, float),
+    "median": (int, float),
+    "score": (int, float),
+    "direction": str,
+}
 _GAP_SHAPE: Shape = {"campaign": str, "last_date": str, "days": int}
 _HISTORY_SHAPE: Shape = {"month": str, "has_data": bool, "spend": _NUM, "budget": _NUM, "kpis": list}
 _HISTORY_KPI_SHAPE: Shape = {"value": _NUM, "status": str, "pct_of_target": _NUM}
-_SUMMARY_SHAPE: Shape = {"id": str, "name": str, "slug": str, "account_executive": str, "ae_email": _STR,
-                         "currency": str, "locale": str, "protected": bool, "month": _STR, "today": str,
-                         "partial": bool, "kpis": list, "budget": (dict, type(None)),
-                         "note": frozenset(NOTE_STATES), "steps": list, "history": list,
-                         "sources": list, "data_through": _STR, "spikes": list, "gaps": list,
-                         "report": bool}
+_SUMMARY_SHAPE: Shape = {
+    "id": str,
+    "name": str,
+    "slug": str,
+    "account_executive": str,
+    "ae_email": _STR,
+    "currency": str,
+    "locale": str,
+    "protected": bool,
+    "month": _STR,
+    "today": str,
+    "partial": bool,
+    "kpis": list,
+    "budget": (dict, type(None)),
+    "note": frozenset(NOTE_STATES),
+    "steps": list,
+    "history": list,
+    "sources": list,
+    "data_through": _STR,
+    "spikes": list,
+    "gaps": list,
+    "report": bool,
+}
 
 
 def _fits(value: object, shape: Shape) -> bool:
@@ -91,8 +141,11 @@ def _fits(value: object, shape: Shape) -> bool:
         if isinstance(kind, frozenset):
             if not isinstance(item, str) or item not in kind:
                 return False
-        elif isinstance(item, bool) and kind is not bool and bool not in (
-                kind if isinstance(kind, tuple) else (kind,)):
+        elif (
+            isinstance(item, bool)
+            and kind is not bool
+            and bool not in (kind if isinstance(kind, tuple) else (kind,))
+        ):
             return False  # a bool is an int to isinstance: not a number here
         elif not isinstance(item, kind) or (isinstance(item, float) and not math.isfinite(item)):
             return False
@@ -139,14 +192,31 @@ def valid_summary(summary: object, client: Client | None = None) -> bool:
     if summary["budget"] is not None and not _fits(summary["budget"], _BUDGET_SHAPE):
         return False
     for entry in summary["history"]:
-        if not _fits(entry, _HISTORY_SHAPE) or len(entry["kpis"]) > len(summary["kpis"]) or not all(
-                _fits(k, _HISTORY_KPI_SHAPE) for k in entry["kpis"]):
+        if (
+            not _fits(entry, _HISTORY_SHAPE)
+            or len(entry["kpis"]) > len(summary["kpis"])
+            or not all(_fits(k, _HISTORY_KPI_SHAPE) for k in entry["kpis"])
+        ):
             return False
     return client is None or (
-        summary["id"], summary["name"], summary["slug"], summary["account_executive"],
-        summary["ae_email"], summary["currency"], summary["locale"], summary["protected"]) == (
-        client.id, client.name, client.slug, client.account_executive.name,
-        client.account_executive.email, client.currency, client.locale, client.access is not None)
+        summary["id"],
+        summary["name"],
+        summary["slug"],
+        summary["account_executive"],
+        summary["ae_email"],
+        summary["currency"],
+        summary["locale"],
+        summary["protected"],
+    ) == (
+        client.id,
+        client.name,
+        client.slug,
+        client.account_executive.name,
+        client.account_executive.email,
+        client.currency,
+        client.locale,
+        client.access is not None,
+    )
 
 
 def load_status_cache(cache_dir: Path) -> StatusCache:
@@ -156,10 +226,14 @@ def load_status_cache(cache_dir: Path) -> StatusCache:
         raw = json.loads((cache_dir / STATUS_FILE).read_text(encoding="utf-8"))
         if raw.get("format") != FORMAT or raw.get("version") != __version__:
             return StatusCache()
-        clients = {str(k): {"fingerprint": str(v["fingerprint"]), "summary": dict(v["summary"])}
-                   for k, v in raw["clients"].items()
-                   if isinstance(v, dict) and isinstance(v.get("fingerprint"), str)
-                   and valid_summary(v.get("summary")) and v["summary"]["id"] == k}
+        clients = {
+            str(k): {"fingerprint": str(v["fingerprint"]), "summary": dict(v["summary"])}
+            for k, v in raw["clients"].items()
+            if isinstance(v, dict)
+            and isinstance(v.get("fingerprint"), str)
+            and valid_summary(v.get("summary"))
+            and v["summary"]["id"] == k
+        }
         inputs = {str(k): list(v) for k, v in raw["inputs"].items() if isinstance(v, list) and len(v) == 5}
         return StatusCache(clients, inputs)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -171,8 +245,12 @@ def save_status_cache(cache_dir: Path, cache: StatusCache) -> None:
     ignore = cache_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n")
-    data = {"format": FORMAT, "version": __version__,
-            "clients": dict(sorted(cache.clients.items())), "inputs": dict(sorted(cache.inputs.items()))}
+    data = {
+        "format": FORMAT,
+        "version": __version__,
+        "clients": dict(sorted(cache.clients.items())),
+        "inputs": dict(sorted(cache.inputs.items())),
+    }
     temporary = cache_dir / f"{STATUS_FILE}.tmp-{os.getpid()}"
     try:
         temporary.write_text(json.dumps(data, separators=(",", ":"), allow_nan=False), encoding="utf-8")
@@ -194,8 +272,11 @@ def prune_status_cache(cache: StatusCache, clients: Iterable[Client]) -> bool:
     anything was dropped."""
     clients = list(clients)
     wanted = cacheable_ids(clients)
-    kept = {k: v for k, v in cache.clients.items()
-            if k in wanted and isinstance(v, dict) and v.get("summary", {}).get("protected") is False}
+    kept = {
+        k: v
+        for k, v in cache.clients.items()
+        if k in wanted and isinstance(v, dict) and v.get("summary", {}).get("protected") is False
+    }
     dropped = len(kept) != len(cache.clients)
     cache.clients = kept
     if dropped and len(wanted) != len(clients):
@@ -203,8 +284,12 @@ def prune_status_cache(cache: StatusCache, clients: Iterable[Client]) -> bool:
     return dropped
 
 
-def record_summaries(cache_dir: Path, entries: dict[str, tuple[str, Summary]], inputs: dict[str, DigestEntry],
-                     keep: Iterable[Client]) -> None:
+def record_summaries(
+    cache_dir: Path,
+    entries: dict[str, tuple[str, Summary]],
+    inputs: dict[str, DigestEntry],
+    keep: Iterable[Client],
+) -> None:
     """After a build: store the summaries it computed (id → (fingerprint, summary));
     entries of clients not in `keep` (removed from clients.yaml) or protected now are
     dropped."""

@@ -63,8 +63,20 @@ PERCENT_METRICS = tuple(name for name, unit in BUILTIN_UNITS.items() if unit == 
 # `cost_per_lead`, `sales_value`; any other base metric is a count.
 CURRENCY_WORDS = ("spend", "cost", "revenue", "value", "sales", "budget", "amount")
 # The order a campaign or channel table shows the built-ins in: volumes first, then ratios.
-TABLE_ORDER = ("impressions", "clicks", "spend", "conversions", "leads", "revenue",
-               "ctr", "cpc", "cpm", "cvr", "cpa", "roas")
+TABLE_ORDER = (
+    "impressions",
+    "clicks",
+    "spend",
+    "conversions",
+    "leads",
+    "revenue",
+    "ctr",
+    "cpc",
+    "cpm",
+    "cvr",
+    "cpa",
+    "roas",
+)
 
 # A KPI without `better:` judges higher values as better, whatever its metric.
 DEFAULT_BETTER = "higher"

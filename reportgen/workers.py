@@ -95,18 +95,31 @@ class ClientWorker:
             outcome.problems.extend(check_message(self.setup.config, self.options.project, plan))
             return outcome
         if not self.options.preview and client.access is None:  # kept for `reportgen status`
-            outcome.status = summarize_client(client, plan.facts, notes, self.options.today,
-                                              as_of_month(self.options.month, self.options.today))
+            outcome.status = summarize_client(
+                client,
+                plan.facts,
+                notes,
+                self.options.today,
+                as_of_month(self.options.month, self.options.today),
+            )
         sealer = task.sealer if not self.options.preview else None
         if client.access is not None and sealer is None and not self.options.preview:
-            outcome.problems.append(Problem("clients.yaml", client.line, (
-                f"client '{client.id}': no key to seal its portal with; refusing to build it unprotected")))
+            outcome.problems.append(
+                Problem(
+                    "clients.yaml",
+                    client.line,
+                    (
+                        f"client '{client.id}': no key to seal its portal with; refusing to build it unprotected"
+                    ),
+                )
+            )
             return outcome
         outcome.entry = self._render_stale_pages(task, plan, sealer, outcome)
         return outcome
 
-    def _render_stale_pages(self, task: ClientTask, plan: ClientPlan, sealer: Sealer | None,
-                            outcome: ClientOutcome) -> ClientEntry | None:
+    def _render_stale_pages(
+        self, task: ClientTask, plan: ClientPlan, sealer: Sealer | None, outcome: ClientOutcome
+    ) -> ClientEntry | None:
         """Every page of the client, carried when fresh, else rendered and staged; the
         cache entry describing them, or None when a template failed (a problem)."""
         entry = self._new_entry(task, plan.client, sealer, outcome.problems)
@@ -125,24 +138,29 @@ class ClientWorker:
             entry.files[unit.key] = sorted(files)
         return entry
 
-    def _new_entry(self, task: ClientTask, client: Client, sealer: Sealer | None,
-                   problems: list[Problem]) -> ClientEntry:
+    def _new_entry(
+        self, task: ClientTask, client: Client, sealer: Sealer | None, problems: list[Problem]
+    ) -> ClientEntry:
         """The client's cache entry before any page: its fingerprint and warnings.
 
         A protected client's warnings name its figures and next steps: sealed in
         the cache too. `serve`'s unsealed preview of a protected client keeps
         nothing of it in the cache: no warnings, and no fingerprint (so it is
         simply loaded again)."""
-        warnings: list[list[object]] = [[p.path, p.line, p.message] for p in problems
-                                        if p.severity == "warning"]
+        warnings: list[list[object]] = [
+            [p.path, p.line, p.message] for p in problems if p.severity == "warning"
+        ]
         unsealed_preview = client.access is not None and sealer is None
-        return ClientEntry(fingerprint="" if unsealed_preview else task.fingerprint,
-                           warnings=[] if client.access is not None else warnings,
-                           sealed_warnings=sealer.seal(json.dumps(warnings).encode()) if sealer else None,
-                           published=publish_state(client))
+        return ClientEntry(
+            fingerprint="" if unsealed_preview else task.fingerprint,
+            warnings=[] if client.access is not None else warnings,
+            sealed_warnings=sealer.seal(json.dumps(warnings).encode()) if sealer else None,
+            published=publish_state(client),
+        )
 
-    def _carry_page(self, unit: PageUnit, previous: ClientEntry, entry: ClientEntry,
-                    outcome: ClientOutcome) -> bool:
+    def _carry_page(
+        self, unit: PageUnit, previous: ClientEntry, entry: ClientEntry, outcome: ClientOutcome
+    ) -> bool:
         """Link a fresh page's files from the previous site; False when it is stale.
 
         Fresh when everything the page read last time still has the same digest
@@ -152,10 +170,13 @@ class ClientWorker:
         old_reads = previous.reads.get(unit.key)
         out = self.options.out
         assert self.setup.staging is not None
-        if not (old_files and old_reads is not None
-                and previous.pages.get(unit.key) == unit.digest(old_reads)
-                and all(is_written_file(out, f, previous.stamps) for f in old_files)
-                and all(link_into(self.setup.staging, out.resolve(), f) for f in old_files)):
+        if not (
+            old_files
+            and old_reads is not None
+            and previous.pages.get(unit.key) == unit.digest(old_reads)
+            and all(is_written_file(out, f, previous.stamps) for f in old_files)
+            and all(link_into(self.setup.staging, out.resolve(), f) for f in old_files)
+        ):
             return False
         entry.pages[unit.key] = previous.pages[unit.key]
         entry.reads[unit.key] = old_reads
@@ -164,8 +185,9 @@ class ClientWorker:
         outcome.pages_skipped += 1
         return True
 
-    def _stage_page(self, client: Client, sealer: Sealer | None, files: dict[str, bytes],
-                    outcome: ClientOutcome) -> None:
+    def _stage_page(
+        self, client: Client, sealer: Sealer | None, files: dict[str, bytes], outcome: ClientOutcome
+    ) -> None:
         """Write a rendered page's files into staging; a `build --pdf` report.pdf is
         printed later, once every page is staged (pdf.print_jobs), and is listed
         in `files` as an empty placeholder until then."""
@@ -173,8 +195,11 @@ class ClientWorker:
         printed_later = [r for r in files if r.endswith(f"/{PDF_NAME}")]
         for relative in printed_later:
             html = files.pop(relative)  # b"", or a protected report's unsealed page
-            outcome.pdfs.append(PdfJob(relative, self.setup.config.agency.name,
-                                       paper_format(client.locale), html or None, sealer))
+            outcome.pdfs.append(
+                PdfJob(
+                    relative, self.setup.config.agency.name, paper_format(client.locale), html or None, sealer
+                )
+            )
         for relative, content in sorted(files.items()):
             write_into(self.setup.staging, relative, content)
         files.update(dict.fromkeys(printed_later, b""))
@@ -182,8 +207,9 @@ class ClientWorker:
         outcome.pages_written += 1
 
 
-def check_client_pages(renderer: SiteRenderer, options: BuildOptions, client: Client,
-                       plan: ClientPlan) -> list[Problem]:
+def check_client_pages(
+    renderer: SiteRenderer, options: BuildOptions, client: Client, plan: ClientPlan
+) -> list[Problem]:
     """`check`: render every page of a client in memory, as `build` would publish it.
 
     A protected portal is sealed, as the build seals it, with a throwaway key (the
@@ -208,9 +234,16 @@ def check_client_pages(renderer: SiteRenderer, options: BuildOptions, client: Cl
                 page_shells = shells(relative.count("/")) if relative.endswith(".html") else None
                 if not is_sealed_file(relative, content, page_shells):
                     refused_page = refused_page or page_shells is not None
-                    problems.append(Problem(f"{shown}/{relative}", None, (
-                        f"not sealed, but '{client.id}' is a protected portal: `reportgen build` "
-                        "would refuse to publish it")))
+                    problems.append(
+                        Problem(
+                            f"{shown}/{relative}",
+                            None,
+                            (
+                                f"not sealed, but '{client.id}' is a protected portal: `reportgen build` "
+                                "would refuse to publish it"
+                            ),
+                        )
+                    )
     except InputError as exc:  # a template mistake, as build reports it
         problems.extend(exc.problems)
     if refused_page:  # what to fix, not only where
@@ -230,11 +263,18 @@ def login_template_problems(renderer: SiteRenderer) -> list[Problem]:
     rendered from (the project's own overrides first)."""
     files = renderer.login_templates()
     own = [f for f in files if not f.startswith("built-in theme:")]
-    return [Problem(path, None, (
-        "the login page of protected portals is rendered from this template, and the publish "
-        "audit refuses it: a protected page may hold only the login card and one sealed block "
-        "(no inline <script>, no other JSON block, nothing that shows the client)"))
-        for path in (own or files[:1])]
+    return [
+        Problem(
+            path,
+            None,
+            (
+                "the login page of protected portals is rendered from this template, and the publish "
+                "audit refuses it: a protected page may hold only the login card and one sealed block "
+                "(no inline <script>, no other JSON block, nothing that shows the client)"
+            ),
+        )
+        for path in (own or files[:1])
+    ]
 
 
 # --- running the tasks ----------------------------------------------------------------------
@@ -256,8 +296,9 @@ def _run_in_pool(task: ClientTask) -> ClientOutcome:
     return _POOL_WORKER.run(task)
 
 
-def run_tasks(setup: WorkerSetup, tasks: list[ClientTask], jobs: int, progress: Progress | None
-              ) -> list[ClientOutcome]:
+def run_tasks(
+    setup: WorkerSetup, tasks: list[ClientTask], jobs: int, progress: Progress | None
+) -> list[ClientOutcome]:
     """Every task's outcome: in this process for one job (or one task), else in a
     pool of `jobs` forked processes (then ordered by client id)."""
     outcomes: list[ClientOutcome] = []
@@ -269,8 +310,9 @@ def run_tasks(setup: WorkerSetup, tasks: list[ClientTask], jobs: int, progress: 
                 progress(len(outcomes), len(tasks))
         return outcomes
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                                initializer=install_worker, initargs=(setup,)) as pool:
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=install_worker, initargs=(setup,)
+    ) as pool:
         futures = [pool.submit(_run_in_pool, task) for task in tasks]
         for future in concurrent.futures.as_completed(futures):
             outcomes.append(future.result())

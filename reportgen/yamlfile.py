@@ -128,8 +128,7 @@ class _Converter:
         self.nodes_seen += 1
         if self.nodes_seen > MAX_NODES:
             raise YamlError(
-                f"document expands to more than {MAX_NODES:,} values "
-                "(an alias bomb?); refusing to read it",
+                f"document expands to more than {MAX_NODES:,} values (an alias bomb?); refusing to read it",
                 self.line(node),
             )
         if depth > MAX_DEPTH:

@@ -22,9 +22,12 @@ def fixed_today(monkeypatch):
 def run_cli(*args: str, env: dict | None = None):
     """Invoke the CLI in-process; stdout and stderr are kept apart."""
     runner = CliRunner()
-    return runner.invoke(main, [str(a) for a in args],
-                         env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, **(env or {})},
-                         catch_exceptions=True)
+    return runner.invoke(
+        main,
+        [str(a) for a in args],
+        env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, **(env or {})},
+        catch_exceptions=True,
+    )
 
 
 @pytest.fixture
@@ -64,18 +67,26 @@ def built_project(_built_once) -> Path:
 @pytest.fixture
 def copy_project(tmp_path, built_project):
     """A writable copy of the built project."""
+
     def make(name: str = "copy") -> Path:
         target = tmp_path / name
         shutil.copytree(built_project, target, symlinks=True)
         return target
+
     return make
 
 
 # --- headless Chromium (Debian's package; never a downloaded browser) ---------------------
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _unavailable() -> str | None:
@@ -98,8 +109,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS,
-                                              headless=True)
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         try:
             yield instance
         finally:

@@ -88,10 +88,18 @@ def client_yaml(spec: ClientSpec) -> dict:
     client: dict = {
         "id": spec.id,
         "name": f"Client {mk}",
-        "account_executive": {"name": f"AE {mk}", "email": f"{email_safe(mk)}@agency.example",
-                              "phone": "+1 555 0100"},
-        "contacts": [{"name": f"Contact {mk}", "role": f"Director {mk}",
-                      "email": f"contact{email_safe(mk)}@client.example"}],
+        "account_executive": {
+            "name": f"AE {mk}",
+            "email": f"{email_safe(mk)}@agency.example",
+            "phone": "+1 555 0100",
+        },
+        "contacts": [
+            {
+                "name": f"Contact {mk}",
+                "role": f"Director {mk}",
+                "email": f"contact{email_safe(mk)}@client.example",
+            }
+        ],
     }
     if spec.locale:
         client["locale"] = spec.locale
@@ -104,7 +112,8 @@ def client_yaml(spec: ClientSpec) -> dict:
         client["kpis"] = kpis_yaml(spec)
     client["campaigns"] = [
         {"id": cid, "name": name, "channel": channel, "budget": round(5000 * spec.scale)}
-        for cid, name, channel in spec.campaigns]
+        for cid, name, channel in spec.campaigns
+    ]
     client["data"] = [f"data/{spec.id}/*.csv"]
     return client
 
@@ -113,8 +122,12 @@ def kpis_yaml(spec: ClientSpec) -> list[dict]:
     mk = spec.marker
     return [
         {"metric": "leads", "label": f"Leads {mk}", "target": 400},
-        {"metric": "cpl", "label": f"Cost per lead {mk}", "target": round(45 * spec.scale),
-         "better": "lower"},
+        {
+            "metric": "cpl",
+            "label": f"Cost per lead {mk}",
+            "target": round(45 * spec.scale),
+            "better": "lower",
+        },
         {"metric": "roas", "label": f"ROAS {mk}", "target": 3},
     ]
 
@@ -122,8 +135,11 @@ def kpis_yaml(spec: ClientSpec) -> list[dict]:
 def clients_yaml(specs: list[ClientSpec], agency_name: str = "Brightline Media") -> str:
     inheriting = next((s for s in specs if not s.locale), specs[0])
     document = {
-        "agency": {"name": agency_name, "website": "https://brightline.example",
-                   "contact_email": "reports@brightline.example"},
+        "agency": {
+            "name": agency_name,
+            "website": "https://brightline.example",
+            "contact_email": "reports@brightline.example",
+        },
         "defaults": {"locale": "en_US", "currency": "USD", "kpis": kpis_yaml(inheriting)},
         "clients": [client_yaml(s) for s in specs],
     }
@@ -149,9 +165,19 @@ def daily_rows(spec: ClientSpec) -> list[dict]:
                 revenue = 0
             if day.day == 13 and index == 1:  # missing revenue: blank means "no value"
                 revenue = ""
-            rows.append({"date": day.isoformat(), "campaign": cid, "channel": channel,
-                         "impressions": impressions, "clicks": clicks, "spend": spend,
-                         "conversions": conversions, "leads": leads, "revenue": revenue})
+            rows.append(
+                {
+                    "date": day.isoformat(),
+                    "campaign": cid,
+                    "channel": channel,
+                    "impressions": impressions,
+                    "clicks": clicks,
+                    "spend": spend,
+                    "conversions": conversions,
+                    "leads": leads,
+                    "revenue": revenue,
+                }
+            )
         day += dt.timedelta(days=1)
     return rows
 
@@ -166,8 +192,7 @@ def write_csv(path: Path, rows: list[dict], header=HEADER) -> None:
 
 
 def note_text(front: dict, body: str) -> str:
-    return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000) + \
-        "---\n" + body
+    return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000) + "---\n" + body
 
 
 def notes_for(spec: ClientSpec) -> dict[str, str]:
@@ -180,13 +205,17 @@ def notes_for(spec: ClientSpec) -> dict[str, str]:
         "highlights": [f"Highlight one {mk}", f"Highlight two {mk}"],
         "recommendations": [f"Recommendation {mk}"],
         "next_steps": [
-            {"task": f"Open task {mk}", "owner": f"Owner {mk}", "due": dt.date(2026, 12, 15),
-             "done": False},
-            {"task": f"Done task {mk}", "owner": f"Owner {mk}", "due": dt.date(2026, 10, 20),
-             "done": True},
+            {"task": f"Open task {mk}", "owner": f"Owner {mk}", "due": dt.date(2026, 12, 15), "done": False},
+            {"task": f"Done task {mk}", "owner": f"Owner {mk}", "due": dt.date(2026, 10, 20), "done": True},
         ],
-        "meetings": [{"date": dt.date(2026, 10, 12), "title": f"Monthly review {mk}",
-                      "attendees": [f"AE {mk}", f"Contact {mk}"], "notes": f"Meeting notes {mk}"}],
+        "meetings": [
+            {
+                "date": dt.date(2026, 10, 12),
+                "title": f"Monthly review {mk}",
+                "attendees": [f"AE {mk}", f"Contact {mk}"],
+                "notes": f"Meeting notes {mk}",
+            }
+        ],
         "annotations": [{"date": dt.date(2026, 10, 5), "text": f"Annotation {mk}"}],
     }
     full_body = f"""## What happened {mk}
@@ -239,8 +268,9 @@ def yaml_inline(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def make_project(root: Path, markers: dict[str, str] | None = None,
-                 agency_name: str = "Brightline Media") -> list[ClientSpec]:
+def make_project(
+    root: Path, markers: dict[str, str] | None = None, agency_name: str = "Brightline Media"
+) -> list[ClientSpec]:
     """Write a full project into `root`; return the client specs."""
     specs = default_clients(markers)
     root.mkdir(parents=True, exist_ok=True)
@@ -262,8 +292,9 @@ def make_project(root: Path, markers: dict[str, str] | None = None,
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` by relative POSIX path → content."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def tree_listing(folder: Path) -> set[str]:

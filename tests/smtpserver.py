@@ -55,23 +55,46 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "reportgen test SMTP")])
     now = dt.datetime.now(dt.UTC)
     public = key.public_key()
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(public)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                        x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                         content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False,
-                                         encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "smtp-cert.pem", folder / "smtp-key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path
 
 
@@ -105,8 +128,11 @@ class Recorder:
         return "250 Message accepted for delivery"
 
     def authenticator(self, server, session, envelope, mechanism, auth_data):
-        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == USER
-              and auth_data.password.decode() == PASSWORD)
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == USER
+            and auth_data.password.decode() == PASSWORD
+        )
         if ok:
             self.logins.append(auth_data.login.decode())
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
@@ -115,8 +141,13 @@ class Recorder:
 class SmtpServer:
     """`with SmtpServer(...) as server:` — a running server; `server.url` for REPORTGEN_SMTP_URL."""
 
-    def __init__(self, mode: str = "plain", certs: tuple[Path, Path] | None = None,
-                 auth: bool = False, refuse_after: int | None = None):
+    def __init__(
+        self,
+        mode: str = "plain",
+        certs: tuple[Path, Path] | None = None,
+        auth: bool = False,
+        refuse_after: int | None = None,
+    ):
         self.mode = mode  # plain | starttls | smtps
         self.port = free_port()
         self.recorder = Recorder(refuse_after=refuse_after)
@@ -131,11 +162,15 @@ class SmtpServer:
         if mode == "smtps":
             kwargs.update(ssl_context=context)
         if auth:
-            kwargs.update(authenticator=self.recorder.authenticator, auth_required=True,
-                          # aiosmtpd counts only STARTTLS as TLS; smtps is TLS from the first byte
-                          auth_require_tls=mode == "starttls")
-        self.controller = aiosmtpd_controller.Controller(self.recorder, hostname="127.0.0.1",
-                                                         port=self.port, **kwargs)
+            kwargs.update(
+                authenticator=self.recorder.authenticator,
+                auth_required=True,
+                # aiosmtpd counts only STARTTLS as TLS; smtps is TLS from the first byte
+                auth_require_tls=mode == "starttls",
+            )
+        self.controller = aiosmtpd_controller.Controller(
+            self.recorder, hostname="127.0.0.1", port=self.port, **kwargs
+        )
 
     @property
     def received(self) -> list[Received]:

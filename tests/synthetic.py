@@ -28,8 +28,17 @@ import yaml
 from reportgen.i18n import NO_VALUE, Formatter
 from reportgen.model import Month
 
-CANONICAL_COLUMNS = ("date", "campaign", "channel", "impressions", "clicks", "spend",
-                     "conversions", "leads", "revenue")
+CANONICAL_COLUMNS = (
+    "date",
+    "campaign",
+    "channel",
+    "impressions",
+    "clicks",
+    "spend",
+    "conversions",
+    "leads",
+    "revenue",
+)
 
 
 def _months_ending(last_day: dt.date, count: int) -> list[Month]:
@@ -57,8 +66,9 @@ _Dumper.add_representer(_Inline, lambda d, v: d.represent_mapping("tag:yaml.org,
 
 
 def _yaml(value: object) -> str:
-    return yaml.dump(value, Dumper=_Dumper, default_flow_style=False, sort_keys=False,
-                     allow_unicode=True, width=1 << 20)
+    return yaml.dump(
+        value, Dumper=_Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True, width=1 << 20
+    )
 
 
 def _note_text(front: dict, body: str) -> str:
@@ -85,9 +95,14 @@ def _write(path: Path, text: str) -> None:
 # (locale, currency, money scale)
 SYNTHETIC_LOCALES = (("en_US", "USD", 1.0), ("vi_VN", "VND", 25000.0), ("de_DE", "EUR", 0.92))
 # (channel, cost per click, click-through rate, conversion rate) in dollars
-SYNTHETIC_CHANNELS = (("search", 2.4, 0.045, 0.08), ("social", 1.1, 0.012, 0.04),
-                      ("display", 0.6, 0.003, 0.02), ("video", 0.9, 0.005, 0.025),
-                      ("maps", 1.5, 0.03, 0.12), ("shopping", 0.8, 0.011, 0.03))
+SYNTHETIC_CHANNELS = (
+    ("search", 2.4, 0.045, 0.08),
+    ("social", 1.1, 0.012, 0.04),
+    ("display", 0.6, 0.003, 0.02),
+    ("video", 0.9, 0.005, 0.025),
+    ("maps", 1.5, 0.03, 0.12),
+    ("shopping", 0.8, 0.011, 0.03),
+)
 SYNTHETIC_WEEKDAY = (1.1, 1.1, 1.05, 1.05, 1.0, 0.8, 0.75)
 
 
@@ -127,8 +142,7 @@ class SyntheticClient:
         return _marked(text, self.id, field, self.marker)
 
 
-def _synthetic_client(number: int, months: int, seed: int, campaigns: int, marker: bool
-                      ) -> SyntheticClient:
+def _synthetic_client(number: int, months: int, seed: int, campaigns: int, marker: bool) -> SyntheticClient:
     client_id = f"client-{number:04d}"
     rng = random.Random(f"synthetic:{seed}:{client_id}")
     locale, currency, scale = SYNTHETIC_LOCALES[(number - 1) % len(SYNTHETIC_LOCALES)]
@@ -139,19 +153,36 @@ def _synthetic_client(number: int, months: int, seed: int, campaigns: int, marke
         campaign_id = f"{channel}-{k + 1}"
         if marker:  # campaign ids show up in tables and metrics.csv, so they carry it too
             campaign_id = f"MARKER-{client_id}-campaign-{k + 1}"
-        plans.append(SyntheticCampaign(
-            id=campaign_id, name=_marked(f"{channel.title()} campaign {k + 1}", client_id,
-                                         f"campaign-name-{k + 1}", marker),
-            channel=channel, daily_spend=budget / 30.4 / campaigns * rng.uniform(0.6, 1.4),
-            cpc=cpc * scale * rng.uniform(0.8, 1.2), ctr=ctr * rng.uniform(0.8, 1.2),
-            cvr=cvr * rng.uniform(0.8, 1.2), value=rng.uniform(40, 160) * scale,
-            first_month=months // 3 if k == campaigns - 1 and campaigns > 2 else 0))
-    return SyntheticClient(client_id, _marked(f"Client {number:04d}", client_id, "name", marker),
-                           locale, currency, scale, budget, tuple(plans), marker)
+        plans.append(
+            SyntheticCampaign(
+                id=campaign_id,
+                name=_marked(
+                    f"{channel.title()} campaign {k + 1}", client_id, f"campaign-name-{k + 1}", marker
+                ),
+                channel=channel,
+                daily_spend=budget / 30.4 / campaigns * rng.uniform(0.6, 1.4),
+                cpc=cpc * scale * rng.uniform(0.8, 1.2),
+                ctr=ctr * rng.uniform(0.8, 1.2),
+                cvr=cvr * rng.uniform(0.8, 1.2),
+                value=rng.uniform(40, 160) * scale,
+                first_month=months // 3 if k == campaigns - 1 and campaigns > 2 else 0,
+            )
+        )
+    return SyntheticClient(
+        client_id,
+        _marked(f"Client {number:04d}", client_id, "name", marker),
+        locale,
+        currency,
+        scale,
+        budget,
+        tuple(plans),
+        marker,
+    )
 
 
-def _synthetic_month_csv(client: SyntheticClient, first: dt.date, last: dt.date, index: int,
-                         rng: random.Random) -> tuple[str, dict[str, float]]:
+def _synthetic_month_csv(
+    client: SyntheticClient, first: dt.date, last: dt.date, index: int, rng: random.Random
+) -> tuple[str, dict[str, float]]:
     """One month of rows as CSV text, plus its totals for the note.
 
     The hot loop of the L benchmark (millions of rows): plain floats, local
@@ -174,8 +205,10 @@ def _synthetic_month_csv(client: SyntheticClient, first: dt.date, last: dt.date,
             leads = int(conversions * 0.6 + rand())
             leads = min(leads, conversions)
             revenue = conversions * c.value * (0.8 + 0.4 * rand())
-            lines.append(f"{date},{c.id},{c.channel},{impressions},{clicks},{spend:.{decimals}f},"
-                         f"{conversions},{leads},{revenue:.{decimals}f}")
+            lines.append(
+                f"{date},{c.id},{c.channel},{impressions},{clicks},{spend:.{decimals}f},"
+                f"{conversions},{leads},{revenue:.{decimals}f}"
+            )
             spend_total += spend
             leads_total += leads
             clicks_total += clicks
@@ -189,8 +222,9 @@ def _synthetic_clients_yaml(clients: Sequence[SyntheticClient], end: dt.date) ->
         "defaults": {"locale": "en_US", "currency": "USD"},
         "clients": [_synthetic_client_entry(c, end) for c in clients],
     }
-    return ("# Synthetic agency for tests and benchmarks (tests/synthetic.py).\n"
-            + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120))
+    return "# Synthetic agency for tests and benchmarks (tests/synthetic.py).\n" + yaml.safe_dump(
+        document, sort_keys=False, allow_unicode=True, width=120
+    )
 
 
 def _synthetic_client_entry(client: SyntheticClient, end: dt.date) -> dict:
@@ -199,30 +233,48 @@ def _synthetic_client_entry(client: SyntheticClient, end: dt.date) -> dict:
     return {
         "id": client.id,
         "name": client.name,
-        "account_executive": {"name": mark(f"AE {client.id[-4:]}", "ae-name"),
-                              "email": f"ae-{client.id}@agency.example",
-                              "phone": f"+1 555 {client.id[-4:]}"},
-        "contacts": [{"name": mark(f"Contact {client.id[-4:]}", "contact-name"),
-                      "role": mark("Marketing lead", "contact-role"),
-                      "email": f"contact@{client.id}.example"}],
+        "account_executive": {
+            "name": mark(f"AE {client.id[-4:]}", "ae-name"),
+            "email": f"ae-{client.id}@agency.example",
+            "phone": f"+1 555 {client.id[-4:]}",
+        },
+        "contacts": [
+            {
+                "name": mark(f"Contact {client.id[-4:]}", "contact-name"),
+                "role": mark("Marketing lead", "contact-role"),
+                "email": f"contact@{client.id}.example",
+            }
+        ],
         "locale": client.locale,
         "currency": client.currency,
         "brand": {"color": f"#{(int(client.id[-4:]) * 2654435761) % 0xFFFFFF:06x}"},
         "budget": {"monthly": round(client.budget), "months": {peak: round(client.budget * 1.2)}},
         "metrics": {"cpl": "spend / leads"},
-        "kpis": [{"metric": "leads", "label": mark("Leads", "kpi-leads"),
-                  "target": round(client.budget / (45 * client.scale))},
-                 {"metric": "cpl", "label": mark("Cost per lead", "kpi-cpl"),
-                  "target": round(45 * client.scale), "better": "lower"},
-                 {"metric": "ctr", "label": mark("Click-through rate", "kpi-ctr"), "target": 0.02}],
-        "campaigns": [{"id": c.id, "name": c.name, "channel": c.channel,
-                       "budget": round(c.daily_spend * 30.4)} for c in client.campaigns],
+        "kpis": [
+            {
+                "metric": "leads",
+                "label": mark("Leads", "kpi-leads"),
+                "target": round(client.budget / (45 * client.scale)),
+            },
+            {
+                "metric": "cpl",
+                "label": mark("Cost per lead", "kpi-cpl"),
+                "target": round(45 * client.scale),
+                "better": "lower",
+            },
+            {"metric": "ctr", "label": mark("Click-through rate", "kpi-ctr"), "target": 0.02},
+        ],
+        "campaigns": [
+            {"id": c.id, "name": c.name, "channel": c.channel, "budget": round(c.daily_spend * 30.4)}
+            for c in client.campaigns
+        ],
         "data": [f"data/{client.id}/*.csv"],
     }
 
 
-def _synthetic_note(client: SyntheticClient, month: Month, last: dt.date,
-                    totals: dict[str, float], draft: bool) -> str:
+def _synthetic_note(
+    client: SyntheticClient, month: Month, last: dt.date, totals: dict[str, float], draft: bool
+) -> str:
     mark, fmt = client.mark, client.fmt
     leads = totals["leads"]
     cpl = fmt.money(totals["spend"] / leads) if leads else NO_VALUE
@@ -232,25 +284,49 @@ def _synthetic_note(client: SyntheticClient, month: Month, last: dt.date,
         "title": mark(f"{Formatter('en_US', client.currency).month_name(month)} report", "title"),
         "status": "draft" if draft else "final",
         "summary": summary,
-        "highlights": [mark(f"Spend {fmt.money(totals['spend'], whole=True)}.", "highlight-1"),
-                       mark(f"{fmt.count(totals['clicks'])} clicks.", "highlight-2")],
+        "highlights": [
+            mark(f"Spend {fmt.money(totals['spend'], whole=True)}.", "highlight-1"),
+            mark(f"{fmt.count(totals['clicks'])} clicks.", "highlight-2"),
+        ],
         "recommendations": [mark("Keep the current budget split.", "recommendation")],
-        "next_steps": [_Inline(task=mark("Review the search terms report", "task"), owner=ae,
-                               due=month.next.first_day.replace(day=15), done=False)],
-        "meetings": [{"date": month.first_day.replace(day=min(10, last.day)),
-                      "title": mark("Monthly review", "meeting-title"), "attendees": (ae, contact),
-                      "notes": mark("Agreed to keep going.", "meeting-notes")}],
+        "next_steps": [
+            _Inline(
+                task=mark("Review the search terms report", "task"),
+                owner=ae,
+                due=month.next.first_day.replace(day=15),
+                done=False,
+            )
+        ],
+        "meetings": [
+            {
+                "date": month.first_day.replace(day=min(10, last.day)),
+                "title": mark("Monthly review", "meeting-title"),
+                "attendees": (ae, contact),
+                "notes": mark("Agreed to keep going.", "meeting-notes"),
+            }
+        ],
         "annotations": _inline_annotations([(month.first_day, mark("Month start", "annotation"))]),
     }
-    body = (f"## {mark('Overview', 'heading')}\n\n{mark(summary, 'body')}\n\n"
-            f"| {mark('Metric', 'table')} | Value |\n|---|---:|\n| Leads | {fmt.count(leads)} |\n\n"
-            + _chart("leads", "line", "day", mark("Leads per day", "chart-title"), "previous") + "\n")
+    body = (
+        f"## {mark('Overview', 'heading')}\n\n{mark(summary, 'body')}\n\n"
+        f"| {mark('Metric', 'table')} | Value |\n|---|---:|\n| Leads | {fmt.count(leads)} |\n\n"
+        + _chart("leads", "line", "day", mark("Leads per day", "chart-title"), "previous")
+        + "\n"
+    )
     return _note_text(front, body)
 
 
-def write_synthetic_agency(root: Path, *, clients: int, months: int, end: dt.date, seed: int = 1,
-                           campaigns_per_client: int = 6, notes: bool = True,
-                           marker: bool = False) -> None:
+def write_synthetic_agency(
+    root: Path,
+    *,
+    clients: int,
+    months: int,
+    end: dt.date,
+    seed: int = 1,
+    campaigns_per_client: int = 6,
+    notes: bool = True,
+    marker: bool = False,
+) -> None:
     """Write a generated agency of `clients` clients × `months` months ending at `end`.
 
     One CSV per client and month with a row per day and campaign (the last
@@ -261,8 +337,7 @@ def write_synthetic_agency(root: Path, *, clients: int, months: int, end: dt.dat
     """
     root = Path(root)
     month_list = _months_ending(end, months)
-    roster = [_synthetic_client(n, months, seed, campaigns_per_client, marker)
-              for n in range(1, clients + 1)]
+    roster = [_synthetic_client(n, months, seed, campaigns_per_client, marker) for n in range(1, clients + 1)]
     _write(root / "clients.yaml", _synthetic_clients_yaml(roster, end))
     for client in roster:
         rng = random.Random(f"synthetic-rows:{seed}:{client.id}")
@@ -288,8 +363,9 @@ def _iso_date(text: str) -> dt.date:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python tests/synthetic.py",
-                                     description="Write a synthetic agency of any size.")
+    parser = argparse.ArgumentParser(
+        prog="python tests/synthetic.py", description="Write a synthetic agency of any size."
+    )
     parser.add_argument("root", type=Path, help="project folder to write into")
     parser.add_argument("--clients", type=int, required=True)
     parser.add_argument("--months", type=int, required=True)
@@ -297,12 +373,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--campaigns", type=int, default=6, help="campaigns per client")
     parser.add_argument("--no-notes", dest="notes", action="store_false")
-    parser.add_argument("--markers", action="store_true",
-                        help="put MARKER-<client>-<field> in every client text field")
+    parser.add_argument(
+        "--markers", action="store_true", help="put MARKER-<client>-<field> in every client text field"
+    )
     args = parser.parse_args(argv)
-    write_synthetic_agency(args.root, clients=args.clients, months=args.months, end=args.end,
-                           seed=args.seed, campaigns_per_client=args.campaigns, notes=args.notes,
-                           marker=args.markers)
+    write_synthetic_agency(
+        args.root,
+        clients=args.clients,
+        months=args.months,
+        end=args.end,
+        seed=args.seed,
+        campaigns_per_client=args.campaigns,
+        notes=args.notes,
+        marker=args.markers,
+    )
     print(f"Wrote a synthetic agency into {args.root}", file=sys.stderr)
     return 0
 

@@ -83,8 +83,9 @@ def demo_site(tmp_path_factory) -> Path:
 
 def open_page(browser, path: Path, width: int, height: int = 800, **options):
     phone = width < 500
-    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=phone,
-                                  has_touch=phone, **options)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone, **options
+    )
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
@@ -96,17 +97,27 @@ def serious_violations(page, axe: str) -> tuple[list[str], list[str]]:
     """axe-core's serious and critical violations, and the others (for the message)."""
     page.evaluate(axe)
     found = page.evaluate("axe.run(document, {resultTypes: ['violations'], preload: false})")
-    shown = [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']][:3]} "
-             f"{v['nodes'][0]['failureSummary'][:160]!r}" for v in found["violations"]]
-    serious = [text for v, text in zip(found["violations"], shown, strict=True)
-               if v["impact"] in ("serious", "critical")]
+    shown = [
+        f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']][:3]} "
+        f"{v['nodes'][0]['failureSummary'][:160]!r}"
+        for v in found["violations"]
+    ]
+    serious = [
+        text
+        for v, text in zip(found["violations"], shown, strict=True)
+        if v["impact"] in ("serious", "critical")
+    ]
     return serious, shown
 
 
 # --- axe-core --------------------------------------------------------------------------------
 
-PAGES = ["index.html", "acme-corp/index.html", "acme-corp/2026-10/index.html",
-         "saigon-foods/2026-10/index.html"]
+PAGES = [
+    "index.html",
+    "acme-corp/index.html",
+    "acme-corp/2026-10/index.html",
+    "saigon-foods/2026-10/index.html",
+]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -114,8 +125,12 @@ def test_axe_finds_no_serious_violation(browser, site, demo_site, width):
     axe = axe_source()
     pages = [site / page for page in PAGES] + [demo_site / "acme-corp" / "2026-10" / "index.html"]
     # bypass_csp: axe is injected as a script (the pages' CSP allows only their own).
-    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=width < 500,
-                                  has_touch=width < 500, bypass_csp=True)
+    context = browser.new_context(
+        viewport={"width": width, "height": 800},
+        is_mobile=width < 500,
+        has_touch=width < 500,
+        bypass_csp=True,
+    )
     try:
         page = context.new_page()
         for path in pages:
@@ -160,8 +175,11 @@ def test_tab_order_has_no_chart_stops_and_every_stop_does_something(browser, sit
         stops = tab_stops(page)
         assert [stop for stop in stops if stop["inChart"]] == []
         for stop in stops:
-            useful = (stop["tag"] == "a" and stop["href"]) or stop["tag"] in ("summary", "button") \
+            useful = (
+                (stop["tag"] == "a" and stop["href"])
+                or stop["tag"] in ("summary", "button")
                 or (stop["box"] and stop["scrolls"])
+            )
             assert useful, stop
         # Counted: the links, one "Show the numbers" per chart, and the table boxes that scroll
         # (at 390 px the wide tables do; at 1280 px only the note's wide one), nothing else.
@@ -276,8 +294,7 @@ def test_forced_colors_keep_charts_and_the_budget_bar_readable(browser, site):
 
 
 def test_plotly_loads_and_charts_draw_only_as_they_near_the_view(browser, site):
-    context = browser.new_context(viewport={"width": 390, "height": 700}, is_mobile=True,
-                                  has_touch=True)
+    context = browser.new_context(viewport={"width": 390, "height": 700}, is_mobile=True, has_touch=True)
     requests: list[str] = []
     problems: list[str] = []
     try:
@@ -366,11 +383,15 @@ def wide_notes(draw) -> str:
     rows = draw(st.integers(min_value=1, max_value=4))
     header = "| " + " | ".join(draw(word) for _ in range(columns)) + " |"
     rule = "|" + "---|" * columns
-    body = ["| " + " | ".join(draw(st.one_of(word, long_token)) for _ in range(columns)) + " |"
-            for _ in range(rows)]
+    body = [
+        "| " + " | ".join(draw(st.one_of(word, long_token)) for _ in range(columns)) + " |"
+        for _ in range(rows)
+    ]
     heading = draw(st.sampled_from(["", "## Results\n\n", "### Détails\n\n"]))
-    return (f"---\nstatus: final\nsummary: {draw(long_token)}\n---\n{heading}"
-            f"{draw(long_token)} {draw(word)}\n\n" + "\n".join([header, rule, *body]) + "\n")
+    return (
+        f"---\nstatus: final\nsummary: {draw(long_token)}\n---\n{heading}"
+        f"{draw(long_token)} {draw(word)}\n\n" + "\n".join([header, rule, *body]) + "\n"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -388,8 +409,12 @@ def test_any_wide_note_keeps_the_report_accessible(browser, base_project, tmp_pa
     shutil.copytree(base_project, root)
     (root / "content" / "acme-corp" / "2026-10.md").write_text(note, encoding="utf-8")
     site = build(root)
-    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=width < 500,
-                                  has_touch=width < 500, bypass_csp=True)
+    context = browser.new_context(
+        viewport={"width": width, "height": 800},
+        is_mobile=width < 500,
+        has_touch=width < 500,
+        bypass_csp=True,
+    )
     try:
         page = context.new_page()
         page.goto((site / "acme-corp" / "2026-10" / "index.html").as_uri())

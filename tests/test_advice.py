@@ -41,10 +41,15 @@ def test_final_note_without_summary(project):
 def test_kpi_without_target(project):
     config = project / "clients.yaml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(re.sub(r", target: [\d.]+", "", text, count=1) if ", target:" in text
-                      else re.sub(r"\n(\s+)target: [\d.]+", "", text, count=1), encoding="utf-8")
-    assert re.search(r"clients\.yaml:\d+: warning: client '[a-z-]+': KPI '\w+' has no target",
-                     check(project).stderr)
+    config.write_text(
+        re.sub(r", target: [\d.]+", "", text, count=1)
+        if ", target:" in text
+        else re.sub(r"\n(\s+)target: [\d.]+", "", text, count=1),
+        encoding="utf-8",
+    )
+    assert re.search(
+        r"clients\.yaml:\d+: warning: client '[a-z-]+': KPI '\w+' has no target", check(project).stderr
+    )
 
 
 def test_overdue_next_step(project):
@@ -52,8 +57,10 @@ def test_overdue_next_step(project):
     text = note.read_text(encoding="utf-8")
     step = "next_steps:\n- {task: Send the invoice, due: 2026-11-01}"
     note.write_text(text.replace("next_steps:", step, 1), encoding="utf-8")
-    assert ("content/acme-corp/2026-10.md:11: warning: next step 'Send the invoice' was due 2026-11-01 "
-            "and is not done") in check(project).stderr
+    assert (
+        "content/acme-corp/2026-10.md:11: warning: next step 'Send the invoice' was due 2026-11-01 "
+        "and is not done"
+    ) in check(project).stderr
 
 
 def test_spend_far_over_budget(starter):
@@ -61,6 +68,9 @@ def test_spend_far_over_budget(starter):
     text = config.read_text(encoding="utf-8")
     config.write_text(re.sub(r"monthly: [\d.]+", "monthly: 1000", text, count=1), encoding="utf-8")
     result = check(starter, "--strict")
-    assert re.search(r"warning: client 'example-client': \d{4}-\d{2} spend [\d,.]+ is \d+% over the "
-                     r"budget of 1,000\.00", result.stderr)
+    assert re.search(
+        r"warning: client 'example-client': \d{4}-\d{2} spend [\d,.]+ is \d+% over the "
+        r"budget of 1,000\.00",
+        result.stderr,
+    )
     assert result.exit_code == 1

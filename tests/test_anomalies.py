@@ -23,8 +23,9 @@ from reportgen.anomalies import (
 START = dt.date(2026, 1, 5)  # a Monday
 
 
-def synthetic(seed: int, days: int = 120, plants: int = 5, size: tuple[float, float] = (6, 10)
-              ) -> tuple[list[tuple[dt.date, float]], set[dt.date], dt.date]:
+def synthetic(
+    seed: int, days: int = 120, plants: int = 5, size: tuple[float, float] = (6, 10)
+) -> tuple[list[tuple[dt.date, float]], set[dt.date], dt.date]:
     """Daily values with a weekday/weekend pattern and normal noise (weekdays 100 ± 10,
     weekends 60 ± 6); `plants` days (after the first 40) get a spike of `size`
     noise standard deviations up or down. Returns (series, planted days, first judged day)."""
@@ -50,8 +51,10 @@ def precision_recall(runs: int = 200, **kwargs) -> tuple[float, float]:
         true_positive += len(flagged & planted)
         false_positive += len(flagged - planted)
         false_negative += len(planted - flagged)
-    return (true_positive / (true_positive + false_positive),
-            true_positive / (true_positive + false_negative))
+    return (
+        true_positive / (true_positive + false_positive),
+        true_positive / (true_positive + false_negative),
+    )
 
 
 def test_precision_and_recall_on_planted_spikes():
@@ -78,8 +81,13 @@ def test_a_constant_series_has_no_flags_until_it_jumps():
 
 def test_the_window_is_trailing_and_of_the_same_weekday_type():
     # weekends run at a tenth of weekdays: a weekend is judged against weekends only
-    series = [(START + dt.timedelta(days=i), 10.0 + i % 3 if is_weekend(START + dt.timedelta(days=i))
-               else 100.0 + i % 5) for i in range(70)]
+    series = [
+        (
+            START + dt.timedelta(days=i),
+            10.0 + i % 3 if is_weekend(START + dt.timedelta(days=i)) else 100.0 + i % 5,
+        )
+        for i in range(70)
+    ]
     assert find_spikes(series) == []
     # a weekday value at the weekend level is far below its own pattern
     day = next(d for d, _v in series[50:] if not is_weekend(d))
@@ -89,7 +97,8 @@ def test_the_window_is_trailing_and_of_the_same_weekday_type():
 
 def test_too_little_history_is_not_judged():
     short = [(START + dt.timedelta(days=i), float(i % 4)) for i in range(6)] + [
-        (START + dt.timedelta(days=6), 1000.0)]
+        (START + dt.timedelta(days=6), 1000.0)
+    ]
     assert find_spikes(short) == []
     assert robust_score(5.0, [1.0, 2.0]) is None
 
@@ -101,17 +110,23 @@ def test_missing_days_and_none_values_are_skipped():
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10**6), at=st.integers(40, 89), mads=st.floats(8, 40),
-       sign=st.sampled_from((-1, 1)))
+@given(
+    seed=st.integers(0, 10**6), at=st.integers(40, 89), mads=st.floats(8, 40), sign=st.sampled_from((-1, 1))
+)
 def test_a_spike_of_8_mads_or_more_is_found(seed, at, mads, sign):
     """Planted at `mads` raw MADs of its own trailing window from that window's median."""
     rng = random.Random(seed)
-    series = [(START + dt.timedelta(days=i), rng.gauss(60 if is_weekend(START + dt.timedelta(days=i))
-                                                       else 100, 8)) for i in range(90)]
+    series = [
+        (START + dt.timedelta(days=i), rng.gauss(60 if is_weekend(START + dt.timedelta(days=i)) else 100, 8))
+        for i in range(90)
+    ]
     day = series[at][0]
     values = dict(series)
-    window = [values[day - dt.timedelta(days=i)] for i in range(1, WINDOW_DAYS + 1)
-              if is_weekend(day - dt.timedelta(days=i)) == is_weekend(day)]
+    window = [
+        values[day - dt.timedelta(days=i)]
+        for i in range(1, WINDOW_DAYS + 1)
+        if is_weekend(day - dt.timedelta(days=i)) == is_weekend(day)
+    ]
     median = statistics.median(window)
     mad = statistics.median(abs(x - median) for x in window)
     series[at] = (day, median + sign * mads * mad)
@@ -152,7 +167,8 @@ def days(first: int, last: int) -> list[dt.date]:
 def test_a_campaign_with_data_every_day_that_stops_is_a_gap():
     gaps = find_gaps({"search": days(0, 40), "social": days(0, 30)}, START + dt.timedelta(days=40))
     assert [(g.campaign, g.last_date, g.days) for g in gaps] == [
-        ("social", START + dt.timedelta(days=30), 10)]
+        ("social", START + dt.timedelta(days=30), 10)
+    ]
 
 
 def test_no_gap_for_intermittent_campaigns_a_one_day_lag_or_no_other_data():
@@ -165,6 +181,9 @@ def test_no_gap_for_intermittent_campaigns_a_one_day_lag_or_no_other_data():
 
 
 def test_only_stops_since_the_month_count():
-    gaps = find_gaps({"old": days(0, 20), "b": days(0, 60)}, START + dt.timedelta(days=60),
-                     since=START + dt.timedelta(days=50))
+    gaps = find_gaps(
+        {"old": days(0, 20), "b": days(0, 60)},
+        START + dt.timedelta(days=60),
+        since=START + dt.timedelta(days=50),
+    )
     assert gaps == []

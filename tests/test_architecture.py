@@ -28,7 +28,8 @@ def test_every_module_is_on_the_readme_module_map(module):
     if module == "__init__.py":
         return
     assert re.search(rf"(?<![\w.]){re.escape(module)}\b", _module_map()), (
-        f"reportgen/{module} is missing from the module map in README's Development section")
+        f"reportgen/{module} is missing from the module map in README's Development section"
+    )
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -38,12 +39,15 @@ def test_no_module_is_longer_than_a_reader_can_hold(module):
 
 
 def test_the_library_does_not_import_click():
-    library = [f"reportgen.{name[:-3]}" for name in MODULES
-               if name not in CLI_MODULES and name != "__init__.py"]
-    code = ("import importlib, sys\n"
-            f"for name in {library!r}:\n"
-            "    importlib.import_module(name)\n"
-            "print(sorted(m for m in sys.modules if m == 'click' or m.startswith('click.')))")
+    library = [
+        f"reportgen.{name[:-3]}" for name in MODULES if name not in CLI_MODULES and name != "__init__.py"
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {library!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m == 'click' or m.startswith('click.')))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", "a library module imports click; only cli.py may"
 

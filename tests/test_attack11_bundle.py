@@ -38,7 +38,7 @@ def basic_bundle() -> bytes:
 
 
 def verdict(content: bytes) -> str:
-    """"error", "warning" or "ok": what check and build --strict would make of it."""
+    """ "error", "warning" or "ok": what check and build --strict would make of it."""
     try:
         return "warning" if check_bundle(content) else "ok"
     except BundleError:
@@ -58,9 +58,11 @@ def test_the_attack_cases(bundle):
     content = basic_bundle() if bundle == "basic" else FULL
     with pytest.raises(BundleError, match="is incomplete"):
         check_bundle(content[:-2000])
-    fake = (b"/* plotly.js v4.1.1 */\n"
-            + b"".join(b'{moduleType:"trace",name:"%s"},' % t.encode() for t in charts.TRACE_TYPES)
-            + b"\n")
+    fake = (
+        b"/* plotly.js v4.1.1 */\n"
+        + b"".join(b'{moduleType:"trace",name:"%s"},' % t.encode() for t in charts.TRACE_TYPES)
+        + b"\n"
+    )
     assert verdict(fake) == "error"
 
 
@@ -81,7 +83,7 @@ def test_a_bundle_cut_anywhere_is_an_error(cut, which):
 def test_a_changed_bundle_is_never_accepted_silently(position, junk):
     content = FULL
     at = int(position * (len(content) - 1))
-    changed = content[:at] + junk + content[at + len(junk):]
+    changed = content[:at] + junk + content[at + len(junk) :]
     if changed != content:
         assert verdict(changed) in ("error", "warning")
 
@@ -117,8 +119,11 @@ def test_a_fake_with_the_registration_strings_is_never_accepted_silently(content
 def _set_bundle(root: Path, value: str) -> int:
     config = root / "clients.yaml"
     text = re.sub(r"^  plotly_js: .*\n", "", config.read_text(encoding="utf-8"), flags=re.M)
-    text = text.replace("  contact_email: reports@brightline.example\n",
-                        f"  contact_email: reports@brightline.example\n  plotly_js: {value}\n", 1)
+    text = text.replace(
+        "  contact_email: reports@brightline.example\n",
+        f"  contact_email: reports@brightline.example\n  plotly_js: {value}\n",
+        1,
+    )
     config.write_text(text, encoding="utf-8")
     return line_of(text, "plotly_js:")
 
@@ -152,9 +157,10 @@ def test_an_unknown_whole_bundle_is_a_warning_that_strict_makes_a_failure(projec
     line, result = _run(project, patched)
     assert result.exit_code == 0, result.output
     sha = hashlib.sha256(patched).hexdigest()
-    assert (f"clients.yaml:{line}: warning: agency.plotly_js: 'assets/plotly.js': it is not a "
-            f"plotly.js release reportgen knows (sha256 {sha}); check that its charts draw"
-            ) in result.output
+    assert (
+        f"clients.yaml:{line}: warning: agency.plotly_js: 'assets/plotly.js': it is not a "
+        f"plotly.js release reportgen knows (sha256 {sha}); check that its charts draw"
+    ) in result.output
     _line, result = _run(project, patched, "--strict")
     assert result.exit_code == 1, result.output
     _line, result = _run(project, FULL, "--strict")  # a known release: silent

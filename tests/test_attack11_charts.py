@@ -35,8 +35,13 @@ REPO = Path(__file__).resolve().parent.parent
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 ATTACK_NAME = "Brand search – exact match – US & Canada – desktop + mobile – always on"
 # (width, height, phone, print)
-VIEWS = [(360, 740, True, False), (390, 844, True, False), (844, 390, True, False),
-         (1280, 900, False, False), (1280, 900, False, True)]
+VIEWS = [
+    (360, 740, True, False),
+    (390, 844, True, False),
+    (844, 390, True, False),
+    (1280, 900, False, False),
+    (1280, 900, False, True),
+]
 
 
 # --- without a browser: the names on the axis ---------------------------------------------------
@@ -56,9 +61,13 @@ def test_a_tick_label_is_at_most_two_short_lines(name):
 def test_the_full_name_stays_in_the_hover_and_the_table():
     style = ChartStyle(brand="#2563eb", fmt=Formatter("en_US", "USD"))
     names = [f"{ATTACK_NAME} {i}" for i in range(12)]
-    view = line_chart("Leads by campaign", [Series("Oct 2026", [(n, 10.0 + i) for i, n in
-                                                                enumerate(names)], "number")],
-                      style, kind="bar", named=True)
+    view = line_chart(
+        "Leads by campaign",
+        [Series("Oct 2026", [(n, 10.0 + i) for i, n in enumerate(names)], "number")],
+        style,
+        kind="bar",
+        named=True,
+    )
     [trace] = view.figure["data"]
     assert trace["orientation"] == "h"
     assert [row[0] for row in view.rows] == names
@@ -70,6 +79,7 @@ def test_the_full_name_stays_in_the_hover_and_the_table():
 
 
 # --- in a browser ------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def harness(browser, tmp_path_factory):
@@ -85,11 +95,16 @@ def harness(browser, tmp_path_factory):
         '<main class="wrap"><div class="chart-grid"><figure class="chart" id="f">'
         '<div class="chart-canvas" id="c"></div><p class="chart-summary">Summary.</p>'
         '</figure><figure class="chart"><div class="chart-canvas"></div></figure></div></main>',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     pages, contexts = [], []
     for width, height, phone, printing in VIEWS:
-        context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=phone,
-                                      has_touch=phone, device_scale_factor=2 if phone else 1)
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            is_mobile=phone,
+            has_touch=phone,
+            device_scale_factor=2 if phone else 1,
+        )
         contexts.append(context)
         page = context.new_page()
         page.goto((folder / "index.html").as_uri())
@@ -142,12 +157,16 @@ MEASURE = """() => {
 
 
 def _overlap(a, b) -> bool:
-    return a[0] < b[2] - .5 and b[0] < a[2] - .5 and a[1] < b[3] - .5 and b[1] < a[3] - .5
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
 
 
 def _inside(inner, outer, slack=1.0) -> bool:
-    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
-            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+    return (
+        inner[0] >= outer[0] - slack
+        and inner[1] >= outer[1] - slack
+        and inner[2] <= outer[2] + slack
+        and inner[3] <= outer[3] + slack
+    )
 
 
 def problems(m: dict, *, pie: bool) -> list[str]:
@@ -165,21 +184,31 @@ def problems(m: dict, *, pie: bool) -> list[str]:
             found.append(f"tick label {tick['text']!r} tilted: {tick['transform']}")
         if not _inside(tick["box"], svg):
             found.append(f"tick label {tick['text']!r} {tick['box']} outside the drawing {svg}")
-        found += [f"tick label {tick['text']!r} over legend entry {entry}"
-                  for entry in m["legend"] if _overlap(tick["box"], entry)]
+        found += [
+            f"tick label {tick['text']!r} over legend entry {entry}"
+            for entry in m["legend"]
+            if _overlap(tick["box"], entry)
+        ]
     ticks = [t["box"] for t in m["ticks"]]
-    found += [f"tick labels {a} and {b} overlap" for i, a in enumerate(ticks) for b in ticks[i + 1:]
-              if _overlap(a, b)]
+    found += [
+        f"tick labels {a} and {b} overlap"
+        for i, a in enumerate(ticks)
+        for b in ticks[i + 1 :]
+        if _overlap(a, b)
+    ]
     if m["plot"] is not None and m["plot"][3] - m["plot"][1] < 120:
         found.append(f"plot area {m['plot'][3] - m['plot'][1]:.0f} px tall")
-    if svg[3] > m["box"][3] + .5 or svg[2] > m["box"][2] + .5:
+    if svg[3] > m["box"][3] + 0.5 or svg[2] > m["box"][2] + 0.5:
         found.append(f"drawing {svg} leaves its box {m['box']}")
     if pie:
         if len(m["legend"]) != len(m["pie"]):  # Plotly merges slices of the same label
             found.append(f"{len(m['legend'])} legend entries for {len(m['pie'])} slices")
         for text in m["sliceText"]:
-            found += [f"slice label {text} over legend entry {entry}"
-                      for entry in m["legend"] if _overlap(text, entry)]
+            found += [
+                f"slice label {text} over legend entry {entry}"
+                for entry in m["legend"]
+                if _overlap(text, entry)
+            ]
         if m["pie"] and m["legend"]:
             gap = min(e[1] for e in m["legend"]) - max(p[3] for p in m["pie"])
             if gap > 60:
@@ -202,8 +231,16 @@ def draw_and_check(harness, chart, kind: str) -> list[tuple]:
 NAMES = st.one_of(
     st.text(alphabet="abcdefghijklmnopqrstuvwxyz –&+", min_size=1, max_size=200),
     st.text(alphabet="abcdefghijklmnopqrstuvwxyzWM", min_size=1, max_size=200),  # no spaces
-    st.sampled_from([ATTACK_NAME, "Search", "Paid social", "Direct", "Đặt bàn – Hà Nội",
-                     "https://example.com/landing/very/long/path?utm_source=google"]),
+    st.sampled_from(
+        [
+            ATTACK_NAME,
+            "Search",
+            "Paid social",
+            "Direct",
+            "Đặt bàn – Hà Nội",
+            "https://example.com/landing/very/long/path?utm_source=google",
+        ]
+    ),
 )
 
 
@@ -213,18 +250,20 @@ def _names(draw, count: int) -> list[str]:
 
 @st.composite
 def named_charts(draw) -> dict:
-    fmt = Formatter(draw(st.sampled_from(["en_US", "de_DE", "vi_VN"])),
-                    draw(st.sampled_from(["USD", "EUR", "VND"])))
+    fmt = Formatter(
+        draw(st.sampled_from(["en_US", "de_DE", "vi_VN"])), draw(st.sampled_from(["USD", "EUR", "VND"]))
+    )
     style = ChartStyle(brand="#0f766e", fmt=fmt)
     names = _names(draw, draw(st.integers(min_value=1, max_value=30)))
     unit = draw(st.sampled_from(["number", "currency", "percent"]))
     # a percent is a share or a rate (0.05, 1.2, at most some thousand per cent)
-    scale = draw(st.sampled_from([0.01, 1] if unit == "percent" else [1, 1000, 10 ** 7]))
+    scale = draw(st.sampled_from([0.01, 1] if unit == "percent" else [1, 1000, 10**7]))
     now = Series("Oct 2026", [(n, float(scale * (i + 1))) for i, n in enumerate(names)], unit)
     series = [now]
     if draw(st.booleans()):
-        series.append(Series("Sep 2026", [(n, float(scale * (30 - i))) for i, n in enumerate(names)],
-                             unit, "previous"))
+        series.append(
+            Series("Sep 2026", [(n, float(scale * (30 - i))) for i, n in enumerate(names)], unit, "previous")
+        )
     kind = draw(st.sampled_from(["bar", "bar", "line", "area"]))
     return line_chart("t", series, style, kind=kind, named=True)
 
@@ -234,10 +273,12 @@ def pies(draw) -> dict:
     fmt = Formatter(draw(st.sampled_from(["en_US", "vi_VN"])), "USD")
     style = ChartStyle(brand="#0f766e", fmt=fmt)
     names = _names(draw, draw(st.integers(min_value=1, max_value=30)))
-    weights = draw(st.lists(st.integers(min_value=1, max_value=1000), min_size=len(names),
-                            max_size=len(names)))
-    chart = pie_chart("t", Series("Spend", list(zip(names, map(float, weights), strict=True)),
-                                  "currency"), style)
+    weights = draw(
+        st.lists(st.integers(min_value=1, max_value=1000), min_size=len(names), max_size=len(names))
+    )
+    chart = pie_chart(
+        "t", Series("Spend", list(zip(names, map(float, weights), strict=True)), "currency"), style
+    )
     assert len(set(chart.figure["data"][0]["labels"])) == len(names)  # one slice per name
     return chart
 
@@ -261,11 +302,18 @@ def test_a_pie_legend_of_any_length_shows_every_entry(harness, figure):
 def test_the_attack_cases_fit(harness, count):
     style = ChartStyle(brand="#0f766e", fmt=Formatter("en_US", "USD"))
     names = [f"{ATTACK_NAME} {i}" for i in range(count)]
-    bars = line_chart("Leads by campaign", [
-        Series("Oct 2026", [(n, 10.0 * (i + 1)) for i, n in enumerate(names)], "number"),
-        Series("Sep 2026", [(n, 9.0 * (i + 1)) for i, n in enumerate(names)], "number", "previous"),
-    ], style, kind="bar", named=True)
+    bars = line_chart(
+        "Leads by campaign",
+        [
+            Series("Oct 2026", [(n, 10.0 * (i + 1)) for i, n in enumerate(names)], "number"),
+            Series("Sep 2026", [(n, 9.0 * (i + 1)) for i, n in enumerate(names)], "number", "previous"),
+        ],
+        style,
+        kind="bar",
+        named=True,
+    )
     assert not (failures := draw_and_check(harness, bars, "bar")), failures
-    pie = pie_chart("Spend by campaign", Series("Spend", [(n, 100.0 + i) for i, n in enumerate(names)],
-                                                "currency"), style)
+    pie = pie_chart(
+        "Spend by campaign", Series("Spend", [(n, 100.0 + i) for i, n in enumerate(names)], "currency"), style
+    )
     assert not (failures := draw_and_check(harness, pie, "pie")), failures

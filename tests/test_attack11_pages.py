@@ -59,9 +59,12 @@ def axe_source() -> str:
 def serious_violations(page, axe: str) -> list[str]:
     page.evaluate(axe)
     found = page.evaluate("axe.run(document, {resultTypes: ['violations'], preload: false})")
-    return [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']][:3]} "
-            f"{v['nodes'][0]['failureSummary'][:200]!r} {v['nodes'][0]['html'][:200]!r}"
-            for v in found["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']][:3]} "
+        f"{v['nodes'][0]['failureSummary'][:200]!r} {v['nodes'][0]['html'][:200]!r}"
+        for v in found["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def build(root: Path, env: dict[str, str] | None = None) -> Path:
@@ -72,35 +75,64 @@ def build(root: Path, env: dict[str, str] | None = None) -> Path:
 
 def new_context(browser, width: int, **options):
     phone = width < 500
-    return browser.new_context(viewport={"width": width, "height": 800}, is_mobile=phone,
-                               has_touch=phone, **options)
+    return browser.new_context(
+        viewport={"width": width, "height": 800}, is_mobile=phone, has_touch=phone, **options
+    )
 
 
 # --- 1. any user text, on a phone ---------------------------------------------------------------
 
 LOWER = "abcdefghijklmnopqrstuvwxyz"
 host = st.text(alphabet=LOWER, min_size=6, max_size=30)
-url = st.builds(lambda h, path: f"https://{h}.example/{path}", host,
-                st.text(alphabet=LOWER + "0123456789-_/?=&.%", min_size=30, max_size=80))
+url = st.builds(
+    lambda h, path: f"https://{h}.example/{path}",
+    host,
+    st.text(alphabet=LOWER + "0123456789-_/?=&.%", min_size=30, max_size=80),
+)
 long_word = st.text(alphabet=LOWER + "äöüßéươđ", min_size=30, max_size=90)
-emoji = st.lists(st.sampled_from(["📈", "🚀", "👍🏽", "🇩🇪", "👩‍💻", "✅"]), min_size=15,
-                 max_size=40).map("".join)
-rtl = st.text(alphabet="אבגדהוזחטיכלמנסעפצקרשת" + "ابتثجحخدذرزسشصضطظعغفقكلمنهوي", min_size=30,
-              max_size=90)
+emoji = st.lists(st.sampled_from(["📈", "🚀", "👍🏽", "🇩🇪", "👩‍💻", "✅"]), min_size=15, max_size=40).map(
+    "".join
+)
+rtl = st.text(alphabet="אבגדהוזחטיכלמנסעפצקרשת" + "ابتثجحخدذرزسشصضطظعغفقكلمنهوي", min_size=30, max_size=90)
 digits = st.text(alphabet="0123456789", min_size=30, max_size=90)
 token = st.one_of(url, long_word, emoji, rtl, digits)
 # every string a client's pages show: a short prefix (or none) and a token that never breaks
 user_text = st.builds(lambda prefix, t: (prefix + t)[:95], st.sampled_from(["", "Q ", "Ω "]), token)
-email = st.builds(lambda local, domain: f"{local}@{domain}.example",
-                  st.text(alphabet=LOWER + "0123456789", min_size=30, max_size=64),
-                  st.text(alphabet=LOWER, min_size=30, max_size=63))
+email = st.builds(
+    lambda local, domain: f"{local}@{domain}.example",
+    st.text(alphabet=LOWER + "0123456789", min_size=30, max_size=64),
+    st.text(alphabet=LOWER, min_size=30, max_size=63),
+)
 
-FIELDS = ("client", "kpi0", "kpi1", "kpi2", "campaign0", "campaign1", "campaign2", "channel0",
-          "channel1", "title", "summary", "highlight", "recommendation", "task", "owner",
-          "meeting_title", "attendee", "meeting_notes", "annotation", "body", "ae_name",
-          "contact_name", "contact_role", "agency")
-texts = st.fixed_dictionaries({**{name: user_text for name in FIELDS},
-                               "ae_email": email, "contact_email": email})
+FIELDS = (
+    "client",
+    "kpi0",
+    "kpi1",
+    "kpi2",
+    "campaign0",
+    "campaign1",
+    "campaign2",
+    "channel0",
+    "channel1",
+    "title",
+    "summary",
+    "highlight",
+    "recommendation",
+    "task",
+    "owner",
+    "meeting_title",
+    "attendee",
+    "meeting_notes",
+    "annotation",
+    "body",
+    "ae_name",
+    "contact_name",
+    "contact_role",
+    "agency",
+)
+texts = st.fixed_dictionaries(
+    {**{name: user_text for name in FIELDS}, "ae_email": email, "contact_email": email}
+)
 
 
 def apply_texts(root: Path, t: dict[str, str]) -> None:
@@ -119,8 +151,9 @@ def apply_texts(root: Path, t: dict[str, str]) -> None:
     for index, campaign in enumerate(client["campaigns"]):
         campaign["name"] = t[f"campaign{index}"]
         campaign["channel"] = channels[campaign["channel"]]
-    config.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000),
-                      encoding="utf-8")
+    config.write_text(
+        yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8"
+    )
     for path in (root / "data" / CLIENT).glob("*.csv"):
         rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
         for row in rows:
@@ -131,16 +164,28 @@ def apply_texts(root: Path, t: dict[str, str]) -> None:
         writer.writerows(rows)
         path.write_text(out.getvalue(), encoding="utf-8")
     front = {
-        "title": t["title"], "summary": t["summary"], "highlights": [t["highlight"], t["highlight"]],
+        "title": t["title"],
+        "summary": t["summary"],
+        "highlights": [t["highlight"], t["highlight"]],
         "recommendations": [t["recommendation"]],
-        "next_steps": [{"task": t["task"], "owner": t["owner"], "due": dt.date(2026, 12, 15)},
-                       {"task": t["task"] + " 2", "owner": t["owner"], "due": dt.date(2026, 10, 1)}],
-        "meetings": [{"date": dt.date(2026, 10, 12), "title": t["meeting_title"],
-                      "attendees": [t["attendee"], t["ae_name"]], "notes": t["meeting_notes"]}],
+        "next_steps": [
+            {"task": t["task"], "owner": t["owner"], "due": dt.date(2026, 12, 15)},
+            {"task": t["task"] + " 2", "owner": t["owner"], "due": dt.date(2026, 10, 1)},
+        ],
+        "meetings": [
+            {
+                "date": dt.date(2026, 10, 12),
+                "title": t["meeting_title"],
+                "attendees": [t["attendee"], t["ae_name"]],
+                "notes": t["meeting_notes"],
+            }
+        ],
         "annotations": [{"date": dt.date(2026, 10, 5), "text": t["annotation"]}],
     }
-    body = (f"{t['body']}\n\n```chart\nmetric: spend\ntype: pie\nby: campaign\n```\n\n"
-            "```chart\nmetric: leads\ntype: bar\nby: channel\n```\n")
+    body = (
+        f"{t['body']}\n\n```chart\nmetric: spend\ntype: pie\nby: campaign\n```\n\n"
+        "```chart\nmetric: leads\ntype: bar\nby: channel\n```\n"
+    )
     (root / "content" / CLIENT / "2026-10.md").write_text(note_text(front, body), encoding="utf-8")
 
 
@@ -165,8 +210,7 @@ def base_project(tmp_path_factory) -> Path:
 @pytest.mark.browser
 @settings(max_examples=6, deadline=None, suppress_health_check=FUNCTION_SCOPED)
 @given(t=texts)
-def test_no_user_text_makes_a_page_scroll_sideways_on_a_phone(browser, base_project,
-                                                              tmp_path_factory, t):
+def test_no_user_text_makes_a_page_scroll_sideways_on_a_phone(browser, base_project, tmp_path_factory, t):
     root = tmp_path_factory.mktemp("texts") / "proj"
     shutil.copytree(base_project, root)
     apply_texts(root, t)
@@ -223,8 +267,13 @@ def test_text_color_on_reaches_the_minimum_or_says_it_cannot(color, backgrounds)
     try:
         found = text_color_on(color, tuple(backgrounds))
     except ValueError:  # light and dark backgrounds at once: no one colour reads on all
-        assert contrast_ratio(min(backgrounds, key=lambda b: contrast_ratio(b, "#000000")),
-                              max(backgrounds, key=lambda b: contrast_ratio(b, "#000000"))) > 1
+        assert (
+            contrast_ratio(
+                min(backgrounds, key=lambda b: contrast_ratio(b, "#000000")),
+                max(backgrounds, key=lambda b: contrast_ratio(b, "#000000")),
+            )
+            > 1
+        )
         return
     assert all(contrast_ratio(found, back) >= AA for back in backgrounds)
 
@@ -286,8 +335,9 @@ def test_any_brand_colour_passes_axe_on_every_kind_of_page(browser, tmp_path_fac
 # --- 3. any note HTML, accessible ----------------------------------------------------------------
 
 words = st.text(alphabet=LOWER + " ", min_size=1, max_size=20).map(lambda s: s.strip() or "w")
-href = st.sampled_from(["https://x.example", "https://x.example/a?b=1&c=2", "mailto:a@b.example",
-                        "#campaigns", "#section"])
+href = st.sampled_from(
+    ["https://x.example", "https://x.example/a?b=1&c=2", "mailto:a@b.example", "#campaigns", "#section"]
+)
 inline = st.one_of(
     words,
     st.builds(lambda w, h: f"[{w}]({h})", words, href),
@@ -305,8 +355,23 @@ paragraph = st.lists(inline, min_size=1, max_size=4).map(" ".join)
 
 @st.composite
 def blocks(draw, depth: int = 0) -> str:
-    kind = draw(st.sampled_from(["p", "md-list", "ol", "raw-list", "stray-li", "pre", "table",
-                                 "details", "heading", "dl", "quote"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "p",
+                "md-list",
+                "ol",
+                "raw-list",
+                "stray-li",
+                "pre",
+                "table",
+                "details",
+                "heading",
+                "dl",
+                "quote",
+            ]
+        )
+    )
     if kind == "p":
         return draw(paragraph)
     if kind == "md-list":
@@ -315,22 +380,44 @@ def blocks(draw, depth: int = 0) -> str:
         return "\n".join(f"{i + 1}. {draw(paragraph)}" for i in range(draw(st.integers(1, 3))))
     if kind == "raw-list":
         tag = draw(st.sampled_from(["ul", "ol"]))
-        items = draw(st.lists(st.sampled_from(["<li>ok</li>", "<p>p</p>", "text",
-                                               '<li><a href="https://x.example"></a></li>',
-                                               "<div>d</div>", "<li><li>nested</li></li>"]),
-                              min_size=1, max_size=4))
+        items = draw(
+            st.lists(
+                st.sampled_from(
+                    [
+                        "<li>ok</li>",
+                        "<p>p</p>",
+                        "text",
+                        '<li><a href="https://x.example"></a></li>',
+                        "<div>d</div>",
+                        "<li><li>nested</li></li>",
+                    ]
+                ),
+                min_size=1,
+                max_size=4,
+            )
+        )
         return f"<{tag}>{''.join(items)}</{tag}>"
     if kind == "stray-li":
-        return draw(st.sampled_from(["<li>orphan</li>", "<li>a</li><li>b</li>",
-                                     "<div><li>in a div</li></div>", "<p>x</p><li>y</li>"]))
+        return draw(
+            st.sampled_from(
+                [
+                    "<li>orphan</li>",
+                    "<li>a</li><li>b</li>",
+                    "<div><li>in a div</li></div>",
+                    "<p>x</p><li>y</li>",
+                ]
+            )
+        )
     if kind == "pre":
         line = draw(st.text(alphabet=LOWER + "{}();=<>&", min_size=60, max_size=300))
         return f"```\n{line}\n{draw(words)}\n```"
     if kind == "table":
         columns = draw(st.integers(1, 6))
         head = "| " + " | ".join(draw(words) for _ in range(columns)) + " |"
-        rows = ["| " + " | ".join(draw(st.one_of(words, st.just(""), inline)) for _ in range(columns))
-                + " |" for _ in range(draw(st.integers(1, 3)))]
+        rows = [
+            "| " + " | ".join(draw(st.one_of(words, st.just(""), inline)) for _ in range(columns)) + " |"
+            for _ in range(draw(st.integers(1, 3)))
+        ]
         return "\n".join([head, "|" + "---|" * columns, *rows])
     if kind == "details":
         summary = draw(st.sampled_from(["", "More", "<a href='https://x.example'></a>"]))
@@ -338,8 +425,16 @@ def blocks(draw, depth: int = 0) -> str:
     if kind == "heading":
         return "#" * draw(st.integers(1, 6)) + " " + draw(words)
     if kind == "dl":
-        return draw(st.sampled_from(["<dl><dt>t</dt><dd>d</dd></dl>", "<dl><p>p</p></dl>",
-                                     "<dd>stray</dd>", "<dt>t</dt><dd>d</dd>"]))
+        return draw(
+            st.sampled_from(
+                [
+                    "<dl><dt>t</dt><dd>d</dd></dl>",
+                    "<dl><p>p</p></dl>",
+                    "<dd>stray</dd>",
+                    "<dt>t</dt><dd>d</dd>",
+                ]
+            )
+        )
     return "> " + draw(paragraph)
 
 
@@ -375,7 +470,7 @@ def test_rendered_notes_have_whole_lists_and_named_links(body):
         def handle_endtag(self, tag):
             while stack:
                 name, attrs, text, kids = stack.pop()
-                if name == "dl" and not ("dt" in kids and "dd" in kids[kids.index("dt"):]):
+                if name == "dl" and not ("dt" in kids and "dd" in kids[kids.index("dt") :]):
                     problems.append(f"dl holding {kids}")
                 named = name == "summary" or (name == "a" and attrs.get("href"))
                 if named and not text.strip():
@@ -405,15 +500,18 @@ def note_project(tmp_path_factory) -> Path:
 @pytest.mark.browser
 @settings(max_examples=8, deadline=None, suppress_health_check=FUNCTION_SCOPED)
 @given(body=note_bodies)
-@example(body="[](https://x.example)\n\n<a href=\"https://x\"></a> "
-              "<a href=\"https://y\"><img src=\"y.png\"></a>\n\n<ul><li>ok</li><p>p</p></ul>\n\n"
-              "<li>orphan</li>\n\n<dd>stray</dd>\n\n```\n" + "x" * 400 + "\n```")
+@example(
+    body='[](https://x.example)\n\n<a href="https://x"></a> '
+    '<a href="https://y"><img src="y.png"></a>\n\n<ul><li>ok</li><p>p</p></ul>\n\n'
+    "<li>orphan</li>\n\n<dd>stray</dd>\n\n```\n" + "x" * 400 + "\n```"
+)
 def test_any_note_html_passes_axe_on_phone_and_desktop(browser, note_project, tmp_path_factory, body):
     axe = axe_source()
     root = tmp_path_factory.mktemp("note") / "proj"
     shutil.copytree(note_project, root)
     (root / "content" / CLIENT / "2026-10.md").write_text(
-        f"---\nsummary: Generated note\n---\n{body}\n", encoding="utf-8")
+        f"---\nsummary: Generated note\n---\n{body}\n", encoding="utf-8"
+    )
     site = build(root)
     for width in (360, 1280):
         context = new_context(browser, width, bypass_csp=True)

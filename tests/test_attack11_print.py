@@ -44,22 +44,36 @@ def with_campaigns(root: Path, names: list[str]) -> None:
     config = root / "clients.yaml"
     document = yaml.safe_load(config.read_text(encoding="utf-8"))
     client = next(c for c in document["clients"] if c["id"] == CLIENT)
-    client["campaigns"] += [{"id": f"long-{i}", "name": name, "channel": CHANNEL}
-                            for i, name in enumerate(names)]
-    config.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000),
-                      encoding="utf-8")
+    client["campaigns"] += [
+        {"id": f"long-{i}", "name": name, "channel": CHANNEL} for i, name in enumerate(names)
+    ]
+    config.write_text(
+        yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8"
+    )
     rows = []
     for day in range(1, 32):
         for i in range(len(names)):
-            rows.append({"date": dt.date(2026, 10, day).isoformat(), "campaign": f"long-{i}",
-                         "channel": CHANNEL, "impressions": 1000 + 37 * i, "clicks": 40 + i,
-                         "spend": round(12.5 + 3.1 * i, 2), "conversions": i % 5, "leads": i % 7,
-                         "revenue": round(80.0 + 9 * i, 2)})
+            rows.append(
+                {
+                    "date": dt.date(2026, 10, day).isoformat(),
+                    "campaign": f"long-{i}",
+                    "channel": CHANNEL,
+                    "impressions": 1000 + 37 * i,
+                    "clicks": 40 + i,
+                    "spend": round(12.5 + 3.1 * i, 2),
+                    "conversions": i % 5,
+                    "leads": i % 7,
+                    "revenue": round(80.0 + 9 * i, 2),
+                }
+            )
     write_csv(root / "data" / CLIENT / "long-names.csv", rows, HEADER)
-    body = ("Long names.\n\n```chart\nmetric: spend\ntype: pie\nby: campaign\n```\n\n"
-            "```chart\nmetric: leads\ntype: bar\nby: campaign\n```\n")
+    body = (
+        "Long names.\n\n```chart\nmetric: spend\ntype: pie\nby: campaign\n```\n\n"
+        "```chart\nmetric: leads\ntype: bar\nby: campaign\n```\n"
+    )
     (root / "content" / CLIENT / "2026-10.md").write_text(
-        note_text({"summary": "Thirty campaigns"}, body), encoding="utf-8")
+        note_text({"summary": "Thirty campaigns"}, body), encoding="utf-8"
+    )
 
 
 word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöéđ", min_size=1, max_size=14)
@@ -99,11 +113,13 @@ def base_project(tmp_path_factory) -> Path:
     return root
 
 
-@settings(max_examples=4, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(names=campaign_names(), paper=st.sampled_from(sorted(PAPER_WIDTH_MM)))
-def test_long_campaign_names_print_inside_their_cells(browser, base_project, tmp_path_factory,
-                                                      names, paper):
+def test_long_campaign_names_print_inside_their_cells(browser, base_project, tmp_path_factory, names, paper):
     import shutil
 
     root = tmp_path_factory.mktemp("names") / "proj"

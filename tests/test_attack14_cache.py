@@ -21,15 +21,17 @@ PASSWORD = "a long enough password here"
 def protect(root: Path, client_id: str) -> dict:
     text = (root / "clients.yaml").read_text(encoding="utf-8")
     variable = client_id.upper().replace("-", "_") + "_PW"
-    text = text.replace(f"- id: {client_id}\n",
-                        f"- id: {client_id}\n  access: {{password_env: {variable}}}\n", 1)
+    text = text.replace(
+        f"- id: {client_id}\n", f"- id: {client_id}\n  access: {{password_env: {variable}}}\n", 1
+    )
     (root / "clients.yaml").write_text(text, encoding="utf-8")
     return {variable: PASSWORD}
 
 
 def cache_text(root: Path) -> str:
-    return "\n".join(p.read_bytes().decode("utf-8", "replace")
-                     for p in (root / CACHE_DIR).rglob("*") if p.is_file())
+    return "\n".join(
+        p.read_bytes().decode("utf-8", "replace") for p in (root / CACHE_DIR).rglob("*") if p.is_file()
+    )
 
 
 def plaintext_of(root: Path, client_id: str) -> list[str]:
@@ -47,8 +49,12 @@ def plaintext_of(root: Path, client_id: str) -> list[str]:
 def test_a_client_protected_after_it_was_cached_leaves_no_plaintext(tmp_path, cli, first, then):
     root = tmp_path / "proj"
     make_project(root)
-    command = {"status": ["status"], "build": ["build"], "build-clean": ["build", "--clean"],
-               "overview": ["overview"]}
+    command = {
+        "status": ["status"],
+        "build": ["build"],
+        "build-clean": ["build", "--clean"],
+        "overview": ["overview"],
+    }
     assert cli(*command[first], "--project", root).exit_code == 0
     assert DEFAULT_MARKERS["berlin-bikes"] in (root / CACHE_DIR / STATUS_FILE).read_text()
     env = protect(root, "berlin-bikes")
@@ -71,9 +77,15 @@ def warm(tmp_path_factory) -> tuple[Path, dict]:
     return root, json.loads((root / CACHE_DIR / STATUS_FILE).read_text())
 
 
-JUNK = st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30), st.floats(allow_nan=True),
-                 st.text(max_size=5), st.lists(st.integers(), max_size=2),
-                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
 
 
 def paths(value, prefix=()):
@@ -118,8 +130,14 @@ def test_a_mutated_status_cache_never_crashes_status(warm, cli, data, junk, dele
 
 def test_the_attackers_mutations_are_ignored_and_recomputed(warm, cli):
     root, original = warm
-    for change in ({"budget": "x"}, {"kpis": None}, {"steps": [{"task": 1}]}, {"month": "2026-13"},
-                   {"name": "Planted name"}, {"history": [{"month": "x"}]}):
+    for change in (
+        {"budget": "x"},
+        {"kpis": None},
+        {"steps": [{"task": 1}]},
+        {"month": "2026-13"},
+        {"name": "Planted name"},
+        {"history": [{"month": "x"}]},
+    ):
         document = json.loads(json.dumps(original))
         document["clients"]["acme-corp"]["summary"].update(change)
         (root / CACHE_DIR / STATUS_FILE).write_text(json.dumps(document), encoding="utf-8")

@@ -40,27 +40,39 @@ OCTOBER = Month(2026, 10)
 
 
 def client(**changes) -> Client:
-    base = Client(id="acme", name="Acme", account_executive=Person("Ann Lee", "ann@agency.example"),
-                  kpis=(Kpi("leads", "Leads", target=300),), budget=Budget(monthly=3000),
-                  data=(DataSource("data/acme/*.csv", 9),))
+    base = Client(
+        id="acme",
+        name="Acme",
+        account_executive=Person("Ann Lee", "ann@agency.example"),
+        kpis=(Kpi("leads", "Leads", target=300),),
+        budget=Budget(monthly=3000),
+        data=(DataSource("data/acme/*.csv", 9),),
+    )
     return dataclasses.replace(base, **changes)
 
 
-def table(first: dt.date, last: dt.date, leads: float = 10, spend: float = 100, campaigns=("search",)
-          ) -> MetricTable:
+def table(
+    first: dt.date, last: dt.date, leads: float = 10, spend: float = 100, campaigns=("search",)
+) -> MetricTable:
     rows, by_month, day = [], {}, first
     while day <= last:
         for campaign in campaigns:
             rows.append(MetricRow(day, campaign, "search", (spend, leads)))
         by_month[Month.of(day)] = day
         day += dt.timedelta(days=1)
-    return MetricTable(metrics=("spend", "leads"), rows=tuple(rows), has_campaign=True, has_channel=True,
-                       sources=(("data/acme/*.csv", 9, tuple(sorted(by_month.items()))),))
+    return MetricTable(
+        metrics=("spend", "leads"),
+        rows=tuple(rows),
+        has_campaign=True,
+        has_channel=True,
+        sources=(("data/acme/*.csv", 9, tuple(sorted(by_month.items()))),),
+    )
 
 
 def note(month: Month, **fields) -> Note:
-    return Note(client_id="acme", month=month, path=f"content/acme/{month}.md",
-                **{"summary": "All good.", **fields})
+    return Note(
+        client_id="acme", month=month, path=f"content/acme/{month}.md", **{"summary": "All good.", **fields}
+    )
 
 
 def row_for(c, t, notes=(), today=TODAY, until=None):
@@ -178,12 +190,17 @@ def test_a_constant_zero_window_scores_the_first_count_modestly():
 
 
 @settings(max_examples=50, deadline=None)
-@given(depth=st.integers(1, 40), value=st.one_of(st.integers(-10**40, 10**40), st.floats(allow_nan=False)),
-       op=st.sampled_from("*+-/"))
+@given(
+    depth=st.integers(1, 40),
+    value=st.one_of(st.integers(-(10**40), 10**40), st.floats(allow_nan=False)),
+    op=st.sampled_from("*+-/"),
+)
 def test_huge_values_and_deep_formulas_give_a_finite_value_or_none(depth, value, op):
     formula = parse_formula(op.join(["leads"] * depth))
-    for result in (evaluate(formula.expr, lambda _name: value),
-                   compile_expr(formula.expr, lambda _name: (lambda _sums: value))(None)):
+    for result in (
+        evaluate(formula.expr, lambda _name: value),
+        compile_expr(formula.expr, lambda _name: lambda _sums: value)(None),
+    ):
         assert result is None or math.isfinite(result)
 
 
@@ -193,8 +210,10 @@ def test_the_overflowing_project_checks_and_reports_without_traceback(tmp_path, 
     leads = "*".join(["leads"] * 21)
     (root / "clients.yaml").write_text(
         "agency: {name: A}\ndefaults: {locale: en_US, currency: USD}\nclients:\n"
-        f"  - {{id: a, name: A, account_executive: {{name: AE}}, metrics: {{x: \"{leads}\"}}, "
-        "kpis: [{metric: x, target: 1}], data: [data/a/*.csv]}\n", encoding="utf-8")
+        f'  - {{id: a, name: A, account_executive: {{name: AE}}, metrics: {{x: "{leads}"}}, '
+        "kpis: [{metric: x, target: 1}], data: [data/a/*.csv]}\n",
+        encoding="utf-8",
+    )
     (root / "data" / "a" / "m.csv").write_text("date,campaign,leads\n2026-11-02,c,1000000000000000\n")
     for args in (["check"], ["status"], ["build"]):
         result = cli(*args, "--project", root)
@@ -208,10 +227,14 @@ SPACES = st.sampled_from([" ", "  ", "\t", "\u00a0", "\u3000"])
 
 
 @settings(max_examples=50, deadline=None)
-@given(words=st.lists(st.text(st.characters(categories=("L", "M", "N")), min_size=1, max_size=6),
-                      min_size=1, max_size=4),
-       form=st.sampled_from(["NFC", "NFD", "NFKC", "NFKD"]), gaps=st.lists(SPACES, min_size=5, max_size=5),
-       upper=st.booleans())
+@given(
+    words=st.lists(
+        st.text(st.characters(categories=("L", "M", "N")), min_size=1, max_size=6), min_size=1, max_size=4
+    ),
+    form=st.sampled_from(["NFC", "NFD", "NFKC", "NFKD"]),
+    gaps=st.lists(SPACES, min_size=5, max_size=5),
+    upper=st.booleans(),
+)
 def test_the_same_task_typed_differently_is_one_task(words, form, gaps, upper):
     task = " ".join(words)
     typed = gaps[0] + "".join(w + gaps[i % 4 + 1] for i, w in enumerate(words))
@@ -220,8 +243,10 @@ def test_the_same_task_typed_differently_is_one_task(words, form, gaps, upper):
     if task_key(task) != task_key(typed):
         return
     due = dt.date(2026, 9, 1)
-    notes = [note(Month(2026, 9), next_steps=(NextStep(task, "Ann", due),)),
-             note(OCTOBER, next_steps=(NextStep(typed, "Ann", due, done=True),))]
+    notes = [
+        note(Month(2026, 9), next_steps=(NextStep(task, "Ann", due),)),
+        note(OCTOBER, next_steps=(NextStep(typed, "Ann", due, done=True),)),
+    ]
     assert open_next_steps(notes) == []
     row = row_for(client(), table(dt.date(2026, 8, 1), dt.date(2026, 10, 31)), notes, until=OCTOBER)
     assert row.overdue_steps == 0
@@ -234,15 +259,28 @@ def test_the_overdue_warning_names_the_steps_line(tmp_path, cli):
     step = "next_steps:\n- {task: Ring them, due: 2026-11-01}"
     path.write_text(path.read_text().replace("next_steps:", step, 1))
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "Ring them" in text)
-    assert f"content/acme-corp/2026-10.md:{line}: warning: next step 'Ring them'" in \
-        cli("check", "--project", root).stderr
+    assert (
+        f"content/acme-corp/2026-10.md:{line}: warning: next step 'Ring them'"
+        in cli("check", "--project", root).stderr
+    )
 
 
 # --- 9, 10. overview --out --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("out", ["content", "data/x", ".reportgen-cache", ".reportgen-cache/ov",
-                                 ".reportgen", ".reportgen/x", "site", "site/ov"])
+@pytest.mark.parametrize(
+    "out",
+    [
+        "content",
+        "data/x",
+        ".reportgen-cache",
+        ".reportgen-cache/ov",
+        ".reportgen",
+        ".reportgen/x",
+        "site",
+        "site/ov",
+    ],
+)
 def test_overview_refuses_inputs_reportgens_own_folders_and_the_site(tmp_path, cli, out):
     root = tmp_path / "proj"
     make_project(root)
@@ -259,11 +297,14 @@ def test_overview_refuses_inputs_reportgens_own_folders_and_the_site(tmp_path, c
 @settings(max_examples=30, deadline=None)
 @given(spend=st.floats(-1000, -0.01), target=st.floats(1, 100))
 def test_a_negative_value_is_never_judged_better_than_target(spend, target):
-    kpis = (Kpi("cpl", "Cost per lead", target=target, better="lower"), Kpi("spend", "Spend", target=target,
-                                                                            better="lower"))
+    kpis = (
+        Kpi("cpl", "Cost per lead", target=target, better="lower"),
+        Kpi("spend", "Spend", target=target, better="lower"),
+    )
     c = client(kpis=kpis, metrics=(("cpl", m.parse_formula("spend / leads"), 1),))
-    row = row_for(c, table(dt.date(2026, 9, 1), dt.date(2026, 10, 31), spend=spend), [note(OCTOBER)],
-                  until=OCTOBER)
+    row = row_for(
+        c, table(dt.date(2026, 9, 1), dt.date(2026, 10, 31), spend=spend), [note(OCTOBER)], until=OCTOBER
+    )
     assert row.kpis_met == 0 and all(k["status"] == "none" and k["pct_of_target"] is None for k in row.kpis)
 
 
@@ -281,26 +322,43 @@ def test_a_negative_cell_is_noted_at_its_line_and_strict_still_passes(tmp_path, 
     assert "data/acme-corp/2026.csv:6: column 'spend': negative value -12.5" in result.stderr
     # A refund is real data: a scheduled `build --strict` must not fail on it.
     assert "negative value" not in "".join(
-        line for line in cli("check", "--project", root, "--strict").stderr.splitlines()
-        if ": warning: " in line)
+        line
+        for line in cli("check", "--project", root, "--strict").stderr.splitlines()
+        if ": warning: " in line
+    )
 
 
 # --- 12. overview sort keys ------------------------------------------------------------------
 
 
 def test_sort_keys_carry_severity_then_the_number():
-    near = row_for(client(), table(dt.date(2026, 8, 1), dt.date(2026, 10, 31), leads=9.5), [note(OCTOBER)],
-                   until=OCTOBER)
-    nearer = row_for(client(), table(dt.date(2026, 8, 1), dt.date(2026, 10, 31), leads=9.4), [note(OCTOBER)],
-                     until=OCTOBER)
-    below = row_for(client(), table(dt.date(2026, 8, 1), dt.date(2026, 10, 31), leads=2), [note(OCTOBER)],
-                    until=OCTOBER)
+    near = row_for(
+        client(), table(dt.date(2026, 8, 1), dt.date(2026, 10, 31), leads=9.5), [note(OCTOBER)], until=OCTOBER
+    )
+    nearer = row_for(
+        client(), table(dt.date(2026, 8, 1), dt.date(2026, 10, 31), leads=9.4), [note(OCTOBER)], until=OCTOBER
+    )
+    below = row_for(
+        client(), table(dt.date(2026, 8, 1), dt.date(2026, 10, 31), leads=2), [note(OCTOBER)], until=OCTOBER
+    )
     assert kpi_sort(below) > kpi_sort(nearer) > kpi_sort(near)
-    pace = {s: row_for(client(), table(dt.date(2026, 8, 1), dt.date(2026, 10, 31), spend=s), [note(OCTOBER)],
-                       until=OCTOBER) for s in (60, 80, 90, 120, 140)}
+    pace = {
+        s: row_for(
+            client(),
+            table(dt.date(2026, 8, 1), dt.date(2026, 10, 31), spend=s),
+            [note(OCTOBER)],
+            until=OCTOBER,
+        )
+        for s in (60, 80, 90, 120, 140)
+    }
     # red +45 % and −38 %, then amber +20 % and −20 %, then on pace: by severity, then how far off
-    assert pacing_sort(pace[140]) > pacing_sort(pace[60]) > pacing_sort(pace[120]) > pacing_sort(pace[80]) \
+    assert (
+        pacing_sort(pace[140])
+        > pacing_sort(pace[60])
+        > pacing_sort(pace[120])
+        > pacing_sort(pace[80])
         > pacing_sort(pace[90])
+    )
 
 
 # --- 13. small things -----------------------------------------------------------------------
@@ -313,9 +371,16 @@ def test_spike_scores_are_not_rounded_and_a_stopped_campaign_is_one_gap_not_spik
     assert [g["campaign"] for g in row.gaps] == ["social"]
     assert all(s["date"] <= "2026-11-05" for s in row.spikes)
     spike = dt.date(2026, 11, 18)
-    spiked = tuple(MetricRow(r.date, r.campaign, r.channel,
-                             (r.values[0], 37.123456 if r.date == spike else 10.0 + r.date.day % 3))
-                   for r in rows.rows if r.campaign == "search")
+    spiked = tuple(
+        MetricRow(
+            r.date,
+            r.campaign,
+            r.channel,
+            (r.values[0], 37.123456 if r.date == spike else 10.0 + r.date.day % 3),
+        )
+        for r in rows.rows
+        if r.campaign == "search"
+    )
     row = row_for(client(), dataclasses.replace(rows, rows=spiked), [note(OCTOBER)])
     score = next(s["score"] for s in row.spikes if s["date"] == "2026-11-18")
     assert score != round(score, 2)
@@ -327,6 +392,8 @@ def test_one_client_is_singular(tmp_path, cli):
     (root / "clients.yaml").write_text(
         "agency: {name: A}\ndefaults: {locale: en_US, currency: USD}\nclients:\n"
         "  - {id: a, name: A, account_executive: {name: AE}, kpis: [{metric: leads, target: 1}], "
-        "data: [data/a/*.csv]}\n", encoding="utf-8")
+        "data: [data/a/*.csv]}\n",
+        encoding="utf-8",
+    )
     (root / "data" / "a" / "m.csv").write_text("date,campaign,leads\n2026-11-02,c,3\n")
     assert cli("check", "--project", root).stdout == "OK: 1 client, 1 monthly report.\n"

@@ -112,8 +112,11 @@ def test_check_fails_exactly_when_build_does(base_project, mutations):
         assert built.exception is None or isinstance(built.exception, SystemExit), built.output
         assert checked.exit_code == built.exit_code, (mutations, checked.output, built.output)
         if built.exit_code:  # the same errors, at the same places
-            errors = {line for line in built.stderr.splitlines() if ": warning:" not in line
-                      and line.startswith("templates/")}
+            errors = {
+                line
+                for line in built.stderr.splitlines()
+                if ": warning:" not in line and line.startswith("templates/")
+            }
             assert errors <= set(checked.stderr.splitlines()), (checked.stderr, built.stderr)
 
 
@@ -132,14 +135,19 @@ def test_a_refused_login_page_points_at_the_template(base_project, tmp_path, mon
     root = copy_of(base_project, str(tmp_path))
     mutate(root, "login.html", "<script>qzinline()</script>")
     real = reportgen.audit.is_login_page
-    monkeypatch.setattr(reportgen.audit, "is_login_page",
-                        lambda content, shells: b"qzinline" not in content and real(content, shells))
+    monkeypatch.setattr(
+        reportgen.audit,
+        "is_login_page",
+        lambda content, shells: b"qzinline" not in content and real(content, shells),
+    )
     for command, env in (("check", {}), ("build", ENV)):
         result = run_cli(command, "--project", root, env=env)
         assert result.exit_code == 1, result.output
         assert "k3v9q2m7x8w4z1p6/index.html: not sealed" in result.stderr
-        assert "templates/login.html: the login page of protected portals is rendered from this " \
+        assert (
+            "templates/login.html: the login page of protected portals is rendered from this "
             "template" in result.stderr
+        )
     assert not (root / "site").exists()
 
 
@@ -164,17 +172,19 @@ def spoil(path: Path, kind: str) -> None:
 
 
 @FAST
-@given(st.sampled_from(STATIC),
-       st.sampled_from(["fifo", "loop", "broken link", "folder", "latin-1 lf", "latin-1 cr",
-                        "latin-1 crlf"]))
+@given(
+    st.sampled_from(STATIC),
+    st.sampled_from(["fifo", "loop", "broken link", "folder", "latin-1 lf", "latin-1 cr", "latin-1 crlf"]),
+)
 def test_an_unusable_static_override_is_an_error_naming_it(base_project, name, kind):
     with tempfile.TemporaryDirectory() as tmp:
         root = copy_of(base_project, tmp)
         spoil(root / "templates" / "static" / name, kind)
         result = run_cli("check", "--project", root)
         assert result.exit_code == 1, result.output
-        expected = f"templates/static/{name}:3:" if kind.startswith("latin-1") else \
-            f"templates/static/{name}:"
+        expected = (
+            f"templates/static/{name}:3:" if kind.startswith("latin-1") else f"templates/static/{name}:"
+        )
         assert expected in result.stderr, result.stderr
         assert "Traceback" not in result.output
 
@@ -228,16 +238,20 @@ def test_importing_an_export_in_another_currency_says_how_to_fix_it(tmp_path):
     export = EXPORTS / "meta-eur-for-usd-client.csv"
     result = run_cli("import", export, "--client", "example-client", "--project", root)
     assert result.exit_code == 1
-    assert f"{export}:1: the amounts are in EUR, but client 'example-client' reports in USD" \
-        in result.stderr
+    assert f"{export}:1: the amounts are in EUR, but client 'example-client' reports in USD" in result.stderr
     assert "`currency: EUR`" in result.stderr and "clients.yaml (line" in result.stderr
     assert "`currency: USD`" in result.stderr  # the data entry's option, for a mislabelled export
     assert not list((root / "data" / "example-client").glob("meta*"))
 
 
-@pytest.mark.parametrize("statement", ['{% include "nonexistent.html" %}',
-                                       '{% import "nonexistent.html" as x %}',
-                                       '{% include ["a.html", "b.html"] %}'])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        '{% include "nonexistent.html" %}',
+        '{% import "nonexistent.html" as x %}',
+        '{% include ["a.html", "b.html"] %}',
+    ],
+)
 def test_a_missing_include_says_not_found(base_project, tmp_path, statement):
     root = copy_of(base_project, str(tmp_path))
     mutate(root, "home.html", statement)
@@ -258,8 +272,9 @@ SEGMENTS = ["data", "exports", DEFAULT_OUTPUT, ".git", cache.CACHE_DIR, "2026", 
 
 
 @FAST
-@given(st.lists(st.sampled_from(SEGMENTS), max_size=4), st.sampled_from(["a.csv", "metrics.csv"]),
-       st.booleans())
+@given(
+    st.lists(st.sampled_from(SEGMENTS), max_size=4), st.sampled_from(["a.csv", "metrics.csv"]), st.booleans()
+)
 def test_generated_folders_are_never_data(folders, name, marked):
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -268,7 +283,8 @@ def test_generated_folders_are_never_data(folders, name, marked):
         if marked and folders:
             (folder / OUTPUT_MARKER).write_bytes(b"")
         expected = bool(folders) and (
-            folders[0] == DEFAULT_OUTPUT or any(f in NEVER_DATA for f in folders) or marked)
+            folders[0] == DEFAULT_OUTPUT or any(f in NEVER_DATA for f in folders) or marked
+        )
         assert is_generated_path(root, folder / name) == expected
 
 
@@ -284,8 +300,10 @@ def one_client_project(root: Path, glob: str) -> None:
 
 
 def report_totals(out: Path) -> dict[str, object]:
-    return {p.parent.name: json.loads(p.read_text())["totals"]
-            for p in sorted(out.glob("acme-corp/*/report.json"))}
+    return {
+        p.parent.name: json.loads(p.read_text())["totals"]
+        for p in sorted(out.glob("acme-corp/*/report.json"))
+    }
 
 
 @pytest.mark.parametrize("out", [None, "public"])
@@ -314,8 +332,9 @@ def test_a_column_named_like_an_own_formula_is_a_warning(tmp_path):
     make_project(root)
     csv_path = root / "data" / "acme-corp" / "2026.csv"
     lines = csv_path.read_text(encoding="utf-8").splitlines()
-    csv_path.write_text("\n".join([lines[0] + ",cpl", *(line + ",3" for line in lines[1:])]) + "\n",
-                        encoding="utf-8")
+    csv_path.write_text(
+        "\n".join([lines[0] + ",cpl", *(line + ",3" for line in lines[1:])]) + "\n", encoding="utf-8"
+    )
     result = run_cli("check", "--project", root)
     assert result.exit_code == 0, result.output
     assert "data/acme-corp/2026.csv:1: warning: column 'cpl' ignored, recomputed" in result.stderr

@@ -48,9 +48,12 @@ def assert_clean_error(result, *needles: str) -> None:
 
 
 DAILY = "date,campaign,impressions,clicks,spend\n" + "".join(
-    f"2025-05-{d:02d},camp-a,100,10,10.00\n" for d in range(1, 3))
-GOOGLE_MONTH = "Campaign report\nMay 1, 2025 - May 31, 2025\nCampaign,Month,Impr.,Clicks,Cost\n" \
-               "camp-a,2025-05-01,3000,300,300.00\n"
+    f"2025-05-{d:02d},camp-a,100,10,10.00\n" for d in range(1, 3)
+)
+GOOGLE_MONTH = (
+    "Campaign report\nMay 1, 2025 - May 31, 2025\nCampaign,Month,Impr.,Clicks,Cost\n"
+    "camp-a,2025-05-01,3000,300,300.00\n"
+)
 GOOGLE_WEEK = "Campaign report\nCampaign,Week,Impr.,Clicks,Cost\ncamp-a,2025-04-28,700,70,70.00\n"
 
 
@@ -99,21 +102,33 @@ _FILE = st.tuples(
 def test_overlap_iff_a_day_campaign_metric_is_covered_twice(files):
     tables, covered = [], []
     for grain, campaign, metrics, periods in files:
-        starts = {"day": [dt.date(2025, 5, 1) + dt.timedelta(days=7 * p) for p in periods],
-                  "week": [dt.date(2025, 4, 28) + dt.timedelta(days=7 * p) for p in periods],
-                  "month": [Month(2025, 3 + p).first_day for p in periods]}[grain]
+        starts = {
+            "day": [dt.date(2025, 5, 1) + dt.timedelta(days=7 * p) for p in periods],
+            "week": [dt.date(2025, 4, 28) + dt.timedelta(days=7 * p) for p in periods],
+            "month": [Month(2025, 3 + p).first_day for p in periods],
+        }[grain]
         names = tuple(sorted(metrics))
         rows = tuple(MetricRow(start, campaign, None, tuple(1 for _ in names)) for start in starts)
-        tables.append((f"data/f{len(tables)}.csv", MetricTable(names, rows, campaign is not None,
-                                                               grain=grain)))
-        covered.append({(day, campaign, metric) for start in starts
-                        for day in _period_days(grain, start) for metric in names})
+        tables.append(
+            (f"data/f{len(tables)}.csv", MetricTable(names, rows, campaign is not None, grain=grain))
+        )
+        covered.append(
+            {
+                (day, campaign, metric)
+                for start in starts
+                for day in _period_days(grain, start)
+                for metric in names
+            }
+        )
     problems = find_overlaps(tables)
     for later in range(len(files)):
         for earlier in range(later):
             shared = covered[earlier] & covered[later]
-            found = [p for p in problems if p.path == tables[later][0]
-                     and f"overlaps {tables[earlier][0]}:" in p.message]
+            found = [
+                p
+                for p in problems
+                if p.path == tables[later][0] and f"overlaps {tables[earlier][0]}:" in p.message
+            ]
             assert bool(found) == bool(shared), (files, problems)
             if shared:
                 assert str(min(day for day, _c, _m in shared)) in found[0].message
@@ -161,10 +176,14 @@ def test_every_yaml_date_and_month_is_in_range_or_a_line_error(day):
 
 def test_edge_dates_are_line_errors_end_to_end(tmp_path):
     cases = {
-        "data/acme/old.csv": ("date,campaign,channel,impressions,clicks,spend\n"
-                              "0001-12-31,brand,search,1,1,1\n", "data/acme/old.csv:2:"),
-        "data/acme/late.csv": ("date,campaign,channel,impressions,clicks,spend\n"
-                               "9999-12-31,brand,search,1,1,1\n", "data/acme/late.csv:2:"),
+        "data/acme/old.csv": (
+            "date,campaign,channel,impressions,clicks,spend\n0001-12-31,brand,search,1,1,1\n",
+            "data/acme/old.csv:2:",
+        ),
+        "data/acme/late.csv": (
+            "date,campaign,channel,impressions,clicks,spend\n9999-12-31,brand,search,1,1,1\n",
+            "data/acme/late.csv:2:",
+        ),
         "content/acme/0001-05.md": ("---\nstatus: final\n---\nHi\n", "content/acme/0001-05.md"),
     }
     for name, (text, where) in cases.items():
@@ -175,12 +194,16 @@ def test_edge_dates_are_line_errors_end_to_end(tmp_path):
 
 @pytest.mark.parametrize("day", ["1900-01-01", "2999-12-31"])
 def test_charts_around_the_first_and_last_accepted_days_build(tmp_path, day):
-    root = small_project(tmp_path, {
-        "data/acme/edge.csv": "date,campaign,channel,impressions,clicks,spend\n"
-                              f"{day},brand,search,1,1,1\n",
-        f"content/acme/{day[:7]}.md": "---\nstatus: final\n---\n```chart\nmetric: clicks\nby: week\n"
-                                   "compare: previous\n```\n```chart\nmetric: clicks\nby: month\n"
-                                   "compare: previous\n```\n"})
+    root = small_project(
+        tmp_path,
+        {
+            "data/acme/edge.csv": "date,campaign,channel,impressions,clicks,spend\n"
+            f"{day},brand,search,1,1,1\n",
+            f"content/acme/{day[:7]}.md": "---\nstatus: final\n---\n```chart\nmetric: clicks\nby: week\n"
+            "compare: previous\n```\n```chart\nmetric: clicks\nby: month\n"
+            "compare: previous\n```\n",
+        },
+    )
     result = run_cli("build", "--project", root)
     assert result.exit_code == 0, result.output
     assert ("after today" in result.output) == (day > "2026")  # 2999 is in range, but in the future
@@ -199,15 +222,25 @@ def test_every_export_date_is_in_range_or_a_line_error(day):
 
 def test_since_and_note_dates_out_of_range(tmp_path):
     root = small_project(tmp_path)
-    config = (root / "clients.yaml").read_text().replace(
-        "    data: [data/acme/*.csv]", '    data: [data/acme/*.csv]\n    since: "0001-01"')
+    config = (
+        (root / "clients.yaml")
+        .read_text()
+        .replace("    data: [data/acme/*.csv]", '    data: [data/acme/*.csv]\n    since: "0001-01"')
+    )
     (root / "clients.yaml").write_text(config)
     assert_clean_error(run_cli("check", "--project", root), "clients.yaml:8:", RANGE)
-    root = small_project(tmp_path / "b", {"content/acme/2026-10.md": (
-        "---\nstatus: final\nnext_steps:\n  - task: x\n    due: 0001-01-01\n"
-        "meetings:\n  - date: 9999-01-01\n    title: m\n---\nBody\n")})
-    assert_clean_error(run_cli("check", "--project", root), "content/acme/2026-10.md:5:",
-                       "content/acme/2026-10.md:7:", RANGE)
+    root = small_project(
+        tmp_path / "b",
+        {
+            "content/acme/2026-10.md": (
+                "---\nstatus: final\nnext_steps:\n  - task: x\n    due: 0001-01-01\n"
+                "meetings:\n  - date: 9999-01-01\n    title: m\n---\nBody\n"
+            )
+        },
+    )
+    assert_clean_error(
+        run_cli("check", "--project", root), "content/acme/2026-10.md:5:", "content/acme/2026-10.md:7:", RANGE
+    )
 
 
 def test_new_report_after_the_last_month_is_an_error(tmp_path):
@@ -223,17 +256,29 @@ def test_new_report_after_the_last_month_is_an_error(tmp_path):
 
 
 def test_future_rows_are_a_warning_with_the_line(tmp_path):
-    root = small_project(tmp_path, {"data/acme/typo.csv": (
-        "date,campaign,channel,impressions,clicks,spend\n"
-        "2026-10-20,brand,search,1,1,1\n2205-06-03,brand,search,1,1,1\n")})
+    root = small_project(
+        tmp_path,
+        {
+            "data/acme/typo.csv": (
+                "date,campaign,channel,impressions,clicks,spend\n"
+                "2026-10-20,brand,search,1,1,1\n2205-06-03,brand,search,1,1,1\n"
+            )
+        },
+    )
     result = run_cli("build", "--project", root)
     assert result.exit_code == 0, result.output
     assert "data/acme/typo.csv:3: warning: row dated 2205-06-03 is after today (2026-11-23)" in result.output
     assert "2205-06 becomes the latest report" in result.output
     assert run_cli("build", "--project", root, "--strict").exit_code == 1
     # A day or two ahead (time zones) is no typo.
-    root = small_project(tmp_path / "b", {"data/acme/soon.csv": (
-        "date,campaign,channel,impressions,clicks,spend\n2026-11-25,brand,search,1,1,1\n")})
+    root = small_project(
+        tmp_path / "b",
+        {
+            "data/acme/soon.csv": (
+                "date,campaign,channel,impressions,clicks,spend\n2026-11-25,brand,search,1,1,1\n"
+            )
+        },
+    )
     assert "after today" not in run_cli("check", "--project", root).output
 
 
@@ -241,8 +286,14 @@ def test_future_rows_are_a_warning_with_the_line(tmp_path):
 
 
 def test_report_json_has_the_channel_rows(tmp_path):
-    root = small_project(tmp_path, {"data/acme/social.csv": (
-        "date,campaign,channel,impressions,clicks,spend\n2026-10-03,promo,social,300,30,18.00\n")})
+    root = small_project(
+        tmp_path,
+        {
+            "data/acme/social.csv": (
+                "date,campaign,channel,impressions,clicks,spend\n2026-10-03,promo,social,300,30,18.00\n"
+            )
+        },
+    )
     assert run_cli("build", "--project", root).exit_code == 0
     report = json.loads((root / "site" / "acme" / "2026-10" / "report.json").read_text())
     assert {"client", "month", "currency", "totals", "kpis", "budget", "campaigns"} <= set(report)
@@ -264,8 +315,26 @@ _NUMERIC = st.one_of(
     st.from_regex(r"\A[+-]?[0-9_]{1,8}(\.[0-9_]{0,4})?\Z"),
     st.from_regex(r"\A0[xob][0-9a-fA-F]{1,6}\Z"),
     st.from_regex(r"\A[0-9]{1,2}:[0-5][0-9](\.[0-9])?\Z"),
-    st.sampled_from([".inf", "-.inf", ".nan", ".NaN", "1,5", "1e15", "1e16", "1e400", "1.0e+308",
-                     "010", "0o17", "1_000", "0x10", "1e-400", "+.5", "5."]),
+    st.sampled_from(
+        [
+            ".inf",
+            "-.inf",
+            ".nan",
+            ".NaN",
+            "1,5",
+            "1e15",
+            "1e16",
+            "1e400",
+            "1.0e+308",
+            "010",
+            "0o17",
+            "1_000",
+            "0x10",
+            "1e-400",
+            "+.5",
+            "5.",
+        ]
+    ),
 )
 
 
@@ -285,10 +354,15 @@ def test_yaml_numbers_are_read_as_the_csv_reads_them(text, quoted):
 
 def _config_problems(tmp_path: Path, budget: str, target: str) -> str:
     root = small_project(tmp_path)
-    config = (root / "clients.yaml").read_text().replace(
-        "kpis: [{metric: clicks, target: 100}]",
-        f"kpis: [{{metric: clicks, target: {target}}}, {{metric: ctr, target: -2%}}]\n"
-        f"    budget: {{monthly: {budget}}}")
+    config = (
+        (root / "clients.yaml")
+        .read_text()
+        .replace(
+            "kpis: [{metric: clicks, target: 100}]",
+            f"kpis: [{{metric: clicks, target: {target}}}, {{metric: ctr, target: -2%}}]\n"
+            f"    budget: {{monthly: {budget}}}",
+        )
+    )
     (root / "clients.yaml").write_text(config)
     return run_cli("check", "--project", root).output
 

@@ -66,8 +66,7 @@ def _with_empty_field(text: str, field: str) -> tuple[str, int]:
     """clients.yaml with `field:` (and only comments) added to the first client;
     the line it is on."""
     lines = text.splitlines()
-    index = next(i for i, line in enumerate(lines) if line.startswith("- id:")
-                 or line.startswith("  - id:"))
+    index = next(i for i, line in enumerate(lines) if line.startswith("- id:") or line.startswith("  - id:"))
     indent = " " * (len(lines[index]) - len(lines[index].lstrip()) + 2)
     kept = list(lines)
     last = next((i for i in range(index + 1, len(kept)) if not kept[i].startswith(indent)), len(kept))
@@ -78,7 +77,7 @@ def _with_empty_field(text: str, field: str) -> tuple[str, int]:
         while end < len(kept) and (kept[end].startswith(indent + " ") or kept[end].startswith(indent + "-")):
             end += 1
         del kept[start:end]
-    kept[index + 1:index + 1] = [f"{indent}{field}:", f"{indent}  # nothing here yet"]
+    kept[index + 1 : index + 1] = [f"{indent}{field}:", f"{indent}  # nothing here yet"]
     return "\n".join(kept) + "\n", index + 2
 
 
@@ -95,8 +94,7 @@ def test_a_declared_field_with_no_value_is_an_error_at_its_line(config_text, fie
     finally:
         (root / "clients.yaml").write_text(text, encoding="utf-8")
     problems = [p for p in caught.value.problems if p.severity == "error"]
-    assert any(p.line == line and "is empty" in p.message and field in p.message for p in problems), \
-        problems
+    assert any(p.line == line and "is empty" in p.message and field in p.message for p in problems), problems
 
 
 def test_empty_access_does_not_publish_a_plaintext_portal(tmp_path):
@@ -106,12 +104,12 @@ def test_empty_access_does_not_publish_a_plaintext_portal(tmp_path):
     (root / "clients.yaml").write_text(edited, encoding="utf-8")
     result = run_cli("build", "--project", root)
     assert result.exit_code == 1
-    assert f"clients.yaml:{line}: `clients[1].access:` is empty: give password_env or people" \
-        in result.stderr
+    assert f"clients.yaml:{line}: `clients[1].access:` is empty: give password_env or people" in result.stderr
     assert not (root / "site").exists()
 
 
 # --- 6. Windows' device names ---------------------------------------------------------------
+
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(sorted(WINDOWS_RESERVED)), key=st.sampled_from(["id", "slug"]))
@@ -125,8 +123,9 @@ def test_windows_reserved_names_are_refused_as_an_address(config_text, name, key
             load_project_config(root)
     finally:
         (root / "clients.yaml").write_text(text, encoding="utf-8")
-    assert any(f"'{name}' is a name Windows reserves" in p.message and p.line
-               for p in caught.value.problems), caught.value.problems
+    assert any(
+        f"'{name}' is a name Windows reserves" in p.message and p.line for p in caught.value.problems
+    ), caught.value.problems
 
 
 def test_names_that_only_start_like_a_device_are_fine(config_text):
@@ -145,15 +144,58 @@ def test_names_that_only_start_like_a_device_are_fine(config_text):
 # --- 7 and 8. the SVG sanitizer names everything it leaves out ---------------------------------
 
 SVG_NS = "http://www.w3.org/2000/svg"
-_TAGS = st.sampled_from(["g", "rect", "path", "text", "cursor", "tref", "font-face-uri", "color-profile",
-                         "SCRIPT", "foreignobject", "script", "a", "metadata", "x:thing", "image", "use",
-                         "Rect", "set", "style"])
-_ATTRS = st.sampled_from(["fill", "cursor", "x:label", "id", "onload", "href", "data-x", "Fill",
-                          "transform", "style", "requiredExtensions", "width"])
-_VALUES = st.sampled_from(["red", "url(#a)", "url(cursor.png)", "#a", "javascript:x()", "1",
-                           "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n1234").decode(),
-                           "data:image/png;base64," + base64.b64encode(b"<svg onload=x()>").decode(),
-                           "fill:red"])
+_TAGS = st.sampled_from(
+    [
+        "g",
+        "rect",
+        "path",
+        "text",
+        "cursor",
+        "tref",
+        "font-face-uri",
+        "color-profile",
+        "SCRIPT",
+        "foreignobject",
+        "script",
+        "a",
+        "metadata",
+        "x:thing",
+        "image",
+        "use",
+        "Rect",
+        "set",
+        "style",
+    ]
+)
+_ATTRS = st.sampled_from(
+    [
+        "fill",
+        "cursor",
+        "x:label",
+        "id",
+        "onload",
+        "href",
+        "data-x",
+        "Fill",
+        "transform",
+        "style",
+        "requiredExtensions",
+        "width",
+    ]
+)
+_VALUES = st.sampled_from(
+    [
+        "red",
+        "url(#a)",
+        "url(cursor.png)",
+        "#a",
+        "javascript:x()",
+        "1",
+        "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n1234").decode(),
+        "data:image/png;base64," + base64.b64encode(b"<svg onload=x()>").decode(),
+        "fill:red",
+    ]
+)
 _EXTRAS = st.sampled_from(["", "<!-- a comment -->", '<?xml-stylesheet href="x.css"?>', "<?pi data?>"])
 
 
@@ -185,8 +227,10 @@ def _inventory(content: bytes) -> tuple[list, int, bool]:
 @settings(max_examples=50, deadline=None)
 @given(nodes=st.lists(svg_nodes(), max_size=4), prolog=_EXTRAS)
 def test_nothing_is_left_out_of_an_svg_without_a_word(nodes, prolog):
-    source = (f'<?xml version="1.0"?>{prolog}<svg xmlns="{SVG_NS}" xmlns:x="urn:x" '
-              f'xmlns:xlink="http://www.w3.org/1999/xlink">{"".join(nodes)}</svg>').encode()
+    source = (
+        f'<?xml version="1.0"?>{prolog}<svg xmlns="{SVG_NS}" xmlns:x="urn:x" '
+        f'xmlns:xlink="http://www.w3.org/1999/xlink">{"".join(nodes)}</svg>'
+    ).encode()
     published, removed = images.sanitize_svg(source)
     if not removed:  # then the drawing is whole: every element, attribute and text
         before, after = _inventory(source), _inventory(published)
@@ -194,11 +238,18 @@ def test_nothing_is_left_out_of_an_svg_without_a_word(nodes, prolog):
     assert images.sanitize_svg(published) == (published, ())
 
 
-@pytest.mark.parametrize("snippet, named", [
-    ("<cursor/>", "<cursor>"), ('<g cursor="url(#c)"/>', "cursor"), ("<tref/>", "<tref>"),
-    ("<font-face-uri/>", "<font-face-uri>"), ("<color-profile/>", "<color-profile>"),
-    ("<SCRIPT>x()</SCRIPT>", "<SCRIPT>"), ("<foreignobject/>", "<foreignobject>"),
-])
+@pytest.mark.parametrize(
+    "snippet, named",
+    [
+        ("<cursor/>", "<cursor>"),
+        ('<g cursor="url(#c)"/>', "cursor"),
+        ("<tref/>", "<tref>"),
+        ("<font-face-uri/>", "<font-face-uri>"),
+        ("<color-profile/>", "<color-profile>"),
+        ("<SCRIPT>x()</SCRIPT>", "<SCRIPT>"),
+        ("<foreignobject/>", "<foreignobject>"),
+    ],
+)
 def test_the_reported_cases_are_named(snippet, named):
     source = f'<svg xmlns="{SVG_NS}"><g id="ok"/>{snippet}</svg>'.encode()
     published, removed = images.sanitize_svg(source)
@@ -213,14 +264,17 @@ def test_a_stylesheet_instruction_is_named():
     assert any("xml-stylesheet" in item for item in removed)
 
 
-@pytest.mark.parametrize("kind, payload, kept", [
-    ("png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, True),
-    ("png", b"<svg xmlns='http://www.w3.org/2000/svg'><script>x()</script></svg>", False),
-    ("jpeg", b"\xff\xd8\xff\xe0" + b"0" * 20, True),
-    ("jpeg", b"\x89PNG\r\n\x1a\n" + b"0" * 20, False),
-    ("gif", b"<html>", False),
-    ("webp", b"RIFF0000WEBPVP8 ", True),
-])
+@pytest.mark.parametrize(
+    "kind, payload, kept",
+    [
+        ("png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, True),
+        ("png", b"<svg xmlns='http://www.w3.org/2000/svg'><script>x()</script></svg>", False),
+        ("jpeg", b"\xff\xd8\xff\xe0" + b"0" * 20, True),
+        ("jpeg", b"\x89PNG\r\n\x1a\n" + b"0" * 20, False),
+        ("gif", b"<html>", False),
+        ("webp", b"RIFF0000WEBPVP8 ", True),
+    ],
+)
 def test_an_embedded_picture_must_be_what_its_type_says(kind, payload, kept):
     uri = f"data:image/{kind};base64,{base64.b64encode(payload).decode()}"
     source = f'<svg xmlns="{SVG_NS}"><image href="{uri}" width="1" height="1"/></svg>'.encode()
@@ -231,6 +285,7 @@ def test_an_embedded_picture_must_be_what_its_type_says(kind, payload, kept):
 
 # --- 8. passwords -------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def protected_small(tmp_path_factory) -> Path:
     root = small_project(tmp_path_factory.mktemp("pw") / "proj")
@@ -240,8 +295,14 @@ def protected_small(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("password", [" ", "\t \n", "        "])
 def test_a_password_of_spaces_is_an_error(protected_small, password):
-    result = run_cli("build", "--project", protected_small, "--out", protected_small / "out-spaces",
-                     env={variable(PROTECTED): password})
+    result = run_cli(
+        "build",
+        "--project",
+        protected_small,
+        "--out",
+        protected_small / "out-spaces",
+        env={variable(PROTECTED): password},
+    )
     assert result.exit_code == 1
     assert f"{variable(PROTECTED)} holds only spaces" in result.stderr
     assert not (protected_small / "out-spaces").exists()
@@ -249,16 +310,19 @@ def test_a_password_of_spaces_is_an_error(protected_small, password):
 
 def test_a_short_password_is_a_warning_with_a_hint(protected_small):
     out = protected_small / "out-short"
-    result = run_cli("build", "--project", protected_small, "--out", out,
-                     env={variable(PROTECTED): "hunter2"})
+    result = run_cli(
+        "build", "--project", protected_small, "--out", out, env={variable(PROTECTED): "hunter2"}
+    )
     assert result.exit_code == 0, result.stderr
     assert "has only 7 characters" in result.stderr and "at least 12" in result.stderr
-    strict = run_cli("build", "--strict", "--project", protected_small, "--out", out,
-                     env={variable(PROTECTED): "hunter2"})
+    strict = run_cli(
+        "build", "--strict", "--project", protected_small, "--out", out, env={variable(PROTECTED): "hunter2"}
+    )
     assert strict.exit_code == 1
 
 
 # --- 2a. the audit: a protected page is exactly the login page --------------------------------
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
@@ -276,11 +340,20 @@ def _shells(root: Path):
     return lambda depth: renderer.login_shells(client, depth)
 
 
-ADDITIONS = st.sampled_from([
-    "<div hidden>secret</div>", "<p>secret", "secret", "<script src=http://evil.example/x.js></script>",
-    "<img src=https://evil.example/x.png>", "<!-- secret -->", " ", "<style>*{}</style>",
-    '<a href="https://evil.example">x</a>', "\n",
-])
+ADDITIONS = st.sampled_from(
+    [
+        "<div hidden>secret</div>",
+        "<p>secret",
+        "secret",
+        "<script src=http://evil.example/x.js></script>",
+        "<img src=https://evil.example/x.png>",
+        "<!-- secret -->",
+        " ",
+        "<style>*{}</style>",
+        '<a href="https://evil.example">x</a>',
+        "\n",
+    ]
+)
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -304,8 +377,9 @@ def test_the_audit_refuses_a_staged_site_with_an_edited_login_page(built, tmp_pa
     copy = tmp_path / "site"
     shutil.copytree(built / "site", copy)
     page = copy / PROTECTED / "index.html"
-    page.write_bytes(page.read_bytes().replace(b'<body class="login">',
-                                               b'<body class="login"><div hidden>secret</div>'))
+    page.write_bytes(
+        page.read_bytes().replace(b'<body class="login">', b'<body class="login"><div hidden>secret</div>')
+    )
     config = load_project_config(built)
     renderer = SiteRenderer(config, collect_assets(built, config))
     shared = [p.relative_to(copy).as_posix() for p in copy.iterdir()]
@@ -315,6 +389,7 @@ def test_the_audit_refuses_a_staged_site_with_an_edited_login_page(built, tmp_pa
 
 
 # --- 2b and 5. nothing in the output is carried unless the last build wrote it -----------------
+
 
 def _comparable(site: Path) -> dict[str, bytes]:
     """The site's files; a sealed file (its nonce differs each build) by name only."""
@@ -341,15 +416,30 @@ def planted(tmp_path_factory) -> Built:
     return Built(root, _comparable(clean))
 
 
-FOLDERS = st.sampled_from(["", "acme-corp", "acme-corp/2026-11", "assets", PROTECTED,
-                           f"{PROTECTED}/2026-10", "berlin-bikes", "new-folder"])
+FOLDERS = st.sampled_from(
+    [
+        "",
+        "acme-corp",
+        "acme-corp/2026-11",
+        "assets",
+        PROTECTED,
+        f"{PROTECTED}/2026-10",
+        "berlin-bikes",
+        "new-folder",
+    ]
+)
 # Not covered: an edit in place that keeps the size and puts the modification time
 # back (README: the output is checked by inode, size and time, a protected portal's
 # files by content too).
-ACTIONS = st.lists(st.tuples(st.sampled_from(["plant", "append", "replace", "mkdir"]),
-                             FOLDERS, st.sampled_from(["evil.html", "x.txt", "index.html", "robots.txt",
-                                                       "metrics.csv", "_headers"])),
-                   min_size=1, max_size=3)
+ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["plant", "append", "replace", "mkdir"]),
+        FOLDERS,
+        st.sampled_from(["evil.html", "x.txt", "index.html", "robots.txt", "metrics.csv", "_headers"]),
+    ),
+    min_size=1,
+    max_size=3,
+)
 
 
 def _tamper(site: Path, action: str, folder: str, name: str) -> None:
@@ -392,6 +482,7 @@ def test_an_incremental_build_publishes_what_a_clean_build_does(planted, actions
 
 # --- 3 and 4. serve ------------------------------------------------------------------------------
 
+
 def test_serve_keeps_its_cache_in_its_own_temporary_folder(tmp_path):
     from reportgen.serve import serve
 
@@ -399,9 +490,11 @@ def test_serve_keeps_its_cache_in_its_own_temporary_folder(tmp_path):
     protect(root, PROTECTED)
     stopping = threading.Event()
     ready = threading.Event()
-    thread = threading.Thread(target=serve, args=(BuildOptions(project=root, out=root / "site"), 0,
-                                                  lambda line: None),
-                              kwargs={"ready": lambda address: ready.set(), "stopping": stopping})
+    thread = threading.Thread(
+        target=serve,
+        args=(BuildOptions(project=root, out=root / "site"), 0, lambda line: None),
+        kwargs={"ready": lambda address: ready.set(), "stopping": stopping},
+    )
     thread.start()
     try:
         assert ready.wait(60)
@@ -424,8 +517,11 @@ def test_a_terminated_serve_removes_its_preview(tmp_path, signum):
 
     process = subprocess.Popen(
         [sys.executable, "-m", "reportgen", "serve", "--project", str(root), "--port", "0", "--jobs", "1"],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-        env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "TMPDIR": str(temporary)})
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "TMPDIR": str(temporary)},
+    )
     try:
         assert process.stderr is not None
         deadline = time.monotonic() + 90
@@ -449,8 +545,9 @@ def test_a_terminated_serve_removes_its_preview(tmp_path, signum):
 @pytest.mark.slow
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(delay=st.floats(min_value=0.2, max_value=3.0), signum=st.sampled_from([signal.SIGTERM, signal.SIGHUP]))
-def test_a_signal_at_any_moment_of_startup_stops_serve_and_removes_its_preview(tmp_path_factory, delay,
-                                                                               signum):
+def test_a_signal_at_any_moment_of_startup_stops_serve_and_removes_its_preview(
+    tmp_path_factory, delay, signum
+):
     """Found by a second attack: a signal after the server was made but before its
     thread ran hung the cleanup for good (shutdown() waited for a loop that never
     started), leaving the unsealed preview behind. Any moment must end cleanly."""
@@ -461,8 +558,10 @@ def test_a_signal_at_any_moment_of_startup_stops_serve_and_removes_its_preview(t
     temporary.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "reportgen", "serve", "--project", str(root), "--port", "0", "--jobs", "1"],
-        stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "TMPDIR": str(temporary)})
+        stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "TMPDIR": str(temporary)},
+    )
     try:
         time.sleep(delay)
         process.send_signal(signum)

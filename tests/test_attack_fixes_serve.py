@@ -67,10 +67,17 @@ def fake_direct_url(monkeypatch, direct_url: dict | None) -> None:
 
 
 def git(folder: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x.ex",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x.ex"}
-    return subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, text=True,
-                          env=env).stdout.strip()
+    env = {
+        **os.environ,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x.ex",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x.ex",
+    }
+    return subprocess.run(
+        ["git", "-C", str(folder), *args], check=True, capture_output=True, text=True, env=env
+    ).stdout.strip()
 
 
 def checkout(folder: Path, remote: str | None, *, package_in: str = "", published: bool = True) -> str:
@@ -106,11 +113,14 @@ def install_line(workflow: str) -> tuple[str, list[str]]:
     return match.group(1), comments
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://github.com/brightline/reportgen", "https://github.com/brightline/reportgen"),
-    ("ssh://git@github.com/brightline/reportgen.git", "ssh://git@github.com/brightline/reportgen.git"),
-    ("https://user:ghp_SECRET@github.com/b/r.git", "https://github.com/b/r.git"),  # never the token
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://github.com/brightline/reportgen", "https://github.com/brightline/reportgen"),
+        ("ssh://git@github.com/brightline/reportgen.git", "ssh://git@github.com/brightline/reportgen.git"),
+        ("https://user:ghp_SECRET@github.com/b/r.git", "https://github.com/b/r.git"),  # never the token
+    ],
+)
 def test_a_git_url_install_is_pinned_to_its_commit(monkeypatch, url, expected):
     fake_direct_url(monkeypatch, {"url": url, "vcs_info": {"vcs": "git", "commit_id": "b" * 40}})
     requirement, _comments = install_line(scaffold.workflow_text())
@@ -119,26 +129,42 @@ def test_a_git_url_install_is_pinned_to_its_commit(monkeypatch, url, expected):
 
 
 def test_a_git_url_install_keeps_its_subdirectory(monkeypatch):
-    fake_direct_url(monkeypatch, {"url": "https://github.com/a/mono", "subdirectory": "tools/reportgen",
-                                  "vcs_info": {"vcs": "git", "commit_id": "c" * 40}})
-    assert install_source().requirement == f"{DIST} @ git+https://github.com/a/mono@{'c' * 40}" \
-                                           "#subdirectory=tools/reportgen"
+    fake_direct_url(
+        monkeypatch,
+        {
+            "url": "https://github.com/a/mono",
+            "subdirectory": "tools/reportgen",
+            "vcs_info": {"vcs": "git", "commit_id": "c" * 40},
+        },
+    )
+    assert (
+        install_source().requirement == f"{DIST} @ git+https://github.com/a/mono@{'c' * 40}"
+        "#subdirectory=tools/reportgen"
+    )
 
 
 @needs_git
-@pytest.mark.parametrize(("remote", "expected"), [
-    ("https://github.com/brightline/reportgen.git", "https://github.com/brightline/reportgen.git"),
-    ("git@github.com:brightline/reportgen.git", "ssh://git@github.com/brightline/reportgen.git"),
-    ("ssh://git@gitlab.example.com:2222/agency/reportgen.git",
-     "ssh://git@gitlab.example.com:2222/agency/reportgen.git"),
-    ("https://me:ghp_SECRET@github.com/me/reportgen", "https://github.com/me/reportgen"),
-])
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        ("https://github.com/brightline/reportgen.git", "https://github.com/brightline/reportgen.git"),
+        ("git@github.com:brightline/reportgen.git", "ssh://git@github.com/brightline/reportgen.git"),
+        (
+            "ssh://git@gitlab.example.com:2222/agency/reportgen.git",
+            "ssh://git@gitlab.example.com:2222/agency/reportgen.git",
+        ),
+        ("https://me:ghp_SECRET@github.com/me/reportgen", "https://github.com/me/reportgen"),
+    ],
+)
 @pytest.mark.parametrize("editable", [True, False])
-def test_an_install_from_a_checkout_with_a_remote_pins_the_remote_at_head(tmp_path, monkeypatch, remote,
-                                                                         expected, editable):
+def test_an_install_from_a_checkout_with_a_remote_pins_the_remote_at_head(
+    tmp_path, monkeypatch, remote, expected, editable
+):
     head = checkout(tmp_path / "reportgen", remote)
-    fake_direct_url(monkeypatch, {"url": (tmp_path / "reportgen").as_uri(),
-                                  "dir_info": {"editable": True} if editable else {}})
+    fake_direct_url(
+        monkeypatch,
+        {"url": (tmp_path / "reportgen").as_uri(), "dir_info": {"editable": True} if editable else {}},
+    )
     result = run_cli("init", tmp_path / "agency")  # end to end: the file `init` writes
     assert result.exit_code == 0, result.output
     workflow = (tmp_path / "agency" / WORKFLOW).read_text(encoding="utf-8")
@@ -151,10 +177,14 @@ def test_an_install_from_a_checkout_with_a_remote_pins_the_remote_at_head(tmp_pa
 @needs_git
 def test_a_checkout_in_a_subfolder_of_its_repository(tmp_path, monkeypatch):
     head = checkout(tmp_path / "mono", "https://github.com/a/mono.git", package_in="tools/reportgen")
-    fake_direct_url(monkeypatch, {"url": (tmp_path / "mono" / "tools" / "reportgen").as_uri(),
-                                  "dir_info": {"editable": True}})
-    assert install_source().requirement == \
-        f"{DIST} @ git+https://github.com/a/mono.git@{head}#subdirectory=tools/reportgen"
+    fake_direct_url(
+        monkeypatch,
+        {"url": (tmp_path / "mono" / "tools" / "reportgen").as_uri(), "dir_info": {"editable": True}},
+    )
+    assert (
+        install_source().requirement
+        == f"{DIST} @ git+https://github.com/a/mono.git@{head}#subdirectory=tools/reportgen"
+    )
 
 
 @needs_git
@@ -215,8 +245,9 @@ def test_no_git_command_is_run_for_an_index_or_git_url_install(monkeypatch):
     monkeypatch.setattr(scaffold, "_source_checkout", lambda: None)
     fake_direct_url(monkeypatch, None)
     assert install_source().requirement == PIN
-    fake_direct_url(monkeypatch, {"url": "https://github.com/a/r", "vcs_info": {"vcs": "git",
-                                                                              "commit_id": "d" * 40}})
+    fake_direct_url(
+        monkeypatch, {"url": "https://github.com/a/r", "vcs_info": {"vcs": "git", "commit_id": "d" * 40}}
+    )
     assert install_source().requirement.endswith("d" * 40)
 
 
@@ -267,13 +298,16 @@ def test_no_remote_text_writes_an_unsafe_or_secret_url(text):
 @needs_git
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(remote=remotes(), published=st.booleans(), editable=st.booleans())
-def test_any_checkout_is_pinned_to_its_remote_and_head(tmp_path_factory, monkeypatch, remote, published,
-                                                       editable):
+def test_any_checkout_is_pinned_to_its_remote_and_head(
+    tmp_path_factory, monkeypatch, remote, published, editable
+):
     root = tmp_path_factory.mktemp("co")
     given_url, expected = remote
     head = checkout(root / "reportgen", given_url, published=published)
-    fake_direct_url(monkeypatch, {"url": (root / "reportgen").as_uri(),
-                                  "dir_info": {"editable": True} if editable else {}})
+    fake_direct_url(
+        monkeypatch,
+        {"url": (root / "reportgen").as_uri(), "dir_info": {"editable": True} if editable else {}},
+    )
     workflow = scaffold.workflow_text()
     requirement, comments = install_line(workflow)
     assert requirement == f"{DIST} @ git+{expected}@{head}"
@@ -286,8 +320,9 @@ def test_any_checkout_is_pinned_to_its_remote_and_head(tmp_path_factory, monkeyp
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -302,8 +337,15 @@ def preview_project(tmp_path_factory):
 
 
 def preview_options(root: Path, owned: Path) -> BuildOptions:
-    return BuildOptions(project=root, out=owned / "site", today=TODAY, jobs=1, drafts=True, preview=True,
-                        cache_dir=owned / "cache")
+    return BuildOptions(
+        project=root,
+        out=owned / "site",
+        today=TODAY,
+        jobs=1,
+        drafts=True,
+        preview=True,
+        cache_dir=owned / "cache",
+    )
 
 
 def tamper(owned: Path, how: str, outside: Path) -> None:
@@ -338,9 +380,17 @@ def tamper(owned: Path, how: str, outside: Path) -> None:
         raise AssertionError(how)
 
 
-TAMPERINGS = ["marker removed", "marker is a folder", "foreign file, no marker",
-              "emptied but for a foreign file", "replaced by a file", "replaced by a link", "page removed",
-              "folder removed", "cache corrupted"]
+TAMPERINGS = [
+    "marker removed",
+    "marker is a folder",
+    "foreign file, no marker",
+    "emptied but for a foreign file",
+    "replaced by a file",
+    "replaced by a link",
+    "page removed",
+    "folder removed",
+    "cache corrupted",
+]
 
 
 @pytest.mark.parametrize("how", TAMPERINGS)
@@ -391,8 +441,9 @@ def test_a_folder_serve_does_not_own_is_never_emptied(tmp_path, preview_project)
     out = tmp_path / "mine"
     out.mkdir()
     (out / "thesis.docx").write_text("years of work", encoding="utf-8")
-    options = BuildOptions(project=root, out=out, today=TODAY, jobs=1, drafts=True, preview=True,
-                           cache_dir=tmp_path / "cache")
+    options = BuildOptions(
+        project=root, out=out, today=TODAY, jobs=1, drafts=True, preview=True, cache_dir=tmp_path / "cache"
+    )
     assert reclaim_preview(options, tmp_path / "reportgen-preview-z") is False
     assert reclaim_preview(options, None) is False
     state = ServeState()  # not owned
@@ -407,8 +458,9 @@ def test_a_folder_serve_does_not_own_is_never_emptied(tmp_path, preview_project)
 class Server(ServeRobustServer):
     """test_serve_robust's server; requests here also give the method, headers and raw bytes."""
 
-    def request(self, path: str, method: str = "GET", host: str | None = None
-                ) -> tuple[int, dict[str, str], bytes]:
+    def request(
+        self, path: str, method: str = "GET", host: str | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
             connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
@@ -503,8 +555,19 @@ def test_redirect_locations_stay_on_this_server(path):
 HEADER_NAMES = ("content-type", "content-length", "cache-control", "location", "allow")
 
 
-@pytest.mark.parametrize("path", ["/", "/acme-corp/", "/acme-corp", "/acme-corp/2026-10/index.html",
-                                  "/__reportgen/live.js", "/nosuch", "/%00", "/assets/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/acme-corp/",
+        "/acme-corp",
+        "/acme-corp/2026-10/index.html",
+        "/__reportgen/live.js",
+        "/nosuch",
+        "/%00",
+        "/assets/",
+    ],
+)
 def test_head_gets_the_headers_of_get_without_a_body(running, path):
     get = running.request(path)
     head = running.request(path, "HEAD")
@@ -543,8 +606,10 @@ def test_other_methods_are_not_allowed(running, method):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(method=st.from_regex(r"[A-Z][A-Z_-]{0,11}", fullmatch=True),
-       host=st.one_of(st.just(None), st.from_regex(r"[a-z0-9.:-]{1,30}", fullmatch=True)))
+@given(
+    method=st.from_regex(r"[A-Z][A-Z_-]{0,11}", fullmatch=True),
+    host=st.one_of(st.just(None), st.from_regex(r"[a-z0-9.:-]{1,30}", fullmatch=True)),
+)
 def test_any_method_and_host(running, method, host):
     """Never a 501 or a traceback: a foreign Host is 421 first, then GET/HEAD are
     served and anything else is 405."""
@@ -566,14 +631,17 @@ def small(tmp_path_factory):
     root = tmp_path_factory.mktemp("clients") / "proj"
     make_project(root)
     export = root.parent / "export.csv"
-    export.write_text("date,campaign,channel,impressions,clicks,spend\n2026-10-01,x,search,1,1,1\n",
-                      encoding="utf-8")
+    export.write_text(
+        "date,campaign,channel,impressions,clicks,spend\n2026-10-01,x,search,1,1,1\n", encoding="utf-8"
+    )
     return root, export
 
 
 def unknown_client_commands(root: Path, export: Path, client: str) -> list[list]:
-    return [["new", "report", client, "--project", root],
-            ["import", export, "--client", client, "--project", root]]
+    return [
+        ["new", "report", client, "--project", root],
+        ["import", export, "--client", client, "--project", root],
+    ]
 
 
 @pytest.mark.parametrize("which", [0, 1])

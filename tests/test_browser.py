@@ -9,14 +9,17 @@ from helpers import draw_all_charts
 
 pytestmark = pytest.mark.browser
 
+
 def open_page(browser, path: Path, width: int = 1280):
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     problems: list[str] = []
     requests: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-    page.on("console", lambda message: problems.append(f"console: {message.text}")
-            if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: problems.append(f"console: {message.text}") if message.type == "error" else None,
+    )
     page.on("request", lambda request: requests.append(request.url))
     page.goto(path.as_uri())
     # Charts draw as they near the view: scroll to each (selectors, not wait_for_function:
@@ -54,8 +57,7 @@ def test_phone_width_has_no_horizontal_overflow(browser, built_site, relative):
     context, page, problems, _requests = open_page(browser, built_site / relative, width=390)
     try:
         assert page.evaluate("document.documentElement.dataset.charts") == "drawn"
-        overflow = page.evaluate(
-            "[document.documentElement.scrollWidth, window.innerWidth]")
+        overflow = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert overflow[0] <= overflow[1] + 1, overflow
         assert problems == []
     finally:

@@ -98,13 +98,21 @@ def expected_report(project: Path, client_id: str, month: str) -> dict:
 
     kpis = []
     mk = spec.marker
-    for metric, label, target in (("leads", f"Leads {mk}", 400),
-                                  ("cpl", f"Cost per lead {mk}", round(45 * spec.scale)),
-                                  ("roas", f"ROAS {mk}", 3)):
-        kpis.append({"metric": metric, "label": label, "target": target,
-                     "value": totals[metric],
-                     "previous": values.get(month_shift(month, -1), none)[metric],
-                     "last_year": values.get(month_shift(month, -12), none)[metric]})
+    for metric, label, target in (
+        ("leads", f"Leads {mk}", 400),
+        ("cpl", f"Cost per lead {mk}", round(45 * spec.scale)),
+        ("roas", f"ROAS {mk}", 3),
+    ):
+        kpis.append(
+            {
+                "metric": metric,
+                "label": label,
+                "target": target,
+                "value": totals[metric],
+                "previous": values.get(month_shift(month, -1), none)[metric],
+                "last_year": values.get(month_shift(month, -12), none)[metric],
+            }
+        )
 
     budget = spec.november_budget if month == "2026-11" else spec.monthly_budget
     month_rows = by_month.get(month, [])
@@ -118,11 +126,15 @@ def expected_report(project: Path, client_id: str, month: str) -> dict:
     for cid, name, channel in spec.campaigns:
         campaign_rows = [r for r in month_rows if r["campaign"] == cid]
         if campaign_rows:
-            campaigns.append({"campaign": cid, "name": name, "channel": channel,
-                              **expected_values(campaign_rows)})
+            campaigns.append(
+                {"campaign": cid, "name": name, "channel": channel, **expected_values(campaign_rows)}
+            )
     return {
-        "client": client_id, "month": month, "currency": spec.currency or "USD",
-        "totals": totals, "kpis": kpis,
+        "client": client_id,
+        "month": month,
+        "currency": spec.currency or "USD",
+        "totals": totals,
+        "kpis": kpis,
         "budget": {"budget": budget, "spent": totals["spend"], "expected_by_now": expected_by_now},
         "campaigns": campaigns,
     }
@@ -193,8 +205,7 @@ def test_every_page_is_private_and_offline(built_site):
         assert '<meta name="robots" content="noindex,nofollow">' in html, page
         assert '<meta name="referrer" content="no-referrer">' in html, page
         # nothing is loaded from outside the site
-        for match in re.finditer(r'<(script|link|img|iframe|source)\b[^>]*\b(?:src|href)="([^"]*)"',
-                                 html):
+        for match in re.finditer(r'<(script|link|img|iframe|source)\b[^>]*\b(?:src|href)="([^"]*)"', html):
             url = match.group(2)
             assert not re.match(r"(?i)^(https?:)?//", url), (page, match.group(0))
             if url.startswith("data:"):  # inline (the empty favicon): nothing is requested
@@ -214,8 +225,16 @@ def test_landing_page_lists_no_client(built_site):
 def test_report_json_matches_independent_computation(built_site, built_project, client_id):
     for month in ALL_MONTHS:
         report = json.loads((built_site / client_id / month / "report.json").read_text())
-        assert list(report) == ["client", "month", "currency", "totals", "kpis", "budget",
-                                "campaigns", "channels"]
+        assert list(report) == [
+            "client",
+            "month",
+            "currency",
+            "totals",
+            "kpis",
+            "budget",
+            "campaigns",
+            "channels",
+        ]
         expected = expected_report(built_project, client_id, month)
         assert set(report["totals"]) == set(ALL_METRICS)
         channels = {row.pop("channel"): row for row in report.pop("channels")}
@@ -270,10 +289,20 @@ def test_locale_formatting_on_pages(built_site):
 def test_report_page_sections(built_site):
     mk = SPECS["acme-corp"].marker
     html = (built_site / "acme-corp" / "2026-10" / "index.html").read_text()
-    for text in (f"Summary October {mk}", f"Highlight one {mk}", f"Recommendation {mk}",
-                 f"Open task {mk}", f"Monthly review {mk}", f"Meeting notes {mk}",
-                 f"Body paragraph {mk}", f"Table cell {mk}", f"Chart title {mk}",
-                 f"Annotation {mk}", f"Brand search {mk}", f"Leads {mk}"):
+    for text in (
+        f"Summary October {mk}",
+        f"Highlight one {mk}",
+        f"Recommendation {mk}",
+        f"Open task {mk}",
+        f"Monthly review {mk}",
+        f"Meeting notes {mk}",
+        f"Body paragraph {mk}",
+        f"Table cell {mk}",
+        f"Chart title {mk}",
+        f"Annotation {mk}",
+        f"Brand search {mk}",
+        f"Leads {mk}",
+    ):
         assert text in html, text
     assert html.count('class="chart-canvas"') >= 5
     assert "RGCHARTSLOT" not in html
@@ -314,8 +343,11 @@ def test_summary_line(project):
     result = build(project)
     assert result.exit_code == 0, result.output
     site_files = [p for p in (project / "site").rglob("*") if p.is_file()]
-    match = re.fullmatch(r"Built 3 client portals, (\d+) monthly reports, (\d+) files into (.+) "
-                         r"in \d+\.\ds: \d+ pages rendered, \d+ unchanged\.\n", result.stdout)
+    match = re.fullmatch(
+        r"Built 3 client portals, (\d+) monthly reports, (\d+) files into (.+) "
+        r"in \d+\.\ds: \d+ pages rendered, \d+ unchanged\.\n",
+        result.stdout,
+    )
     assert match, result.stdout
     assert int(match.group(1)) == 3 * len(ALL_MONTHS)
     assert int(match.group(2)) == len(site_files)
@@ -326,19 +358,21 @@ def test_client_option(project, tmp_path):
     result = build(project, "--client", "saigon-foods", out=tmp_path / "one")
     assert result.exit_code == 0, result.output
     assert "Built 1 client portal," in result.stdout
-    assert sorted(p.name for p in (tmp_path / "one").iterdir() if p.is_dir()) == [
-        "assets", "saigon-foods"]
+    assert sorted(p.name for p in (tmp_path / "one").iterdir() if p.is_dir()) == ["assets", "saigon-foods"]
     result = build(project, "--client", "saigon-foods", "--client", "acme-corp", out=tmp_path / "two")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "two").iterdir() if p.is_dir()) == [
-        "acme-corp", "assets", "saigon-foods"]
+        "acme-corp",
+        "assets",
+        "saigon-foods",
+    ]
 
 
 def test_client_option_keeps_other_portals(project):
     assert build(project).exit_code == 0
     site = project / "site"
     before = tree_bytes(site)
-    acme = (project / "content" / "acme-corp" / "2026-10.md")
+    acme = project / "content" / "acme-corp" / "2026-10.md"
     acme.write_text(acme.read_text().replace("Body paragraph", "Changed paragraph"))
     result = build(project, "--client", "acme-corp")
     assert result.exit_code == 0, result.output
@@ -367,8 +401,9 @@ def test_month_option(project, built_site, tmp_path):
         assert "2026-10/" not in home and "2026-11/" not in home
         assert 'href="2026-09/index.html"' in home
         # the portal as of September: September's figures are the same as in a full build
-        assert json.loads((site / client_id / "2026-09" / "report.json").read_text()) == \
-            json.loads((built_site / client_id / "2026-09" / "report.json").read_text())
+        assert json.loads((site / client_id / "2026-09" / "report.json").read_text()) == json.loads(
+            (built_site / client_id / "2026-09" / "report.json").read_text()
+        )
     mk = SPECS["acme-corp"].marker
     assert f"Open task {mk}" not in (site / "acme-corp" / "index.html").read_text()
 
@@ -377,8 +412,7 @@ def test_month_previous_is_last_complete_month(project, tmp_path):
     result = build(project, "--month", "previous", out=tmp_path / "prev")
     assert result.exit_code == 0, result.output
     for client_id in CLIENT_IDS:
-        assert months_built(tmp_path / "prev", client_id) == [m for m in ALL_MONTHS
-                                                              if m <= "2026-10"]
+        assert months_built(tmp_path / "prev", client_id) == [m for m in ALL_MONTHS if m <= "2026-10"]
 
 
 def test_month_latest_is_the_default(project, built_site, tmp_path):
@@ -404,8 +438,8 @@ def test_month_must_be_exactly_yyyy_mm(project, bad):
 
 def test_drafts_option(project, tmp_path):
     mk = SPECS["berlin-bikes"].marker
-    without = (tmp_path / "a")
-    with_drafts = (tmp_path / "b")
+    without = tmp_path / "a"
+    with_drafts = tmp_path / "b"
     assert build(project, out=without).exit_code == 0
     result = build(project, "--drafts", out=with_drafts)
     assert result.exit_code == 0, result.output
@@ -458,8 +492,7 @@ def test_invalid_clients_yaml_exit_1(project):
     result = build(project)
     assert result.exit_code == 1
     line = line_of(text, "webiste")
-    assert f"clients.yaml:{line}: unknown field 'agency.webiste' (did you mean 'website'?)" in \
-        result.stderr
+    assert f"clients.yaml:{line}: unknown field 'agency.webiste' (did you mean 'website'?)" in result.stderr
     assert "nothing was written" in result.stderr
     assert "Traceback" not in result.output
     assert not (project / "site").exists()
@@ -469,8 +502,11 @@ def test_unknown_kpi_metric_exit_1(project):
     text = break_file(project / "clients.yaml", "metric: roas", "metric: roaz")
     result = build(project)
     assert result.exit_code == 1
-    assert re.search(rf"clients\.yaml:{line_of(text, 'metric: roaz')}: .*'roaz'.*did you mean "
-                     r"'roas'", result.stderr), result.stderr
+    assert re.search(
+        rf"clients\.yaml:{line_of(text, 'metric: roaz')}: .*'roaz'.*did you mean "
+        r"'roas'",
+        result.stderr,
+    ), result.stderr
 
 
 def test_bad_csv_row_exit_1(project):
@@ -503,8 +539,7 @@ def test_check_writes_nothing(project):
 
 
 def test_check_reports_path_line_message(project):
-    text = break_file(project / "content" / "acme-corp" / "2026-09.md", "next_steps:",
-                      "next_stpes:")
+    text = break_file(project / "content" / "acme-corp" / "2026-09.md", "next_steps:", "next_stpes:")
     csv_path = project / "data" / "saigon-foods" / "2025.csv"
     rows = csv_path.read_text().splitlines(keepends=True)
     rows[9] = rows[9].replace(",", ",x", 4)
@@ -513,8 +548,10 @@ def test_check_reports_path_line_message(project):
     result = run_cli("check", "--project", str(project))
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert f"content/acme-corp/2026-09.md:{line_of(text, 'next_stpes')}: unknown field " \
-           "'next_stpes' (did you mean 'next_steps'?)" in lines
+    assert (
+        f"content/acme-corp/2026-09.md:{line_of(text, 'next_stpes')}: unknown field "
+        "'next_stpes' (did you mean 'next_steps'?)" in lines
+    )
     assert any(ln.startswith("data/saigon-foods/2025.csv:10: ") for ln in lines), lines
     assert all(re.match(r"^[\w./-]+(:\d+)?: ", ln) for ln in lines), lines
     assert lines[-1] == "reportgen: 2 errors; nothing was written."
@@ -522,15 +559,16 @@ def test_check_reports_path_line_message(project):
 
 
 def test_check_reports_config_and_note_problems_together(project):
-    text = break_file(project / "content" / "acme-corp" / "2026-09.md", "next_steps:",
-                      "next_stpes:")
+    text = break_file(project / "content" / "acme-corp" / "2026-09.md", "next_steps:", "next_stpes:")
     break_file(project / "clients.yaml", "currency: VND", "currency: VNX")
     result = run_cli("check", "--project", str(project))
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert any(re.fullmatch(r"clients\.yaml:\d+: .*unknown currency code 'VNX'", ln) for ln in lines)
-    assert f"content/acme-corp/2026-09.md:{line_of(text, 'next_stpes')}: unknown field " \
-           "'next_stpes' (did you mean 'next_steps'?)" in lines
+    assert (
+        f"content/acme-corp/2026-09.md:{line_of(text, 'next_stpes')}: unknown field "
+        "'next_stpes' (did you mean 'next_steps'?)" in lines
+    )
 
 
 def test_warnings_and_strict(project):
@@ -554,8 +592,14 @@ def test_warnings_and_strict(project):
 
 
 def run_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "reportgen", *args], capture_output=True,
-                          text=True, env=env_with(), cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen", *args],
+        capture_output=True,
+        text=True,
+        env=env_with(),
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_real_process_build_and_errors(project):
@@ -575,10 +619,13 @@ def test_real_process_build_and_errors(project):
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
 
 
-@pytest.mark.parametrize("template", [
-    '{% extends "base.html" %}{% block main %}{{ no_such_name }}{% endblock %}\n',
-    '{% extends "base.html" %}\n{% block main %}{{ broken }\n{% endblock %}\n',
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        '{% extends "base.html" %}{% block main %}{{ no_such_name }}{% endblock %}\n',
+        '{% extends "base.html" %}\n{% block main %}{{ broken }\n{% endblock %}\n',
+    ],
+)
 def test_broken_project_template_is_a_clear_error(project, template):
     (project / "templates").mkdir()
     (project / "templates" / "report.html").write_text(template)

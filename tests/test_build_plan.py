@@ -110,8 +110,12 @@ def test_executing_the_plan_builds_what_it_planned(project):
 
 def test_library_errors_carry_their_exit_codes_and_survive_pickling():
     problem = Problem("clients.yaml", 3, "bad")
-    for error, code in [(UsageError("--client x: no such client", "--client"), 2), (InputError([problem]), 1),
-                        (OutputError("--out x is a file"), 1), (ReportgenError("anything"), 1)]:
+    for error, code in [
+        (UsageError("--client x: no such client", "--client"), 2),
+        (InputError([problem]), 1),
+        (OutputError("--out x is a file"), 1),
+        (ReportgenError("anything"), 1),
+    ]:
         assert error.exit_code == code and not isinstance(error, click.ClickException)
         again = pickle.loads(pickle.dumps(error))
         assert (type(again), str(again), again.exit_code) == (type(error), str(error), code)
@@ -133,14 +137,21 @@ def test_bad_options_are_usage_errors_of_the_library(project, monkeypatch):
         build_date()
 
 
-@pytest.mark.parametrize(("args", "code", "shown"), [
-    (("build", "--client", "nobody"), 2, "Error: --client nobody: no such client in clients.yaml"),
-    (("check", "--month", "2026-13"), 2, "Error: Invalid value for --month: '2026-13' is not YYYY-MM"),
-    (("build", "--out", "{project}/data/site"), 1, "/data/site is inside the project's data"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "shown"),
+    [
+        (("build", "--client", "nobody"), 2, "Error: --client nobody: no such client in clients.yaml"),
+        (("check", "--month", "2026-13"), 2, "Error: Invalid value for --month: '2026-13' is not YYYY-MM"),
+        (("build", "--out", "{project}/data/site"), 1, "/data/site is inside the project's data"),
+    ],
+)
 def test_the_cli_maps_library_errors_to_click_messages_and_exit_codes(project, args, code, shown):
-    result = run_cli(*(a.format(project=project) for a in args), "--project", project,
-                     env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH})
+    result = run_cli(
+        *(a.format(project=project) for a in args),
+        "--project",
+        project,
+        env={"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
+    )
     assert result.exit_code == code, result.output
     assert shown in result.output and "Traceback" not in result.output
     if code == 2:  # a usage error shows the command's usage line, as click's own do
@@ -149,14 +160,16 @@ def test_the_cli_maps_library_errors_to_click_messages_and_exit_codes(project, a
 
 def test_no_library_module_imports_click():
     """Each module but the CLI imported on its own, in a fresh interpreter."""
-    modules = sorted(p.stem for p in (ROOT / "reportgen").glob("*.py")
-                     if p.name not in {"cli.py", "__main__.py"})
-    code = ("import importlib, sys\n"
-            f"for name in {modules!r}:\n"
-            "    importlib.import_module('reportgen.' + name)\n"
-            "    if 'click' in sys.modules:\n"
-            "        print(name)\n"
-            "        break\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=ROOT)
+    modules = sorted(
+        p.stem for p in (ROOT / "reportgen").glob("*.py") if p.name not in {"cli.py", "__main__.py"}
+    )
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module('reportgen.' + name)\n"
+        "    if 'click' in sys.modules:\n"
+        "        print(name)\n"
+        "        break\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == "", f"reportgen/{done.stdout.strip()}.py imports click; only cli.py may"

@@ -29,18 +29,21 @@ COLOR = st.integers(0, 0xFFFFFF).map(lambda v: f"#{v:06x}")
 # --- the contrast helper against known pairs ---------------------------------------------
 
 
-@pytest.mark.parametrize(("a", "b", "ratio"), [
-    ("#000000", "#ffffff", 21.0),
-    ("#ffffff", "#ffffff", 1.0),
-    ("#767676", "#ffffff", 4.54),  # the lightest grey that passes AA on white
-    ("#777777", "#ffffff", 4.48),  # ... and the next one, which does not
-    ("#ff0000", "#ffffff", 4.00),
-    ("#0000ff", "#ffffff", 8.59),
-    ("#00ff00", "#000000", 15.3),
-    ("#334155", "#ffffff", 10.35),  # reportgen.css --ink-2 on the card
-    ("#444444", "#10b981", 3.84),  # Plotly's own label colours on two palette colours
-    ("#ffffff", "#8b5cf6", 4.23),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "ratio"),
+    [
+        ("#000000", "#ffffff", 21.0),
+        ("#ffffff", "#ffffff", 1.0),
+        ("#767676", "#ffffff", 4.54),  # the lightest grey that passes AA on white
+        ("#777777", "#ffffff", 4.48),  # ... and the next one, which does not
+        ("#ff0000", "#ffffff", 4.00),
+        ("#0000ff", "#ffffff", 8.59),
+        ("#00ff00", "#000000", 15.3),
+        ("#334155", "#ffffff", 10.35),  # reportgen.css --ink-2 on the card
+        ("#444444", "#10b981", 3.84),  # Plotly's own label colours on two palette colours
+        ("#ffffff", "#8b5cf6", 4.23),
+    ],
+)
 def test_contrast_ratio_known_pairs(a, b, ratio):
     assert contrast_ratio(a, b) == pytest.approx(ratio, abs=0.01)
     assert contrast_ratio(b, a) == contrast_ratio(a, b)
@@ -62,7 +65,7 @@ def test_readable_on_reaches_aa_and_changes_a_fill_only_when_it_must(fill):
     if max(contrast_ratio(charts.INK, fill), contrast_ratio("#ffffff", fill)) >= AA:
         assert moved == fill
     else:  # a shade: each channel moves by a small fraction of the way
-        assert max(abs(int(moved[i:i + 2], 16) - int(fill[i:i + 2], 16)) for i in (1, 3, 5)) <= 48
+        assert max(abs(int(moved[i : i + 2], 16) - int(fill[i : i + 2], 16)) for i in (1, 3, 5)) <= 48
 
 
 def test_chart_colours_are_the_stylesheets():
@@ -117,8 +120,9 @@ def text_on_backgrounds(figure: dict, card: str = CARD) -> list[tuple[str, str, 
             pairs.append((f"{key} ticks", (axis.get("tickfont") or {}).get("color") or ink, paper))
     legend = layout.get("legend") or {}
     if layout.get("showlegend", True):
-        pairs.append(("legend", (legend.get("font") or {}).get("color") or ink,
-                      under(legend.get("bgcolor"), paper)))
+        pairs.append(
+            ("legend", (legend.get("font") or {}).get("color") or ink, under(legend.get("bgcolor"), paper))
+        )
     hover = layout.get("hoverlabel") or {}
     for number, note in enumerate(layout.get("annotations", ()), start=1):
         badge = under(note.get("bgcolor"), plot)
@@ -126,31 +130,40 @@ def text_on_backgrounds(figure: dict, card: str = CARD) -> list[tuple[str, str, 
         if note.get("hovertext"):
             label = note.get("hoverlabel") or {}
             background = under(label.get("bgcolor"), badge)
-            pairs.append((f"annotation {number} hover",
-                          (label.get("font") or {}).get("color") or plotly_contrast(background),
-                          background))
+            pairs.append(
+                (
+                    f"annotation {number} hover",
+                    (label.get("font") or {}).get("color") or plotly_contrast(background),
+                    background,
+                )
+            )
     unified = str(layout.get("hovermode", "closest")).endswith("unified")
     for number, trace in enumerate(figure["data"], start=1):
         if trace["type"] == "pie":
             pairs.extend(_pie_pairs(number, trace, hover, paper))
             continue
-        assert "text" not in str(trace.get("mode", "")) and not trace.get("texttemplate") and (
-            trace["type"] != "bar" or "text" not in trace), "text on a bar or line: test it here"
+        assert (
+            "text" not in str(trace.get("mode", ""))
+            and not trace.get("texttemplate")
+            and (trace["type"] != "bar" or "text" not in trace)
+        ), "text on a bar or line: test it here"
         label = hover if unified else {**hover, **(trace.get("hoverlabel") or {})}
         assert label.get("bgcolor"), f"trace {number}: hover label colour left to Plotly"
-        pairs.append((f"trace {number} hover",
-                      (label.get("font") or {}).get("color") or plotly_contrast(label["bgcolor"]),
-                      under(label["bgcolor"], paper)))
+        pairs.append(
+            (
+                f"trace {number} hover",
+                (label.get("font") or {}).get("color") or plotly_contrast(label["bgcolor"]),
+                under(label["bgcolor"], paper),
+            )
+        )
     return pairs
 
 
 def _pie_pairs(number: int, trace: dict, hover: dict, paper: str) -> list[tuple[str, str, str]]:
     fills = trace["marker"]["colors"]
     assert len(fills) >= len(trace["labels"]), "every slice's colour is the figure's own"
-    inside = (trace.get("insidetextfont") or {}).get("color") or \
-        (trace.get("textfont") or {}).get("color")
-    outside = (trace.get("outsidetextfont") or {}).get("color") or \
-        (trace.get("textfont") or {}).get("color")
+    inside = (trace.get("insidetextfont") or {}).get("color") or (trace.get("textfont") or {}).get("color")
+    outside = (trace.get("outsidetextfont") or {}).get("color") or (trace.get("textfont") or {}).get("color")
     label = {**hover, **(trace.get("hoverlabel") or {})}
     pairs = []
     for index, fill in enumerate(fills[: len(trace["labels"])]):
@@ -159,32 +172,49 @@ def _pie_pairs(number: int, trace: dict, hover: dict, paper: str) -> list[tuple[
         if trace.get("textposition", "auto") in ("auto", "outside"):
             pairs.append((f"{where} outside", at(outside, index) or "#444444", paper))
         background = under(at(label.get("bgcolor"), index) or fill, paper)
-        pairs.append((f"{where} hover",
-                      at((label.get("font") or {}).get("color"), index) or plotly_contrast(background),
-                      background))
+        pairs.append(
+            (
+                f"{where} hover",
+                at((label.get("font") or {}).get("color"), index) or plotly_contrast(background),
+                background,
+            )
+        )
     return pairs
 
 
 def failures(figure: dict) -> list[str]:
-    return [f"{where}: {text} on {background} is {contrast_ratio(under(text), background):.2f}:1"
-            for where, text, background in text_on_backgrounds(figure)
-            if contrast_ratio(under(text), background) < AA]
+    return [
+        f"{where}: {text} on {background} is {contrast_ratio(under(text), background):.2f}:1"
+        for where, text, background in text_on_backgrounds(figure)
+        if contrast_ratio(under(text), background) < AA
+    ]
 
 
 def test_the_check_sees_plotlys_own_pie_colours():
     # Before issue 11 the figure left slice labels to Plotly (#444 on emerald: 3.84:1).
-    figure = {"layout": {}, "data": [{"type": "pie", "labels": ["a", "b"], "values": [1, 2],
-                                      "marker": {"colors": ["#2563eb", "#10b981"]}}]}
-    assert [f.split(":")[0] for f in failures(figure)] == [
-        "trace 1 slice 2 inside", "trace 1 slice 2 hover"]
+    figure = {
+        "layout": {},
+        "data": [
+            {
+                "type": "pie",
+                "labels": ["a", "b"],
+                "values": [1, 2],
+                "marker": {"colors": ["#2563eb", "#10b981"]},
+            }
+        ],
+    }
+    assert [f.split(":")[0] for f in failures(figure)] == ["trace 1 slice 2 inside", "trace 1 slice 2 hover"]
 
 
 FORMATTERS = [Formatter("en_US", "USD"), Formatter("de_DE", "EUR"), Formatter("vi_VN", "VND")]
 
 
 @settings(max_examples=60, deadline=None)
-@given(brand=COLOR, values=st.lists(st.integers(1, 10**7), min_size=1, max_size=12),
-       fmt=st.sampled_from(FORMATTERS))
+@given(
+    brand=COLOR,
+    values=st.lists(st.integers(1, 10**7), min_size=1, max_size=12),
+    fmt=st.sampled_from(FORMATTERS),
+)
 def test_every_chart_text_reaches_aa_for_any_brand_colour(brand, values, fmt):
     style = charts.ChartStyle(brand=brand, fmt=fmt)
     points = [(f"Group {i}", float(v)) for i, v in enumerate(values)]
@@ -194,16 +224,24 @@ def test_every_chart_text_reaches_aa_for_any_brand_colour(brand, values, fmt):
     days = [(f"Oct {i}", float(v)) for i, v in enumerate(values, start=1)]
     for kind in ("line", "bar", "area"):
         view = charts.line_chart(
-            "t", [charts.Series("Leads", days, "count"),
-                  charts.Series("Before", days, "count", style="previous"),
-                  charts.Series("Target", days, "count", style="target")],
-            style, kind=kind, marks=[(0, "Launch"), (0, "Second"), (len(days) - 1, "End")])
+            "t",
+            [
+                charts.Series("Leads", days, "count"),
+                charts.Series("Before", days, "count", style="previous"),
+                charts.Series("Target", days, "count", style="target"),
+            ],
+            style,
+            kind=kind,
+            marks=[(0, "Launch"), (0, "Second"), (len(days) - 1, "End")],
+        )
         assert failures(view.figure) == [], kind
 
 
 @settings(max_examples=40, deadline=None)
-@given(brand=st.one_of(COLOR, st.sampled_from(["#ffffff", "#fefefe", "#000000", *charts.PALETTE])),
-       count=st.integers(1, 40))
+@given(
+    brand=st.one_of(COLOR, st.sampled_from(["#ffffff", "#fefefe", "#000000", *charts.PALETTE])),
+    count=st.integers(1, 40),
+)
 def test_slices_past_the_palette_differ_from_their_neighbours(brand, count):
     fills, texts = charts.slice_colors(charts.ChartStyle(brand=brand, fmt=FORMATTERS[0]), count)
     assert len(fills) == len(texts) == count
@@ -223,8 +261,7 @@ def grey_site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("contrast") / "proj"
     make_project(root)
     clients = root / "clients.yaml"
-    clients.write_text(clients.read_text(encoding="utf-8").replace("#0b6e4f", HARD_BRAND),
-                       encoding="utf-8")
+    clients.write_text(clients.read_text(encoding="utf-8").replace("#0b6e4f", HARD_BRAND), encoding="utf-8")
     result = run_cli("build", "--project", root, "--client", "acme-corp", "--jobs", "1")
     assert result.exit_code == 0, (result.output, result.exception)
     return root / "site"

@@ -56,16 +56,19 @@ def test_a_registered_kind_is_accepted_by_notes_and_drawn_by_its_builder(weekday
 
 def test_without_it_the_same_note_is_an_error_naming_every_kind():
     _note, errors = parse("metric: leads\nby: weekday")
-    assert errors == ["chart.by: expected one of day, week, month, campaign, channel, got 'weekday' "
-                      "(did you mean 'week'?)"]
+    assert errors == [
+        "chart.by: expected one of day, week, month, campaign, channel, got 'weekday' (did you mean 'week'?)"
+    ]
 
 
 def test_hints_follow_the_registry(weekday_kind):
     _note, errors = parse("metric: leads\nby: campaign\ncompare: target")
     assert errors == ["chart: 'compare: target' works with by: day, week, month or weekday"]
     _note, errors = parse("metric: leads\nby: wekday")
-    assert errors == ["chart.by: expected one of day, week, month, campaign, channel, weekday, "
-                      "got 'wekday' (did you mean 'weekday'?)"]
+    assert errors == [
+        "chart.by: expected one of day, week, month, campaign, channel, weekday, "
+        "got 'wekday' (did you mean 'weekday'?)"
+    ]
 
 
 def test_the_readme_lists_every_kind():
@@ -80,14 +83,18 @@ def test_the_builtin_kinds():
 
 
 @settings(max_examples=50, deadline=None)
-@given(kind=st.sampled_from(CHART_TYPES), by=st.sampled_from(list(CHART_KINDS)),
-       compare=st.sampled_from([None, "previous", "target"]))
+@given(
+    kind=st.sampled_from(CHART_TYPES),
+    by=st.sampled_from(list(CHART_KINDS)),
+    compare=st.sampled_from([None, "previous", "target"]),
+)
 def test_validation_follows_each_kinds_rules(kind, by, compare):
     block = f"metric: leads\ntype: {kind}\nby: {by}" + (f"\ncompare: {compare}" if compare else "")
     note, errors = parse(block)
     groups = CHART_KINDS[by].groups
-    valid = (kind != "pie" or groups) and not (compare and kind == "pie") and \
-        not (compare == "target" and groups)
+    valid = (
+        (kind != "pie" or groups) and not (compare and kind == "pie") and not (compare == "target" and groups)
+    )
     assert (errors == []) == valid, errors
     if valid:
         assert note.charts == (ChartSpec(metric="leads", type=kind, by=by, compare=compare, line=6),)

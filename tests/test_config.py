@@ -90,9 +90,13 @@ def test_valid_file_and_defaults_inheritance(root):
     assert inherits.locale == "de_DE"
     assert inherits.currency == "EUR"
     assert [(k.metric, k.label, k.target, k.better) for k in inherits.kpis] == [
-        ("leads", "Leads", 400, "higher"), ("cpl", "Cost per lead", 45, "lower")]
+        ("leads", "Leads", 400, "higher"),
+        ("cpl", "Cost per lead", 45, "lower"),
+    ]
     assert {name: f.source for name, f, _line in inherits.metrics} == {
-        "cpl": "spend / leads", "aov": "revenue / conversions"}
+        "cpl": "spend / leads",
+        "aov": "revenue / conversions",
+    }
     assert inherits.account_executive.phone == "+1 555 0100"
     # a client's own values win; metrics merge (client formula replaces the default one)
     assert overrides.locale == "vi_VN"
@@ -100,7 +104,10 @@ def test_valid_file_and_defaults_inheritance(root):
     # no label given: None in the model (the page shows the metric's words in its language)
     assert [(k.metric, k.label, k.better) for k in overrides.kpis] == [("orders", None, "higher")]
     assert {name: f.source for name, f, _line in overrides.metrics} == {
-        "cpl": "spend / leads", "aov": "revenue / orders", "cpo": "spend / orders"}
+        "cpl": "spend / leads",
+        "aov": "revenue / orders",
+        "cpo": "spend / orders",
+    }
     assert overrides.account_executive.phone == "5550100"
     assert overrides.brand.color == "#00bb66"
     assert overrides.brand.logo == (root / "assets" / "logo.svg").resolve()
@@ -108,19 +115,24 @@ def test_valid_file_and_defaults_inheritance(root):
     assert overrides.budget.monthly == 20000
     assert [(str(m), v) for m, v in overrides.budget.months] == [("2026-11", 30000)]
     assert [(c.id, c.name, c.channel, c.budget) for c in overrides.campaigns] == [
-        ("brand-search", "Brand search", "search", 5000), ("12345", "12345", None, None)]
+        ("brand-search", "Brand search", "search", 5000),
+        ("12345", "12345", None, None),
+    ]
     assert [d.pattern for d in overrides.data] == ["data/overrides/*.csv", "data/extra.csv"]
 
 
 def test_built_in_defaults_without_defaults_section(root):
-    write(root, """\
+    write(
+        root,
+        """\
         agency: {name: A}
         clients:
           - id: solo
             name: Solo
             account_executive: {name: X}
             data: data/solo.csv
-        """)
+        """,
+    )
     (client,) = load_project_config(root).clients
     assert (client.locale, client.currency, client.kpis) == ("en_US", "USD", ())
     assert [d.pattern for d in client.data] == ["data/solo.csv"]  # a single path is a list
@@ -139,7 +151,9 @@ def test_yaml_syntax_error_has_line(root):
 
 
 def test_duplicate_yaml_key_both_lines(root):
-    text = write(root, """\
+    text = write(
+        root,
+        """\
         agency:
           name: A
         clients:
@@ -147,10 +161,12 @@ def test_duplicate_yaml_key_both_lines(root):
             name: Acme
             account_executive: {name: X}
             name: Acme again
-        """)
+        """,
+    )
     found = problems(root)
-    assert_problem(found, line_of(text, "Acme again"), "duplicate key 'name'",
-                   f"line {line_of(text, 'name: Acme')}")
+    assert_problem(
+        found, line_of(text, "Acme again"), "duplicate key 'name'", f"line {line_of(text, 'name: Acme')}"
+    )
 
 
 def test_not_a_mapping(root):
@@ -159,7 +175,9 @@ def test_not_a_mapping(root):
 
 
 def test_unknown_field_with_did_you_mean(root):
-    text = write(root, """\
+    text = write(
+        root,
+        """\
         agency:
           name: A
         clients:
@@ -169,83 +187,109 @@ def test_unknown_field_with_did_you_mean(root):
             curency: EUR
             kpis:
               - {metric: leads, tagret: 400}
-        """)
+        """,
+    )
     found = problems(root)
-    assert_problem(found, line_of(text, "curency"), "unknown field 'clients[1].curency'",
-                   "did you mean 'currency'?")
+    assert_problem(
+        found, line_of(text, "curency"), "unknown field 'clients[1].curency'", "did you mean 'currency'?"
+    )
     assert_problem(found, line_of(text, "tagret"), "tagret", "did you mean 'target'?")
 
 
 def test_unknown_top_level_field(root):
     text = write(root, "agency: {name: A}\nclient: []\n")
     found = problems(root)
-    assert_problem(found, line_of(text, "client:"), "unknown field 'client'",
-                   "did you mean 'clients'?")
+    assert_problem(found, line_of(text, "client:"), "unknown field 'client'", "did you mean 'clients'?")
     assert_problem(found, 1, "missing required field 'clients'")
 
 
 def test_missing_required_fields(root):
-    text = write(root, """\
+    text = write(
+        root,
+        """\
         agency:
           website: https://a.example
         clients:
           - id: acme
             account_executive: {email: x@y.example}
-        """)
+        """,
+    )
     found = problems(root)
     assert_problem(found, line_of(text, "website"), "missing required field 'agency.name'")
     assert_problem(found, line_of(text, "id: acme"), "missing required field 'clients[1].name'")
-    assert_problem(found, line_of(text, "account_executive"),
-                   "missing required field 'clients[1].account_executive.name'")
+    assert_problem(
+        found,
+        line_of(text, "account_executive"),
+        "missing required field 'clients[1].account_executive.name'",
+    )
 
 
-@pytest.mark.parametrize("field, value, fragment", [
-    ("name", "[a, b]", "expected text, got a list"),
-    ("name", "{a: 1}", "expected text, got a mapping"),
-    ("budget", "{monthly: lots}", "expected a number, got 'lots'"),
-    ("budget", "{monthly: -5}", "must be at least 0"),
-    ("budget", "{months: {2026-13: 5}}", "expected a month as YYYY-MM"),
-    ("since", "yesterday", "expected a month as YYYY-MM"),
-    ("kpis", "{metric: leads}", "expected a list"),
-    ("kpis", "[{metric: leads, better: up}]", "expected one of higher, lower"),
-    ("kpis", "[{metric: Leads}]", "expected a metric name"),
-    ("brand", "{color: red}", "expected #rrggbb"),
-    ("contacts", "[{name: Sam, email: not-an-email}]", "expected an e-mail address"),
-    ("access", "{password_env: 'not valid'}", "expected an environment variable name"),
-    ("campaigns", "[{name: no id}]", "missing required field"),
-    ("locale", "true", "expected text, got 'true'"),
-    ("currency", "usd", "expected an ISO 4217 code"),
-])
+@pytest.mark.parametrize(
+    "field, value, fragment",
+    [
+        ("name", "[a, b]", "expected text, got a list"),
+        ("name", "{a: 1}", "expected text, got a mapping"),
+        ("budget", "{monthly: lots}", "expected a number, got 'lots'"),
+        ("budget", "{monthly: -5}", "must be at least 0"),
+        ("budget", "{months: {2026-13: 5}}", "expected a month as YYYY-MM"),
+        ("since", "yesterday", "expected a month as YYYY-MM"),
+        ("kpis", "{metric: leads}", "expected a list"),
+        ("kpis", "[{metric: leads, better: up}]", "expected one of higher, lower"),
+        ("kpis", "[{metric: Leads}]", "expected a metric name"),
+        ("brand", "{color: red}", "expected #rrggbb"),
+        ("contacts", "[{name: Sam, email: not-an-email}]", "expected an e-mail address"),
+        ("access", "{password_env: 'not valid'}", "expected an environment variable name"),
+        ("campaigns", "[{name: no id}]", "missing required field"),
+        ("locale", "true", "expected text, got 'true'"),
+        ("currency", "usd", "expected an ISO 4217 code"),
+    ],
+)
 def test_wrong_types(root, field, value, fragment):
     fields = {"id": "acme", "name": "Acme", "account_executive": "{name: X}", field: value}
-    text = write(root, "agency: {name: A}\nclients:\n" + "".join(
-        f"{'  - ' if i == 0 else '    '}{k}: {v}\n" for i, (k, v) in enumerate(fields.items())))
+    text = write(
+        root,
+        "agency: {name: A}\nclients:\n"
+        + "".join(f"{'  - ' if i == 0 else '    '}{k}: {v}\n" for i, (k, v) in enumerate(fields.items())),
+    )
     found = problems(root)
     assert_problem(found, line_of(text, f"{field}: {value}"), fragment)
 
 
-@pytest.mark.parametrize("bad_id", ["Acme", "-acme", "acme_corp", "a" * 64, "../etc", "acme corp",
-                                    "ünïcode", "''"])
+@pytest.mark.parametrize(
+    "bad_id", ["Acme", "-acme", "acme_corp", "a" * 64, "../etc", "acme corp", "ünïcode", "''"]
+)
 def test_bad_client_id(root, bad_id):
-    text = write(root, f"""\
+    text = (
+        write(
+            root,
+            f"""\
         agency: {{name: A}}
         clients:
           - id: "{bad_id}"
             name: Acme
             account_executive: {{name: X}}
-        """) if bad_id != "''" else write(root, """\
+        """,
+        )
+        if bad_id != "''"
+        else write(
+            root,
+            """\
         agency: {name: A}
         clients:
           - id: ''
             name: Acme
             account_executive: {name: X}
-        """)
+        """,
+        )
+    )
     found = problems(root)
     assert_problem(found, line_of(text, "id:"), "clients[1].id")
 
 
 def test_duplicate_client_id(root):
-    text = write(root, """\
+    text = write(
+        root,
+        """\
         agency: {name: A}
         clients:
           - id: acme
@@ -254,30 +298,40 @@ def test_duplicate_client_id(root):
           - id: acme
             name: Acme two
             account_executive: {name: Y}
-        """)
+        """,
+    )
     found = problems(root)
-    assert_problem(found, line_of(text, "id: acme", 2), "duplicate client id 'acme'",
-                   f"line {line_of(text, 'id: acme')}")
+    assert_problem(
+        found, line_of(text, "id: acme", 2), "duplicate client id 'acme'", f"line {line_of(text, 'id: acme')}"
+    )
 
 
-@pytest.mark.parametrize("key, value, fragment", [
-    ("locale", "xx_YY", "unknown locale 'xx_YY'"),
-    ("currency", "ABC", "unknown currency code 'ABC'"),
-])
+@pytest.mark.parametrize(
+    "key, value, fragment",
+    [
+        ("locale", "xx_YY", "unknown locale 'xx_YY'"),
+        ("currency", "ABC", "unknown currency code 'ABC'"),
+    ],
+)
 def test_unknown_locale_and_currency(root, key, value, fragment):
-    text = write(root, f"""\
+    text = write(
+        root,
+        f"""\
         agency: {{name: A}}
         clients:
           - id: acme
             name: Acme
             account_executive: {{name: X}}
             {key}: {value}
-        """)
+        """,
+    )
     assert_problem(problems(root), line_of(text, f"{key}:"), fragment)
 
 
 def test_unknown_locale_in_defaults_reported_at_defaults_line(root):
-    text = write(root, """\
+    text = write(
+        root,
+        """\
         agency: {name: A}
         defaults:
           locale: zz_ZZ
@@ -285,7 +339,8 @@ def test_unknown_locale_in_defaults_reported_at_defaults_line(root):
           - id: acme
             name: Acme
             account_executive: {name: X}
-        """)
+        """,
+    )
     assert_problem(problems(root), line_of(text, "zz_ZZ"), "unknown locale 'zz_ZZ'")
 
 
@@ -294,7 +349,9 @@ def test_logo_problems(root, tmp_path_factory):
     outside.write_text("<svg/>")
     (root / "assets" / "escape.svg").symlink_to(outside)
     (root / "assets" / "notes.txt").write_text("hi")
-    text = write(root, f"""\
+    text = write(
+        root,
+        f"""\
         agency:
           name: A
           logo: assets/missing.svg
@@ -315,7 +372,8 @@ def test_logo_problems(root, tmp_path_factory):
             name: D
             account_executive: {{name: X}}
             brand: {{logo: assets/notes.txt}}
-        """)
+        """,
+    )
     found = problems(root)
     assert_problem(found, line_of(text, "missing.svg"), "agency.logo", "not found")
     assert_problem(found, line_of(text, "../logo.svg"), "clients[1].brand.logo", "must not leave")
@@ -325,7 +383,9 @@ def test_logo_problems(root, tmp_path_factory):
 
 
 def test_data_paths_must_stay_in_project(root):
-    text = write(root, """\
+    text = write(
+        root,
+        """\
         agency: {name: A}
         clients:
           - id: acme
@@ -336,7 +396,8 @@ def test_data_paths_must_stay_in_project(root):
               - data/../../x.csv
               - /etc/*.csv
               - C:/data/x.csv
-        """)
+        """,
+    )
     found = problems(root)
     assert_problem(found, line_of(text, "../other"), "must not leave the project")
     assert_problem(found, line_of(text, "data/../.."), "must not leave the project")
@@ -345,7 +406,9 @@ def test_data_paths_must_stay_in_project(root):
 
 
 def test_bad_formulas(root):
-    text = write(root, """\
+    text = write(
+        root,
+        """\
         agency: {name: A}
         clients:
           - id: acme
@@ -355,7 +418,8 @@ def test_bad_formulas(root):
               evil: __import__('os')
               power: spend ** 2
               date: clicks
-        """)
+        """,
+    )
     found = problems(root)
     assert_problem(found, line_of(text, "evil:"), "evil")
     assert_problem(found, line_of(text, "power:"), "power")
@@ -363,7 +427,9 @@ def test_bad_formulas(root):
 
 
 def test_bad_metric_name(root):
-    text = write(root, """\
+    text = write(
+        root,
+        """\
         agency: {name: A}
         clients:
           - id: acme
@@ -371,12 +437,15 @@ def test_bad_metric_name(root):
             account_executive: {name: X}
             metrics:
               Bad: clicks
-        """)
+        """,
+    )
     assert_problem(problems(root), line_of(text, "Bad:"), "metric name")
 
 
 def test_all_problems_of_all_clients_in_one_run(root):
-    text = write(root, """\
+    text = write(
+        root,
+        """\
         agency:
           name: A
           webiste: https://a.example
@@ -402,7 +471,8 @@ def test_all_problems_of_all_clients_in_one_run(root):
             name: Epsilon
             account_executive: {name: X}
             currency: ABC
-        """)
+        """,
+    )
     found = problems(root)
     assert_problem(found, line_of(text, "webiste"), "did you mean 'website'?")
     assert_problem(found, line_of(text, "xx_YY"), "unknown locale")
@@ -415,7 +485,9 @@ def test_all_problems_of_all_clients_in_one_run(root):
 
 
 def test_all_problems_of_one_client_in_one_run(root):
-    text = write(root, """\
+    text = write(
+        root,
+        """\
         agency: {name: A}
         clients:
           - id: acme
@@ -426,7 +498,8 @@ def test_all_problems_of_one_client_in_one_run(root):
             currency: ABC
             data: [../x.csv]
             brand: {logo: assets/missing.svg}
-        """)
+        """,
+    )
     found = problems(root)
     assert_problem(found, line_of(text, "bogus"), "unknown field")
     assert_problem(found, line_of(text, "xx_YY"), "unknown locale")
@@ -436,8 +509,7 @@ def test_all_problems_of_one_client_in_one_run(root):
 
 
 def test_utf8_bom_accepted_and_latin1_refused(root):
-    (root / "clients.yaml").write_bytes(
-        "\ufeffagency: {name: Ä}\nclients: []\n".encode())
+    (root / "clients.yaml").write_bytes("\ufeffagency: {name: Ä}\nclients: []\n".encode())
     assert load_project_config(root).agency.name == "Ä"
     (root / "clients.yaml").write_bytes("agency: {name: \xc4}\nclients: []\n".encode("latin-1"))
     found = problems(root)

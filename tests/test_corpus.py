@@ -55,8 +55,15 @@ def test_emoji_and_right_to_left_text_survive_intact(tmp_path):
     root = prepare(tmp_path, "emoji-rtl-everywhere")
     assert run_cli("build", "--project", root).exit_code == 0
     report = (root / "site" / "acme" / "2026-10" / "index.html").read_text(encoding="utf-8")
-    for text in ("شركة أكمي 🎉 Acme", "دנה כהן 👩‍💼".replace("د", "ד"), "نقرات 👆", "بحث العلامة 🔎",
-                 "تقرير أكتوبر 🗓️", "إطلاق الحملة 🚀", "صفحة جديدة 🆕"):
+    for text in (
+        "شركة أكمي 🎉 Acme",
+        "دנה כהן 👩‍💼".replace("د", "ד"),
+        "نقرات 👆",
+        "بحث العلامة 🔎",
+        "تقرير أكتوبر 🗓️",
+        "إطلاق الحملة 🚀",
+        "صفحة جديدة 🆕",
+    ):
         assert text in report, text
     assert '<h1 dir="auto">تقرير أكتوبر 🗓️</h1>' in report  # right-to-left text lays out right to left
 

@@ -21,9 +21,13 @@ KILLS = 20
 
 def start_build(root: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
-    return subprocess.Popen([sys.executable, "-m", "reportgen", "build", "--project", str(root), *args],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "reportgen", "build", "--project", str(root), *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def finish(process: subprocess.Popen) -> None:
@@ -38,8 +42,9 @@ def leftovers(root: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def agency(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("crash") / "agency"
-    write_synthetic_agency(root, clients=8, months=6, end=dt.date(2026, 11, 22), seed=3,
-                           campaigns_per_client=3)
+    write_synthetic_agency(
+        root, clients=8, months=6, end=dt.date(2026, 11, 22), seed=3, campaigns_per_client=3
+    )
     finish(start_build(root, "--jobs", "2"))
     return root
 

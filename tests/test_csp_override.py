@@ -36,13 +36,14 @@ BASE_SOURCE = (Path(__file__).resolve().parent.parent / "templates" / "base.html
 BASE = BASE_SOURCE.replace(
     '{% include "partials/head.html" %}\n',
     '{% include "partials/head.html" %}\n<script src="{{ js }}"></script>\n'
-    '<META HTTP-EQUIV="content-security-policy" CONTENT="default-src *">\n')
+    '<META HTTP-EQUIV="content-security-policy" CONTENT="default-src *">\n',
+)
 
 
 def the_policy(html: str, policy: str) -> None:
     found = ANY_POLICY.findall(html)
     assert found == [csp_meta(policy).rstrip("\n")], found
-    head = html[:html.index("</head>")]
+    head = html[: html.index("</head>")]
     first_load = LOADS.search(head)
     assert first_load is None or head.index(found[0]) < first_load.start()
 
@@ -93,19 +94,35 @@ def test_the_overview_carries_the_policy_with_overridden_templates(overridden, t
 
 # --- with_policy, on any head a template can write ---------------------------------------------
 
-PIECES = st.sampled_from([
-    '<meta charset="utf-8">\n', '<title>t</title>\n', '<link rel="icon" href="data:,">\n',
-    '<link rel="stylesheet" href="a.css">\n', '<script src="a.js"></script>\n', "<style>b{}</style>\n",
-    CSP_META, csp_meta("default-src *"), '<meta http-equiv="Content-Security-Policy" content="x">',
-    "<META HTTP-EQUIV='CONTENT-SECURITY-POLICY' CONTENT='img-src *'>\n", '<meta name="robots" content="x">\n',
-])
+PIECES = st.sampled_from(
+    [
+        '<meta charset="utf-8">\n',
+        "<title>t</title>\n",
+        '<link rel="icon" href="data:,">\n',
+        '<link rel="stylesheet" href="a.css">\n',
+        '<script src="a.js"></script>\n',
+        "<style>b{}</style>\n",
+        CSP_META,
+        csp_meta("default-src *"),
+        '<meta http-equiv="Content-Security-Policy" content="x">',
+        "<META HTTP-EQUIV='CONTENT-SECURITY-POLICY' CONTENT='img-src *'>\n",
+        '<meta name="robots" content="x">\n',
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)
 @given(head=st.lists(PIECES, max_size=8), body=st.lists(PIECES, max_size=3), with_head=st.booleans())
 def test_with_policy_leaves_exactly_the_policy_early_in_the_head(head, body, with_head):
-    page = ("<!doctype html>\n<html>\n" + ("<head>\n" if with_head else "") + "".join(head)
-            + ("</head>\n" if with_head else "") + "<body>" + "".join(body) + "</body></html>\n")
+    page = (
+        "<!doctype html>\n<html>\n"
+        + ("<head>\n" if with_head else "")
+        + "".join(head)
+        + ("</head>\n" if with_head else "")
+        + "<body>"
+        + "".join(body)
+        + "</body></html>\n"
+    )
     placed = with_policy(page, CONTENT_SECURITY_POLICY)
     assert policies(placed) == [CSP_META] or policies(placed) == [CSP_META.rstrip("\n")]
     start = placed.index(policies(placed)[0])
@@ -116,5 +133,5 @@ def test_with_policy_leaves_exactly_the_policy_early_in_the_head(head, body, wit
 
 
 def test_a_page_that_placed_the_policy_well_is_unchanged():
-    page = "<html><head>\n<meta charset=\"utf-8\">\n" + CSP_META + "<script src=a.js></script></head></html>"
+    page = '<html><head>\n<meta charset="utf-8">\n' + CSP_META + "<script src=a.js></script></head></html>"
     assert with_policy(page, CONTENT_SECURITY_POLICY) == page

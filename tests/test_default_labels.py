@@ -39,10 +39,14 @@ def _unlabelled_project(root: Path) -> None:
     document = yaml.safe_load((root / "clients.yaml").read_text(encoding="utf-8"))
     for client in document["clients"]:
         if client["id"] in ("saigon-foods", "berlin-bikes"):
-            client["kpis"] = [{"metric": "clicks", "target": 1000}, {"metric": "cvr", "target": "2%"},
-                              {"metric": "leads", "label": EXPLICIT, "target": 400}]
-    (root / "clients.yaml").write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
-                                       encoding="utf-8")
+            client["kpis"] = [
+                {"metric": "clicks", "target": 1000},
+                {"metric": "cvr", "target": "2%"},
+                {"metric": "leads", "label": EXPLICIT, "target": 400},
+            ]
+    (root / "clients.yaml").write_text(
+        yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
     for client_id in ("saigon-foods", "berlin-bikes"):  # a meeting without a title
         note = root / "content" / client_id / "2026-10.md"
         _, front, body = note.read_text(encoding="utf-8").split("---\n", 2)
@@ -95,8 +99,11 @@ def test_english_client_keeps_its_labels(built):
 
 
 @settings(max_examples=50, deadline=None)
-@given(metric=st.sampled_from([m.name for m in BUILTIN_METRICS]), locale=st.sampled_from(LOCALES),
-       label=st.one_of(st.none(), st.text(min_size=1, max_size=30)))
+@given(
+    metric=st.sampled_from([m.name for m in BUILTIN_METRICS]),
+    locale=st.sampled_from(LOCALES),
+    label=st.one_of(st.none(), st.text(min_size=1, max_size=30)),
+)
 def test_a_label_is_as_written_else_the_translated_default(metric, locale, label):
     gettext = translations_for(locale).gettext
     builtin = next(m for m in BUILTIN_METRICS if m.name == metric)
@@ -112,8 +119,9 @@ def test_a_metric_of_its_own_is_its_name_made_readable(name, locale):
 
     if any(m.name == name for m in BUILTIN_METRICS):
         return
-    client = Client(id="c", name="C", account_executive=Person(name="AE"), locale=locale,
-                    kpis=(Kpi(name, None),))
+    client = Client(
+        id="c", name="C", account_executive=Person(name="AE"), locale=locale, kpis=(Kpi(name, None),)
+    )
     gettext = translations_for(locale).gettext
     assert metric_label(client, name, gettext) == name.replace("_", " ").capitalize()
 

@@ -32,9 +32,12 @@ def epoch(day: dt.date) -> str:
 
 
 def files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for name in DEMO_FILES for p in sorted([root / name, *(root / name).rglob("*")])
-            if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for name in DEMO_FILES
+        for p in sorted([root / name, *(root / name).rglob("*")])
+        if p.is_file()
+    }
 
 
 # --- on its own day the demo is copied unchanged ---------------------------------------------
@@ -83,7 +86,7 @@ def front_matter(path: Path) -> dict:
 @given(st.dates(min_value=dt.date(2021, 1, 1), max_value=dt.date(2034, 12, 31)))
 @example(REFERENCE_DAY)
 @example(dt.date(2026, 11, 23))  # the test suite's today: a running November
-@example(dt.date(2028, 3, 1))   # a leap February just complete
+@example(dt.date(2028, 3, 1))  # a leap February just complete
 @example(dt.date(2027, 3, 31))  # a 30-day running month from 31-day and 28-day sources
 @example(dt.date(2027, 1, 1))
 def test_init_demo_on_any_day_ends_yesterday_and_checks_clean(tmp_path_factory, day):
@@ -137,12 +140,16 @@ def test_a_moved_demo_names_its_months_in_the_notes_language(tmp_path):
 
 def test_month_names_move_with_their_year():
     en = _month_names("en_US", 4)
-    assert en("November 2026 report: up on October, live since May 1.") == \
-        "March 2027 report: up on February, live since September 1."
+    assert (
+        en("November 2026 report: up on October, live since May 1.")
+        == "March 2027 report: up on February, live since September 1."
+    )
     assert en("Maya met Sam in May.") == "Maya met Sam in September."  # whole words only
     assert _month_names("de_DE", 2)("im Oktober, 14. Dezember 2026") == "im Dezember, 14. Februar 2027"
-    assert _month_names("vi_VN", 1)("tháng 11 năm 2026, tháng 12 và tháng 1, tháng tới") == \
-        "tháng 12 năm 2026, tháng 1 và tháng 2, tháng tới"
+    assert (
+        _month_names("vi_VN", 1)("tháng 11 năm 2026, tháng 12 và tháng 1, tháng tới")
+        == "tháng 12 năm 2026, tháng 1 và tháng 2, tháng tới"
+    )
     assert _month_names("de_DE", 0)("März") == "März"
 
 
@@ -151,8 +158,10 @@ def csv_month(month: Month, seed: int) -> str:
     for day in range(1, month.days + 1):
         for k in range(2):
             n = (day * 7 + k * 13 + seed) % 50 + 1
-            lines.append(f"{month.first_day.replace(day=day)},c{k},search,{n * 40},{n * 3},"
-                         f"{n * 2.37:.2f},{n},{n // 2},{n * 11.5:.2f}")
+            lines.append(
+                f"{month.first_day.replace(day=day)},c{k},search,{n * 40},{n * 3},"
+                f"{n * 2.37:.2f},{n},{n // 2},{n * 11.5:.2f}"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -163,8 +172,9 @@ def test_a_moved_month_keeps_its_spend_and_its_funnel(month_index, shift, seed):
     target = source.shift(shift)
     text = _moved_rows(csv_month(source, seed), source, target, target.days)
     rows = [line.split(",") for line in text.splitlines()[1:]]
-    assert {row[0] for row in rows} == {target.first_day.replace(day=d).isoformat()
-                                        for d in range(1, target.days + 1)}
+    assert {row[0] for row in rows} == {
+        target.first_day.replace(day=d).isoformat() for d in range(1, target.days + 1)
+    }
     spend_before = sum(float(r.split(",")[5]) for r in csv_month(source, seed).splitlines()[1:])
     assert sum(float(r[5]) for r in rows) == pytest.approx(spend_before, rel=0.001)
     for row in rows:

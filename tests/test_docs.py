@@ -52,7 +52,7 @@ def test_every_command_and_option_is_documented():
 
 
 def test_readme_quick_start_has_the_two_commands():
-    assert 'pip install -e . && reportgen build' in README
+    assert "pip install -e . && reportgen build" in README
     assert 'pip install -e ".[test]" && pytest' in README
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert 'pip install -e ".[test]" && pytest' in ci

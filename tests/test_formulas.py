@@ -15,35 +15,41 @@ def calc(source: str, **values) -> float | None:
     return evaluate(formula.expr, lambda name: values.get(name))
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("1 + 2 * 3", 7),
-    ("(1 + 2) * 3", 9),
-    ("10 - 4 - 3", 3),  # left-associative
-    ("8 / 4 / 2", 1),
-    ("2 * 3 + 4 * 5", 26),
-    ("100 - 10 * 2 / 4", 95),
-    ("1000 * a / b", 1000 * 6 / 4),
-    ("a + b * c", 6 + 4 * 2),
-    ("(a + b) * c", (6 + 4) * 2),
-    ("a / b * c", 6 / 4 * 2),
-    ("a - b + c", 6 - 4 + 2),
-    (".5 * a", 3),
-    ("((((a))))", 6),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("1 + 2 * 3", 7),
+        ("(1 + 2) * 3", 9),
+        ("10 - 4 - 3", 3),  # left-associative
+        ("8 / 4 / 2", 1),
+        ("2 * 3 + 4 * 5", 26),
+        ("100 - 10 * 2 / 4", 95),
+        ("1000 * a / b", 1000 * 6 / 4),
+        ("a + b * c", 6 + 4 * 2),
+        ("(a + b) * c", (6 + 4) * 2),
+        ("a / b * c", 6 / 4 * 2),
+        ("a - b + c", 6 - 4 + 2),
+        (".5 * a", 3),
+        ("((((a))))", 6),
+    ],
+)
 def test_precedence_and_associativity(source, expected):
     assert calc(source, a=6, b=4, c=2) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("-a", -6),
-    ("-a + b", -2),
-    ("b - -a", 10),
-    ("2 * -3", -6),
-    ("-(a + b)", -10),
-    ("--a", 6),
-    ("+a", 6),
-    ("-a * b", -24),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("-a", -6),
+        ("-a + b", -2),
+        ("b - -a", 10),
+        ("2 * -3", -6),
+        ("-(a + b)", -10),
+        ("--a", 6),
+        ("+a", 6),
+        ("-a * b", -24),
+    ],
+)
 def test_unary_minus(source, expected):
     assert calc(source, a=6, b=4) == pytest.approx(expected)
 
@@ -73,42 +79,45 @@ def test_names_listed():
     assert parse_formula("cost_per_x + 2").names == {"cost_per_x"}
 
 
-@pytest.mark.parametrize("source", [
-    "__import__('os')",
-    "__import__('os').system('echo hi')",
-    "a.b",
-    "spend.real",
-    "f(x)",
-    "spend(1)",
-    "abs(spend)",
-    "a[0]",
-    "spend[1:2]",
-    "a ** 2",
-    "2 ** 10",
-    "lambda: 1",
-    "lambda x: x",
-    "'abc'",
-    '"abc"',
-    "a % b",
-    "a // b",
-    "a, b",
-    "a if b else c",
-    "a == b",
-    "Spend / leads",
-    "",
-    "   ",
-    "(a + b",
-    "a + b)",
-    "a +",
-    "* a",
-    "1e3",
-    "a b",
-    "()",
-    "[1]",
-    "{}",
-    "a; b",
-    "`a`",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "__import__('os')",
+        "__import__('os').system('echo hi')",
+        "a.b",
+        "spend.real",
+        "f(x)",
+        "spend(1)",
+        "abs(spend)",
+        "a[0]",
+        "spend[1:2]",
+        "a ** 2",
+        "2 ** 10",
+        "lambda: 1",
+        "lambda x: x",
+        "'abc'",
+        '"abc"',
+        "a % b",
+        "a // b",
+        "a, b",
+        "a if b else c",
+        "a == b",
+        "Spend / leads",
+        "",
+        "   ",
+        "(a + b",
+        "a + b)",
+        "a +",
+        "* a",
+        "1e3",
+        "a b",
+        "()",
+        "[1]",
+        "{}",
+        "a; b",
+        "`a`",
+    ],
+)
 def test_refused(source):
     with pytest.raises(FormulaError):
         parse_formula(source)

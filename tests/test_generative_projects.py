@@ -37,9 +37,9 @@ TODAY = dt.date(2026, 11, 23)
 EARLIEST = dt.date(2025, 9, 1)
 CAMPAIGNS = (("brand", "search"), ("generic", "search"), ("social-ads", "social"), ("display", None))
 DELIVERY = ("impressions", "clicks", "spend")
-KINDS = [(t, by) for t in ("line", "bar", "area") for by in ("day", "week", "month", "campaign",
-                                                             "channel")] + \
-        [("pie", "campaign"), ("pie", "channel")]
+KINDS = [
+    (t, by) for t in ("line", "bar", "area") for by in ("day", "week", "month", "campaign", "channel")
+] + [("pie", "campaign"), ("pie", "channel")]
 MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
@@ -74,18 +74,25 @@ def projects(draw):
             days.append(day)
         day += dt.timedelta(days=1)
     # Blank columns: a month whose spend (or clicks) cells are all blank.
-    blank_months = {month_of(d): draw(st.sampled_from([None, "spend", "clicks"]))
-                    for d in days if d.day == 1 or d == days[0]}
+    blank_months = {
+        month_of(d): draw(st.sampled_from([None, "spend", "clicks"]))
+        for d in days
+        if d.day == 1 or d == days[0]
+    }
     used = draw(st.lists(st.sampled_from(CAMPAIGNS), min_size=1, max_size=3, unique=True))
     delivery = []
     for day in days:
         for campaign, channel in used:
             if draw(st.integers(0, 6)) == 0:
                 continue  # this campaign did not run that day
-            row = {"date": day.isoformat(), "campaign": campaign,
-                   "channel": draw(st.sampled_from([channel or "", "", "video"])),
-                   "impressions": draw(cell(100, 5000)), "clicks": draw(cell(0, 200)),
-                   "spend": draw(cell(0, 90000, money=True))}
+            row = {
+                "date": day.isoformat(),
+                "campaign": campaign,
+                "channel": draw(st.sampled_from([channel or "", "", "video"])),
+                "impressions": draw(cell(100, 5000)),
+                "clicks": draw(cell(0, 200)),
+                "spend": draw(cell(0, 90000, money=True)),
+            }
             blank = blank_months.get(month_of(day))
             if blank:
                 row[blank] = ""
@@ -102,22 +109,35 @@ def projects(draw):
         files["delivery.csv"] = (header, delivery)
     has_leads = draw(st.booleans())
     if has_leads:  # a CRM export adds leads for the same days and campaigns: merged
-        crm = [{"date": r["date"], "campaign": r["campaign"], "leads": draw(cell(0, 30))}
-               for r in delivery if draw(st.integers(0, 3))]
+        crm = [
+            {"date": r["date"], "campaign": r["campaign"], "leads": draw(cell(0, 30))}
+            for r in delivery
+            if draw(st.integers(0, 3))
+        ]
         files["crm-leads.csv"] = (("date", "campaign", "leads"), crm)
     metrics = [*DELIVERY, *(["leads"] if has_leads else []), "ctr", "cpc"]
 
-    kpis = [{"metric": "clicks", "target": draw(st.integers(1, 5000))},
-            {"metric": "ctr", "target": draw(st.sampled_from(["2%", "2 %", 0.02, "0.5%"]))},
-            {"metric": "spend", "target": draw(st.integers(1, 90000)), "better": "lower"}]
+    kpis = [
+        {"metric": "clicks", "target": draw(st.integers(1, 5000))},
+        {"metric": "ctr", "target": draw(st.sampled_from(["2%", "2 %", 0.02, "0.5%"]))},
+        {"metric": "spend", "target": draw(st.integers(1, 90000)), "better": "lower"},
+    ]
     if has_leads:
         kpis.append({"metric": "leads", "target": draw(st.integers(1, 400))})
     targeted = {k["metric"] for k in kpis}
 
     data_months = sorted({r["date"][:7] for r in delivery})
-    candidates = sorted({*data_months, month_of(TODAY), shift_month(month_of(TODAY), 1),
-                         month_of(start), shift_month(month_of(start), -1),
-                         shift_month(month_of(end), 1), shift_month(month_of(end), 3)})
+    candidates = sorted(
+        {
+            *data_months,
+            month_of(TODAY),
+            shift_month(month_of(TODAY), 1),
+            month_of(start),
+            shift_month(month_of(start), -1),
+            shift_month(month_of(end), 1),
+            shift_month(month_of(end), 3),
+        }
+    )
     notes = {}
     broken = None
     chosen = draw(st.lists(st.sampled_from(candidates), max_size=3, unique=True))
@@ -140,24 +160,41 @@ def projects(draw):
     if notes and draw(st.integers(0, 7)) == 0:
         broken = sorted(notes)[0]  # a pie chart by day: a `path:line` error
         notes[broken] = ("final", [*notes[broken][1], ("clicks", "pie", "day", None)])
-    budget = draw(st.sampled_from([None, {"monthly": 1000}, {"monthly": 500, "months": {
-        month_of(TODAY): 800}}]))
-    campaigns = [{"id": c, "name": c.title(), **({"channel": ch} if ch else {})}
-                 for c, ch in CAMPAIGNS if draw(st.booleans())]
-    return {"files": files, "notes": notes, "kpis": kpis, "budget": budget,
-            "campaigns": campaigns, "broken": broken, "data_months": data_months}
+    budget = draw(
+        st.sampled_from([None, {"monthly": 1000}, {"monthly": 500, "months": {month_of(TODAY): 800}}])
+    )
+    campaigns = [
+        {"id": c, "name": c.title(), **({"channel": ch} if ch else {})}
+        for c, ch in CAMPAIGNS
+        if draw(st.booleans())
+    ]
+    return {
+        "files": files,
+        "notes": notes,
+        "kpis": kpis,
+        "budget": budget,
+        "campaigns": campaigns,
+        "broken": broken,
+        "data_months": data_months,
+    }
 
 
 def write(root: Path, project: dict) -> None:
-    client = {"id": "acme", "name": "Acme", "account_executive": {"name": "Jane Doe"},
-              "kpis": project["kpis"], "data": ["data/acme/*.csv"]}
+    client = {
+        "id": "acme",
+        "name": "Acme",
+        "account_executive": {"name": "Jane Doe"},
+        "kpis": project["kpis"],
+        "data": ["data/acme/*.csv"],
+    }
     if project["budget"]:
         client["budget"] = project["budget"]
     if project["campaigns"]:
         client["campaigns"] = project["campaigns"]
     (root / "data" / "acme").mkdir(parents=True)
-    (root / "clients.yaml").write_text(yaml.safe_dump(
-        {"agency": {"name": "Agency"}, "clients": [client]}, sort_keys=False), encoding="utf-8")
+    (root / "clients.yaml").write_text(
+        yaml.safe_dump({"agency": {"name": "Agency"}, "clients": [client]}, sort_keys=False), encoding="utf-8"
+    )
     for name, (header, rows) in project["files"].items():
         with (root / "data" / "acme" / name).open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(header), lineterminator="\n")
@@ -166,12 +203,15 @@ def write(root: Path, project: dict) -> None:
     for month, (status, specs) in project["notes"].items():
         blocks = "".join(
             f"\n```chart\nmetric: {metric}\ntype: {kind}\nby: {by}\n"
-            + (f"compare: {compare}\n" if compare else "") + "```\n"
-            for metric, kind, by, compare in specs)
+            + (f"compare: {compare}\n" if compare else "")
+            + "```\n"
+            for metric, kind, by, compare in specs
+        )
         path = root / "content" / "acme" / f"{month}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"---\nstatus: {status}\nsummary: Month {month}\n---\nText.\n{blocks}",
-                        encoding="utf-8")
+        path.write_text(
+            f"---\nstatus: {status}\nsummary: Month {month}\n---\nText.\n{blocks}", encoding="utf-8"
+        )
 
 
 # --- an independent reading of the CSVs ---------------------------------------------------------
@@ -222,11 +262,12 @@ def check_month(site: Path, month: str, specs, sums) -> None:
             assert close(row[metric], by_campaign[(month, row["campaign"], metric)]), (month, row)
     # Note charts are the last figures of the page, in the note's order.
     blocks = figure_blocks((folder / "index.html").read_text(encoding="utf-8"))
-    figures = [blocks[key] for key in sorted((k for k in blocks if k.startswith("chart-")),
-                                             key=lambda k: int(k.split("-")[1]))]
+    figures = [
+        blocks[key]
+        for key in sorted((k for k in blocks if k.startswith("chart-")), key=lambda k: int(k.split("-")[1]))
+    ]
     first_day = dt.date(int(month[:4]), int(month[5:]), 1)
-    for (metric, kind, by, compare), figure in zip(specs, figures[len(figures) - len(specs):],
-                                                    strict=True):
+    for (metric, kind, by, compare), figure in zip(specs, figures[len(figures) - len(specs) :], strict=True):
         traces = figure["data"]
         if compare == "previous":
             assert all(any(v is not None for v in t["y"]) for t in traces[1:]), traces
@@ -239,9 +280,11 @@ def check_month(site: Path, month: str, specs, sums) -> None:
             start = first_day - dt.timedelta(days=first_day.weekday())
             expected = []
             for week in range(len(ys)):
-                values = [by_day[(day, metric)] for day in
-                          (start + dt.timedelta(days=7 * week + i) for i in range(7))
-                          if day.month == first_day.month]
+                values = [
+                    by_day[(day, metric)]
+                    for day in (start + dt.timedelta(days=7 * week + i) for i in range(7))
+                    if day.month == first_day.month
+                ]
                 values = [v for v in values if v is not None]
                 expected.append(sum(values) if values else None)
         assert all(close(y, e) for y, e in zip(ys, expected, strict=True)), (month, by, ys, expected)
@@ -259,7 +302,9 @@ def test_random_projects_build_and_add_up(project):
         output = result.stdout + result.stderr
         assert "Traceback" not in output, output
         assert result.exception is None or isinstance(result.exception, SystemExit), (
-            repr(result.exception), output)
+            repr(result.exception),
+            output,
+        )
         if project["broken"]:
             assert result.exit_code == 1, output
             assert f"content/acme/{project['broken']}.md:" in output, output
@@ -268,7 +313,8 @@ def test_random_projects_build_and_add_up(project):
         assert result.exit_code == 0, output
         site = root / "site"
         expected = set(project["data_months"]) | {
-            month for month, (status, _specs) in project["notes"].items() if status == "final"}
+            month for month, (status, _specs) in project["notes"].items() if status == "final"
+        }
         built = {p.name for p in (site / "acme").iterdir() if p.is_dir() and MONTH.match(p.name)}
         assert built == expected
         sums = read_sums(root)

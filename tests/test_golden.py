@@ -24,14 +24,21 @@ def produced(tmp_path_factory) -> Path:
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def _first_difference(path: str, expected: bytes, actual: bytes) -> str:
     try:
-        lines = difflib.unified_diff(expected.decode().splitlines(), actual.decode().splitlines(),
-                                     "golden/" + path, "built/" + path, lineterm="", n=1)
+        lines = difflib.unified_diff(
+            expected.decode().splitlines(),
+            actual.decode().splitlines(),
+            "golden/" + path,
+            "built/" + path,
+            lineterm="",
+            n=1,
+        )
         return "\n".join(list(lines)[:40])
     except UnicodeDecodeError:
         return f"{path}: binary files differ"
@@ -40,18 +47,22 @@ def _first_difference(path: str, expected: bytes, actual: bytes) -> str:
 def test_output_is_byte_identical_to_the_golden_output(produced):
     out = produced
     large = golden.large_files(out)
-    recorded = dict(line.split("  ", 1)[::-1] for line in
-                    golden.DIGESTS.read_text(encoding="utf-8").splitlines() if line)
+    recorded = dict(
+        line.split("  ", 1)[::-1] for line in golden.DIGESTS.read_text(encoding="utf-8").splitlines() if line
+    )
     assert large == recorded, "large files (plotly.js) differ from tests/golden/digests.txt"
     built = {path: data for path, data in _files(out).items() if path not in large}
     expected = _files(golden.EXPECTED)
     assert sorted(built) == sorted(expected), (
         f"missing: {sorted(set(expected) - set(built))}, extra: {sorted(set(built) - set(expected))}"
-        " (intended? run python tests/golden/refresh.py)")
+        " (intended? run python tests/golden/refresh.py)"
+    )
     changed = [path for path in expected if expected[path] != built[path]]
-    assert not changed, (f"{len(changed)} files differ from the golden site "
-                         f"(intended? run python tests/golden/refresh.py):\n"
-                         + _first_difference(changed[0], expected[changed[0]], built[changed[0]]))
+    assert not changed, (
+        f"{len(changed)} files differ from the golden site "
+        f"(intended? run python tests/golden/refresh.py):\n"
+        + _first_difference(changed[0], expected[changed[0]], built[changed[0]])
+    )
 
 
 def test_golden_project_exercises_every_chart_kind():

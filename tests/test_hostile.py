@@ -94,37 +94,57 @@ def test_no_event_handlers_or_javascript_urls(hostile_site):
             assert tag not in scanner.tags, (page, tag)
         assert scanner.tags.count("img") == 0 or all(
             value and (value.startswith("../") or "logo" in value)
-            for tag, name, value in scanner.attributes if tag == "img" and name == "src"), page
+            for tag, name, value in scanner.attributes
+            if tag == "img" and name == "src"
+        ), page
 
 
 def test_hostile_text_is_shown_literally(hostile_site):
     for client_id, marker in MARKERS.items():
-        for page in (hostile_site / client_id / "index.html",
-                     hostile_site / client_id / "2026-10" / "index.html"):
+        for page in (
+            hostile_site / client_id / "index.html",
+            hostile_site / client_id / "2026-10" / "index.html",
+        ):
             text = "".join(scan_html(page.read_text(encoding="utf-8")).text)
             assert f"Client {marker}" in text, page  # escaped, so it reads as typed
     berlin = "".join(scan_html((hostile_site / "berlin-bikes" / "index.html").read_text()).text)
     assert "Client {{ 7*7 }}" in berlin and "Client 49" not in berlin  # never a template
     report = (hostile_site / "berlin-bikes" / "2026-10" / "index.html").read_text()
     text = "".join(scan_html(report).text)
-    for field in ("Summary October", "Highlight one", "Recommendation", "Open task",
-                  "Monthly review", "Meeting notes", "Annotation", "Chart title",
-                  "Body paragraph", "Brand search", "Leads", "AE"):
+    for field in (
+        "Summary October",
+        "Highlight one",
+        "Recommendation",
+        "Open task",
+        "Monthly review",
+        "Meeting notes",
+        "Annotation",
+        "Chart title",
+        "Body paragraph",
+        "Brand search",
+        "Leads",
+        "AE",
+    ):
         assert f"{field} {MARKERS['berlin-bikes']}" in text, field
     assert "raw para" in text and "raw link" in text
 
 
 def test_json_blocks_round_trip_hostile_strings(hostile_site):
     for client_id, marker in MARKERS.items():
-        for page in (hostile_site / client_id / "index.html",
-                     hostile_site / client_id / "2026-10" / "index.html"):
-            blocks = [json.loads(content) for attrs, content in
-                      scan_html(page.read_text(encoding="utf-8")).scripts
-                      if attrs.get("type") == "application/json"]
+        for page in (
+            hostile_site / client_id / "index.html",
+            hostile_site / client_id / "2026-10" / "index.html",
+        ):
+            blocks = [
+                json.loads(content)
+                for attrs, content in scan_html(page.read_text(encoding="utf-8")).scripts
+                if attrs.get("type") == "application/json"
+            ]
             assert blocks, page
             # Text inside chart figures is Plotly text: escaped, shown by Plotly as written.
-            found = [s for block in blocks for s in strings_in(block)
-                     if marker in s or marker in html.unescape(s)]
+            found = [
+                s for block in blocks for s in strings_in(block) if marker in s or marker in html.unescape(s)
+            ]
             assert found, (page, marker)
 
 

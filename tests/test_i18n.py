@@ -27,11 +27,14 @@ DE = Formatter("de_DE", "EUR")
 FR = Formatter("fr_FR", "EUR")
 
 
-@pytest.mark.parametrize("fmt, expected", [
-    (EN, "$1,234,567.89"),
-    (VI, "1.234.568 ₫"),  # the dong has no minor unit
-    (DE, "1.234.567,89 €"),
-])
+@pytest.mark.parametrize(
+    "fmt, expected",
+    [
+        (EN, "$1,234,567.89"),
+        (VI, "1.234.568 ₫"),  # the dong has no minor unit
+        (DE, "1.234.567,89 €"),
+    ],
+)
 def test_money(fmt, expected):
     assert plain(fmt.money(1234567.891)) == expected
 
@@ -41,32 +44,41 @@ def test_money_whole(fmt, expected):
     assert plain(fmt.money(1234.6, whole=True)) == expected
 
 
-@pytest.mark.parametrize("fmt, big, small", [
-    (EN, "12.3%", "1.23%"),
-    (VI, "12,3%", "1,23%"),
-    (DE, "12,3%", "1,23%"),
-])
+@pytest.mark.parametrize(
+    "fmt, big, small",
+    [
+        (EN, "12.3%", "1.23%"),
+        (VI, "12,3%", "1,23%"),
+        (DE, "12,3%", "1,23%"),
+    ],
+)
 def test_percent(fmt, big, small):
     assert plain(fmt.percent(0.1234)).replace(" %", "%") == big
     assert plain(fmt.percent(0.01234)).replace(" %", "%") == small
 
 
-@pytest.mark.parametrize("fmt, count, ratio", [
-    (EN, "1,234,567", "2.50×"),
-    (VI, "1.234.567", "2,50×"),
-    (DE, "1.234.567", "2,50×"),
-])
+@pytest.mark.parametrize(
+    "fmt, count, ratio",
+    [
+        (EN, "1,234,567", "2.50×"),
+        (VI, "1.234.567", "2,50×"),
+        (DE, "1.234.567", "2,50×"),
+    ],
+)
 def test_numbers(fmt, count, ratio):
     assert fmt.count(1234567) == count
     assert fmt.value(2.5, "ratio") == ratio
     assert fmt.value(1234567, "count") == count
 
 
-@pytest.mark.parametrize("fmt, date, month, short", [
-    (EN, "Oct 5, 2026", "October 2026", "Oct 2026"),
-    (VI, "5 thg 10, 2026", "tháng 10 năm 2026", "thg 10 2026"),
-    (DE, "05.10.2026", "Oktober 2026", "Okt. 2026"),
-])
+@pytest.mark.parametrize(
+    "fmt, date, month, short",
+    [
+        (EN, "Oct 5, 2026", "October 2026", "Oct 2026"),
+        (VI, "5 thg 10, 2026", "tháng 10 năm 2026", "thg 10 2026"),
+        (DE, "05.10.2026", "Oktober 2026", "Okt. 2026"),
+    ],
+)
 def test_dates_and_month_names(fmt, date, month, short):
     assert plain(fmt.date(dt.date(2026, 10, 5))) == date
     assert plain(fmt.month_name(Month(2026, 10))) == month
@@ -103,8 +115,10 @@ def test_vietnamese_labels():
     assert VI.gettext("no such message") == "no such message"
 
 
-_MESSAGE = re.compile(r"""(?<![A-Za-z0-9_])(?:_|gettext)\(\s*"""
-                      r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*[,)]""")
+_MESSAGE = re.compile(
+    r"""(?<![A-Za-z0-9_])(?:_|gettext)\(\s*"""
+    r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*[,)]"""
+)
 
 
 def used_messages() -> set[str]:

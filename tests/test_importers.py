@@ -23,8 +23,10 @@ def load(name: str, **settings):
 
 def totals(export) -> dict:
     table = export.table
-    return {metric: sum(r.values[i] for r in table.rows if r.values[i] is not None)
-            for i, metric in enumerate(table.metrics)}
+    return {
+        metric: sum(r.values[i] for r in table.rows if r.values[i] is not None)
+        for i, metric in enumerate(table.metrics)
+    }
 
 
 # --- each quirk --------------------------------------------------------------------------------
@@ -65,7 +67,8 @@ def test_a_bad_value_names_file_line_and_column():
     export, problems = load("google-ads-bad-value.csv")
     assert export is None
     assert [str(p) for p in problems] == [
-        "google-ads-bad-value.csv:3: column 'Impressions': 'ten' is not a number"]
+        "google-ads-bad-value.csv:3: column 'Impressions': 'ten' is not a number"
+    ]
 
 
 def test_meta_daily_export_with_leads_by_result_indicator():
@@ -90,23 +93,46 @@ def test_linkedin_preamble_and_us_dates():
     export, problems = load("linkedin-campaigns.csv")
     assert problems == [] and export.format == "linkedin_ads"
     assert sorted({r.date.isoformat() for r in export.table.rows}) == ["2025-11-01", "2025-11-02"]
-    assert totals(export) == {"spend": pytest.approx(380.5), "impressions": 9500, "clicks": 75,
-                              "conversions": 6, "revenue": pytest.approx(800.0), "leads": 5}
+    assert totals(export) == {
+        "spend": pytest.approx(380.5),
+        "impressions": 9500,
+        "clicks": 75,
+        "conversions": 6,
+        "revenue": pytest.approx(800.0),
+        "leads": 5,
+    }
 
 
 def test_ga4_comment_preamble_yyyymmdd_and_channels():
     export, problems = load("ga4-daily-channels.csv")
     assert problems == [] and export.format == "ga4"
     assert {r.channel for r in export.table.rows} == {"Organic Search", "Paid Search"}
-    assert totals(export) == {"sessions": 280, "engaged_sessions": 190, "key_events": 9,
-                              "revenue": pytest.approx(450.5)}
+    assert totals(export) == {
+        "sessions": 280,
+        "engaged_sessions": 190,
+        "key_events": 9,
+        "revenue": pytest.approx(450.5),
+    }
 
 
-@pytest.mark.parametrize(("cell", "comma", "value"), [
-    ("1,234.56", False, 1234.56), ('"$1,234.56"', False, 1234.56), ("1 234,56", True, 1234.56),
-    ("1.234,56", True, 1234.56), ("--", False, None), (" --", False, None), ("No data", False, None),
-    ("> 90%", False, None), ("4.60%", False, None), ("€12", False, 12), ("(5.00)", False, -5.0),
-    ("-", False, None), ("", False, None)])
+@pytest.mark.parametrize(
+    ("cell", "comma", "value"),
+    [
+        ("1,234.56", False, 1234.56),
+        ('"$1,234.56"', False, 1234.56),
+        ("1 234,56", True, 1234.56),
+        ("1.234,56", True, 1234.56),
+        ("--", False, None),
+        (" --", False, None),
+        ("No data", False, None),
+        ("> 90%", False, None),
+        ("4.60%", False, None),
+        ("€12", False, 12),
+        ("(5.00)", False, -5.0),
+        ("-", False, None),
+        ("", False, None),
+    ],
+)
 def test_numbers_as_exports_write_them(cell, comma, value):
     parsed, ok = parse_value(cell, comma)
     assert ok and parsed == (pytest.approx(value) if value is not None else None)
@@ -134,16 +160,20 @@ def project_with(tmp_path: Path, files: list[str], currency: str = "USD", **entr
 
 
 def test_a_raw_export_builds_and_check_says_what_it_detected(tmp_path):
-    root = project_with(tmp_path, ["linkedin-campaigns.csv"],
-                        campaign_map={"ABM decision makers": "abm"}, channel="social")
+    root = project_with(
+        tmp_path, ["linkedin-campaigns.csv"], campaign_map={"ABM decision makers": "abm"}, channel="social"
+    )
     result = run_cli("check", "--project", root)
     assert result.exit_code == 0, result.output
     assert "linkedin-campaigns.csv:5: LinkedIn Ads export (detected): 2 rows" in result.stderr
     assert run_cli("build", "--project", root).exit_code == 0
     report = (root / "site" / "example-client" / "2025-11" / "report.json").read_text()
     assert '"campaign": "abm"' in report and '"channel": "social"' in report
-    rows = list(csv.DictReader(io.StringIO(
-        (root / "site" / "example-client" / "2025-11" / "metrics.csv").read_text())))
+    rows = list(
+        csv.DictReader(
+            io.StringIO((root / "site" / "example-client" / "2025-11" / "metrics.csv").read_text())
+        )
+    )
     assert sum(float(r["spend"]) for r in rows) == pytest.approx(380.5)
 
 
@@ -164,8 +194,14 @@ def test_overlapping_exports_are_never_double_counted(tmp_path):
 def test_import_command_writes_a_canonical_csv_and_says_what_it_found(tmp_path):
     root = tmp_path / "agency"
     run_cli("init", root)
-    result = run_cli("import", EXPORTS / "google-ads-ui-title-range-totals.csv", "--client", "example-client",
-                     "--project", root)
+    result = run_cli(
+        "import",
+        EXPORTS / "google-ads-ui-title-range-totals.csv",
+        "--client",
+        "example-client",
+        "--project",
+        root,
+    )
     assert result.exit_code == 0, result.output
     assert "Google Ads export: 3 rows, 2025-11-01 to 2025-11-03, 2 campaigns" in result.stdout
     assert "total spend: 1,352.66" in result.stdout
@@ -181,15 +217,20 @@ def hand_totals(path: Path, day: str, micros: bool, skip_total: bool = False) ->
     """An independent computation: csv module, the columns named in the fixture README."""
     with path.open(encoding="utf-8") as handle:
         lines = handle.read().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith((day, "Customer ID", "Ad group ID",
-                                                                       "Ad type", "Search Lost")))
+    start = next(
+        i
+        for i, line in enumerate(lines)
+        if line.startswith((day, "Customer ID", "Ad group ID", "Ad type", "Search Lost"))
+    )
     rows = list(csv.DictReader(lines[start:]))
     if skip_total:
         rows = [r for r in rows if not r[day].startswith("Total")]
     cost = sum(float(r["Cost"]) for r in rows)
-    return {"impressions": sum(int(r["Impressions"]) for r in rows),
-            "clicks": sum(int(r["Clicks"]) for r in rows),
-            "spend": cost / 1_000_000 if micros else cost}
+    return {
+        "impressions": sum(int(r["Impressions"]) for r in rows),
+        "clicks": sum(int(r["Clicks"]) for r in rows),
+        "spend": cost / 1_000_000 if micros else cost,
+    }
 
 
 REAL_IMPORTS = {  # file: (date column, cost in micros)

@@ -20,8 +20,9 @@ from reportgen.cache import CACHE_DIR
 @pytest.fixture
 def agency(tmp_path) -> Path:
     root = tmp_path / "agency"
-    write_synthetic_agency(root, clients=5, months=5, end=dt.date(2026, 11, 22), seed=7,
-                           campaigns_per_client=3)
+    write_synthetic_agency(
+        root, clients=5, months=5, end=dt.date(2026, 11, 22), seed=7, campaigns_per_client=3
+    )
     return root
 
 
@@ -53,8 +54,9 @@ def test_noop_rebuild_renders_nothing(agency):
 def test_one_note_edit_rerenders_its_report_and_home_only(agency):
     build(agency)
     note = sorted((agency / "content" / "client-0002").glob("*.md"))[-2]
-    note.write_text(note.read_text(encoding="utf-8").replace("summary:", "summary: Edited.", 1),
-                    encoding="utf-8")
+    note.write_text(
+        note.read_text(encoding="utf-8").replace("summary:", "summary: Edited.", 1), encoding="utf-8"
+    )
     result = summary(agency)
     assert result["clients_loaded"] == 1
     assert result["pages_written"] == 2  # that month's report and the client's home
@@ -139,8 +141,9 @@ def test_client_filter_keeps_other_portals(agency):
     note.write_text(note.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
     build(agency, "--client", "client-0003")
     after = tree_bytes(agency / "site")
-    assert {p for p in before if not p.startswith("client-0003/")} == \
-        {p for p in after if not p.startswith("client-0003/")}
+    assert {p for p in before if not p.startswith("client-0003/")} == {
+        p for p in after if not p.startswith("client-0003/")
+    }
     changed = [p for p in after if before.get(p) != after[p]]
     assert changed and all(p.startswith("client-0003/") for p in changed)
 
@@ -181,7 +184,7 @@ def change_a_target(root: Path, rng: random.Random) -> None:
     text = config.read_text(encoding="utf-8")
     targets = list(re.finditer(r"target: (\d+)", text))
     match = rng.choice(targets)
-    text = text[: match.start(1)] + str(int(match.group(1)) + 1) + text[match.end(1):]
+    text = text[: match.start(1)] + str(int(match.group(1)) + 1) + text[match.end(1) :]
     config.write_text(text, encoding="utf-8")
 
 
@@ -194,5 +197,4 @@ def override_a_template(root: Path, rng: random.Random) -> None:
         handle.write(f"<!-- {rng.random()} -->\n")
 
 
-EDITS = [edit_note, delete_note, change_a_number, delete_a_data_file, change_a_target,
-         override_a_template]
+EDITS = [edit_note, delete_note, change_a_number, delete_a_data_file, change_a_target, override_a_template]

@@ -38,15 +38,19 @@ DAYS = (1, 8, 16, 22, 28)  # sparse rows keep the project small (and give charts
 LAST_DAY = dt.date(2026, 11, 22)
 TODAYS = [dt.date(2026, 11, 23), dt.date(2026, 11, 30), dt.date(2026, 12, 1), dt.date(2026, 12, 9)]
 CLIENTS = ("acme", "berlin")
-CAMPAIGNS = {"acme": [("brand", "search"), ("social", "meta")],
-             "berlin": [("brand-de", "search"), ("video-de", "youtube")]}
+CAMPAIGNS = {
+    "acme": [("brand", "search"), ("social", "meta")],
+    "berlin": [("brand-de", "search"), ("video-de", "youtube")],
+}
 METRICS = ("impressions", "clicks", "spend", "conversions", "ctr", "cpc", "cpa")
-CHART_KINDS = [(kind, by, compare)
-               for kind in ("line", "bar", "area", "pie")
-               for by in ("day", "week", "month", "campaign", "channel")
-               for compare in (None, "previous", "target")
-               if not (kind == "pie" and (by not in ("campaign", "channel") or compare))
-               and not (compare == "target" and by in ("campaign", "channel"))]
+CHART_KINDS = [
+    (kind, by, compare)
+    for kind in ("line", "bar", "area", "pie")
+    for by in ("day", "week", "month", "campaign", "channel")
+    for compare in (None, "previous", "target")
+    if not (kind == "pie" and (by not in ("campaign", "channel") or compare))
+    and not (compare == "target" and by in ("campaign", "channel"))
+]
 
 
 def on(month: Month, day: int) -> dt.date:
@@ -64,18 +68,34 @@ def month_rows(client: str, month: Month) -> list[list[str]]:
             continue
         for index, (campaign, channel) in enumerate(CAMPAIGNS[client]):
             seed = month.year * 1000 + month.month * 40 + day + index * 7
-            rows.append([on(month, day).isoformat(), campaign,
-                         *([channel] if client == "acme" else []),
-                         str(1000 + seed % 977), str(20 + seed % 53), f"{50 + seed % 131}.25",
-                         str(seed % 11)])
+            rows.append(
+                [
+                    on(month, day).isoformat(),
+                    campaign,
+                    *([channel] if client == "acme" else []),
+                    str(1000 + seed % 977),
+                    str(20 + seed % 53),
+                    f"{50 + seed % 131}.25",
+                    str(seed % 11),
+                ]
+            )
     return rows
 
 
 def csv_text(client: str, rows: list[list[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["date", "campaign", *(["channel"] if client == "acme" else []),
-                     "impressions", "clicks", "spend", "conversions"])
+    writer.writerow(
+        [
+            "date",
+            "campaign",
+            *(["channel"] if client == "acme" else []),
+            "impressions",
+            "clicks",
+            "spend",
+            "conversions",
+        ]
+    )
     writer.writerows(rows)
     return buffer.getvalue()
 
@@ -83,23 +103,36 @@ def csv_text(client: str, rows: list[list[str]]) -> str:
 def initial_config() -> dict:
     def client(cid: str, locale: str, currency: str) -> dict:
         return {
-            "id": cid, "name": f"{cid.title()} Ltd", "locale": locale, "currency": currency,
+            "id": cid,
+            "name": f"{cid.title()} Ltd",
+            "locale": locale,
+            "currency": currency,
             "account_executive": {"name": "Ann Exec", "email": "ann@agency.example"},
             "budget": {"monthly": 4000, "months": {"2026-10": 4500}},
-            "kpis": [{"metric": "clicks", "label": "Clicks", "target": 500},
-                     {"metric": "cpa", "label": "Cost per acquisition", "target": 40, "better": "lower"}],
-            "campaigns": [{"id": c, "name": f"{c} campaign", "channel": ch, "budget": 900}
-                          for c, ch in CAMPAIGNS[cid]],
+            "kpis": [
+                {"metric": "clicks", "label": "Clicks", "target": 500},
+                {"metric": "cpa", "label": "Cost per acquisition", "target": 40, "better": "lower"},
+            ],
+            "campaigns": [
+                {"id": c, "name": f"{c} campaign", "channel": ch, "budget": 900} for c, ch in CAMPAIGNS[cid]
+            ],
             "data": [f"data/{cid}/*.csv"],
         }
-    return {"agency": {"name": "Statemachine Media"},
-            "clients": [client("acme", "en_US", "USD"), client("berlin", "de_DE", "EUR")]}
+
+    return {
+        "agency": {"name": "Statemachine Media"},
+        "clients": [client("acme", "en_US", "USD"), client("berlin", "de_DE", "EUR")],
+    }
 
 
-def note_markdown(summary: str, charts: list[tuple[str, str, str | None, str]],
-                  annotation: dt.date | None) -> str:
-    front: dict = {"status": "final", "summary": summary,
-                   "next_steps": [{"task": "Review", "due": dt.date(2026, 11, 28), "done": False}]}
+def note_markdown(
+    summary: str, charts: list[tuple[str, str, str | None, str]], annotation: dt.date | None
+) -> str:
+    front: dict = {
+        "status": "final",
+        "summary": summary,
+        "next_steps": [{"task": "Review", "due": dt.date(2026, 11, 28), "done": False}],
+    }
     if annotation:
         front["annotations"] = [{"date": annotation, "text": f"Event {summary}"}]
     body = [f"Body {summary}.\n"]
@@ -113,8 +146,11 @@ def note_markdown(summary: str, charts: list[tuple[str, str, str | None, str]],
 
 charts_strategy = st.lists(
     st.tuples(st.sampled_from(CHART_KINDS), st.sampled_from(METRICS)).map(
-        lambda pair: (*pair[0], "clicks" if pair[0][2] == "target" else pair[1])),
-    min_size=1, max_size=3)
+        lambda pair: (*pair[0], "clicks" if pair[0][2] == "target" else pair[1])
+    ),
+    min_size=1,
+    max_size=3,
+)
 # Old months are the interesting ones: only long charts of later reports read them.
 OLD_MONTHS = MONTHS[1:12]  # 2024-10 .. 2025-08: read by 2026-10's 25-month chart alone
 months_strategy = st.one_of(st.sampled_from(OLD_MONTHS), st.sampled_from(MONTHS))
@@ -156,19 +192,29 @@ class IncrementalProject(RuleBasedStateMachine):
             folder.mkdir(parents=True)
             for month in MONTHS if client == "acme" else BERLIN_MONTHS:
                 self.data_file(client, month).write_text(
-                    csv_text(client, month_rows(client, month)), encoding="utf-8")
+                    csv_text(client, month_rows(client, month)), encoding="utf-8"
+                )
         notes = self.root / "content" / "acme"
         notes.mkdir(parents=True)
         # the case of issue 9: a 25-month chart on a recent report
-        (notes / "2026-10.md").write_text(note_markdown(
-            "October", [("line", "month", "previous", "clicks"), ("bar", "week", "target", "clicks")],
-            dt.date(2026, 10, 5)), encoding="utf-8")
+        (notes / "2026-10.md").write_text(
+            note_markdown(
+                "October",
+                [("line", "month", "previous", "clicks"), ("bar", "week", "target", "clicks")],
+                dt.date(2026, 10, 5),
+            ),
+            encoding="utf-8",
+        )
 
     # --- edits -------------------------------------------------------------------------------
 
-    @rule(client=st.sampled_from(CLIENTS), month=months_strategy, row=st.integers(0, 40),
-          column=st.sampled_from(["impressions", "clicks", "spend", "conversions"]),
-          delta=st.integers(1, 5))
+    @rule(
+        client=st.sampled_from(CLIENTS),
+        month=months_strategy,
+        row=st.integers(0, 40),
+        column=st.sampled_from(["impressions", "clicks", "spend", "conversions"]),
+        delta=st.integers(1, 5),
+    )
     def edit_a_number(self, client, month, row, column, delta):
         path = self.data_file(client, month)
         if not path.exists():
@@ -179,8 +225,9 @@ class IncrementalProject(RuleBasedStateMachine):
             return
         cells = body[row % len(body)]
         at = header.index(column)
-        cells[at] = str(round(float(cells[at]) + delta, 2)) if column == "spend" else \
-            str(int(cells[at]) + delta)
+        cells[at] = (
+            str(round(float(cells[at]) + delta, 2)) if column == "spend" else str(int(cells[at]) + delta)
+        )
         path.write_text(csv_text(client, body), encoding="utf-8")
 
     @rule(month=st.sampled_from(OLD_MONTHS), row=st.integers(0, 40), delta=st.integers(1, 5))
@@ -195,9 +242,13 @@ class IncrementalProject(RuleBasedStateMachine):
         else:
             path.write_text(csv_text(client, month_rows(client, month)), encoding="utf-8")
 
-    @rule(client=st.sampled_from(CLIENTS), month=months_strategy, charts=charts_strategy,
-          summary=st.sampled_from(["Alpha", "Beta", "Gamma"]),
-          annotation=st.one_of(st.none(), st.sampled_from(MONTHS).map(lambda mo: on(mo, 5))))
+    @rule(
+        client=st.sampled_from(CLIENTS),
+        month=months_strategy,
+        charts=charts_strategy,
+        summary=st.sampled_from(["Alpha", "Beta", "Gamma"]),
+        annotation=st.one_of(st.none(), st.sampled_from(MONTHS).map(lambda mo: on(mo, 5))),
+    )
     def write_a_note(self, client, month, charts, summary, annotation):
         path = self.root / "content" / client / f"{month}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -209,10 +260,13 @@ class IncrementalProject(RuleBasedStateMachine):
         if path.exists():
             path.unlink()
 
-    @rule(client=st.sampled_from(CLIENTS),
-          change=st.sampled_from(["target", "budget", "budget month", "campaign name",
-                                  "campaign channel", "kpi"]),
-          value=st.integers(1, 9))
+    @rule(
+        client=st.sampled_from(CLIENTS),
+        change=st.sampled_from(
+            ["target", "budget", "budget month", "campaign name", "campaign channel", "kpi"]
+        ),
+        value=st.integers(1, 9),
+    )
     def edit_clients_yaml(self, client, change, value):
         entry = self.client(client)
         if change == "target":
@@ -239,8 +293,9 @@ class IncrementalProject(RuleBasedStateMachine):
             return
         builtin = Path(__file__).resolve().parent.parent / "templates" / "partials" / "table.html"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(builtin.read_text(encoding="utf-8") + f"<!-- override {value} -->\n",
-                          encoding="utf-8")
+        target.write_text(
+            builtin.read_text(encoding="utf-8") + f"<!-- override {value} -->\n", encoding="utf-8"
+        )
 
     @rule(today=st.sampled_from(TODAYS))
     def another_day(self, today):
@@ -249,8 +304,7 @@ class IncrementalProject(RuleBasedStateMachine):
     # --- the property ----------------------------------------------------------------------
 
     def build(self, *args) -> int:
-        result = run_cli("build", "--project", self.root, *args,
-                         env={"SOURCE_DATE_EPOCH": epoch(self.today)})
+        result = run_cli("build", "--project", self.root, *args, env={"SOURCE_DATE_EPOCH": epoch(self.today)})
         assert "Traceback" not in result.output, result.output
         self.last_output = result.output
         return result.exit_code
@@ -270,21 +324,28 @@ class IncrementalProject(RuleBasedStateMachine):
 
 
 def assert_same_tree(incremental: dict[str, bytes], clean: dict[str, bytes]) -> None:
-    differing = sorted(p for p in incremental.keys() | clean.keys()
-                       if incremental.get(p) != clean.get(p))
+    differing = sorted(p for p in incremental.keys() | clean.keys() if incremental.get(p) != clean.get(p))
     if differing:
         first = differing[0]
-        old, new = incremental.get(first, b"").decode(errors="replace"), \
-            clean.get(first, b"").decode(errors="replace")
-        at = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
-                  min(len(old), len(new)))
-        raise AssertionError(f"incremental build differs from a clean one in {differing}; "
-                             f"{first} at {at}: {old[at - 80:at + 80]!r} != {new[at - 80:at + 80]!r}")
+        old, new = (
+            incremental.get(first, b"").decode(errors="replace"),
+            clean.get(first, b"").decode(errors="replace"),
+        )
+        at = next(
+            (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new))
+        )
+        raise AssertionError(
+            f"incremental build differs from a clean one in {differing}; "
+            f"{first} at {at}: {old[at - 80 : at + 80]!r} != {new[at - 80 : at + 80]!r}"
+        )
 
 
 IncrementalProject.TestCase.settings = settings(
-    max_examples=5, stateful_step_count=6, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    max_examples=5,
+    stateful_step_count=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 test_incremental_equals_clean = pytest.mark.slow(IncrementalProject.TestCase)
 
 
@@ -346,12 +407,17 @@ def test_every_read_of_client_data_is_recorded():
     from reportgen.formulas import parse_formula
     from reportgen.model import Client, Kpi, MetricRow, MetricTable, Person
 
-    client = Client(id="acme", name="Acme", account_executive=Person("Jane"),
-                    kpis=(Kpi(metric="clicks", label="Clicks"),),
-                    metrics=(("cpc2", parse_formula("spend / clicks"), 3),))
+    client = Client(
+        id="acme",
+        name="Acme",
+        account_executive=Person("Jane"),
+        kpis=(Kpi(metric="clicks", label="Clicks"),),
+        metrics=(("cpc2", parse_formula("spend / clicks"), 3),),
+    )
     rows = tuple(MetricRow(on(month, 3), "a", "search", (10, 2.5)) for month in MONTHS)
-    facts = m.compute_client_facts(client, MetricTable(metrics=("clicks", "spend"), rows=rows,
-                                                       has_campaign=True, has_channel=True))
+    facts = m.compute_client_facts(
+        client, MetricTable(metrics=("clicks", "spend"), rows=rows, has_campaign=True, has_channel=True)
+    )
     assert isinstance(facts.rows_by_month, MonthIndex) and isinstance(facts.month_totals, MonthIndex)
     october = Month(2026, 10)
     for _ in range(2):  # the second time from the memo: still recorded

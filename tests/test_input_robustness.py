@@ -47,8 +47,9 @@ EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
 
 
 def sane(value) -> bool:
-    return value is None or (not isinstance(value, bool) and math.isfinite(value)
-                             and abs(value) <= LARGEST_NUMBER)
+    return value is None or (
+        not isinstance(value, bool) and math.isfinite(value) and abs(value) <= LARGEST_NUMBER
+    )
 
 
 # --- numbers --------------------------------------------------------------------------------------
@@ -57,10 +58,27 @@ NUMBERISH = st.one_of(
     st.text(max_size=40),
     st.from_regex(r"[+-]?\d{0,400}(\.\d{0,40})?([eE][+-]?\d{1,6})?", fullmatch=True),
     st.integers(min_value=0, max_value=6000).map(lambda n: "9" * n),  # past int()'s 4,300 digits
-    st.integers(min_value=-10**40, max_value=10**40).map(str),
+    st.integers(min_value=-(10**40), max_value=10**40).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.sampled_from(["1e400", "-1e400", "1e308", "1.0e+308", "nan", "NaN", "inf", "-Infinity",
-                     "1_000", "١٢٣", "0x10", "1e-400", "(1e400)", "$1e400", "1,5e3"]),
+    st.sampled_from(
+        [
+            "1e400",
+            "-1e400",
+            "1e308",
+            "1.0e+308",
+            "nan",
+            "NaN",
+            "inf",
+            "-Infinity",
+            "1_000",
+            "١٢٣",
+            "0x10",
+            "1e-400",
+            "(1e400)",
+            "$1e400",
+            "1,5e3",
+        ]
+    ),
 )
 
 
@@ -94,10 +112,18 @@ def test_a_csv_file_with_any_cell_is_rows_or_a_problem_at_its_line(cell):
         assert all(sane(v) for row in table.rows for v in row.values)
 
 
-@pytest.mark.parametrize("cell, words", [
-    ("1e400", "out of range"), ("9" * 400, "out of range"), ("9" * 5000, "out of range"),
-    ("1e16", "out of range"), ("-1e16", "out of range"), ("nan", "not a number"),
-    ("inf", "not a number")])
+@pytest.mark.parametrize(
+    "cell, words",
+    [
+        ("1e400", "out of range"),
+        ("9" * 400, "out of range"),
+        ("9" * 5000, "out of range"),
+        ("1e16", "out of range"),
+        ("-1e16", "out of range"),
+        ("nan", "not a number"),
+        ("inf", "not a number"),
+    ],
+)
 def test_out_of_range_cells_say_so(cell, words):
     assert parse_number(cell) == (None, False)
     assert words in number_problem(cell)
@@ -150,14 +176,16 @@ def set_client_lines(root: Path, *lines: str) -> None:
 def test_huge_numbers_in_a_csv_are_an_error_at_file_line_column(tmp_path, cell):
     root = base_project(tmp_path)
     (root / "data" / "acme" / "big.csv").write_text(
-        f"date,campaign,channel,clicks\n2026-10-05,other,search,1\n2026-10-06,other,search,{cell}\n")
+        f"date,campaign,channel,clicks\n2026-10-05,other,search,1\n2026-10-06,other,search,{cell}\n"
+    )
     fails_cleanly(root, "data/acme/big.csv:3: column 'clicks':", "out of range")
 
 
 def test_huge_numbers_in_a_platform_export_are_an_error_at_its_line(tmp_path):
     root = base_project(tmp_path)
     (root / "data" / "acme" / "ads.csv").write_text(
-        "Day,Campaign,Impr.,Clicks,Cost\n2026-10-05,Other,10,1,1.00\n2026-10-06,Other,1e400,1,1.00\n")
+        "Day,Campaign,Impr.,Clicks,Cost\n2026-10-05,Other,10,1,1.00\n2026-10-06,Other,1e400,1,1.00\n"
+    )
     fails_cleanly(root, "data/acme/ads.csv:3: column 'Impr.':", "out of range")
 
 
@@ -165,19 +193,24 @@ def test_a_cost_in_micros_is_checked_once_converted(tmp_path):
     root = base_project(tmp_path)
     # 2e15 micros is 2,000,000,000 a day: large but fine; 2e22 micros is 2e16: out of range.
     (root / "data" / "acme" / "ads.csv").write_text(
-        "Day,Campaign,Cost (micros)\n2026-10-05,Other,2000000000000000\n")
+        "Day,Campaign,Cost (micros)\n2026-10-05,Other,2000000000000000\n"
+    )
     assert run_cli("check", "--project", root).exit_code == 0
     (root / "data" / "acme" / "ads.csv").write_text(
-        "Day,Campaign,Cost (micros)\n2026-10-05,Other,20000000000000000000000\n")
+        "Day,Campaign,Cost (micros)\n2026-10-05,Other,20000000000000000000000\n"
+    )
     fails_cleanly(root, "data/acme/ads.csv:2: column 'Cost (micros)':", "out of range")
 
 
-@pytest.mark.parametrize("lines, where", [
-    (["budget: {monthly: 1.0e+308}"], "clients[1].budget.monthly"),
-    (["budget: {months: {2026-10: 1.0e+308}}"], "clients[1].budget.months.2026-10"),
-    (["budget: {monthly: " + "9" * 400 + "}"], "clients[1].budget.monthly"),
-    (["campaigns: [{id: brand, budget: 1.0e+308}]"], "clients[1].campaigns[1].budget"),
-])
+@pytest.mark.parametrize(
+    "lines, where",
+    [
+        (["budget: {monthly: 1.0e+308}"], "clients[1].budget.monthly"),
+        (["budget: {months: {2026-10: 1.0e+308}}"], "clients[1].budget.months.2026-10"),
+        (["budget: {monthly: " + "9" * 400 + "}"], "clients[1].budget.monthly"),
+        (["campaigns: [{id: brand, budget: 1.0e+308}]"], "clients[1].campaigns[1].budget"),
+    ],
+)
 def test_budgets_past_the_largest_number_are_an_error(tmp_path, lines, where):
     root = base_project(tmp_path)
     set_client_lines(root, *lines)
@@ -199,7 +232,8 @@ def test_a_tiny_target_or_budget_is_no_value_never_inf(tmp_path):
     path.write_text(path.read_text().replace("target: 100", "target: 1.0e-300"))
     set_client_lines(root, "budget: {monthly: 1.0e-300}")
     (root / "data" / "acme" / "big.csv").write_text(
-        "date,campaign,channel,clicks,spend\n2026-10-05,other,search,1000000000000000,1000000000000000\n")
+        "date,campaign,channel,clicks,spend\n2026-10-05,other,search,1000000000000000,1000000000000000\n"
+    )
     result = run_cli("build", "--project", root)
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
@@ -208,8 +242,9 @@ def test_a_tiny_target_or_budget_is_no_value_never_inf(tmp_path):
 def test_a_formula_constant_past_the_largest_number_is_an_error(tmp_path):
     root = base_project(tmp_path)
     set_client_lines(root, 'metrics: {big: "2 * ' + "9" * 400 + '"}')
-    fails_cleanly(root, "clients.yaml:5: clients[1].metrics.big: number '99999999999999999999…' is out "
-                        "of range")
+    fails_cleanly(
+        root, "clients.yaml:5: clients[1].metrics.big: number '99999999999999999999…' is out of range"
+    )
 
 
 # --- files that are not regular files ----------------------------------------------------------
@@ -218,8 +253,14 @@ def test_a_formula_constant_past_the_largest_number_is_an_error(tmp_path):
 def run_subprocess(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """The CLI in a process of its own, so a hang fails the test instead of blocking it."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
-    return subprocess.run([sys.executable, "-m", "reportgen", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.parametrize("command", ["check", "build"])
@@ -299,8 +340,12 @@ def test_a_two_link_loop_and_a_dangling_link_are_errors(tmp_path):
     (root / "data" / "acme" / "a.csv").symlink_to("b.csv")
     (root / "data" / "acme" / "b.csv").symlink_to("a.csv")
     (root / "data" / "acme" / "gone.csv").symlink_to("nowhere.csv")
-    fails_cleanly(root, "data/acme/a.csv: a symlink loop", "data/acme/b.csv: a symlink loop",
-                  "data/acme/gone.csv: a broken symlink")
+    fails_cleanly(
+        root,
+        "data/acme/a.csv: a symlink loop",
+        "data/acme/b.csv: a symlink loop",
+        "data/acme/gone.csv: a broken symlink",
+    )
 
 
 def test_a_folder_loop_under_a_recursive_glob_ends(tmp_path):
@@ -332,8 +377,12 @@ def test_a_logo_that_is_not_a_regular_file_is_an_error(tmp_path, field, line, ki
         path.write_text(text)
     else:
         set_client_lines(root, "brand: {logo: logo.svg}")
-    words = {"loop": "a symlink loop", "fifo": "a named pipe (FIFO)", "folder": "a folder",
-             "dangling": "a broken symlink"}[kind]
+    words = {
+        "loop": "a symlink loop",
+        "fifo": "a named pipe (FIFO)",
+        "folder": "a folder",
+        "dangling": "a broken symlink",
+    }[kind]
     result = run_subprocess("check", "--project", str(root))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"clients.yaml:{line}:" in result.stderr and words in result.stderr, result.stderr
@@ -349,15 +398,18 @@ REPORT_WITH = """{%% extends "base.html" %%}
 """
 
 
-@pytest.mark.parametrize("expression, words", [
-    ("{{ 1 // 0 }}", "ZeroDivisionError"),
-    ("{{ client.no_such_field.x }}", "has no attribute 'no_such_field'"),
-    ("{{ 'x' + 1 }}", "TypeError"),
-    ("{{ [1, 2][7] }}", "no element 7"),
-    ("{{ {}.x.y }}", "has no attribute"),
-    ("{{ '%d' % 'x' }}", "TypeError"),
-    ("{{ (2 ** 100000) | string }}", "ValueError"),
-])
+@pytest.mark.parametrize(
+    "expression, words",
+    [
+        ("{{ 1 // 0 }}", "ZeroDivisionError"),
+        ("{{ client.no_such_field.x }}", "has no attribute 'no_such_field'"),
+        ("{{ 'x' + 1 }}", "TypeError"),
+        ("{{ [1, 2][7] }}", "no element 7"),
+        ("{{ {}.x.y }}", "has no attribute"),
+        ("{{ '%d' % 'x' }}", "TypeError"),
+        ("{{ (2 ** 100000) | string }}", "ValueError"),
+    ],
+)
 def test_a_runtime_error_in_a_user_template_is_template_path_line(tmp_path, expression, words):
     root = base_project(tmp_path)
     (root / "templates").mkdir()
@@ -379,8 +431,9 @@ def test_check_renders_every_page_so_it_fails_when_build_would(tmp_path, templat
         (folder / "2026-10.md").write_text("---\ntitle: T\n---\n```chart\nmetric: clicks\n```\n")
     path = root / "templates" / template
     path.parent.mkdir(parents=True)
-    path.write_text("<p>x</p>\n{{ 1 // 0 }}\n" if template.startswith("partials/")
-                    else REPORT_WITH % "{{ 1 // 0 }}")
+    path.write_text(
+        "<p>x</p>\n{{ 1 // 0 }}\n" if template.startswith("partials/") else REPORT_WITH % "{{ 1 // 0 }}"
+    )
     line = 2 if template.startswith("partials/") else 4
     fails_cleanly(root, f"templates/{template}:{line}: template error: ZeroDivisionError")
 
@@ -421,8 +474,11 @@ def test_a_utf16_note_says_so(tmp_path):
 def test_a_copy_of_a_data_file_is_an_error_never_double_counted(tmp_path):
     root = base_project(tmp_path)
     shutil.copyfile(root / "data" / "acme" / "2026-10.csv", root / "data" / "acme" / "metrics (1).csv")
-    fails_cleanly(root, "data/acme/metrics (1).csv: overlaps data/acme/2026-10.csv: both have rows "
-                        "for 2026-10-01 campaign 'brand' giving impressions, clicks, spend, on 2 days")
+    fails_cleanly(
+        root,
+        "data/acme/metrics (1).csv: overlaps data/acme/2026-10.csv: both have rows "
+        "for 2026-10-01 campaign 'brand' giving impressions, clicks, spend, on 2 days",
+    )
 
 
 def test_an_imported_csv_next_to_its_export_is_an_error(tmp_path):
@@ -433,18 +489,23 @@ def test_an_imported_csv_next_to_its_export_is_an_error(tmp_path):
     result = run_cli("import", export, "--client", "acme", "--project", root)
     assert result.exit_code == 0, result.output
     assert (root / "data" / "acme" / "google_ads-2025-11-01-2025-11-03.csv").is_file()
-    fails_cleanly(root, "data/acme/google_ads-2025-11-01-2025-11-03.csv: overlaps data/acme/google-ads.csv: "
-                        "both have rows for 2025-11-01 campaign 'Brand search' giving impressions, "
-                        "clicks, spend, conversions, on 3 days in all")
+    fails_cleanly(
+        root,
+        "data/acme/google_ads-2025-11-01-2025-11-03.csv: overlaps data/acme/google-ads.csv: "
+        "both have rows for 2025-11-01 campaign 'Brand search' giving impressions, "
+        "clicks, spend, conversions, on 3 days in all",
+    )
 
 
 def test_delivery_plus_crm_leads_for_the_same_days_merge(tmp_path):
     root = base_project(tmp_path)
     (root / "data" / "acme" / "crm.csv").write_text(
-        "date,campaign,leads\n2026-10-01,brand,3\n2026-10-02,brand,4\n")
+        "date,campaign,leads\n2026-10-01,brand,3\n2026-10-02,brand,4\n"
+    )
     # A delivery file whose leads column is blank gives no leads: no overlap either.
     (root / "data" / "acme" / "more.csv").write_text(
-        "date,campaign,channel,leads\n2026-10-01,brand,search,\n")
+        "date,campaign,channel,leads\n2026-10-01,brand,search,\n"
+    )
     result = run_cli("build", "--project", root)
     assert result.exit_code == 0, result.output
     report = json.loads((root / "site" / "acme" / "2026-10" / "report.json").read_text())
@@ -456,8 +517,11 @@ def test_rows_without_a_campaign_are_one_campaign_of_their_own(tmp_path):
     (root / "data" / "acme" / "a.csv").write_text("date,clicks\n2026-10-03,1\n")
     assert run_cli("check", "--project", root).exit_code == 0  # 'brand' rows are another campaign
     (root / "data" / "acme" / "b.csv").write_text("date,channel,clicks\n2026-10-03,social,1\n")
-    fails_cleanly(root, "data/acme/b.csv: overlaps data/acme/a.csv: both have rows for 2026-10-03 "
-                        "(rows without a campaign) giving clicks")
+    fails_cleanly(
+        root,
+        "data/acme/b.csv: overlaps data/acme/a.csv: both have rows for 2026-10-03 "
+        "(rows without a campaign) giving clicks",
+    )
 
 
 # --- overlaps, generatively: any formats, error iff same metric, day and campaign ----------------
@@ -478,34 +542,48 @@ def render_file(fmt: str, rows: list[tuple[dt.date, str | None, dict[str, int | 
         head = ["date"] + (["campaign"] if has_campaign else []) + metrics
         lines = [",".join(head)]
         for day, campaign, values in rows:
-            lines.append(",".join([day.isoformat()] + ([campaign or ""] if has_campaign else [])
-                                  + [_cell(values.get(m)) for m in metrics]))
+            lines.append(
+                ",".join(
+                    [day.isoformat()]
+                    + ([campaign or ""] if has_campaign else [])
+                    + [_cell(values.get(m)) for m in metrics]
+                )
+            )
         return "\n".join(lines) + "\n"
     if fmt == "google_ads":  # clicks, impressions; a title line above the header
         lines = ["Campaign report", "Day,Campaign,Impr.,Clicks,Cost"]
         for day, campaign, values in rows:
-            lines.append(f"{day.isoformat()},{campaign},{_cell(values.get('impressions'))},"
-                         f"{_cell(values.get('clicks'))},")
+            lines.append(
+                f"{day.isoformat()},{campaign},{_cell(values.get('impressions'))},"
+                f"{_cell(values.get('clicks'))},"
+            )
         return "\n".join(lines) + "\n"
     if fmt == "linkedin_ads":
-        lines = ["Campaign Performance Report", "Start Date (in UTC),Campaign Name,Impressions,Clicks,"
-                 "Total Spent,Leads"]
+        lines = [
+            "Campaign Performance Report",
+            "Start Date (in UTC),Campaign Name,Impressions,Clicks,Total Spent,Leads",
+        ]
         for day, campaign, values in rows:
-            lines.append(f"{day.month}/{day.day}/{day.year},{campaign},{_cell(values.get('impressions'))},"
-                         f"{_cell(values.get('clicks'))},,{_cell(values.get('leads'))}")
+            lines.append(
+                f"{day.month}/{day.day}/{day.year},{campaign},{_cell(values.get('impressions'))},"
+                f"{_cell(values.get('clicks'))},,{_cell(values.get('leads'))}"
+            )
         return "\n".join(lines) + "\n"
     assert fmt == "ga4"  # no campaign column: rows without a campaign
     lines = ["# GA4 export", "Date,Session default channel group,Sessions,Key events"]
     for day, _campaign, values in rows:
-        lines.append(f"{day:%Y%m%d},Organic Search,{_cell(values.get('sessions'))},"
-                     f"{_cell(values.get('leads'))}")
+        lines.append(
+            f"{day:%Y%m%d},Organic Search,{_cell(values.get('sessions'))},{_cell(values.get('leads'))}"
+        )
     return "\n".join(lines) + "\n"
 
 
-FORMAT_METRICS = {"canonical": ["impressions", "clicks", "leads", "sessions"],
-                  "google_ads": ["impressions", "clicks"],
-                  "linkedin_ads": ["impressions", "clicks", "leads"],
-                  "ga4": ["sessions"]}
+FORMAT_METRICS = {
+    "canonical": ["impressions", "clicks", "leads", "sessions"],
+    "google_ads": ["impressions", "clicks"],
+    "linkedin_ads": ["impressions", "clicks", "leads"],
+    "ga4": ["sessions"],
+}
 
 
 @st.composite
@@ -516,8 +594,11 @@ def data_file(draw):
     days = draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=4, unique=True))
     rows = []
     for day in sorted(days):
-        for campaign in ([None] if campaign_less else
-                         draw(st.lists(st.sampled_from(CAMPAIGNS), min_size=1, max_size=2, unique=True))):
+        for campaign in (
+            [None]
+            if campaign_less
+            else draw(st.lists(st.sampled_from(CAMPAIGNS), min_size=1, max_size=2, unique=True))
+        ):
             values = {m: draw(st.one_of(st.none(), st.integers(1, 999))) for m in metrics}
             rows.append((day, campaign, values))
     return fmt, rows
@@ -543,7 +624,8 @@ def test_files_in_any_formats_are_an_error_iff_they_give_a_figure_twice(files):
         root = Path(folder)
         (root / "clients.yaml").write_text(
             "agency: {name: A}\nclients:\n  - id: acme\n    name: Acme\n"
-            "    account_executive: {name: J}\n    data: [data/*.csv]\n")
+            "    account_executive: {name: J}\n    data: [data/*.csv]\n"
+        )
         (root / "data").mkdir()
         for index, (fmt, rows) in enumerate(files):
             (root / "data" / f"f{index}.csv").write_text(render_file(fmt, rows))
@@ -560,8 +642,10 @@ def test_files_in_any_formats_are_an_error_iff_they_give_a_figure_twice(files):
     else:  # merged: every figure once
         for metric in {m for k in keys for m, _, _ in k}:
             at = table.metrics.index(metric)
-            expected = sum(values.get("leads" if metric == "key_events" else metric) or 0
-                           for _fmt, rows in files for _d, _c, values in rows
-                           if (metric != "key_events" or _fmt == "ga4")
-                           and (metric != "leads" or _fmt != "ga4"))
+            expected = sum(
+                values.get("leads" if metric == "key_events" else metric) or 0
+                for _fmt, rows in files
+                for _d, _c, values in rows
+                if (metric != "key_events" or _fmt == "ga4") and (metric != "leads" or _fmt != "ga4")
+            )
             assert sum(r.values[at] or 0 for r in table.rows) == expected

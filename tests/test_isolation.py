@@ -25,8 +25,11 @@ def test_client_folders_hold_only_their_own_client(built_site):
 
 
 def test_shared_files_hold_no_client_data(built_site):
-    shared = {path: content for path, content in tree_bytes(built_site).items()
-              if "/" not in path or path.startswith("assets/")}
+    shared = {
+        path: content
+        for path, content in tree_bytes(built_site).items()
+        if "/" not in path or path.startswith("assets/")
+    }
     assert "index.html" in shared and "_headers" in shared
     assert any(path.startswith("assets/") for path in shared)
     forbidden = [s.marker for s in SPECS] + [s.id for s in SPECS]

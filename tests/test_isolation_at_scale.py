@@ -15,8 +15,9 @@ MARKER = re.compile(rb"MARKER-(client-\d{4})-")
 
 def test_fifty_clients_never_see_each_other(tmp_path: Path):
     root = tmp_path / "agency"
-    write_synthetic_agency(root, clients=50, months=3, end=dt.date(2026, 11, 22), seed=5,
-                           campaigns_per_client=2, marker=True)
+    write_synthetic_agency(
+        root, clients=50, months=3, end=dt.date(2026, 11, 22), seed=5, campaigns_per_client=2, marker=True
+    )
     result = run_cli("build", "--project", root, "--jobs", "2")
     assert result.exit_code == 0, result.output
     files = tree_bytes(root / "site")

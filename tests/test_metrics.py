@@ -16,13 +16,16 @@ TODAY = dt.date(2026, 11, 23)
 
 
 def row(day: str, campaign="a", channel="search", **values) -> MetricRow:
-    return MetricRow(dt.date.fromisoformat(day), campaign, channel,
-                     tuple(values.get(name) for name in BASE))
+    return MetricRow(dt.date.fromisoformat(day), campaign, channel, tuple(values.get(name) for name in BASE))
 
 
 def client(**kwargs) -> Client:
-    defaults = dict(id="acme", name="Acme", account_executive=Person("Jane"),
-                    metrics=(("cpl", parse_formula("spend / leads"), 3),))
+    defaults = dict(
+        id="acme",
+        name="Acme",
+        account_executive=Person("Jane"),
+        metrics=(("cpl", parse_formula("spend / leads"), 3),),
+    )
     return Client(**{**defaults, **kwargs})
 
 
@@ -39,8 +42,7 @@ def finite_or_none(values: dict) -> None:
 def test_ratio_of_sums_not_mean_of_ratios():
     rows = [
         row("2026-10-01", impressions=10, clicks=1, spend=100.0, conversions=1, leads=1, revenue=50.0),
-        row("2026-10-02", impressions=1000, clicks=10, spend=10.0, conversions=10, leads=9,
-            revenue=500.0),
+        row("2026-10-02", impressions=1000, clicks=10, spend=10.0, conversions=10, leads=9, revenue=500.0),
     ]
     totals = m.compute_month(facts(rows), Month(2026, 10), TODAY).totals
     assert totals["impressions"] == 1010 and totals["clicks"] == 11
@@ -64,7 +66,9 @@ def test_campaign_and_channel_groups_are_ratios_of_sums():
     c = client(campaigns=(Campaign("b", "Bee", "social"), Campaign("a", "Ay", "search")))
     figures = m.compute_month(facts(rows, c), Month(2026, 10), TODAY)
     assert [(g.key, g.name, g.channel) for g in figures.campaigns] == [
-        ("b", "Bee", "social"), ("a", "Ay", "search")]  # clients.yaml order
+        ("b", "Bee", "social"),
+        ("a", "Ay", "search"),
+    ]  # clients.yaml order
     a = figures.campaigns[1].values
     assert a["ctr"] == pytest.approx(11 / 1010)
     assert figures.campaigns[0].values["cpc"] is None  # 0 clicks
@@ -72,11 +76,14 @@ def test_campaign_and_channel_groups_are_ratios_of_sums():
     assert channels["search"]["spend"] == 10.0 and channels["social"]["ctr"] == 0
 
 
-@pytest.mark.parametrize("values", [
-    dict(impressions=0, clicks=0, spend=0.0, conversions=0, leads=0, revenue=0.0),
-    dict(impressions=None, clicks=None, spend=None, conversions=None, leads=None, revenue=None),
-    dict(impressions=0, clicks=5, spend=10.0, conversions=0, leads=0, revenue=None),
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        dict(impressions=0, clicks=0, spend=0.0, conversions=0, leads=0, revenue=0.0),
+        dict(impressions=None, clicks=None, spend=None, conversions=None, leads=None, revenue=None),
+        dict(impressions=0, clicks=5, spend=10.0, conversions=0, leads=0, revenue=None),
+    ],
+)
 def test_zero_or_missing_denominators_have_no_value(values):
     totals = m.compute_month(facts([row("2026-10-01", **values)]), Month(2026, 10), TODAY).totals
     finite_or_none(totals)
@@ -120,8 +127,13 @@ def test_kpi_value_previous_last_year_and_verdicts():
         row("2026-09-10", spend=300.0, leads=10),
         row("2026-09-20", spend=300.0, leads=10),
     ]
-    c = client(kpis=(Kpi("leads", "Leads", target=25), Kpi("cpl", "CPL", target=40, better="lower"),
-                     Kpi("spend", "Spend")))
+    c = client(
+        kpis=(
+            Kpi("leads", "Leads", target=25),
+            Kpi("cpl", "CPL", target=40, better="lower"),
+            Kpi("spend", "Spend"),
+        )
+    )
     figures = m.compute_month(facts(rows, c), Month(2026, 9), TODAY)
     leads, cpl, spend = figures.kpis
     assert (leads.value, leads.previous, leads.last_year, leads.target) == (20, 10, 30, 25)
@@ -131,8 +143,11 @@ def test_kpi_value_previous_last_year_and_verdicts():
     assert leads.pct_of_target == pytest.approx(0.8)
     assert leads.status == "behind"
     # cost per lead fell from 50 to 30: a fall is good when lower is better
-    assert (cpl.value, cpl.previous, cpl.last_year) == (pytest.approx(30), pytest.approx(50),
-                                                        pytest.approx(30))
+    assert (cpl.value, cpl.previous, cpl.last_year) == (
+        pytest.approx(30),
+        pytest.approx(50),
+        pytest.approx(30),
+    )
     assert cpl.vs_previous.verdict == "better" and cpl.vs_previous.ratio == pytest.approx(-0.4)
     assert cpl.vs_last_year.verdict == "same"
     assert cpl.status == "met"
@@ -148,31 +163,37 @@ def test_kpi_without_earlier_months():
     assert kpi.pct_of_target is None  # target 0: no percentage, no division error
 
 
-@pytest.mark.parametrize("value, before, better, verdict", [
-    (12, 10, "higher", "better"),
-    (8, 10, "higher", "worse"),
-    (12, 10, "lower", "worse"),
-    (8, 10, "lower", "better"),
-    (10, 10, "lower", "same"),
-    (-5, -10, "higher", "better"),
-    (5, 0, "higher", "none"),
-    (None, 10, "higher", "none"),
-    (5, None, "lower", "none"),
-])
+@pytest.mark.parametrize(
+    "value, before, better, verdict",
+    [
+        (12, 10, "higher", "better"),
+        (8, 10, "higher", "worse"),
+        (12, 10, "lower", "worse"),
+        (8, 10, "lower", "better"),
+        (10, 10, "lower", "same"),
+        (-5, -10, "higher", "better"),
+        (5, 0, "higher", "none"),
+        (None, 10, "higher", "none"),
+        (5, None, "lower", "none"),
+    ],
+)
 def test_change_verdict_follows_better_direction(value, before, better, verdict):
     assert m.compute_change(value, before, better).verdict == verdict
 
 
-@pytest.mark.parametrize("value, target, better, status", [
-    (100, 100, "higher", "met"),
-    (95, 100, "higher", "close"),
-    (50, 100, "higher", "behind"),
-    (40, 45, "lower", "met"),
-    (48, 45, "lower", "close"),
-    (90, 45, "lower", "behind"),
-    (None, 45, "lower", "none"),
-    (10, None, "higher", "none"),
-])
+@pytest.mark.parametrize(
+    "value, target, better, status",
+    [
+        (100, 100, "higher", "met"),
+        (95, 100, "higher", "close"),
+        (50, 100, "higher", "behind"),
+        (40, 45, "lower", "met"),
+        (48, 45, "lower", "close"),
+        (90, 45, "lower", "behind"),
+        (None, 45, "lower", "none"),
+        (10, None, "higher", "none"),
+    ],
+)
 def test_target_status(value, target, better, status):
     assert m.target_status(value, target, better) == status
 
@@ -228,15 +249,18 @@ def test_until_drops_later_months():
     assert list(f.rows_by_month) == [Month(2026, 9), Month(2026, 10)]
 
 
-@pytest.mark.parametrize("formula, unit", [
-    ("spend / leads", "currency"),
-    ("revenue / spend", "ratio"),
-    ("revenue - spend", "currency"),
-    ("1000 * spend / impressions", "currency"),
-    ("leads / clicks", "number"),
-    ("leads * 2", "count"),
-    ("spend / 2", "currency"),
-])
+@pytest.mark.parametrize(
+    "formula, unit",
+    [
+        ("spend / leads", "currency"),
+        ("revenue / spend", "ratio"),
+        ("revenue - spend", "currency"),
+        ("1000 * spend / impressions", "currency"),
+        ("leads / clicks", "number"),
+        ("leads * 2", "count"),
+        ("spend / 2", "currency"),
+    ],
+)
 def test_custom_metric_units(formula, unit):
     metric_set = m.MetricSet(BASE, [("custom", parse_formula(formula), 1)])
     assert metric_set.unit("custom") == unit
@@ -244,29 +268,41 @@ def test_custom_metric_units(formula, unit):
 
 def test_builtin_units():
     metric_set = m.MetricSet(BASE)
-    assert {n: metric_set.unit(n) for n in ("ctr", "cvr", "cpc", "cpm", "cpa", "roas", "spend",
-                                            "clicks", "revenue")} == {
-        "ctr": "percent", "cvr": "percent", "cpc": "currency", "cpm": "currency",
-        "cpa": "currency", "roas": "ratio", "spend": "currency", "clicks": "count",
-        "revenue": "currency"}
+    assert {
+        n: metric_set.unit(n)
+        for n in ("ctr", "cvr", "cpc", "cpm", "cpa", "roas", "spend", "clicks", "revenue")
+    } == {
+        "ctr": "percent",
+        "cvr": "percent",
+        "cpc": "currency",
+        "cpm": "currency",
+        "cpa": "currency",
+        "roas": "ratio",
+        "spend": "currency",
+        "clicks": "count",
+        "revenue": "currency",
+    }
 
 
 def test_formulas_can_build_on_each_other():
-    metric_set = m.MetricSet(BASE, [("cpl", parse_formula("spend / leads"), 1),
-                                    ("cpl_k", parse_formula("cpl * 1000"), 2)])
+    metric_set = m.MetricSet(
+        BASE, [("cpl", parse_formula("spend / leads"), 1), ("cpl_k", parse_formula("cpl * 1000"), 2)]
+    )
     sums = [100, 10, 50.0, 5, 4, 200.0]
     assert metric_set.value(sums, "cpl_k") == pytest.approx(12500)
 
 
 def test_check_reports_unknown_metrics_and_cycles():
-    c = client(metrics=(("loop", parse_formula("loop + 1"), 7),
-                        ("typo", parse_formula("spend / lead"), 8)),
-               kpis=(Kpi("leeds", "Leads", line=11),))
+    c = client(
+        metrics=(("loop", parse_formula("loop + 1"), 7), ("typo", parse_formula("spend / lead"), 8)),
+        kpis=(Kpi("leeds", "Leads", line=11),),
+    )
     metric_set = m.MetricSet(BASE, c.metrics)
     found = [str(p) for p in metric_set.check(c)]
     assert any(p.startswith("clients.yaml:7:") and "refers to itself" in p for p in found)
-    assert any(p.startswith("clients.yaml:8:") and "'lead'" in p and "did you mean 'leads'" in p
-               for p in found)
+    assert any(
+        p.startswith("clients.yaml:8:") and "'lead'" in p and "did you mean 'leads'" in p for p in found
+    )
     assert any(p.startswith("clients.yaml:11:") and "'leeds'" in p for p in found)
     # a cycle evaluates to no value instead of recursing forever
     assert metric_set.value(list(range(6)), "loop") is None

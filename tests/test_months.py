@@ -19,12 +19,22 @@ from helpers import figure_blocks, write_csv
 HEADER = ("date", "campaign", "channel", "impressions", "clicks", "spend")
 
 
-def write_project(root: Path, rows: list[dict] | None = None, notes: dict[str, str] | None = None,
-                  kpis: list | str | None = None, budget: dict | None = None,
-                  campaigns: list | None = None, header=HEADER) -> Path:
+def write_project(
+    root: Path,
+    rows: list[dict] | None = None,
+    notes: dict[str, str] | None = None,
+    kpis: list | str | None = None,
+    budget: dict | None = None,
+    campaigns: list | None = None,
+    header=HEADER,
+) -> Path:
     """One client 'acme' with data/acme/*.csv; `kpis` may be raw YAML text."""
-    client = {"id": "acme", "name": "Acme", "account_executive": {"name": "Jane Doe"},
-              "data": ["data/acme/*.csv"]}
+    client = {
+        "id": "acme",
+        "name": "Acme",
+        "account_executive": {"name": "Jane Doe"},
+        "data": ["data/acme/*.csv"],
+    }
     if budget is not None:
         client["budget"] = budget
     if campaigns is not None:
@@ -52,8 +62,17 @@ def daily(first: dt.date, last: dt.date, skip=(), **cells) -> list[dict]:
     day = first
     while day <= last:
         if day not in skip:
-            rows.append({"date": day.isoformat(), "campaign": "brand", "channel": "search",
-                         "impressions": 100, "clicks": 10, "spend": 5.5, **cells})
+            rows.append(
+                {
+                    "date": day.isoformat(),
+                    "campaign": "brand",
+                    "channel": "search",
+                    "impressions": 100,
+                    "clicks": 10,
+                    "spend": 5.5,
+                    **cells,
+                }
+            )
         day += dt.timedelta(days=1)
     return rows
 
@@ -75,8 +94,10 @@ def charts(page: Path) -> list[dict]:
     """The page's chart figures by number: built-in charts first, then the note's (downloads
     left out)."""
     blocks = figure_blocks(page.read_text(encoding="utf-8"))
-    return [blocks[key] for key in sorted((k for k in blocks if k.startswith("chart-")),
-                                          key=lambda k: int(k.split("-")[1]))]
+    return [
+        blocks[key]
+        for key in sorted((k for k in blocks if k.startswith("chart-")), key=lambda k: int(k.split("-")[1]))
+    ]
 
 
 def report_json(root: Path, month: str) -> dict:
@@ -91,9 +112,13 @@ def report_json(root: Path, month: str) -> dict:
 def test_data_starting_on_any_day_builds_every_chart(tmp_path, start_day, by):
     first = dt.date(2026, 9, start_day)
     rows = daily(first, dt.date(2026, 10, 27 - start_day), skip={dt.date(2026, 10, 10)})
-    notes = {"2026-09": chart_note(f"metric: clicks\ntype: bar\nby: {by}\ncompare: previous",
-                                   f"metric: clicks\ntype: line\nby: {by}\ncompare: target"),
-             "2026-10": chart_note(f"metric: clicks\ntype: area\nby: {by}\ncompare: previous")}
+    notes = {
+        "2026-09": chart_note(
+            f"metric: clicks\ntype: bar\nby: {by}\ncompare: previous",
+            f"metric: clicks\ntype: line\nby: {by}\ncompare: target",
+        ),
+        "2026-10": chart_note(f"metric: clicks\ntype: area\nby: {by}\ncompare: previous"),
+    }
     root = write_project(tmp_path / "p", rows, notes)
     result, output = build(root)
     assert result.exit_code == 0, output
@@ -102,8 +127,7 @@ def test_data_starting_on_any_day_builds_every_chart(tmp_path, start_day, by):
     # Days (or weeks) before the data starts are gaps, never zeros.
     assert main["y"][0] is None if by == "day" and start_day > 1 else True
     assert 0 not in main["y"]
-    assert sum(v for v in main["y"] if v is not None) == 10 * len([r for r in rows
-                                                                 if r["date"] < "2026-10"])
+    assert sum(v for v in main["y"] if v is not None) == 10 * len([r for r in rows if r["date"] < "2026-10"])
 
 
 def test_week_chart_on_data_starting_friday_the_4th(tmp_path):
@@ -123,10 +147,15 @@ def test_week_chart_on_data_starting_friday_the_4th(tmp_path):
 
 def test_final_note_for_a_month_without_data_renders_no_data_yet_and_warns(tmp_path):
     rows = daily(dt.date(2026, 9, 1), dt.date(2026, 10, 31))
-    notes = {"2026-10": chart_note(), "2026-12": chart_note(
-        "metric: clicks\ntype: bar\nby: week\ncompare: previous",
-        "metric: clicks\ntype: line\nby: day\ncompare: target",
-        "metric: clicks\ntype: pie\nby: channel", "metric: clicks\ntype: line\nby: month")}
+    notes = {
+        "2026-10": chart_note(),
+        "2026-12": chart_note(
+            "metric: clicks\ntype: bar\nby: week\ncompare: previous",
+            "metric: clicks\ntype: line\nby: day\ncompare: target",
+            "metric: clicks\ntype: pie\nby: channel",
+            "metric: clicks\ntype: line\nby: month",
+        ),
+    }
     root = write_project(tmp_path / "p", rows, notes, budget={"monthly": 1000})
     result, output = build(root)
     assert result.exit_code == 0, output
@@ -141,29 +170,46 @@ def test_final_note_for_a_month_without_data_renders_no_data_yet_and_warns(tmp_p
 
 
 def test_client_with_budget_and_note_but_no_data_file_yet(tmp_path):
-    every_kind = [f"metric: {metric}\ntype: {kind}\nby: {by}" + (f"\ncompare: {compare}" if compare else "")
-                  for metric in ("clicks", "ctr")
-                  for kind, by, compare in [("line", "day", "previous"), ("bar", "week", "target"),
-                                            ("area", "month", "previous"), ("pie", "channel", None),
-                                            ("bar", "campaign", "previous"), ("line", "week", None)]]
-    root = write_project(tmp_path / "p", None, {"2026-11": chart_note(*every_kind)},
-                         budget={"monthly": 500},
-                         kpis=[{"metric": "clicks", "target": 100}, {"metric": "ctr", "target": "2%"}])
+    every_kind = [
+        f"metric: {metric}\ntype: {kind}\nby: {by}" + (f"\ncompare: {compare}" if compare else "")
+        for metric in ("clicks", "ctr")
+        for kind, by, compare in [
+            ("line", "day", "previous"),
+            ("bar", "week", "target"),
+            ("area", "month", "previous"),
+            ("pie", "channel", None),
+            ("bar", "campaign", "previous"),
+            ("line", "week", None),
+        ]
+    ]
+    root = write_project(
+        tmp_path / "p",
+        None,
+        {"2026-11": chart_note(*every_kind)},
+        budget={"monthly": 500},
+        kpis=[{"metric": "clicks", "target": 100}, {"metric": "ctr", "target": "2%"}],
+    )
     result, output = build(root)
     assert result.exit_code == 0, output
     assert "content/acme/2026-11.md: warning: 2026-11 has a note but no data yet" in output
     page = (root / "site" / "acme" / "2026-11" / "index.html").read_text(encoding="utf-8")
     assert "No data yet for November 2026." in page
-    assert report_json(root, "2026-11")["budget"] == {"budget": 500, "spent": None,
-                                                       "expected_by_now": pytest.approx(500 * 22 / 30)}
+    assert report_json(root, "2026-11")["budget"] == {
+        "budget": 500,
+        "spent": None,
+        "expected_by_now": pytest.approx(500 * 22 / 30),
+    }
     home = (root / "site" / "acme" / "index.html").read_text(encoding="utf-8")
     assert "November 2026" in home
 
 
 def test_check_and_build_agree_on_a_note_only_month(tmp_path):
-    root = write_project(tmp_path / "p", daily(dt.date(2026, 10, 1), dt.date(2026, 10, 20)),
-                         {"2026-12": chart_note("metric: clicks\ntype: bar\nby: week")},
-                         budget={"monthly": 100})
+    root = write_project(
+        tmp_path / "p",
+        daily(dt.date(2026, 10, 1), dt.date(2026, 10, 20)),
+        {"2026-12": chart_note("metric: clicks\ntype: bar\nby: week")},
+        budget={"monthly": 100},
+    )
     checked = run_cli("check", "--project", root)
     assert checked.exit_code == 0 and "Traceback" not in checked.output
     assert "2026-12 has a note but no data yet" in checked.stdout + checked.stderr
@@ -201,7 +247,8 @@ def test_a_comparison_without_data_draws_no_line(tmp_path, by):
 
 def test_a_month_whose_spend_cells_are_all_blank_has_no_spend(tmp_path):
     rows = daily(dt.date(2026, 9, 1), dt.date(2026, 9, 30)) + daily(
-        dt.date(2026, 10, 1), dt.date(2026, 10, 31), spend="")
+        dt.date(2026, 10, 1), dt.date(2026, 10, 31), spend=""
+    )
     root = write_project(tmp_path / "p", rows, {"2026-10": chart_note()}, budget={"monthly": 1000})
     result, output = build(root)
     assert result.exit_code == 0, output
@@ -219,9 +266,12 @@ def test_a_month_whose_spend_cells_are_all_blank_has_no_spend(tmp_path):
 
 @pytest.mark.parametrize("target", ["2%", "2 %", "0.02", '"2%"', "2.0%"])
 def test_percent_targets_are_one_target(tmp_path, target):
-    root = write_project(tmp_path / "p", daily(dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
-                         {"2026-10": chart_note()},
-                         kpis=f"[{{metric: clicks, target: 100}}, {{metric: ctr, target: {target}}}]")
+    root = write_project(
+        tmp_path / "p",
+        daily(dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+        {"2026-10": chart_note()},
+        kpis=f"[{{metric: clicks, target: 100}}, {{metric: ctr, target: {target}}}]",
+    )
     result, output = build(root)
     assert result.exit_code == 0, output
     assert "warning" not in output.replace("has data but no note", "")
@@ -233,36 +283,45 @@ def test_percent_targets_are_one_target(tmp_path, target):
 
 @pytest.mark.parametrize("kpi", ["{metric: ctr, target: 2}", "{metric: clicks, format: percent, target: 5}"])
 def test_a_plain_number_above_one_for_a_percent_kpi_is_a_warning_with_the_fix(tmp_path, kpi):
-    root = write_project(tmp_path / "p", daily(dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
-                         {"2026-10": chart_note()}, kpis=f"[{kpi}]")
+    root = write_project(
+        tmp_path / "p",
+        daily(dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+        {"2026-10": chart_note()},
+        kpis=f"[{kpi}]",
+    )
     result, output = build(root)
     assert result.exit_code == 0, output
     assert "clients.yaml:" in output and "did you mean" in output and "%?" in output
     assert build(root, "--strict")[0].exit_code == 1
 
 
-@pytest.mark.parametrize(("kpis", "needle"), [
-    ("[{metric: ctr, target: 0,02}]", "target: a comma inside a number"),
-    ('[{metric: ctr, target: "0,02"}]', "'0,02' has a comma"),
-    ("[{metric: ctr, target: '2,5 %'}]", "'2,5 %' has a comma"),
-    ("[{metric: clicks, target: 1,500}]", "target: a comma inside a number"),
-    ("[{metric: clicks, target: 5%}]", "'5%' is a percent, but KPI 'clicks' is not"),
-])
-def test_a_decimal_comma_or_a_misplaced_percent_is_an_error_saying_how_to_write_it(
-        tmp_path, kpis, needle):
-    root = write_project(tmp_path / "p", daily(dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
-                         kpis=kpis)
+@pytest.mark.parametrize(
+    ("kpis", "needle"),
+    [
+        ("[{metric: ctr, target: 0,02}]", "target: a comma inside a number"),
+        ('[{metric: ctr, target: "0,02"}]', "'0,02' has a comma"),
+        ("[{metric: ctr, target: '2,5 %'}]", "'2,5 %' has a comma"),
+        ("[{metric: clicks, target: 1,500}]", "target: a comma inside a number"),
+        ("[{metric: clicks, target: 5%}]", "'5%' is a percent, but KPI 'clicks' is not"),
+    ],
+)
+def test_a_decimal_comma_or_a_misplaced_percent_is_an_error_saying_how_to_write_it(tmp_path, kpis, needle):
+    root = write_project(tmp_path / "p", daily(dt.date(2026, 10, 1), dt.date(2026, 10, 31)), kpis=kpis)
     result, output = build(root)
     assert result.exit_code == 1, output
-    line = next(i for i, text in enumerate((root / "clients.yaml").read_text().splitlines(), 1)
-                if "kpis:" in text)
+    line = next(
+        i for i, text in enumerate((root / "clients.yaml").read_text().splitlines(), 1) if "kpis:" in text
+    )
     assert f"clients.yaml:{line}: " in output and needle in output, output
     assert "unknown field" not in output
 
 
 def test_a_block_style_decimal_comma_target(tmp_path):
-    root = write_project(tmp_path / "p", daily(dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
-                         kpis="\n  - metric: ctr\n    target: 0,02")
+    root = write_project(
+        tmp_path / "p",
+        daily(dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+        kpis="\n  - metric: ctr\n    target: 0,02",
+    )
     result, output = build(root)
     assert result.exit_code == 1
     assert "clients.yaml:" in output and "'0,02' has a comma" in output and "0.02" in output
@@ -274,34 +333,66 @@ def test_a_block_style_decimal_comma_target(tmp_path):
 def test_one_channel_rule_for_tables_charts_and_json(tmp_path):
     rows = [
         # The row's channel cell wins over the campaign's channel in clients.yaml ...
-        {"date": "2026-10-01", "campaign": "brand", "channel": "social", "impressions": 100,
-         "clicks": 10, "spend": 1},
+        {
+            "date": "2026-10-01",
+            "campaign": "brand",
+            "channel": "social",
+            "impressions": 100,
+            "clicks": 10,
+            "spend": 1,
+        },
         # ... and the campaign's channel fills in for a row without one.
-        {"date": "2026-10-02", "campaign": "generic", "channel": "", "impressions": 100,
-         "clicks": 20, "spend": 2},
-        {"date": "2026-10-02", "campaign": "other", "channel": "", "impressions": 100,
-         "clicks": 30, "spend": 3},
+        {
+            "date": "2026-10-02",
+            "campaign": "generic",
+            "channel": "",
+            "impressions": 100,
+            "clicks": 20,
+            "spend": 2,
+        },
+        {
+            "date": "2026-10-02",
+            "campaign": "other",
+            "channel": "",
+            "impressions": 100,
+            "clicks": 30,
+            "spend": 3,
+        },
     ]
-    campaigns = [{"id": "brand", "name": "Brand", "channel": "search"},
-                 {"id": "generic", "name": "Generic", "channel": "search"}]
-    notes = {"2026-10": chart_note("metric: clicks\ntype: pie\nby: channel",
-                                   "metric: clicks\ntype: bar\nby: campaign")}
+    campaigns = [
+        {"id": "brand", "name": "Brand", "channel": "search"},
+        {"id": "generic", "name": "Generic", "channel": "search"},
+    ]
+    notes = {
+        "2026-10": chart_note(
+            "metric: clicks\ntype: pie\nby: channel", "metric: clicks\ntype: bar\nby: campaign"
+        )
+    }
     root = write_project(tmp_path / "p", rows, notes, campaigns=campaigns)
     result, output = build(root)
     assert result.exit_code == 0, output
     data = report_json(root, "2026-10")
     assert {c["campaign"]: c["channel"] for c in data["campaigns"]} == {
-        "brand": "social", "generic": "search", "other": None}
+        "brand": "social",
+        "generic": "search",
+        "other": None,
+    }
     pie = charts(root / "site" / "acme" / "2026-10" / "index.html")[-2]["data"][0]
     assert dict(zip(pie["labels"], pie["values"], strict=True)) == {
-        "search": 20, "social": 10, "Unassigned": 30}
+        "search": 20,
+        "social": 10,
+        "Unassigned": 30,
+    }
     page = (root / "site" / "acme" / "2026-10" / "index.html").read_text(encoding="utf-8")
-    campaign_table = page[page.index('id="campaigns"'):]
-    brand_row = campaign_table[campaign_table.index(">Brand<"):].split("</tr>")[0]
+    campaign_table = page[page.index('id="campaigns"') :]
+    brand_row = campaign_table[campaign_table.index(">Brand<") :].split("</tr>")[0]
     assert "<td>social</td>" in brand_row and "search" not in brand_row
     download = (root / "site" / "acme" / "2026-10" / "metrics.csv").read_text(encoding="utf-8")
     assert [line.split(",")[1:3] for line in download.splitlines()[1:]] == [
-        ["brand", "social"], ["generic", "search"], ["other", ""]]
+        ["brand", "social"],
+        ["generic", "search"],
+        ["other", ""],
+    ]
 
 
 # --- problems without a line sort with the rest ---------------------------------------------
@@ -310,8 +401,7 @@ def test_one_channel_rule_for_tables_charts_and_json(tmp_path):
 def test_problems_with_and_without_a_line_sort_together(tmp_path):
     rows = daily(dt.date(2026, 9, 1), dt.date(2026, 10, 31))
     notes = {"2026-12": chart_note(), "2026-09": "---\nstatus: final\n---\nNo summary.\n"}
-    root = write_project(tmp_path / "p", rows, notes,
-                         kpis="[{metric: clicks}, {metric: ctr, target: 3}]")
+    root = write_project(tmp_path / "p", rows, notes, kpis="[{metric: clicks}, {metric: ctr, target: 3}]")
     result, output = build(root)
     assert result.exit_code == 0, output
     assert output.count("warning:") >= 4
@@ -320,20 +410,29 @@ def test_problems_with_and_without_a_line_sort_together(tmp_path):
 def test_problem_order_never_compares_a_missing_line_with_a_number():
     from reportgen.errors import InputError, Problem
 
-    problems = {Problem("content/a/2026-12.md", None, "z", "warning"),
-                Problem("content/a/2026-12.md", 3, "a", "warning"),
-                Problem("clients.yaml", 7, "b"), Problem("clients.yaml", None, "c")}
+    problems = {
+        Problem("content/a/2026-12.md", None, "z", "warning"),
+        Problem("content/a/2026-12.md", 3, "a", "warning"),
+        Problem("clients.yaml", 7, "b"),
+        Problem("clients.yaml", None, "c"),
+    }
     assert [(p.path, p.line) for p in sorted(problems)] == [
-        ("clients.yaml", None), ("clients.yaml", 7), ("content/a/2026-12.md", None),
-        ("content/a/2026-12.md", 3)]
+        ("clients.yaml", None),
+        ("clients.yaml", 7),
+        ("content/a/2026-12.md", None),
+        ("content/a/2026-12.md", 3),
+    ]
     assert str(InputError(problems)).startswith("clients.yaml: c")
 
 
 def test_a_note_for_a_month_not_started_says_so(tmp_path):
     # Today is 2026-11-23 in tests: a final note written ahead for January.
-    root = write_project(tmp_path / "p", daily(dt.date(2026, 10, 1), dt.date(2026, 11, 20)),
-                         {"2027-01": chart_note("metric: clicks\ntype: line\nby: day")},
-                         budget={"monthly": 1000})
+    root = write_project(
+        tmp_path / "p",
+        daily(dt.date(2026, 10, 1), dt.date(2026, 11, 20)),
+        {"2027-01": chart_note("metric: clicks\ntype: line\nby: day")},
+        budget={"monthly": 1000},
+    )
     result, output = build(root, "--month", "2027-01")
     assert result.exit_code == 0, output
     page = (root / "site" / "acme" / "2027-01" / "index.html").read_text(encoding="utf-8")

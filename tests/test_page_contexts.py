@@ -37,10 +37,21 @@ PAGES = {
 }
 # The classes the README documents, each with the fields of its own (a subclass lists
 # only what it adds to its base).
-DOCUMENTED = [contexts.BasePage, contexts.LandingPage, contexts.LoginPage, contexts.HomePage,
-              contexts.ArchiveEntry, contexts.ReportPage, contexts.ChartPart, contexts.MailPage,
-              contexts.OverviewPage, contexts.OverviewIndexPage, contexts.OverviewClientPage,
-              contexts.OverviewAgencyPage, contexts.OverviewLoginPage]
+DOCUMENTED = [
+    contexts.BasePage,
+    contexts.LandingPage,
+    contexts.LoginPage,
+    contexts.HomePage,
+    contexts.ArchiveEntry,
+    contexts.ReportPage,
+    contexts.ChartPart,
+    contexts.MailPage,
+    contexts.OverviewPage,
+    contexts.OverviewIndexPage,
+    contexts.OverviewClientPage,
+    contexts.OverviewAgencyPage,
+    contexts.OverviewLoginPage,
+]
 
 
 @pytest.fixture(scope="module")
@@ -124,10 +135,27 @@ def test_every_field_is_documented_in_the_readme_with_its_type(cls):
 
 def test_a_context_is_its_fields_as_top_level_names():
     page = contexts.LandingPage(
-        _=str, ngettext=lambda one, many, n: one if n == 1 else many, fmt=None, lang="en-US", agency=None,
-        agency_logo=None, client=None, brand_color="#334155", brand_css="", root="", css="a.css", js="a.js",
-        plotly_js="p.js", data_through=None, csp="x", protected=False, today_date=None, logo=None, home=None,
-        page_title="T")
+        _=str,
+        ngettext=lambda one, many, n: one if n == 1 else many,
+        fmt=None,
+        lang="en-US",
+        agency=None,
+        agency_logo=None,
+        client=None,
+        brand_color="#334155",
+        brand_css="",
+        root="",
+        css="a.css",
+        js="a.js",
+        plotly_js="p.js",
+        data_through=None,
+        csp="x",
+        protected=False,
+        today_date=None,
+        logo=None,
+        home=None,
+        page_title="T",
+    )
     context = page.as_context()
     assert set(context) == field_names(contexts.LandingPage)
     assert context["page_title"] == "T" and context["_"] is str

@@ -81,14 +81,22 @@ def pdf_project(tmp_path_factory, need_chromium) -> Path:
 
 def test_missing_chromium_is_a_clear_error_and_nothing_is_built(tmp_path):
     root = small_project(tmp_path / "proj")
-    result = run_cli("build", "--project", root, "--pdf",
-                     env={**ENV, "REPORTGEN_CHROMIUM": str(tmp_path / "no-chromium")})
+    result = run_cli(
+        "build", "--project", root, "--pdf", env={**ENV, "REPORTGEN_CHROMIUM": str(tmp_path / "no-chromium")}
+    )
     assert result.exit_code == 1
     assert "chromium" in result.output and "apt-get install chromium" in result.output
     assert "Traceback" not in result.output
     assert not (root / "site").exists()
-    result = run_cli("pdf", "acme-corp", "--month", "2026-10", "--project", root,
-                     env={"REPORTGEN_CHROMIUM": str(tmp_path / "no-chromium")})
+    result = run_cli(
+        "pdf",
+        "acme-corp",
+        "--month",
+        "2026-10",
+        "--project",
+        root,
+        env={"REPORTGEN_CHROMIUM": str(tmp_path / "no-chromium")},
+    )
     assert result.exit_code == 1 and "Debian package `chromium`" in result.output
     assert "Traceback" not in result.output
 
@@ -113,20 +121,31 @@ def test_without_pdf_no_pdf_link_and_no_pdf(tmp_path):
     assert not list((root / "site").rglob("*.pdf"))
 
 
-@pytest.mark.parametrize(("locale", "paper"), [("en_US", "Letter"), ("en_CA", "Letter"), ("de_DE", "A4"),
-                                               ("vi_VN", "A4"), ("en", "A4"), ("en-GB", "A4")])
+@pytest.mark.parametrize(
+    ("locale", "paper"),
+    [
+        ("en_US", "Letter"),
+        ("en_CA", "Letter"),
+        ("de_DE", "A4"),
+        ("vi_VN", "A4"),
+        ("en", "A4"),
+        ("en-GB", "A4"),
+    ],
+)
 def test_paper_by_country(locale, paper):
     assert paper_format(locale) == paper
 
 
 def minimal_pdf(title: str = "T", link: str = "https://example.com/") -> bytes:
     """A one-page PDF shaped as Chromium writes them: Info first, a classic xref table."""
-    objects = [f"<</Title ({title})\n/Producer (Skia/PDF m156)\n/CreationDate (D:20261201151651+00'00')\n"
-               f"/ModDate (D:20261201151651+00'00')>>",
-               "<</Type /Catalog /Pages 3 0 R /Lang (en-US)>>",
-               "<</Type /Pages /Kids [4 0 R] /Count 1>>",
-               "<</Type /Page /Parent 3 0 R /MediaBox [0 0 200 200] /Annots [5 0 R]>>",
-               f"<</Type /Annot /Subtype /Link /Rect [0 0 10 10] /A <</S /URI /URI ({link})>>>>"]
+    objects = [
+        f"<</Title ({title})\n/Producer (Skia/PDF m156)\n/CreationDate (D:20261201151651+00'00')\n"
+        f"/ModDate (D:20261201151651+00'00')>>",
+        "<</Type /Catalog /Pages 3 0 R /Lang (en-US)>>",
+        "<</Type /Pages /Kids [4 0 R] /Count 1>>",
+        "<</Type /Page /Parent 3 0 R /MediaBox [0 0 200 200] /Annots [5 0 R]>>",
+        f"<</Type /Annot /Subtype /Link /Rect [0 0 10 10] /A <</S /URI /URI ({link})>>>>",
+    ]
     out = b"%PDF-1.4\n"
     offsets = []
     for number, body in enumerate(objects, 1):
@@ -135,8 +154,9 @@ def minimal_pdf(title: str = "T", link: str = "https://example.com/") -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += (f"trailer\n<</Size {len(objects) + 1}\n/Root 2 0 R\n/Info 1 0 R>>\n"
-            f"startxref\n{xref}\n%%EOF").encode()
+    out += (
+        f"trailer\n<</Size {len(objects) + 1}\n/Root 2 0 R\n/Info 1 0 R>>\nstartxref\n{xref}\n%%EOF"
+    ).encode()
     return out
 
 
@@ -155,14 +175,16 @@ def test_finish_pdf_adds_any_author_and_fixes_the_dates(author, epoch):
     assert metadata["/CreationDate"].startswith(stamp) and metadata["/ModDate"].startswith(stamp)
     assert len(reader(finished).pages) == 1
     assert b"20261201151651" not in finished
-    assert finished[:len(original)] == finish_pdf(original, None, created)  # an appended revision
+    assert finished[: len(original)] == finish_pdf(original, None, created)  # an appended revision
     assert finish_pdf(original, author, created) == finished  # deterministic
 
 
 @settings(max_examples=30, deadline=None)
-@given(depth=st.integers(0, 3), target=st.lists(st.sampled_from(["acme-corp", "2026-09", "a b", "x%20y"]),
-                                                min_size=0, max_size=3),
-       fragment=st.sampled_from(["", "#kpis", "#h%C3%A9"]))
+@given(
+    depth=st.integers(0, 3),
+    target=st.lists(st.sampled_from(["acme-corp", "2026-09", "a b", "x%20y"]), min_size=0, max_size=3),
+    fragment=st.sampled_from(["", "#kpis", "#h%C3%A9"]),
+)
 def test_links_into_the_printed_folder_become_relative(tmp_path_factory, depth, target, fragment):
     """A link Chromium resolved to the staging folder points at the same file,
     relative to the PDF's folder; the file stays valid (same offsets)."""
@@ -248,8 +270,9 @@ def test_only_stale_pdfs_are_printed_and_a_reprint_is_byte_identical(need_chromi
     assert json.loads(result.stdout)["pdfs_written"] == 1
     october = site / "acme-corp" / "2026-10" / "report.pdf"
     assert "One more sentence" in " ".join(p.extract_text() for p in reader(october.read_bytes()).pages)
-    assert {p: p.read_bytes() for p in site.rglob("report.pdf") if p != october} == \
-        {p: d for p, d in pdfs.items() if p != october}
+    assert {p: p.read_bytes() for p in site.rglob("report.pdf") if p != october} == {
+        p: d for p, d in pdfs.items() if p != october
+    }
 
     note.write_text(original, encoding="utf-8")  # back as it was: printed again, same bytes
     result = build(root, "--client", "acme-corp")
@@ -268,8 +291,9 @@ def test_pdf_command_writes_one_report(pdf_project, tmp_path, monkeypatch):
     # A protected client's PDF from the command is for the agency: not sealed.
     target = tmp_path / "out" / "saigon.pdf"
     target.parent.mkdir()
-    result = run_cli("pdf", "saigon-foods", "--month", "2026-10", "-o", target, "--project", pdf_project,
-                     env=ENV)
+    result = run_cli(
+        "pdf", "saigon-foods", "--month", "2026-10", "-o", target, "--project", pdf_project, env=ENV
+    )
     assert result.exit_code == 0, result.output
     assert target.read_bytes().startswith(b"%PDF-")
     result = run_cli("pdf", "acme-corp", "--month", "2024-01", "--project", pdf_project)

@@ -29,6 +29,7 @@ from reportgen.i18n import Formatter
 try:
     from helpers import draw_all_charts
 except ImportError:  # pragma: no cover - until tests/helpers.py has it
+
     def draw_all_charts(page, timeout_ms: int = 30_000) -> str:
         for element in page.query_selector_all("[data-figure]"):
             element.scroll_into_view_if_needed(timeout=timeout_ms)
@@ -36,20 +37,31 @@ except ImportError:  # pragma: no cover - until tests/helpers.py has it
         page.evaluate("window.scrollTo(0, 0)")
         return page.get_attribute("html", "data-charts")
 
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
 PHONES = [(360, 740), (390, 844), (740, 360), (844, 390)]  # portrait and landscape
 
 LONG_WORD = "Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichenhersteller" * 2
-LONG_URL = ("https://example.com/campaigns/" + "very-long-path-segment-" * 8
-            + "?utm_source=newsletter&utm_medium=email&utm_campaign=" + "x" * 60)
-WIDE_TABLE = "\n".join([
-    "| " + " | ".join(f"Column header {i}" for i in range(10)) + " |",
-    "|" + "---|" * 10,
-    *["| " + " | ".join(f"{LONG_WORD[:40]} {r}{i}" if i % 3 == 0 else f"cell {r}{i} text"
-                        for i in range(10)) + " |" for r in range(3)],
-])
+LONG_URL = (
+    "https://example.com/campaigns/"
+    + "very-long-path-segment-" * 8
+    + "?utm_source=newsletter&utm_medium=email&utm_campaign="
+    + "x" * 60
+)
+WIDE_TABLE = "\n".join(
+    [
+        "| " + " | ".join(f"Column header {i}" for i in range(10)) + " |",
+        "|" + "---|" * 10,
+        *[
+            "| "
+            + " | ".join(f"{LONG_WORD[:40]} {r}{i}" if i % 3 == 0 else f"cell {r}{i} text" for i in range(10))
+            + " |"
+            for r in range(3)
+        ],
+    ]
+)
 
 
 # --- projects ----------------------------------------------------------------------------
@@ -100,8 +112,12 @@ def _report(site: Path, client: str, month: str) -> Path:
 
 
 def _context(browser, width: int, height: int, *, phone: bool):
-    return browser.new_context(viewport={"width": width, "height": height}, is_mobile=phone,
-                               has_touch=phone, device_scale_factor=3 if phone else 1)
+    return browser.new_context(
+        viewport={"width": width, "height": height},
+        is_mobile=phone,
+        has_touch=phone,
+        device_scale_factor=3 if phone else 1,
+    )
 
 
 def _wait(predicate, seconds: float = 5.0):
@@ -140,8 +156,12 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, wide_site, demo_site, widt
 
 @pytest.mark.parametrize("width,height", PHONES[:2])
 def test_reports_with_every_chart_drawn_fit_a_phone(browser, wide_site, demo_site, width, height):
-    reports = [_report(wide_site, "acme-corp", "2026-10"), _report(demo_site, "acme-corp", "2026-10"),
-               _report(demo_site, "pho-saigon", "2026-10"), _report(demo_site, "nordlicht-moebel", "2026-10")]
+    reports = [
+        _report(wide_site, "acme-corp", "2026-10"),
+        _report(demo_site, "acme-corp", "2026-10"),
+        _report(demo_site, "pho-saigon", "2026-10"),
+        _report(demo_site, "nordlicht-moebel", "2026-10"),
+    ]
     context = _context(browser, width, height, phone=True)
     try:
         page = context.new_page()
@@ -167,17 +187,24 @@ FIT = """() => Array.from(document.querySelectorAll('[data-figure][data-drawn]')
 
 
 def _misfits(page) -> list[dict]:
-    return [c for c in page.evaluate(FIT)
-            if c["width"] > c["room"] + 0.5 or c["bottom"] > c["summaryTop"] + 0.5
-            or c["bottom"] > c["boxBottom"] + 0.5]
+    return [
+        c
+        for c in page.evaluate(FIT)
+        if c["width"] > c["room"] + 0.5
+        or c["bottom"] > c["summaryTop"] + 0.5
+        or c["bottom"] > c["boxBottom"] + 0.5
+    ]
 
 
-@pytest.mark.parametrize("start,end,phone", [
-    ((1280, 900), (390, 844), False),  # a desktop window narrowed to a phone's width
-    ((1280, 900), (360, 740), False),
-    ((844, 390), (390, 844), True),  # a phone rotated from landscape to portrait
-    ((390, 844), (844, 390), True),  # and back
-])
+@pytest.mark.parametrize(
+    "start,end,phone",
+    [
+        ((1280, 900), (390, 844), False),  # a desktop window narrowed to a phone's width
+        ((1280, 900), (360, 740), False),
+        ((844, 390), (390, 844), True),  # a phone rotated from landscape to portrait
+        ((390, 844), (844, 390), True),  # and back
+    ],
+)
 def test_charts_fit_their_box_after_a_resize(browser, wide_site, demo_site, start, end, phone):
     context = _context(browser, *start, phone=phone)
     try:
@@ -206,7 +233,8 @@ XRANGE = "el => JSON.stringify(el._fullLayout.xaxis.range)"
 
 def _line_chart(page):
     for element in page.query_selector_all(
-            "figure.chart-line [data-figure], figure.chart-area [data-figure]"):
+        "figure.chart-line [data-figure], figure.chart-area [data-figure]"
+    ):
         return element
     raise AssertionError("no line chart on the page")
 
@@ -227,8 +255,10 @@ def test_a_touch_swipe_that_starts_on_a_chart_scrolls_the_page(browser, demo_sit
         cdp = context.new_cdp_session(page)
         cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
         for step in range(1, 13):
-            cdp.send("Input.dispatchTouchEvent",
-                     {"type": "touchMove", "touchPoints": [{"x": x + step, "y": y - 15 * step}]})
+            cdp.send(
+                "Input.dispatchTouchEvent",
+                {"type": "touchMove", "touchPoints": [{"x": x + step, "y": y - 15 * step}]},
+            )
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         page.wait_for_timeout(400)
         assert page.evaluate("window.scrollY") > before + 50
@@ -249,10 +279,10 @@ def test_a_mouse_drag_on_a_desktop_still_zooms(browser, demo_site):
         before = page.evaluate(XRANGE, chart)
         plot = chart.query_selector(".nsewdrag").bounding_box()
         y = plot["y"] + plot["height"] / 2
-        page.mouse.move(plot["x"] + plot["width"] * .3, y)
+        page.mouse.move(plot["x"] + plot["width"] * 0.3, y)
         page.mouse.down()
-        page.mouse.move(plot["x"] + plot["width"] * .5, y, steps=8)
-        page.mouse.move(plot["x"] + plot["width"] * .7, y, steps=8)
+        page.mouse.move(plot["x"] + plot["width"] * 0.5, y, steps=8)
+        page.mouse.move(plot["x"] + plot["width"] * 0.7, y, steps=8)
         page.mouse.up()
         assert _wait(lambda: page.evaluate(XRANGE, chart) != before, 2.0)
     finally:
@@ -274,7 +304,7 @@ BOXES = """el => {
 
 
 def _overlap(a, b) -> bool:
-    return a[0] < b[2] - .5 and b[0] < a[2] - .5 and a[1] < b[3] - .5 and b[1] < a[3] - .5
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
 
 
 def overlaps(boxes: dict) -> list[str]:
@@ -286,7 +316,7 @@ def overlaps(boxes: dict) -> list[str]:
         if modebar and _overlap(modebar, entry):
             found.append(f"toolbar {modebar} covers legend entry {entry}")
         found += [f"badge {badge} covers legend entry {entry}" for badge in badges if _overlap(badge, entry)]
-        if entry[0] < svg[0] - .5 or entry[2] > svg[2] + .5 or entry[3] > svg[3] + .5:
+        if entry[0] < svg[0] - 0.5 or entry[2] > svg[2] + 0.5 or entry[3] > svg[3] + 0.5:
             found.append(f"legend entry {entry} is cut off by the drawing {svg}")
     if modebar:
         found += [f"toolbar {modebar} covers badge {badge}" for badge in badges if _overlap(modebar, badge)]
@@ -298,10 +328,12 @@ def test_nothing_overlaps_a_legend_on_the_demo_reports(browser, demo_site, wide_
     context = _context(browser, width, 844, phone=phone)
     try:
         page = context.new_page()
-        for path in (_report(demo_site, "acme-corp", "2026-10"),
-                     _report(demo_site, "pho-saigon", "2026-10"),
-                     _report(demo_site, "nordlicht-moebel", "2026-10"),
-                     _report(wide_site, "acme-corp", "2026-10")):
+        for path in (
+            _report(demo_site, "acme-corp", "2026-10"),
+            _report(demo_site, "pho-saigon", "2026-10"),
+            _report(demo_site, "nordlicht-moebel", "2026-10"),
+            _report(wide_site, "acme-corp", "2026-10"),
+        ):
             page.goto(path.as_uri())
             assert draw_all_charts(page) == "drawn"
             for chart in page.query_selector_all("[data-figure]"):
@@ -317,8 +349,12 @@ def test_nothing_overlaps_a_legend_on_the_demo_reports(browser, demo_site, wide_
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 # reportgen.js's toolbar (the widest one; a phone shows none, here it shows at every width)
-CONFIG = {"responsive": True, "displaylogo": False, "displayModeBar": True,
-          "modeBarButtons": [["toImage", "zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "resetScale2d"]]}
+CONFIG = {
+    "responsive": True,
+    "displaylogo": False,
+    "displayModeBar": True,
+    "modeBarButtons": [["toImage", "zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "resetScale2d"]],
+}
 HARNESS_WIDTHS = [(360, True), (390, True), (1280, False)]
 
 
@@ -335,7 +371,9 @@ def harness(browser, tmp_path_factory):
         '<link rel="stylesheet" href="reportgen.css"><script src="plotly.min.js"></script>'
         '<main class="wrap"><div class="chart-grid"><figure class="chart">'
         '<div class="chart-canvas" id="c"></div><p class="chart-summary">Summary.</p>'
-        '</figure></div></main>', encoding="utf-8")
+        "</figure></div></main>",
+        encoding="utf-8",
+    )
     pages, contexts = [], []
     for width, phone in HARNESS_WIDTHS:
         context = _context(browser, width, 800, phone=phone)
@@ -349,8 +387,18 @@ def harness(browser, tmp_path_factory):
 
 
 names = st.one_of(
-    st.sampled_from(["Spend to date", "Budget pace", "Oct 2026", "Year before", "Target",
-                     "Projected month end", "Daily pace to target", "Dự báo cuối tháng"]),
+    st.sampled_from(
+        [
+            "Spend to date",
+            "Budget pace",
+            "Oct 2026",
+            "Year before",
+            "Target",
+            "Projected month end",
+            "Daily pace to target",
+            "Dự báo cuối tháng",
+        ]
+    ),
     st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ", min_size=1, max_size=90),
     st.text(alphabet="WMQ", min_size=20, max_size=70),  # wide, unbreakable
 )
@@ -363,16 +411,21 @@ def figures(draw) -> dict:
     kind = draw(st.sampled_from(["line", "bar", "area", "pie"]))
     count = draw(st.integers(min_value=1, max_value=8 if kind == "pie" else 4))
     labels = [f"Oct {day}" for day in range(1, draw(st.integers(min_value=3, max_value=31)) + 1)]
-    scale = draw(st.sampled_from([1, 1000, 10 ** 7]))
+    scale = draw(st.sampled_from([1, 1000, 10**7]))
     if kind == "pie":
         points = [(draw(names) + f" {i}", float(scale * (i + 1))) for i in range(count)]
         return pie_chart("t", Series("Spend", points, "currency"), style).figure
     styles = ["main", draw(st.sampled_from(["previous", "target"])), "target", "previous"]
-    series = [Series(draw(names), [(label, float(scale * (i + 1) * (j + 1)))
-                                   for j, label in enumerate(labels)], "currency", styles[i])
-              for i in range(count)]
-    marks = draw(st.lists(st.tuples(st.integers(min_value=0, max_value=len(labels) - 1), names),
-                          max_size=5))
+    series = [
+        Series(
+            draw(names),
+            [(label, float(scale * (i + 1) * (j + 1))) for j, label in enumerate(labels)],
+            "currency",
+            styles[i],
+        )
+        for i in range(count)
+    ]
+    marks = draw(st.lists(st.tuples(st.integers(min_value=0, max_value=len(labels) - 1), names), max_size=5))
     return line_chart("t", series, style, kind=kind, marks=marks).figure
 
 
@@ -386,4 +439,4 @@ def test_nothing_overlaps_a_legend_in_any_layout(harness, figure):
         found = overlaps(page.evaluate(BOXES, chart))
         assert not found, (width, found)
         fit = page.evaluate(FIT.replace("[data-figure][data-drawn]", "#c"))[0]
-        assert fit["width"] <= fit["room"] + .5 and fit["bottom"] <= fit["summaryTop"] + .5, (width, fit)
+        assert fit["width"] <= fit["room"] + 0.5 and fit["bottom"] <= fit["summaryTop"] + 0.5, (width, fit)

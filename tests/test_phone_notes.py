@@ -33,18 +33,26 @@ def wide_notes(draw) -> str:
     rows = draw(st.integers(min_value=1, max_value=4))
     header = "| " + " | ".join(draw(word) for _ in range(columns)) + " |"
     rule = "|" + "---|" * columns
-    body = ["| " + " | ".join(draw(st.one_of(word, long_token)) for _ in range(columns)) + " |"
-            for _ in range(rows)]
+    body = [
+        "| " + " | ".join(draw(st.one_of(word, long_token)) for _ in range(columns)) + " |"
+        for _ in range(rows)
+    ]
     raw = draw(st.booleans())
-    table = ("<table><tr>" + "".join(f"<td>{draw(long_token)}</td>" for _ in range(columns))
-             + "</tr></table>") if raw else "\n".join([header, rule, *body])
-    return (f"---\nstatus: final\nsummary: {draw(long_token)}\n---\n## Results\n\n"
-            f"{draw(long_token)} and {draw(word)}\n\n{table}\n\n- {draw(long_token)}\n")
+    table = (
+        ("<table><tr>" + "".join(f"<td>{draw(long_token)}</td>" for _ in range(columns)) + "</tr></table>")
+        if raw
+        else "\n".join([header, rule, *body])
+    )
+    return (
+        f"---\nstatus: final\nsummary: {draw(long_token)}\n---\n## Results\n\n"
+        f"{draw(long_token)} and {draw(word)}\n\n{table}\n\n- {draw(long_token)}\n"
+    )
 
 
 def overflow(browser, path, width: int, height: int) -> tuple[int, int]:
-    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     try:
         page = context.new_page()
         page.goto(path.as_uri())

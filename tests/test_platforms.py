@@ -60,28 +60,37 @@ def test_the_readme_names_every_format():
 
 def test_an_unknown_export_names_every_platform():
     _export, problems = read_export(b"foo,bar\n1,2\n", "data/x.csv")
-    assert problems[0].message == ("not an export reportgen knows (Google Ads, Meta Ads, LinkedIn Ads, "
-                                   "GA4 or canonical CSV): no recognisable header in the first 50 lines")
+    assert problems[0].message == (
+        "not an export reportgen knows (Google Ads, Meta Ads, LinkedIn Ads, "
+        "GA4 or canonical CSV): no recognisable header in the first 50 lines"
+    )
 
 
 @pytest.fixture
 def tiktok(monkeypatch):
     """A throwaway platform: one record, and it is detected and read."""
     platform = Platform(
-        "tiktok_ads", "TikTok Ads", tried=5,
+        "tiktok_ads",
+        "TikTok Ads",
+        tried=5,
         detect=lambda cells: "video views" in {c.casefold() for c in cells},
-        profile=Profile(date=("stat time day",), date_formats=("%Y-%m-%d",),
-                        campaign=("campaign name",),
-                        metrics={"impressions": ("impressions",), "spend": ("cost",),
-                                 "video_views": ("video views",)}))
+        profile=Profile(
+            date=("stat time day",),
+            date_formats=("%Y-%m-%d",),
+            campaign=("campaign name",),
+            metrics={"impressions": ("impressions",), "spend": ("cost",), "video_views": ("video views",)},
+        ),
+    )
     monkeypatch.setitem(PLATFORMS, platform.name, platform)
     monkeypatch.setitem(PLATFORM_NAMES, platform.name, platform.title)
     return platform
 
 
 def test_a_new_platform_is_one_record(tiktok):
-    raw = (b"Stat Time Day,Campaign name,Impressions,Cost,Video views\n"
-           b"2026-10-01,Launch,1000,12.5,300\n2026-10-02,Launch,800,10,250\n")
+    raw = (
+        b"Stat Time Day,Campaign name,Impressions,Cost,Video views\n"
+        b"2026-10-01,Launch,1000,12.5,300\n2026-10-02,Launch,800,10,250\n"
+    )
     assert detect_format(["Stat Time Day", "Campaign name", "Video views"]) == "tiktok_ads"
     export, problems = read_export(raw, "data/tiktok.csv")
     assert problems == [] and export is not None
@@ -133,6 +142,7 @@ def test_no_module_restates_the_formats():
     """Each export format's name is written once in the package: in its Platform record."""
     package = Path(importers.__file__).parent
     for name in EXPORTS:
-        found = {path.name: path.read_text(encoding="utf-8").count(f'"{name}"')
-                 for path in package.glob("*.py")}
+        found = {
+            path.name: path.read_text(encoding="utf-8").count(f'"{name}"') for path in package.glob("*.py")
+        }
         assert {module: n for module, n in found.items() if n} == {"importers.py": 1}, name

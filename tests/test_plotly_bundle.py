@@ -43,9 +43,15 @@ def dist_file(code: bytes, version: str = "4.1.1") -> bytes:
     """`code` in the shape of a whole plotly.js dist file (header, UMD wrapper, a plausible
     size), which reportgen does not know: accepted with a warning."""
     padding = b" " * max(0, MIN_BUNDLE_BYTES - len(code))
-    return (f"/**\n* plotly.js (fake) v{version}\n* Licensed under the MIT license\n*/\n(\n"
+    return (
+        (
+            f"/**\n* plotly.js (fake) v{version}\n* Licensed under the MIT license\n*/\n(\n"
             " function(root, factory) {\n  root.moduleName = factory();\n} (self, () => {\n"
-            ).encode() + code + padding + b"\nwindow.Plotly = Plotly;\nreturn Plotly;\n}));\n"
+        ).encode()
+        + code
+        + padding
+        + b"\nwindow.Plotly = Plotly;\nreturn Plotly;\n}));\n"
+    )
 
 
 def fake_bundle(types=charts.TRACE_TYPES, version: str = "4.1.1") -> bytes:
@@ -60,8 +66,11 @@ def set_bundle(root: Path, value: str) -> int:
     config = root / "clients.yaml"
     text = config.read_text(encoding="utf-8")
     text = re.sub(r"^  plotly_js: .*\n", "", text, flags=re.M)
-    text = text.replace("  contact_email: reports@brightline.example\n",
-                        f"  contact_email: reports@brightline.example\n  plotly_js: {value}\n", 1)
+    text = text.replace(
+        "  contact_email: reports@brightline.example\n",
+        f"  contact_email: reports@brightline.example\n  plotly_js: {value}\n",
+        1,
+    )
     config.write_text(text, encoding="utf-8")
     return line_of(text, "plotly_js:")
 
@@ -75,8 +84,7 @@ def plotly_assets(site: Path) -> dict[str, bytes]:
 
 
 def pages(site: Path) -> dict[str, str]:
-    return {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8")
-            for p in site.rglob("*.html")}
+    return {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
 
 
 # --- the trace types: one list, and every figure keeps to it ------------------------------
@@ -115,7 +123,8 @@ _QUOTE = st.sampled_from(['"', "'"])
 _NAME = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
 # Minified code between registrations: anything that does not spell a registration.
 _FILLER = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40).filter(
-    lambda text: "moduleType" not in text)
+    lambda text: "moduleType" not in text
+)
 
 
 @st.composite
@@ -157,8 +166,12 @@ def test_registrations_are_found_whatever_the_spacing_quotes_and_order(case):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, 99), st.integers(0, 99), st.integers(0, 99), st.sampled_from(
-    ["plotly.js v{}", "plotly.js (basic - minified) v{}", "plotly.js (cartesian) v{}"]))
+@given(
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.sampled_from(["plotly.js v{}", "plotly.js (basic - minified) v{}", "plotly.js (cartesian) v{}"]),
+)
 def test_the_header_version_is_read(major, minor, patch, header):
     version = f"{major}.{minor}.{patch}"
     text = f"/**\n* {header.format(version)}\n* Copyright 2012-2026, Plotly, Inc.\n*/\n(function(){{}})"
@@ -255,8 +268,10 @@ def test_a_bundle_of_another_major_version_is_a_warning(copy_project):
     line = set_bundle(root, "assets/plotly.min.js")
     result = build(root)
     assert result.exit_code == 0, result.output
-    assert f"clients.yaml:{line}: warning: agency.plotly_js: 'assets/plotly.min.js': the bundle is " \
-           "plotly.js v3.0.1" in result.output
+    assert (
+        f"clients.yaml:{line}: warning: agency.plotly_js: 'assets/plotly.min.js': the bundle is "
+        "plotly.js v3.0.1" in result.output
+    )
     assert f"v{builtin_version()}" in result.output
     assert build(root, "--strict").exit_code == 1
 
@@ -310,8 +325,7 @@ def test_the_site_serves_the_configured_bundle_and_rebuilds_when_it_changes(tmp_
 
     # Back to the full bundle: the setting removed, the built-in file served again.
     text = (root / "clients.yaml").read_text(encoding="utf-8")
-    (root / "clients.yaml").write_text(re.sub(r"^  plotly_js: .*\n", "", text, flags=re.M),
-                                       encoding="utf-8")
+    (root / "clients.yaml").write_text(re.sub(r"^  plotly_js: .*\n", "", text, flags=re.M), encoding="utf-8")
     assert build(root).exit_code == 0
     assert list(plotly_assets(site).values()) == [FULL]
     # A clean build gives the same site as the incremental one.
@@ -368,16 +382,17 @@ def _drawings(browser, path: Path) -> tuple[list[dict], list[str]]:
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-    page.on("console", lambda message: problems.append(f"console: {message.text}")
-            if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: problems.append(f"console: {message.text}") if message.type == "error" else None,
+    )
     try:
         page.goto(path.as_uri())
         _draw_all(page, 30_000)
         state = page.evaluate("document.documentElement.dataset.charts")
         errors = page.evaluate("document.documentElement.dataset.chartErrors || ''")
         assert state == "drawn", f"{path}: {state} {errors}"
-        return [canvas.evaluate(_DRAWING) for canvas in page.query_selector_all("[data-figure]")], \
-            problems
+        return [canvas.evaluate(_DRAWING) for canvas in page.query_selector_all("[data-figure]")], problems
     finally:
         context.close()
 
@@ -397,8 +412,7 @@ def light_site(tmp_path_factory) -> Path:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("relative", BROWSER_PAGES)
-def test_the_light_bundle_draws_every_chart_as_the_full_one_does(browser, light_site, built_site,
-                                                                  relative):
+def test_the_light_bundle_draws_every_chart_as_the_full_one_does(browser, light_site, built_site, relative):
     light, light_problems = _drawings(browser, light_site / relative)
     full, _ = _drawings(browser, built_site / relative)
     assert light_problems == []

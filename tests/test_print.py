@@ -139,8 +139,11 @@ TOOLBAR = """() => Array.from(document.querySelectorAll('.modebar-btn'))
 def printed(browser, demo_site) -> dict:
     """Each October report (and two months over budget), opened once: its PDFs in A4 and
     Letter, then its layout in print media at each paper's width."""
-    overspent = [p for p in sorted(demo_site.glob("*/20*/index.html"))
-                 if 'class="meter-over"' in p.read_text(encoding="utf-8")]
+    overspent = [
+        p
+        for p in sorted(demo_site.glob("*/20*/index.html"))
+        if 'class="meter-over"' in p.read_text(encoding="utf-8")
+    ]
     assert overspent, "the demo has a month over budget"
     results = {}
     for path in [*october_reports(demo_site), *overspent[:2]]:
@@ -152,10 +155,15 @@ def printed(browser, demo_site) -> dict:
         try:
             page.goto(path.as_uri())
             draw_all_charts(page, 30_000)  # charts draw as they near the view
-            found = {"charts": page.evaluate("document.documentElement.dataset.charts"),
-                     "lang": page.evaluate("document.documentElement.lang").split("-")[0],
-                     "toolbar": page.evaluate(TOOLBAR), "bar": {"screen": page.evaluate(BUDGET_BAR)},
-                     "pages": {}, "fits": {}, "problems": problems}
+            found = {
+                "charts": page.evaluate("document.documentElement.dataset.charts"),
+                "lang": page.evaluate("document.documentElement.lang").split("-")[0],
+                "toolbar": page.evaluate(TOOLBAR),
+                "bar": {"screen": page.evaluate(BUDGET_BAR)},
+                "pages": {},
+                "fits": {},
+                "problems": problems,
+            }
             for paper in sorted(PAPER_MM) if october else ():
                 found["pages"][paper] = pdf_pages(page.pdf(format=paper, print_background=True))
             page.wait_for_timeout(200)
@@ -263,8 +271,9 @@ def test_printed_report_is_a_document(browser, demo_site):
         assert layout["whole"] == []
         assert layout["headings"] == []
         # every chart's numbers print once, right after it
-        assert layout["numbers"] and all(n == 1 and after for _t, n, after in layout["numbers"]), \
-            layout["numbers"]
+        assert layout["numbers"] and all(n == 1 and after for _t, n, after in layout["numbers"]), layout[
+            "numbers"
+        ]
         # the cover: client, month, summary, then the scorecards, in that order, on page one
         cover = layout["cover"]
         assert all(cover) and cover == sorted(cover), cover
@@ -291,8 +300,9 @@ def test_budget_meter_fill_stands_to_the_mark_as_spend_to_budget(share):
 
 @pytest.mark.browser
 def test_budget_bar_fill_matches_its_percentage(printed):
-    assert any(found["bar"]["screen"]["filled"] > found["bar"]["screen"]["budget"] + 1
-               for found in printed.values()), "an overspent month is among the pages"
+    assert any(
+        found["bar"]["screen"]["filled"] > found["bar"]["screen"]["budget"] + 1 for found in printed.values()
+    ), "an overspent month is among the pages"
     for name, found in printed.items():
         for media, bar in found["bar"].items():
             pct = float(re.search(r"\((\d+)\s*%\)", bar["text"].replace("\xa0", " ")).group(1))
@@ -320,16 +330,20 @@ def test_pie_percentages_are_the_tables(values, locale):
     assert "%{text}" in trace["hovertemplate"] and "%{percent}" not in trace["hovertemplate"]
 
 
-@given(values=values, locale=st.sampled_from(LOCALES),
-       unit=st.sampled_from(["count", "currency", "percent", "ratio", "number"]))
+@given(
+    values=values,
+    locale=st.sampled_from(LOCALES),
+    unit=st.sampled_from(["count", "currency", "percent", "ratio", "number"]),
+)
 @settings(max_examples=50, deadline=None)
 def test_chart_hover_values_are_the_tables(values, locale, unit):
     fmt = Formatter(locale, CURRENCIES[locale])
     style = ChartStyle(brand="#0b6e4f", fmt=fmt)
     scaled = [v / 1e7 for v in values] if unit == "percent" else values
     main = Series("This month", [(f"d{i}", v) for i, v in enumerate(scaled)], unit)
-    previous = Series("Last month", [(f"d{i}", v * 0.9) for i, v in enumerate(scaled)], unit,
-                      style="previous")
+    previous = Series(
+        "Last month", [(f"d{i}", v * 0.9) for i, v in enumerate(scaled)], unit, style="previous"
+    )
     view = line_chart("Trend", [main, previous], style)
     for column, trace in enumerate(view.figure["data"], start=1):
         assert list(trace["customdata"]) == [row[column] for row in view.rows]
@@ -344,13 +358,19 @@ def catalog_sentences() -> list[str]:
     found = ["Spent {spent} of a {budget} budget by {day}."]
     for po in sorted(LOCALES_DIR.glob("*.po")):
         with po.open("rb") as handle:
-            found += [m.string for m in read_po(handle) if isinstance(m.string, str)
-                      and re.search(r"\}\.", m.string)]
+            found += [
+                m.string
+                for m in read_po(handle)
+                if isinstance(m.string, str) and re.search(r"\}\.", m.string)
+            ]
     return found
 
 
-@given(day=st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31)),
-       locale=st.sampled_from(LOCALES), template=st.sampled_from(catalog_sentences()))
+@given(
+    day=st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31)),
+    locale=st.sampled_from(LOCALES),
+    template=st.sampled_from(catalog_sentences()),
+)
 @settings(max_examples=50, deadline=None)
 def test_a_sentence_never_ends_in_two_full_stops(day, locale, template):
     fmt = Formatter(locale, CURRENCIES[locale])
@@ -361,9 +381,14 @@ def test_a_sentence_never_ends_in_two_full_stops(day, locale, template):
         assert filled.rstrip().endswith((".", "!", "?")) or not template.rstrip().endswith(".")
 
 
-@given(parts=st.lists(st.text(alphabet="ab.{} ", max_size=6).filter(lambda s: "{" not in s and "}" not in s),
-                      min_size=1, max_size=4),
-       value=st.text(alphabet="xyz. ", max_size=6))
+@given(
+    parts=st.lists(
+        st.text(alphabet="ab.{} ", max_size=6).filter(lambda s: "{" not in s and "}" not in s),
+        min_size=1,
+        max_size=4,
+    ),
+    value=st.text(alphabet="xyz. ", max_size=6),
+)
 @settings(max_examples=50, deadline=None)
 def test_sentence_is_format_unless_a_value_ends_in_a_full_stop(parts, value):
     template = "{v}".join(parts)
@@ -378,8 +403,12 @@ def test_sentence_is_format_unless_a_value_ends_in_a_full_stop(parts, value):
 
 def test_german_budget_summary_has_one_full_stop():
     fmt = Formatter("de_DE", "EUR")
-    text = sentence(fmt.gettext("Spent {spent} of a {budget} budget by {day}."),
-                    spent="27.371,62 €", budget="30.000 €", day=fmt.day_short(dt.date(2026, 10, 31)))
+    text = sentence(
+        fmt.gettext("Spent {spent} of a {budget} budget by {day}."),
+        spent="27.371,62 €",
+        budget="30.000 €",
+        day=fmt.day_short(dt.date(2026, 10, 31)),
+    )
     assert text == "27.371,62 € von 30.000 € Budget ausgegeben bis 31. Okt."
 
 

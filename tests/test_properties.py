@@ -14,8 +14,25 @@ from reportgen.yamlfile import YamlError, parse_yaml
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-FORMULA_ALPHABET = st.sampled_from([*"abcxyz_0123456789.+-*/() ", "spend", "leads", "__import__", "os",
-                                    "'", '"', "[", "]", ",", "lambda", ":", "**", "@", "\n"])
+FORMULA_ALPHABET = st.sampled_from(
+    [
+        *"abcxyz_0123456789.+-*/() ",
+        "spend",
+        "leads",
+        "__import__",
+        "os",
+        "'",
+        '"',
+        "[",
+        "]",
+        ",",
+        "lambda",
+        ":",
+        "**",
+        "@",
+        "\n",
+    ]
+)
 
 
 @SETTINGS
@@ -59,16 +76,40 @@ def dangerous(html: str) -> bool:
     """Executable markup: a script-like element, or an event handler or script URL
     inside a tag. (The words as text, escaped, are harmless.)"""
     return bool(DANGEROUS_TAG.search(html)) or any(
-        DANGEROUS_IN_TAG.search(tag) for tag in re.findall(r"<[^>]*>", html))
-HTML_BITS = st.sampled_from([
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<a href='javascript:alert(1)'>x</a>",
-    "<a href=\"JaVaScRiPt:alert(1)\">", "<svg onload=alert(1)>", "<iframe src=x>", "<b onclick=x>b</b>",
-    "<p style='x'>", "[link](javascript:alert(1))", "<scr<script>ipt>", "</script>", "<!-- x -->",
-    "<object data=x>", "<a href=' java\tscript:x'>", "&lt;script&gt;", "**bold**", "# head",
-    "| a | b |\n|---|---|",
-    "\n", " ", "text", "<details open ontoggle=alert(1)>", "<math><mi xlink:href=javascript:x>",
-    "<a href=data:text/html,x>", "`code`", "```\n<script>\n```",
-])
+        DANGEROUS_IN_TAG.search(tag) for tag in re.findall(r"<[^>]*>", html)
+    )
+
+
+HTML_BITS = st.sampled_from(
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<a href='javascript:alert(1)'>x</a>",
+        '<a href="JaVaScRiPt:alert(1)">',
+        "<svg onload=alert(1)>",
+        "<iframe src=x>",
+        "<b onclick=x>b</b>",
+        "<p style='x'>",
+        "[link](javascript:alert(1))",
+        "<scr<script>ipt>",
+        "</script>",
+        "<!-- x -->",
+        "<object data=x>",
+        "<a href=' java\tscript:x'>",
+        "&lt;script&gt;",
+        "**bold**",
+        "# head",
+        "| a | b |\n|---|---|",
+        "\n",
+        " ",
+        "text",
+        "<details open ontoggle=alert(1)>",
+        "<math><mi xlink:href=javascript:x>",
+        "<a href=data:text/html,x>",
+        "`code`",
+        "```\n<script>\n```",
+    ]
+)
 
 
 @SETTINGS
@@ -79,10 +120,36 @@ def test_sanitized_markdown_never_carries_script(text):
     assert not dangerous(sanitize_html(text))
 
 
-YAML_BITS = st.sampled_from(["a: 1\n", "- x\n", "&a [1, *a]\n", "*a\n", "!!python/object:os.system x\n",
-                             "{", "}", "[", "]", ": ", "\t", "'", '"', "key: value\n", "key: value\n",
-                             "? complex\n", "<<: *a\n", "%YAML 1.1\n", "---\n", "...\n", "!custom x\n",
-                             "a: &x [*x]\n", "\x00", "\ufeff", "2026-13-40", "- - - -\n"])
+YAML_BITS = st.sampled_from(
+    [
+        "a: 1\n",
+        "- x\n",
+        "&a [1, *a]\n",
+        "*a\n",
+        "!!python/object:os.system x\n",
+        "{",
+        "}",
+        "[",
+        "]",
+        ": ",
+        "\t",
+        "'",
+        '"',
+        "key: value\n",
+        "key: value\n",
+        "? complex\n",
+        "<<: *a\n",
+        "%YAML 1.1\n",
+        "---\n",
+        "...\n",
+        "!custom x\n",
+        "a: &x [*x]\n",
+        "\x00",
+        "\ufeff",
+        "2026-13-40",
+        "- - - -\n",
+    ]
+)
 
 
 @SETTINGS

@@ -120,8 +120,10 @@ def open_locked(browser, path: Path):
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-    page.on("console", lambda message: problems.append(f"console: {message.text}")
-            if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: problems.append(f"console: {message.text}") if message.type == "error" else None,
+    )
     page.goto(path.as_uri())
     page.wait_for_selector("#unlock:not([hidden])")
     return context, page, problems

@@ -48,8 +48,11 @@ def write_access(root: Path, variables: list[str], single: bool) -> None:
     config = root / "clients.yaml"
     document = yaml.safe_load(config.read_text(encoding="utf-8"))
     client = next(c for c in document["clients"] if c["id"] == PROTECTED)
-    client["access"] = ({"password_env": variables[0]} if single else
-                        {"people": [{"name": NAMES[v], "password_env": v} for v in variables]})
+    client["access"] = (
+        {"password_env": variables[0]}
+        if single
+        else {"people": [{"name": NAMES[v], "password_env": v} for v in variables]}
+    )
     config.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
@@ -68,9 +71,12 @@ def host_headers(site: Path, path: str) -> list[tuple[str, str]]:
         elif ":" in line and rules:
             name, value = line.strip().split(":", 1)
             rules[-1][1].append((name.strip(), value.strip()))
-    return [header for pattern, headers in rules
-            if path == pattern or (pattern.endswith("*") and path.startswith(pattern[:-1]))
-            for header in headers]
+    return [
+        header
+        for pattern, headers in rules
+        if path == pattern or (pattern.endswith("*") and path.startswith(pattern[:-1]))
+        for header in headers
+    ]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -157,8 +163,14 @@ RAW_KEYS = """[sessionStorage, localStorage].flatMap(store => Object.keys(store)
 def watch(page) -> list[str]:
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
-            if message.type == "error" or "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type == "error" or "Content Security Policy" in message.text
+            else None
+        ),
+    )
     return problems
 
 
@@ -193,8 +205,9 @@ def assert_opened(page, problems: list[str], title: str, typed: bool = False) ->
     for a frame, unless they typed their password into it)."""
     # Selectors, not wait_for_function: the pages' CSP forbids the eval() it uses. Charts
     # draw as they near the view: draw_all_charts scrolls to each.
-    assert draw_all_charts(page, TIMEOUT) == "drawn", \
-        page.evaluate("document.documentElement.dataset.chartErrors || ''")
+    assert draw_all_charts(page, TIMEOUT) == "drawn", page.evaluate(
+        "document.documentElement.dataset.chartErrors || ''"
+    )
     assert page.locator(".login-card").count() == 0
     assert page.locator("#sealed").count() == 0
     assert page.title() == title
@@ -367,8 +380,10 @@ def test_a_key_remembered_by_an_earlier_version_opens_and_moves_to_indexeddb(bro
     try:
         page, problems = new_tab(context)
         page.goto(portal.server.base + "robots.txt")  # the site's origin, to write its storage
-        page.evaluate("([k, v]) => localStorage.setItem(k, v)",
-                      ["reportgen-key:" + sealed["salt"], base64.b64encode(raw).decode()])
+        page.evaluate(
+            "([k, v]) => localStorage.setItem(k, v)",
+            ["reportgen-key:" + sealed["salt"], base64.b64encode(raw).decode()],
+        )
         page.goto(portal.url(OCTOBER))
         assert_opened(page, problems, portal.title(OCTOBER))
         page.wait_for_timeout(500)  # the move into IndexedDB finishes after the page opens
@@ -461,10 +476,15 @@ def test_a_link_to_a_section_lands_on_it_after_unlocking(browser, portals, schem
             tab.wait_for_timeout(500)
             top, scrolled, most = tab.evaluate(
                 f"[document.getElementById('{section}').getBoundingClientRect().top, window.scrollY,"
-                " document.scrollingElement.scrollHeight - window.innerHeight]")
+                " document.scrollingElement.scrollHeight - window.innerHeight]"
+            )
             # at the top of the window, or as far down as the page goes with it in view
-            assert abs(top) < 40 or (abs(scrolled - most) < 2 and 0 <= top < viewport["height"]), \
-                (section, top, scrolled, most)
+            assert abs(top) < 40 or (abs(scrolled - most) < 2 and 0 <= top < viewport["height"]), (
+                section,
+                top,
+                scrolled,
+                most,
+            )
             assert_opened(tab, tab_problems, portal.title(OCTOBER))
             tab.close()
     finally:

@@ -78,18 +78,25 @@ def project(tmp_path) -> Path:
 # --- the config ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("access", "message"), [
-    ({"password_env": "A", "people": [{"name": "Sam", "password_env": "B"}]}, "not both"),
-    ({}, "not both and not neither"),
-    ({"people": []}, "list at least one person"),
-    ({"people": [{"name": "Sam", "password_env": "A"}, {"name": "sam", "password_env": "B"}]},
-     "people[2].name: 'sam' is already used by people[1]"),
-    ({"people": [{"name": "Sam", "password_env": "A"}, {"name": "Kim", "password_env": "A"}]},
-     "people[2].password_env: 'A' is already used by people[1]"),
-    ({"people": [{"name": "Sam"}]}, "missing required field"),
-    ({"people": [{"name": "Sam", "password_env": "not a name"}]}, "environment variable name"),
-    ({"people": [{"name": "Sam", "password_env": "A", "pasword": "x"}]}, "did you mean"),
-])
+@pytest.mark.parametrize(
+    ("access", "message"),
+    [
+        ({"password_env": "A", "people": [{"name": "Sam", "password_env": "B"}]}, "not both"),
+        ({}, "not both and not neither"),
+        ({"people": []}, "list at least one person"),
+        (
+            {"people": [{"name": "Sam", "password_env": "A"}, {"name": "sam", "password_env": "B"}]},
+            "people[2].name: 'sam' is already used by people[1]",
+        ),
+        (
+            {"people": [{"name": "Sam", "password_env": "A"}, {"name": "Kim", "password_env": "A"}]},
+            "people[2].password_env: 'A' is already used by people[1]",
+        ),
+        ({"people": [{"name": "Sam"}]}, "missing required field"),
+        ({"people": [{"name": "Sam", "password_env": "not a name"}]}, "environment variable name"),
+        ({"people": [{"name": "Sam", "password_env": "A", "pasword": "x"}]}, "did you mean"),
+    ],
+)
 def test_access_config_errors_name_the_line(tmp_path, access, message):
     root = tmp_path / "proj"
     make_project(root)
@@ -108,8 +115,12 @@ def test_editor_schema_knows_people():
     person = access["properties"]["people"]["items"]
     assert set(person["required"]) == {"name", "password_env"}
     valid = [{"password_env": "A"}, {"people": [{"name": "Sam", "password_env": "B"}]}]
-    invalid = [{}, {"password_env": "A", "people": [{"name": "Sam", "password_env": "B"}]},
-               {"people": []}, {"people": [{"name": "Sam"}]}]
+    invalid = [
+        {},
+        {"password_env": "A", "people": [{"name": "Sam", "password_env": "B"}]},
+        {"people": []},
+        {"people": [{"name": "Sam"}]},
+    ]
     for value in valid:
         jsonschema.validate(value, access)
     for value in invalid:
@@ -160,9 +171,13 @@ def test_envelopes_of_the_single_key_format_still_open():
     salt = new_salt()
     kek = make_sealer(["old password"], salt, iterations=1000).keks[0]
     nonce = b"\x01" * 12
-    envelope = {"format": "reportgen-sealed/1", "iterations": 1000, "salt": base64.b64encode(salt).decode(),
-                "iv": base64.b64encode(nonce).decode(),
-                "data": base64.b64encode(AESGCM(kek).encrypt(nonce, b"old", None)).decode()}
+    envelope = {
+        "format": "reportgen-sealed/1",
+        "iterations": 1000,
+        "salt": base64.b64encode(salt).decode(),
+        "iv": base64.b64encode(nonce).decode(),
+        "data": base64.b64encode(AESGCM(kek).encrypt(nonce, b"old", None)).decode(),
+    }
     assert open_sealed(envelope, "old password") == b"old"
     with pytest.raises(SealedError):
         open_sealed(envelope, "wrong")
@@ -230,8 +245,11 @@ def test_a_missing_password_names_the_person_and_its_line(project):
     assert result.exit_code == 1
     assert "access.people[2].password_env (Kim Tran)" in result.stderr
     assert "SAIGON_KIM is not set" in result.stderr
-    line = next(i for i, text in enumerate((project / "clients.yaml").read_text().splitlines(), 1)
-                if "Kim Tran" in text)
+    line = next(
+        i
+        for i, text in enumerate((project / "clients.yaml").read_text().splitlines(), 1)
+        if "Kim Tran" in text
+    )
     assert f"clients.yaml:{line}:" in result.stderr
     assert not (project / "site").exists()
 
@@ -262,8 +280,11 @@ def secrets_of(result_stderr: str) -> list[str]:
     """What must never be readable in the cache or the site: the protected client's
     marker (in its name, notes, campaigns), every warning the build printed about it
     (next-step texts, spend figures), the passwords and their cheap hashes."""
-    warnings = [line.split("warning: ", 1)[1] for line in result_stderr.splitlines()
-                if "warning: " in line and (PROTECTED in line or MARKER in line)]
+    warnings = [
+        line.split("warning: ", 1)[1]
+        for line in result_stderr.splitlines()
+        if "warning: " in line and (PROTECTED in line or MARKER in line)
+    ]
     figures = [f for w in warnings for f in re.findall(r"\d[\d,.]{4,}\d", w)]
     hashes = [hashlib.sha256(p.encode()).hexdigest() for p in PEOPLE.values()]
     return [MARKER, *warnings, *figures, *PEOPLE.values(), *hashes]
@@ -271,15 +292,22 @@ def secrets_of(result_stderr: str) -> list[str]:
 
 def scan(root: Path, needles: list[str]) -> list[tuple[str, str]]:
     """Each needle as written, JSON-escaped (the cache is JSON) and HTML-escaped."""
-    forms = {(needle, form) for needle in needles
-             for form in (needle, json.dumps(needle)[1:-1], html.escape(needle)) if form}
+    forms = {
+        (needle, form)
+        for needle in needles
+        for form in (needle, json.dumps(needle)[1:-1], html.escape(needle))
+        if form
+    }
     leaks = []
     for folder in (root / CACHE_DIR, root / "site" / PROTECTED):
         for path in folder.rglob("*"):
             if path.is_file():
                 content = path.read_bytes()
-                leaks.extend((str(path.relative_to(root)), needle) for needle, form in forms
-                             if form.encode() in content)
+                leaks.extend(
+                    (str(path.relative_to(root)), needle)
+                    for needle, form in forms
+                    if form.encode() in content
+                )
     return sorted(set(leaks))
 
 
@@ -300,8 +328,9 @@ def test_no_plaintext_of_a_protected_client_in_the_cache(project):
     # A no-op rebuild reports the same warnings, read back from the sealed cache.
     again = build(project)
     assert again.exit_code == 0
-    assert "0 pages rendered" in again.output or "nothing" in again.output.lower() or \
-        "unchanged" in again.output
+    assert (
+        "0 pages rendered" in again.output or "nothing" in again.output.lower() or "unchanged" in again.output
+    )
     assert sorted(secrets_of(again.stderr)) == sorted(needles)
 
     # Incremental builds: a note edit, one client only, a clean build.
@@ -313,13 +342,18 @@ def test_no_plaintext_of_a_protected_client_in_the_cache(project):
 
 
 MARKERS = st.text(alphabet="abcxyzéữßø中 0123456789", min_size=3, max_size=12).map(
-    lambda text: f"qz{text.strip() or 'x'}qz")
+    lambda text: f"qz{text.strip() or 'x'}qz"
+)
 
 
 @pytest.mark.slow
 @settings(max_examples=6, deadline=None)
-@given(marker=MARKERS, budget=st.sampled_from([None, 1000, 10**9]),
-       due=st.sampled_from(["2026-11-01", "2026-12-15"]), edit=st.booleans())
+@given(
+    marker=MARKERS,
+    budget=st.sampled_from([None, 1000, 10**9]),
+    due=st.sampled_from(["2026-11-01", "2026-12-15"]),
+    edit=st.booleans(),
+)
 def test_no_plaintext_in_the_cache_whatever_the_client_says(tmp_path_factory, marker, budget, due, edit):
     root = tmp_path_factory.mktemp("gen") / "proj"
     make_project(root, markers={PROTECTED: marker})
@@ -334,8 +368,11 @@ def test_no_plaintext_in_the_cache_whatever_the_client_says(tmp_path_factory, ma
         assert build(root).exit_code == 0
     again = build(root)
     assert again.exit_code == 0
-    warnings = [line.split("warning: ", 1)[1] for line in result.stderr.splitlines()
-                if "warning: " in line and (PROTECTED in line or marker in line)]
+    warnings = [
+        line.split("warning: ", 1)[1]
+        for line in result.stderr.splitlines()
+        if "warning: " in line and (PROTECTED in line or marker in line)
+    ]
     needles = [marker, *warnings, *PEOPLE.values()]
     assert scan(root, needles) == []
 
@@ -354,8 +391,9 @@ def test_the_fingerprint_holds_no_cheap_password_check(project, monkeypatch):
         monkeypatch.setenv(variable, password)
 
     def fingerprint(with_sealer):
-        return build_module.client_fingerprint(project, client, "key", options, InputDigests(),
-                                               sealer=with_sealer)
+        return build_module.client_fingerprint(
+            project, client, "key", options, InputDigests(), sealer=with_sealer
+        )
 
     one = fingerprint(sealer)
     for variable in PEOPLE:

@@ -29,8 +29,11 @@ from reportgen.config import load_project_config
 from reportgen.protect import open_sealed
 
 IDS = ("acme-corp", "saigon-foods", "berlin-bikes")
-PASSWORDS = {"acme-corp": "acme pass phrase one", "saigon-foods": "saigon pass phrase two",
-             "berlin-bikes": "berlin pass phrase three"}
+PASSWORDS = {
+    "acme-corp": "acme pass phrase one",
+    "saigon-foods": "saigon pass phrase two",
+    "berlin-bikes": "berlin pass phrase three",
+}
 SHARED = {".reportgen-site", "_headers", "assets", "index.html", "robots.txt"}
 
 
@@ -44,8 +47,9 @@ def small_project(root: Path) -> Path:
     for client_id in IDS:
         for csv_path in (root / "data" / client_id).glob("*.csv"):
             lines = csv_path.read_text(encoding="utf-8").splitlines(keepends=True)
-            csv_path.write_text("".join([lines[0], *[x for x in lines[1:] if x >= "2026-09"]]),
-                                encoding="utf-8")
+            csv_path.write_text(
+                "".join([lines[0], *[x for x in lines[1:] if x >= "2026-09"]]), encoding="utf-8"
+            )
         for note in (root / "content" / client_id).glob("*.md"):
             if note.stem < "2026-09":
                 note.unlink()
@@ -72,8 +76,9 @@ def protect(root: Path, client_id: str, on: bool = True) -> None:
 
 def build(root: Path, *args: str, passwords: dict[str, str] | None = None):
     passwords = {**PASSWORDS, **(passwords or {})}
-    return run_cli("build", "--project", root, "--jobs", "1", *args,
-                   env={variable(c): p for c, p in passwords.items()})
+    return run_cli(
+        "build", "--project", root, "--jobs", "1", *args, env={variable(c): p for c, p in passwords.items()}
+    )
 
 
 def current(root: Path) -> dict[str, tuple[str, bool]]:
@@ -205,8 +210,9 @@ def test_an_unsealed_page_fails_the_build_and_keeps_the_previous_site(project, m
     before = tree_bytes(project / "site")
     from reportgen import site as site_module
 
-    monkeypatch.setattr(site_module.SiteRenderer, "seal_files",
-                        lambda self, plan, files, sealer: files)  # a sealing bug
+    monkeypatch.setattr(
+        site_module.SiteRenderer, "seal_files", lambda self, plan, files, sealer: files
+    )  # a sealing bug
     result = build(project, "--clean")
     assert result.exit_code == 1
     assert "not sealed" in result.stderr and "saigon-foods" in result.stderr
@@ -226,8 +232,11 @@ def test_audit_names_every_kind_of_unpublishable_file(project, tmp_path):
     (staged / "saigon-foods/2026-10/report.json").write_text('{"client": "x"}', encoding="utf-8")
     (staged / "gone-client").mkdir()
     problems = {p.path: p.message for p in audit_site(staged, config, shared)}
-    assert set(problems) == {"site/saigon-foods/logo.svg", "site/saigon-foods/2026-10/report.json",
-                             "site/gone-client"}
+    assert set(problems) == {
+        "site/saigon-foods/logo.svg",
+        "site/saigon-foods/2026-10/report.json",
+        "site/gone-client",
+    }
     assert all("refusing to publish" in m for m in problems.values())
 
 
@@ -248,8 +257,8 @@ def test_sealed_files_are_recognised_by_structure(project):
     for path in ("acme-corp/2026-10/report.json", "acme-corp/2026-10/metrics.csv"):
         assert not is_sealed_envelope((site / path).read_bytes())
     # a sealed block is not enough: no second one, no chart data, no inline script beside it
-    block = page[page.index(b'<script type="application/json" id="sealed">'):]
-    block = block[:block.index(b"</script>") + 9]
+    block = page[page.index(b'<script type="application/json" id="sealed">') :]
+    block = block[: block.index(b"</script>") + 9]
     assert not is_sealed_page(page.replace(block, block + block))
     assert not is_sealed_page(page.replace(block, block + b'<script type="application/json">[1]</script>'))
     assert not is_sealed_page(page.replace(block, block + b"<script>alert(1)</script>"))
@@ -295,7 +304,10 @@ def test_changing_a_slug_removes_the_old_folder(project, partial):
     edit_config(project, "saigon-foods", slug="third-address-9")
     assert build(project, "--client", "saigon-foods").exit_code == 0
     assert sorted(p.name for p in site.iterdir() if p.name not in SHARED) == [
-        "acme-corp", "berlin-bikes", "third-address-9"]
+        "acme-corp",
+        "berlin-bikes",
+        "third-address-9",
+    ]
 
 
 def test_swapping_slugs_between_clients(project):
@@ -317,13 +329,16 @@ def config_problem(project: Path, expected: str) -> str:
     return result.stderr
 
 
-@pytest.mark.parametrize(("client_id", "slug", "expected"), [
-    ("saigon-foods", "acme-corp", "is the id of another client"),
-    ("saigon-foods", "assets", "reserved for the site's shared files"),
-    ("saigon-foods", "Upper-Case", "lower-case letters"),
-    ("saigon-foods", "../escape", "lower-case letters"),
-    ("saigon-foods", "a" * 64, "lower-case letters"),
-])
+@pytest.mark.parametrize(
+    ("client_id", "slug", "expected"),
+    [
+        ("saigon-foods", "acme-corp", "is the id of another client"),
+        ("saigon-foods", "assets", "reserved for the site's shared files"),
+        ("saigon-foods", "Upper-Case", "lower-case letters"),
+        ("saigon-foods", "../escape", "lower-case letters"),
+        ("saigon-foods", "a" * 64, "lower-case letters"),
+    ],
+)
 def test_bad_slugs_are_errors_with_their_line(project, client_id, slug, expected):
     edit_config(project, client_id, slug=slug)
     text = (project / "clients.yaml").read_text(encoding="utf-8")
@@ -370,8 +385,14 @@ def test_check_warns_when_a_protected_portal_is_at_its_id(project):
 def test_init_suggests_an_unguessable_slug(tmp_path):
     first, second = tmp_path / "one", tmp_path / "two"
     assert run_cli("init", first).exit_code == 0 and run_cli("init", second).exit_code == 0
-    slugs = [next(line.split("slug:")[1].strip() for line in (p / "clients.yaml").read_text().splitlines()
-                  if "# slug:" in line) for p in (first, second)]
+    slugs = [
+        next(
+            line.split("slug:")[1].strip()
+            for line in (p / "clients.yaml").read_text().splitlines()
+            if "# slug:" in line
+        )
+        for p in (first, second)
+    ]
     assert slugs[0] != slugs[1] and all(len(s) >= 16 and s.isalnum() for s in slugs)
     # uncommenting both lines gives a protected portal at that address
     text = (first / "clients.yaml").read_text(encoding="utf-8")
@@ -393,8 +414,7 @@ BUILDS = st.sampled_from(["full", "acme-corp", "saigon-foods", "berlin-bikes", "
 CHANGES = st.one_of(
     st.tuples(st.just("protect"), st.sampled_from(IDS), st.booleans()),
     st.tuples(st.just("protect"), st.sampled_from(IDS), st.just(True)),
-    st.tuples(st.just("slug"), st.sampled_from(IDS), st.sampled_from([None, "alpha-portal",
-                                                                      "beta-portal"])),
+    st.tuples(st.just("slug"), st.sampled_from(IDS), st.sampled_from([None, "alpha-portal", "beta-portal"])),
     st.tuples(st.just("password"), st.sampled_from(IDS), st.sampled_from(["one", "two"])),
     st.tuples(st.just("cache"), st.sampled_from(["delete", "corrupt"])),
     st.tuples(st.just("plant"), st.sampled_from(IDS)),
@@ -439,8 +459,9 @@ def test_no_sequence_of_builds_publishes_plaintext(tmp_path_factory, steps):
     assert build(root).exit_code == 0
     for step, target in steps:
         change(root, step, passwords)
-        args = {"full": [], "clean": ["--clean"], "1/2": ["--shard", "1/2"],
-                "2/2": ["--shard", "2/2"]}.get(target, ["--client", target])
+        args = {"full": [], "clean": ["--clean"], "1/2": ["--shard", "1/2"], "2/2": ["--shard", "2/2"]}.get(
+            target, ["--client", target]
+        )
         before = tree_bytes(root / "site")
         result = build(root, *args, passwords=passwords)
         if result.exit_code != 0:
@@ -451,8 +472,7 @@ def test_no_sequence_of_builds_publishes_plaintext(tmp_path_factory, steps):
 
 @pytest.mark.parametrize("options", [("--drafts",), ("--month", "2026-04")])
 @pytest.mark.parametrize("cause", ["stray", "cache"])
-def test_a_client_build_never_renders_another_portal_with_its_own_month_or_drafts(project, options,
-                                                                                  cause):
+def test_a_client_build_never_renders_another_portal_with_its_own_month_or_drafts(project, options, cause):
     """Found by a second attack: a portal that had to be rendered again during a
     `--client` build took that run's --drafts (publishing another client's draft)
     or --month (taking months off its portal). Now the build stops and says how."""

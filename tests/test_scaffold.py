@@ -15,8 +15,11 @@ from reportgen.scaffold import CLIENTS_SCHEMA, NOTE_SCHEMA, SCHEMA_DIR, WORKFLOW
 def test_init_makes_a_project_that_builds_at_once(tmp_path):
     root = tmp_path / "agency"
     assert run_cli("init", root).exit_code == 0
-    assert (root / "clients.yaml").read_text().startswith(
-        f"# yaml-language-server: $schema={SCHEMA_DIR}/{CLIENTS_SCHEMA}")
+    assert (
+        (root / "clients.yaml")
+        .read_text()
+        .startswith(f"# yaml-language-server: $schema={SCHEMA_DIR}/{CLIENTS_SCHEMA}")
+    )
     result = run_cli("build", "--project", root, "--strict")
     assert result.exit_code == 0, result.output
     assert (root / "site" / "example-client" / "index.html").is_file()
@@ -64,8 +67,8 @@ def test_new_client_inserts_before_a_later_top_level_key(tmp_path):
     root = tmp_path / "p"
     root.mkdir()
     (root / "clients.yaml").write_text(
-        "clients:\n  - id: a\n    name: A  # first\n    account_executive: {name: J}\n\n"
-        "agency:\n  name: X\n")
+        "clients:\n  - id: a\n    name: A  # first\n    account_executive: {name: J}\n\nagency:\n  name: X\n"
+    )
     assert run_cli("new", "client", "b", "--name", "B", "--project", root).exit_code == 0
     document = yaml.safe_load((root / "clients.yaml").read_text())
     assert [c["id"] for c in document["clients"]] == ["a", "b"]
@@ -149,4 +152,3 @@ def test_note_schema_refuses_what_the_loader_refuses(schemas):
     for front in ({"status": "final-ish"}, {"sumary": "x"}, {"next_steps": [{"owner": "x"}]}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(front, schemas[NOTE_SCHEMA])
-

@@ -81,8 +81,11 @@ def test_distribution_name_is_our_own():
 def test_the_workflow_pins_the_exact_version(tmp_path, monkeypatch):
     # installed from the package index (a checkout with a git remote pins the remote
     # instead: tests/test_attack_fixes_serve.py)
-    monkeypatch.setattr(scaffold, "install_source", lambda: scaffold.InstallSource(
-        f"{reportgen.DISTRIBUTION}=={reportgen.__version__}"))
+    monkeypatch.setattr(
+        scaffold,
+        "install_source",
+        lambda: scaffold.InstallSource(f"{reportgen.DISTRIBUTION}=={reportgen.__version__}"),
+    )
     root = tmp_path / "agency"
     assert run_cli("init", root).exit_code == 0
     text = (root / WORKFLOW).read_text(encoding="utf-8")
@@ -93,15 +96,27 @@ def test_the_workflow_pins_the_exact_version(tmp_path, monkeypatch):
     assert not re.search(r"pip install\s+[\"']?reportgen(?![-\w])", text)
 
 
-@pytest.mark.parametrize(("direct_url", "expected"), [
-    ({"url": "https://github.com/brightline/reportgen", "vcs_info": {"vcs": "git", "commit_id": "a" * 40}},
-     f"{reportgen.DISTRIBUTION} @ git+https://github.com/brightline/reportgen@{'a' * 40}"),
-    ({"url": "file:///home/me/reportgen", "dir_info": {"editable": True}},
-     f"{reportgen.DISTRIBUTION}=={reportgen.__version__}"),
-    ({"url": "https://evil.example/x\" && curl", "vcs_info": {"vcs": "git", "commit_id": "a" * 40}},
-     f"{reportgen.DISTRIBUTION}=={reportgen.__version__}"),
-    (None, f"{reportgen.DISTRIBUTION}=={reportgen.__version__}"),
-])
+@pytest.mark.parametrize(
+    ("direct_url", "expected"),
+    [
+        (
+            {
+                "url": "https://github.com/brightline/reportgen",
+                "vcs_info": {"vcs": "git", "commit_id": "a" * 40},
+            },
+            f"{reportgen.DISTRIBUTION} @ git+https://github.com/brightline/reportgen@{'a' * 40}",
+        ),
+        (
+            {"url": "file:///home/me/reportgen", "dir_info": {"editable": True}},
+            f"{reportgen.DISTRIBUTION}=={reportgen.__version__}",
+        ),
+        (
+            {"url": 'https://evil.example/x" && curl', "vcs_info": {"vcs": "git", "commit_id": "a" * 40}},
+            f"{reportgen.DISTRIBUTION}=={reportgen.__version__}",
+        ),
+        (None, f"{reportgen.DISTRIBUTION}=={reportgen.__version__}"),
+    ],
+)
 def test_a_git_install_is_pinned_to_its_commit(monkeypatch, direct_url, expected):
     from importlib import metadata
 
@@ -137,13 +152,15 @@ def small_project(root: Path, data_months: set[Month], finals: set[Month], draft
         for path in (root / folder).glob("*"):
             path.unlink()
     for month in data_months:
-        rows = "".join(f"{month.first_day.replace(day=d)},brand-search,search,100,10,20.5,2,1\n"
-                       for d in (1, 15))
+        rows = "".join(
+            f"{month.first_day.replace(day=d)},brand-search,search,100,10,20.5,2,1\n" for d in (1, 15)
+        )
         (root / "data" / "example-client" / f"{month}.csv").write_text(HEADER + rows, encoding="utf-8")
     for month in finals | drafts:
         status = "draft" if month in drafts else "final"
         (root / "content" / "example-client" / f"{month}.md").write_text(
-            f"---\nstatus: {status}\nsummary: Month {month}.\n---\nText.\n", encoding="utf-8")
+            f"---\nstatus: {status}\nsummary: Month {month}.\n---\nText.\n", encoding="utf-8"
+        )
 
 
 def expected_month(data_months: set[Month], finals: set[Month], drafts: set[Month], today: dt.date) -> Month:
@@ -158,17 +175,25 @@ def expected_month(data_months: set[Month], finals: set[Month], drafts: set[Mont
 
 
 TODAY = dt.date(2026, 11, 23)
-MONTHS = [Month(2012, 1).shift(i) for i in range(0, 180, 7)] + [Month(2026, 9), Month(2026, 10),
-                                                                 Month(2026, 11)]
+MONTHS = [Month(2012, 1).shift(i) for i in range(0, 180, 7)] + [
+    Month(2026, 9),
+    Month(2026, 10),
+    Month(2026, 11),
+]
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.sets(st.sampled_from(MONTHS), max_size=8), st.sets(st.sampled_from(MONTHS), max_size=4),
-       st.sets(st.sampled_from(MONTHS), max_size=3))
-@example({Month(2012, m) for m in range(1, 13)} | {Month(2013, m) for m in range(1, 7)},
-         {Month(2013, 3)}, set())  # data ends in 2013: the report after the last final note
+@given(
+    st.sets(st.sampled_from(MONTHS), max_size=8),
+    st.sets(st.sampled_from(MONTHS), max_size=4),
+    st.sets(st.sampled_from(MONTHS), max_size=3),
+)
+@example(
+    {Month(2012, m) for m in range(1, 13)} | {Month(2013, m) for m in range(1, 7)}, {Month(2013, 3)}, set()
+)  # data ends in 2013: the report after the last final note
 def test_new_report_defaults_to_the_first_month_with_data_after_the_newest_final_note(
-        tmp_path_factory, data_months, finals, drafts):
+    tmp_path_factory, data_months, finals, drafts
+):
     drafts = drafts - finals
     root = tmp_path_factory.mktemp("new") / "agency"
     small_project(root, data_months, finals, drafts)
@@ -184,11 +209,14 @@ def test_new_report_defaults_to_the_first_month_with_data_after_the_newest_final
         assert wanted <= max(max(data_months), max(finals).next)  # never a month beyond the data
 
 
-@pytest.mark.parametrize(("client", "words"), [
-    ("acme-corp", ["## What happened", "## What we recommend", "on last month"]),
-    ("berlin-bikes", ["## Was passiert ist", "## Was wir empfehlen", "Vormonat"]),
-    ("saigon-foods", ["## Những gì đã diễn ra", "## Đề xuất của chúng tôi", "so với tháng trước"]),
-])
+@pytest.mark.parametrize(
+    ("client", "words"),
+    [
+        ("acme-corp", ["## What happened", "## What we recommend", "on last month"]),
+        ("berlin-bikes", ["## Was passiert ist", "## Was wir empfehlen", "Vormonat"]),
+        ("saigon-foods", ["## Những gì đã diễn ra", "## Đề xuất của chúng tôi", "so với tháng trước"]),
+    ],
+)
 def test_new_report_writes_in_the_clients_language(tmp_path, client, words):
     root = tmp_path / "proj"
     make_project(root)

@@ -39,9 +39,11 @@ UNITS = {"leads": "count", "cpl": "currency", "roas": "ratio"}  # the generated 
 def with_site_url(root: Path, extra_agency: str = "") -> None:
     config = root / "clients.yaml"
     text = config.read_text(encoding="utf-8")
-    text = text.replace("  contact_email: reports@brightline.example\n",
-                        "  contact_email: reports@brightline.example\n"
-                        f"  site_url: {SITE_URL}\n{extra_agency}", 1)
+    text = text.replace(
+        "  contact_email: reports@brightline.example\n",
+        f"  contact_email: reports@brightline.example\n  site_url: {SITE_URL}\n{extra_agency}",
+        1,
+    )
     config.write_text(text, encoding="utf-8")
 
 
@@ -147,11 +149,16 @@ def test_dry_run_one_message_per_contact_in_each_language(project, tmp_path):
     assert len(files) == 3
     assert "nothing was sent" in result.output and "would send:" in result.output
     assert not (project / LEDGER).exists()  # a dry run records nothing
-    subjects = {"acme-corp": "Client qzacmeqz: your report for October 2026",
-                "saigon-foods": "Client qzsaigonqz: báo cáo tháng 10 năm 2026 của bạn",
-                "berlin-bikes": "Client qzberlinqz: Ihr Bericht für Oktober 2026"}
-    greetings = {"acme-corp": "Hello Contact qzacmeqz,", "saigon-foods": "Xin chào Contact qzsaigonqz,",
-                 "berlin-bikes": "Guten Tag Contact qzberlinqz,"}
+    subjects = {
+        "acme-corp": "Client qzacmeqz: your report for October 2026",
+        "saigon-foods": "Client qzsaigonqz: báo cáo tháng 10 năm 2026 của bạn",
+        "berlin-bikes": "Client qzberlinqz: Ihr Bericht für Oktober 2026",
+    }
+    greetings = {
+        "acme-corp": "Hello Contact qzacmeqz,",
+        "saigon-foods": "Xin chào Contact qzsaigonqz,",
+        "berlin-bikes": "Guten Tag Contact qzberlinqz,",
+    }
     seen = set()
     for path in files:
         message = read_eml(path)
@@ -170,9 +177,14 @@ def test_dry_run_one_message_per_contact_in_each_language(project, tmp_path):
         assert greetings[client_id] in text and link in text
         assert f'href="{link}"' in html and f'lang="{LOCALES[client_id][0].replace("_", "-")}"' in html
         for part in (text, html):  # the note: title, summary, highlights, open next steps
-            for needle in (f"October 2026 performance {marker}", f"Summary October {marker}",
-                           f"Highlight one {marker}", f"Highlight two {marker}", f"Open task {marker}",
-                           f"Owner {marker}"):
+            for needle in (
+                f"October 2026 performance {marker}",
+                f"Summary October {marker}",
+                f"Highlight one {marker}",
+                f"Highlight two {marker}",
+                f"Open task {marker}",
+                f"Owner {marker}",
+            ):
                 assert needle in part, (client_id, needle)
             assert f"Done task {marker}" not in part  # a done step is no next step
             assert "Body paragraph" not in part  # the note's body stays on the portal
@@ -228,7 +240,8 @@ def test_drafts_and_months_without_a_note_are_skipped_and_listed(project, tmp_pa
     result = dry_run(project, out, "--month", "2026-08")
     assert "skipped: acme-corp 2026-08: no note for 2026-08" in result.output
     (project / "content" / "acme-corp" / "2026-09.md").write_text(
-        "---\nstatus: draft\nsummary: not yet\n---\nDraft.\n", encoding="utf-8")
+        "---\nstatus: draft\nsummary: not yet\n---\nDraft.\n", encoding="utf-8"
+    )
     result = dry_run(project, out, "--month", "2026-09")
     assert "skipped: acme-corp 2026-09: the 2026-09 note is a draft" in result.output
     assert "would send: saigon-foods 2026-09" in result.output
@@ -253,8 +266,10 @@ def test_contacts_who_opted_out_or_have_no_address_get_nothing(project, tmp_path
             {"name": "Dee Four", "email": "DEE@acme.example"},
             {"name": "Dee Again", "email": "dee@ACME.example"},  # the same mailbox: once
         ]
-        client_entry(document, "saigon-foods")["contacts"] = [{"name": "Only", "email": "o@x.example",
-                                                              "reports": False}]
+        client_entry(document, "saigon-foods")["contacts"] = [
+            {"name": "Only", "email": "o@x.example", "reports": False}
+        ]
+
     edit_config(project, change)
     out = tmp_path / "outbox"
     result = dry_run(project, out, "--month", MONTH)
@@ -266,17 +281,25 @@ def test_contacts_who_opted_out_or_have_no_address_get_nothing(project, tmp_path
 
 def test_protected_portal_message_has_no_figure_and_no_note_text(project, tmp_path, monkeypatch):
     password = "correct horse battery staple"
-    edit_config(project, lambda d: client_entry(d, "saigon-foods").update(
-        access={"password_env": "SAIGON_PW"}, slug="k3x9q2w7m4v8z6p1"))
+    edit_config(
+        project,
+        lambda d: client_entry(d, "saigon-foods").update(
+            access={"password_env": "SAIGON_PW"}, slug="k3x9q2w7m4v8z6p1"
+        ),
+    )
     config = project / "clients.yaml"
-    config.write_text(config.read_text().replace(f"  site_url: {SITE_URL}\n",
-                                                 f"  site_url: {SITE_URL}\n  email:\n    attach_pdf: true\n"))
+    config.write_text(
+        config.read_text().replace(
+            f"  site_url: {SITE_URL}\n", f"  site_url: {SITE_URL}\n  email:\n    attach_pdf: true\n"
+        )
+    )
     pdf = project / "site" / "k3x9q2w7m4v8z6p1" / MONTH / "report.pdf"
     pdf.parent.mkdir(parents=True)
     pdf.write_bytes(b"%PDF-1.7 a report\n")
     out = tmp_path / "outbox"
-    result = run_cli("send", "--project", project, "--month", MONTH, "--dry-run", out,
-                     env={"SAIGON_PW": password})
+    result = run_cli(
+        "send", "--project", project, "--month", MONTH, "--dry-run", out, env={"SAIGON_PW": password}
+    )
     assert result.exit_code == 0, result.output
     [path] = out.glob("*-saigon-foods-*.eml")
     message = read_eml(path)
@@ -299,8 +322,11 @@ def test_protected_portal_message_has_no_figure_and_no_note_text(project, tmp_pa
 
 def test_the_pdf_is_attached_when_asked_for_and_built(project, tmp_path):
     config = project / "clients.yaml"
-    config.write_text(config.read_text().replace(f"  site_url: {SITE_URL}\n",
-                                                 f"  site_url: {SITE_URL}\n  email: {{attach_pdf: true}}\n"))
+    config.write_text(
+        config.read_text().replace(
+            f"  site_url: {SITE_URL}\n", f"  site_url: {SITE_URL}\n  email: {{attach_pdf: true}}\n"
+        )
+    )
     pdf = project / "site" / "acme-corp" / MONTH / "report.pdf"
     pdf.write_bytes(b"%PDF-1.7 acme's report\n")
     out = tmp_path / "outbox"
@@ -318,9 +344,12 @@ def test_the_pdf_is_attached_when_asked_for_and_built(project, tmp_path):
 
 def test_sender_from_agency_email_from(project, tmp_path):
     config = project / "clients.yaml"
-    config.write_text(config.read_text().replace(
-        f"  site_url: {SITE_URL}\n",
-        f"  site_url: {SITE_URL}/\n  email:\n    from: news@brightline.example\n"))
+    config.write_text(
+        config.read_text().replace(
+            f"  site_url: {SITE_URL}\n",
+            f"  site_url: {SITE_URL}/\n  email:\n    from: news@brightline.example\n",
+        )
+    )
     out = tmp_path / "outbox"
     assert dry_run(project, out, "--month", MONTH, "--client", "acme-corp").exit_code == 0
     [path] = out.glob("*.eml")
@@ -337,10 +366,20 @@ def line_with(root: Path, needle: str) -> int:
     return next(i for i, line in enumerate(lines, start=1) if needle in line)
 
 
-@pytest.mark.parametrize("bad", ["sam@acme", "Sam Lee <sam@acme.example>", "sam@@acme.example",
-                                 "sam lee@acme.example", "sam@acme.example, kim@acme.example",
-                                 "sam@acme.123", "sämi@acme.example", ".sam@acme.example",
-                                 "sam@-acme.example"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "sam@acme",
+        "Sam Lee <sam@acme.example>",
+        "sam@@acme.example",
+        "sam lee@acme.example",
+        "sam@acme.example, kim@acme.example",
+        "sam@acme.123",
+        "sämi@acme.example",
+        ".sam@acme.example",
+        "sam@-acme.example",
+    ],
+)
 def test_a_bad_contact_address_is_an_error_at_its_line(project, tmp_path, bad):
     edit_config(project, lambda d: client_entry(d, "berlin-bikes")["contacts"][0].update(email=bad))
     line = line_with(project, bad)
@@ -352,14 +391,17 @@ def test_a_bad_contact_address_is_an_error_at_its_line(project, tmp_path, bad):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("site_url", "reports.example.com", "expected an http:// or https:// address"),
-    ("site_url", "https://user:pw@reports.example.com/", "must not hold a user name or password"),
-    ("site_url", "https://reports.example.com/?x=1", "must not have a ?query"),
-    ("email", "{from: not-an-address}", "expected an e-mail address"),
-    ("email", "{attach_pdf: yes please}", "expected true or false"),
-    ("email", "{to: x@y.example}", "unknown field 'agency.email.to'"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("site_url", "reports.example.com", "expected an http:// or https:// address"),
+        ("site_url", "https://user:pw@reports.example.com/", "must not hold a user name or password"),
+        ("site_url", "https://reports.example.com/?x=1", "must not have a ?query"),
+        ("email", "{from: not-an-address}", "expected an e-mail address"),
+        ("email", "{attach_pdf: yes please}", "expected true or false"),
+        ("email", "{to: x@y.example}", "unknown field 'agency.email.to'"),
+    ],
+)
 def test_bad_agency_mail_settings_are_errors_at_their_line(project, field, value, message):
     config = project / "clients.yaml"
     text = config.read_text().replace(f"  site_url: {SITE_URL}\n", "")
@@ -372,8 +414,11 @@ def test_bad_agency_mail_settings_are_errors_at_their_line(project, field, value
 
 def test_send_needs_site_url_and_a_sender(project, tmp_path):
     config = project / "clients.yaml"
-    config.write_text(config.read_text().replace(f"  site_url: {SITE_URL}\n", "")
-                      .replace("  contact_email: reports@brightline.example\n", ""))
+    config.write_text(
+        config.read_text()
+        .replace(f"  site_url: {SITE_URL}\n", "")
+        .replace("  contact_email: reports@brightline.example\n", "")
+    )
     result = run_cli("send", "--project", project, "--month", MONTH, "--dry-run", tmp_path / "out")
     assert result.exit_code == 1
     assert "clients.yaml:1: agency.site_url is not set" in result.output
@@ -383,12 +428,19 @@ def test_send_needs_site_url_and_a_sender(project, tmp_path):
 
 
 def test_check_warns_about_a_final_note_nobody_would_get(project):
-    edit_config(project, lambda d: client_entry(d, "acme-corp").update(
-        contacts=[{"name": "No Mail"}, {"name": "Out", "email": "out@acme.example", "reports": False}]))
+    edit_config(
+        project,
+        lambda d: client_entry(d, "acme-corp").update(
+            contacts=[{"name": "No Mail"}, {"name": "Out", "email": "out@acme.example", "reports": False}]
+        ),
+    )
     result = run_cli("check", "--project", project)
     assert result.exit_code == 0
-    assert re.search(r"clients\.yaml:\d+: warning: client 'acme-corp': the 2026-10 note is final, but no "
-                     r"contact has an e-mail address", result.output)
+    assert re.search(
+        r"clients\.yaml:\d+: warning: client 'acme-corp': the 2026-10 note is final, but no "
+        r"contact has an e-mail address",
+        result.output,
+    )
     assert "client 'saigon-foods': the" not in result.output
 
 
@@ -397,17 +449,21 @@ LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?", fullmatch=True)
 
 
 @settings(max_examples=200, deadline=None)
-@given(local=st.lists(EMAIL_ATOM, min_size=1, max_size=3).map(".".join),
-       domain=st.lists(LABEL, min_size=1, max_size=3).map(".".join),
-       tld=st.from_regex(r"[a-z]{2,6}", fullmatch=True))
+@given(
+    local=st.lists(EMAIL_ATOM, min_size=1, max_size=3).map(".".join),
+    domain=st.lists(LABEL, min_size=1, max_size=3).map(".".join),
+    tld=st.from_regex(r"[a-z]{2,6}", fullmatch=True),
+)
 def test_every_well_formed_address_is_accepted(local, domain, tld):
     address = f"{local}@{domain}.{tld}"
     assert address_problem(address) is None, address
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from(list("ab.@ <>\"',;:\\()[]\n\r\té-_+x1")), max_size=24)
-       | st.emails().map(str))
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ab.@ <>\"',;:\\()[]\n\r\té-_+x1")), max_size=24)
+    | st.emails().map(str)
+)
 def test_an_accepted_address_is_exactly_one_mailbox(text):
     """Whatever the rule accepts is one plain address, read back unchanged by the e-mail
     parser and by a message's To header: a contact can never add a recipient."""
@@ -432,8 +488,10 @@ def test_a_project_template_overrides_the_message(project, tmp_path):
     out = tmp_path / "outbox"
     assert dry_run(project, out, "--month", MONTH, "--client", "acme-corp").exit_code == 0
     [path] = out.glob("*.eml")
-    assert parts(read_eml(path))[0].replace("\r\n", "\n") == \
-        f"Dear Contact qzacmeqz: {SITE_URL}/acme-corp/{MONTH}/\n"
+    assert (
+        parts(read_eml(path))[0].replace("\r\n", "\n")
+        == f"Dear Contact qzacmeqz: {SITE_URL}/acme-corp/{MONTH}/\n"
+    )
     (own / "message.txt").write_text("line one\n{{ 1 // 0 }}\n", encoding="utf-8")
     result = dry_run(project, tmp_path / "again", "--month", MONTH)
     assert result.exit_code == 1
@@ -443,8 +501,12 @@ def test_a_project_template_overrides_the_message(project, tmp_path):
 def test_html_part_escapes_what_the_note_says(project, tmp_path):
     note = project / "content" / "acme-corp" / f"{MONTH}.md"
     text = note.read_text(encoding="utf-8")
-    note.write_text(text.replace("summary: Summary October qzacmeqz",
-                                 "summary: '<script>alert(1)</script> & <b>bold</b>'"), encoding="utf-8")
+    note.write_text(
+        text.replace(
+            "summary: Summary October qzacmeqz", "summary: '<script>alert(1)</script> & <b>bold</b>'"
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "outbox"
     assert dry_run(project, out, "--month", MONTH, "--client", "acme-corp").exit_code == 0
     [path] = out.glob("*.eml")
@@ -459,17 +521,25 @@ def test_html_part_escapes_what_the_note_says(project, tmp_path):
 def test_a_corrupt_ledger_line_stops_the_run(project, tmp_path):
     ledger = project / LEDGER
     ledger.parent.mkdir(exist_ok=True)
-    ledger.write_text('{"client": "acme-corp"}\n'
-                      '{"client": "x", "month": "2026-10", "recipient": "a@b.example", '
-                      '"message_id": "<1@b>", "time": "2026-11-04T06:00:00+00:00", "digest": "00"}\n')
+    ledger.write_text(
+        '{"client": "acme-corp"}\n'
+        '{"client": "x", "month": "2026-10", "recipient": "a@b.example", '
+        '"message_id": "<1@b>", "time": "2026-11-04T06:00:00+00:00", "digest": "00"}\n'
+    )
     result = dry_run(project, tmp_path / "out", "--month", MONTH)
     assert result.exit_code == 1
     assert ".reportgen/sent.jsonl:1: not a ledger record" in result.output
 
 
 def test_an_unfinished_last_ledger_line_is_ignored(project):
-    record = {"client": "acme-corp", "month": MONTH, "recipient": "contactqzacmeqz@client.example",
-              "message_id": "<1@x>", "time": "2026-11-04T06:00:00+00:00", "digest": "0" * 64}
+    record = {
+        "client": "acme-corp",
+        "month": MONTH,
+        "recipient": "contactqzacmeqz@client.example",
+        "message_id": "<1@x>",
+        "time": "2026-11-04T06:00:00+00:00",
+        "digest": "0" * 64,
+    }
     (project / LEDGER).parent.mkdir(exist_ok=True)
     (project / LEDGER).write_text(json.dumps(record) + '\n{"client": "saigon-fo')
     records, problems = load_ledger(project)
@@ -501,12 +571,17 @@ def test_the_workflow_sends_after_a_scheduled_publish_when_opted_in(tmp_path):
 # --- generated: one recipient per message, no other client's data -----------------------------
 
 
-NOTE_TEXT = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs")),
-                    min_size=1, max_size=30).map(lambda s: s.strip() or "x")
+NOTE_TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs")), min_size=1, max_size=30
+).map(lambda s: s.strip() or "x")
 CONTACT = st.fixed_dictionaries(
     {"name": st.from_regex(r"[A-Z][a-z]{1,8}( [A-Z][a-z]{1,8})?", fullmatch=True)},
-    optional={"email": st.sampled_from(["a", "b", "c", "d", "A"]).map(lambda s: f"{s}@"),
-              "reports": st.booleans(), "role": st.just("Role")})
+    optional={
+        "email": st.sampled_from(["a", "b", "c", "d", "A"]).map(lambda s: f"{s}@"),
+        "reports": st.booleans(),
+        "role": st.just("Role"),
+    },
+)
 
 
 @pytest.fixture(scope="module")
@@ -518,12 +593,16 @@ def small_project(tmp_path_factory) -> Path:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(contacts=st.fixed_dictionaries({c: st.lists(CONTACT, max_size=4) for c in DEFAULT_MARKERS}),
-       notes=st.fixed_dictionaries({c: st.tuples(NOTE_TEXT, st.lists(NOTE_TEXT, max_size=3), NOTE_TEXT)
-                                    for c in DEFAULT_MARKERS}),
-       protected=st.sampled_from([None, *DEFAULT_MARKERS]))
+@given(
+    contacts=st.fixed_dictionaries({c: st.lists(CONTACT, max_size=4) for c in DEFAULT_MARKERS}),
+    notes=st.fixed_dictionaries(
+        {c: st.tuples(NOTE_TEXT, st.lists(NOTE_TEXT, max_size=3), NOTE_TEXT) for c in DEFAULT_MARKERS}
+    ),
+    protected=st.sampled_from([None, *DEFAULT_MARKERS]),
+)
 def test_generated_contacts_and_notes_one_recipient_no_other_clients_data(
-        small_project, tmp_path_factory, contacts, notes, protected):
+    small_project, tmp_path_factory, contacts, notes, protected
+):
     root = tmp_path_factory.mktemp("case") / "proj"
     shutil.copytree(small_project, root)
 
@@ -531,19 +610,29 @@ def test_generated_contacts_and_notes_one_recipient_no_other_clients_data(
         for client_id, people in contacts.items():
             marker = DEFAULT_MARKERS[client_id]
             entry = client_entry(document, client_id)
-            entry["contacts"] = [{**p, "name": f"{p['name']} {marker}",
-                                  **({"email": f"{p['email']}{marker}.example"} if "email" in p else {})}
-                                 for p in people]
+            entry["contacts"] = [
+                {
+                    **p,
+                    "name": f"{p['name']} {marker}",
+                    **({"email": f"{p['email']}{marker}.example"} if "email" in p else {}),
+                }
+                for p in people
+            ]
             if client_id == protected:
                 entry["access"] = {"password_env": "NOT_NEEDED_TO_SEND"}
+
     edit_config(root, change)
     for client_id, (summary, highlights, task) in notes.items():
         marker = DEFAULT_MARKERS[client_id]
-        front = {"title": f"{summary} {marker}", "summary": f"{summary} {marker}",
-                 "highlights": [f"{h} {marker}" for h in highlights],
-                 "next_steps": [{"task": f"{task} {marker}", "owner": f"Owner {marker}"}]}
+        front = {
+            "title": f"{summary} {marker}",
+            "summary": f"{summary} {marker}",
+            "highlights": [f"{h} {marker}" for h in highlights],
+            "next_steps": [{"task": f"{task} {marker}", "owner": f"Owner {marker}"}],
+        }
         (root / "content" / client_id / f"{MONTH}.md").write_text(
-            "---\n" + yaml.safe_dump(front, allow_unicode=True) + "---\nBody.\n", encoding="utf-8")
+            "---\n" + yaml.safe_dump(front, allow_unicode=True) + "---\nBody.\n", encoding="utf-8"
+        )
     plan = plan_sending(SendOptions(root, Month.parse(MONTH), today=TODAY))
     expected = {}
     for client_id, people in contacts.items():
@@ -577,9 +666,13 @@ def test_generated_contacts_and_notes_one_recipient_no_other_clients_data(
 
 
 def test_line_breaks_in_names_never_make_a_header(project, tmp_path):
-    edit_config(project, lambda d: client_entry(d, "acme-corp").update(
-        name="Acme\nBcc: all@rival.example", contacts=[{"name": "Sam\r\nBcc: spy@rival.example",
-                                                        "email": "sam@acme.example"}]))
+    edit_config(
+        project,
+        lambda d: client_entry(d, "acme-corp").update(
+            name="Acme\nBcc: all@rival.example",
+            contacts=[{"name": "Sam\r\nBcc: spy@rival.example", "email": "sam@acme.example"}],
+        ),
+    )
     out = tmp_path / "outbox"
     assert dry_run(project, out, "--month", MONTH, "--client", "acme-corp").exit_code == 0
     [path] = out.glob("*.eml")

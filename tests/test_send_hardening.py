@@ -31,29 +31,78 @@ SENDER, TO, REPLY = "send@agency.example", "one@client.example", "ae@agency.exam
 
 # Names built from the pieces attacks use: encoded-word shapes (q and b, with CRLF, commas,
 # addresses inside), quotes, angle brackets, commas, line breaks, controls, non-ASCII.
-PIECES = st.sampled_from([
-    "=?utf-8?q?boss=40evil=2Eexample=2C?=", "=?utf-8?b?DQpCY2M6IGV2aWxAZXZpbC5leGFtcGxl?=",
-    "=?utf-8?b?DQpDb250ZW50LVR5cGU6IHRleHQvaHRtbA0KDQo8aDE+eDwvaDE+?=", "=?", "?=", "=?=",
-    "?utf-8?q?", ",", ";", ":", '"', "\\", "<", ">", "<evil@evil.example>", "evil@evil.example",
-    "(", ")", "\r\n", "\n", "\r", "\r\nBcc: x@evil.example", "\u2028", "\u0085", "\x1b]52;c;eA==\x07",
-    "\x9b31m", "\u202e", " ", "\t", "Ünïcödé", "Sài Gòn", "שלום", "名前", "🙂", "a" * 80,
-])
-NAMES = st.one_of(st.lists(PIECES, max_size=6).map("".join), st.text(max_size=40),
-                  st.lists(st.one_of(PIECES, st.text(max_size=5)), max_size=8).map("".join))
+PIECES = st.sampled_from(
+    [
+        "=?utf-8?q?boss=40evil=2Eexample=2C?=",
+        "=?utf-8?b?DQpCY2M6IGV2aWxAZXZpbC5leGFtcGxl?=",
+        "=?utf-8?b?DQpDb250ZW50LVR5cGU6IHRleHQvaHRtbA0KDQo8aDE+eDwvaDE+?=",
+        "=?",
+        "?=",
+        "=?=",
+        "?utf-8?q?",
+        ",",
+        ";",
+        ":",
+        '"',
+        "\\",
+        "<",
+        ">",
+        "<evil@evil.example>",
+        "evil@evil.example",
+        "(",
+        ")",
+        "\r\n",
+        "\n",
+        "\r",
+        "\r\nBcc: x@evil.example",
+        "\u2028",
+        "\u0085",
+        "\x1b]52;c;eA==\x07",
+        "\x9b31m",
+        "\u202e",
+        " ",
+        "\t",
+        "Ünïcödé",
+        "Sài Gòn",
+        "שלום",
+        "名前",
+        "🙂",
+        "a" * 80,
+    ]
+)
+NAMES = st.one_of(
+    st.lists(PIECES, max_size=6).map("".join),
+    st.text(max_size=40),
+    st.lists(st.one_of(PIECES, st.text(max_size=5)), max_size=8).map("".join),
+)
 
 
 def _message(sender_name: str, to_name: str, reply_name: str, subject: str) -> Message:
-    return Message(client_id="c", month="2026-10", recipient=Recipient(one_line(to_name), TO),
-                   sender=SENDER, sender_name=sender_name, reply_to=REPLY, reply_to_name=reply_name,
-                   subject=subject, text="body text", html="<p>body</p>", digest="0" * 64)
+    return Message(
+        client_id="c",
+        month="2026-10",
+        recipient=Recipient(one_line(to_name), TO),
+        sender=SENDER,
+        sender_name=sender_name,
+        reply_to=REPLY,
+        reply_to_name=reply_name,
+        subject=subject,
+        text="body text",
+        html="<p>body</p>",
+        digest="0" * 64,
+    )
 
 
 @settings(max_examples=100, deadline=None)
 @given(NAMES, NAMES, NAMES, NAMES)
 def test_any_name_in_a_header_stays_one_display_name(sender_name, to_name, reply_name, subject):
-    raw = bytes(mime_message(_message(sender_name, to_name, reply_name, subject),
-                             email.utils.make_msgid(domain="agency.example"),
-                             "Tue, 01 Dec 2026 10:00:00 +0000"))
+    raw = bytes(
+        mime_message(
+            _message(sender_name, to_name, reply_name, subject),
+            email.utils.make_msgid(domain="agency.example"),
+            "Tue, 01 Dec 2026 10:00:00 +0000",
+        )
+    )
     for policy in (email.policy.default, email.policy.compat32):
         parsed = email.message_from_bytes(raw, policy=policy)
         for header, address in (("From", SENDER), ("To", TO), ("Reply-To", REPLY)):
@@ -71,8 +120,10 @@ def test_any_name_in_a_header_stays_one_display_name(sender_name, to_name, reply
         assert [p.get_content_type() for p in parsed.get_payload()] == ["text/plain", "text/html"]
     # What a mail client shows is what the project says, minus controls and encoded-word marks.
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
+
     def words(text: str) -> list[str]:
         return text.split()
+
     assert words(parsed["Subject"]) == words(one_line(subject))
     assert words(parsed["From"].addresses[0].display_name) == words(one_line(sender_name))
 
@@ -126,8 +177,10 @@ LEDGER_KINDS = {
     "fifo": (lambda root: _fifo(root / LEDGER), "not a regular file"),
     "link to /dev/zero": (lambda root: (root / LEDGER).symlink_to("/dev/zero"), "is a symlink"),
     "broken link": (lambda root: (root / LEDGER).symlink_to(root / "nowhere"), "is a symlink"),
-    "link elsewhere": (lambda root: (root / LEDGER).symlink_to(root.parent / "elsewhere.jsonl"),
-                       "is a symlink"),
+    "link elsewhere": (
+        lambda root: (root / LEDGER).symlink_to(root.parent / "elsewhere.jsonl"),
+        "is a symlink",
+    ),
     "link to /dev/null": (lambda root: (root / LEDGER).symlink_to("/dev/null"), "is a symlink"),
     "a folder": (lambda root: (root / LEDGER).mkdir(), "not a regular file"),
 }
@@ -167,37 +220,65 @@ def test_a_read_only_project_is_a_clear_error(project, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(os, "mkdir", refuse)  # as on a read-only checkout (root writes anywhere)
-    with pytest.raises(Exception, match=r"\.reportgen/sent\.jsonl: cannot write it"), \
-            LedgerWriter(project, wait=0):
+    with (
+        pytest.raises(Exception, match=r"\.reportgen/sent\.jsonl: cannot write it"),
+        LedgerWriter(project, wait=0),
+    ):
         pass
 
 
 # --- 10. the ledger's records: every field checked -------------------------------------------
 
-GOOD = {"client": "acme-corp", "month": MONTH, "recipient": "sam@acme.example", "message_id": "<1@x>",
-        "time": "2026-11-04T06:00:00+00:00", "digest": "0" * 64}
+GOOD = {
+    "client": "acme-corp",
+    "month": MONTH,
+    "recipient": "sam@acme.example",
+    "message_id": "<1@x>",
+    "time": "2026-11-04T06:00:00+00:00",
+    "digest": "0" * 64,
+}
 BAD_LINES = [
-    "[" * 100_000 + "]" * 100_000, "x" * 10_000, '{"client": 1}', "[]", "null", '"text"',
-    json.dumps({**GOOD, "client": 7}), json.dumps({**GOOD, "month": "2026-13"}),
-    json.dumps({**GOOD, "month": 202610}), json.dumps({**GOOD, "digest": ""}),
-    json.dumps({**GOOD, "digest": "xyz"}), json.dumps({**GOOD, "time": "yesterday"}),
-    json.dumps({**GOOD, "recipient": "not an address"}), json.dumps({**GOOD, "extra": 1}),
-    json.dumps(GOOD)[:-1] + ', "client": "other"}', json.dumps(GOOD).replace('"0000', 'NaN, "x": "00'),
-    json.dumps({k: v for k, v in GOOD.items() if k != "time"}), '{"client": NaN}', '{"a": Infinity}',
-    json.dumps({**GOOD, "message_id": "no brackets"}), "\xff\xfe".encode("latin-1").decode("latin-1"),
+    "[" * 100_000 + "]" * 100_000,
+    "x" * 10_000,
+    '{"client": 1}',
+    "[]",
+    "null",
+    '"text"',
+    json.dumps({**GOOD, "client": 7}),
+    json.dumps({**GOOD, "month": "2026-13"}),
+    json.dumps({**GOOD, "month": 202610}),
+    json.dumps({**GOOD, "digest": ""}),
+    json.dumps({**GOOD, "digest": "xyz"}),
+    json.dumps({**GOOD, "time": "yesterday"}),
+    json.dumps({**GOOD, "recipient": "not an address"}),
+    json.dumps({**GOOD, "extra": 1}),
+    json.dumps(GOOD)[:-1] + ', "client": "other"}',
+    json.dumps(GOOD).replace('"0000', 'NaN, "x": "00'),
+    json.dumps({k: v for k, v in GOOD.items() if k != "time"}),
+    '{"client": NaN}',
+    '{"a": Infinity}',
+    json.dumps({**GOOD, "message_id": "no brackets"}),
+    "\xff\xfe".encode("latin-1").decode("latin-1"),
 ]
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.one_of(st.sampled_from(BAD_LINES),
-                 st.dictionaries(st.sampled_from(list(GOOD)), st.one_of(
-                     st.none(), st.integers(), st.floats(), st.text(max_size=8), st.lists(st.integers())),
-                     max_size=6).map(json.dumps)))
+@given(
+    st.one_of(
+        st.sampled_from(BAD_LINES),
+        st.dictionaries(
+            st.sampled_from(list(GOOD)),
+            st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=8), st.lists(st.integers())),
+            max_size=6,
+        ).map(json.dumps),
+    )
+)
 def test_a_bad_ledger_line_is_an_error_at_its_line(tmp_path_factory, line):
     root = tmp_path_factory.mktemp("ledger")
     (root / ".reportgen").mkdir()
-    (root / LEDGER).write_bytes((json.dumps(GOOD) + "\n" + line + "\n" + json.dumps(GOOD) + "\n")
-                                .encode("utf-8", "surrogateescape"))
+    (root / LEDGER).write_bytes(
+        (json.dumps(GOOD) + "\n" + line + "\n" + json.dumps(GOOD) + "\n").encode("utf-8", "surrogateescape")
+    )
     with pytest.raises(Exception) as info:
         load_ledger(root)
     assert [(p.path, p.line) for p in info.value.problems] == [(LEDGER, 2)]
@@ -234,15 +315,18 @@ def test_a_second_run_waits_for_the_first(tmp_path):
 # --- 4, 8, 13. the transport: the URL, the login, what a server says ---------------------------
 
 
-@pytest.mark.parametrize("url, message", [
-    ("smtp://u:p@mail.example:587/path", "nothing may follow the host"),
-    ("smtp://u:p@mail.example:587?x=1", "nothing may follow the host"),
-    ("smtp://u:p@mail.example:587#f", "nothing may follow the host"),
-    ("smtp://u:p@mail.example:0", "port 0"),
-    ("smtp://u:p%C3%A4ss@mail.example:587", "plain ASCII"),
-    ("smtp://%C3%BCser:Xq9z@mail.example:587", "plain ASCII"),
-    ("smtp://u:p%0D%0A@mail.example:587", "control character"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("smtp://u:p@mail.example:587/path", "nothing may follow the host"),
+        ("smtp://u:p@mail.example:587?x=1", "nothing may follow the host"),
+        ("smtp://u:p@mail.example:587#f", "nothing may follow the host"),
+        ("smtp://u:p@mail.example:0", "port 0"),
+        ("smtp://u:p%C3%A4ss@mail.example:587", "plain ASCII"),
+        ("smtp://%C3%BCser:Xq9z@mail.example:587", "plain ASCII"),
+        ("smtp://u:p%0D%0A@mail.example:587", "control character"),
+    ],
+)
 def test_a_bad_smtp_url_is_refused_without_echoing_it(url, message):
     with pytest.raises(SendError) as info:
         smtp_server({"REPORTGEN_SMTP_URL": url})
@@ -315,14 +399,25 @@ def test_no_server_reply_is_printed_so_no_password_leaks(built, password):
 
 # --- 9. names never reach the terminal as escape sequences --------------------------------------
 
-ESCAPES = ["\x1b]52;c;ZXZpbA==\x07", "\x1b]8;;https://evil.example\x1b\\x\x1b]8;;\x1b\\", "\x9b31m",
-           "\x1b[2J", "\u202e", "\x07", "\x7f"]
+ESCAPES = [
+    "\x1b]52;c;ZXZpbA==\x07",
+    "\x1b]8;;https://evil.example\x1b\\x\x1b]8;;\x1b\\",
+    "\x9b31m",
+    "\x1b[2J",
+    "\u202e",
+    "\x07",
+    "\x7f",
+]
 
 
 def test_names_cannot_put_escape_sequences_in_the_output(project, tmp_path):
     bad = "".join(ESCAPES)
-    edit_config(project, lambda d: client_entry(d, "acme-corp").update(
-        name=f"Acme {bad}", contacts=[{"name": f"Sam {bad}", "email": "sam@acme.example"}]))
+    edit_config(
+        project,
+        lambda d: client_entry(d, "acme-corp").update(
+            name=f"Acme {bad}", contacts=[{"name": f"Sam {bad}", "email": "sam@acme.example"}]
+        ),
+    )
     result = dry(project, tmp_path / "out", "--client", "acme-corp")
     assert result.exit_code == 0, result.output
     for ch in "\x1b\x9b\u202e\x07\x7f":
@@ -332,8 +427,20 @@ def test_names_cannot_put_escape_sequences_in_the_output(project, tmp_path):
 # --- 6. --dry-run DIR: only a new, empty or earlier dry run's folder ---------------------------
 
 
-@pytest.mark.parametrize("where", ["site", "site/acme-corp", ".", "content", "content/acme-corp",
-                                   "data", ".reportgen-cache", ".reportgen", "templates"])
+@pytest.mark.parametrize(
+    "where",
+    [
+        "site",
+        "site/acme-corp",
+        ".",
+        "content",
+        "content/acme-corp",
+        "data",
+        ".reportgen-cache",
+        ".reportgen",
+        "templates",
+    ],
+)
 def test_a_dry_run_never_writes_into_the_project_or_its_site(project, where):
     target = project / where
     before = sorted(p.name for p in target.iterdir()) if target.is_dir() else None
@@ -369,8 +476,9 @@ def test_a_stale_site_stops_that_clients_message(project, tmp_path):
     lines[index] = ",".join(cells)
     data.write_text("\n".join(lines) + "\n")
     result = dry(project, tmp_path / "out")
-    failed_with(result, "not sent: acme-corp", "the built site is older than the data",
-                "run `reportgen build`")
+    failed_with(
+        result, "not sent: acme-corp", "the built site is older than the data", "run `reportgen build`"
+    )
     assert not list((tmp_path / "out").glob("*acme-corp*"))
     assert list((tmp_path / "out").glob("*saigon-foods*"))  # the other clients are unaffected
     assert run_cli("build", "--project", project).exit_code == 0
@@ -410,8 +518,17 @@ def test_spaces_around_an_address_are_an_error(project, value):
     failed_with(run_cli("check", "--project", project), "expected an e-mail address", "no spaces")
 
 
-@pytest.mark.parametrize("url", ["https://r.example/<b>", "https://r.example/'x", "https://r.example/\u202ex",
-                                 "https://r.example/ä", "https://r.example/%zz", " https://r.example/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://r.example/<b>",
+        "https://r.example/'x",
+        "https://r.example/\u202ex",
+        "https://r.example/ä",
+        "https://r.example/%zz",
+        " https://r.example/",
+    ],
+)
 def test_site_url_only_takes_the_characters_of_a_url(project, url):
     edit_config(project, lambda d: d["agency"].update(site_url=url))
     result = run_cli("check", "--project", project)
@@ -423,8 +540,12 @@ URL_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.builds(lambda path: "https://reports.example.com/" + path,
-                 st.text(alphabet=st.characters(codec="utf-8"), max_size=20)))
+@given(
+    st.builds(
+        lambda path: "https://reports.example.com/" + path,
+        st.text(alphabet=st.characters(codec="utf-8"), max_size=20),
+    )
+)
 def test_an_accepted_site_url_holds_only_url_characters(text):
     from reportgen.addresses import site_url_problem
 

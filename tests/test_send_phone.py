@@ -19,33 +19,67 @@ from reportgen.colors import AA, contrast_ratio
 from reportgen.mail import KpiRow, MailContent, Recipient, StepRow, mail_environment, render_message
 
 WIDTHS = (360, 390)
-LONG = st.sampled_from([
-    "https://www.example.com/landing/spring-offer?utm_source=google&utm_medium=cpc&utm_campaign="
-    "spring_brand_search_2026&utm_content=variant_b_long_headline&gclid=Cj0KCQiA" + "x" * 120,
-    "W" * 300, "Donaudampfschifffahrtsgesellschaftskapitänsmützenfabrikationsvertriebsgesellschaft" * 2,
-    "名前" * 80, "a-b_c.d/e" * 40, "Ü" * 200,
-])
-TEXT = st.one_of(LONG, st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S")),
-                               min_size=1, max_size=40))
+LONG = st.sampled_from(
+    [
+        "https://www.example.com/landing/spring-offer?utm_source=google&utm_medium=cpc&utm_campaign="
+        "spring_brand_search_2026&utm_content=variant_b_long_headline&gclid=Cj0KCQiA" + "x" * 120,
+        "W" * 300,
+        "Donaudampfschifffahrtsgesellschaftskapitänsmützenfabrikationsvertriebsgesellschaft" * 2,
+        "名前" * 80,
+        "a-b_c.d/e" * 40,
+        "Ü" * 200,
+    ]
+)
+TEXT = st.one_of(
+    LONG,
+    st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S")), min_size=1, max_size=40),
+)
 
 
 def _content(texts: list[str], color: str = "#2563eb") -> MailContent:
     t = iter(texts * 20)
-    kpis = tuple(KpiRow(label=next(t), value="1,234,567.89", target="2,000,000.00", pct_of_target="62%",
-                        status="behind", status_text=next(t), arrow="▲", change=next(t),
-                        verdict="better", words="better") for _ in range(3))
+    kpis = tuple(
+        KpiRow(
+            label=next(t),
+            value="1,234,567.89",
+            target="2,000,000.00",
+            pct_of_target="62%",
+            status="behind",
+            status_text=next(t),
+            arrow="▲",
+            change=next(t),
+            verdict="better",
+            words="better",
+        )
+        for _ in range(3)
+    )
     return MailContent(
-        client_id="c", client_name=next(t), month="2026-10", month_name="October 2026", lang="en",
-        subject=next(t), link="https://reports.example.com/" + next(t).replace(" ", "-") + "/2026-10/",
-        protected=False, brand_color=color, agency_name=next(t), ae_name=next(t),
-        ae_email="ae@agency.example", title=next(t), summary=next(t), highlights=(next(t), next(t)),
-        kpis=kpis, next_steps=(StepRow(next(t), next(t), "Nov 30, 2026"),), partial=False)
+        client_id="c",
+        client_name=next(t),
+        month="2026-10",
+        month_name="October 2026",
+        lang="en",
+        subject=next(t),
+        link="https://reports.example.com/" + next(t).replace(" ", "-") + "/2026-10/",
+        protected=False,
+        brand_color=color,
+        agency_name=next(t),
+        ae_name=next(t),
+        ae_email="ae@agency.example",
+        title=next(t),
+        summary=next(t),
+        highlights=(next(t), next(t)),
+        kpis=kpis,
+        next_steps=(StepRow(next(t), next(t), "Nov 30, 2026"),),
+        partial=False,
+    )
 
 
 @pytest.fixture(scope="module")
 def pages(browser):
-    contexts = [browser.new_context(viewport={"width": w, "height": 800}, java_script_enabled=True)
-                for w in WIDTHS]
+    contexts = [
+        browser.new_context(viewport={"width": w, "height": 800}, java_script_enabled=True) for w in WIDTHS
+    ]
     yield [(w, c.new_page()) for w, c in zip(WIDTHS, contexts, strict=True)]
     for context in contexts:
         context.close()
@@ -71,14 +105,19 @@ def test_the_generated_messages_fit_a_phone_in_each_language(pages, tmp_path):
     root = tmp_path / "proj"
     make_project(root)
     config = root / "clients.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "  contact_email: reports@brightline.example\n",
-        "  contact_email: reports@brightline.example\n  site_url: https://reports.brightline.example/\n", 1),
-        encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "  contact_email: reports@brightline.example\n",
+            "  contact_email: reports@brightline.example\n  site_url: https://reports.brightline.example/\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
     result = run_cli("send", "--project", root, "--dry-run", tmp_path / "out", "--month", "2026-10")
     assert result.exit_code == 0, result.output
     import email
     import email.policy
+
     files = sorted((tmp_path / "out").glob("*.eml"))
     assert len(files) >= 3
     for path in files:
@@ -103,10 +142,14 @@ def small(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("phone") / "proj"
     make_project(root)
     config = root / "clients.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "  contact_email: reports@brightline.example\n",
-        "  contact_email: reports@brightline.example\n  site_url: https://reports.brightline.example/\n", 1),
-        encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "  contact_email: reports@brightline.example\n",
+            "  contact_email: reports@brightline.example\n  site_url: https://reports.brightline.example/\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
     return root
 
 
@@ -121,14 +164,19 @@ def test_the_button_text_is_readable_on_any_brand_colour(small, tmp_path_factory
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     for client in document["clients"]:
         client.setdefault("brand", {})["color"] = color
-    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8"
+    )
     out = root.parent / "out"
     result = run_cli("send", "--project", root, "--dry-run", out, "--month", "2026-10")
     assert result.exit_code == 0, result.output
     import email
     import email.policy
+
     for eml in out.glob("*.eml"):
-        html = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default
-                                        ).get_body(("html",)).get_content()
+        html = (
+            email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+            .get_body(("html",))
+            .get_content()
+        )
         assert button_contrast(html) >= AA, color

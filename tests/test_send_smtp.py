@@ -79,7 +79,8 @@ def test_each_contact_gets_one_message_once(project):
         assert sorted(by_client) == sorted(DEFAULT_MARKERS)
         records = ledger_records(project)
         assert [(r["client"], r["month"], r["recipient"]) for r in records] == [
-            (c, MONTH, f"contact{DEFAULT_MARKERS[c]}@client.example") for c in DEFAULT_MARKERS]
+            (c, MONTH, f"contact{DEFAULT_MARKERS[c]}@client.example") for c in DEFAULT_MARKERS
+        ]
         ids = {m["Message-ID"].strip() for m in by_client.values()}
         assert {r["message_id"] for r in records} == ids
         assert all(r["time"].endswith("+00:00") and len(r["digest"]) == 64 for r in records)
@@ -114,8 +115,9 @@ def test_a_report_changed_after_it_was_sent_is_listed_not_sent(project):
         note.write_text(note.read_text().replace("Summary October qzacmeqz", "A better summary qzacmeqz"))
         result = send(project, server.url())
         assert result.exit_code == 0
-        assert ("changed since it was sent: acme-corp 2026-10 → contactqzacmeqz@client.example"
-                in result.output)
+        assert (
+            "changed since it was sent: acme-corp 2026-10 → contactqzacmeqz@client.example" in result.output
+        )
         assert len(server.received) == 3
         result = send(project, server.url(), "--resend", "--client", "acme-corp")
         assert result.exit_code == 0, result.output
@@ -173,13 +175,16 @@ def test_no_starttls_offered_by_a_remote_server_is_refused(project, monkeypatch)
         assert server.received == []
 
 
-@pytest.mark.parametrize("url, message", [
-    (None, "REPORTGEN_SMTP_URL is not set"),
-    ("", "REPORTGEN_SMTP_URL is not set"),
-    ("http://mail.example:25", "must start with smtp://"),
-    (f"smtp://{USER}:{PASSWORD}@mail.example:25", "not a valid URL"),  # '/' in the password, unencoded
-    ("smtp://user@127.0.0.1:2525", "a user name without a password"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        (None, "REPORTGEN_SMTP_URL is not set"),
+        ("", "REPORTGEN_SMTP_URL is not set"),
+        ("http://mail.example:25", "must start with smtp://"),
+        (f"smtp://{USER}:{PASSWORD}@mail.example:25", "not a valid URL"),  # '/' in the password, unencoded
+        ("smtp://user@127.0.0.1:2525", "a user name without a password"),
+    ],
+)
 def test_bad_or_missing_smtp_url(project, url, message):
     result = send(project, url)
     assert result.exit_code == 1
@@ -189,8 +194,9 @@ def test_bad_or_missing_smtp_url(project, url, message):
 
 def test_an_unreachable_server(project):
     port = free_port()  # nothing listens there
-    result = send(project, f"smtp://{urllib.parse.quote(USER)}:{urllib.parse.quote(PASSWORD, safe='')}"
-                           f"@127.0.0.1:{port}")
+    result = send(
+        project, f"smtp://{urllib.parse.quote(USER)}:{urllib.parse.quote(PASSWORD, safe='')}@127.0.0.1:{port}"
+    )
     assert result.exit_code == 1
     assert f"smtp://127.0.0.1:{port}: cannot reach the SMTP server: connection refused" in result.output
 
@@ -214,16 +220,23 @@ def test_a_bad_address_stops_the_run_before_anything_is_sent(project):
     with SmtpServer() as server:
         result = send(project, server.url())
         assert result.exit_code == 1
-        assert f"clients.yaml:{line}: clients[3].contacts[1].email: 'contactqzberlinqz@client' is not valid" \
+        assert (
+            f"clients.yaml:{line}: clients[3].contacts[1].email: 'contactqzberlinqz@client' is not valid"
             in result.output
+        )
         assert server.received == []
 
 
 def test_the_url_parser_decodes_and_keeps_the_password_out_of_repr():
     user, password = urllib.parse.quote(USER, safe=""), urllib.parse.quote(PASSWORD, safe="")
     server = send_module.smtp_server({"REPORTGEN_SMTP_URL": f"smtps://{user}:{password}@mail.example"})
-    assert (server.scheme, server.host, server.port, server.username, server.password) == \
-        ("smtps", "mail.example", 465, USER, PASSWORD)
+    assert (server.scheme, server.host, server.port, server.username, server.password) == (
+        "smtps",
+        "mail.example",
+        465,
+        USER,
+        PASSWORD,
+    )
     assert PASSWORD not in repr(server) and PASSWORD not in server.shown
     assert send_module.smtp_server({"REPORTGEN_SMTP_URL": "smtp://mail.example"}).port == 587
     assert isinstance(send_module.tls_context({}), ssl.SSLContext)

@@ -19,9 +19,13 @@ from helpers import SOURCE_DATE_EPOCH, wait_for
 @pytest.fixture
 def server(project):
     env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
-    process = subprocess.Popen([sys.executable, "-m", "reportgen", "serve", "--project", str(project),
-                                "--port", "0", "--jobs", "1"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reportgen", "serve", "--project", str(project), "--port", "0", "--jobs", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     address = None
     deadline = time.monotonic() + 60
     lines = []
@@ -97,8 +101,10 @@ def test_drafts_are_shown_and_marked(server, project: Path):
     note = project / "content" / "acme-corp" / "2026-10.md"
     text = note.read_text(encoding="utf-8")
     assert "status: final" in text
-    note.write_text(text.replace("status: final", "status: draft", 1) + "\nWritten while serving qzliveqz.\n",
-                    encoding="utf-8")
+    note.write_text(
+        text.replace("status: final", "status: draft", 1) + "\nWritten while serving qzliveqz.\n",
+        encoding="utf-8",
+    )
     wait_for(lambda: "qzliveqz" in get(report))
     assert DRAFT_BADGE in get(report)
 

@@ -38,8 +38,9 @@ class Server:
             ready.set()
 
         options = BuildOptions(project=project, out=project / "site", today=TODAY, jobs=1)
-        self.thread = threading.Thread(target=serve, args=(options, 0, self.lines.append, on_ready,
-                                                           self.stopping), daemon=True)
+        self.thread = threading.Thread(
+            target=serve, args=(options, 0, self.lines.append, on_ready, self.stopping), daemon=True
+        )
         self.thread.start()
         assert ready.wait(120), "\n".join(self.lines)
         self.port = int(self.address.rsplit(":", 1)[1].strip("/"))
@@ -147,8 +148,9 @@ def test_atomic_saves_and_branch_switches_of_folders_are_seen(server):
     folder = note.parent
     fresh = folder.with_name(f"{CLIENT}.checkout")
     shutil.copytree(folder, fresh)
-    (fresh / "2026-10.md").write_text(note.read_text(encoding="utf-8") + "\nFrom the other branch.\n",
-                                      encoding="utf-8")
+    (fresh / "2026-10.md").write_text(
+        note.read_text(encoding="utf-8") + "\nFrom the other branch.\n", encoding="utf-8"
+    )
     shutil.rmtree(folder)
     os.rename(fresh, folder)
     wait_for(lambda: "From the other branch." in server.page())
@@ -203,9 +205,19 @@ def test_only_loopback_hosts_with_the_port_are_answered(shared_server):
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LOCALHOST:{port}"):
         status, body = server.request(PAGE, host)
         assert status == 200 and b"<html" in body, host
-    for host in ("evil.example", f"evil.example:{port}", "127.0.0.1", "localhost", f"localhost:{port + 1}",
-                 f"127.0.0.1.evil.example:{port}", f"localhost.:{port}", f"0.0.0.0:{port}", "",
-                 f"127.0.0.1:{port}@evil.example", f"[::1]:{port}x"):
+    for host in (
+        "evil.example",
+        f"evil.example:{port}",
+        "127.0.0.1",
+        "localhost",
+        f"localhost:{port + 1}",
+        f"127.0.0.1.evil.example:{port}",
+        f"localhost.:{port}",
+        f"0.0.0.0:{port}",
+        "",
+        f"127.0.0.1:{port}@evil.example",
+        f"[::1]:{port}x",
+    ):
         status, body = server.request(PAGE, host)
         assert status in (400, 403, 421), host
         assert b"qzacmeqz" not in body and b"<html" not in body, host
@@ -214,8 +226,10 @@ def test_only_loopback_hosts_with_the_port_are_answered(shared_server):
     assert server.request("/__reportgen/events", f"evil.example:{port}")[0] in (400, 403, 421)
     # no Host header at all, and two of them
     assert server.raw(f"GET {PAGE} HTTP/1.1\r\nConnection: close\r\n\r\n".encode()) in (400, 403, 421)
-    assert server.raw(f"GET {PAGE} HTTP/1.1\r\nHost: localhost:{port}\r\nHost: evil.example\r\n"
-                      f"Connection: close\r\n\r\n".encode()) in (400, 403, 421)
+    assert server.raw(
+        f"GET {PAGE} HTTP/1.1\r\nHost: localhost:{port}\r\nHost: evil.example\r\n"
+        f"Connection: close\r\n\r\n".encode()
+    ) in (400, 403, 421)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -232,17 +246,35 @@ def test_any_other_host_gets_no_content(shared_server, host):
 # --- malformed paths --------------------------------------------------------------------------
 
 
-MALFORMED = ["/%00", "/acme-corp/%00/index.html", "/%", "/%2", "/%zz", "/%C3%28", "/%ff",
-             "/../clients.yaml", "/%2e%2e/clients.yaml", "/acme-corp/%2e%2e/%2e%2e/clients.yaml",
-             "/acme-corp/../../clients.yaml", "/./index.html", "/a%5c..%5cclients.yaml", "/a\\b",
-             "/" + "a" * 5000, "/" + "%41" * 3000, "*", "http://evil.example/", "/%0d%0aSet-Cookie:%20x=1"]
+MALFORMED = [
+    "/%00",
+    "/acme-corp/%00/index.html",
+    "/%",
+    "/%2",
+    "/%zz",
+    "/%C3%28",
+    "/%ff",
+    "/../clients.yaml",
+    "/%2e%2e/clients.yaml",
+    "/acme-corp/%2e%2e/%2e%2e/clients.yaml",
+    "/acme-corp/../../clients.yaml",
+    "/./index.html",
+    "/a%5c..%5cclients.yaml",
+    "/a\\b",
+    "/" + "a" * 5000,
+    "/" + "%41" * 3000,
+    "*",
+    "http://evil.example/",
+    "/%0d%0aSet-Cookie:%20x=1",
+]
 
 
 def test_malformed_paths_get_400_never_a_traceback(shared_server, capfd):
     server = shared_server
     for path in MALFORMED:
-        status = server.raw(f"GET {path} HTTP/1.1\r\nHost: localhost:{server.port}\r\n"
-                            f"Connection: close\r\n\r\n".encode())
+        status = server.raw(
+            f"GET {path} HTTP/1.1\r\nHost: localhost:{server.port}\r\nConnection: close\r\n\r\n".encode()
+        )
         assert status == 400, path
     assert server.request("/no-such-file.html")[0] == 404
     assert server.request("/")[0] == 200
@@ -257,9 +289,34 @@ def test_request_path_refuses_malformed_targets(path):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["/", "%", "%0", "%00", "%2e", "%2E", "%2f", "%5c", "..", ".", "a", "é",
-                                 "%ff", "%C3", "%A9", "index.html", "%25", "\\", "%7f"]),
-                max_size=12))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "/",
+                "%",
+                "%0",
+                "%00",
+                "%2e",
+                "%2E",
+                "%2f",
+                "%5c",
+                "..",
+                ".",
+                "a",
+                "é",
+                "%ff",
+                "%C3",
+                "%A9",
+                "index.html",
+                "%25",
+                "\\",
+                "%7f",
+            ]
+        ),
+        max_size=12,
+    )
+)
 def test_request_path_is_safe_or_refused(parts):
     raw = "/" + "".join(parts)
     path = request_path(raw)
@@ -308,8 +365,9 @@ def test_protected_clients_preview_without_password(tmp_path, monkeypatch):
         other = running.request("/saigon-foods/2026-10/index.html")[1].decode()
         assert PREVIEW_MARK not in other  # only protected clients are marked
         cache = root / ".reportgen-cache"  # the unsealed preview is outside the project
-        assert [p for p in cache.rglob("*") if p.is_file() and "qzacmeqz" in p.read_text("utf-8", "replace")
-                ] == []
+        assert [
+            p for p in cache.rglob("*") if p.is_file() and "qzacmeqz" in p.read_text("utf-8", "replace")
+        ] == []
     finally:
         running.stop()
     assert not (root / "site").exists()  # never written to the real output

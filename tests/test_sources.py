@@ -30,8 +30,9 @@ def only_errors(problems):
 
 
 def test_reads_canonical_file(tmp_path):
-    table, problems = read(tmp_path, HEADER + "2026-10-01,brand,search,100,10,12.5\n"
-                                              "2026-10-02,brand,search,200,20,7\n")
+    table, problems = read(
+        tmp_path, HEADER + "2026-10-01,brand,search,100,10,12.5\n2026-10-02,brand,search,200,20,7\n"
+    )
     assert problems == []
     assert table.metrics == ("impressions", "clicks", "spend")
     assert table.has_campaign and table.has_channel
@@ -48,23 +49,27 @@ def test_only_date_is_required(tmp_path):
     assert table.rows[0].campaign is None and table.rows[0].values == (4,)
 
 
-@pytest.mark.parametrize("bad_row, fragment", [
-    ("2026-13-01,brand,search,1,1,1", "column 'date': '2026-13-01' is not a date"),
-    ("01/10/2026,brand,search,1,1,1", "is not a date"),
-    ("2026-10-01,brand,search,lots,1,1", "column 'impressions': 'lots' is not a number"),
-    ('2026-10-01,brand,search,"1,234",1,1', "'1,234' is not a number"),
-    ("2026-10-01,brand,search,1,1,$5.00", "column 'spend': '$5.00' is not a number"),
-    ("2026-10-01,brand,search,1,1,--", "is not a number"),
-    ("2026-10-01,brand,search,1,1", "expected 6 fields as in the header, found 5"),
-    ("2026-10-01,brand,search,1,1,1,1", "expected 6 fields as in the header, found 7"),
-    ("Total,,,100,10,5", "is not a date"),
-])
+@pytest.mark.parametrize(
+    "bad_row, fragment",
+    [
+        ("2026-13-01,brand,search,1,1,1", "column 'date': '2026-13-01' is not a date"),
+        ("01/10/2026,brand,search,1,1,1", "is not a date"),
+        ("2026-10-01,brand,search,lots,1,1", "column 'impressions': 'lots' is not a number"),
+        ('2026-10-01,brand,search,"1,234",1,1', "'1,234' is not a number"),
+        ("2026-10-01,brand,search,1,1,$5.00", "column 'spend': '$5.00' is not a number"),
+        ("2026-10-01,brand,search,1,1,--", "is not a number"),
+        ("2026-10-01,brand,search,1,1", "expected 6 fields as in the header, found 5"),
+        ("2026-10-01,brand,search,1,1,1,1", "expected 6 fields as in the header, found 7"),
+        ("Total,,,100,10,5", "is not a date"),
+    ],
+)
 def test_bad_rows_reported_with_line(tmp_path, bad_row, fragment):
     content = HEADER + "2026-10-01,brand,search,1,1,1\n\n" + bad_row + "\n2026-10-03,b,s,1,1,1\n"
     table, problems = read(tmp_path, content)
     assert table is None
     assert problems == [f"data/m.csv:4: {fragment}"] or any(
-        p.startswith("data/m.csv:4: ") and fragment in p for p in problems), problems
+        p.startswith("data/m.csv:4: ") and fragment in p for p in problems
+    ), problems
     assert len(problems) == 1
 
 
@@ -107,12 +112,24 @@ def test_blank_lines_skipped(tmp_path):
     assert problems == [] and len(table.rows) == 1
 
 
-@pytest.mark.parametrize("cell, expected", [
-    ("12", (12, True)), ("-3", (-3, True)), ("1.5", (1.5, True)), (".5", (0.5, True)),
-    ("1e3", (1000.0, True)), ("", (None, True)), ("  ", (None, True)),
-    ("1,234", (None, False)), ("12%", (None, False)), ("€5", (None, False)),
-    ("nan", (None, False)), ("inf", (None, False)), ("--", (None, False)),
-])
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("12", (12, True)),
+        ("-3", (-3, True)),
+        ("1.5", (1.5, True)),
+        (".5", (0.5, True)),
+        ("1e3", (1000.0, True)),
+        ("", (None, True)),
+        ("  ", (None, True)),
+        ("1,234", (None, False)),
+        ("12%", (None, False)),
+        ("€5", (None, False)),
+        ("nan", (None, False)),
+        ("inf", (None, False)),
+        ("--", (None, False)),
+    ],
+)
 def test_parse_number(cell, expected):
     assert parse_number(cell) == expected
 
@@ -123,11 +140,14 @@ def test_ratio_columns_ignored_with_warning(tmp_path):
     assert len(problems) == 1 and "warning" in problems[0] and "ctr" in problems[0]
 
 
-@pytest.mark.parametrize("header, fragment", [
-    ("campaign,clicks\n", "no 'date' column"),
-    ("date,Clicks (all)\n", "not a canonical metric name"),
-    ("date,clicks,clicks\n", "appears twice"),
-])
+@pytest.mark.parametrize(
+    "header, fragment",
+    [
+        ("campaign,clicks\n", "no 'date' column"),
+        ("date,Clicks (all)\n", "not a canonical metric name"),
+        ("date,clicks,clicks\n", "appears twice"),
+    ],
+)
 def test_bad_headers(tmp_path, header, fragment):
     table, problems = read(tmp_path, header + "2026-10-01,1\n")
     assert table is None
@@ -178,14 +198,18 @@ def test_header_only_file_has_no_rows(tmp_path):
 
 def project(root: Path, data: list[str]) -> None:
     patterns = "".join(f"      - {p}\n" for p in data)
-    (root / "clients.yaml").write_text(textwrap.dedent("""\
+    (root / "clients.yaml").write_text(
+        textwrap.dedent("""\
         agency: {name: A}
         clients:
           - id: acme
             name: Acme
             account_executive: {name: X}
             data:
-        """) + patterns, encoding="utf-8")
+        """)
+        + patterns,
+        encoding="utf-8",
+    )
 
 
 def load(root: Path):

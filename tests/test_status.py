@@ -40,14 +40,25 @@ OCTOBER = Month(2026, 10)
 
 
 def client(**changes) -> Client:
-    base = Client(id="acme", name="Acme", account_executive=Person("Ann Lee", "ann@agency.example"),
-                  kpis=(Kpi("leads", "Leads", target=300),), budget=Budget(monthly=3000),
-                  data=(DataSource("data/acme/*.csv", 9),))
+    base = Client(
+        id="acme",
+        name="Acme",
+        account_executive=Person("Ann Lee", "ann@agency.example"),
+        kpis=(Kpi("leads", "Leads", target=300),),
+        budget=Budget(monthly=3000),
+        data=(DataSource("data/acme/*.csv", 9),),
+    )
     return dataclasses.replace(base, **changes)
 
 
-def table(first: dt.date, last: dt.date, leads: float = 10, spend: float = 100,
-          spike: dt.date | None = None, sources=None) -> MetricTable:
+def table(
+    first: dt.date,
+    last: dt.date,
+    leads: float = 10,
+    spend: float = 100,
+    spike: dt.date | None = None,
+    sources=None,
+) -> MetricTable:
     rows = []
     day = first
     while day <= last:
@@ -58,13 +69,15 @@ def table(first: dt.date, last: dt.date, leads: float = 10, spend: float = 100,
         for row in rows:
             by_month[Month.of(row.date)] = row.date
         sources = (("data/acme/*.csv", 9, tuple(sorted(by_month.items()))),)
-    return MetricTable(metrics=("spend", "leads"), rows=tuple(rows), has_campaign=True,
-                       has_channel=True, sources=sources)
+    return MetricTable(
+        metrics=("spend", "leads"), rows=tuple(rows), has_campaign=True, has_channel=True, sources=sources
+    )
 
 
 def note(month: Month, **fields) -> Note:
-    return Note(client_id="acme", month=month, path=f"content/acme/{month}.md",
-                **{"summary": "All good.", **fields})
+    return Note(
+        client_id="acme", month=month, path=f"content/acme/{month}.md", **{"summary": "All good.", **fields}
+    )
 
 
 def row_for(c: Client, t: MetricTable, notes=(), today: dt.date = TODAY, until=None) -> StatusRow:
@@ -78,8 +91,12 @@ def codes(row: StatusRow) -> dict[str, str]:
 
 def october_project(leads: float, spend: float = 100, **kwargs) -> StatusRow:
     """October 2026, complete, with a final note: only the figures vary."""
-    return row_for(client(**kwargs), table(dt.date(2026, 8, 1), dt.date(2026, 10, 31), leads, spend),
-                   [note(OCTOBER)], until=OCTOBER)
+    return row_for(
+        client(**kwargs),
+        table(dt.date(2026, 8, 1), dt.date(2026, 10, 31), leads, spend),
+        [note(OCTOBER)],
+        until=OCTOBER,
+    )
 
 
 def test_kpi_on_near_and_below_target():
@@ -96,8 +113,11 @@ def test_kpi_on_near_and_below_target():
 
 
 def test_lower_is_better_kpi_attainment_is_inverted():
-    row = october_project(leads=10, kpis=(Kpi("cpl", "Cost per lead", target=20, better="lower"),),
-                          metrics=(("cpl", m.parse_formula("spend / leads"), 1),))
+    row = october_project(
+        leads=10,
+        kpis=(Kpi("cpl", "Cost per lead", target=20, better="lower"),),
+        metrics=(("cpl", m.parse_formula("spend / leads"), 1),),
+    )
     assert row.kpis_met == 1  # 10 per lead against 20
     assert row.worst_kpi_attainment == pytest.approx(2.0)
 
@@ -122,12 +142,15 @@ def test_pacing_of_a_running_month_is_against_the_days_elapsed():
     assert row.pacing == "on_pace"
 
 
-@pytest.mark.parametrize("notes, state, code, level", [
-    ([], "missing", "note_missing", "red"),
-    ([note(OCTOBER, status="draft")], "draft", "note_draft", "amber"),
-    ([note(OCTOBER, summary=None)], "final_without_summary", "note_without_summary", "amber"),
-    ([note(OCTOBER)], "final", None, None),
-])
+@pytest.mark.parametrize(
+    "notes, state, code, level",
+    [
+        ([], "missing", "note_missing", "red"),
+        ([note(OCTOBER, status="draft")], "draft", "note_draft", "amber"),
+        ([note(OCTOBER, summary=None)], "final_without_summary", "note_without_summary", "amber"),
+        ([note(OCTOBER)], "final", None, None),
+    ],
+)
 def test_note_states(notes, state, code, level):
     row = row_for(client(), table(dt.date(2026, 8, 1), dt.date(2026, 10, 31)), notes, until=OCTOBER)
     assert row.note == state
@@ -143,12 +166,18 @@ def test_a_running_month_without_a_note_is_not_due_yet():
 
 
 def test_overdue_next_steps_count_and_oldest():
-    steps = (NextStep("Send the audit", "Ann", dt.date(2026, 11, 2)),
-             NextStep("Book the shoot", "Bo", dt.date(2026, 10, 20)),
-             NextStep("Later thing", "Ann", dt.date(2026, 12, 20)),
-             NextStep("Done thing", "Ann", dt.date(2026, 9, 1), done=True))
-    row = row_for(client(), table(dt.date(2026, 8, 1), dt.date(2026, 10, 31)),
-                  [note(OCTOBER, next_steps=steps)], until=OCTOBER)
+    steps = (
+        NextStep("Send the audit", "Ann", dt.date(2026, 11, 2)),
+        NextStep("Book the shoot", "Bo", dt.date(2026, 10, 20)),
+        NextStep("Later thing", "Ann", dt.date(2026, 12, 20)),
+        NextStep("Done thing", "Ann", dt.date(2026, 9, 1), done=True),
+    )
+    row = row_for(
+        client(),
+        table(dt.date(2026, 8, 1), dt.date(2026, 10, 31)),
+        [note(OCTOBER, next_steps=steps)],
+        until=OCTOBER,
+    )
     assert row.overdue_steps == 2 and row.open_steps == 3
     assert row.oldest_overdue == "2026-10-20" and row.oldest_overdue_task == "Book the shoot"
     assert codes(row)["steps_overdue"] == "red"
@@ -156,22 +185,30 @@ def test_overdue_next_steps_count_and_oldest():
 
 def test_a_step_closed_in_a_later_note_is_not_overdue():
     late = NextStep("Send the audit", "Ann", dt.date(2026, 9, 2))
-    notes = [note(Month(2026, 9), next_steps=(late,)),
-             note(OCTOBER, next_steps=(dataclasses.replace(late, done=True),))]
+    notes = [
+        note(Month(2026, 9), next_steps=(late,)),
+        note(OCTOBER, next_steps=(dataclasses.replace(late, done=True),)),
+    ]
     row = row_for(client(), table(dt.date(2026, 8, 1), dt.date(2026, 10, 31)), notes, until=OCTOBER)
     assert row.overdue_steps == 0 and "steps_overdue" not in codes(row)
 
 
 def test_stale_data_and_a_missing_export():
     two = (DataSource("data/acme/ads.csv", 9), DataSource("data/acme/ga4.csv", 10))
-    sources = (("data/acme/ads.csv", 9, ((OCTOBER, dt.date(2026, 10, 31)),
-                                          (NOVEMBER, dt.date(2026, 11, 12)))),
-               ("data/acme/ga4.csv", 10, ((OCTOBER, dt.date(2026, 10, 31)),)))
-    row = row_for(client(data=two), table(dt.date(2026, 9, 1), dt.date(2026, 11, 12), sources=sources),
-                  [note(OCTOBER)])
+    sources = (
+        ("data/acme/ads.csv", 9, ((OCTOBER, dt.date(2026, 10, 31)), (NOVEMBER, dt.date(2026, 11, 12)))),
+        ("data/acme/ga4.csv", 10, ((OCTOBER, dt.date(2026, 10, 31)),)),
+    )
+    row = row_for(
+        client(data=two), table(dt.date(2026, 9, 1), dt.date(2026, 11, 12), sources=sources), [note(OCTOBER)]
+    )
     by_entry = {s["data"]: s for s in row.sources}
-    assert by_entry["data/acme/ads.csv"] == {"data": "data/acme/ads.csv", "last_date": "2026-11-12",
-                                             "missing": False, "stale": True}
+    assert by_entry["data/acme/ads.csv"] == {
+        "data": "data/acme/ads.csv",
+        "last_date": "2026-11-12",
+        "missing": False,
+        "stale": True,
+    }
     assert by_entry["data/acme/ga4.csv"]["missing"] and not by_entry["data/acme/ga4.csv"]["stale"]
     assert row.stale_data and row.missing_exports == 1
     assert codes(row)["data_stale"] == "red" and codes(row)["export_missing"] == "red"
@@ -193,8 +230,10 @@ def test_a_planted_spike_is_an_anomaly_flag():
 
 def test_a_campaign_that_stops_is_an_anomaly():
     rows = table(dt.date(2026, 9, 1), dt.date(2026, 11, 22))
-    stopped = [MetricRow(d, "social", "social", (50, 2)) for d in
-               (dt.date(2026, 9, 1) + dt.timedelta(days=i) for i in range(70))]  # up to Nov 9
+    stopped = [
+        MetricRow(d, "social", "social", (50, 2))
+        for d in (dt.date(2026, 9, 1) + dt.timedelta(days=i) for i in range(70))
+    ]  # up to Nov 9
     t = dataclasses.replace(rows, rows=rows.rows + tuple(stopped))
     row = row_for(client(), t, [note(OCTOBER)])
     assert row.gaps == [{"campaign": "social", "last_date": "2026-11-09", "days": 13}]
@@ -270,11 +309,14 @@ def test_month_and_ae_options(proj, cli):
     assert [r["id"] for r in json.loads(by_email.stdout)] == ["acme-corp"]
 
 
-@pytest.mark.parametrize("args, words", [
-    (("--ae", "AE qzacmeq"), "did you mean 'AE qzacmeqz'"),
-    (("--month", "2026-13"), "--month"),
-    (("--month", "soon"), "--month"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("--ae", "AE qzacmeq"), "did you mean 'AE qzacmeqz'"),
+        (("--month", "2026-13"), "--month"),
+        (("--month", "soon"), "--month"),
+    ],
+)
 def test_bad_options_exit_1_without_traceback(proj, cli, args, words):
     result = cli("status", "--project", proj, *args)
     assert result.exit_code == 1, result.output
@@ -335,8 +377,9 @@ def test_status_warms_its_own_cache(proj):
 
 def test_a_protected_clients_summary_stays_out_of_the_cache(proj, cli):
     text = (proj / "clients.yaml").read_text()
-    text = text.replace("- id: saigon-foods\n",
-                        "- id: saigon-foods\n  access: {password_env: SAIGON_PW}\n", 1)
+    text = text.replace(
+        "- id: saigon-foods\n", "- id: saigon-foods\n  access: {password_env: SAIGON_PW}\n", 1
+    )
     (proj / "clients.yaml").write_text(text)
     env = {"SAIGON_PW": "a long enough password here"}
     assert cli("build", "--project", proj, env=env).exit_code == 0
@@ -362,8 +405,11 @@ def test_check_reports_anomalies_without_failing_strict(proj, cli):
     path.write_text("\n".join(lines) + "\n")
     text = (proj / "clients.yaml").read_text()
     # a KPI on impressions, so the planted spike is a KPI metric's
-    text = text.replace("  kpis:\n  - metric: leads\n", "  kpis:\n  - metric: impressions\n    label: Impr\n"
-                        "    target: 1000\n  - metric: leads\n", 1)
+    text = text.replace(
+        "  kpis:\n  - metric: leads\n",
+        "  kpis:\n  - metric: impressions\n    label: Impr\n    target: 1000\n  - metric: leads\n",
+        1,
+    )
     (proj / "clients.yaml").write_text(text)
     result = cli("check", "--project", proj, "--strict", "--client", "acme-corp")
     assert result.exit_code == 0, result.output
@@ -394,14 +440,22 @@ def test_the_table_shows_no_control_characters_from_a_name():
 
 
 @settings(max_examples=40, deadline=None)
-@given(leads=st.integers(0, 40), spend=st.floats(0, 400), target=st.integers(1, 1000),
-       budget=st.one_of(st.none(), st.integers(1, 20000)),
-       note_kind=st.sampled_from(["none", "draft", "final", "no summary"]))
+@given(
+    leads=st.integers(0, 40),
+    spend=st.floats(0, 400),
+    target=st.integers(1, 1000),
+    budget=st.one_of(st.none(), st.integers(1, 20000)),
+    note_kind=st.sampled_from(["none", "draft", "final", "no summary"]),
+)
 def test_flags_agree_with_the_figures(leads, spend, target, budget, note_kind):
     """Whatever the figures: the counts add up, each flag is there exactly when its
     condition holds, and red/amber count the flags."""
-    notes = {"none": [], "draft": [note(OCTOBER, status="draft")], "final": [note(OCTOBER)],
-             "no summary": [note(OCTOBER, summary=None)]}[note_kind]
+    notes = {
+        "none": [],
+        "draft": [note(OCTOBER, status="draft")],
+        "final": [note(OCTOBER)],
+        "no summary": [note(OCTOBER, summary=None)],
+    }[note_kind]
     c = client(kpis=(Kpi("leads", "Leads", target=target),), budget=Budget(monthly=budget))
     row = row_for(c, table(dt.date(2026, 8, 1), dt.date(2026, 10, 31), leads, spend), notes, until=OCTOBER)
     found = codes(row)
@@ -410,8 +464,12 @@ def test_flags_agree_with_the_figures(leads, spend, target, budget, note_kind):
     assert ("kpi_near" in found) == bool(row.kpis_near)
     assert ("pacing_over" in found) == (row.pacing == "over")
     assert ("pacing_under" in found) == (row.pacing == "under")
-    assert row.note == {"none": "missing", "draft": "draft", "final": "final",
-                        "no summary": "final_without_summary"}[note_kind]
+    assert (
+        row.note
+        == {"none": "missing", "draft": "draft", "final": "final", "no summary": "final_without_summary"}[
+            note_kind
+        ]
+    )
     assert row.red == sum(f["level"] == "red" for f in row.flags)
     assert row.amber == sum(f["level"] == "amber" for f in row.flags)
     json.dumps(row.to_json(), allow_nan=False)  # plain JSON, no NaN or inf

@@ -35,7 +35,8 @@ def test_project_static_asset_overrides_builtin(project):
 def test_templates_autoescape(project):
     (project / "templates").mkdir()
     (project / "templates" / "index.html").write_text(
-        '{% extends "base.html" %}{% block main %}<p id="t">{{ "<b>x</b>" }}</p>{% endblock %}\n')
+        '{% extends "base.html" %}{% block main %}<p id="t">{{ "<b>x</b>" }}</p>{% endblock %}\n'
+    )
     result = run_cli("build", "--project", str(project))
     assert result.exit_code == 0, result.output
     assert '<p id="t">&lt;b&gt;x&lt;/b&gt;</p>' in (project / "site" / "index.html").read_text()

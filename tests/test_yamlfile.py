@@ -32,8 +32,10 @@ def test_lines_of_keys_and_items():
     assert clients[0].line_of("name") == 5
     assert clients[1].line_of("tags") == 7
     # plain values compare like ordinary dicts and lists
-    assert doc == {"agency": {"name": "Brightline"},
-                   "clients": [{"id": "acme", "name": "Acme"}, {"id": "beta", "tags": ["a", "b"]}]}
+    assert doc == {
+        "agency": {"name": "Brightline"},
+        "clients": [{"id": "acme", "name": "Acme"}, {"id": "beta", "tags": ["a", "b"]}],
+    }
 
 
 def test_first_line_offset_for_embedded_yaml():
@@ -108,23 +110,29 @@ def test_merge_keys_refused():
     assert info.value.line == 3
 
 
-@pytest.mark.parametrize("text", [
-    "x: !!python/name:os.system\n",
-    "x: !!python/object/new:os.system echo\n",
-    "x: !custom 1\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x: !!python/name:os.system\n",
+        "x: !!python/object/new:os.system echo\n",
+        "x: !custom 1\n",
+    ],
+)
 def test_python_and_unknown_tags_on_scalars_refused(text):
     with pytest.raises(YamlError) as info:
         parse_yaml(text)
     assert info.value.line == 1
 
 
-@pytest.mark.parametrize("text", [
-    'x: !!python/object/apply:os.system ["echo hi"]\n',
-    "x: !!python/object:os.Thing {a: 1}\n",
-    "x: !!python/object/new:os.system [echo hi]\n",
-    "x: !custom [1, 2]\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'x: !!python/object/apply:os.system ["echo hi"]\n',
+        "x: !!python/object:os.Thing {a: 1}\n",
+        "x: !!python/object/new:os.system [echo hi]\n",
+        "x: !custom [1, 2]\n",
+    ],
+)
 def test_python_and_unknown_tags_on_collections_refused(text):
     with pytest.raises(YamlError) as info:
         parse_yaml(text)

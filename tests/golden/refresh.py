@@ -31,16 +31,24 @@ LARGE_FILE = 512 * 1024
 MONTH_SENT = "2026-10"
 
 # Headers a real send must make unique per message; the golden copy fixes them.
-_PER_RUN = [(re.compile(rb"^Date: .*$", re.M), b"Date: (per run)"),
-            (re.compile(rb"^Message-ID: .*$", re.M), b"Message-ID: (per run)"),
-            (re.compile(rb"={15}\d+=="), b"===============BOUNDARY==")]
+_PER_RUN = [
+    (re.compile(rb"^Date: .*$", re.M), b"Date: (per run)"),
+    (re.compile(rb"^Message-ID: .*$", re.M), b"Message-ID: (per run)"),
+    (re.compile(rb"={15}\d+=="), b"===============BOUNDARY=="),
+]
 
 
 def _run(*args: str, cwd: Path) -> str:
     env = {name: value for name, value in os.environ.items() if not name.startswith("REPORTGEN_")}
     env.update(SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, NO_COLOR="1", COLUMNS="100")
-    done = subprocess.run([sys.executable, "-m", "reportgen", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "reportgen", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"reportgen {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     return done.stdout + done.stderr
@@ -65,9 +73,11 @@ def produce(out: Path) -> None:
 
 def large_files(folder: Path) -> dict[str, str]:
     """Relative path → SHA-256 of every file too large to keep a copy of."""
-    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(folder.rglob("*"))
-            if path.is_file() and path.stat().st_size > LARGE_FILE}
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.stat().st_size > LARGE_FILE
+    }
 
 
 def refresh() -> None:
@@ -79,8 +89,7 @@ def refresh() -> None:
             (out / relative).unlink()
         shutil.rmtree(EXPECTED, ignore_errors=True)
         shutil.copytree(out, EXPECTED)
-    DIGESTS.write_text("".join(f"{digest}  {path}\n" for path, digest in large.items()),
-                       encoding="utf-8")
+    DIGESTS.write_text("".join(f"{digest}  {path}\n" for path, digest in large.items()), encoding="utf-8")
     print("refreshed tests/golden/expected; review with git diff tests/golden/")
 
 
