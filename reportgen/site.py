@@ -362,7 +362,7 @@ class SiteRenderer:
             daily_charts=[slot for slot in daily if slot is not None],
             channel_chart=channel_chart,
             charts=charts,
-            note=note,
+            note=shown_note(note, fmt),
             note_html=note_html,
             previous_month=plan.months[index - 1] if index > 0 else None,
             next_month=plan.months[index + 1] if index + 1 < len(plan.months) else None,
@@ -423,7 +423,7 @@ class SiteRenderer:
             page_title=client.name,
             latest=latest,
             latest_name=fmt.month_name(latest) if latest else None,
-            latest_note=plan.notes.get(latest) if latest else None,
+            latest_note=shown_note(plan.notes.get(latest), fmt) if latest else None,
             figures=figures,
             kpis=[pages.kpi_card(k, latest, figures.partial, fmt) for k in figures.kpis]
             if figures and latest
@@ -434,3 +434,13 @@ class SiteRenderer:
             archive=archive,
         )
         return self.page("home.html", page)
+
+
+def shown_note(note: Note | None, fmt: Formatter) -> Note | None:
+    """The note as a page shows it: a meeting without a title gets the default
+    title in the client's language here, in the present stage, so a template
+    (built-in or a project's override) can print `meeting.title` as it is."""
+    if note is None or all(meeting.title is not None for meeting in note.meetings):
+        return note
+    meetings = tuple(replace(meeting, title=fmt.meeting_title(meeting.title)) for meeting in note.meetings)
+    return replace(note, meetings=meetings)

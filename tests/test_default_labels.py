@@ -131,3 +131,20 @@ def test_meeting_title(locale):
     fmt = Formatter(locale, "USD")
     assert fmt.meeting_title("Kick-off") == "Kick-off"
     assert fmt.meeting_title(None) == meeting_title(None, fmt.gettext) == fmt.gettext("Meeting")
+
+
+def test_an_override_printing_meeting_title_gets_the_translated_default(tmp_path):
+    # A project's own note.html written before titles became optional prints
+    # `meeting.title` as it is: it must read "Cuộc họp", never "None".
+    root = tmp_path / "proj"
+    _unlabelled_project(root)
+    override = root / "templates" / "partials" / "note.html"
+    override.parent.mkdir(parents=True)
+    override.write_text(
+        "{% for meeting in note.meetings %}<p class=m>{{ meeting.title }}</p>{% endfor %}\n", encoding="utf-8"
+    )
+    result = run_cli("build", "--project", root)
+    assert result.exit_code == 0, result.output + result.stderr
+    page = (root / "site" / "saigon-foods" / "2026-10" / "index.html").read_text(encoding="utf-8")
+    titles = re.findall(r"<p class=m>([^<]*)</p>", page)
+    assert titles and set(titles) == {translations_for("vi_VN").gettext("Meeting")}
