@@ -9,8 +9,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers import SOURCE_DATE_EPOCH, make_project
+from hypothesis import settings
 
 from reportgen.cli import main
+
+# In CI the generative tests draw the same examples on every run, so a red CI
+# means the change broke something, not that a new random draw found an old
+# rarity; locally they explore fresh examples each run (and keep failures in
+# .hypothesis/ to replay them).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

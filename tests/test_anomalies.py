@@ -135,16 +135,25 @@ def test_a_spike_of_8_mads_or_more_is_found(seed, at, mads, sign):
     assert abs(found[day].score) * MAD_SCALE >= 8 - 1e-9  # in raw MADs
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10**6), level=st.floats(5, 10**6), noise=st.floats(0.0, 0.3))
 def test_series_without_plants_give_few_flags(seed, level, noise):
-    """Flat or noisy (normal noise up to 30 % of the level) series: few flags."""
-    rng = random.Random(seed)
-    series = [(START + dt.timedelta(days=i), level * (1 + rng.gauss(0, noise))) for i in range(120)]
-    flagged = find_spikes(series, since=START + dt.timedelta(days=35))
-    assert len(flagged) <= 6  # of 85 judged days; about 2 % on average
-    if noise == 0:
-        assert flagged == []
+    """Flat or noisy (normal noise up to 30 % of the level) series: few flags.
+
+    A false-positive *rate*, so it is judged over 30 series: one series can be
+    flagged on 7-9 of its 85 days by chance (about 1 series in 80), which made a
+    per-series bound flaky; the mean is about 1.8 and its spread over 30 series
+    about 0.3, so a mean above 3 is a real change to the rule."""
+    judged_from = START + dt.timedelta(days=35)
+    counts = []
+    for offset in range(30):
+        rng = random.Random(seed + offset)
+        series = [(START + dt.timedelta(days=i), level * (1 + rng.gauss(0, noise))) for i in range(120)]
+        flagged = find_spikes(series, since=judged_from)
+        if noise == 0:
+            assert flagged == []
+        counts.append(len(flagged))
+    assert statistics.mean(counts) <= 3  # of 85 judged days: about 2 % on average
 
 
 def test_threshold_is_three_and_a_half_robust_deviations():
