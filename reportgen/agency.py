@@ -20,10 +20,11 @@ from . import metrics as m
 from .buildoptions import as_of_month
 from .cache import CACHE_DIR, InputDigests
 from .config import read_project_config
+from .datafiles import find_data_sources
 from .errors import InputError, ReportgenError, UsageError, did_you_mean
 from .model import Client, Month, ProjectConfig
 from .notes import load_client_notes
-from .sources import find_data_sources, load_client_data
+from .sources import load_client_data
 from .status import StatusRow, Summary, error_summary, sort_rows, status_row, summarize_client
 from .statuscache import (
     load_status_cache,

@@ -239,7 +239,8 @@ def anomaly_problems(client: Client, facts: m.ClientFacts, months: Sequence[Mont
                     CONFIG_FILE,
                     lines.get(found.metric) or client.line,
                     (
-                        f"anomaly: client '{client.id}': {found.label} on {spike.date} was {_number(spike.value)}, "
+                        f"anomaly: client '{client.id}': {found.label} on {spike.date} "
+                        f"was {_number(spike.value)}, "
                         f"{'above' if spike.score > 0 else 'below'} its usual {_number(spike.median)} "
                         f"({abs(spike.score):.1f} robust deviations from the median of the 28 days before, "
                         f"{'weekends' if is_weekend(spike.date) else 'weekdays'} only)"

@@ -15,7 +15,7 @@ It reads like Zola's `Site::build`, in three steps:
    if there is any, the staging folder is thrown away and the previous site
    stays exactly as it was. Otherwise the new site is swapped in at once.
 
-The library raises its own errors (errors.py); cli.py turns them into
+The library raises its own errors (errors.py); cli_common.py turns them into
 messages and exit codes.
 """
 

@@ -143,7 +143,8 @@ def access_problems(client: Client, preview: bool) -> list[Problem]:
                     "clients.yaml",
                     line or client.line,
                     (
-                        f"client '{client.id}': {where}: {variable} holds the same password as {seen[password]}; "
+                        f"client '{client.id}': {where}: {variable} holds the same password as "
+                        f"{seen[password]}; "
                         "give each person their own (removing one of them would not revoke the other)"
                     ),
                 )

@@ -419,7 +419,10 @@ CLIENT = Obj(
                             Field(
                                 "leads",
                                 Text(max_length=200),
-                                doc="the column, or Meta result indicator (e.g. actions:lead), that counts as leads",
+                                doc=(
+                                    "the column, or Meta result indicator (e.g. actions:lead), "
+                                    "that counts as leads"
+                                ),
                             ),
                         )
                     ),

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from .model import Month
 
-if TYPE_CHECKING:  # metrics.py imports this module
-    from .metrics import ClientFacts
+if TYPE_CHECKING:  # sums.py imports this module
+    from .sums import ClientFacts
 
 _READS: ContextVar[set[str] | None] = ContextVar("reportgen_reads", default=None)
 
@@ -57,7 +57,7 @@ def month_key(month: object) -> str:
     return f"month:{month}"
 
 
-# The values are what the index holds for each month: a month's rows, or its sums (metrics.py).
+# The values are what the index holds for each month: a month's rows, or its sums (sums.py).
 class MonthIndex(Mapping[Month, Any]):
     """A client's per-month data (rows, totals): a read-only mapping that
     records every month it is asked about — present or not — and records

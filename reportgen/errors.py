@@ -6,7 +6,7 @@ single `InputError` carrying all of them, so one `reportgen check` run shows
 the whole list.
 
 The library never depends on the command line: these are plain exceptions,
-each with the `exit_code` the CLI exits with (cli.py maps them to click's
+each with the `exit_code` the CLI exits with (cli_common.py maps them to click's
 messages: `Error: ...`, or a usage error with the command's usage line).
 """
 

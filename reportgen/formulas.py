@@ -122,7 +122,7 @@ def _finite(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-# A month's (or a day's) sums, aligned with a MetricSet's base metrics (metrics.py).
+# A month's (or a day's) sums, aligned with a MetricSet's base metrics (metricset.py).
 Sums = Sequence[float | None]
 Compiled = Callable[[Sums], float | None]
 

@@ -21,13 +21,13 @@ from pathlib import Path
 from .audit import foreign_entries
 from .buildoptions import BuildOptions, as_of_month
 from .cache import ClientEntry, InputDigests, Manifest, file_stamp, tree_as_written
+from .datafiles import find_data_sources
 from .digests import digest
 from .errors import Problem
 from .model import Client, ProjectConfig
 from .notes import note_paths
 from .output import SITE_MARKER
 from .protect import SealedError, Sealer
-from .sources import find_data_sources
 from .statuscache import status_fingerprint
 
 

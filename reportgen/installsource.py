@@ -1,7 +1,7 @@
 """Where this reportgen can be installed from in CI, as facts about git.
 
 `reportgen init` writes a CI workflow that installs the very reportgen that
-wrote it (scaffold.install_source decides how); this module holds what that
+wrote it (ciworkflow.install_source decides how); this module holds what that
 decision is made of: the `InstallSource` it returns, pip's `git+` form of a
 remote URL (credentials never written), and local git queries about a
 checkout (never the network).

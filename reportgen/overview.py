@@ -102,7 +102,8 @@ def overview_sealer(config: ProjectConfig, cache_dir: Path) -> Sealer | None:
                     "clients.yaml",
                     config.overview.line or None,
                     (
-                        f"agency.overview.password_env: the environment variable {variable} is not set (or holds "
+                        f"agency.overview.password_env: the environment variable {variable} is not set "
+                        "(or holds "
                         "only spaces); refusing to write an unprotected overview"
                     ),
                 )

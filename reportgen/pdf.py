@@ -420,7 +420,8 @@ def report_pdf(project: Path, client_id: str, month_text: str, drafts: bool = Fa
                     client.line,
                     (
                         f"client '{client.id}' has no report for {month_text}"
-                        f"{'' if drafts else ' (its note may be a draft: add --drafts)'}; latest reports: {have}"
+                        f"{'' if drafts else ' (its note may be a draft: add --drafts)'}; "
+                        f"latest reports: {have}"
                     ),
                 )
             ]

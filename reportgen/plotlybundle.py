@@ -39,10 +39,18 @@ MIN_BUNDLE_BYTES = 512 * 1024
 # Released bundles reportgen knows (npm package and file, by SHA-256): accepted without a
 # warning. The plotly package's own plotly.min.js is known too (builtin_sha256).
 KNOWN_BUNDLES = {
-    "99784e3abfb07b142a15e521a439e6d9addceadb3f79553fd24c72774f0649ba": "plotly.js-basic-dist-min 4.1.1 (plotly-basic.min.js)",
-    "7e4e0a65b1c10722e2604af5af6e7b510a035c98c88a5dbaa80aa4d614291057": "plotly.js-basic-dist 4.1.1 (plotly-basic.js)",
-    "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a": "plotly.js-cartesian-dist-min 4.1.1 (plotly-cartesian.min.js)",
-    "3b6e15d45dbb7fca5bd2094291e961ddc5472cd887009e6009a56dab668d721f": "plotly.js-dist-min 4.1.1 (plotly.min.js)",
+    "99784e3abfb07b142a15e521a439e6d9addceadb3f79553fd24c72774f0649ba": (
+        "plotly.js-basic-dist-min 4.1.1 (plotly-basic.min.js)"
+    ),
+    "7e4e0a65b1c10722e2604af5af6e7b510a035c98c88a5dbaa80aa4d614291057": (
+        "plotly.js-basic-dist 4.1.1 (plotly-basic.js)"
+    ),
+    "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a": (
+        "plotly.js-cartesian-dist-min 4.1.1 (plotly-cartesian.min.js)"
+    ),
+    "3b6e15d45dbb7fca5bd2094291e961ddc5472cd887009e6009a56dab668d721f": (
+        "plotly.js-dist-min 4.1.1 (plotly.min.js)"
+    ),
     "81df0dcd0bf22897a2c5c340ae52d7be3e075ddd2f3bbb940ac1509402e65d9d": "plotly.js-dist 4.1.1 (plotly.js)",
 }
 

@@ -3,7 +3,9 @@
 Everything here writes user files (inputs), never the output: `init` writes a
 project, `new client` appends to clients.yaml as text (its comments and
 layout stay as the AE left them), `new report` writes a draft note that
-carries over last month's unfinished next steps.
+carries over last month's unfinished next steps. The CI workflow `init` writes
+is in ciworkflow.py; `reportgen import` (an export turned into a canonical CSV)
+in importexport.py.
 """
 
 from __future__ import annotations
@@ -12,15 +14,12 @@ import datetime as dt
 import json
 import re
 import secrets
-import textwrap
 from pathlib import Path
-from typing import TypedDict
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import yaml
 
 from . import metrics as m
+from .ciworkflow import WORKFLOW, workflow_text
 from .config import (
     CLIENT_ID_PATTERN,
     CLIENTS_YAML,
@@ -29,10 +28,8 @@ from .config import (
     read_project_config,
 )
 from .demo import write_demo_agency
-from .errors import InputError, Problem, ReportgenError, UsageError, did_you_mean
+from .errors import InputError, ReportgenError, UsageError, did_you_mean
 from .i18n import Formatter
-from .inputfiles import UnreadableInputError, read_input_bytes
-from .installsource import NOT_ON_INDEX, InstallSource, git_checkout, git_url, subdirectory_fragment
 from .model import FIRST_YEAR, LAST_YEAR, Client, MetricTable, Month, NextStep, Note, outside_range
 from .notes import CONTENT_DIR, FRONT_MATTER, load_client_notes
 from .sources import load_client_data
@@ -41,7 +38,6 @@ from .vocabulary import kpi_label
 SCHEMA_DIR = ".reportgen/schema"
 CLIENTS_SCHEMA = "clients.schema.json"
 NOTE_SCHEMA = "note.schema.json"
-WORKFLOW = ".github/workflows/reportgen.yml"
 
 
 class ScaffoldError(ReportgenError):
@@ -115,177 +111,6 @@ clients:
 """
 
 GITIGNORE = "site/\n.reportgen-cache/\n/overview/\n"
-
-WORKFLOW_TEXT = """\
-# Builds the portals on every push and on the 4th of each month (when the ad
-# platforms' late conversions have settled), for the month just finished.
-# --strict: warnings (a month without a note, overdue next steps...) fail the run.
-name: reportgen
-on:
-  push:
-    branches: [main]
-  schedule:
-    - cron: "0 6 4 * *"
-  workflow_dispatch: {}
-permissions:
-  contents: read
-  pages: write
-  id-token: write
-jobs:
-  build:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      # The exact reportgen this project was created with ({distribution} on the
-      # package index; "reportgen" there is an unrelated project). Raise it on purpose.
-      - run: pip install "{requirement}"
-      - name: Build the portals
-        run: reportgen build --strict ${{ github.event_name == 'schedule' && '--month previous' || '' }}
-        # env:   # one secret per protected portal (clients.yaml access.password_env)
-        #   ACME_PORTAL_PASSWORD: ${{ secrets.ACME_PORTAL_PASSWORD }}
-      - uses: actions/upload-artifact@v4
-        with:
-          name: site
-          path: site
-      - uses: actions/upload-pages-artifact@v3
-        with:
-          path: site
-  publish:
-    needs: build
-    runs-on: ubuntu-latest
-    environment:
-      name: github-pages
-      url: ${{ steps.deployment.outputs.page_url }}
-    steps:
-      - id: deployment
-        uses: actions/deploy-pages@v4
-  # Opt-in: after a successful scheduled publish, e-mail each client's contacts
-  # their report for the month just finished, once (README: "Sending reports by
-  # e-mail"). To turn it on, set the repository variable REPORTGEN_SEND to true
-  # and the secret REPORTGEN_SMTP_URL (smtps://USER:PASSWORD@HOST:465). What was
-  # sent is recorded in .reportgen/sent.jsonl, committed back below, so a report
-  # goes to each person once; a run that fails halfway resumes next time.
-  send:
-    needs: publish
-    if: github.event_name == 'schedule' && vars.REPORTGEN_SEND == 'true'
-    runs-on: ubuntu-latest
-    permissions:
-      contents: write
-    concurrency:
-      group: reportgen-send
-      cancel-in-progress: false
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      - run: pip install "{requirement}"
-      - uses: actions/download-artifact@v4   # the built site: report.pdf for agency.email.attach_pdf
-        with:
-          name: site
-          path: site
-      - name: E-mail the reports
-        run: reportgen send --month previous
-        env:
-          REPORTGEN_SMTP_URL: ${{ secrets.REPORTGEN_SMTP_URL }}
-      - name: Commit the ledger
-        if: ${{ !cancelled() }}   # also after a failure halfway: what was sent stays recorded
-        run: |
-          if [ -f .reportgen/sent.jsonl ]; then
-            git config user.name "github-actions[bot]"
-            git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
-            git add .reportgen/sent.jsonl
-            if ! git diff --cached --quiet; then
-              git commit -m "reportgen: record the reports e-mailed [skip ci]"
-              git pull --rebase && git push
-            fi
-          fi
-"""
-
-
-def install_requirement() -> str:
-    """What the generated workflow installs: this very reportgen (see install_source)."""
-    return install_source().requirement
-
-
-def install_source() -> InstallSource:
-    """This very reportgen, as CI can install it (no network is used to find out):
-
-    - installed from a git repository (pip's direct_url.json `vcs_info`): that
-      repository at that commit;
-    - installed from a local folder (editable or not) that is a git checkout
-      with a remote (`origin`, else its only remote; https or ssh): that remote
-      at the checkout's commit (`#subdirectory=` when the package is not at the
-      top of the repository);
-    - installed from the package index: `reportgen-portals==X.Y.Z`;
-    - a local folder without a usable remote: the same version pin, with a
-      comment that this version must be on the index or the line replaced.
-    """
-    from importlib import metadata
-
-    from . import DISTRIBUTION, __version__
-
-    pinned = f"{DISTRIBUTION}=={__version__}"
-    try:
-        direct = json.loads(metadata.distribution(DISTRIBUTION).read_text("direct_url.json") or "{}")
-    except (metadata.PackageNotFoundError, ValueError, OSError):
-        direct = {}
-    direct = direct if isinstance(direct, dict) else {}
-    raw_url = direct.get("url")
-    url = raw_url if isinstance(raw_url, str) else ""
-    vcs = direct.get("vcs_info")
-    if isinstance(vcs, dict):
-        remote = git_url(url) if vcs.get("vcs") == "git" else None
-        commit = str(vcs.get("commit_id", ""))
-        if remote and re.fullmatch(r"[0-9a-f]{40}", commit):
-            where = subdirectory_fragment(direct.get("subdirectory"))
-            return InstallSource(f"{DISTRIBUTION} @ git+{remote}@{commit}{where}")
-        return InstallSource(
-            pinned,
-            NOT_ON_INDEX.format(source=f"a {vcs.get('vcs', 'version control')} repository CI cannot reach"),
-        )
-    if url.startswith("file:") and isinstance(direct.get("dir_info"), dict):
-        folder = Path(url2pathname(urlsplit(url).path))
-    elif direct:
-        return InstallSource(pinned, NOT_ON_INDEX.format(source="an archive"))
-    else:  # no direct_url.json: the index, unless this code sits in a source checkout
-        source_tree = _source_checkout()
-        if source_tree is None:
-            return InstallSource(pinned)
-        folder = source_tree
-    checkout = git_checkout(folder)
-    if checkout is None:
-        return InstallSource(pinned, NOT_ON_INDEX.format(source="a local folder without a git remote"))
-    remote, commit, subdirectory, published = checkout
-    note = (
-        ""
-        if published
-        else (f"Commit {commit[:12]} is on no branch of the remote yet: push it, or CI cannot install it.")
-    )
-    return InstallSource(f"{DISTRIBUTION} @ git+{remote}@{commit}{subdirectory_fragment(subdirectory)}", note)
-
-
-def _source_checkout() -> Path | None:
-    """The folder this reportgen's code is in, when it is a source tree (its
-    pyproject.toml beside the package), not an installed copy."""
-    folder = Path(__file__).resolve().parent.parent
-    return folder if (folder / "pyproject.toml").is_file() else None
-
-
-def workflow_text() -> str:
-    from . import DISTRIBUTION
-
-    source = install_source()
-    note = "".join(f"      # {line}\n" for line in textwrap.wrap(source.note, 90))
-    step = "      - run: pip install"
-    return (
-        WORKFLOW_TEXT.replace("{requirement}", source.requirement)
-        .replace("{distribution}", DISTRIBUTION)
-        .replace(step, note + step, 1)
-    )
 
 
 def random_slug() -> str:
@@ -436,7 +261,7 @@ def _insert_into_clients(text: str, entry: str) -> str:
 # --- reportgen new report -------------------------------------------------------------------------
 
 
-def _valid_client(root: Path, client_id: str, option: str = "CLIENT") -> Client:
+def valid_client(root: Path, client_id: str, option: str = "CLIENT") -> Client:
     """The client, from a clients.yaml without errors. An id clients.yaml does
     not declare is a usage error (exit 2), like `--client` of build and check."""
     config, problems = read_project_config(root)
@@ -453,7 +278,7 @@ def _valid_client(root: Path, client_id: str, option: str = "CLIENT") -> Client:
 
 
 def new_report(root: Path, client_id: str, month: Month | None, today: dt.date) -> Path:
-    client = _valid_client(root, client_id)
+    client = valid_client(root, client_id)
     notes, note_problems = load_client_notes(root, client_id)
     if any(p.severity == "error" for p in note_problems):
         raise InputError(note_problems)
@@ -573,92 +398,3 @@ def note_text(front: dict[str, object], metric: str, fmt: Formatter | None = Non
         f"```chart\nmetric: {metric}\ntype: line\nby: day\ncompare: previous\n```\n\n"
         f"## {fmt.gettext('What we recommend')}\n\n"
     )
-
-
-# --- reportgen import ----------------------------------------------------------------------------
-
-
-class ImportSummary(TypedDict):
-    """What `reportgen import` found in an export, for the AE to check at a glance."""
-
-    format: str
-    rows: int
-    first: dt.date
-    last: dt.date
-    campaigns: list[str]
-    currency: str
-    totals: dict[str, float | None]
-
-
-def import_export(root: Path, source: Path, client_id: str, format: str) -> tuple[Path, ImportSummary]:
-    """Convert a platform export into a canonical CSV under data/CLIENT/.
-
-    Returns the written path and what was found (rows, dates, campaigns,
-    currency, totals), so the AE can see at a glance it is the right file.
-    """
-    from .importers import PLATFORM_NAMES, SourceSettings, read_export
-
-    client = _valid_client(root, client_id, "--client")
-    try:  # a FIFO given by mistake is refused, never waited on
-        raw = read_input_bytes(source)
-    except UnreadableInputError as exc:
-        raise ScaffoldError(f"cannot read {source}: {exc.message}") from None
-    export, problems = read_export(raw, str(source), SourceSettings(format=format))
-    if export is None:
-        raise InputError(problems)
-    if export.currency and export.currency != client.currency:
-        raise InputError(
-            [
-                Problem(
-                    str(source),
-                    export.header_line,
-                    (
-                        f"the amounts are in {export.currency}, but client '{client_id}' reports in "
-                        f"{client.currency} (one currency per client): export the report in "
-                        f"{client.currency} from the platform, or set `currency: {export.currency}` for "
-                        f"'{client_id}' in clients.yaml (line {client.line}) if that is the client's currency; "
-                        "if the export's currency is mislabelled, keep the file under data/ and give its data "
-                        f"entry `currency: {client.currency}` instead of importing it"
-                    ),
-                )
-            ]
-        )
-    table = export.table
-    if not table.rows:
-        raise ScaffoldError(f"{source}: the export has no data rows")
-    first = min(r.date for r in table.rows)
-    last = max(r.date for r in table.rows)
-    target = root / "data" / client_id / f"{export.format}-{first}-{last}.csv"
-    if target.exists():
-        raise ScaffoldError(f"{target.relative_to(root)} already exists; remove it to import again")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    lines = [",".join(["date", "campaign", "channel", *table.metrics])]
-    for row in sorted(table.rows, key=lambda r: (r.date, r.campaign or "", r.channel or "")):
-        cells = [
-            row.date.isoformat(),
-            row.campaign or "",
-            row.channel or "",
-            *("" if v is None else repr(v) for v in row.values),
-        ]
-        lines.append(",".join(_csv_cell(c) for c in cells))
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    totals: dict[str, float | None] = {}
-    for index, metric in enumerate(table.metrics):
-        known = [value for r in table.rows if (value := r.values[index]) is not None]
-        totals[metric] = sum(known) if known else None
-    summary: ImportSummary = {
-        "format": PLATFORM_NAMES[export.format],
-        "rows": len(table.rows),
-        "first": first,
-        "last": last,
-        "campaigns": sorted({r.campaign for r in table.rows if r.campaign}),
-        "currency": export.currency or f"{client.currency} (assumed: the export does not say)",
-        "totals": totals,
-    }
-    return target, summary
-
-
-def _csv_cell(text: str) -> str:
-    if any(ch in text for ch in ',"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
-    return text

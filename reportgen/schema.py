@@ -126,7 +126,7 @@ _FLOAT_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
 def number_from_text(text: str) -> tuple[int | float | None, str | None]:
-    """A number written in clients.yaml, read by the CSV's rules (sources.parse_number):
+    """A number written in clients.yaml, read by the CSV's rules (canonicalcsv.parse_number):
     (value, None), or (None, "range") past 10^15, or (None, "shape") if not a
     plain decimal number (1_000, 0x10, 1:30, .inf, 1,5 are not)."""
     text = text.strip()

@@ -42,7 +42,8 @@ from .digests import PageUnit, digest, home_digest, report_clock, report_digest,
 from .i18n import Formatter
 from .images import publishable_image
 from .model import Annotation, Client, Month, Note, ProjectConfig
-from .notes import fill_chart_slots, open_next_steps, render_markdown
+from .notehtml import fill_chart_slots, render_markdown
+from .notes import open_next_steps
 from .output_kinds import CLIENT_OUTPUTS, MONTH_OUTPUTS, ClientBuild, MonthBuild, make_all, month_figures
 from .pdf import PDF_NAME
 from .protect import Sealer

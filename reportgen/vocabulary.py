@@ -32,7 +32,7 @@ class BuiltinMetric:
     name: str
     label: str  # English; translated when shown
     formula: str | None = None  # None: a base metric, read from the data's column of that name
-    unit: str | None = None  # percent | currency | ratio; None: by name (metrics.MetricSet.unit)
+    unit: str | None = None  # percent | currency | ratio; None: by name (metricset.MetricSet.unit)
 
 
 BUILTIN_METRICS: tuple[BuiltinMetric, ...] = (

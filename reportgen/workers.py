@@ -109,7 +109,8 @@ class ClientWorker:
                     "clients.yaml",
                     client.line,
                     (
-                        f"client '{client.id}': no key to seal its portal with; refusing to build it unprotected"
+                        f"client '{client.id}': no key to seal its portal with; "
+                        "refusing to build it unprotected"
                     ),
                 )
             )

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "reportgen"
 MODULES = sorted(path.name for path in PACKAGE.glob("*.py"))
 LONGEST_MODULE = 600  # lines; past this a module does more than one job
-CLI_MODULES = {"cli.py", "__main__.py"}
+# the command line: cli.py, its cli_*.py modules and __main__.py (clientload.py is library)
+CLI_MODULES = {name for name in MODULES if name == "cli.py" or name.startswith("cli_")} | {"__main__.py"}
 
 
 def _module_map() -> str:
@@ -49,7 +50,7 @@ def test_the_library_does_not_import_click():
         "print(sorted(m for m in sys.modules if m == 'click' or m.startswith('click.')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]", "a library module imports click; only cli.py may"
+    assert done.stdout.strip() == "[]", "a library module imports click; only the cli modules may"
 
 
 def test_the_package_holds_no_second_command_line():

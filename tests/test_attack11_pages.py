@@ -40,7 +40,7 @@ from reportgen.colors import (
     readable_on,
     text_color_on,
 )
-from reportgen.notes import render_markdown
+from reportgen.notehtml import render_markdown
 
 REPO = Path(__file__).resolve().parent.parent
 CSS = REPO / "templates" / "static" / "reportgen.css"

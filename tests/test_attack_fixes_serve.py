@@ -35,10 +35,11 @@ from test_serve_robust import Server as ServeRobustServer
 from test_serve_robust import wait_for
 
 import reportgen
-from reportgen import scaffold
+from reportgen import ciworkflow
 from reportgen.build import BuildOptions, build_site
+from reportgen.ciworkflow import WORKFLOW, install_source
+from reportgen.installsource import git_url
 from reportgen.output import SITE_MARKER
-from reportgen.scaffold import WORKFLOW, git_url, install_source
 from reportgen.serve import ServeState, folder_location, rebuild, reclaim_preview
 
 DIST = reportgen.DISTRIBUTION
@@ -123,9 +124,9 @@ def install_line(workflow: str) -> tuple[str, list[str]]:
 )
 def test_a_git_url_install_is_pinned_to_its_commit(monkeypatch, url, expected):
     fake_direct_url(monkeypatch, {"url": url, "vcs_info": {"vcs": "git", "commit_id": "b" * 40}})
-    requirement, _comments = install_line(scaffold.workflow_text())
+    requirement, _comments = install_line(ciworkflow.workflow_text())
     assert requirement == f"{DIST} @ git+{expected}@{'b' * 40}"
-    assert "SECRET" not in scaffold.workflow_text()
+    assert "SECRET" not in ciworkflow.workflow_text()
 
 
 def test_a_git_url_install_keeps_its_subdirectory(monkeypatch):
@@ -191,7 +192,7 @@ def test_a_checkout_in_a_subfolder_of_its_repository(tmp_path, monkeypatch):
 def test_an_unpushed_commit_is_pinned_with_a_reminder(tmp_path, monkeypatch):
     head = checkout(tmp_path / "reportgen", "https://github.com/a/r.git", published=False)
     fake_direct_url(monkeypatch, {"url": (tmp_path / "reportgen").as_uri(), "dir_info": {"editable": True}})
-    requirement, comments = install_line(scaffold.workflow_text())
+    requirement, comments = install_line(ciworkflow.workflow_text())
     assert requirement == f"{DIST} @ git+https://github.com/a/r.git@{head}"
     assert "push it" in " ".join(comments)
 
@@ -231,8 +232,8 @@ def test_a_plain_folder_inside_another_repository_is_not_taken_for_a_checkout(tm
 
 def test_an_index_install_is_a_plain_version_pin(monkeypatch):
     fake_direct_url(monkeypatch, None)
-    monkeypatch.setattr(scaffold, "_source_checkout", lambda: None)  # a wheel in site-packages
-    requirement, comments = install_line(scaffold.workflow_text())
+    monkeypatch.setattr(ciworkflow, "_source_checkout", lambda: None)  # a wheel in site-packages
+    requirement, comments = install_line(ciworkflow.workflow_text())
     assert requirement == PIN
     assert not any("replace this line" in c for c in comments)
 
@@ -242,7 +243,7 @@ def test_no_git_command_is_run_for_an_index_or_git_url_install(monkeypatch):
         raise AssertionError("no subprocess expected")
 
     monkeypatch.setattr(subprocess, "run", refuse)
-    monkeypatch.setattr(scaffold, "_source_checkout", lambda: None)
+    monkeypatch.setattr(ciworkflow, "_source_checkout", lambda: None)
     fake_direct_url(monkeypatch, None)
     assert install_source().requirement == PIN
     fake_direct_url(
@@ -308,7 +309,7 @@ def test_any_checkout_is_pinned_to_its_remote_and_head(
         monkeypatch,
         {"url": (root / "reportgen").as_uri(), "dir_info": {"editable": True} if editable else {}},
     )
-    workflow = scaffold.workflow_text()
+    workflow = ciworkflow.workflow_text()
     requirement, comments = install_line(workflow)
     assert requirement == f"{DIST} @ git+{expected}@{head}"
     assert SAFE_REQUIREMENT.fullmatch(requirement)

@@ -161,7 +161,9 @@ def test_the_cli_maps_library_errors_to_click_messages_and_exit_codes(project, a
 def test_no_library_module_imports_click():
     """Each module but the CLI imported on its own, in a fresh interpreter."""
     modules = sorted(
-        p.stem for p in (ROOT / "reportgen").glob("*.py") if p.name not in {"cli.py", "__main__.py"}
+        p.stem
+        for p in (ROOT / "reportgen").glob("*.py")
+        if p.name not in {"cli.py", "__main__.py"} and not p.name.startswith("cli_")  # the command line
     )
     code = (
         "import importlib, sys\n"
@@ -172,4 +174,6 @@ def test_no_library_module_imports_click():
         "        break\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert done.stdout.strip() == "", f"reportgen/{done.stdout.strip()}.py imports click; only cli.py may"
+    assert done.stdout.strip() == "", (
+        f"reportgen/{done.stdout.strip()}.py imports click; only the cli modules may"
+    )

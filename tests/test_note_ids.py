@@ -19,7 +19,7 @@ from helpers import make_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reportgen.notes import NOTE_ID_PREFIX, render_markdown
+from reportgen.notehtml import NOTE_ID_PREFIX, render_markdown
 
 CLIENT = "acme-corp"
 NOTE = Path("content") / CLIENT / "2026-10.md"

@@ -10,14 +10,8 @@ import pytest
 from helpers import line_of
 
 from reportgen.model import Month
-from reportgen.notes import (
-    chart_placeholder,
-    fill_chart_slots,
-    load_notes,
-    parse_note,
-    render_markdown,
-    sanitize_html,
-)
+from reportgen.notehtml import fill_chart_slots, render_markdown, sanitize_html
+from reportgen.notes import chart_placeholder, load_notes, parse_note
 
 FULL = """\
 ---

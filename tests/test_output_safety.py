@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from reportgen import charts, images
 from reportgen.i18n import Formatter
-from reportgen.notes import NOTE_ID_PREFIX, render_markdown, sanitize_html
+from reportgen.notehtml import NOTE_ID_PREFIX, render_markdown, sanitize_html
 from reportgen.pages import spreadsheet_text
 from reportgen.site import HEADERS_FILE
 
@@ -518,9 +518,9 @@ def test_figures_carry_user_text_only_escaped(names, series_name):
 
 def test_a_figure_with_unescaped_text_is_refused():
     with pytest.raises(TypeError, match="PlotlyText"):
-        charts._figure([{"type": "bar", "name": "<b>raw</b>", "x": [], "y": []}], {})
+        charts.plotly_figure([{"type": "bar", "name": "<b>raw</b>", "x": [], "y": []}], {})
     with pytest.raises(TypeError, match="PlotlyText"):
-        charts._figure([], {"annotations": [{"text": "1", "hovertext": "<a href='x'>x</a>"}]})
+        charts.plotly_figure([], {"annotations": [{"text": "1", "hovertext": "<a href='x'>x</a>"}]})
 
 
 # --- host headers ---------------------------------------------------------------------

@@ -101,7 +101,7 @@ def test_every_figure_uses_only_the_declared_trace_types(built_site):
 
 def test_a_figure_with_another_trace_type_is_refused():
     with pytest.raises(TypeError, match="heatmap"):
-        charts._figure([{"type": "heatmap"}], {})
+        charts.plotly_figure([{"type": "heatmap"}], {})
 
 
 # --- reading a bundle ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportgen.formulas import FormulaError, evaluate, parse_formula
-from reportgen.notes import render_markdown, sanitize_html
+from reportgen.notehtml import render_markdown, sanitize_html
 from reportgen.yamlfile import YamlError, parse_yaml
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -18,9 +18,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import reportgen
-from reportgen import scaffold
+from reportgen import ciworkflow
+from reportgen.ciworkflow import WORKFLOW, install_requirement
 from reportgen.model import Month
-from reportgen.scaffold import WORKFLOW, install_requirement
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -82,9 +82,9 @@ def test_the_workflow_pins_the_exact_version(tmp_path, monkeypatch):
     # installed from the package index (a checkout with a git remote pins the remote
     # instead: tests/test_attack_fixes_serve.py)
     monkeypatch.setattr(
-        scaffold,
+        ciworkflow,
         "install_source",
-        lambda: scaffold.InstallSource(f"{reportgen.DISTRIBUTION}=={reportgen.__version__}"),
+        lambda: ciworkflow.InstallSource(f"{reportgen.DISTRIBUTION}=={reportgen.__version__}"),
     )
     root = tmp_path / "agency"
     assert run_cli("init", root).exit_code == 0
@@ -130,7 +130,7 @@ def test_a_git_install_is_pinned_to_its_commit(monkeypatch, direct_url, expected
 
     monkeypatch.setattr(metadata, "distribution", distribution)
     assert install_requirement() == expected
-    assert expected in scaffold.workflow_text()
+    assert expected in ciworkflow.workflow_text()
 
 
 def test_readme_installs_our_distribution():

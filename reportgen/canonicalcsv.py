@@ -1,0 +1,229 @@
+"""Load: a canonical metric CSV (SPEC 2.2) → `MetricTable`.
+
+`date` (ISO), optional `campaign` and `channel`, every other column a numeric
+metric named by its header. Every unreadable row is reported with its line
+(up to MAX_PROBLEMS_PER_FILE per file); numbers are read by one rule
+(`parse_number`), which clients.yaml's numbers follow too.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from typing import TYPE_CHECKING
+
+from .errors import Problem, either
+from .formulas import NAME_RE
+from .importers import EXPORTS, quote_cell
+from .inputfiles import line_at
+from .model import MetricRow, MetricTable, date_in_range, outside_range
+from .schema import LARGEST_NUMBER_TEXT, is_sane_number
+from .vocabulary import BUILTIN_FORMULAS
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
+
+MAX_PROBLEMS_PER_FILE = 20
+_INT_RE = re.compile(r"[+-]?\d+", re.ASCII)
+_FLOAT_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
+def parse_metric_bytes(raw: bytes, shown: str) -> tuple[MetricTable | None, list[Problem]]:
+    text, problem = _decode(raw, shown)
+    if problem:
+        return None, [problem]
+    return parse_metric_text(text, shown)
+
+
+def parse_metric_text(text: str, shown: str) -> tuple[MetricTable | None, list[Problem]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        return None, [Problem(shown, 1, f"unreadable header: {exc}")]
+    if header is None or not any(cell.strip() for cell in header):
+        return None, [Problem(shown, 1, "empty file: expected a header line starting with 'date'")]
+    columns, problems = _parse_header(header, shown)
+    if problems:
+        return None, problems
+    return _parse_rows(reader, columns, shown)
+
+
+def _decode(raw: bytes, shown: str) -> tuple[str, Problem | None]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "", Problem(
+            shown,
+            1,
+            "file is UTF-16; canonical CSVs are UTF-8 (re-save as UTF-8, or use a platform importer)",
+        )
+    if b"\x00" in raw[:65536]:
+        return "", Problem(shown, 1, "not a text CSV file (it contains binary data)")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = line_at(raw, exc.start)[0]
+        return "", Problem(shown, line, "not UTF-8 text (a Latin-1 export? re-save it as UTF-8)")
+
+
+def _parse_header(header: list[str], shown: str) -> tuple[list[str], list[Problem]]:
+    columns = [cell.strip().lower() for cell in header]
+    problems = []
+    if "date" not in columns:
+        problems.append(
+            Problem(shown, 1, f"no 'date' column in the header (found: {', '.join(c for c in columns if c)})")
+        )
+    for index, name in enumerate(columns):
+        if not NAME_RE.fullmatch(name):
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    f"column {index + 1} '{header[index].strip()}' is not a canonical metric name "
+                    "(lower-case letters, digits and '_'; for a platform export not recognised, set "
+                    f"format: {either(EXPORTS)} on its data entry)",
+                )
+            )
+        elif columns.index(name) != index:
+            problems.append(Problem(shown, 1, f"column '{name}' appears twice in the header"))
+    return columns, problems
+
+
+def _parse_rows(
+    reader: CsvReader, columns: list[str], shown: str
+) -> tuple[MetricTable | None, list[Problem]]:
+    date_at = columns.index("date")
+    campaign_at = columns.index("campaign") if "campaign" in columns else None
+    channel_at = columns.index("channel") if "channel" in columns else None
+    # Ratio columns from an export would be summed into nonsense; they are
+    # recomputed from the summed base metrics instead.
+    metric_at = [
+        (i, c)
+        for i, c in enumerate(columns)
+        if c not in ("date", "campaign", "channel") and c not in BUILTIN_FORMULAS
+    ]
+    problems: list[Problem] = []
+    ignored = [c for c in columns if c in BUILTIN_FORMULAS]
+    if ignored:
+        problems.append(
+            Problem(
+                shown,
+                1,
+                f"ratio column(s) {', '.join(ignored)} ignored: ratios are recomputed from summed metrics",
+                "warning",
+            )
+        )
+    rows: list[MetricRow] = []
+    width = len(columns)
+    errors = 0
+    negative = None  # (line, column, value) of the first negative cell
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue
+            if len(cells) != width:
+                row: MetricRow | str = f"expected {width} fields as in the header, found {len(cells)}"
+            else:
+                row = _parse_row(cells, date_at, campaign_at, channel_at, metric_at)
+            if isinstance(row, str):  # why the row is not read
+                errors += 1
+                if errors <= MAX_PROBLEMS_PER_FILE:
+                    problems.append(Problem(shown, line, row))
+                continue
+            rows.append(row)
+            if negative is None:
+                at = next((i for i, v in enumerate(row.values) if v is not None and v < 0), None)
+                if at is not None:
+                    negative = (line, metric_at[at][1], row.values[at])
+    except csv.Error as exc:
+        errors += 1
+        problems.append(Problem(shown, reader.line_num, f"unreadable CSV: {exc}"))
+    if errors > MAX_PROBLEMS_PER_FILE:
+        problems.append(Problem(shown, None, f"... and {errors - MAX_PROBLEMS_PER_FILE} more bad rows"))
+    if errors:
+        return None, problems
+    if negative is not None:  # allowed (refunds, adjustments), never silently judged
+        problems.append(
+            Problem(
+                shown,
+                negative[0],
+                (
+                    f"column '{negative[1]}': negative value {negative[2]} (a refund or adjustment?): it is "
+                    "summed as written; a KPI whose value comes out negative is not judged against its "
+                    "target"
+                ),
+                "info",
+            )
+        )  # info, not a warning: refunds are real data, --strict must pass
+    table = MetricTable(
+        metrics=tuple(c for _, c in metric_at),
+        rows=tuple(rows),
+        has_campaign=campaign_at is not None,
+        has_channel=channel_at is not None,
+    )
+    return table, problems
+
+
+def _parse_row(
+    cells: list[str],
+    date_at: int,
+    campaign_at: int | None,
+    channel_at: int | None,
+    metric_at: list[tuple[int, str]],
+) -> MetricRow | str:
+    """The row, or why it cannot be read."""
+    try:
+        day = dt.date.fromisoformat(cells[date_at].strip())
+    except ValueError:
+        return f"column 'date': '{cells[date_at].strip()}' is not a date (expected YYYY-MM-DD)"
+    if not date_in_range(day):
+        return f"column 'date': {outside_range(cells[date_at].strip())}"
+    values: list[int | float | None] = []
+    for index, name in metric_at:
+        value, ok = parse_number(cells[index])
+        if not ok:
+            return f"column '{name}': {number_problem(cells[index])}"
+        values.append(value)
+    campaign = cells[campaign_at].strip() or None if campaign_at is not None else None
+    channel = cells[channel_at].strip() or None if channel_at is not None else None
+    return MetricRow(day, campaign, channel, tuple(values))
+
+
+def parse_number(cell: str) -> tuple[int | float | None, bool]:
+    """A canonical number: blank is missing; integers stay integers.
+
+    Never inf or NaN: a value past 10^15 either way (`1e400`, a 400-digit
+    integer) is not a value (`number_problem` says why).
+    """
+    cell = cell.strip()
+    if not cell:
+        return None, True
+    # Fast paths for the usual "1234" and "402.17" (ASCII digits only: int() and
+    # float() alone would also take "1_000", "nan", "inf" and non-ASCII digits);
+    # at most 15 digits is always below 10^15.
+    if len(cell) <= 15 and cell.isdigit() and cell.isascii():
+        return int(cell), True
+    whole, dot, fraction = cell.partition(".")
+    if dot and len(whole) <= 15 and whole.isdigit() and fraction.isdigit() and cell.isascii():
+        return float(cell), True
+    if _INT_RE.fullmatch(cell):
+        if len(cell.lstrip("+-").lstrip("0")) > 16:
+            return None, False  # past 10^15 (and int() refuses past 4,300 digits)
+        value: int | float = int(cell)
+    elif _FLOAT_RE.fullmatch(cell):
+        value = float(cell)  # "1e400" is inf: refused below
+    else:
+        return None, False
+    if not is_sane_number(value):
+        return None, False
+    return value, True
+
+
+def number_problem(cell: str) -> str:
+    """Why `parse_number` refused a cell: out of range, or not a number at all."""
+    cell = cell.strip()
+    if _INT_RE.fullmatch(cell) or _FLOAT_RE.fullmatch(cell):
+        return f"{quote_cell(cell)} is out of range (numbers are at most {LARGEST_NUMBER_TEXT} either way)"
+    return f"{quote_cell(cell)} is not a number"

@@ -1,0 +1,93 @@
+"""Load: which files are a client's data, from the paths and globs in clients.yaml.
+
+A data entry's glob must stay inside the project, also after following
+symlinks; it never matches the build's own output, its cache or version
+control. What a match holds is read by sources.py.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .config import CONFIG_FILE
+from .errors import Problem, display_path
+from .inputfiles import real_path
+from .model import Client, DataSource
+
+# What a data glob never matches (`**/*.csv` must not read the build's own
+# metrics.csv files back): the default output folder, any folder a build wrote
+# (it holds output.SITE_MARKER: `--out` anywhere in the project, a staging
+# folder), the build cache (cache.CACHE_DIR) and version control. The names are
+# repeated here, not imported, so that loading never depends on later stages
+# (tests/test_attack_fixes_check.py checks they agree).
+DEFAULT_OUTPUT = "site"
+OUTPUT_MARKER = ".reportgen-site"
+NEVER_DATA = frozenset({".reportgen-cache", ".git", ".hg", ".svn"})
+
+
+def is_generated_path(root: Path, path: Path, known: dict[Path, bool] | None = None) -> bool:
+    """`path` (under `root`, as a glob found it) lies in a folder that is never
+    input: the output (`site/`, or any folder holding a build's marker), the
+    build cache or a version-control folder. `known` caches folder answers."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return False
+    if parts and parts[0] == DEFAULT_OUTPUT and len(parts) > 1:
+        return True
+    if any(part in NEVER_DATA for part in parts[:-1]):
+        return True
+    known = {} if known is None else known
+    folder = root
+    for part in parts[:-1]:
+        folder = folder / part
+        if folder not in known:
+            known[folder] = os.path.lexists(folder / OUTPUT_MARKER)
+        if known[folder]:
+            return True
+    return False
+
+
+def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, DataSource]], list[Problem]]:
+    """Each data file with the clients.yaml entry that named it."""
+    problems: list[Problem] = []
+    files: list[tuple[Path, DataSource]] = []
+    seen: set[Path] = set()
+    real_root = real_path(root)
+    generated: dict[Path, bool] = {}
+    for source in client.data:
+        # is_dir() follows links and is False for a loop, a FIFO or a device:
+        # those are matched, and refused below without ever being opened.
+        matches = sorted(
+            p
+            for p in root.glob(source.pattern)
+            if not p.is_dir() and not is_generated_path(root, p, generated)
+        )
+        if not matches:
+            problems.append(
+                Problem(
+                    CONFIG_FILE,
+                    source.line,
+                    f"client '{client.id}': data '{source.pattern}' matches no file",
+                    "warning",
+                )
+            )
+        for path in matches:
+            real = real_path(path)
+            if not real.is_relative_to(real_root):
+                problems.append(
+                    Problem(
+                        CONFIG_FILE,
+                        source.line,
+                        f"client '{client.id}': data file "
+                        f"'{display_path(path, root)}' points outside the project",
+                    )
+                )
+                continue
+            # A FIFO, device, socket or symlink loop stays in the list (so an
+            # incremental build sees it appear): reading it is the error.
+            if real not in seen:
+                seen.add(real)
+                files.append((path, source))
+    return files, problems

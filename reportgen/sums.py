@@ -1,0 +1,277 @@
+"""Compute: a client's rows summed by day, week, month, campaign and channel.
+
+`ClientFacts` indexes a client's rows by month (every read recorded for the
+page being rendered, depends.py) and memoises each month's groupings; the
+campaign and channel tables and the series the charts draw are sums of those
+groups. Sums are of base metrics only: derived ones are computed from them
+(metricset.py), never summed (SPEC 2.2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from .depends import FIRST_DATE, LAST_DATE, MonthIndex, record
+from .metricset import MetricSet, Sums
+from .model import Client, MetricRow, MetricTable, Month
+
+GroupKey = dt.date | str | None  # a day, a campaign or a channel (None: rows without one)
+
+
+# --- sums -----------------------------------------------------------------
+
+
+def add_into(total: Sums, values: Iterable[int | float | None]) -> None:
+    for i, value in enumerate(values):
+        if value is not None:
+            current = total[i]
+            total[i] = value if current is None else current + value
+
+
+def sum_rows(rows: Iterable[MetricRow], width: int) -> Sums | None:
+    total: Sums = [None] * width
+    empty = True
+    for row in rows:
+        add_into(total, row.values)
+        empty = False
+    return None if empty else total
+
+
+def group_sums(
+    rows: Iterable[MetricRow], key: Callable[[MetricRow], GroupKey], width: int
+) -> dict[GroupKey, Sums]:
+    groups: dict[GroupKey, Sums] = {}
+    for row in rows:
+        k = key(row)
+        if k not in groups:
+            groups[k] = [None] * width
+        add_into(groups[k], row.values)
+    return groups
+
+
+# --- per client -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientFacts:
+    """A client's rows, indexed for the questions reports ask."""
+
+    client: Client
+    metrics: MetricSet
+    # Every read of a month's rows or totals goes through a MonthIndex, which
+    # records it for the page being rendered (depends.py): a new reader of the
+    # data cannot forget to declare what it depends on.
+    rows_by_month: MonthIndex  # Month → tuple[MetricRow, ...]
+    month_totals: MonthIndex  # Month → Sums
+    _first_date: dt.date | None
+    _last_date: dt.date | None
+    has_campaign: bool
+    has_channel: bool
+    # Per-month groupings, computed once and reused by every chart of a page.
+    _memo: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
+    # MetricTable.sources: each data entry's last day with data per month (status.py)
+    sources: tuple[tuple[str, int | None, tuple[tuple[Month, dt.date], ...]], ...] = field(
+        default=(), compare=False, repr=False
+    )
+
+    @property
+    def width(self) -> int:
+        return len(self.metrics.base)
+
+    @property
+    def first_date(self) -> dt.date | None:
+        record(FIRST_DATE)
+        return self._first_date
+
+    @property
+    def last_date(self) -> dt.date | None:
+        record(LAST_DATE)
+        return self._last_date
+
+    def untracked_span(self) -> tuple[dt.date | None, dt.date | None]:
+        return self._first_date, self._last_date
+
+    def grouped(self, month: Month, by: str) -> dict[GroupKey, Sums]:
+        """The month's sums by 'date', 'campaign' or 'channel' (memoised)."""
+        key = (month, by)
+        rows = self.rows_by_month.get(month, ())  # read (and recorded) even when memoised
+        if key not in self._memo:
+            keyfn: Callable[[MetricRow], GroupKey]
+            if by == "date":
+                keyfn = _row_date
+            elif by == "campaign":
+                keyfn = _row_campaign
+            else:
+
+                def keyfn(row: MetricRow, facts: ClientFacts = self) -> GroupKey:
+                    return row_channel(facts, row)
+
+            self._memo[key] = group_sums(rows, keyfn, self.width)
+        grouped: dict[GroupKey, Sums] = self._memo[key]
+        return grouped
+
+    def sums_by_day(self, month: Month) -> dict[dt.date, Sums]:
+        return cast("dict[dt.date, Sums]", self.grouped(month, "date"))
+
+    def sums_by_name(self, month: Month, by: str) -> dict[str | None, Sums]:
+        """The month's sums by campaign or by channel (None: rows without one)."""
+        return cast("dict[str | None, Sums]", self.grouped(month, by))
+
+    def totals(self, month: Month) -> Sums | None:
+        totals: Sums | None = self.month_totals.get(month)
+        return totals
+
+
+def compute_client_facts(client: Client, table: MetricTable, until: Month | None = None) -> ClientFacts:
+    """Index the rows by month; rows after `until` (the portal's as-of month) are dropped."""
+    by_month: dict[Month, list[MetricRow]] = defaultdict(list)
+    for row in table.rows:
+        month = Month(row.date.year, row.date.month)
+        if until is None or month <= until:
+            by_month[month].append(row)
+    rows_by_month = {m: tuple(sorted(rows, key=_row_order)) for m, rows in sorted(by_month.items())}
+    width = len(table.metrics)
+    dates = [r.date for rows in rows_by_month.values() for r in (rows[0], rows[-1])]
+    return ClientFacts(
+        client=client,
+        metrics=MetricSet(table.metrics, client.metrics),
+        rows_by_month=MonthIndex(rows_by_month),
+        month_totals=MonthIndex({m: sum_rows(rows, width) for m, rows in rows_by_month.items()}),
+        _first_date=min(dates) if dates else None,
+        _last_date=max(dates) if dates else None,
+        has_campaign=table.has_campaign,
+        has_channel=table.has_channel,
+        sources=table.sources,
+    )
+
+
+def _row_date(row: MetricRow) -> dt.date:
+    return row.date
+
+
+def _row_campaign(row: MetricRow) -> str | None:
+    return row.campaign
+
+
+def _row_order(row: MetricRow) -> tuple[dt.date, str, str]:
+    return (row.date, row.campaign or "", row.channel or "")
+
+
+# --- campaigns and channels ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupFigure:
+    key: str | None  # campaign id or channel; None: rows without one
+    name: str | None
+    channel: str | None
+    values: dict[str, float | int | None]
+    budget: float | None = None
+
+
+def compute_campaigns(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ...]:
+    if not facts.has_campaign:
+        return ()
+    rows = facts.rows_by_month.get(month, ())
+    groups = facts.sums_by_name(month, "campaign")
+    channels_seen: dict[str | None, set[str]] = defaultdict(set)
+    for row in rows:  # the one channel rule (row_channel), as in the channel table
+        channel = row_channel(facts, row)
+        if channel:
+            channels_seen[row.campaign].add(channel)
+    order = {c.id: i for i, c in enumerate(facts.client.campaigns)}
+    keys = sorted(groups, key=lambda k: (k is None, order.get(k or "", len(order)), k or ""))
+    result = []
+    for key in keys:
+        meta = facts.client.campaign(key) if key is not None else None
+        channel = ", ".join(sorted(channels_seen[key])) or None
+        result.append(
+            GroupFigure(
+                key=key,
+                name=meta.name if meta else key,
+                channel=channel,
+                values=facts.metrics.values(groups[key]),
+                budget=meta.budget if meta else None,
+            )
+        )
+    return tuple(result)
+
+
+def row_channel(facts: ClientFacts, row: MetricRow) -> str | None:
+    """THE channel rule (README): a row's `channel` cell, else its campaign's
+    channel from clients.yaml. Every table, chart and download uses this."""
+    if row.channel:
+        return row.channel
+    if not row.campaign:
+        return None
+    channels = facts._memo.get("campaign channels")
+    if channels is None:
+        channels = facts._memo["campaign channels"] = {
+            c.id: c.channel for c in reversed(facts.client.campaigns)
+        }
+    return channels.get(row.campaign)
+
+
+def compute_channels(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ...]:
+    rows = facts.rows_by_month.get(month, ())
+    if not rows or not (facts.has_channel or any(c.channel for c in facts.client.campaigns)):
+        return ()
+    groups = facts.sums_by_name(month, "channel")
+    keys = sorted(groups, key=lambda k: (k is None, k or ""))
+    return tuple(GroupFigure(key=k, name=k, channel=k, values=facts.metrics.values(groups[k])) for k in keys)
+
+
+# --- series for charts ---------------------------------------------------------
+
+
+def daily_sums(
+    facts: ClientFacts, month: Month, today_limit: int | None = None
+) -> list[tuple[dt.date, Sums | None]]:
+    """Each day of the month (up to `today_limit` days) with its sums.
+
+    A day without rows has no data (None), wherever it lies: charts show a gap
+    there, never a zero that is not in the data.
+    """
+    by_day = facts.sums_by_day(month)
+    days = month.days if today_limit is None else min(today_limit, month.days)
+    first = month.first_day
+    return [(day, by_day.get(day)) for day in (first + dt.timedelta(days=i) for i in range(days))]
+
+
+def series_by_day(
+    facts: ClientFacts, month: Month, metric: str, limit: int | None = None
+) -> list[tuple[dt.date, float | None]]:
+    return [(day, facts.metrics.value(s, metric)) for day, s in daily_sums(facts, month, limit)]
+
+
+def series_by_week(
+    facts: ClientFacts, month: Month, metric: str, limit: int | None = None
+) -> list[tuple[dt.date, float | None]]:
+    """ISO weeks (Monday first) of the month; edge weeks hold only this month's days."""
+    weeks: dict[dt.date, Sums | None] = {}  # a week without any data stays None (a gap)
+    for day, sums in daily_sums(facts, month, limit):
+        start = day - dt.timedelta(days=day.weekday())
+        week = weeks.setdefault(start, None)
+        if sums is not None:
+            if week is None:
+                week = weeks[start] = [None] * facts.width
+            add_into(week, sums)
+    return [(start, facts.metrics.value(s, metric)) for start, s in sorted(weeks.items())]
+
+
+def series_by_month(
+    facts: ClientFacts, end: Month, metric: str, count: int = 13
+) -> list[tuple[Month, float | None]]:
+    months = [end.shift(-i) for i in range(count - 1, -1, -1)]
+    return [(m, facts.metrics.value(facts.totals(m), metric)) for m in months]
+
+
+def series_by_group(
+    facts: ClientFacts, month: Month, metric: str, by: str
+) -> list[tuple[str | None, float | None]]:
+    groups = compute_campaigns(facts, month) if by == "campaign" else compute_channels(facts, month)
+    return [(g.name, g.values.get(metric)) for g in groups]
