@@ -21,7 +21,7 @@ from .buildoptions import as_of_month
 from .cache import CACHE_DIR, InputDigests
 from .config import read_project_config
 from .datafiles import find_data_sources
-from .errors import InputError, ReportgenError, UsageError, did_you_mean
+from .errors import InputError, UsageError, did_you_mean
 from .model import Client, Month, ProjectConfig
 from .notes import load_client_notes
 from .sources import load_client_data
@@ -61,17 +61,10 @@ def check_ae(config: ProjectConfig, ae: str) -> None:
     if ae.strip().casefold() in {n.casefold() for n in names} | emails:
         return
     known = ", ".join(sorted(names)) or "none"
-    raise ReportgenError(
-        f"--ae {ae}: no client has this account executive{did_you_mean(ae, names)}; known: {known}"
+    raise UsageError(  # a bad option value, as a bad --client is: exit 2 with the usage line
+        f"no client has the account executive '{ae}'{did_you_mean(ae, names)}; they are: {known}",
+        param_hint="--ae",
     )
-
-
-def resolve_month(option: str | None, today: dt.date) -> Month | None:
-    """--month as build reads it, but a bad value is an input error (exit 1)."""
-    try:
-        return as_of_month(option, today)
-    except UsageError as exc:
-        raise ReportgenError(f"--month: {exc.message}") from None
 
 
 def load_config(project: Path) -> ProjectConfig:
@@ -86,7 +79,7 @@ def collect_summaries(
 ) -> AgencyStatus:
     cache_dir = cache_dir or project / CACHE_DIR
     config = load_config(project)
-    until = resolve_month(month, today)
+    until = as_of_month(month, today)  # a bad --month is a usage error (exit 2), as for build
     cache = load_status_cache(cache_dir)
     pruned = prune_status_cache(cache, config.clients)  # gone or protected now: dropped at once
     inputs = InputDigests(cache.inputs)
@@ -165,9 +158,10 @@ def _summarize_all(
 ) -> dict[str, Summary]:
     if jobs <= 1 or len(clients) <= 2:
         return {c.id: summary_for(project, c, until, today) for c in clients}
+    workers = min(jobs, len(clients))  # a process per client at most: the rest would sit idle
     job = _SummaryJob(project, {c.id: c for c in clients}, until, today)
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_install_job, initargs=(job,)
+        max_workers=workers, mp_context=context, initializer=_install_job, initargs=(job,)
     ) as pool:
         return dict(pool.map(_one, [c.id for c in clients], chunksize=4))

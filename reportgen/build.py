@@ -132,12 +132,13 @@ def load_project(options: BuildOptions) -> LoadedProject:
     return LoadedProject(config, selected, problems, collect_assets(options.project, config))
 
 
-def raise_if_failed(problems: list[Problem], strict: bool) -> tuple[Problem, ...]:
+def raise_if_failed(problems: list[Problem], strict: bool, infos: bool = True) -> tuple[Problem, ...]:
     """The warnings, sorted; an InputError when there is an error (or, with
-    --strict, a warning)."""
+    --strict, a warning), holding the info lines too only with `infos` (check's
+    report lists its anomalies; a failed build says only what failed it)."""
     warnings = tuple(sorted({p for p in problems if p.severity == "warning"}))
     if any(p.severity == "error" for p in problems) or (strict and warnings):
-        raise InputError(problems)
+        raise InputError([p for p in problems if infos or p.severity != "info"])
     return warnings
 
 
@@ -429,7 +430,7 @@ def _build_into(
     stages["render"] = time.perf_counter() - clock
     for outcome in outcomes:
         problems.extend(outcome.problems)
-    warnings = raise_if_failed(problems, options.strict)
+    warnings = raise_if_failed(problems, options.strict, infos=False)
     clock = time.perf_counter()
     pdfs = print_jobs(site.staging, [job for o in outcomes for job in o.pdfs], options.jobs)
     if options.pdf:

@@ -13,44 +13,38 @@ from typing import NoReturn
 import click
 
 from .build import as_of_month, build_date
-from .cli_common import LibraryErrorsCommand, fail
+from .cli_common import (
+    LibraryErrorsCommand,
+    NonEmptyText,
+    PathType,
+    client_option,
+    fail,
+    jobs_option,
+    month_option,
+    project_option,
+)
 from .errors import InputError, ReportgenError, UsageError
 
 
 @click.command(cls=LibraryErrorsCommand)
+@project_option
+@month_option("YYYY-MM, 'latest' (default: each client's newest month) or 'previous'.")
 @click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The project folder (holds clients.yaml).",
+    "--ae", type=NonEmptyText(), default=None, metavar="NAME", help="Only this account executive's clients."
 )
-@click.option(
-    "--month",
-    default=None,
-    metavar="MONTH",
-    help="YYYY-MM, 'latest' (default: each client's newest month) or 'previous'.",
-)
-@click.option("--ae", default=None, metavar="NAME", help="Only this account executive's clients.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list of every client's status.")
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Parallel processes for clients not in the cache (default: the number of CPUs).",
-)
+@jobs_option("Parallel processes for clients not in the cache (default: the number of CPUs)")
 def status(project: Path, month: str | None, ae: str | None, as_json: bool, jobs: int | None) -> None:
     """Every client's status, what needs attention first (reads the build cache)."""
-    from .agency import check_ae, collect_summaries
+    from .agency import check_ae, collect_summaries, load_config
     from .status import render_table
 
     if not project.is_dir():
         raise click.BadParameter(f"folder '{project}' does not exist", param_hint="--project")
     try:
+        if ae is not None:  # a usage error (exit 2) before any client is loaded
+            check_ae(load_config(project), ae)
         found = collect_summaries(project, month, build_date(), jobs or os.cpu_count() or 1)
-        if ae is not None:
-            check_ae(found.config, ae)
     except InputError as exc:
         fail(exc.problems)
     rows = found.rows(ae)
@@ -70,32 +64,15 @@ def status(project: Path, month: str | None, ae: str | None, as_json: bool, jobs
 
 
 @click.command(cls=LibraryErrorsCommand)
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The project folder (holds clients.yaml).",
-)
+@project_option
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathType(file_okay=False, path_type=Path),
     default=None,
     help="Output folder (default: overview inside the project; never inside the site).",
 )
-@click.option(
-    "--month",
-    default=None,
-    metavar="MONTH",
-    help="YYYY-MM, 'latest' (default: each client's newest month) or 'previous'.",
-)
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Parallel processes for clients not in the cache (default: the number of CPUs).",
-)
+@month_option("YYYY-MM, 'latest' (default: each client's newest month) or 'previous'.")
+@jobs_option("Parallel processes for clients not in the cache (default: the number of CPUs)")
 def overview(project: Path, out: Path | None, month: str | None, jobs: int | None) -> None:
     """The agency's internal site: every client's status, trends and next steps."""
     from .overview import build_overview
@@ -121,24 +98,17 @@ def overview(project: Path, out: Path | None, month: str | None, jobs: int | Non
 
 
 @click.command(cls=LibraryErrorsCommand)
-@click.option(
-    "--month",
+@month_option(
+    "YYYY-MM or 'previous' (the last complete calendar month): the reports to send.",
+    latest=False,
     required=True,
-    metavar="MONTH",
-    help="YYYY-MM or 'previous' (the last complete calendar month): the reports to send.",
 )
-@click.option("--client", "clients", multiple=True, metavar="ID", help="Only this client (repeatable).")
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The project folder (holds clients.yaml).",
-)
+@client_option
+@project_option
 @click.option(
     "--dry-run",
     "dry_run",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathType(file_okay=False, path_type=Path),
     default=None,
     metavar="DIR",
     help="Write each message as an .eml file into DIR instead of sending it.",
@@ -158,12 +128,8 @@ def send(month: str, clients: tuple[str, ...], project: Path, dry_run: Path | No
     if not project.is_dir():
         raise click.BadParameter(f"folder '{project}' does not exist", param_hint="--project")
     today = build_date()
-    if month == "latest":
-        raise click.BadParameter(
-            "'latest' is not a month to send: give YYYY-MM or previous", param_hint="--month"
-        )
-    chosen = as_of_month(month, today)  # a bad --month is a usage error (exit 2)
-    assert chosen is not None  # only 'latest' is no month, refused above
+    chosen = as_of_month(month, today)
+    assert chosen is not None  # only 'latest' is no month, refused by month_option
     try:
         if dry_run:
             check_dry_run_dir(dry_run, project)

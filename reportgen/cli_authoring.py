@@ -9,13 +9,23 @@ from pathlib import Path
 import click
 
 from .build import as_of_month, build_date
-from .cli_common import LibraryErrorsCommand, SafeGroup, build_options, fail
+from .cli_common import (
+    LibraryErrorsCommand,
+    NonEmptyText,
+    PathType,
+    SafeGroup,
+    build_options,
+    fail,
+    jobs_option,
+    month_option,
+    project_option,
+)
 from .errors import InputError, terminal_text
 from .importers import EXPORTS
 
 
 @click.command(cls=LibraryErrorsCommand)
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=PathType(file_okay=False, path_type=Path))
 @click.option("--demo", is_flag=True, help="Fill it with the demo agency (four clients, 15 months).")
 def init(directory: Path, demo: bool) -> None:
     """Create a new project (with a CI workflow and editor schemas)."""
@@ -32,24 +42,13 @@ def new() -> None:
 
 @new.command("report")
 @click.argument("client_id", metavar="CLIENT")
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The project folder (holds clients.yaml).",
-)
-@click.option(
-    "--month",
-    default=None,
-    metavar="YYYY-MM",
-    help="The month (default: the first month with data after the newest final note).",
-)
+@project_option
+@month_option("YYYY-MM or 'previous' (default: the first month with data after the newest final note).")
 def new_report(client_id: str, project: Path, month: str | None) -> None:
     """Write content/CLIENT/YYYY-MM.md: a draft with last month's open next steps."""
     from .scaffold import new_report as scaffold_report
 
-    chosen = as_of_month(month, build_date()) if month else None
+    chosen = as_of_month(month, build_date())  # 'latest' (or none): the default month
     try:
         path = scaffold_report(project, client_id, chosen, build_date())
     except InputError as exc:
@@ -59,14 +58,8 @@ def new_report(client_id: str, project: Path, month: str | None) -> None:
 
 @new.command("client")
 @click.argument("client_id", metavar="ID")
-@click.option("--name", required=True, help="The client's name as shown in the portal.")
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The project folder (holds clients.yaml).",
-)
+@click.option("--name", type=NonEmptyText(), required=True, help="The client's name as shown in the portal.")
+@project_option
 def new_client(client_id: str, name: str, project: Path) -> None:
     """Add a client to clients.yaml (keeping its comments) and create its folders."""
     from .scaffold import new_client as scaffold_client
@@ -83,7 +76,14 @@ def new_client(client_id: str, name: str, project: Path) -> None:
 
 @click.command("import", cls=LibraryErrorsCommand)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--client", "client_id", required=True, metavar="ID", help="The client the export belongs to.")
+@click.option(
+    "--client",
+    "client_id",
+    type=NonEmptyText(),
+    required=True,
+    metavar="ID",
+    help="The client the export belongs to.",
+)
 @click.option(
     "--format",
     "format_",
@@ -92,13 +92,7 @@ def new_client(client_id: str, name: str, project: Path) -> None:
     type=click.Choice(["auto", *EXPORTS]),
     help="The platform (auto: detected from the header).",
 )
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The project folder (holds clients.yaml).",
-)
+@project_option
 def import_(file: Path, client_id: str, format_: str, project: Path) -> None:
     """Convert a platform export into a canonical CSV under data/CLIENT/ and say what it holds."""
     from .importexport import import_export
@@ -125,13 +119,7 @@ def import_(file: Path, client_id: str, format_: str, project: Path) -> None:
 
 
 @click.command(cls=LibraryErrorsCommand)
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The project folder (holds clients.yaml).",
-)
+@project_option
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -139,13 +127,7 @@ def import_(file: Path, client_id: str, format_: str, project: Path) -> None:
     show_default=True,
     help="Port on 127.0.0.1 (a free one is picked if it is taken).",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Parallel processes (default: the number of CPUs).",
-)
+@jobs_option("Parallel processes (default: the number of CPUs)")
 def serve(project: Path, port: int, jobs: int | None) -> None:
     """Build (drafts included), serve on localhost, rebuild on change, reload the browser."""
     from .serve import serve as run_server

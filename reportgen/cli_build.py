@@ -15,10 +15,13 @@ import click
 from .build import BuildOptions, BuildResult, as_of_month, build_date, build_site, check_project
 from .cli_common import (
     LibraryErrorsCommand,
+    PathType,
     build_options,
     common_options,
     fail,
+    month_option,
     print_warnings,
+    project_option,
     warnings_count,
 )
 from .errors import InputError, terminal_text
@@ -28,7 +31,7 @@ from .errors import InputError, terminal_text
 @common_options
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathType(file_okay=False, path_type=Path),
     default=None,
     help="Output folder (default: site inside the project).",
 )
@@ -60,7 +63,7 @@ def build(
     try:
         result = build_site(options, progress)
     except InputError as exc:
-        fail(exc.problems)
+        fail(exc.problems)  # errors and warnings only: anomaly lines are check's
     finally:
         if progress:
             progress.close()
@@ -97,7 +100,7 @@ def check(
     try:
         result = check_project(options)
     except InputError as exc:
-        fail(exc.problems)
+        fail(exc.problems, infos=True)
     for info in result.infos:
         click.echo(terminal_text(info), err=True)
     print_warnings(result.warnings)
@@ -110,27 +113,15 @@ def check(
 
 @click.command(cls=LibraryErrorsCommand)
 @click.argument("client_id", metavar="CLIENT")
-@click.option(
-    "--month",
-    default="latest",
-    show_default=True,
-    metavar="MONTH",
-    help="YYYY-MM, 'latest' or 'previous': the report to print.",
-)
+@month_option("YYYY-MM, 'latest' or 'previous': the report to print.", default="latest")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathType(dir_okay=False, path_type=Path),
     default=None,
     help="The PDF file to write (default: CLIENT-YYYY-MM.pdf here).",
 )
-@click.option(
-    "--project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The project folder (holds clients.yaml).",
-)
+@project_option
 @click.option("--drafts", is_flag=True, help="Include notes with status: draft.")
 def pdf(client_id: str, month: str, output: Path | None, project: Path, drafts: bool) -> None:
     """Print one monthly report to a PDF (headless Chromium), as the site would show it."""

@@ -7,7 +7,9 @@ Only the cli modules (cli.py and cli_*.py) import click, print or exit.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -20,37 +22,169 @@ from .errors import Problem, ReportgenError, UsageError, terminal_text
 
 Command = TypeVar("Command", bound=Callable[..., None])
 
+# The most worker processes --jobs may ask for; each command also starts no more
+# processes than it has clients to work on (workers.run_tasks, agency.py).
+MAX_JOBS = 256
+
+# What no folder or file name given on the command line holds: a C0 control or DEL
+# (a newline, an escape sequence, a NUL the OS refuses).
+_CONTROLS = re.compile("[\x00-\x1f\x7f]")
+
 MONTH_HELP = (
     "YYYY-MM, 'latest' (newest month with data or a note) or 'previous' "
     "(the last complete calendar month): portals as of that month"
 )
 
 
+class JobsType(click.ParamType[int]):
+    """--jobs N: a whole number of worker processes, 1 to MAX_JOBS, in ASCII digits
+    (Python's int() would also take '١٢', '1_000' or ' 4 ')."""
+
+    name = "integer"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            number = value
+        elif isinstance(value, str) and re.fullmatch("[0-9]+", value):
+            number = int(value)
+        else:
+            self.fail(f"'{terminal_text(value)}' is not a whole number of processes", param, ctx)
+        if not 1 <= number <= MAX_JOBS:
+            self.fail(
+                f"{number if number < 10**9 else 'so many'} processes: give 1 to {MAX_JOBS}", param, ctx
+            )
+        return number
+
+
+class MonthType(click.ParamType[str]):
+    """--month: YYYY-MM, 'previous' and (unless `latest` is False) 'latest', checked
+    as it is parsed, so every command refuses a bad month alike: exit 2 with its
+    usage line. The command gets the text as typed (the library reads it)."""
+
+    name = "month"
+
+    def __init__(self, latest: bool = True) -> None:
+        self.latest = latest
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if text == "latest" and not self.latest:
+            message = "'latest' is not a month to send: give YYYY-MM or previous"
+            raise click.BadParameter(message, ctx=ctx, param_hint="--month")
+        if text in ("latest", "previous"):
+            return text  # 'previous' is read against today (build_date) by the command
+        try:
+            # only 'previous' depends on today, and it is answered above
+            as_of_month(text, dt.date(2000, 1, 1))
+        except UsageError as exc:  # said as the library says it: "Invalid value for --month: ..."
+            raise click.BadParameter(exc.message, ctx=ctx, param_hint=exc.param_hint) from None
+        return text
+
+
+class NonEmptyText(click.ParamType[str]):
+    """A value that says something: not empty, not only spaces, no control character."""
+
+    name = "text"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        return _refuse_blank(str(value), self, param, ctx)
+
+
+class PathType(click.Path):
+    """click.Path, but an empty name (which Path() would read as '.', the current
+    folder), one of only spaces, or one holding a control character is a usage error."""
+
+    def convert(
+        self, value: str | os.PathLike[str], param: click.Parameter | None, ctx: click.Context | None
+    ) -> str | bytes | os.PathLike[str]:
+        if isinstance(value, str):
+            _refuse_blank(value, self, param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class ProjectPathType(PathType):
+    """--project DIR: a folder that exists (clients.yaml in it is the library's to check)."""
+
+    def __init__(self) -> None:
+        super().__init__(file_okay=False, path_type=Path)
+
+    def convert(
+        self, value: str | os.PathLike[str], param: click.Parameter | None, ctx: click.Context | None
+    ) -> str | bytes | os.PathLike[str]:
+        path = super().convert(value, param, ctx)
+        if not os.path.isdir(path):
+            self.fail(f"folder '{terminal_text(os.fsdecode(path))}' does not exist", param, ctx)
+        return path
+
+
+def _refuse_blank(
+    text: str,
+    kind: click.ParamType[str] | click.Path,
+    param: click.Parameter | None,
+    ctx: click.Context | None,
+) -> str:
+    if not text.strip():
+        kind.fail(f"'{text}' is empty", param, ctx)
+    if _CONTROLS.search(text):
+        kind.fail(f"'{terminal_text(text)}' holds a control character", param, ctx)
+    return text
+
+
+def project_option(command: Command) -> Command:
+    """--project DIR, as every command but init takes it."""
+    return click.option(
+        "--project",
+        "project",
+        type=ProjectPathType(),
+        default=".",
+        show_default=True,
+        help="The project folder (holds clients.yaml).",
+    )(command)
+
+
+def client_option(command: Command) -> Command:
+    """--client ID (repeatable), as build, check and send take it."""
+    return click.option(
+        "--client",
+        "clients",
+        type=NonEmptyText(),
+        multiple=True,
+        metavar="ID",
+        help="Only this client (repeatable).",
+    )(command)
+
+
+def jobs_option(help: str) -> Callable[[Command], Command]:
+    return click.option(
+        "--jobs", type=JobsType(), default=None, metavar="N", help=f"{help} (1 to {MAX_JOBS})."
+    )
+
+
+def month_option(
+    help: str, default: str | None = None, latest: bool = True, required: bool = False
+) -> Callable[[Command], Command]:
+    """--month, as every command that takes it parses it (MonthType)."""
+    return click.option(
+        "--month",
+        type=MonthType(latest),
+        default=default,
+        required=required,
+        show_default=default is not None,
+        metavar="MONTH",
+        help=help,
+    )
+
+
 def common_options(command: Command) -> Command:
     """The options build and check share, in this order in their --help."""
     for decorator in reversed(
         [
-            click.option(
-                "--project",
-                "project",
-                type=click.Path(file_okay=False, path_type=Path),
-                default=".",
-                show_default=True,
-                help="The project folder (holds clients.yaml).",
-            ),
-            click.option(
-                "--client", "clients", multiple=True, metavar="ID", help="Only this client (repeatable)."
-            ),
-            click.option("--month", default=None, metavar="MONTH", help=MONTH_HELP),
+            project_option,
+            client_option,
+            month_option(MONTH_HELP),
             click.option("--drafts", is_flag=True, help="Include notes with status: draft."),
             click.option("--strict", is_flag=True, help="Warnings fail the run."),
-            click.option(
-                "--jobs",
-                type=click.IntRange(min=1),
-                default=None,
-                metavar="N",
-                help="Parallel processes (default: the number of CPUs).",
-            ),
+            jobs_option("Parallel processes (default: the number of CPUs)"),
             click.option(
                 "--shard",
                 default=None,
@@ -142,10 +276,11 @@ def build_options(
 def parse_shard(text: str | None) -> tuple[int, int] | None:
     if text is None:
         return None
-    try:
-        index, count = (int(part) for part in text.split("/"))
-    except ValueError:
-        raise click.BadParameter(f"'{text}' is not I/N (e.g. 1/4)", param_hint="--shard") from None
+    found = re.fullmatch("([0-9]+)/([0-9]+)", text)  # ASCII digits: int() would take '٣' or '1_0'
+    if found is None:
+        shown = terminal_text(text)
+        raise click.BadParameter(f"'{shown}' is not I/N (e.g. 1/4)", param_hint="--shard") from None
+    index, count = int(found[1]), int(found[2])
     if not 1 <= index <= count:
         raise click.BadParameter(f"'{text}': I must be between 1 and N", param_hint="--shard")
     return index, count
@@ -162,9 +297,12 @@ def print_warnings(warnings: Iterable[Problem]) -> None:
         click.echo(terminal_text(warning), err=True)
 
 
-def fail(problems: list[Problem]) -> NoReturn:
-    """Every problem as path:line: message, the count, and exit 1: nothing was written."""
+def fail(problems: list[Problem], infos: bool = False) -> NoReturn:
+    """Every problem as path:line: message, the count, and exit 1: nothing was written.
+    Info lines (anomalies, the format an export was read as) only with `infos`:
+    they are check's report, and would bury a failing build's real error."""
     errors = [p for p in problems if p.severity == "error"]
+    problems = [p for p in problems if infos or p.severity != "info"] or problems
     for problem in problems:
         click.echo(terminal_text(problem), err=True)
     count = len(errors) or len(problems)

@@ -23,8 +23,11 @@ Three adjustments make a moved demo read like one written on the day:
 
 - month lengths: a row's day of month stays; a longer month repeats the rows
   of a week earlier for its extra days, a shorter one drops its last days,
-  and every figure is scaled so that the month's spend is what it was: each
-  month still adds up to its note and keeps to its budget;
+  and then every figure column is apportioned back onto the days so that each
+  campaign's month total is exactly what it was (largest remainders, in whole
+  counts and in cents): every total, channel total and ratio a note quotes
+  stays true, the month keeps to its budget, and a day keeps clicks <=
+  impressions (and the like) wherever the checked-in month does;
 - the running month: when yesterday is not the last day of a month, the
   newest month is cut after yesterday and its note becomes a draft (its
   prose, written for the full month, is the AE's draft for it);
@@ -33,21 +36,27 @@ Three adjustments make a moved demo read like one written on the day:
   generated CI runs `build --month previous --strict`).
 
 At REFERENCE_DAY all of this is the identity: the copy is byte for byte the
-checked-in files.
+checked-in files. A day too far from it to move the demo to (its first month,
+or a next step's due date, would leave the dates reportgen accepts) is
+refused: see demo_days().
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 
 import yaml
 from babel.dates import get_month_names
 
-from .model import Month
+from .errors import UsageError
+from .model import DATE_RANGE_TEXT, FIRST_YEAR, LAST_YEAR, Month
 
 # The day the checked-in demo was written for (data through the day before):
 # `init --demo` on this day copies it unchanged.
@@ -74,6 +83,7 @@ def demo_source() -> Path:
 def write_demo_agency(root: Path, today: dt.date) -> None:
     """Write the demo into `root`, moved so its data ends the day before `today`
     (files are overwritten, never deleted)."""
+    check_demo_day(today)
     source = demo_source()
     yesterday = today - dt.timedelta(days=1)
     shift = _months_between(NEWEST_MONTH, Month.of(yesterday))
@@ -96,6 +106,38 @@ def write_demo_agency(root: Path, today: dt.date) -> None:
         if target.last_day > yesterday:  # the running month: its note is a draft until it closes
             text = text.replace("\nstatus: final\n", "\nstatus: draft\n", 1)
         _write(root / "content" / note.parent.name / f"{target}.md", text)
+
+
+@functools.cache
+def demo_days() -> tuple[dt.date, dt.date]:
+    """The first and the last day `init --demo` can move the demo to: its
+    earliest month (data, `since`, budget months) and its latest date (a due
+    date, a meeting) must stay inside the dates reportgen accepts."""
+    source = demo_source()
+    config = (source / "clients.yaml").read_text(encoding="utf-8")
+    months = [Month.parse(csv.stem) for csv in (source / "data").glob("*/*.csv")]
+    months += [_month_of(match) for match in _QUOTED_MONTH.finditer(config)]
+    for note in (source / "content").glob("*/*.md"):
+        months.append(Month.parse(note.stem))
+        months += [_month_of(match) for match in _ISO_DATE.finditer(note.read_text(encoding="utf-8"))]
+    earliest = _months_between(min(months), Month(FIRST_YEAR, 1))  # the least shift
+    latest = _months_between(max(months), Month(LAST_YEAR, 12))  # the greatest shift
+    # yesterday is in NEWEST_MONTH moved; a step put off past today is due within a week,
+    # which stays in range because the latest month (at or after yesterday's) does
+    first = NEWEST_MONTH.shift(earliest).first_day + dt.timedelta(days=1)
+    last = NEWEST_MONTH.shift(latest).last_day + dt.timedelta(days=1)
+    return first, last
+
+
+def check_demo_day(today: dt.date) -> None:
+    """A usage error (exit 2) for a day the demo cannot be moved to."""
+    first, last = demo_days()
+    if not first <= today <= last:
+        raise UsageError(
+            f"the demo cannot be moved to {today} (today, from SOURCE_DATE_EPOCH or the clock): "
+            f"its 15 months of history and its next steps must lie in {DATE_RANGE_TEXT}, "
+            f"so today must be from {first} to {last}"
+        )
 
 
 # --- moving dates -------------------------------------------------------------------------------
@@ -127,26 +169,86 @@ def _moved_rows(text: str, source: Month, target: Month, days: int) -> str:
         for day in range(1, target.days + 1)
         for cells in rows_by_day.get(day if day <= source.days else day - 7, [])
     ]
-    spend = header.split(",").index("spend")
-    before = sum(float(cells[spend]) for cell_rows in rows_by_day.values() for cells in cell_rows)
-    after = sum(float(cells[spend]) for _, cells in moved)
-    scale = before / after if source.days != target.days and after else 1.0
+    if source.days != target.days:
+        columns = header.split(",")
+        reference = [cells for cell_rows in rows_by_day.values() for cells in cell_rows]
+        figures = _apportioned_figures(columns, reference, [cells for _, cells in moved])
+        moved = [(day, [*cells[:3], *row]) for (day, cells), row in zip(moved, figures, strict=True)]
     out = [header]
     for day, cells in moved:
         if day > days:
             break
-        figures = cells[3:] if scale == 1 else [_scaled(cell, scale) for cell in cells[3:]]
-        out.append(",".join([target.first_day.replace(day=day).isoformat(), *cells[1:3], *figures]))
+        out.append(",".join([target.first_day.replace(day=day).isoformat(), *cells[1:]]))
     return "\n".join(out) + "\n"
 
 
-def _scaled(cell: str, scale: float) -> str:
-    """A count stays a whole number (rounding keeps clicks <= impressions and so
-    on); an amount keeps its decimals."""
-    if "." not in cell:
-        return str(int(int(cell) * scale + 0.5))
-    decimals = len(cell) - cell.index(".") - 1
-    return f"{float(cell) * scale:.{decimals}f}"
+# --- keeping each campaign's month totals --------------------------------------------------------
+
+
+def _apportioned_figures(
+    columns: Sequence[str], reference: list[list[str]], moved: list[list[str]]
+) -> list[list[str]]:
+    """The moved rows' figures (the columns after date, campaign, channel),
+    apportioned so that each campaign's total of each column is the reference
+    month's exactly. Amounts are apportioned in their smallest written unit
+    (cents), counts in whole numbers. A count that is at most another count
+    on every reference row of a campaign (clicks <= impressions, leads <=
+    conversions) stays so on every moved row."""
+    figures = range(3, len(columns))
+    decimals = {col: max((_decimals(cells[col]) for cells in reference), default=0) for col in figures}
+    out = [[""] * (len(columns) - 3) for _ in moved]
+    for campaign in sorted({cells[1] for cells in moved}):
+        rows = [i for i, cells in enumerate(moved) if cells[1] == campaign]
+        ref = [cells for cells in reference if cells[1] == campaign]
+        units = {col: [_units(moved[i][col], decimals[col]) for i in rows] for col in figures}
+        totals = {col: sum(_units(cells[col], decimals[col]) for cells in ref) for col in figures}
+        done: dict[int, list[int]] = {}
+        for col in sorted(figures, key=lambda c: (-totals[c], c)):  # the bounding count first
+            bounds = [
+                other
+                for other in done
+                if decimals[col] == decimals[other] == 0
+                and all(int(cells[col]) <= int(cells[other]) for cells in ref)
+            ]
+            caps = [min((done[other][k] for other in bounds), default=None) for k in range(len(rows))]
+            done[col] = _apportioned(totals[col], units[col], caps)
+            for k, i in enumerate(rows):
+                out[i][col - 3] = _written(done[col][k], decimals[col])
+    return out
+
+
+def _apportioned(total: int, weights: list[int], caps: list[int | None]) -> list[int]:
+    """`total` split in proportion to `weights` (evenly when they add up to
+    nothing), no part above its cap: floors first, then the units left over
+    one each to the parts furthest below their share that have room."""
+    base = sum(weights)
+    if base > 0 and min(weights) >= 0:
+        shares = [Fraction(total * weight, base) for weight in weights]
+    else:
+        shares = [Fraction(total, len(weights))] * len(weights)
+    limits = [cap if cap is not None else total for cap in caps]
+    values = [min(share.__floor__(), limit) for share, limit in zip(shares, limits, strict=True)]
+    while (rest := total - sum(values)) > 0:
+        room = sorted(
+            (k for k in range(len(values)) if values[k] < limits[k]), key=lambda k: (values[k] - shares[k], k)
+        )
+        if not room:  # cannot happen: a cap's own total is at least this one's
+            raise ValueError(f"cannot apportion {total} within {limits}")
+        for k in room[:rest]:
+            values[k] += 1
+    return values
+
+
+def _decimals(cell: str) -> int:
+    return len(cell) - cell.index(".") - 1 if "." in cell else 0
+
+
+def _units(cell: str, decimals: int) -> int:
+    return int(Decimal(cell).scaleb(decimals))
+
+
+def _written(units: int, decimals: int) -> str:
+    return f"{Decimal(units).scaleb(-decimals):.{decimals}f}"
 
 
 def _moved_note(text: str, shift: int, locale: str) -> str:

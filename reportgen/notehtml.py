@@ -236,14 +236,31 @@ def _repair(element: _Element) -> None:
     for child in children:
         if isinstance(child, _Element):
             _repair(child)
-            if child.tag == "summary" and not _shows_text(child.text()):
-                continue  # an empty summary: the browser shows its own "Details"
+            if child.tag == "summary":
+                # A summary is the toggle: a link inside it is a control inside a control
+                # (axe nested-interactive), so it shows as its text (its URL if it had none).
+                _unwrap_links(child)
+                if not _shows_text(child.text()):
+                    continue  # an empty summary: the browser shows its own "Details"
             if child.tag == "a" and not _shows_text(child.text()):
                 href = child.attrs.get("href")
                 if href:  # a link with no text is named by where it goes
                     child.children.append(html_escape(href, quote=False))
         repaired.append(child)
     element.children = repaired
+
+
+def _unwrap_links(element: _Element) -> None:
+    """Every link under `element` replaced by what it shows."""
+    unwrapped: list[Node] = []
+    for child in element.children:
+        if isinstance(child, _Element):
+            _unwrap_links(child)
+            if child.tag == "a":
+                unwrapped.extend(child.children)
+                continue
+        unwrapped.append(child)
+    element.children = unwrapped
 
 
 def _repair_structure(html: str) -> str:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import secrets
+import shutil
 from pathlib import Path
 
 import yaml
@@ -27,7 +29,7 @@ from .config import (
     is_windows_reserved,
     read_project_config,
 )
-from .demo import write_demo_agency
+from .demo import check_demo_day, write_demo_agency
 from .errors import InputError, ReportgenError, UsageError, did_you_mean
 from .i18n import Formatter
 from .model import FIRST_YEAR, LAST_YEAR, Client, MetricTable, Month, NextStep, Note, outside_range
@@ -120,9 +122,58 @@ def random_slug() -> str:
 
 
 def init_project(target: Path, *, demo: bool, today: dt.date, agency: str = "My Agency") -> None:
-    if target.exists() and any(target.iterdir()):
-        raise ScaffoldError(f"{target} is not empty; reportgen init needs a new or empty folder")
-    target.mkdir(parents=True, exist_ok=True)
+    """Write a new project into `target` (a new or empty folder). A folder that
+    cannot be made or written is an error naming it (exit 1), and what init
+    had written by then is removed again."""
+    if demo:
+        check_demo_day(today)  # before anything is written
+    try:
+        if target.exists() and any(target.iterdir()):
+            raise ScaffoldError(f"{target} is not empty; reportgen init needs a new or empty folder")
+    except OSError as exc:
+        raise _folder_error(target, exc) from None
+    created = _outermost_missing(target)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        _write_project(target, demo=demo, today=today, agency=agency)
+    except OSError as exc:
+        _remove_written(target, created)
+        raise _folder_error(target, exc) from None
+
+
+def _folder_error(target: Path, exc: OSError) -> ScaffoldError:
+    reason = exc.strerror or type(exc).__name__
+    if isinstance(exc, FileExistsError) and target.is_symlink():
+        reason = "it is a symbolic link to nothing"
+    return ScaffoldError(f"{target}: cannot create the project folder: {reason}")
+
+
+def _outermost_missing(target: Path) -> Path | None:
+    """The first folder `target.mkdir(parents=True)` would create (None: target is there)."""
+    missing = None
+    for folder in (target, *target.parents):
+        if os.path.lexists(folder):
+            break
+        missing = folder
+    return missing
+
+
+def _remove_written(target: Path, created: Path | None) -> None:
+    """Best effort: the folders init created, or what it wrote into the empty folder it was given."""
+    try:
+        if created is not None:
+            shutil.rmtree(created)
+        elif target.is_dir():
+            for child in target.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+    except OSError:
+        pass  # the error that brought us here is the one to report
+
+
+def _write_project(target: Path, *, demo: bool, today: dt.date, agency: str) -> None:
     if demo:
         write_demo_agency(target, today)
     else:

@@ -301,7 +301,8 @@ def run_tasks(
     setup: WorkerSetup, tasks: list[ClientTask], jobs: int, progress: Progress | None
 ) -> list[ClientOutcome]:
     """Every task's outcome: in this process for one job (or one task), else in a
-    pool of `jobs` forked processes (then ordered by client id)."""
+    pool of `jobs` forked processes, never more than there are tasks (then
+    ordered by client id)."""
     outcomes: list[ClientOutcome] = []
     if jobs <= 1 or len(tasks) <= 1:
         worker = ClientWorker(setup)
@@ -312,7 +313,10 @@ def run_tasks(
         return outcomes
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=install_worker, initargs=(setup,)
+        max_workers=min(jobs, len(tasks)),  # an idle process costs a fork and memory, nothing more
+        mp_context=context,
+        initializer=install_worker,
+        initargs=(setup,),
     ) as pool:
         futures = [pool.submit(_run_in_pool, task) for task in tasks]
         for future in concurrent.futures.as_completed(futures):

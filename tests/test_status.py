@@ -317,9 +317,10 @@ def test_month_and_ae_options(proj, cli):
         (("--month", "soon"), "--month"),
     ],
 )
-def test_bad_options_exit_1_without_traceback(proj, cli, args, words):
+def test_bad_options_are_usage_errors_without_traceback(proj, cli, args, words):
     result = cli("status", "--project", proj, *args)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output  # as build's bad --month (README: exit 2)
+    assert "Usage: " in result.output
     assert words in result.output
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
