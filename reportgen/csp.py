@@ -2,17 +2,21 @@
 
 The renderer (site.py, overview.py) puts the policy on every page itself
 (`with_policy`), after the templates have rendered: a project that overrides
-`partials/head.html` or `base.html` cannot drop it or weaken it by accident.
-A template chooses *where* the policy goes by writing
-`<meta http-equiv="Content-Security-Policy" content="{{ csp }}">` early in
-`<head>` (the built-in `partials/head.html` does); a page without it, with it
-too late (after a script, style or stylesheet) or with another policy gets
-the project's policy as the first thing in `<head>` instead, and no other.
+`partials/head.html` or `base.html` cannot drop it or weaken it. It decides on
+the page as a browser tokenizes it (htmltokens.py), never on the text: every
+policy <meta> (any spelling of its http-equiv, Report-Only too) is removed and
+the project's goes right after the leading doctype, where every browser puts it
+first in <head>. A page that already starts with it — after only a doctype,
+<html>, <head>, plain metas and a data: icon, as the built-in
+`partials/head.html` writes it — and has no other is left byte for byte.
 """
 
 from __future__ import annotations
 
+import html
 import re
+
+from .htmltokens import Token, tokens
 
 # No inline script anywhere (figures are JSON blocks read by reportgen.js); no
 # eval (plotly.js does not need it for the chart types used); nothing loads from
@@ -44,18 +48,13 @@ HEADERS_FILE = f"""\
 """
 ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
 
-# Any policy <meta>, however a template spells it (and the line break after it).
-_POLICY_META = re.compile(
-    r"""<meta\b[^>]*?\bhttp-equiv\s*=\s*(["']?)content-security-policy\1[^>]*>\n?""", re.IGNORECASE
-)
-_HEAD_OPEN = re.compile(r"<head\b[^>]*>\n?", re.IGNORECASE)
-_HEAD_CLOSE = re.compile(r"</head\s*>|<body\b", re.IGNORECASE)
-# What a <meta> policy must come before to govern it: a browser applies it only from there on.
-_LOADS = re.compile(
-    r"<(?:script|style|base|iframe|object|embed|img)\b"
-    r"|<link\b[^>]*\brel\s*=\s*[\"']?[^\"'>]*\b(?:stylesheet|preload|modulepreload|prefetch)",
-    re.IGNORECASE,
-)
+# The http-equiv values of a policy <meta> (after unescaping, trimming, lowercasing);
+# a Report-Only one in a <meta> is ignored by browsers, so it is never left on a page either.
+_POLICY_KINDS = frozenset({"content-security-policy", "content-security-policy-report-only"})
+# What a page may start with, in this order, before its policy and stay as the template wrote
+# it: none of them loads or runs anything (an icon written as a data: URL fetches nothing).
+_LEADING = {"doctype": 0, "html": 1, "head": 2, "meta": 3, "link": 3}
+_DOCTYPE = re.compile(r"[\t\n\f\r ]*<!doctype[^>]*>", re.IGNORECASE)
 
 
 def csp_meta(policy: str) -> str:
@@ -67,40 +66,88 @@ CSP_META = csp_meta(CONTENT_SECURITY_POLICY)
 
 
 def with_policy(page: str, policy: str) -> str:
-    """`page` carrying `policy` exactly once, early enough in <head> to govern everything.
+    """`page` carrying `policy` exactly once, before anything a browser could load or run.
 
-    A page whose template already placed it (once, before anything that loads,
-    and no other policy) is returned unchanged; otherwise every policy <meta>
-    is removed and the project's goes first in <head> (or first in the page)."""
+    Decided on the page as a browser tokenizes it (htmltokens.py), not on its text.
+    A page whose first tokens are an optional doctype, <html>, <head> and metas or a
+    data: icon, then exactly this policy's <meta>, and that has no other policy <meta>,
+    is returned unchanged (the built-in templates). Otherwise every policy <meta> is
+    removed and this one goes right after the page's leading doctype — or first, after
+    a `<!doctype html>` — where every browser puts it in <head> before anything else."""
     meta = csp_meta(policy)
-    found = list(_POLICY_META.finditer(page))
-    if len(found) == 1 and _well_placed(page, found[0], meta):
+    spans = _policy_spans(page)
+    if len(spans) == 1 and _placed_first(page, spans[0], meta):
         return page
-    stripped = _POLICY_META.sub("", page)
-    head = _HEAD_OPEN.search(stripped)
-    at = head.end() if head else 0
-    return stripped[:at] + meta + stripped[at:]
+    stripped = _remove(page, spans)
+    doctype = _DOCTYPE.match(stripped)
+    if doctype is None:
+        return "<!doctype html>" + meta + stripped
+    return stripped[: doctype.end()] + meta + stripped[doctype.end() :]
 
 
 def without_policy(page: str) -> str:
     """`page` with no policy <meta>: a sealed page, written by its login page, whose
     policy stays in force (a second <meta> policy there would only be ignored)."""
-    return _POLICY_META.sub("", page)
+    return _remove(page, _policy_spans(page))
 
 
 def policies(page: str) -> list[str]:
     """The policy <meta> tags of a page, as written (tests and the publish audit)."""
-    return [match.group(0) for match in _POLICY_META.finditer(page)]
+    return [page[start:end] for start, end in _policy_spans(page)]
 
 
-def _well_placed(page: str, found: re.Match[str], meta: str) -> bool:
-    if found.group(0) != meta:
+def _is_policy(token: Token) -> bool:
+    if token.kind != "start" or token.name != "meta":
         return False
-    head = _HEAD_OPEN.search(page)
-    if head is None or found.start() < head.end():
+    kind = token.attribute("http-equiv")
+    return kind is not None and html.unescape(kind).strip().lower() in _POLICY_KINDS
+
+
+def _policy_spans(page: str) -> list[tuple[int, int]]:
+    """The source spans of the page's policy <meta> tags, each with the line break after it."""
+    spans = []
+    for token in tokens(page):
+        if _is_policy(token):
+            end = token.end + 1 if page.startswith("\n", token.end) else token.end
+            spans.append((token.start, end))
+    return spans
+
+
+def _remove(page: str, spans: list[tuple[int, int]]) -> str:
+    kept, at = [], 0
+    for start, end in spans:
+        kept.append(page[at:start])
+        at = end
+    kept.append(page[at:])
+    return "".join(kept)
+
+
+def _placed_first(page: str, span: tuple[int, int], meta: str) -> bool:
+    """Whether the page's one policy <meta> is `meta`, preceded only by harmless tokens."""
+    if page[span[0] : span[1]] != meta:
         return False
-    end = _HEAD_CLOSE.search(page, head.end())
-    if end is not None and found.start() > end.start():
+    seen: set[str] = set()
+    for token in tokens(page):
+        if token.start >= span[0]:
+            return token.start == span[0]
+        if not _harmless_before_policy(page, token, seen):
+            return False
+    return False
+
+
+def _harmless_before_policy(page: str, token: Token, seen: set[str]) -> bool:
+    """Whether `token` may come before the policy: it neither loads nor runs anything,
+    and keeps the page's order (doctype, <html>, <head> at most once each, then metas)."""
+    if token.kind == "text":
+        return page[token.start : token.end].strip("\t\n\f\r ") == ""
+    what = "doctype" if token.kind == "doctype" else token.name if token.kind == "start" else ""
+    rank = _LEADING.get(what)
+    once = what in ("doctype", "html", "head")
+    if rank is None or (once and what in seen) or any(_LEADING[earlier] > rank for earlier in seen):
         return False
-    first_load = _LOADS.search(page, head.end())
-    return first_load is None or found.start() < first_load.start()
+    seen.add(what)
+    if what == "meta":
+        return "http-equiv" not in token.attributes
+    if what == "link":
+        return token.attribute("rel") == "icon" and (token.attribute("href") or "").startswith("data:")
+    return True
