@@ -72,14 +72,7 @@ def summarize_client(
     month = status_month(facts, notes_by_month, until, client.since)
     reports = report_months(facts, notes_by_month, client.since)
     summary: Summary = {
-        "id": client.id,
-        "name": client.name,
-        "slug": client.slug,
-        "account_executive": client.account_executive.name,
-        "ae_email": client.account_executive.email,
-        "currency": client.currency,
-        "locale": client.locale,
-        "protected": client.access is not None,
+        **_who(client),
         "month": str(month) if month else None,
         "today": today.isoformat(),
         "report": month in reports,
@@ -478,7 +471,8 @@ def sort_rows(rows: Iterable[StatusRow]) -> list[StatusRow]:
     return sorted(rows, key=lambda r: (r.error is None, -r.red, -r.amber, r.id))
 
 
-def error_summary(client: Client, message: str) -> Summary:
+def _who(client: Client) -> Summary:
+    """The fields every summary starts with: who the client is and who looks after it."""
     return {
         "id": client.id,
         "name": client.name,
@@ -488,9 +482,11 @@ def error_summary(client: Client, message: str) -> Summary:
         "currency": client.currency,
         "locale": client.locale,
         "protected": client.access is not None,
-        "month": None,
-        "error": message,
     }
+
+
+def error_summary(client: Client, message: str) -> Summary:
+    return {**_who(client), "month": None, "error": message}
 
 
 # --- the terminal table --------------------------------------------------------------------
