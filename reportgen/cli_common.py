@@ -216,8 +216,14 @@ def _click_error(exc: ReportgenError, ctx: click.Context) -> click.ClickExceptio
             return click.BadParameter(exc.message, ctx=ctx, param_hint=exc.param_hint)
         return click.UsageError(exc.message, ctx=ctx)
     error = click.ClickException(exc.format_message())
-    error.exit_code = exc.exit_code
+    # click declares exit_code a class variable; this one error exits with the library's code.
+    setattr(error, "exit_code", exc.exit_code)  # noqa: B010
     return error
+
+
+def _escape_message(exc: click.ClickException) -> None:
+    """Escape what click echoes back (it declares `message` Final: set it as an attribute)."""
+    setattr(exc, "message", terminal_text(exc.message))  # noqa: B010
 
 
 class SafeGroup(click.Group):
@@ -231,14 +237,14 @@ class SafeGroup(click.Group):
         try:
             return super().parse_args(ctx, args)
         except click.ClickException as exc:
-            exc.message = terminal_text(exc.message)
+            _escape_message(exc)
             raise
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:
-            exc.message = terminal_text(exc.message)
+            _escape_message(exc)
             raise
 
 
