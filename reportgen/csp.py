@@ -75,6 +75,8 @@ def with_policy(page: str, policy: str) -> str:
     removed and this one goes right after the page's leading doctype — or first, after
     a `<!doctype html>` — where every browser puts it in <head> before anything else."""
     meta = csp_meta(policy)
+    if _already_first(page, meta):
+        return page
     spans = _policy_spans(page)
     if len(spans) == 1 and _placed_first(page, spans[0], meta):
         return page
@@ -83,6 +85,26 @@ def with_policy(page: str, policy: str) -> str:
     if doctype is None:
         return "<!doctype html>" + meta + stripped
     return stripped[: doctype.end()] + meta + stripped[doctype.end() :]
+
+
+def _already_first(page: str, meta: str) -> bool:
+    """The fast path for the built-in templates (tokenizing a whole page costs more than
+    rendering it): the page starts with harmless tokens and then `meta`, and its text
+    after `meta` holds no `http-equiv` in any case, so no other policy <meta> can be
+    there (a browser reads attribute names as written, ASCII-lowercased: never from
+    character references). Only the few hundred bytes up to `meta` are tokenized; they
+    tokenize as in the whole page because `meta` ends a tag there (an unclosed comment
+    or raw-text element before it swallows it, and this answers no). Anything else
+    goes the whole page's way."""
+    at = page.find(meta)
+    if at == -1:
+        return False
+    end = at + len(meta)
+    if "http-equiv" in page[end:].lower():
+        return False
+    head = page[:end]
+    spans = _policy_spans(head)
+    return len(spans) == 1 and _placed_first(head, spans[0], meta)
 
 
 def without_policy(page: str) -> str:

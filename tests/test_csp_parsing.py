@@ -18,6 +18,7 @@ from helpers import make_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reportgen import csp
 from reportgen.csp import CONTENT_SECURITY_POLICY, CSP_META, policies, with_policy, without_policy
 
 pytestmark = pytest.mark.browser
@@ -230,3 +231,23 @@ def test_reported_overrides_run_no_inline_script_and_block_no_theme_asset(browse
             assert any("inline script" in text for text in messages), (path, messages)  # PWN was there
         finally:
             context.close()
+
+
+BUILT_IN_START = '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pieces=st.lists(FRAGMENTS, max_size=10),
+    before=st.lists(FRAGMENTS, max_size=3),
+    starts_built_in=st.booleans(),
+)
+def test_the_fast_path_answers_as_the_whole_page_would(pieces, before, starts_built_in):
+    # with_policy first tries a cheap check (tokenize up to our meta, look for any
+    # `http-equiv` after it); whatever the page, the answer is the whole-page one.
+    lead = BUILT_IN_START if starts_built_in else "".join(before)
+    page = lead + CSP_META + "".join(pieces)
+    spans = csp._policy_spans(page)
+    whole_page_unchanged = len(spans) == 1 and csp._placed_first(page, spans[0], CSP_META)
+    assert csp._already_first(page, CSP_META) <= whole_page_unchanged  # never says yes wrongly
+    assert (csp.with_policy(page, CONTENT_SECURITY_POLICY) == page) == whole_page_unchanged
