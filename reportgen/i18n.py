@@ -141,6 +141,12 @@ def _date_text(locale: str, skeleton: str, day: dt.date) -> str:
     return format_skeleton(skeleton, day, locale=locale)
 
 
+# Formatter.value's memo: bounded (cleared when full), so an agency of any size keeps its
+# memory flat; a client's pages are rendered together, so its values are found while hot.
+_VALUE_TEXTS: dict[tuple[str, str, str, type, float], str] = {}
+_VALUE_TEXTS_MAX = 1 << 17
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Everything a page formats, in one client's locale and currency."""
@@ -165,8 +171,22 @@ class Formatter:
 
     # -- numbers
     def value(self, value: float | None, unit: str) -> str:
+        """`value` in `unit`, memoised per (locale, currency, unit, type, value): a client's
+        pages format the same sums again and again (a day's value in its chart's hover, its
+        numbers table, the next month's comparison line)."""
         if value is None:
             return NO_VALUE
+        key = (self.locale, self.currency, unit, value.__class__, value)
+        text = _VALUE_TEXTS.get(key)
+        if text is None:
+            text = self._value(value, unit)
+            if value:  # 0.0 and -0.0 share a key: zero is never memoised
+                if len(_VALUE_TEXTS) >= _VALUE_TEXTS_MAX:
+                    _VALUE_TEXTS.clear()
+                _VALUE_TEXTS[key] = text
+        return text
+
+    def _value(self, value: float, unit: str) -> str:
         if unit == "currency":
             return self.money(value)
         if unit == "percent":

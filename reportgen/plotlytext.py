@@ -29,7 +29,22 @@ def plotly_text(text: str) -> PlotlyText:
     """User text as Plotly shows it literally: the one way user text enters a figure."""
     if isinstance(text, PlotlyText):
         return text
-    return PlotlyText(str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    if text.__class__ is str:  # day labels and formatted values recur on every chart: memoised
+        known = _ESCAPED.get(text)
+        if known is None:
+            if len(_ESCAPED) >= _ESCAPED_MAX:
+                _ESCAPED.clear()
+            known = _ESCAPED[text] = _escape(text)
+        return known
+    return _escape(str(text))
+
+
+def _escape(text: str) -> PlotlyText:
+    return PlotlyText(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+_ESCAPED: dict[str, PlotlyText] = {}
+_ESCAPED_MAX = 1 << 16
 
 
 def plotly_markup(*parts: str) -> PlotlyText:

@@ -13,13 +13,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from .depends import FIRST_DATE, LAST_DATE, MonthIndex, record
 from .metricset import MetricSet, Sums
 from .model import Client, MetricRow, MetricTable, Month
 
 GroupKey = dt.date | str | None  # a day, a campaign or a channel (None: rows without one)
+_T = TypeVar("_T")
 
 
 # --- sums -----------------------------------------------------------------
@@ -113,6 +114,17 @@ class ClientFacts:
             self._memo[key] = group_sums(rows, keyfn, self.width)
         grouped: dict[GroupKey, Sums] = self._memo[key]
         return grouped
+
+    def once(self, key: tuple[object, ...], months: Iterable[Month], compute: Callable[[], _T]) -> _T:
+        """`compute()` the first time `key` is asked for, its result after that: a month's
+        series is drawn by its own report, the next month's comparison and the home page.
+        The `months` it reads are read (and recorded) on every call, as without the memo."""
+        for month in months:
+            self.rows_by_month.get(month)
+        if key not in self._memo:
+            self._memo[key] = compute()
+        result: _T = self._memo[key]
+        return result
 
     def sums_by_day(self, month: Month) -> dict[dt.date, Sums]:
         return cast("dict[dt.date, Sums]", self.grouped(month, "date"))
@@ -236,22 +248,39 @@ def daily_sums(
     A day without rows has no data (None), wherever it lies: charts show a gap
     there, never a zero that is not in the data.
     """
-    by_day = facts.sums_by_day(month)
     days = month.days if today_limit is None else min(today_limit, month.days)
+    return facts.once(("daily", month, days), (month,), lambda: _daily_sums(facts, month, days))
+
+
+def _daily_sums(facts: ClientFacts, month: Month, days: int) -> list[tuple[dt.date, Sums | None]]:
+    by_day = facts.sums_by_day(month)
     first = month.first_day
     return [(day, by_day.get(day)) for day in (first + dt.timedelta(days=i) for i in range(days))]
+
+
+# The series below are memoised per client (ClientFacts.once): callers only read them.
 
 
 def series_by_day(
     facts: ClientFacts, month: Month, metric: str, limit: int | None = None
 ) -> list[tuple[dt.date, float | None]]:
-    return [(day, facts.metrics.value(s, metric)) for day, s in daily_sums(facts, month, limit)]
+    def compute() -> list[tuple[dt.date, float | None]]:
+        value = facts.metrics.value
+        return [(day, value(s, metric)) for day, s in daily_sums(facts, month, limit)]
+
+    return facts.once(("day", month, metric, limit), (month,), compute)
 
 
 def series_by_week(
     facts: ClientFacts, month: Month, metric: str, limit: int | None = None
 ) -> list[tuple[dt.date, float | None]]:
     """ISO weeks (Monday first) of the month; edge weeks hold only this month's days."""
+    return facts.once(("week", month, metric, limit), (month,), lambda: _by_week(facts, month, metric, limit))
+
+
+def _by_week(
+    facts: ClientFacts, month: Month, metric: str, limit: int | None
+) -> list[tuple[dt.date, float | None]]:
     weeks: dict[dt.date, Sums | None] = {}  # a week without any data stays None (a gap)
     for day, sums in daily_sums(facts, month, limit):
         start = day - dt.timedelta(days=day.weekday())
@@ -267,7 +296,11 @@ def series_by_month(
     facts: ClientFacts, end: Month, metric: str, count: int = 13
 ) -> list[tuple[Month, float | None]]:
     months = [end.shift(-i) for i in range(count - 1, -1, -1)]
-    return [(m, facts.metrics.value(facts.totals(m), metric)) for m in months]
+
+    def compute() -> list[tuple[Month, float | None]]:
+        return [(m, facts.metrics.value(facts.totals(m), metric)) for m in months]
+
+    return facts.once(("month", end, metric, count), months, compute)
 
 
 def series_by_group(
