@@ -48,7 +48,7 @@ def parse_metric_text(text: str, shown: str) -> tuple[MetricTable | None, list[P
     columns, problems = _parse_header(header, shown)
     if problems:
         return None, problems
-    return _parse_rows(reader, columns, shown)
+    return _parse_rows(reader, columns, shown, text)
 
 
 def _decode(raw: bytes, shown: str) -> tuple[str, Problem | None]:
@@ -91,7 +91,7 @@ def _parse_header(header: list[str], shown: str) -> tuple[list[str], list[Proble
 
 
 def _parse_rows(
-    reader: CsvReader, columns: list[str], shown: str
+    reader: CsvReader, columns: list[str], shown: str, text: str = ""
 ) -> tuple[MetricTable | None, list[Problem]]:
     date_at = columns.index("date")
     campaign_at = columns.index("campaign") if "campaign" in columns else None
@@ -114,12 +114,13 @@ def _parse_rows(
                 "warning",
             )
         )
-    rows: list[MetricRow] = []
     width = len(columns)
     errors = 0
     negative = None  # (line, column, value) of the first negative cell
+    fast = _fast_rows(text, width, date_at, campaign_at, channel_at, [i for i, _c in metric_at])
+    rows: list[MetricRow] = fast if fast is not None else []
     try:
-        for cells in reader:
+        for cells in reader if fast is None else ():
             line = reader.line_num
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
@@ -189,6 +190,74 @@ def _parse_row(
     campaign = cells[campaign_at].strip() or None if campaign_at is not None else None
     channel = cells[channel_at].strip() or None if channel_at is not None else None
     return MetricRow(day, campaign, channel, tuple(values))
+
+
+def _fast_rows(
+    text: str,
+    width: int,
+    date_at: int,
+    campaign_at: int | None,
+    channel_at: int | None,
+    metric_at: list[int],
+) -> list[MetricRow] | None:
+    """The rows of a plain canonical file (no quotes, `\n` line ends, every row whole and
+    readable, no negative value) read with str methods: what `_parse_rows` reads from it,
+    several times faster. None for any other file, which `_parse_rows` then reads cell by
+    cell, with its messages."""
+    if not text or '"' in text or "\r" in text or "\x00" in text:
+        return None
+    limit = csv.field_size_limit()
+    dates: dict[str, dt.date] = {}
+    names: dict[str, str | None] = {}
+    rows: list[MetricRow] = []
+    new_row = tuple.__new__
+    lines = text.split("\n")
+    for number in range(1, len(lines)):
+        cells = lines[number].split(",")
+        if len(cells) != width:
+            if len(cells) == 1 and not cells[0].strip():
+                continue  # a blank line, as the csv reader skips it
+            return None
+        cell = cells[date_at]
+        day = dates.get(cell)
+        if day is None:
+            try:
+                day = dt.date.fromisoformat(cell.strip())
+            except ValueError:
+                return None
+            if not date_in_range(day):
+                return None
+            dates[cell] = day
+        values: list[int | float | None] = []
+        for index in metric_at:
+            cell = cells[index]
+            if len(cell) <= 15 and cell.isdigit() and cell.isascii():
+                values.append(int(cell))
+                continue
+            whole, dot, fraction = cell.partition(".")
+            if dot and len(whole) <= 15 and whole.isdigit() and fraction.isdigit() and cell.isascii():
+                values.append(float(cell))
+                continue
+            value, ok = parse_number(cell)
+            if not ok or (value is not None and value < 0):
+                return None  # a bad cell, or the first negative one: _parse_rows says which
+            values.append(value)
+        campaign = channel = None
+        for at in (campaign_at, channel_at):
+            if at is None:
+                continue
+            cell = cells[at]
+            if len(cell) > limit:
+                return None  # the csv reader refuses it
+            name = names.get(cell)
+            if name is None and cell not in names:
+                name = names[cell] = cell.strip() or None
+            if at == campaign_at:
+                campaign = name
+            else:
+                channel = name
+        rows.append(new_row(MetricRow, (day, campaign, channel, tuple(values))))
+    return rows
 
 
 def parse_number(cell: str) -> tuple[int | float | None, bool]:
