@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .colors import mix, readable_on, relative_luminance
 from .i18n import Formatter
@@ -191,6 +192,7 @@ def fit_legend(layout: PlotlyDict, entries: Sequence[PlotlyText], plot_room: int
     layout["legend"]["maxheight"] = layout["height"] - MODEBAR_ROOM - MIN_PLOT
 
 
+@lru_cache(maxsize=256)  # the same few per client; read only (spread into each new axis)
 def _value_axis(fmt: Formatter, unit: str) -> PlotlyDict:
     if unit == "percent":
         return {"tickformat": ".1%"}

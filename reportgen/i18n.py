@@ -232,7 +232,7 @@ class Formatter:
     @property
     def plotly_separators(self) -> str:
         """Plotly's `separators`: decimal mark then thousands mark."""
-        return get_decimal_symbol(self.locale) + get_group_symbol(self.locale)
+        return _separators(self.locale)
 
     @property
     def currency_digits(self) -> int:
@@ -250,6 +250,11 @@ class Formatter:
 
     def month_short(self, month: Month) -> str:
         return _date_text(self.locale, "yMMM", month.first_day)
+
+
+@cache
+def _separators(locale: str) -> str:
+    return get_decimal_symbol(locale) + get_group_symbol(locale)
 
 
 @cache

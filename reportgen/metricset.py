@@ -41,6 +41,7 @@ class MetricSet:
         self.derived = tuple(n for n in self.formulas if n not in self.index or n in self.formula_lines)
         self.names = tuple(n for n in self.base if n not in self.formula_lines) + self.derived
         self._compiled: dict[str, Compiled] = {}
+        self._units: dict[str, str] = {}  # unit(): asked for every cell of every table
         for name in self.names:
             self._compile(name, ())
 
@@ -76,6 +77,12 @@ class MetricSet:
         return name in self.index and name not in self.formula_lines
 
     def unit(self, name: str) -> str:
+        unit = self._units.get(name)
+        if unit is None:
+            unit = self._units[name] = self._unit(name)
+        return unit
+
+    def _unit(self, name: str) -> str:
         if self.is_additive(name):
             return "currency" if _is_money(name) else "count"
         if name in BUILTIN_UNITS and name not in self.formula_lines:

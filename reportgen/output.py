@@ -191,8 +191,36 @@ def staged_path(staging: Path, relative: str) -> Path:
 
 
 def write_into(staging: Path, relative: str, content: bytes | str) -> None:
+    """`content` as the staged file `relative`: one open, write and close, and each folder
+    made once per process (a build writes thousands of files into hundreds of folders)."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    staged_path(staging, relative).write_bytes(data)
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in relative:
+        raise OutputError(f"refusing to write outside the output folder: {relative!r}")
+    target = os.path.join(staging, *pure.parts)
+    folder = os.path.dirname(target)
+    if folder not in _FOLDERS_MADE:
+        os.makedirs(folder, exist_ok=True)
+        _FOLDERS_MADE.add(folder)
+    try:
+        _write_file(target, data)
+    except FileNotFoundError:  # the folder went away since (a staging folder of the same name)
+        os.makedirs(folder, exist_ok=True)
+        _write_file(target, data)
+
+
+# Folders write_into made in this process (a set of paths, bounded by the site's folders).
+_FOLDERS_MADE: set[str] = set()
+
+
+def _write_file(path: str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def link_into(staging: Path, previous: Path, relative: str) -> bool:

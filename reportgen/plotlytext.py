@@ -53,6 +53,8 @@ def plotly_markup(*parts: str) -> PlotlyText:
     return PlotlyText("".join(plotly_text(part) for part in parts))
 
 
+# What a text position may hold without a closer look: PlotlyText, numbers, nothing.
+_SAFE_TYPES = frozenset({PlotlyText, int, float, bool, type(None)})
 # Where Plotly shows text: trace keys, and keys inside layout objects.
 _TRACE_TEXT = ("name", "labels", "text", "hovertext", "hovertemplate", "x", "y", "customdata")
 _LAYOUT_TEXT = ("text", "hovertext")
@@ -84,6 +86,8 @@ def plotly_figure(traces: list[PlotlyDict], layout: PlotlyDict) -> PlotlyDict:
 
 def _require_text(value: object, where: str) -> None:
     values = value if isinstance(value, list | tuple) else [value]
+    if _SAFE_TYPES.issuperset(map(type, values)):
+        return  # the usual lists (labels, values, hover texts): nothing to look into
     for item in values:
         if isinstance(item, str) and not isinstance(item, PlotlyText):
             raise TypeError(f"chart {where}: {item!r} is not PlotlyText (use plotly_text)")

@@ -116,6 +116,9 @@ def make_environment(project_root: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # One environment renders one build: a template is read once, not stat'ed again at
+        # every include (thousands a build). A build hashes the theme before rendering.
+        auto_reload=False,
     )
     env.filters["json_script"] = json_script
     env.filters["table_rows"] = table_rows
@@ -190,15 +193,30 @@ def json_script(value: Any) -> Markup:
 def table_rows(rows: Iterable[tuple[str, ...]]) -> Markup:
     """Table body rows — a row header, then numeric cells — escaped and joined in
     one pass: a report has hundreds of cells, and Jinja loops cost per cell."""
-    escape = html.escape
-    return Markup(
-        "\n".join(
-            f'<tr><th scope="row" dir="auto">{escape(str(row[0]))}</th>'
-            + "".join(f'<td class="num">{escape(str(cell))}</td>' for cell in row[1:])
-            + "</tr>"
-            for row in rows
-        )
-    )
+    lines = []
+    for row in rows:
+        head = f'<tr><th scope="row" dir="auto">{_cell_html(row[0])}</th>'
+        if len(row) > 1:
+            cells = '</td><td class="num">'.join(map(_cell_html, row[1:]))
+            lines.append(f'{head}<td class="num">{cells}</td></tr>')
+        else:
+            lines.append(head + "</tr>")
+    return Markup("\n".join(lines))
+
+
+def _cell_html(cell: object) -> str:
+    """A cell's text escaped (memoised: the same day labels and values recur)."""
+    if cell.__class__ is not str:
+        return html.escape(str(cell))
+    text = _CELLS.get(cell)
+    if text is None:
+        if len(_CELLS) >= 1 << 16:
+            _CELLS.clear()
+        text = _CELLS[cell] = html.escape(cell)
+    return text
+
+
+_CELLS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

@@ -186,8 +186,13 @@ class GroupFigure:
 
 
 def compute_campaigns(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ...]:
+    """The month's campaign table (memoised: its report's table, JSON and campaign charts)."""
     if not facts.has_campaign:
         return ()
+    return facts.once(("campaigns", month), (month,), lambda: _campaigns(facts, month))
+
+
+def _campaigns(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ...]:
     rows = facts.rows_by_month.get(month, ())
     groups = facts.sums_by_name(month, "campaign")
     channels_seen: dict[str | None, set[str]] = defaultdict(set)
@@ -229,6 +234,11 @@ def row_channel(facts: ClientFacts, row: MetricRow) -> str | None:
 
 
 def compute_channels(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ...]:
+    """The month's channel table (memoised: its report's table, JSON and channel mix chart)."""
+    return facts.once(("channels", month), (month,), lambda: _channels(facts, month))
+
+
+def _channels(facts: ClientFacts, month: Month) -> tuple[GroupFigure, ...]:
     rows = facts.rows_by_month.get(month, ())
     if not rows or not (facts.has_channel or any(c.channel for c in facts.client.campaigns)):
         return ()
