@@ -196,7 +196,69 @@ def home_page(built: ClientBuild, made: Mapping[str, bytes]) -> dict[str, bytes]
 
 
 def json_bytes(value: object) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode()
+    """`json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False)` and a newline,
+    written by `_indented` (the json module's indenting encoder is pure Python, and several
+    times slower); anything `_indented` does not know is json.dumps's, with its errors."""
+    parts: list[str] = []
+    try:
+        _indented(value, "\n", parts)
+    except _NotPlain:
+        return (json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode()
+    parts.append("\n")
+    return "".join(parts).encode()
+
+
+class _NotPlain(Exception):
+    """A value json_bytes leaves to the json module."""
+
+
+_json_text = json.encoder.encode_basestring  # the C encoder's own, for ensure_ascii=False
+
+
+def _indented(value: object, newline: str, parts: list[str]) -> None:
+    """`value` as json.dumps(indent=1) writes it, at the indent that `newline` carries."""
+    kind = value.__class__
+    if kind is str:
+        parts.append(_json_text(value))  # type: ignore[arg-type]
+    elif value is None:
+        parts.append("null")
+    elif value is True:
+        parts.append("true")
+    elif value is False:
+        parts.append("false")
+    elif kind is int:
+        parts.append(int.__repr__(value))
+    elif kind is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _NotPlain  # json.dumps refuses it (allow_nan=False)
+        parts.append(float.__repr__(value))
+    elif kind is dict:
+        items = value.items()  # type: ignore[attr-defined]
+        if not items:
+            parts.append("{}")
+            return
+        inner = newline + " "
+        separator = "{"
+        for key, item in items:
+            if key.__class__ is not str:
+                raise _NotPlain  # json.dumps turns numbers into keys: left to it
+            parts.append(separator + inner + _json_text(key) + ": ")
+            _indented(item, inner, parts)
+            separator = ","
+        parts.append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + " "
+        separator = "["
+        for item in value:  # type: ignore[attr-defined]
+            parts.append(separator + inner)
+            _indented(item, inner, parts)
+            separator = ","
+        parts.append(newline + "]")
+    else:
+        raise _NotPlain
 
 
 BUILTIN_NAMES = frozenset({"metrics.csv", "report.json", "index.html", "report.pdf"})
