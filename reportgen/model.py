@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,11 @@ def outside_range(text: object) -> str:
     return f"'{text}' is outside the dates reportgen accepts ({DATE_RANGE_TEXT})"
 
 
+@functools.lru_cache(maxsize=4096)
+def _month_days(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]  # asked for tens of thousands of times a build
+
+
 @dataclass(frozen=True, order=True)
 class Month:
     year: int
@@ -54,7 +60,7 @@ class Month:
 
     @property
     def days(self) -> int:
-        return calendar.monthrange(self.year, self.month)[1]
+        return _month_days(self.year, self.month)
 
     @property
     def first_day(self) -> dt.date:
