@@ -10,8 +10,9 @@ groups. Sums are of base metrics only: derived ones are computed from them
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -26,7 +27,10 @@ _T = TypeVar("_T")
 # --- sums -----------------------------------------------------------------
 
 
-def add_into(total: Sums, values: Iterable[int | float | None]) -> None:
+def add_into(total: Sums, values: Sequence[int | float | None]) -> None:
+    if None not in values and None not in total and len(values) == len(total):  # the usual row
+        total[:] = map(operator.add, total, values)
+        return
     for i, value in enumerate(values):
         if value is not None:
             current = total[i]
