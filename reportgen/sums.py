@@ -52,9 +52,13 @@ def group_sums(
     groups: dict[GroupKey, Sums] = {}
     for row in rows:
         k = key(row)
-        if k not in groups:
-            groups[k] = [None] * width
-        add_into(groups[k], row.values)
+        total = groups.get(k)
+        if total is None and len(row.values) == width:
+            groups[k] = list(row.values)  # added into nothing: the row's own values
+            continue
+        if total is None:
+            total = groups[k] = [None] * width
+        add_into(total, row.values)
     return groups
 
 
