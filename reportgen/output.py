@@ -201,6 +201,8 @@ def write_into(staging: Path, relative: str, content: bytes | str) -> None:
     folder = os.path.dirname(target)
     if folder not in _FOLDERS_MADE:
         os.makedirs(folder, exist_ok=True)
+        if len(_FOLDERS_MADE) >= 1 << 16:  # `serve` builds again and again: stay bounded
+            _FOLDERS_MADE.clear()
         _FOLDERS_MADE.add(folder)
     try:
         _write_file(target, data)
@@ -209,7 +211,7 @@ def write_into(staging: Path, relative: str, content: bytes | str) -> None:
         _write_file(target, data)
 
 
-# Folders write_into made in this process (a set of paths, bounded by the site's folders).
+# Folders write_into made in this process (paths; cleared when large).
 _FOLDERS_MADE: set[str] = set()
 
 
