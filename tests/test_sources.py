@@ -274,3 +274,27 @@ def test_symlink_inside_project_is_fine(tmp_path):
     project(tmp_path, ["data/*.csv"])
     table, problems = load(tmp_path)
     assert problems == [] and len(table.rows) == 1
+
+
+# The fast path for plain canonical files (canonicalcsv._fast_rows) must read exactly what
+# the csv reader path reads, and leave every other file, with its messages, to that path.
+FAST_PATH_CASES = [
+    HEADER + "2026-10-01,a,search,10,2,3.50\n2026-10-01,b,,7,1,\n\n2026-10-02, a ,social,0,0,0.0\n",
+    HEADER + "2026-10-01,a,search,10,2,-3.50\n",  # a negative value: reported (info)
+    HEADER + "2026-10-01,a,search,10,2\n",  # a short row
+    HEADER + '2026-10-01,"a, b",search,10,2,3\n',  # a quoted name
+    HEADER + "2026-10-01,a,search,1e3,+2,.5\r\n",  # CRLF, other number forms
+    HEADER + "2026-13-01,a,search,1,1,1\n2026-10-01,a,search,x,1,1\n",  # bad date, bad number
+    HEADER + "1899-12-31,a,search,1,1,1\n",  # outside the accepted dates
+    HEADER + "2026-10-01,a,search,9999999999999999,1,1\n",  # past 10^15
+    "date,clicks,ctr\n2026-10-01,3,0.5\n   \n2026-10-02,007,\n",  # a ratio column, a blank line
+]
+
+
+@pytest.mark.parametrize("text", FAST_PATH_CASES)
+def test_fast_path_reads_what_the_csv_reader_reads(text, monkeypatch):
+    from reportgen import canonicalcsv
+
+    fast = canonicalcsv.parse_metric_text(text, "data/m.csv")
+    monkeypatch.setattr(canonicalcsv, "_fast_rows", lambda *args: None)
+    assert repr(fast) == repr(canonicalcsv.parse_metric_text(text, "data/m.csv"))
