@@ -12,7 +12,7 @@ import hashlib
 import html
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,14 +21,20 @@ from typing import Any
 import jinja2
 from jinja2.compiler import CodeGenerator
 from jinja2.loaders import split_template_path
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import __version__
 from .charts import ChartView
 from .errors import InputError, Problem, ReportgenError
+from .i18n import Formatter
 from .inputfiles import UnreadableInputError, line_at, read_input_bytes, real_path
 
 THEME_STATIC = ("reportgen.css", "reportgen.js", "unlock.js")
+CHART_PARTIAL = "partials/chart.html"
+# The built-in partials/chart.html whose output chart_fragment builds (tests/test_speed_charts.py
+# checks both agree, and that this is the theme's file): another text, or a project's own
+# partial, is rendered by Jinja from its template.
+BUILTIN_CHART_SHA256 = "e1cdb1055321559633c3ce65d57200ba397490fa059050e99697543754f85736"
 
 
 def builtin_templates_dir() -> Path:
@@ -69,6 +75,7 @@ class _FileLoader(jinja2.FileSystemLoader):
     def __init__(self, searchpath: list[str], roots: list[Path]):
         super().__init__(searchpath)
         self.roots = [real_path(root) for root in roots]  # where a template may lead
+        self.builtin_chart_source: str | None = None  # the theme's chart partial, when read
 
     def get_source(
         self, environment: jinja2.Environment, template: str
@@ -102,8 +109,28 @@ class _FileLoader(jinja2.FileSystemLoader):
                 except OSError:
                     return False
 
+            if template == CHART_PARTIAL and filename == _builtin_chart_file():
+                self.builtin_chart_source = source
             return source, filename, uptodate
         raise jinja2.TemplateNotFound(template)
+
+    def load(
+        self,
+        environment: jinja2.Environment,
+        name: str,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        self.builtin_chart_source = None
+        template = super().load(environment, name, globals)
+        if name == CHART_PARTIAL and self._shipped_chart():
+            # the theme's own partial, as shipped: its fragment built in Python
+            template.root_render_func = chart_partial_root(template.root_render_func)
+        return template
+
+    def _shipped_chart(self) -> bool:
+        """The template just loaded is the theme's partials/chart.html, as shipped."""
+        source = self.builtin_chart_source
+        return source is not None and hashlib.sha256(source.encode()).hexdigest() == BUILTIN_CHART_SHA256
 
 
 def make_environment(project_root: Path) -> jinja2.Environment:
@@ -225,6 +252,89 @@ class ChartSlot:
 
     id: str
     view: ChartView
+
+
+def _builtin_chart_file() -> str:
+    return os.path.normpath(os.path.join(str(builtin_templates_dir()), "partials", "chart.html"))
+
+
+_ChartRoot = Callable[[jinja2.runtime.Context], Iterator[str]]
+
+
+def chart_partial_root(template_root: _ChartRoot) -> _ChartRoot:
+    """The built-in chart partial's render function: its whole fragment in one piece
+    (chart_fragment), or the template's own code for anything unusual (its output, and its
+    errors at their lines)."""
+
+    def root(context: jinja2.runtime.Context) -> Iterator[str]:
+        try:
+            fragment = chart_fragment(context)
+        except Exception:  # the template's own code raises it, at its line
+            fragment = None
+        if fragment is None:
+            yield from template_root(context)
+        else:
+            yield fragment
+
+    return root
+
+
+def chart_fragment(context: jinja2.runtime.Context) -> str | None:
+    """What templates/partials/chart.html renders for `chart` (a ChartSlot) and `_` (a
+    Formatter's gettext), byte for byte, built at once: a page includes it five or six
+    times, and the template's code yields some 40 pieces each time. None for any other
+    value (the template then renders it)."""
+    chart = context.resolve_or_missing("chart")
+    gettext = context.resolve_or_missing("_")
+    if chart.__class__ is not ChartSlot or getattr(gettext, "__func__", None) is not Formatter.gettext:
+        return None
+    view = chart.view
+    figure = view.figure
+    if view.__class__ is not ChartView or figure.__class__ is not dict:
+        return None
+    layout = figure.get("layout")
+    columns, notes, print_height = view.columns, view.notes, view.print_height
+    if layout.__class__ is not dict or columns.__class__ is not tuple or not columns:
+        return None
+    if notes.__class__ is not tuple:
+        return None
+    height = layout.get("height")
+    if height:
+        if height.__class__ is not int or (print_height and print_height.__class__ is not int):
+            return None
+        tall = f"; --print-height: {print_height}px" if print_height else ""
+        style = f' style="--chart-height: {height}px{tall}"'
+    else:
+        style = ""
+    filters = context.environment.filters
+    figure_json = escape(filters["json_script"](figure))
+    id_ = escape(chart.id)
+    summary = escape(view.summary)
+    if notes:
+        items = "".join([f"<li>{escape(note)}</li>" for note in notes])
+        listed = (
+            f'  <ul class="chart-notes" aria-label="{escape(gettext("Events marked on the chart"))}">\n'
+            f"{items}  </ul>\n"
+        )
+    else:
+        listed = ""
+    heads = "".join([f'<th scope="col" class="num">{escape(column)}</th>' for column in columns[1:]])
+    return (
+        f'<figure class="chart chart-{escape(view.kind)}" aria-labelledby="{id_}-title">\n'
+        f'  <figcaption id="{id_}-title" class="chart-title" dir="auto">{escape(view.title)}</figcaption>\n'
+        f'  <div class="chart-canvas" id="{id_}" data-figure="{id_}-data" aria-hidden="true"{style}></div>\n'
+        f'  <script type="application/json" id="{id_}-data">{figure_json}</script>\n'
+        f'  <p class="chart-summary" role="img" aria-label="{summary}">{summary}</p>\n'
+        f"{listed}"
+        '  <details class="chart-data">\n'
+        f"    <summary>{escape(gettext('Show the numbers'))}</summary>\n"
+        f'    <div class="table-scroll" role="region" aria-labelledby="{id_}-title" tabindex="0">\n'
+        "    <table>\n"
+        f'      <thead><tr><th scope="col">{escape(columns[0])}</th>{heads}</tr></thead>\n'
+        "      <tbody>\n"
+        f"      {escape(filters['table_rows'](view.rows))}\n"
+        "      </tbody>\n    </table>\n    </div>\n  </details>\n</figure>\n"
+    )
 
 
 def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:

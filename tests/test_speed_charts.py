@@ -1,0 +1,196 @@
+"""The chart path's fast ways answer exactly as the slow ones do (issue 15: no output changes).
+
+- The built-in partials/chart.html is built in Python (render.chart_fragment): the same
+  bytes as Jinja rendering the same file as a project's own partial (which always goes
+  through Jinja), included from a page or rendered alone, on random charts; anything
+  unusual, errors included, is the template's own rendering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reportgen import render
+from reportgen.charts import ChartView
+from reportgen.errors import InputError
+from reportgen.i18n import Formatter
+from reportgen.render import (
+    BUILTIN_CHART_SHA256,
+    CHART_PARTIAL,
+    ChartSlot,
+    builtin_templates_dir,
+    make_environment,
+    render_chart,
+    render_page,
+)
+
+PAGE = '<main>{% for chart in charts %}{% include "partials/chart.html" %}{% endfor %}</main>\n'
+
+# Texts as users write them: unicode, markup, quotes, entities, Plotly's own tags, blanks.
+TEXTS = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "<b>x</b>",
+            "a & b",
+            "\"q\" 'q'",
+            "&amp;",
+            "</script>",
+            "\u2028\u2029",
+            "Oct 5",
+            "1.234,5 €",
+        ]
+    ),
+)
+FLOATS = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.0, -0.0, 1e-300, 5e-324, 1e300, -1e15, 123456789.123, 0.1 + 0.2]),
+)
+NUMBERS = st.one_of(st.none(), st.integers(-(10**18), 10**18), FLOATS)
+LOCALES = st.sampled_from(["en_US", "de_DE", "vi_VN", "fr_FR"])
+
+
+@st.composite
+def views(draw: st.DrawFn) -> ChartView:
+    points = draw(st.integers(0, 8))
+    layout: dict[str, Any] = {"margin": {"l": 8}, "separators": draw(st.sampled_from([".,", ",."]))}
+    height = draw(st.one_of(st.none(), st.just(0), st.integers(1, 3000)))
+    if height is not None:
+        layout["height"] = height
+    trace = {
+        "type": "scatter",
+        "name": draw(TEXTS),
+        "x": draw(st.lists(TEXTS, min_size=points, max_size=points)),
+        "y": draw(st.lists(NUMBERS, min_size=points, max_size=points)),
+        "customdata": draw(st.lists(TEXTS, min_size=points, max_size=points)),
+    }
+    width = draw(st.integers(1, 4))
+    rows = draw(
+        st.lists(st.tuples(*[TEXTS] * width).map(tuple), max_size=6).map(tuple)  # type: ignore[arg-type]
+    )
+    return ChartView(
+        title=draw(TEXTS),
+        figure={"data": [trace], "layout": layout},
+        summary=draw(TEXTS),
+        columns=tuple(draw(st.lists(TEXTS, min_size=1, max_size=4))),
+        rows=rows,
+        notes=tuple(draw(st.lists(TEXTS, max_size=3))),
+        kind=draw(st.sampled_from(["line", "bar", "area", "pie", "<x>"])),
+        print_height=draw(st.one_of(st.none(), st.just(0), st.integers(1, 5000))),
+    )
+
+
+@pytest.fixture(scope="module")
+def envs(tmp_path_factory: pytest.TempPathFactory) -> tuple[jinja2.Environment, jinja2.Environment]:
+    """The theme's partial: built in Python (fast), and rendered by Jinja (slow)."""
+    root = tmp_path_factory.mktemp("project")
+    (root / "templates").mkdir()
+    (root / "templates" / "page.html").write_text(PAGE)
+    fast, slow = make_environment(root), make_environment(root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "BUILTIN_CHART_SHA256", "another text")
+        slow.get_template(CHART_PARTIAL)  # loaded (and kept: one environment, no reloads) as Jinja's
+    return fast, slow
+
+
+@pytest.fixture(scope="module")
+def own(tmp_path_factory: pytest.TempPathFactory) -> jinja2.Environment:
+    """The theme's partial copied into a project: the project's own, rendered by Jinja."""
+    root = tmp_path_factory.mktemp("own")
+    (root / "templates" / "partials").mkdir(parents=True)
+    (root / "templates" / "page.html").write_text(PAGE)
+    shutil.copy(builtin_templates_dir() / CHART_PARTIAL, root / "templates" / CHART_PARTIAL)
+    return make_environment(root)
+
+
+def test_the_pinned_partial_is_the_themes():
+    """chart_fragment builds this file's output: change both together (and this hash)."""
+    source = (builtin_templates_dir() / CHART_PARTIAL).read_bytes()
+    assert hashlib.sha256(source).hexdigest() == BUILTIN_CHART_SHA256
+
+
+def test_only_the_themes_own_partial_is_built_in_python(envs, own):
+    fast, slow = envs
+    built = [env.get_template(CHART_PARTIAL).root_render_func.__qualname__ for env in (fast, slow, own)]
+    assert [name.startswith("chart_partial_root") for name in built] == [True, False, False]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(views(), min_size=1, max_size=3), LOCALES, st.lists(TEXTS, min_size=1, max_size=3))
+def test_fast_chart_partial_is_the_templates_output(envs, own, charts, locale, ids):
+    fast, slow = envs
+    slots = [ChartSlot(ids[i % len(ids)], view) for i, view in enumerate(charts)]
+    context = {"charts": slots, "_": Formatter(locale, "EUR").gettext, "other": "x"}
+    page = render_page(fast, "page.html", context)
+    assert page == render_page(slow, "page.html", context) == render_page(own, "page.html", context)
+    for slot in slots:
+        assert render_chart(fast, slot, context) == render_chart(slow, slot, context)
+
+
+def _problem(env: jinja2.Environment, context: dict[str, Any]) -> tuple[int | None, str]:
+    with pytest.raises(InputError) as caught:
+        render_page(env, "page.html", context)
+    problem = caught.value.problems[0]
+    return problem.line, problem.message
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"figure": {"data": [], "layout": {"height": 200, "x": math.nan}}},  # json_script refuses NaN
+        {"figure": {"data": [], "layout": {"height": 2.5}}},  # not an int: the |int filter
+        {"figure": {"data": []}},  # no layout
+        {"columns": ()},  # no first column
+        {"figure": {"data": [], "layout": {"height": "12"}}},
+        {"rows": (("a", object()),)},  # odd cells: table_rows as the template calls it
+    ],
+)
+def test_unusual_charts_render_or_fail_as_the_template_does(envs, change):
+    fast, slow = envs
+    view = ChartView("t", {"data": [], "layout": {"height": 200}}, "s", ("a", "b"), (("x", "1"),))
+    view = ChartView(**{**view.__dict__, **change})
+    context = {"charts": [ChartSlot("c", view)], "_": Formatter("en_US", "USD").gettext}
+    try:
+        expected = render_page(slow, "page.html", context)
+    except InputError:
+        assert _problem(fast, context) == _problem(slow, context)
+    else:
+        assert render_page(fast, "page.html", context) == expected
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"charts": [{"id": "c", "view": None}], "_": str},  # not a ChartSlot: Jinja's error
+        {"charts": [ChartSlot("c", ChartView("t", {"layout": {}}, "s", ("a",), ()))], "_": str.upper},
+        {"charts": [ChartSlot("c", ChartView("t", {"layout": {}}, "s", ("a",), (), ("n",)))]},  # no `_`
+    ],
+)
+def test_other_values_are_the_templates_to_render(envs, context):
+    fast, slow = envs
+    try:
+        expected = render_page(slow, "page.html", context)
+    except InputError:
+        assert _problem(fast, context) == _problem(slow, context)
+    else:
+        assert render_page(fast, "page.html", context) == expected
+
+
+def test_a_project_partial_is_used(tmp_path: Path):
+    (tmp_path / "templates" / "partials").mkdir(parents=True)
+    (tmp_path / "templates" / "partials" / "chart.html").write_text("MINE {{ chart.id }}\n")
+    (tmp_path / "templates" / "page.html").write_text(PAGE)
+    view = ChartView("t", {"data": [], "layout": {}}, "s", ("a",), ())
+    context = {"charts": [ChartSlot("c1", view)], "_": Formatter("en_US", "USD").gettext}
+    assert render_page(make_environment(tmp_path), "page.html", context) == "<main>MINE c1\n</main>\n"
