@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from .chartlayout import CARD as CARD
 from .chartlayout import CHART_INK as CHART_INK
@@ -70,9 +71,22 @@ class Series:
     style: str = "main"  # main | previous | target | extra
 
 
-def _trace(series: Series, style: ChartStyle, kind: str, color: str | None = None) -> PlotlyDict:
-    xs = [plotly_text(label) for label, _ in series.points]
+def _trace(
+    series: Series,
+    style: ChartStyle,
+    kind: str,
+    color: str | None = None,
+    *,
+    xs: list[PlotlyText] | None = None,
+    texts: list[str] | None = None,
+) -> PlotlyDict:
+    """`xs`: the series' labels as plotly_text makes them, `texts`: its values as
+    `style.fmt.value` writes them (line_chart has them already); else made here."""
+    if xs is None:
+        xs = [plotly_text(label) for label, _ in series.points]
     ys = [value for _, value in series.points]
+    if texts is None:
+        texts = list(map(style.fmt.value, ys, repeat(series.unit)))
     trace: PlotlyDict = {
         "type": "bar" if kind == "bar" else "scatter",
         "name": legend_text(series.name),
@@ -80,7 +94,7 @@ def _trace(series: Series, style: ChartStyle, kind: str, color: str | None = Non
         "y": ys,
         # One rounding rule: a hover label shows the value as the chart's numbers table
         # does (the same Formatter call), not as Plotly would round it.
-        "customdata": [plotly_text(style.fmt.value(value, series.unit)) for value in ys],
+        "customdata": list(map(plotly_text, texts)),
         # The trace's (escaped) name, not a copy of it: no user text in a template.
         "hovertemplate": PlotlyText("%{customdata}<extra>%{fullData.name}</extra>"),
     }
@@ -174,7 +188,22 @@ def line_chart(
     main = series[0]
     categories = [label for label, _ in main.points]
     layout = base_layout(style, main.unit, legend=len(series) > 1)
-    traces = [_trace(s, style, kind if s.style in ("main", "previous") else "line") for s in series]
+    # Each series' values formatted once, for its hover texts and its column of the table;
+    # the labels escaped once for every series drawn on the main one's.
+    value = style.fmt.value
+    texts = [list(map(value, [v for _, v in s.points], repeat(s.unit))) for s in series]
+    xs = list(map(plotly_text, categories))
+    alike = [[label for label, _ in s.points] == categories for s in series]
+    traces = [
+        _trace(
+            s,
+            style,
+            kind if s.style in ("main", "previous") else "line",
+            xs=list(xs) if same else None,
+            texts=column,
+        )
+        for s, column, same in zip(series, texts, alike, strict=True)
+    ]
     if kind == "bar" and any(s.style == "previous" for s in series):
         layout["barmode"] = "group"
     print_height = None
@@ -196,11 +225,18 @@ def line_chart(
         layout["annotations"] = annotations
         notes = tuple(f"{n} — {text}" for n, (_, text) in enumerate(marks, start=1))
     columns = (period_label or style.fmt.gettext("Period"), *[s.name for s in series])
-    by_label = [(dict(s.points), s.unit) for s in series]
-    value = style.fmt.value
-    rows = tuple(
-        (label, *[value(points.get(label), unit) for points, unit in by_label]) for label in categories
-    )
+    if len(set(categories)) == len(categories):
+        # a series on the main one's labels: its row i is its point i, formatted above
+        by_label = [
+            column if same else [value(v, s.unit) for v in map(dict(s.points).get, categories)]
+            for s, column, same in zip(series, texts, alike, strict=True)
+        ]
+        rows = tuple(zip(categories, *by_label, strict=True))
+    else:  # a label twice: each row shows a series' last value of that label
+        points_of = [(dict(s.points), s.unit) for s in series]
+        rows = tuple(
+            (label, *[value(points.get(label), unit) for points, unit in points_of]) for label in categories
+        )
     return ChartView(
         title=title,
         figure=plotly_figure(traces, layout),
@@ -277,7 +313,8 @@ def pie_chart(
     # The slices' percentages are the numbers table's Share column, not Plotly's own
     # rounding ("7.68%" beside "7.7%"): one Formatter call for both.
     shares = [style.fmt.percent(v / total if total else None, 1) for _, v in points]
-    fills, texts = slice_colors(style, len(points))
+    texts = [style.fmt.value(v, series.unit) for _, v in points]  # the hovers' and the table's
+    fills, inks = slice_colors(style, len(points))
     trace = {
         "type": "pie",
         "hole": 0.55,
@@ -285,7 +322,7 @@ def pie_chart(
         "hovertext": [plotly_text(label) for label, _ in points],  # the whole name
         "values": [value for _, value in points],
         "text": [plotly_text(share) for share in shares],
-        "customdata": [plotly_text(style.fmt.value(v, series.unit)) for _, v in points],
+        "customdata": list(map(plotly_text, texts)),
         "hovertemplate": PlotlyText("%{hovertext}: %{customdata} (%{text})<extra></extra>"),
         "textinfo": "text",
         # inside its slice or not at all (the share is in the hover and the table): a label
@@ -296,14 +333,11 @@ def pie_chart(
         # A label inside a slice in ink or white, whichever contrasts more with the slice
         # (the slice a shade darker or lighter when neither reaches 4.5:1); one that Plotly
         # moves outside a thin slice sits on the card. Hover labels read the same way.
-        "insidetextfont": {"color": texts},
+        "insidetextfont": {"color": inks},
         "outsidetextfont": {"color": CHART_INK},
-        "hoverlabel": {"bgcolor": fills, "bordercolor": texts, "font": {"color": texts}},
+        "hoverlabel": {"bgcolor": fills, "bordercolor": inks, "font": {"color": inks}},
     }
-    rows = tuple(
-        (label, style.fmt.value(v, series.unit), share)
-        for (label, v), share in zip(points, shares, strict=True)
-    )
+    rows = tuple((label, text, share) for (label, _v), text, share in zip(points, texts, shares, strict=True))
     columns = (label_name or style.fmt.gettext("Group"), series.name, style.fmt.gettext("Share"))
     return ChartView(
         title=title,

@@ -4,6 +4,9 @@
   bytes as Jinja rendering the same file as a project's own partial (which always goes
   through Jinja), included from a page or rendered alone, on random charts; anything
   unusual, errors included, is the template's own rendering.
+- line_chart and pie_chart format each value once, for its hover text and its cell of the
+  numbers table: the same texts as a Formatter call for each, the table's rows looked up by
+  label as before (a label twice: its last value).
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportgen import render
-from reportgen.charts import ChartView
+from reportgen.charts import ChartStyle, ChartView, Series, line_chart, pie_chart
 from reportgen.errors import InputError
 from reportgen.i18n import Formatter
+from reportgen.plotlytext import PlotlyText, plotly_text
 from reportgen.render import (
     BUILTIN_CHART_SHA256,
     CHART_PARTIAL,
@@ -194,3 +198,66 @@ def test_a_project_partial_is_used(tmp_path: Path):
     view = ChartView("t", {"data": [], "layout": {}}, "s", ("a",), ())
     context = {"charts": [ChartSlot("c1", view)], "_": Formatter("en_US", "USD").gettext}
     assert render_page(make_environment(tmp_path), "page.html", context) == "<main>MINE c1\n</main>\n"
+
+
+# --- line_chart / pie_chart: each series formatted once, for its hovers and its table column -----
+
+
+def _reference_texts(series: list[Series], fmt: Formatter) -> tuple[Any, ...]:
+    """The hovers' texts and the table's rows as the charts made them before (a Formatter call
+    per hover, another per cell, a label's value looked up by name)."""
+    categories = [label for label, _ in series[0].points]
+    by_label = [(dict(s.points), s.unit) for s in series]
+    rows = tuple(
+        (label, *[fmt.value(points.get(label), unit) for points, unit in by_label]) for label in categories
+    )
+    hovers = [[plotly_text(fmt.value(v, s.unit)) for _, v in s.points] for s in series]
+    labels = [[plotly_text(label) for label, _ in s.points] for s in series]
+    return rows, hovers, labels
+
+
+LABELS = st.one_of(TEXTS, st.sampled_from(["Oct 1", "Oct 2", "Unassigned", "<i>", "a&b"]))
+UNITS = st.sampled_from(["currency", "percent", "ratio", "count", "number"])
+VALUES = st.one_of(st.none(), FLOATS, st.integers(-(10**15), 10**15))
+
+
+@st.composite
+def chart_series(draw: st.DrawFn) -> list[Series]:
+    labels = draw(st.lists(LABELS, min_size=1, max_size=8))
+    first = Series(draw(TEXTS), [(label, draw(VALUES)) for label in labels], draw(UNITS))
+    series = [first]
+    for style in draw(st.lists(st.sampled_from(["previous", "target", "extra"]), max_size=3)):
+        same = draw(st.booleans())  # on the main series' labels, or on labels of its own
+        own = labels if same else draw(st.lists(LABELS, min_size=1, max_size=8))
+        series.append(Series(draw(TEXTS), [(label, draw(VALUES)) for label in own], draw(UNITS), style))
+    return series
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    chart_series(),
+    LOCALES,
+    st.sampled_from(["line", "bar", "area"]),
+    st.booleans(),
+)
+def test_line_chart_formats_each_value_as_before(series, locale, kind, named):
+    fmt = Formatter(locale, "EUR")
+    view = line_chart("t", series, ChartStyle("#336699", fmt), kind=kind, named=named)
+    rows, hovers, labels = _reference_texts(series, fmt)
+    assert view.rows == rows
+    traces = view.figure["data"]
+    assert [trace["customdata"] for trace in traces] == hovers
+    assert [trace["y" if named else "x"] for trace in traces] == labels
+    assert all(type(text) is PlotlyText for trace in traces for text in trace["customdata"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(chart_series(), LOCALES)
+def test_pie_chart_formats_each_value_as_before(series, locale):
+    fmt = Formatter(locale, "JPY")
+    view = pie_chart("t", series[0], ChartStyle("#336699", fmt))
+    points = [(label, v) for label, v in series[0].points if v]
+    assert [row[1] for row in view.rows] == [fmt.value(v, series[0].unit) for _, v in points]
+    assert view.figure["data"][0]["customdata"] == [
+        plotly_text(fmt.value(v, series[0].unit)) for _, v in points
+    ]
