@@ -7,6 +7,8 @@
 - line_chart and pie_chart format each value once, for its hover text and its cell of the
   numbers table: the same texts as a Formatter call for each, the table's rows looked up by
   label as before (a label twice: its last value).
+- table_rows escapes a plain table (rows of str cells of one width) in one piece: the same
+  text as escaping it cell by cell.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import jinja2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from reportgen import render
 from reportgen.charts import ChartStyle, ChartView, Series, line_chart, pie_chart
@@ -261,3 +264,28 @@ def test_pie_chart_formats_each_value_as_before(series, locale):
     assert view.figure["data"][0]["customdata"] == [
         plotly_text(fmt.value(v, series[0].unit)) for _, v in points
     ]
+
+
+# --- table_rows: a plain table escaped at once -----------------------------------------------
+
+CELLS = st.one_of(
+    TEXTS,
+    st.sampled_from(["\x00", "\x01", "\x02", "a\x00b", "<td>", "1 234,5\u00a0€"]),
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=5),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 5).flatmap(
+        lambda width: st.lists(st.tuples(*[CELLS] * width), max_size=8).map(tuple)  # type: ignore[arg-type]
+    ),
+    st.booleans(),
+)
+def test_table_rows_at_once_is_cell_by_cell(rows, odd):
+    if odd and rows:  # a row of another width, a cell not a str, a list: cell by cell
+        rows = (*rows, rows[0][:1], (rows[0][0], Markup("<b>&amp;</b>"), 3))
+    expected = render._rows_by_cell(rows)
+    assert render.table_rows(rows) == expected
+    assert render.table_rows(list(rows)) == expected
+    assert render._plain_rows(rows) in (None, expected)
