@@ -31,10 +31,14 @@ from .inputfiles import UnreadableInputError, line_at, read_input_bytes, real_pa
 
 THEME_STATIC = ("reportgen.css", "reportgen.js", "unlock.js")
 CHART_PARTIAL = "partials/chart.html"
-# The built-in partials/chart.html whose output chart_fragment builds (tests/test_speed_charts.py
-# checks both agree, and that this is the theme's file): another text, or a project's own
-# partial, is rendered by Jinja from its template.
-BUILTIN_CHART_SHA256 = "e1cdb1055321559633c3ce65d57200ba397490fa059050e99697543754f85736"
+TABLE_PARTIAL = "partials/table.html"
+# The built-in partials whose output chart_fragment and table_fragment build, by the sha256 of
+# their text (tests/test_speed_charts.py checks both agree, and that these are the theme's
+# files): another text, or a project's own partial, is rendered by Jinja from its template.
+SHIPPED_PARTIALS = {
+    CHART_PARTIAL: "e1cdb1055321559633c3ce65d57200ba397490fa059050e99697543754f85736",
+    TABLE_PARTIAL: "ca810a3980f5285e08b849e411e6c0e3ae5678ccb47460fc1ba04caaeccff82f",
+}
 
 
 def builtin_templates_dir() -> Path:
@@ -75,7 +79,7 @@ class _FileLoader(jinja2.FileSystemLoader):
     def __init__(self, searchpath: list[str], roots: list[Path]):
         super().__init__(searchpath)
         self.roots = [real_path(root) for root in roots]  # where a template may lead
-        self.builtin_chart_source: str | None = None  # the theme's chart partial, when read
+        self.shipped_source: str | None = None  # the theme's chart or table partial, when read
 
     def get_source(
         self, environment: jinja2.Environment, template: str
@@ -109,8 +113,8 @@ class _FileLoader(jinja2.FileSystemLoader):
                 except OSError:
                     return False
 
-            if template == CHART_PARTIAL and filename == _builtin_chart_file():
-                self.builtin_chart_source = source
+            if template in SHIPPED_PARTIALS and filename == _builtin_file(template):
+                self.shipped_source = source
             return source, filename, uptodate
         raise jinja2.TemplateNotFound(template)
 
@@ -120,17 +124,18 @@ class _FileLoader(jinja2.FileSystemLoader):
         name: str,
         globals: MutableMapping[str, Any] | None = None,
     ) -> jinja2.Template:
-        self.builtin_chart_source = None
+        self.shipped_source = None
         template = super().load(environment, name, globals)
-        if name == CHART_PARTIAL and self._shipped_chart():
+        if self._shipped(name):
             # the theme's own partial, as shipped: its fragment built in Python
-            template.root_render_func = chart_partial_root(template.root_render_func)
+            fragment = chart_fragment if name == CHART_PARTIAL else table_fragment
+            template.root_render_func = partial_root(fragment, template.root_render_func)
         return template
 
-    def _shipped_chart(self) -> bool:
-        """The template just loaded is the theme's partials/chart.html, as shipped."""
-        source = self.builtin_chart_source
-        return source is not None and hashlib.sha256(source.encode()).hexdigest() == BUILTIN_CHART_SHA256
+    def _shipped(self, name: str) -> bool:
+        """The template just loaded is the theme's partial `name`, as shipped."""
+        source = self.shipped_source
+        return source is not None and hashlib.sha256(source.encode()).hexdigest() == SHIPPED_PARTIALS[name]
 
 
 def make_environment(project_root: Path) -> jinja2.Environment:
@@ -297,27 +302,27 @@ class ChartSlot:
     view: ChartView
 
 
-def _builtin_chart_file() -> str:
-    return os.path.normpath(os.path.join(str(builtin_templates_dir()), "partials", "chart.html"))
+def _builtin_file(name: str) -> str:
+    return os.path.normpath(os.path.join(str(builtin_templates_dir()), *split_template_path(name)))
 
 
-_ChartRoot = Callable[[jinja2.runtime.Context], Iterator[str]]
+_Root = Callable[[jinja2.runtime.Context], Iterator[str]]
 
 
-def chart_partial_root(template_root: _ChartRoot) -> _ChartRoot:
-    """The built-in chart partial's render function: its whole fragment in one piece
-    (chart_fragment), or the template's own code for anything unusual (its output, and its
-    errors at their lines)."""
+def partial_root(fragment: Callable[[jinja2.runtime.Context], str | None], template_root: _Root) -> _Root:
+    """A built-in partial's render function: its whole fragment in one piece (`fragment`),
+    or the template's own code for anything unusual (its output, and its errors at their
+    lines)."""
 
     def root(context: jinja2.runtime.Context) -> Iterator[str]:
         try:
-            fragment = chart_fragment(context)
+            text = fragment(context)
         except Exception:  # the template's own code raises it, at its line
-            fragment = None
-        if fragment is None:
+            text = None
+        if text is None:
             yield from template_root(context)
         else:
-            yield fragment
+            yield text
 
     return root
 
@@ -378,6 +383,73 @@ def chart_fragment(context: jinja2.runtime.Context) -> str | None:
         f"      {escape(filters['table_rows'](view.rows))}\n"
         "      </tbody>\n    </table>\n    </div>\n  </details>\n</figure>\n"
     )
+
+
+def table_fragment(context: jinja2.runtime.Context) -> str | None:
+    """What templates/partials/table.html renders for `table` (a pages.Table of `str`
+    cells), `label` and `_` (a Formatter's gettext), byte for byte, built at once: the cells
+    joined (by characters none of them holds) and escaped in one piece. None for any other
+    value (the template then renders it)."""
+    from .pages import Table  # pages draws the charts that this module renders
+
+    table = context.resolve_or_missing("table")
+    label = context.resolve_or_missing("label")
+    gettext = context.resolve_or_missing("_")
+    if table.__class__ is not Table or getattr(gettext, "__func__", None) is not Formatter.gettext:
+        return None
+    columns, numeric, rows, total = table.columns, table.numeric, table.rows, table.total
+    width = len(columns)
+    if (
+        label.__class__ is not str
+        or columns.__class__ is not tuple
+        or numeric.__class__ is not tuple
+        or rows.__class__ is not tuple
+        or not width
+        or len(numeric) != width
+        or not _STR.issuperset(map(type, columns))
+        or not _BOOL.issuperset(map(type, numeric))
+    ):
+        return None
+    if total is not None and (
+        total.__class__ is not tuple or len(total) != width or not _STR.issuperset(map(type, total))
+    ):
+        return None
+    opens = ['<td class="num">' if flag else "<td>" for flag in numeric[1:]]
+    row_format = (
+        '  <tr><th scope="row" dir="auto">{}</th>' + "".join(f"{o}{{}}</td>" for o in opens) + "</tr>\n"
+    )
+    lines = []
+    for row in rows:
+        if row.__class__ is not tuple or len(row) != width or not _STR.issuperset(map(type, row)):
+            return None
+        lines.append(_CELL_END.join(row))
+    raw = _ROW_END.join(lines)
+    if raw.count(_ROW_END) != max(len(rows) - 1, 0) or raw.count(_CELL_END) != len(rows) * (width - 1):
+        return None
+    escaped = str(escape(raw)).split(_ROW_END) if rows else []
+    body = "".join([row_format.format(*line.split(_CELL_END)) for line in escaped])
+    heads = "".join(
+        [
+            f'<th scope="col" class="num">{escape(column)}</th>'
+            if flag
+            else f'<th scope="col">{escape(column)}</th>'
+            for column, flag in zip(columns[1:], numeric[1:], strict=True)
+        ]
+    )
+    foot = ""
+    if total:
+        cells = "".join([f"{o}{escape(cell)}</td>" for o, cell in zip(opens, total[1:], strict=True)])
+        foot = f'  <tfoot><tr><th scope="row">{escape(total[0])}</th>{cells}</tr></tfoot>\n'
+    named = escape(gettext("Table: {name}").format(name=label))
+    return (
+        f'<div class="table-scroll" role="region" aria-label="{named}" tabindex="0">\n'
+        '<table class="data-table">\n'
+        f'  <thead><tr><th scope="col">{escape(columns[0])}</th>{heads}</tr></thead>\n'
+        f"  <tbody>\n{body}  </tbody>\n{foot}</table>\n</div>\n"
+    )
+
+
+_BOOL = frozenset({bool})
 
 
 def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:

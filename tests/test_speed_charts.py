@@ -7,6 +7,7 @@
 - line_chart and pie_chart format each value once, for its hover text and its cell of the
   numbers table: the same texts as a Formatter call for each, the table's rows looked up by
   label as before (a label twice: its last value).
+- So is the built-in partials/table.html (render.table_fragment), its cells escaped at once.
 - table_rows escapes a plain table (rows of str cells of one width) in one piece: the same
   text as escaping it cell by cell.
 """
@@ -29,10 +30,12 @@ from reportgen import render
 from reportgen.charts import ChartStyle, ChartView, Series, line_chart, pie_chart
 from reportgen.errors import InputError
 from reportgen.i18n import Formatter
+from reportgen.pages import Table
 from reportgen.plotlytext import PlotlyText, plotly_text
 from reportgen.render import (
-    BUILTIN_CHART_SHA256,
     CHART_PARTIAL,
+    SHIPPED_PARTIALS,
+    TABLE_PARTIAL,
     ChartSlot,
     builtin_templates_dir,
     make_environment,
@@ -41,6 +44,7 @@ from reportgen.render import (
 )
 
 PAGE = '<main>{% for chart in charts %}{% include "partials/chart.html" %}{% endfor %}</main>\n'
+TABLES = '<main>{% for table in tables %}{% include "partials/table.html" %}{% endfor %}</main>\n'
 
 # Texts as users write them: unicode, markup, quotes, entities, Plotly's own tags, blanks.
 TEXTS = st.one_of(
@@ -104,10 +108,12 @@ def envs(tmp_path_factory: pytest.TempPathFactory) -> tuple[jinja2.Environment, 
     root = tmp_path_factory.mktemp("project")
     (root / "templates").mkdir()
     (root / "templates" / "page.html").write_text(PAGE)
+    (root / "templates" / "tables.html").write_text(TABLES)
     fast, slow = make_environment(root), make_environment(root)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render, "BUILTIN_CHART_SHA256", "another text")
-        slow.get_template(CHART_PARTIAL)  # loaded (and kept: one environment, no reloads) as Jinja's
+        for name in (CHART_PARTIAL, TABLE_PARTIAL):
+            patch.setitem(render.SHIPPED_PARTIALS, name, "another text")
+            slow.get_template(name)  # loaded (and kept: one environment, no reloads) as Jinja's
     return fast, slow
 
 
@@ -117,20 +123,24 @@ def own(tmp_path_factory: pytest.TempPathFactory) -> jinja2.Environment:
     root = tmp_path_factory.mktemp("own")
     (root / "templates" / "partials").mkdir(parents=True)
     (root / "templates" / "page.html").write_text(PAGE)
-    shutil.copy(builtin_templates_dir() / CHART_PARTIAL, root / "templates" / CHART_PARTIAL)
+    (root / "templates" / "tables.html").write_text(TABLES)
+    for name in (CHART_PARTIAL, TABLE_PARTIAL):
+        shutil.copy(builtin_templates_dir() / name, root / "templates" / name)
     return make_environment(root)
 
 
-def test_the_pinned_partial_is_the_themes():
-    """chart_fragment builds this file's output: change both together (and this hash)."""
-    source = (builtin_templates_dir() / CHART_PARTIAL).read_bytes()
-    assert hashlib.sha256(source).hexdigest() == BUILTIN_CHART_SHA256
+def test_the_pinned_partials_are_the_themes():
+    """chart_fragment and table_fragment build these files' output: change them together
+    (and the hashes)."""
+    for name, sha256 in SHIPPED_PARTIALS.items():
+        assert hashlib.sha256((builtin_templates_dir() / name).read_bytes()).hexdigest() == sha256, name
 
 
 def test_only_the_themes_own_partial_is_built_in_python(envs, own):
     fast, slow = envs
-    built = [env.get_template(CHART_PARTIAL).root_render_func.__qualname__ for env in (fast, slow, own)]
-    assert [name.startswith("chart_partial_root") for name in built] == [True, False, False]
+    for partial in (CHART_PARTIAL, TABLE_PARTIAL):
+        built = [env.get_template(partial).root_render_func.__qualname__ for env in (fast, slow, own)]
+        assert [name.startswith("partial_root") for name in built] == [True, False, False]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -289,3 +299,48 @@ def test_table_rows_at_once_is_cell_by_cell(rows, odd):
     assert render.table_rows(rows) == expected
     assert render.table_rows(list(rows)) == expected
     assert render._plain_rows(rows) in (None, expected)
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> Table:
+    width = draw(st.integers(1, 5))
+    numeric = tuple(draw(st.lists(st.booleans(), min_size=width, max_size=width)))
+    row = st.tuples(*[CELLS] * width)  # type: ignore[arg-type]
+    total = draw(st.one_of(st.none(), row))
+    return Table(columns=draw(row), numeric=numeric, rows=tuple(draw(st.lists(row, max_size=6))), total=total)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(tables(), min_size=1, max_size=3), LOCALES, TEXTS)
+def test_fast_table_partial_is_the_templates_output(envs, own, tables, locale, label):
+    fast, slow = envs
+    context = {"tables": tables, "label": label, "_": Formatter(locale, "EUR").gettext}
+    page = render_page(fast, "tables.html", context)
+    assert page == render_page(slow, "tables.html", context) == render_page(own, "tables.html", context)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        Table(("a", "b"), (False, True), (("x", "1", "2"),)),  # a row too long: zip(strict=True)
+        Table(("a", "b"), (False,), (("x", "1"),)),
+        Table(("a", "b"), (False, True), (("x", Markup("<b>1</b>")),)),
+        Table(("a", "b"), (False, True), [("x", "1")]),  # type: ignore[arg-type]
+        Table(("a", "b"), (False, 1), (("x", "1"),)),  # type: ignore[arg-type]
+        Table(("a", "b"), (False, True), (("x", "1"),), total=()),
+        Table((), (), ()),
+    ],
+)
+def test_unusual_tables_render_or_fail_as_the_template_does(envs, table):
+    fast, slow = envs
+    context = {"tables": [table], "label": "L", "_": Formatter("en_US", "USD").gettext}
+    try:
+        expected = render_page(slow, "tables.html", context)
+    except InputError:
+        with pytest.raises(InputError) as caught:
+            render_page(fast, "tables.html", context)
+        with pytest.raises(InputError) as before:
+            render_page(slow, "tables.html", context)
+        assert caught.value.problems == before.value.problems
+    else:
+        assert render_page(fast, "tables.html", context) == expected
