@@ -150,7 +150,23 @@ def tick_lines(name: str) -> list[str]:
 def _wrap(name: str, chars: int, most: int | None, *, tail: bool = False) -> list[str]:
     """`name` on at most `most` lines (None: all) of at most `chars` characters, cut with "…"
     (`tail`: the last line is the name's end, "…aign 2026 6", to tell apart names that
-    differ only at the end)."""
+    differ only at the end). Memoised for a `str` (the same series names and months recur
+    on every chart; textwrap is slow)."""
+    if name.__class__ is not str:
+        return _wrapped(name, chars, most, tail)
+    key = (name, chars, most, tail)
+    lines = _WRAPPED.get(key)
+    if lines is None:
+        if len(_WRAPPED) >= 1 << 14:
+            _WRAPPED.clear()
+        lines = _WRAPPED[key] = tuple(_wrapped(name, chars, most, tail))
+    return list(lines)
+
+
+_WRAPPED: dict[tuple[str, int, int | None, bool], tuple[str, ...]] = {}
+
+
+def _wrapped(name: str, chars: int, most: int | None, tail: bool) -> list[str]:
     lines = textwrap.wrap(str(name), chars, break_long_words=True) or [str(name).strip()]
     if most is not None and len(lines) > most:
         lines = lines[:most]
@@ -214,7 +230,23 @@ def slice_colors(style: ChartStyle, count: int) -> tuple[list[str], list[str]]:
     each round paler (a light colour: darker), so a slice never shares its neighbour's
     colour; every fill is adjusted, if need be, so that ink or white text on it reaches
     WCAG AA."""
-    colorway = style.colorway
+    if style.brand.__class__ is not str:
+        return _slice_colors(style.colorway, count)
+    key = (style.brand, count)
+    known = _SLICES.get(key)
+    if known is None:
+        if len(_SLICES) >= 1 << 12:
+            _SLICES.clear()
+        fills, texts = _slice_colors(style.colorway, count)
+        known = _SLICES[key] = (tuple(fills), tuple(texts))
+    return list(known[0]), list(known[1])
+
+
+# slice_colors' memo: a pure function of the brand colour (the colorway) and the count.
+_SLICES: dict[tuple[str, int], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _slice_colors(colorway: list[str], count: int) -> tuple[list[str], list[str]]:
     fills, texts = [], []
     for index in range(count):
         base = colorway[index % len(colorway)]

@@ -8,6 +8,7 @@
   numbers table: the same texts as a Formatter call for each, the table's rows looked up by
   label as before (a label twice: its last value).
 - So is the built-in partials/table.html (render.table_fragment), its cells escaped at once.
+- chartlayout memoises names wrapped for legends and axes, and a pie's slice colours.
 - table_rows escapes a plain table (rows of str cells of one width) in one piece: the same
   text as escaping it cell by cell.
 """
@@ -26,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from reportgen import render
+from reportgen import chartlayout, render
 from reportgen.charts import ChartStyle, ChartView, Series, line_chart, pie_chart
 from reportgen.errors import InputError
 from reportgen.i18n import Formatter
@@ -344,3 +345,30 @@ def test_unusual_tables_render_or_fail_as_the_template_does(envs, table):
         assert caught.value.problems == before.value.problems
     else:
         assert render_page(fast, "tables.html", context) == expected
+
+
+# --- chartlayout's memos: names wrapped and slice colours, as computed afresh ---------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(TEXTS, st.text(alphabet="ab -\u00e9", max_size=60)),
+    st.integers(2, 30),
+    st.one_of(st.none(), st.integers(1, 4)),
+    st.booleans(),
+)
+def test_wrapped_names_are_as_textwrap_makes_them(name, chars, most, tail):
+    fresh = chartlayout._wrapped(name, chars, most, tail)
+    first = chartlayout._wrap(name, chars, most, tail=tail)
+    again = chartlayout._wrap(name, chars, most, tail=tail)  # the memo's
+    assert first == again == fresh and again is not first
+    again.append("x")  # a caller's list is its own
+    assert chartlayout._wrap(name, chars, most, tail=tail) == fresh
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["#336699", "#f59e0b", "#ffffff", "#000000", "#8B5CF6"]), st.integers(0, 30))
+def test_slice_colours_are_as_computed_afresh(brand, count):
+    style = ChartStyle(brand, Formatter("en_US", "USD"))
+    fresh = chartlayout._slice_colors(style.colorway, count)
+    assert chartlayout.slice_colors(style, count) == chartlayout.slice_colors(style, count) == fresh
