@@ -232,14 +232,15 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
         c.id: client_fingerprint(options.project, c, assets.key, options, inputs, sealers.get(c.id))
         for c in clients
     }
-    unchanged = _unchanged_clients(options, clients, previous, rebuild, fingerprints, sealers)
+    checked: dict[str, dict[str, list[int]]] = {}  # portals found as written (not walked twice)
+    unchanged = _unchanged_clients(options, clients, previous, rebuild, fingerprints, sealers, checked)
     to_render = [c for c in clients if c.id not in unchanged]
     everyone_kept = set(previous.clients) == {c.id for c in clients} or bool(options.clients)
     nothing_to_do = (
         not to_render
         and everyone_kept
         and not options.clean
-        and site_as_written(options.out, config, previous)
+        and site_as_written(options.out, config, previous, checked)
     )
     return BuildPlan(
         options=options,
@@ -323,6 +324,7 @@ def _unchanged_clients(
     rebuild: dict[str, str],
     fingerprints: dict[str, str],
     sealers: dict[str, Sealer],
+    checked: dict[str, dict[str, list[int]]],
 ) -> dict[str, list[Problem]]:
     """Clients nothing changed for (id → the warnings the last build found): the
     same fingerprint, warnings that can be read back, and a folder in the output
@@ -334,7 +336,7 @@ def _unchanged_clients(
         if entry is None or client.id in rebuild or entry.fingerprint != fingerprints[client.id]:
             continue
         warnings = cached_warnings(entry, sealers.get(client.id))
-        if warnings is not None and portal_as_written(options.out, client.slug, entry):
+        if warnings is not None and portal_as_written(options.out, client.slug, entry, checked):
             unchanged[client.id] = warnings
     return unchanged
 

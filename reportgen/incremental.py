@@ -115,18 +115,31 @@ def _warnings(raw: object) -> list[Problem] | None:
     return warnings
 
 
-def portal_as_written(out: Path, folder: str, entry: ClientEntry | None) -> bool:
+def portal_as_written(
+    out: Path, folder: str, entry: ClientEntry | None, checked: dict[str, dict[str, list[int]]] | None = None
+) -> bool:
     """`out/folder` is exactly what the last build wrote for this client (or
     absent when it wrote nothing): its recorded files, each unchanged, and
-    nothing else."""
+    nothing else. A folder found so is noted in `checked` (with the stamps it
+    was checked against), for site_as_written."""
     if entry is None:
         return not os.path.lexists(out / folder)
-    return set(entry.stamps) == entry_files(entry) and tree_as_written(out, folder, entry.stamps)
+    written = set(entry.stamps) == entry_files(entry) and tree_as_written(out, folder, entry.stamps)
+    if written and checked is not None:
+        checked[folder] = entry.stamps
+    return written
 
 
-def site_as_written(out: Path, config: ProjectConfig, manifest: Manifest) -> bool:
+def site_as_written(
+    out: Path,
+    config: ProjectConfig,
+    manifest: Manifest,
+    checked: dict[str, dict[str, list[int]]] | None = None,
+) -> bool:
     """The whole output is exactly what the last build wrote: its shared files
-    and every client's files, each unchanged, and nothing else beside them."""
+    and every client's files, each unchanged, and nothing else beside them.
+    Portals `checked` moments ago (portal_as_written) against exactly these
+    stamps are not walked again."""
     every_file = {
         **manifest.shared_stamps,
         **{f: stamp for e in manifest.clients.values() for f, stamp in e.stamps.items()},
@@ -134,7 +147,7 @@ def site_as_written(out: Path, config: ProjectConfig, manifest: Manifest) -> boo
     return (
         bool(manifest.shared)
         and not foreign_entries(out, config, manifest.shared)
-        and tree_as_written(out, "", every_file)
+        and tree_as_written(out, "", every_file, checked)
     )
 
 
