@@ -25,12 +25,12 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from .assets import SiteAssets, collect_assets
 from .audit import Shells, address_warnings, audit_site, portals_to_rebuild, publish_state
 from .buildoptions import BuildOptions, as_of_month, build_date, select_clients
 from .cache import InputDigests, Manifest, forget_manifest, is_written_file, load_manifest, save_manifest
-from .clientload import load_client, portal_sealers
 from .config import read_project_config
 from .errors import InputError, Problem
 from .incremental import (
@@ -47,18 +47,24 @@ from .inputfiles import input_folder_problem
 from .model import Client, ProjectConfig
 from .notes import load_notes, orphan_note_folders
 from .output import OutputLock, StagedSite, check_output_dir, remove_stale_staging
-from .pdf import check_available, print_jobs
 from .protect import Sealer, load_salts, save_salts
-from .site import SiteRenderer
-from .statuscache import record_summaries
-from .workers import (
-    ClientOutcome,
-    ClientTask,
-    Progress,
-    WorkerSetup,
-    login_template_problems,
-    run_tasks,
-)
+
+if TYPE_CHECKING:
+    from .workers import ClientOutcome, ClientTask, Progress
+
+# What a no-op rebuild does not need is imported where it is used: loading,
+# rendering, printing and the workers (Jinja's environment, Markdown, nh3,
+# the chart kinds) cost a large agency's no-op a good share of its time.
+
+
+def __getattr__(name: str) -> Any:
+    """`load_client`, re-exported here (see __all__), imported on first use."""
+    if name == "load_client":
+        from .clientload import load_client
+
+        return load_client
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The names other modules (and the tests) import from here.
 __all__ = [
@@ -71,7 +77,7 @@ __all__ = [
     "build_site",
     "check_project",
     "client_fingerprint",
-    "load_client",
+    "load_client",  # noqa: F822 (imported on first use: __getattr__ below)
     "load_project",
     "plan_build",
     "select_clients",
@@ -148,6 +154,9 @@ def raise_if_failed(problems: list[Problem], strict: bool, infos: bool = True) -
 def check_project(options: BuildOptions) -> BuildResult:
     """Load, validate, compute and render everything in memory; write nothing."""
     started = time.perf_counter()
+    from .site import SiteRenderer
+    from .workers import ClientTask, WorkerSetup, run_tasks
+
     options = replace(options, preview=True)  # an unset password variable is a warning here
     project = load_project(options)
     problems = list(project.warnings)
@@ -214,7 +223,7 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
         load_manifest(options.project, options.out, options.cache) if options.out.is_dir() else Manifest()
     )
     reusable = Manifest() if options.clean else recorded
-    shells = functools.lru_cache(maxsize=None)(SiteRenderer(config, assets, pdf=options.pdf).login_shells)
+    shells = functools.lru_cache(maxsize=None)(_login_shells(config, assets, options.pdf))
     rebuild = _portals_to_render_again(options, project, reusable, recorded, shells)
     clients = project.selected
     if rebuild:
@@ -227,7 +236,7 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
     inputs = InputDigests(previous.inputs)
     salts = load_salts(options.cache) if not options.preview else {}  # a preview seals nothing
     known_salts = dict(salts)
-    sealers = portal_sealers(clients, salts) if not options.preview else {}
+    sealers = _portal_sealers(clients, salts) if not options.preview else {}
     fingerprints = {
         c.id: client_fingerprint(options.project, c, assets.key, options, inputs, sealers.get(c.id))
         for c in clients
@@ -266,6 +275,31 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
         ),
         nothing_to_do=nothing_to_do,
     )
+
+
+def _login_shells(config: ProjectConfig, assets: SiteAssets, pdf: bool) -> LoginShells:
+    """SiteRenderer.login_shells, with the renderer made on the first call (a build
+    with no protected portal never needs one)."""
+    made: list[Any] = []
+
+    def shells(client: Client, depth: int) -> Shells:
+        if not made:
+            from .site import SiteRenderer
+
+            made.append(SiteRenderer(config, assets, pdf=pdf))
+        result: Shells = made[0].login_shells(client, depth)
+        return result
+
+    return shells
+
+
+def _portal_sealers(clients: list[Client], salts: dict[str, bytes]) -> dict[str, Sealer]:
+    """clientload.portal_sealers; none (and nothing imported) without a protected portal."""
+    if all(c.access is None for c in clients):
+        return {}
+    from .clientload import portal_sealers
+
+    return portal_sealers(clients, salts)
 
 
 def _portals_to_render_again(
@@ -348,6 +382,8 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     started = time.perf_counter()
     check_output_dir(options.out, options.project)
     if options.pdf:
+        from .pdf import check_available
+
         check_available()  # before any work: no browser, no build
     project = load_project(options)
     with OutputLock(options.out):
@@ -358,6 +394,8 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
             return _site_unchanged(plan, started, stages)
         result = _execute(plan, progress, stages)
     if not options.preview:  # `reportgen status` reads these instead of loading every client
+        from .statuscache import record_summaries
+
         # again; also drops the entries of clients protected since (record_summaries)
         record_summaries(
             options.cache,
@@ -418,6 +456,9 @@ def _build_into(
     site: StagedSite, plan: BuildPlan, progress: Progress | None, stages: dict[str, float]
 ) -> tuple[BuildResult, Manifest]:
     """Every file of the new site into staging; the result and the new cache manifest."""
+    from .pdf import print_jobs
+    from .workers import WorkerSetup, run_tasks
+
     options = plan.options
     clock = time.perf_counter()
     manifest = Manifest(site_key=plan.project.assets.key, shared=_stage_shared_files(site, plan))
@@ -462,6 +503,8 @@ def _build_into(
 
 def _stage_shared_files(site: StagedSite, plan: BuildPlan) -> list[str]:
     """The files every site has (assets, the landing page); the shared files staged."""
+    from .site import SiteRenderer
+
     previous, out = plan.previous, plan.options.out
     renderer = SiteRenderer(plan.project.config, plan.project.assets)
     for relative, content in sorted(renderer.shared_files().items()):
@@ -507,6 +550,8 @@ def _carry_unchanged(
 def _client_tasks(plan: BuildPlan, carried: list[str]) -> list[ClientTask]:
     """A task for every client not carried over, biggest first (so the last
     process is not left with the longest client)."""
+    from .workers import ClientTask
+
     tasks = [
         ClientTask(
             c.id, plan.fingerprints[c.id], plan.previous.clients.get(c.id), sealer=plan.sealers.get(c.id)
@@ -559,5 +604,8 @@ def _refuse_unsafe_site(site: StagedSite, plan: BuildPlan, manifest: Manifest) -
     unsafe = audit_site(site.staging, config, manifest.shared, str(plan.options.out), plan.login_shells)
     if unsafe:
         if any(p.path.endswith(".html") for p in unsafe):  # what to fix, not only where
+            from .site import SiteRenderer
+            from .workers import login_template_problems
+
             unsafe += login_template_problems(SiteRenderer(config, plan.project.assets))
         raise InputError(unsafe)

@@ -28,7 +28,6 @@ from .model import Client, ProjectConfig
 from .notes import note_paths
 from .output import SITE_MARKER
 from .protect import SealedError, Sealer
-from .statuscache import status_fingerprint
 
 
 def client_fingerprint(
@@ -71,6 +70,8 @@ def client_fingerprint(
 def status_fingerprints(options: BuildOptions, clients: list[Client], inputs: InputDigests) -> dict[str, str]:
     """The status fingerprint (status.py) of each client this build loads, taken
     before loading it; none for a protected client (its summary is not cached)."""
+    from .statuscache import status_fingerprint  # (status.py: not needed by a no-op rebuild)
+
     until = as_of_month(options.month, options.today)
     prints = {}
     for client in clients:
