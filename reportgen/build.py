@@ -25,6 +25,7 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .assets import SiteAssets, collect_assets
@@ -237,8 +238,9 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
     salts = load_salts(options.cache) if not options.preview else {}  # a preview seals nothing
     known_salts = dict(salts)
     sealers = _portal_sealers(clients, salts) if not options.preview else {}
+    found: dict[str, list[Path]] = {}  # each client's data files, found once for both fingerprints
     fingerprints = {
-        c.id: client_fingerprint(options.project, c, assets.key, options, inputs, sealers.get(c.id))
+        c.id: client_fingerprint(options.project, c, assets.key, options, inputs, sealers.get(c.id), found)
         for c in clients
     }
     checked: dict[str, dict[str, list[int]]] = {}  # portals found as written (not walked twice)
@@ -266,7 +268,7 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
         new_salts=salts != known_salts,
         status_prints={}
         if options.preview or nothing_to_do
-        else status_fingerprints(options, to_render, inputs),
+        else status_fingerprints(options, to_render, inputs, found),
         login_shells=shells,
         infos=tuple(
             Problem("clients.yaml", c.line, f"client '{c.id}' is rendered again: {rebuild[c.id]}", "info")

@@ -37,6 +37,7 @@ def client_fingerprint(
     options: BuildOptions,
     inputs: InputDigests,
     sealer: Sealer | None = None,
+    found: dict[str, list[Path]] | None = None,
 ) -> str:
     """The same fingerprint means none of the client's inputs changed: its
     clients.yaml entry, the theme (`site_key`), and the content of its data
@@ -45,11 +46,15 @@ def client_fingerprint(
     Cheap: a file whose stat is unchanged since its digest was taken is not
     read again (InputDigests), so a no-op rebuild of 500 clients is mostly stat
     calls. It never changes for an unchanged file, however recently written.
+    `found` keeps the client's data files (for status_fingerprints, moments later).
     """
     try:
-        data = sorted(str(path) for path, _source in find_data_sources(root, client)[0])
+        files = [path for path, _source in find_data_sources(root, client)[0]]
     except (OSError, RuntimeError, ValueError):  # reported when the client is loaded
         return f"unreadable data {time.time_ns()}"
+    if found is not None:
+        found[client.id] = files
+    data = sorted(str(path) for path in files)
     remember = client.access is None  # no digest of a protected client's files in the cache
     logo = inputs.signature(client.brand.logo, remember) if client.brand.logo else None
     # A protected portal: which KEKs (never a cheap hash of a password; see protect.py).
@@ -67,9 +72,15 @@ def client_fingerprint(
     )
 
 
-def status_fingerprints(options: BuildOptions, clients: list[Client], inputs: InputDigests) -> dict[str, str]:
+def status_fingerprints(
+    options: BuildOptions,
+    clients: list[Client],
+    inputs: InputDigests,
+    found: dict[str, list[Path]] | None = None,
+) -> dict[str, str]:
     """The status fingerprint (status.py) of each client this build loads, taken
-    before loading it; none for a protected client (its summary is not cached)."""
+    before loading it; none for a protected client (its summary is not cached).
+    `found`: the data files client_fingerprint found moments ago (else found again)."""
     from .statuscache import status_fingerprint  # (status.py: not needed by a no-op rebuild)
 
     until = as_of_month(options.month, options.today)
@@ -77,10 +88,13 @@ def status_fingerprints(options: BuildOptions, clients: list[Client], inputs: In
     for client in clients:
         if client.access is not None:
             continue
-        try:
-            files = [path for path, _source in find_data_sources(options.project, client)[0]]
-        except (OSError, RuntimeError, ValueError):
-            continue
+        if found is not None and client.id in found:
+            files = found[client.id]
+        else:
+            try:
+                files = [path for path, _source in find_data_sources(options.project, client)[0]]
+            except (OSError, RuntimeError, ValueError):
+                continue
         prints[client.id] = status_fingerprint(options.project, client, files, inputs, until, options.today)
     return prints
 
@@ -161,8 +175,10 @@ def stamp_files(staging: Path, manifest: Manifest) -> None:
     """Record every file of the new site as it is now (cache.file_stamp), so the
     next build carries a file only while it is still this one."""
 
+    root = str(staging)  # (strings: a large site has tens of thousands of files)
+
     def stamps(files: Iterable[str]) -> dict[str, list[int]]:
-        found = {f: file_stamp(staging / f) for f in sorted(files)}
+        found = {f: file_stamp(f"{root}/{f}") for f in sorted(files)}
         return {f: stamp for f, stamp in found.items() if stamp is not None}
 
     manifest.shared_stamps = stamps([*manifest.shared, SITE_MARKER])

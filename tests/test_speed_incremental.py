@@ -151,3 +151,39 @@ def test_tree_as_written_answers_as_before(tmp_path: Path, files, changes, extra
     whole = reference_tree_as_written(site, "", stamps)
     assert tree_as_written(site, "", stamps, checked) == whole
     assert tree_as_written(site, "", stamps) == whole
+
+
+# --- InputDigests: a digest taken earlier in the same build is reused by the same rule ------------
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    steps=st.lists(st.tuples(st.sampled_from(["write", "read", "replace"]), st.integers(0, 2)), max_size=12)
+)
+def test_signature_reuses_only_a_digest_of_the_file_as_it_is(tmp_path: Path, monkeypatch, steps) -> None:
+    """A build's InputDigests reads a file again (the status fingerprints after the
+    build's own) and reuses what it took moments ago only while the file's stat is
+    the same: after any write, it is the digest of the content as it is now."""
+    import hashlib
+
+    from reportgen import cache
+
+    monkeypatch.setattr(cache, "RACY_WINDOW_NS", 0)  # every file settled at once: reuse is exercised
+    folder = tmp_path / "files"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    files = [folder / f"f{i}.csv" for i in range(3)]
+    for path in files:
+        path.write_bytes(b"a")
+    inputs = cache.InputDigests()
+    for kind, index in steps:
+        path = files[index]
+        if kind == "write":  # in place, another size
+            with path.open("ab") as handle:
+                handle.write(b"b")
+        elif kind == "replace":  # another file, another size (same size in the same clock
+            content = path.read_bytes()  # tick is the racy case RACY_WINDOW_NS covers)
+            path.unlink()
+            path.write_bytes(b"c" + content[::-1])
+        for each in files:
+            assert inputs.signature(each) == (str(each), hashlib.sha256(each.read_bytes()).hexdigest())
