@@ -38,7 +38,9 @@ from .incremental import (
     cached_warnings,
     client_fingerprint,
     entry_files,
+    lazy_login_shells,
     portal_as_written,
+    protected_portal_sealers,
     report_count,
     site_as_written,
     stamp_files,
@@ -224,7 +226,7 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
         load_manifest(options.project, options.out, options.cache) if options.out.is_dir() else Manifest()
     )
     reusable = Manifest() if options.clean else recorded
-    shells = functools.lru_cache(maxsize=None)(_login_shells(config, assets, options.pdf))
+    shells = functools.lru_cache(maxsize=None)(lazy_login_shells(config, assets, options.pdf))
     rebuild = _portals_to_render_again(options, project, reusable, recorded, shells)
     clients = project.selected
     if rebuild:
@@ -237,7 +239,7 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
     inputs = InputDigests(previous.inputs)
     salts = load_salts(options.cache) if not options.preview else {}  # a preview seals nothing
     known_salts = dict(salts)
-    sealers = _portal_sealers(clients, salts) if not options.preview else {}
+    sealers = protected_portal_sealers(clients, salts) if not options.preview else {}
     found: dict[str, list[Path]] = {}  # each client's data files, found once for both fingerprints
     fingerprints = {
         c.id: client_fingerprint(options.project, c, assets.key, options, inputs, sealers.get(c.id), found)
@@ -277,31 +279,6 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
         ),
         nothing_to_do=nothing_to_do,
     )
-
-
-def _login_shells(config: ProjectConfig, assets: SiteAssets, pdf: bool) -> LoginShells:
-    """SiteRenderer.login_shells, with the renderer made on the first call (a build
-    with no protected portal never needs one)."""
-    made: list[Any] = []
-
-    def shells(client: Client, depth: int) -> Shells:
-        if not made:
-            from .site import SiteRenderer
-
-            made.append(SiteRenderer(config, assets, pdf=pdf))
-        result: Shells = made[0].login_shells(client, depth)
-        return result
-
-    return shells
-
-
-def _portal_sealers(clients: list[Client], salts: dict[str, bytes]) -> dict[str, Sealer]:
-    """clientload.portal_sealers; none (and nothing imported) without a protected portal."""
-    if all(c.access is None for c in clients):
-        return {}
-    from .clientload import portal_sealers
-
-    return portal_sealers(clients, salts)
 
 
 def _portals_to_render_again(

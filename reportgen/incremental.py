@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
-from .audit import foreign_entries
+from .assets import SiteAssets
+from .audit import Shells, foreign_entries
 from .buildoptions import BuildOptions, as_of_month
 from .cache import ClientEntry, InputDigests, Manifest, file_stamp, tree_as_written
 from .datafiles import find_data_sources
@@ -189,3 +191,30 @@ def stamp_files(staging: Path, manifest: Manifest) -> None:
 def report_count(entry: ClientEntry) -> int:
     """How many monthly reports a client's portal holds (their pages' keys end in '/')."""
     return sum(1 for key in entry.pages if key.endswith("/"))
+
+
+def lazy_login_shells(
+    config: ProjectConfig, assets: SiteAssets, pdf: bool
+) -> Callable[[Client, int], Shells]:
+    """SiteRenderer.login_shells, with the renderer made on the first call (a build
+    with no protected portal never needs one)."""
+    made: list[Any] = []
+
+    def shells(client: Client, depth: int) -> Shells:
+        if not made:
+            from .site import SiteRenderer
+
+            made.append(SiteRenderer(config, assets, pdf=pdf))
+        result: Shells = made[0].login_shells(client, depth)
+        return result
+
+    return shells
+
+
+def protected_portal_sealers(clients: list[Client], salts: dict[str, bytes]) -> dict[str, Sealer]:
+    """clientload.portal_sealers; none (and nothing imported) without a protected portal."""
+    if all(c.access is None for c in clients):
+        return {}
+    from .clientload import portal_sealers
+
+    return portal_sealers(clients, salts)
