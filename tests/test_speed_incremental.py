@@ -187,3 +187,32 @@ def test_signature_reuses_only_a_digest_of_the_file_as_it_is(tmp_path: Path, mon
             path.write_bytes(b"c" + content[::-1])
         for each in files:
             assert inputs.signature(each) == (str(each), hashlib.sha256(each.read_bytes()).hexdigest())
+
+
+# --- a large leftover beside the output is removed in the background, never published ------------
+
+
+def test_a_large_leftover_site_is_removed_without_waiting(project: Path) -> None:
+    """The previous build's site, still being removed when the next build starts
+    (tens of thousands of files), is moved out of the way and removed in the
+    background; a small one (a killed build's) is removed at once, as before."""
+    import time
+
+    from conftest import run_cli
+
+    large = project / ".site.staging-0123456789ab"
+    for index in range(150):
+        (large / f"client-{index:03d}").mkdir(parents=True)
+        (large / f"client-{index:03d}" / "index.html").write_text("an old page")
+    small = project / ".site.old-ba9876543210"
+    small.mkdir()
+    (small / "index.html").write_text("half a site")
+    result = run_cli("build", "--project", str(project))
+    assert result.exit_code == 0, result.output
+    assert not large.exists() and not small.exists()
+    names = sorted(p.name for p in (project / "site").iterdir())
+    assert not any(name.startswith("client-") for name in names)  # nothing of it published
+    deadline = time.monotonic() + 30
+    while any(".old-" in p.name or ".staging-" in p.name for p in project.iterdir()):
+        assert time.monotonic() < deadline, sorted(p.name for p in project.iterdir())
+        time.sleep(0.1)
