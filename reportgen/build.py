@@ -25,19 +25,22 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .assets import SiteAssets, collect_assets
 from .audit import Shells, address_warnings, audit_site, portals_to_rebuild, publish_state
 from .buildoptions import BuildOptions, as_of_month, build_date, select_clients
 from .cache import InputDigests, Manifest, forget_manifest, is_written_file, load_manifest, save_manifest
-from .clientload import load_client, portal_sealers
 from .config import read_project_config
 from .errors import InputError, Problem
 from .incremental import (
     cached_warnings,
     client_fingerprint,
     entry_files,
+    lazy_login_shells,
     portal_as_written,
+    protected_portal_sealers,
     report_count,
     site_as_written,
     stamp_files,
@@ -47,18 +50,24 @@ from .inputfiles import input_folder_problem
 from .model import Client, ProjectConfig
 from .notes import load_notes, orphan_note_folders
 from .output import OutputLock, StagedSite, check_output_dir, remove_stale_staging
-from .pdf import check_available, print_jobs
 from .protect import Sealer, load_salts, save_salts
-from .site import SiteRenderer
-from .statuscache import record_summaries
-from .workers import (
-    ClientOutcome,
-    ClientTask,
-    Progress,
-    WorkerSetup,
-    login_template_problems,
-    run_tasks,
-)
+
+if TYPE_CHECKING:
+    from .workers import ClientOutcome, ClientTask, Progress
+
+# What a no-op rebuild does not need is imported where it is used: loading,
+# rendering, printing and the workers (Jinja's environment, Markdown, nh3,
+# the chart kinds) cost a large agency's no-op a good share of its time.
+
+
+def __getattr__(name: str) -> Any:
+    """`load_client`, re-exported here (see __all__), imported on first use."""
+    if name == "load_client":
+        from .clientload import load_client
+
+        return load_client
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The names other modules (and the tests) import from here.
 __all__ = [
@@ -71,7 +80,7 @@ __all__ = [
     "build_site",
     "check_project",
     "client_fingerprint",
-    "load_client",
+    "load_client",  # noqa: F822 (imported on first use: __getattr__ below)
     "load_project",
     "plan_build",
     "select_clients",
@@ -148,6 +157,9 @@ def raise_if_failed(problems: list[Problem], strict: bool, infos: bool = True) -
 def check_project(options: BuildOptions) -> BuildResult:
     """Load, validate, compute and render everything in memory; write nothing."""
     started = time.perf_counter()
+    from .site import SiteRenderer
+    from .workers import ClientTask, WorkerSetup, run_tasks
+
     options = replace(options, preview=True)  # an unset password variable is a warning here
     project = load_project(options)
     problems = list(project.warnings)
@@ -214,7 +226,7 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
         load_manifest(options.project, options.out, options.cache) if options.out.is_dir() else Manifest()
     )
     reusable = Manifest() if options.clean else recorded
-    shells = functools.lru_cache(maxsize=None)(SiteRenderer(config, assets, pdf=options.pdf).login_shells)
+    shells = functools.lru_cache(maxsize=None)(lazy_login_shells(config, assets, options.pdf))
     rebuild = _portals_to_render_again(options, project, reusable, recorded, shells)
     clients = project.selected
     if rebuild:
@@ -227,19 +239,21 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
     inputs = InputDigests(previous.inputs)
     salts = load_salts(options.cache) if not options.preview else {}  # a preview seals nothing
     known_salts = dict(salts)
-    sealers = portal_sealers(clients, salts) if not options.preview else {}
+    sealers = protected_portal_sealers(clients, salts) if not options.preview else {}
+    found: dict[str, list[Path]] = {}  # each client's data files, found once for both fingerprints
     fingerprints = {
-        c.id: client_fingerprint(options.project, c, assets.key, options, inputs, sealers.get(c.id))
+        c.id: client_fingerprint(options.project, c, assets.key, options, inputs, sealers.get(c.id), found)
         for c in clients
     }
-    unchanged = _unchanged_clients(options, clients, previous, rebuild, fingerprints, sealers)
+    checked: dict[str, dict[str, list[int]]] = {}  # portals found as written (not walked twice)
+    unchanged = _unchanged_clients(options, clients, previous, rebuild, fingerprints, sealers, checked)
     to_render = [c for c in clients if c.id not in unchanged]
     everyone_kept = set(previous.clients) == {c.id for c in clients} or bool(options.clients)
     nothing_to_do = (
         not to_render
         and everyone_kept
         and not options.clean
-        and site_as_written(options.out, config, previous)
+        and site_as_written(options.out, config, previous, checked)
     )
     return BuildPlan(
         options=options,
@@ -256,7 +270,7 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
         new_salts=salts != known_salts,
         status_prints={}
         if options.preview or nothing_to_do
-        else status_fingerprints(options, to_render, inputs),
+        else status_fingerprints(options, to_render, inputs, found),
         login_shells=shells,
         infos=tuple(
             Problem("clients.yaml", c.line, f"client '{c.id}' is rendered again: {rebuild[c.id]}", "info")
@@ -323,6 +337,7 @@ def _unchanged_clients(
     rebuild: dict[str, str],
     fingerprints: dict[str, str],
     sealers: dict[str, Sealer],
+    checked: dict[str, dict[str, list[int]]],
 ) -> dict[str, list[Problem]]:
     """Clients nothing changed for (id → the warnings the last build found): the
     same fingerprint, warnings that can be read back, and a folder in the output
@@ -334,7 +349,7 @@ def _unchanged_clients(
         if entry is None or client.id in rebuild or entry.fingerprint != fingerprints[client.id]:
             continue
         warnings = cached_warnings(entry, sealers.get(client.id))
-        if warnings is not None and portal_as_written(options.out, client.slug, entry):
+        if warnings is not None and portal_as_written(options.out, client.slug, entry, checked):
             unchanged[client.id] = warnings
     return unchanged
 
@@ -346,6 +361,8 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     started = time.perf_counter()
     check_output_dir(options.out, options.project)
     if options.pdf:
+        from .pdf import check_available
+
         check_available()  # before any work: no browser, no build
     project = load_project(options)
     with OutputLock(options.out):
@@ -356,6 +373,8 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
             return _site_unchanged(plan, started, stages)
         result = _execute(plan, progress, stages)
     if not options.preview:  # `reportgen status` reads these instead of loading every client
+        from .statuscache import record_summaries
+
         # again; also drops the entries of clients protected since (record_summaries)
         record_summaries(
             options.cache,
@@ -416,6 +435,9 @@ def _build_into(
     site: StagedSite, plan: BuildPlan, progress: Progress | None, stages: dict[str, float]
 ) -> tuple[BuildResult, Manifest]:
     """Every file of the new site into staging; the result and the new cache manifest."""
+    from .pdf import print_jobs
+    from .workers import WorkerSetup, run_tasks
+
     options = plan.options
     clock = time.perf_counter()
     manifest = Manifest(site_key=plan.project.assets.key, shared=_stage_shared_files(site, plan))
@@ -460,6 +482,8 @@ def _build_into(
 
 def _stage_shared_files(site: StagedSite, plan: BuildPlan) -> list[str]:
     """The files every site has (assets, the landing page); the shared files staged."""
+    from .site import SiteRenderer
+
     previous, out = plan.previous, plan.options.out
     renderer = SiteRenderer(plan.project.config, plan.project.assets)
     for relative, content in sorted(renderer.shared_files().items()):
@@ -505,6 +529,8 @@ def _carry_unchanged(
 def _client_tasks(plan: BuildPlan, carried: list[str]) -> list[ClientTask]:
     """A task for every client not carried over, biggest first (so the last
     process is not left with the longest client)."""
+    from .workers import ClientTask
+
     tasks = [
         ClientTask(
             c.id, plan.fingerprints[c.id], plan.previous.clients.get(c.id), sealer=plan.sealers.get(c.id)
@@ -557,5 +583,8 @@ def _refuse_unsafe_site(site: StagedSite, plan: BuildPlan, manifest: Manifest) -
     unsafe = audit_site(site.staging, config, manifest.shared, str(plan.options.out), plan.login_shells)
     if unsafe:
         if any(p.path.endswith(".html") for p in unsafe):  # what to fix, not only where
+            from .site import SiteRenderer
+            from .workers import login_template_problems
+
             unsafe += login_template_problems(SiteRenderer(config, plan.project.assets))
         raise InputError(unsafe)

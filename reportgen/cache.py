@@ -16,6 +16,7 @@ import json
 import os
 import stat
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,37 +91,101 @@ def is_written_file(site: Path, relative: str, stamps: dict[str, list[int]]) -> 
     return expected is not None and file_stamp(site / relative) == list(expected)
 
 
-def tree_as_written(site: Path, folder: str, stamps: dict[str, list[int]]) -> bool:
+def tree_as_written(
+    site: Path,
+    folder: str,
+    stamps: dict[str, list[int]],
+    checked: Mapping[str, Mapping[str, list[int]]] | None = None,
+) -> bool:
     """`site/folder` (the whole site for "") holds exactly the files of `stamps`
     under it, each still the file the build wrote, and no other file, folder
-    or link: nothing put there or edited by hand since."""
+    or link: nothing put there or edited by hand since.
+
+    `checked` (the whole site only): top-level folders this build has just
+    found as written (tree_as_written of that folder) with the stamps given
+    there; one whose files in `stamps` are exactly those is not walked again."""
     prefix = f"{folder}/" if folder else ""
     expected = [k for k in stamps if k.startswith(prefix)]
     folders = {folder} if folder else {""}
     for relative in expected:
         parts = relative.split("/")[:-1]
         folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
-    found = 0
     base = site / folder if folder else site
     if not expected:
-        return not os.path.lexists(base) or (
-            base.is_dir() and not base.is_symlink() and not any(os.scandir(base))
-        )
+        if not os.path.lexists(base):
+            return True
+        if not base.is_dir() or base.is_symlink():
+            return False
+        with os.scandir(base) as listing:
+            return not any(listing)
     if base.is_symlink() or not base.is_dir():
         return False
-    for directory, subfolders, files in os.walk(base):
-        here = Path(directory).relative_to(site).as_posix()
-        here = "" if here == "." else here
-        for name in subfolders:
-            relative = f"{here}/{name}" if here else name
-            if relative not in folders or os.path.islink(os.path.join(directory, name)):
-                return False
-        for name in files:
-            relative = f"{here}/{name}" if here else name
-            if not is_written_file(site, relative, stamps):
-                return False
-            found += 1
+    skip = _already_checked(stamps, checked) if checked and not folder else {}
+    found = _files_as_written(str(base), folder, folders, stamps, skip)
     return found == len(expected)
+
+
+def _already_checked(
+    stamps: dict[str, list[int]], checked: Mapping[str, Mapping[str, list[int]]]
+) -> dict[str, int]:
+    """Top-level folders (name → how many files) whose expected files are exactly
+    the ones they were found as written with."""
+    under: dict[str, dict[str, list[int]]] = {}
+    for relative, stamp in stamps.items():
+        top, slash, _rest = relative.partition("/")
+        if slash and top in checked:
+            under.setdefault(top, {})[relative] = stamp
+    skip = {}
+    for name, files in under.items():
+        prefix = f"{name}/"
+        if files == {k: v for k, v in checked[name].items() if k.startswith(prefix)}:
+            skip[name] = len(files)
+    return skip
+
+
+def _files_as_written(
+    path: str, here: str, folders: set[str], stamps: dict[str, list[int]], skip: dict[str, int]
+) -> int | None:
+    """How many files under `path` (`here` relative to the site), walked like
+    os.walk (an unreadable folder lists nothing); None as soon as a folder is
+    not expected or is a link, or a file is not one the build wrote as it is."""
+    try:
+        with os.scandir(path) as listing:
+            entries = list(listing)
+    except OSError:
+        return 0
+    found = 0
+    below = []
+    for entry in entries:
+        relative = f"{here}/{entry.name}" if here else entry.name
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if relative not in folders or entry.is_symlink():
+                return None
+            below.append((entry.path, relative))
+            continue
+        expected = stamps.get(relative)
+        if expected is None:
+            return None
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode) or [info.st_ino, info.st_size, info.st_mtime_ns] != list(expected):
+            return None
+        found += 1
+    for sub, relative in below:
+        if relative in skip:
+            found += skip[relative]
+            continue
+        count = _files_as_written(sub, relative, folders, stamps, skip)
+        if count is None:
+            return None
+        found += count
+    return found
 
 
 def manifest_path(project: Path, out: Path, folder: Path | None = None) -> Path:
@@ -240,7 +305,9 @@ class InputDigests:
             if not stat.S_ISREG(info.st_mode):
                 return (key, f"not a regular file ({stat.S_IFMT(info.st_mode):o})")
             fields = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
-            old = self.known.get(key)
+            # A digest this build took already (status fingerprints read the data files
+            # again) is trusted by the same rule as the last build's.
+            old = self.seen.get(key) or self.known.get(key)
             if old is not None and old[:4] == fields:
                 content = str(old[4])
             else:

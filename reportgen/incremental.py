@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
-from .audit import foreign_entries
+from .assets import SiteAssets
+from .audit import Shells, foreign_entries
 from .buildoptions import BuildOptions, as_of_month
 from .cache import ClientEntry, InputDigests, Manifest, file_stamp, tree_as_written
 from .datafiles import find_data_sources
@@ -28,7 +30,6 @@ from .model import Client, ProjectConfig
 from .notes import note_paths
 from .output import SITE_MARKER
 from .protect import SealedError, Sealer
-from .statuscache import status_fingerprint
 
 
 def client_fingerprint(
@@ -38,6 +39,7 @@ def client_fingerprint(
     options: BuildOptions,
     inputs: InputDigests,
     sealer: Sealer | None = None,
+    found: dict[str, list[Path]] | None = None,
 ) -> str:
     """The same fingerprint means none of the client's inputs changed: its
     clients.yaml entry, the theme (`site_key`), and the content of its data
@@ -46,11 +48,15 @@ def client_fingerprint(
     Cheap: a file whose stat is unchanged since its digest was taken is not
     read again (InputDigests), so a no-op rebuild of 500 clients is mostly stat
     calls. It never changes for an unchanged file, however recently written.
+    `found` keeps the client's data files (for status_fingerprints, moments later).
     """
     try:
-        data = sorted(str(path) for path, _source in find_data_sources(root, client)[0])
+        files = [path for path, _source in find_data_sources(root, client)[0]]
     except (OSError, RuntimeError, ValueError):  # reported when the client is loaded
         return f"unreadable data {time.time_ns()}"
+    if found is not None:
+        found[client.id] = files
+    data = sorted(str(path) for path in files)
     remember = client.access is None  # no digest of a protected client's files in the cache
     logo = inputs.signature(client.brand.logo, remember) if client.brand.logo else None
     # A protected portal: which KEKs (never a cheap hash of a password; see protect.py).
@@ -68,18 +74,29 @@ def client_fingerprint(
     )
 
 
-def status_fingerprints(options: BuildOptions, clients: list[Client], inputs: InputDigests) -> dict[str, str]:
+def status_fingerprints(
+    options: BuildOptions,
+    clients: list[Client],
+    inputs: InputDigests,
+    found: dict[str, list[Path]] | None = None,
+) -> dict[str, str]:
     """The status fingerprint (status.py) of each client this build loads, taken
-    before loading it; none for a protected client (its summary is not cached)."""
+    before loading it; none for a protected client (its summary is not cached).
+    `found`: the data files client_fingerprint found moments ago (else found again)."""
+    from .statuscache import status_fingerprint  # (status.py: not needed by a no-op rebuild)
+
     until = as_of_month(options.month, options.today)
     prints = {}
     for client in clients:
         if client.access is not None:
             continue
-        try:
-            files = [path for path, _source in find_data_sources(options.project, client)[0]]
-        except (OSError, RuntimeError, ValueError):
-            continue
+        if found is not None and client.id in found:
+            files = found[client.id]
+        else:
+            try:
+                files = [path for path, _source in find_data_sources(options.project, client)[0]]
+            except (OSError, RuntimeError, ValueError):
+                continue
         prints[client.id] = status_fingerprint(options.project, client, files, inputs, until, options.today)
     return prints
 
@@ -115,18 +132,31 @@ def _warnings(raw: object) -> list[Problem] | None:
     return warnings
 
 
-def portal_as_written(out: Path, folder: str, entry: ClientEntry | None) -> bool:
+def portal_as_written(
+    out: Path, folder: str, entry: ClientEntry | None, checked: dict[str, dict[str, list[int]]] | None = None
+) -> bool:
     """`out/folder` is exactly what the last build wrote for this client (or
     absent when it wrote nothing): its recorded files, each unchanged, and
-    nothing else."""
+    nothing else. A folder found so is noted in `checked` (with the stamps it
+    was checked against), for site_as_written."""
     if entry is None:
         return not os.path.lexists(out / folder)
-    return set(entry.stamps) == entry_files(entry) and tree_as_written(out, folder, entry.stamps)
+    written = set(entry.stamps) == entry_files(entry) and tree_as_written(out, folder, entry.stamps)
+    if written and checked is not None:
+        checked[folder] = entry.stamps
+    return written
 
 
-def site_as_written(out: Path, config: ProjectConfig, manifest: Manifest) -> bool:
+def site_as_written(
+    out: Path,
+    config: ProjectConfig,
+    manifest: Manifest,
+    checked: dict[str, dict[str, list[int]]] | None = None,
+) -> bool:
     """The whole output is exactly what the last build wrote: its shared files
-    and every client's files, each unchanged, and nothing else beside them."""
+    and every client's files, each unchanged, and nothing else beside them.
+    Portals `checked` moments ago (portal_as_written) against exactly these
+    stamps are not walked again."""
     every_file = {
         **manifest.shared_stamps,
         **{f: stamp for e in manifest.clients.values() for f, stamp in e.stamps.items()},
@@ -134,7 +164,7 @@ def site_as_written(out: Path, config: ProjectConfig, manifest: Manifest) -> boo
     return (
         bool(manifest.shared)
         and not foreign_entries(out, config, manifest.shared)
-        and tree_as_written(out, "", every_file)
+        and tree_as_written(out, "", every_file, checked)
     )
 
 
@@ -147,8 +177,10 @@ def stamp_files(staging: Path, manifest: Manifest) -> None:
     """Record every file of the new site as it is now (cache.file_stamp), so the
     next build carries a file only while it is still this one."""
 
+    root = str(staging)  # (strings: a large site has tens of thousands of files)
+
     def stamps(files: Iterable[str]) -> dict[str, list[int]]:
-        found = {f: file_stamp(staging / f) for f in sorted(files)}
+        found = {f: file_stamp(f"{root}/{f}") for f in sorted(files)}
         return {f: stamp for f, stamp in found.items() if stamp is not None}
 
     manifest.shared_stamps = stamps([*manifest.shared, SITE_MARKER])
@@ -159,3 +191,30 @@ def stamp_files(staging: Path, manifest: Manifest) -> None:
 def report_count(entry: ClientEntry) -> int:
     """How many monthly reports a client's portal holds (their pages' keys end in '/')."""
     return sum(1 for key in entry.pages if key.endswith("/"))
+
+
+def lazy_login_shells(
+    config: ProjectConfig, assets: SiteAssets, pdf: bool
+) -> Callable[[Client, int], Shells]:
+    """SiteRenderer.login_shells, with the renderer made on the first call (a build
+    with no protected portal never needs one)."""
+    made: list[Any] = []
+
+    def shells(client: Client, depth: int) -> Shells:
+        if not made:
+            from .site import SiteRenderer
+
+            made.append(SiteRenderer(config, assets, pdf=pdf))
+        result: Shells = made[0].login_shells(client, depth)
+        return result
+
+    return shells
+
+
+def protected_portal_sealers(clients: list[Client], salts: dict[str, bytes]) -> dict[str, Sealer]:
+    """clientload.portal_sealers; none (and nothing imported) without a protected portal."""
+    if all(c.access is None for c in clients):
+        return {}
+    from .clientload import portal_sealers
+
+    return portal_sealers(clients, salts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import itertools
 import os
 import shutil
 import subprocess
@@ -107,12 +108,7 @@ class StagedSite:
         a second or more) is removed by a background `rm` that outlives the
         build; if that is interrupted, the next build clears what is left."""
         if len(self.written) >= BACKGROUND_REMOVAL_FILES and os.name == "posix" and shutil.which("rm"):
-            subprocess.Popen(
-                ["rm", "-rf", "--", str(previous)],
-                start_new_session=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            _remove_in_background(previous)
             return
         remove_tree(previous)
 
@@ -245,10 +241,48 @@ def remove_stale_staging(out: Path) -> None:
     out = out.resolve()
     if not out.parent.is_dir():
         return
-    for leftover in out.parent.glob(f".{out.name}.staging-*"):
+    for leftover in [*out.parent.glob(f".{out.name}.staging-*"), *out.parent.glob(f".{out.name}.old-*")]:
+        if _is_large(leftover) and os.name == "posix" and shutil.which("rm"):
+            # Usually the previous build's site, still being removed in the background
+            # (tens of thousands of files): moved out of the way and removed the same way,
+            # not waited for. A build killed before that finds it again next time.
+            retired = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
+            try:
+                os.rename(leftover, retired)
+            except OSError:
+                remove_tree(leftover)
+                continue
+            _remove_in_background(retired)
+            continue
         remove_tree(leftover)
-    for leftover in out.parent.glob(f".{out.name}.old-*"):
-        remove_tree(leftover)
+
+
+def _is_large(folder: Path) -> bool:
+    """A leftover site with many client folders (its top level alone tells)."""
+    try:
+        with os.scandir(folder) as listing:
+            return sum(1 for _ in itertools.islice(listing, LARGE_LEFTOVER_ENTRIES)) >= LARGE_LEFTOVER_ENTRIES
+    except OSError:
+        return False
+
+
+LARGE_LEFTOVER_ENTRIES = 100
+
+
+def _remove_in_background(folder: Path) -> None:
+    """`rm -rf folder` in a process that outlives the build (kept here while it runs)."""
+    _REMOVING[:] = [p for p in _REMOVING if p.poll() is None]
+    _REMOVING.append(
+        subprocess.Popen(
+            ["rm", "-rf", "--", str(folder)],
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    )
+
+
+_REMOVING: list[subprocess.Popen[bytes]] = []  # background removals still running
 
 
 _RENAME_EXCHANGE = 2

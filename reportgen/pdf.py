@@ -390,7 +390,8 @@ def report_pdf(project: Path, client_id: str, month_text: str, drafts: bool = Fa
     protected client's PDF is not sealed: it is for the agency to send."""
     from dataclasses import replace
 
-    from .build import BuildOptions, as_of_month, build_date, load_client, select_clients
+    from .build import BuildOptions, as_of_month, build_date, select_clients
+    from .clientload import load_client
     from .config import read_project_config
     from .errors import InputError, Problem
     from .images import publishable_image
