@@ -8,6 +8,7 @@ assembles every chart. Pure functions: same inputs, same output.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import io
 from collections.abc import Sequence
@@ -296,15 +297,31 @@ def metrics_csv(facts: m.ClientFacts, month: Month) -> str:
     writer.writerow([*dims, *facts.metrics.base])
     # Each row as the writer would write it (dates and numbers never need quoting; a name is
     # quoted by the writer itself, once per name), joined at once: a month has ~1,000 rows.
+    # A row's date and its campaign and channel cells are looked up (a month repeats them).
     lines = [buffer.getvalue()]
+    days: dict[dt.date, str] = {}
+    names: dict[tuple[str | None, str | None], str] = {}
     for row in facts.rows_by_month.get(month, ()):
-        cells = [row.date.isoformat()]
-        if facts.has_campaign:
-            cells.append(_csv_cell(spreadsheet_text(row.campaign or "")))
-        if with_channel:
-            cells.append(_csv_cell(spreadsheet_text(m.row_channel(facts, row) or "")))
-        cells.extend("" if v is None else repr(v) for v in row.values)  # numbers: never touched
-        lines.append(",".join(cells) + "\n")
+        day = days.get(row.date)
+        if day is None:
+            day = days[row.date] = row.date.isoformat()
+        cells_of = names.get((row.campaign, row.channel))
+        if cells_of is None:  # the channel rule reads the campaign and channel cells only
+            cells = [""]
+            if facts.has_campaign:
+                cells.append(_csv_cell(spreadsheet_text(row.campaign or "")))
+            if with_channel:
+                cells.append(_csv_cell(spreadsheet_text(m.row_channel(facts, row) or "")))
+            cells_of = names[row.campaign, row.channel] = ",".join(cells)
+        values = row.values  # numbers: never touched
+        if not values:
+            lines.append(day + cells_of + "\n")
+        elif None in values:
+            lines.append(
+                day + cells_of + "," + ",".join(["" if v is None else repr(v) for v in values]) + "\n"
+            )
+        else:
+            lines.append(day + cells_of + "," + ",".join(map(repr, values)) + "\n")
     return "".join(lines)
 
 

@@ -1,0 +1,184 @@
+"""The page's fast paths answer exactly as the slow ones (issue 15): random inputs, both ways.
+
+- csp: the whole-page `http-equiv` check without lowercasing the page, and the answer for a
+  page's head memoised across pages;
+- pages.metrics_csv: each row's cells looked up per date and per campaign/channel, joined at
+  once, against the csv writer writing every row;
+- i18n: Formatter.gettext memoised per (locale, message), against the catalog itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reportgen import csp, pages
+from reportgen import metrics as m
+from reportgen.i18n import Formatter, translations_for
+from reportgen.model import Campaign, Client, MetricRow, MetricTable, Month, Person
+
+# --- csp ---------------------------------------------------------------------------------
+
+# Text that spells (or nearly spells) the policy attribute in every case, with the characters
+# whose lowercase is (or holds) ASCII: U+0130 ("i" + U+0307) and the Kelvin sign ("k").
+HTTP_EQUIV_BITS = st.sampled_from(
+    ["http-equiv", "HTTP-EQUIV", "Http-Equiv", "http-equİv", "http-eqUiv", "q", "Q", "İ", "\u212a", "-", "x"]
+)
+TEXT = st.lists(st.one_of(HTTP_EQUIV_BITS, st.text(max_size=6)), max_size=12).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(page=TEXT, start=st.integers(min_value=0, max_value=40))
+def test_http_equiv_is_found_as_lowercasing_the_page_finds_it(page, start):
+    assert csp._mentions_http_equiv(page, start) == ("http-equiv" in page[start:].lower())
+
+
+FRAGMENTS = st.sampled_from(
+    [
+        "<!doctype html>\n",
+        '<html lang="en">\n',
+        "<head>\n",
+        '<meta charset="utf-8">\n',
+        '<meta name="viewport" content="width=device-width">\n',
+        '<link rel="icon" href="data:,">\n',
+        '<link rel="stylesheet" href="x.css">\n',
+        '<meta http-equiv="refresh" content="0">\n',
+        '<meta HTTP-EQUIV="Content-Security-Policy" content="default-src *">\n',
+        "<!-- ",
+        " -->",
+        "<script>",
+        "</script>",
+        "<title>q</title>\n",
+        "<p>Quarterly http-equİv</p>\n",
+        "text ",
+        "\n",
+    ]
+)
+
+
+def _already_first_unmemoised(page: str, meta: str) -> bool:
+    """csp._already_first before its memo and its http-equiv search (the base revision's)."""
+    at = page.find(meta)
+    if at == -1:
+        return False
+    end = at + len(meta)
+    if "http-equiv" in page[end:].lower():
+        return False
+    head = page[:end]
+    spans = csp._policy_spans(head)
+    return len(spans) == 1 and csp._placed_first(head, spans[0], meta)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.lists(FRAGMENTS, max_size=6),
+    after=st.lists(FRAGMENTS, max_size=6),
+    policy=st.sampled_from([csp.CONTENT_SECURITY_POLICY, csp.SEALED_PAGE_POLICY]),
+)
+def test_the_memoised_head_answers_as_the_page_would(before, after, policy):
+    meta = csp.csp_meta(policy)
+    page = "".join(before) + csp.CSP_META + "".join(after)
+    expected = _already_first_unmemoised(page, meta)
+    assert csp._already_first(page, meta) == expected
+    assert csp._already_first(page, meta) == expected  # the second time from the memo
+
+
+# --- metrics.csv -------------------------------------------------------------------------
+
+BASE = ("impressions", "clicks", "spend", "leads")
+NAMES = st.one_of(
+    st.none(),
+    st.sampled_from(["a", "b", "=SUM(A1)", "+1", "-x", "@y", 'say "hi"', "x,y", "line\nbreak", "", " "]),
+    st.text(max_size=5),
+)
+NUMBERS = st.one_of(
+    st.none(), st.integers(min_value=0, max_value=10**9), st.floats(min_value=0, max_value=1e9)
+)
+
+
+def _metrics_csv_written_row_by_row(facts: m.ClientFacts, month) -> str:
+    """metrics_csv as the revision before the speed work wrote it: the csv writer, row by row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    with_channel = facts.has_channel or any(c.channel for c in facts.client.campaigns)
+    dims = ["date", *(["campaign"] if facts.has_campaign else []), *(["channel"] if with_channel else [])]
+    writer.writerow([*dims, *facts.metrics.base])
+    for row in facts.rows_by_month.get(month, ()):
+        cells = [row.date.isoformat()]
+        if facts.has_campaign:
+            cells.append(pages.spreadsheet_text(row.campaign or ""))
+        if with_channel:
+            cells.append(pages.spreadsheet_text(m.row_channel(facts, row) or ""))
+        cells.extend("" if v is None else repr(v) for v in row.values)
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=31),
+            NAMES,
+            NAMES,
+            st.lists(NUMBERS, min_size=len(BASE), max_size=len(BASE)),
+        ),
+        max_size=25,
+    ),
+    has_campaign=st.booleans(),
+    has_channel=st.booleans(),
+    campaign_channels=st.lists(st.tuples(st.sampled_from(["a", "b", "=SUM(A1)", "c"]), NAMES), max_size=3),
+)
+def test_metrics_csv_is_what_the_csv_writer_writes(rows, has_campaign, has_channel, campaign_channels):
+    client = Client(
+        id="acme",
+        name="Acme",
+        account_executive=Person("Jane"),
+        campaigns=tuple(
+            Campaign(id=cid, name=cid, channel=channel or None) for cid, channel in campaign_channels
+        ),
+    )
+    metric_rows = [
+        MetricRow(
+            dt.date(2026, 10, day),
+            (campaign or None) if has_campaign else None,
+            (channel or None) if has_channel else None,
+            tuple(values),
+        )
+        for day, campaign, channel, values in rows
+    ]
+    table = MetricTable(
+        metrics=BASE, rows=tuple(metric_rows), has_campaign=has_campaign, has_channel=has_channel
+    )
+    facts = m.compute_client_facts(client, table)
+    for month in [*facts.rows_by_month.untracked(), Month(2026, 9)]:
+        assert pages.metrics_csv(facts, month) == _metrics_csv_written_row_by_row(facts, month)
+
+
+# --- words -------------------------------------------------------------------------------
+
+LOCALES = ("en_US", "de_DE", "vi_VN", "fr_FR", "ja_JP")
+
+
+def _catalog_messages() -> list[str]:
+    messages: set[str] = set()
+    for locale in LOCALES:
+        catalog = getattr(translations_for(locale), "_catalog", {})
+        messages.update(key for key in catalog if isinstance(key, str) and key)
+    return sorted(messages)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    locale=st.sampled_from(LOCALES),
+    message=st.one_of(st.sampled_from(_catalog_messages() or ["Draft"]), st.text(max_size=12)),
+)
+def test_gettext_memo_answers_as_the_catalog(locale, message):
+    expected = translations_for(locale).gettext(message)
+    fmt = Formatter(locale, "EUR")
+    assert fmt.gettext(message) == expected
+    assert fmt.gettext(message) == expected  # the second time from the memo
