@@ -194,6 +194,21 @@ def table_metrics(facts: m.ClientFacts) -> list[str]:
     return names
 
 
+def _table_columns(
+    facts: m.ClientFacts, fmt: Formatter
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """A client's table columns (table_metrics), their units and their labels in `fmt`'s
+    language: the same for every table of the client, so found once (the client's memo)."""
+    key = ("table columns", fmt)
+    columns: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = facts._memo.get(key)
+    if columns is None:
+        names = tuple(table_metrics(facts))
+        units = tuple(facts.metrics.unit(n) for n in names)
+        labels = tuple(metric_label(facts.client, n, fmt) for n in names)
+        columns = facts._memo[key] = (names, units, labels)
+    return columns
+
+
 def group_table(
     groups: Sequence[m.GroupFigure],
     totals: dict[str, float | int | None],
@@ -202,27 +217,23 @@ def group_table(
     first: str,
     with_channel: bool,
 ) -> Table:
-    names = table_metrics(facts)
-    client = facts.client
+    names, units, labels = _table_columns(facts, fmt)
+    value = fmt.value
     none_label = fmt.gettext("Unassigned")
-    columns = (
-        first,
-        *([fmt.gettext("Channel")] if with_channel else []),
-        *[metric_label(client, n, fmt) for n in names],
-    )
+    columns = (first, *([fmt.gettext("Channel")] if with_channel else []), *labels)
     numeric = (False, *([False] if with_channel else []), *[True] * len(names))
     rows = tuple(
         (
             g.name or none_label,
             *([g.channel or "—"] if with_channel else []),
-            *[fmt.value(g.values.get(n), facts.metrics.unit(n)) for n in names],
+            *[value(g.values.get(n), unit) for n, unit in zip(names, units, strict=True)],
         )
         for g in groups
     )
     total = (
         fmt.gettext("Total"),
         *([""] if with_channel else []),
-        *[fmt.value(totals.get(n), facts.metrics.unit(n)) for n in names],
+        *[value(totals.get(n), unit) for n, unit in zip(names, units, strict=True)],
     )
     return Table(columns, numeric, rows, total)
 

@@ -182,3 +182,69 @@ def test_gettext_memo_answers_as_the_catalog(locale, message):
     fmt = Formatter(locale, "EUR")
     assert fmt.gettext(message) == expected
     assert fmt.gettext(message) == expected  # the second time from the memo
+
+
+# --- tables ------------------------------------------------------------------------------
+
+
+def _group_table_column_by_column(groups, totals, facts, fmt, first, with_channel) -> pages.Table:
+    """group_table as the revision before the speed work made it: every column's metric,
+    unit and label looked up again for every table and every cell."""
+    names = pages.table_metrics(facts)
+    none_label = fmt.gettext("Unassigned")
+    columns = (
+        first,
+        *([fmt.gettext("Channel")] if with_channel else []),
+        *[pages.metric_label(facts.client, n, fmt) for n in names],
+    )
+    numeric = (False, *([False] if with_channel else []), *[True] * len(names))
+    rows = tuple(
+        (
+            g.name or none_label,
+            *([g.channel or "—"] if with_channel else []),
+            *[fmt.value(g.values.get(n), facts.metrics.unit(n)) for n in names],
+        )
+        for g in groups
+    )
+    total = (
+        fmt.gettext("Total"),
+        *([""] if with_channel else []),
+        *[fmt.value(totals.get(n), facts.metrics.unit(n)) for n in names],
+    )
+    return pages.Table(columns, numeric, rows, total)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=31),
+            st.sampled_from(["a", "b", "c", None]),
+            st.sampled_from(["search", "social", None]),
+            st.lists(NUMBERS, min_size=len(BASE), max_size=len(BASE)),
+        ),
+        max_size=20,
+    ),
+    metrics=st.lists(st.sampled_from(BASE), min_size=1, max_size=4, unique=True),
+    locale=st.sampled_from(LOCALES),
+)
+def test_group_table_is_the_same_with_its_columns_found_once(rows, metrics, locale):
+    client = Client(id="acme", name="Acme", account_executive=Person("Jane"), locale=locale, currency="EUR")
+    index = [BASE.index(name) for name in metrics]
+    metric_rows = [
+        MetricRow(dt.date(2026, 10, day), campaign, channel, tuple(values[i] for i in index))
+        for day, campaign, channel, values in rows
+    ]
+    table = MetricTable(metrics=tuple(metrics), rows=tuple(metric_rows), has_campaign=True, has_channel=True)
+    facts = m.compute_client_facts(client, table)
+    fmt = Formatter(locale, "EUR")
+    for month in facts.rows_by_month.untracked():
+        figures = m.compute_month(facts, month, dt.date(2026, 11, 5))
+        for groups, first, with_channel in (
+            (figures.campaigns, "Campaign", True),
+            (figures.channels, "Channel", False),
+        ):
+            for _ in range(2):  # the second time with the client's columns memoised
+                assert pages.group_table(
+                    groups, figures.totals, facts, fmt, first, with_channel
+                ) == _group_table_column_by_column(groups, figures.totals, facts, fmt, first, with_channel)
