@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen import csp, pages
+from reportgen import csp, output_kinds, pages
 from reportgen import metrics as m
 from reportgen.i18n import Formatter, translations_for
 from reportgen.model import Campaign, Client, MetricRow, MetricTable, Month, Person
@@ -248,3 +249,40 @@ def test_group_table_is_the_same_with_its_columns_found_once(rows, metrics, loca
                 assert pages.group_table(
                     groups, figures.totals, facts, fmt, first, with_channel
                 ) == _group_table_column_by_column(groups, figures.totals, facts, fmt, first, with_channel)
+
+
+# --- report.json -------------------------------------------------------------------------
+
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+)
+TREES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.text(max_size=4), inner, max_size=4),
+        st.dictionaries(st.one_of(st.integers(), st.none()), inner, max_size=2),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=TREES)
+def test_json_bytes_writes_what_json_dumps_writes(tree):
+    try:
+        expected: bytes | str = (
+            json.dumps(tree, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+        ).encode()
+    except ValueError as error:  # NaN or infinity: the same error from json_bytes
+        expected = str(error)
+    try:
+        got: bytes | str = output_kinds.json_bytes(tree)
+    except ValueError as error:
+        got = str(error)
+    assert got == expected
