@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 
+import nh3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen import csp, output_kinds, pages
+from reportgen import csp, notehtml, output_kinds, pages
 from reportgen import metrics as m
 from reportgen.i18n import Formatter, translations_for
 from reportgen.model import Campaign, Client, MetricRow, MetricTable, Month, Person
@@ -286,3 +288,48 @@ def test_json_bytes_writes_what_json_dumps_writes(tree):
     except ValueError as error:
         got = str(error)
     assert got == expected
+
+
+# --- notes: the sanitizer made once ------------------------------------------------------
+
+HTML_BITS = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        '<a href="https://example.com/x?a=1&b=2" title="t">',
+        '<a href="javascript:alert(1)">',
+        '<a href="#budget" onclick="x()">',
+        "</a>",
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        '<td style="text-align: right; color: red" colspan="2">',
+        '<h2 id="budget">',
+        "</h2>",
+        "<!-- a comment -->",
+        "<details><summary>more</summary>",
+        "</details>",
+        '<code class="language-py">',
+        "<mark>",
+        '<ol start="3"><li>',
+        "<style>p{}</style>",
+        "&amp; &lt; &#x41; &nbsp;",
+        "<table><tr><th>x</th></tr></table>",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(pieces=st.lists(st.one_of(HTML_BITS, st.text(max_size=5)), max_size=12))
+def test_the_sanitizer_made_once_cleans_as_nh3_clean(pieces):
+    html = "".join(pieces)
+    expected = nh3.clean(
+        html,
+        tags=notehtml._ALLOWED_TAGS,
+        attributes=notehtml._ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        filter_style_properties={"text-align"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    assert notehtml._sanitizer()(html) == expected
+    assert functools.partial(nh3.clean, **notehtml._SANITIZER_OPTIONS)(html) == expected  # without Cleaner
