@@ -16,10 +16,11 @@ import io
 import json
 
 import nh3
+from babel.dates import format_date, format_skeleton
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen import csp, notehtml, output_kinds, pages
+from reportgen import csp, i18n, notehtml, output_kinds, pages
 from reportgen import metrics as m
 from reportgen.i18n import Formatter, translations_for
 from reportgen.model import Campaign, Client, MetricRow, MetricTable, Month, Person
@@ -333,3 +334,20 @@ def test_the_sanitizer_made_once_cleans_as_nh3_clean(pieces):
     )
     assert notehtml._sanitizer()(html) == expected
     assert functools.partial(nh3.clean, **notehtml._SANITIZER_OPTIONS)(html) == expected  # without Cleaner
+
+
+# --- dates: the locale parsed once -------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    locale=st.sampled_from(LOCALES),
+    skeleton=st.sampled_from(["medium", "MMMd", "yMMMM", "yMMM"]),
+    day=st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)),
+)
+def test_dates_are_babels_with_the_locale_given_as_text(locale, skeleton, day):
+    if skeleton == "medium":
+        expected = format_date(day, "medium", locale=locale)
+    else:
+        expected = format_skeleton(skeleton, day, locale=locale)
+    assert i18n._date_text.__wrapped__(locale, skeleton, day) == expected
