@@ -134,13 +134,6 @@ def _compile(locale: str, kind: str, pattern: str, currency: str) -> Callable[[f
     return fast
 
 
-@lru_cache(maxsize=8192)
-def _translated(locale: str, message: str) -> str:
-    """`message` in `locale`'s catalog, memoised (gettext's own look-up of a message the catalog
-    lacks tries its plural form too, in Python, at every call)."""
-    return translations_for(locale).gettext(message)
-
-
 @lru_cache(maxsize=65536)
 def _date_text(locale: str, skeleton: str, day: dt.date) -> str:
     if skeleton == "medium":
@@ -170,8 +163,6 @@ class Formatter:
 
     # -- words
     def gettext(self, message: str) -> str:
-        if message.__class__ is str:  # a page asks for the same few hundred messages again and again
-            return _translated(self.locale, message)
         return translations_for(self.locale).gettext(message)
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
