@@ -100,11 +100,36 @@ def _already_first(page: str, meta: str) -> bool:
     if at == -1:
         return False
     end = at + len(meta)
-    if "http-equiv" in page[end:].lower():
+    if _mentions_http_equiv(page, end):
         return False
     head = page[:end]
-    spans = _policy_spans(head)
-    return len(spans) == 1 and _placed_first(head, spans[0], meta)
+    known = _HEADS.get((head, meta))
+    if known is None:
+        spans = _policy_spans(head)
+        known = len(spans) == 1 and _placed_first(head, spans[0], meta)
+        if len(_HEADS) >= _HEADS_MAX:
+            _HEADS.clear()
+        _HEADS[head, meta] = known
+    return known
+
+
+# _already_first's answer for a page's head (the text up to its policy): a site's pages share
+# a few heads (one per language), so each is tokenized once. Bounded: cleared when full.
+_HEADS: dict[tuple[str, str], bool] = {}
+_HEADS_MAX = 256
+
+
+def _mentions_http_equiv(page: str, start: int) -> bool:
+    """Whether `"http-equiv" in page[start:].lower()`, without lowercasing the page: only
+    ASCII letters lowercase to the ASCII of "http-equiv" (U+0130 gives an "i" followed by
+    U+0307, never by "v"), so a match is ten ASCII characters around a "q" or "Q"."""
+    for q in "qQ":
+        at = page.find(q, start + 6)
+        while at != -1:
+            if page[at - 6 : at + 4].lower() == "http-equiv":
+                return True
+            at = page.find(q, at + 1)
+    return False
 
 
 def without_policy(page: str) -> str:

@@ -137,8 +137,15 @@ def _compile(locale: str, kind: str, pattern: str, currency: str) -> Callable[[f
 @lru_cache(maxsize=65536)
 def _date_text(locale: str, skeleton: str, day: dt.date) -> str:
     if skeleton == "medium":
-        return format_date(day, "medium", locale=locale)
-    return format_skeleton(skeleton, day, locale=locale)
+        return format_date(day, "medium", locale=_locale(locale))
+    return format_skeleton(skeleton, day, locale=_locale(locale))
+
+
+@cache
+def _locale(locale: str) -> Locale:
+    """Babel's Locale for `locale`, parsed once (Babel parses an identifier at every call;
+    given a Locale, it takes it as it is)."""
+    return Locale.parse(locale)
 
 
 # Formatter.value's memo: bounded (cleared when full), so an agency of any size keeps its

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 from html import escape as html_escape
 from html import unescape as html_unescape
 from html.parser import HTMLParser
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import markdown
 import nh3
@@ -81,17 +81,29 @@ _HEADING_ID_RE = re.compile(r'(<h[1-6] id=")([^"]*)(")')
 _FRAGMENT_HREF_RE = re.compile(r'(<a(?:\s+[\w:-]+="[^"]*")*?\s+href="#)([^"]*)(")')
 
 
+_SANITIZER_OPTIONS: dict[str, Any] = {
+    "tags": _ALLOWED_TAGS,
+    "attributes": _ALLOWED_ATTRIBUTES,
+    "url_schemes": {"http", "https", "mailto"},
+    "filter_style_properties": {"text-align"},
+    "link_rel": "noopener noreferrer",
+    "strip_comments": True,
+}
+
+
 def sanitize_html(html: str) -> str:
-    clean = nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        filter_style_properties={"text-align"},
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
-    return _prefix_note_ids(_repair_structure(clean))
+    return _prefix_note_ids(_repair_structure(_sanitizer()(html)))
+
+
+@functools.cache
+def _sanitizer() -> Callable[[str], str]:
+    """nh3's cleaner with the options above, made once (nh3.clean builds one at every call);
+    nh3.clean itself where nh3 is older than its Cleaner."""
+    cleaner = getattr(nh3, "Cleaner", None)
+    if cleaner is None:
+        return functools.partial(nh3.clean, **_SANITIZER_OPTIONS)
+    clean: Callable[[str], str] = cleaner(**_SANITIZER_OPTIONS).clean
+    return clean
 
 
 # --- what survives sanitizing, made whole for assistive technology ----------------------

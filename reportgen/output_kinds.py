@@ -242,8 +242,12 @@ def _indented(value: object, newline: str, parts: list[str]) -> None:
         for key, item in items:
             if key.__class__ is not str:
                 raise _NotPlain  # json.dumps turns numbers into keys: left to it
-            parts.append(separator + inner + _json_text(key) + ": ")
-            _indented(item, inner, parts)
+            text = _scalar_text(item)
+            if text is None:
+                parts.append(separator + inner + _json_text(key) + ": ")
+                _indented(item, inner, parts)
+            else:  # a number, text or null: written here, without a call per value
+                parts.append(separator + inner + _json_text(key) + ": " + text)
             separator = ","
         parts.append(newline + "}")
     elif kind is list or kind is tuple:
@@ -259,6 +263,22 @@ def _indented(value: object, newline: str, parts: list[str]) -> None:
         parts.append(newline + "]")
     else:
         raise _NotPlain
+
+
+def _scalar_text(value: object) -> str | None:
+    """A finite float, an int, a str or None as `_indented` writes it; None for anything else
+    (which `_indented` then writes, or refuses)."""
+    if type(value) is float:
+        if value - value == 0.0:  # finite: inf - inf and nan - nan are nan
+            return float.__repr__(value)
+        return None
+    if type(value) is int:
+        return int.__repr__(value)
+    if type(value) is str:
+        return _json_text(value)
+    if value is None:
+        return "null"
+    return None
 
 
 BUILTIN_NAMES = frozenset({"metrics.csv", "report.json", "index.html", "report.pdf"})

@@ -8,6 +8,7 @@ assembles every chart. Pure functions: same inputs, same output.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import io
 from collections.abc import Sequence
@@ -193,6 +194,21 @@ def table_metrics(facts: m.ClientFacts) -> list[str]:
     return names
 
 
+def _table_columns(
+    facts: m.ClientFacts, fmt: Formatter
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """A client's table columns (table_metrics), their units and their labels in `fmt`'s
+    language: the same for every table of the client, so found once (the client's memo)."""
+    key = ("table columns", fmt)
+    columns: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = facts._memo.get(key)
+    if columns is None:
+        names = tuple(table_metrics(facts))
+        units = tuple(facts.metrics.unit(n) for n in names)
+        labels = tuple(metric_label(facts.client, n, fmt) for n in names)
+        columns = facts._memo[key] = (names, units, labels)
+    return columns
+
+
 def group_table(
     groups: Sequence[m.GroupFigure],
     totals: dict[str, float | int | None],
@@ -201,27 +217,23 @@ def group_table(
     first: str,
     with_channel: bool,
 ) -> Table:
-    names = table_metrics(facts)
-    client = facts.client
+    names, units, labels = _table_columns(facts, fmt)
+    value = fmt.value
     none_label = fmt.gettext("Unassigned")
-    columns = (
-        first,
-        *([fmt.gettext("Channel")] if with_channel else []),
-        *[metric_label(client, n, fmt) for n in names],
-    )
+    columns = (first, *([fmt.gettext("Channel")] if with_channel else []), *labels)
     numeric = (False, *([False] if with_channel else []), *[True] * len(names))
     rows = tuple(
         (
             g.name or none_label,
             *([g.channel or "—"] if with_channel else []),
-            *[fmt.value(g.values.get(n), facts.metrics.unit(n)) for n in names],
+            *[value(g.values.get(n), unit) for n, unit in zip(names, units, strict=True)],
         )
         for g in groups
     )
     total = (
         fmt.gettext("Total"),
         *([""] if with_channel else []),
-        *[fmt.value(totals.get(n), facts.metrics.unit(n)) for n in names],
+        *[value(totals.get(n), unit) for n, unit in zip(names, units, strict=True)],
     )
     return Table(columns, numeric, rows, total)
 
@@ -296,15 +308,31 @@ def metrics_csv(facts: m.ClientFacts, month: Month) -> str:
     writer.writerow([*dims, *facts.metrics.base])
     # Each row as the writer would write it (dates and numbers never need quoting; a name is
     # quoted by the writer itself, once per name), joined at once: a month has ~1,000 rows.
+    # A row's date and its campaign and channel cells are looked up (a month repeats them).
     lines = [buffer.getvalue()]
+    days: dict[dt.date, str] = {}
+    names: dict[tuple[str | None, str | None], str] = {}
     for row in facts.rows_by_month.get(month, ()):
-        cells = [row.date.isoformat()]
-        if facts.has_campaign:
-            cells.append(_csv_cell(spreadsheet_text(row.campaign or "")))
-        if with_channel:
-            cells.append(_csv_cell(spreadsheet_text(m.row_channel(facts, row) or "")))
-        cells.extend("" if v is None else repr(v) for v in row.values)  # numbers: never touched
-        lines.append(",".join(cells) + "\n")
+        day = days.get(row.date)
+        if day is None:
+            day = days[row.date] = row.date.isoformat()
+        cells_of = names.get((row.campaign, row.channel))
+        if cells_of is None:  # the channel rule reads the campaign and channel cells only
+            cells = [""]
+            if facts.has_campaign:
+                cells.append(_csv_cell(spreadsheet_text(row.campaign or "")))
+            if with_channel:
+                cells.append(_csv_cell(spreadsheet_text(m.row_channel(facts, row) or "")))
+            cells_of = names[row.campaign, row.channel] = ",".join(cells)
+        values = row.values  # numbers: never touched
+        if not values:
+            lines.append(day + cells_of + "\n")
+        elif None in values:
+            lines.append(
+                day + cells_of + "," + ",".join(["" if v is None else repr(v) for v in values]) + "\n"
+            )
+        else:
+            lines.append(day + cells_of + "," + ",".join(map(repr, values)) + "\n")
     return "".join(lines)
 
 
