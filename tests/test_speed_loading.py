@@ -102,3 +102,119 @@ def test_csv_columns_read_what_lines_read(text: str) -> None:
     by_lines = canonicalcsv._fast_lines(lines, *args)
     if by_lines is not None:  # (a one-column file's last line end is left to the csv reader)
         assert repr(canonicalcsv._fast_columns(body, *args)) == repr(by_lines)
+
+
+# --- notes' YAML ----------------------------------------------------------------
+
+TEXTS = st.sampled_from(
+    ["text", "Spend $10,932.", "Leads up 12% on search", "'quoted: yes'", '"double \\u00e9"', "é ü 日本",
+     "AE 0001", "a # not a comment", "12", "3.5", "true", "~", "2026-10-01"]
+)  # fmt: skip
+ODD = st.sampled_from(
+    ["Text with: colon", "1_000", "0x10", "010", "1:30", ".inf", "-.nan", "1e400", "9" * 40, "no", "On",
+     "null", "", "2026-13-45", "2026-10-01 10:00:00", "!!str 12", "!!int x", "!!binary aGk=",
+     "!!python/object x", "&a anchored", "*a", "*missing", "[a, b]", "{a: 1}", "[unclosed", "- item",
+     "@reserved", "`tick", "%x", "? q", "<<: {a: 1}", "|\n  block\n  text", ">\n  folded", "\ttab",
+     "multi\n  line"]
+)  # fmt: skip
+SCALARS = st.one_of(TEXTS, TEXTS, TEXTS, ODD)
+WORDS = st.sampled_from(["text", "Leads up on search", "'quoted: yes'", "é ü 日本", "AE 0001", "a # comment"])
+BOOLEANS = st.sampled_from(["false", "true", "no", "x"])
+KEYS = st.sampled_from(
+    ["title", "status", "summary", "highlights", "recommendations", "next_steps", "meetings",
+     "annotations", "task", "owner", "due", "done", "date", "text", "notes", "attendees", "unknown",
+     "'quoted key'", "1", "? complex", "<<"]
+)  # fmt: skip
+
+
+@st.composite
+def yaml_blocks(draw: st.DrawFn, indent: str = "", depth: int = 0) -> str:
+    lines = []
+    for _ in range(draw(st.integers(0 if depth else 1, 4))):
+        key = draw(KEYS)
+        kind = draw(st.integers(0, 5 if depth < 2 else 1))
+        if kind <= 1:
+            lines.append(f"{indent}{key}: {draw(SCALARS)}")
+        elif kind == 2:
+            lines.append(f"{indent}{key}:")
+            lines.extend(f"{indent}- {draw(SCALARS)}" for _ in range(draw(st.integers(0, 3))))
+        elif kind == 3:
+            lines.append(f"{indent}{key}:")
+            lines.append(draw(yaml_blocks(indent + "  ", depth + 1)))
+        elif kind == 4:
+            items = ", ".join(f"{draw(KEYS)}: {draw(SCALARS)}" for _ in range(draw(st.integers(0, 3))))
+            lines.append(f"{indent}{key}: [{{{items}}}]")
+        else:
+            lines.append(f"{indent}{key}:")
+            lines.append(f"{indent}- " + draw(yaml_blocks(indent + "  ", depth + 1)).lstrip())
+    if draw(st.integers(0, 9)) == 0:
+        lines.insert(
+            draw(st.integers(0, len(lines))), draw(st.sampled_from(["  bad: indent", "- x", ":", "\t"]))
+        )
+    return "\n".join(lines)
+
+
+@st.composite
+def note_fronts(draw: st.DrawFn) -> str:
+    """Front matter shaped like a real note's, a field or value sometimes odd."""
+    text, odd = draw(WORDS), draw(st.one_of(WORDS, WORDS, WORDS, TEXTS, ODD))
+    day = draw(st.sampled_from(["2026-10-01", "2026-10-31", "2026-02-30", "soon"] + ["2026-10-02"] * 4))
+    fields = [
+        f"title: {text}",
+        f"status: {draw(st.sampled_from(['final', 'draft', 'final', 'draft', 'Final', 'done']))}",
+        f"summary: {odd}",
+        "highlights:\n" + "".join(f"- {draw(WORDS)}\n" for _ in range(draw(st.integers(0, 3)))).rstrip(),
+        f"recommendations: [{text}]",
+        f"next_steps:\n- {{task: {text}, owner: {draw(WORDS)}, due: {day}, done: {draw(BOOLEANS)}}}"
+        f"\n- task: {odd}\n  done: true",
+        f"meetings:\n- date: {day}\n  title: {text}\n  attendees: [{draw(WORDS)}, {text}]\n  notes: {odd}",
+        f"annotations:\n- {{date: {day}, text: {text}}}",
+    ]
+    chosen = [fields[i] for i in draw(st.lists(st.integers(0, len(fields) - 1), min_size=1, unique=True))]
+    if draw(st.integers(0, 5)) == 0:
+        chosen.append(f"{draw(KEYS)}: {odd}")
+    return "\n".join(chosen)
+
+
+def _tree(value: object) -> object:
+    """A parsed document with every line it remembers, and each value's type."""
+    from reportgen.yamlfile import YamlList, YamlMap
+
+    if isinstance(value, YamlMap):
+        return ("map", value.line, [(k, value.key_lines.get(k), _tree(v)) for k, v in value.items()])
+    if isinstance(value, YamlList):
+        return ("list", value.line, value.item_lines, [_tree(v) for v in value])
+    return (type(value).__name__, repr(value), getattr(value, "text", None))
+
+
+def _parsed(text: str) -> object:
+    from reportgen.yamlfile import YamlError, parse_yaml
+
+    try:
+        return _tree(parse_yaml(text, first_line=2))
+    except YamlError as exc:
+        return ("error", exc.message, exc.line)
+
+
+def _note(text: str) -> str:
+    from reportgen.model import Month
+    from reportgen.notes import parse_note
+
+    return repr(parse_note(text, "content/acme/2026-10.md", "acme", Month(2026, 10)))
+
+
+@SETTINGS
+@given(st.one_of(yaml_blocks(), note_fronts()), st.sampled_from(["", "Hi.\n```chart\nmetric: leads\n```\n"]))
+def test_front_matter_reads_as_the_safe_constructor_reads_it(front: str, body: str) -> None:
+    import yaml
+
+    from reportgen import yamlfile
+
+    text = f"---\n{front}\n---\n{body}"
+    fast = (_parsed(front), _note(text), _parsed(front))  # twice: the tags memoised
+    with (
+        mock.patch.object(yamlfile, "_FastLoader", getattr(yaml, "CSafeLoader", yamlfile._Loader)),
+        mock.patch.object(yamlfile, "_STR_TAG", "no scalar shortcut"),
+    ):
+        slow = (_parsed(front), _note(text), _parsed(front))
+    assert fast == slow
