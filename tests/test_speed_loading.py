@@ -218,3 +218,84 @@ def test_front_matter_reads_as_the_safe_constructor_reads_it(front: str, body: s
     ):
         slow = (_parsed(front), _note(text), _parsed(front))
     assert fast == slow
+
+
+# --- sums -----------------------------------------------------------------------
+
+
+def _add_into(total: list, values: tuple) -> None:
+    """sums.add_into as it was: one addition at a time."""
+    for i, value in enumerate(values):
+        if value is not None:
+            total[i] = value if total[i] is None else total[i] + value
+
+
+def _group_sums_before(rows: list, key, width: int) -> dict:
+    groups: dict = {}
+    for row in rows:
+        k = key(row)
+        total = groups.get(k)
+        if total is None and len(row.values) == width:
+            groups[k] = list(row.values)
+            continue
+        if total is None:
+            total = groups[k] = [None] * width
+        _add_into(total, row.values)
+    return groups
+
+
+VALUES = st.one_of(
+    st.integers(0, 10**6), st.floats(-1e6, 1e6), st.sampled_from([0.1, 0.2, -0.0, 0.0, 1e15, 3]), st.none()
+)
+
+
+@st.composite
+def metric_rows(draw: st.DrawFn) -> tuple[int, list]:
+    import datetime as dt
+
+    from reportgen.model import MetricRow
+
+    width = draw(st.integers(0, 4))
+    full = draw(st.booleans())  # every value given (the usual file) or some missing
+    values = st.tuples(*[VALUES.filter(lambda v: v is not None) if full else VALUES] * width)
+    days = st.sampled_from([dt.date(2026, 10, d) for d in (1, 2, 3)] + [dt.date(2026, 11, 1)])
+    names = st.sampled_from([None, "a", "b", "c"] if not full else ["a", "b"])
+    rows = draw(st.lists(st.builds(MetricRow, days, names, names, values), max_size=30))
+    return width, rows
+
+
+@SETTINGS
+@given(metric_rows())
+def test_sums_add_what_one_row_at_a_time_adds(case: tuple[int, list]) -> None:
+    from operator import itemgetter
+
+    from reportgen import sums
+    from reportgen.model import Client, MetricTable, Month
+
+    width, rows = case
+    for at in (0, 1, 2):
+        assert repr(sums.group_sums(rows, itemgetter(at), width)) == repr(
+            _group_sums_before(rows, itemgetter(at), width)
+        )
+    total: list = [None] * width
+    for row in rows:
+        _add_into(total, row.values)
+    assert repr(sums.sum_rows(iter(rows), width)) == repr(total if rows else None)
+    metrics = tuple(f"m{i}" for i in range(width))
+    table = MetricTable(metrics=metrics, rows=tuple(rows), has_campaign=True, has_channel=True)
+    client = Client.__new__(Client)
+    object.__setattr__(client, "metrics", ())
+    for until in (None, Month(2026, 10)):
+        facts = sums.compute_client_facts(client, table, until)
+        by_month: dict = {}
+        for row in rows:
+            month = Month(row.date.year, row.date.month)
+            if until is None or month <= until:
+                by_month.setdefault(month, []).append(row)
+        expected = {m: tuple(sorted(r, key=sums._row_order)) for m, r in sorted(by_month.items())}
+        assert repr([(m, facts.rows_by_month.get(m)) for m in facts.rows_by_month]) == repr(
+            list(expected.items())
+        )
+        assert repr([facts.month_totals.get(m) for m in expected]) == repr(
+            [_group_sums_before(list(r), lambda row: 0, width).get(0) for r in expected.values()]
+        )
