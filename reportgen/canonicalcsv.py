@@ -12,6 +12,8 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterable
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from .errors import Problem, either
@@ -206,12 +208,106 @@ def _fast_rows(
     cell, with its messages."""
     if not text or '"' in text or "\r" in text or "\x00" in text:
         return None
+    lines = text.split("\n")
+    body = lines[1:]
+    if body and not body[-1]:
+        body.pop()  # the last line's end
+    if body and set(map(str.count, body, repeat(","))) == {width - 1}:
+        return _fast_columns(body, width, date_at, campaign_at, channel_at, metric_at)
+    return _fast_lines(lines, width, date_at, campaign_at, channel_at, metric_at)
+
+
+def _fast_columns(
+    body: list[str],
+    width: int,
+    date_at: int,
+    campaign_at: int | None,
+    channel_at: int | None,
+    metric_at: list[int],
+) -> list[MetricRow] | None:
+    """`_fast_rows` of lines that all have the header's width, a column at a time: each
+    distinct date and name is read once, a column of plain integers or decimals is
+    converted by one map. The cells are read as `_fast_lines` reads them."""
+    cells = ",".join(body).split(",")
+    count = len(body)
+    days: dict[str, dt.date] = {}
+    for cell in dict.fromkeys(cells[date_at::width]):
+        try:
+            day = dt.date.fromisoformat(cell.strip())
+        except ValueError:
+            return None
+        if not date_in_range(day):
+            return None
+        days[cell] = day
+    columns: list[Iterable[object]] = [map(days.__getitem__, cells[date_at::width])]
+    limit = csv.field_size_limit()
+    for at in (campaign_at, channel_at):
+        if at is None:
+            columns.append(repeat(None, count))
+            continue
+        column = cells[at::width]
+        names: dict[str, str | None] = {}
+        for cell in dict.fromkeys(column):
+            if len(cell) > limit:
+                return None  # the csv reader refuses it
+            names[cell] = cell.strip() or None
+        columns.append(map(names.__getitem__, column))
+    values: list[list[int | float | None]] = []
+    for index in metric_at:
+        numbers = _number_column(cells[index::width])
+        if numbers is None:
+            return None
+        values.append(numbers)
+    columns.append(zip(*values, strict=True) if values else repeat((), count))
+    return list(map(tuple.__new__, repeat(MetricRow, count), zip(*columns, strict=True)))
+
+
+_PLAIN_INTEGERS = re.compile(r"\d{1,15}(?:\n\d{1,15})*", re.ASCII)
+_PLAIN_DECIMALS = re.compile(r"\d{1,15}\.\d+(?:\n\d{1,15}\.\d+)*", re.ASCII)
+
+
+def _number_column(column: list[str]) -> list[int | float | None] | None:
+    """A metric column's values as `_fast_lines` reads them (None: a bad or negative cell)."""
+    lines = "\n".join(column)
+    if _PLAIN_INTEGERS.fullmatch(lines):
+        return list(map(int, column))
+    if _PLAIN_DECIMALS.fullmatch(lines):
+        return list(map(float, column))
+    values: list[int | float | None] = []
+    for cell in column:
+        value = _plain_number(cell)
+        if value is None:
+            value, ok = parse_number(cell)
+            if not ok or (value is not None and value < 0):
+                return None  # a bad cell, or the first negative one: _parse_rows says which
+        values.append(value)
+    return values
+
+
+def _plain_number(cell: str) -> int | float | None:
+    """A cell of at most 15 ASCII digits, with or without a decimal part; else None."""
+    if len(cell) <= 15 and cell.isdigit() and cell.isascii():
+        return int(cell)
+    whole, dot, fraction = cell.partition(".")
+    if dot and len(whole) <= 15 and whole.isdigit() and fraction.isdigit() and cell.isascii():
+        return float(cell)
+    return None
+
+
+def _fast_lines(
+    lines: list[str],
+    width: int,
+    date_at: int,
+    campaign_at: int | None,
+    channel_at: int | None,
+    metric_at: list[int],
+) -> list[MetricRow] | None:
+    """`_fast_rows` a line at a time (a file with blank lines, or a row of another width)."""
     limit = csv.field_size_limit()
     dates: dict[str, dt.date] = {}
     names: dict[str, str | None] = {}
     rows: list[MetricRow] = []
     new_row = tuple.__new__
-    lines = text.split("\n")
     for number in range(1, len(lines)):
         cells = lines[number].split(",")
         if len(cells) != width:
@@ -231,16 +327,11 @@ def _fast_rows(
         values: list[int | float | None] = []
         for index in metric_at:
             cell = cells[index]
-            if len(cell) <= 15 and cell.isdigit() and cell.isascii():
-                values.append(int(cell))
-                continue
-            whole, dot, fraction = cell.partition(".")
-            if dot and len(whole) <= 15 and whole.isdigit() and fraction.isdigit() and cell.isascii():
-                values.append(float(cell))
-                continue
-            value, ok = parse_number(cell)
-            if not ok or (value is not None and value < 0):
-                return None  # a bad cell, or the first negative one: _parse_rows says which
+            value = _plain_number(cell)
+            if value is None:
+                value, ok = parse_number(cell)
+                if not ok or (value is not None and value < 0):
+                    return None  # a bad cell, or the first negative one: _parse_rows says which
             values.append(value)
         campaign = channel = None
         for at in (campaign_at, channel_at):

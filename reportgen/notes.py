@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +139,9 @@ def load_client_notes(root: Path, client_id: str) -> tuple[list[Note], list[Prob
     """One client's notes, oldest first, and the problems in them."""
     notes: list[Note] = []
     problems: list[Problem] = []
+    shown_as = _display_paths(root / CONTENT_DIR / client_id, root)
     for path in note_paths(root, client_id):
-        shown = display_path(path, root)
+        shown = shown_as(path)
         if not NOTE_NAME_RE.match(path.name):
             problems.append(
                 Problem(
@@ -159,6 +161,15 @@ def load_client_notes(root: Path, client_id: str) -> tuple[list[Note], list[Prob
         if note is not None:
             notes.append(note)
     return notes, problems
+
+
+def _display_paths(folder: Path, root: Path) -> Callable[[Path], str]:
+    """`display_path(path, root)` of the files in `folder`, its folder resolved once."""
+    try:
+        inside = Path(os.path.realpath(os.path.abspath(folder))).relative_to(os.path.realpath(root))
+    except ValueError:
+        return str
+    return lambda path: (inside / path.name).as_posix()
 
 
 def load_note(path: Path, shown: str, client_id: str, month: Month) -> tuple[Note | None, list[Problem]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import replace
+from operator import itemgetter
 from pathlib import Path
 
 from .canonicalcsv import number_problem as number_problem
@@ -29,6 +30,7 @@ from .importers import PLATFORM_NAMES, SourceSettings, decode, find_header, read
 from .inputfiles import UnreadableInputError, line_at, read_input_bytes
 from .model import Client, DataSource, MetricRow, MetricTable, Month
 
+_date_of = itemgetter(0)  # a MetricRow's date
 _CANONICAL_START = re.compile(rb"(\xef\xbb\xbf)?date,[a-z0-9_,]*\r?\n")
 
 
@@ -86,11 +88,11 @@ def load_client_data(
                 problems.extend(future_rows(table, raw, shown, today))
             loaded.append((shown, table))
             tables.append(table)
-            spans.setdefault(source, {})
-            for row in table.rows:  # the last day with data, per month, per data entry
-                month = (row.date.year, row.date.month)
-                if row.date > spans[source].get(month, dt.date.min):
-                    spans[source][month] = row.date
+            last = spans.setdefault(source, {})
+            for day in dict.fromkeys(map(_date_of, table.rows)):  # the last day with data, per
+                month = (day.year, day.month)  # month, per data entry (each distinct day once)
+                if day > last.get(month, dt.date.min):
+                    last[month] = day
     problems.extend(find_overlaps(loaded))
     merged = merge_tables(tables)
     return replace(
@@ -113,9 +115,9 @@ def future_rows(table: MetricTable, raw: bytes, shown: str, today: dt.date) -> l
     """A warning for rows dated after the build's today (plus a few days):
     data from the future is almost always a typo, and its month would
     silently become the latest report."""
-    future = [row.date for row in table.rows if row.date > today + FUTURE_TOLERANCE]
-    if not future:
+    if not table.rows or max(map(_date_of, table.rows)) <= today + FUTURE_TOLERANCE:
         return []
+    future = [row.date for row in table.rows if row.date > today + FUTURE_TOLERANCE]
     first, last = min(future), max(future)
     at = raw.find(first.isoformat().encode())  # the line, when the file writes ISO dates
     line = line_at(raw, at)[0] if at >= 0 else None
@@ -290,7 +292,9 @@ def find_overlaps(files: list[tuple[str, MetricTable]]) -> list[Problem]:
 def _date_span(table: MetricTable) -> tuple[dt.date, dt.date] | None:
     if not table.rows:
         return None
-    days = [row.date for row in table.rows]
+    days = list(map(_date_of, table.rows))
+    if table.grain == "day":  # a row covers its own day
+        return min(days), max(days)
     return min(days), max(covered_days(day, table.grain)[-1] for day in days)
 
 

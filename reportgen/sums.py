@@ -14,6 +14,8 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial, reduce
+from itertools import groupby, repeat
 from typing import Any, TypeVar, cast
 
 from .depends import FIRST_DATE, LAST_DATE, MonthIndex, record
@@ -38,28 +40,45 @@ def add_into(total: Sums, values: Sequence[int | float | None]) -> None:
 
 
 def sum_rows(rows: Iterable[MetricRow], width: int) -> Sums | None:
-    total: Sums = [None] * width
-    empty = True
-    for row in rows:
-        add_into(total, row.values)
-        empty = False
-    return None if empty else total
+    rows = rows if isinstance(rows, (list, tuple)) else list(rows)
+    return _sums(rows, width) if rows else None
 
 
 def group_sums(
     rows: Iterable[MetricRow], key: Callable[[MetricRow], GroupKey], width: int
 ) -> dict[GroupKey, Sums]:
-    groups: dict[GroupKey, Sums] = {}
-    for row in rows:
-        k = key(row)
-        total = groups.get(k)
-        if total is None and len(row.values) == width:
-            groups[k] = list(row.values)  # added into nothing: the row's own values
-            continue
-        if total is None:
-            total = groups[k] = [None] * width
-        add_into(total, row.values)
-    return groups
+    """Each key's sums, keys in the order first seen (each group summed as `sum_rows` does)."""
+    members: dict[GroupKey, list[MetricRow]] = {}
+    for k, run in groupby(rows, key):  # a month's rows come by date: its days are runs
+        group = members.get(k)
+        if group is None:
+            members[k] = list(run)
+        else:
+            group.extend(run)
+    return {k: _sums(group, width) for k, group in members.items()}
+
+
+def _sums(rows: Sequence[MetricRow], width: int) -> Sums:
+    """The sums of (at least one) rows: each column's values added in row order."""
+    total = _column_sums(rows, width)
+    if total is None:
+        total = [None] * width
+        for row in rows:
+            add_into(total, row.values)
+    return total
+
+
+_VALUES = operator.itemgetter(3)  # a MetricRow's values
+_FOLD = partial(reduce, operator.add)
+
+
+def _column_sums(rows: Sequence[MetricRow], width: int) -> Sums | None:
+    """The sums of rows that all have every one of `width` values, column by column: the
+    additions `add_into` makes, in the same order (None for any other rows)."""
+    values = list(map(_VALUES, rows))
+    if any(map(operator.contains, values, repeat(None))) or set(map(len, values)) != {width}:
+        return None
+    return list(map(_FOLD, zip(*values, strict=True))) if width else []
 
 
 # --- per client -------------------------------------------------------------
@@ -111,9 +130,9 @@ class ClientFacts:
         if key not in self._memo:
             keyfn: Callable[[MetricRow], GroupKey]
             if by == "date":
-                keyfn = _row_date
+                keyfn = _ROW_DATE
             elif by == "campaign":
-                keyfn = _row_campaign
+                keyfn = _ROW_CAMPAIGN
             else:
 
                 def keyfn(row: MetricRow, facts: ClientFacts = self) -> GroupKey:
@@ -149,11 +168,14 @@ class ClientFacts:
 def compute_client_facts(client: Client, table: MetricTable, until: Month | None = None) -> ClientFacts:
     """Index the rows by month; rows after `until` (the portal's as-of month) are dropped."""
     by_month: dict[Month, list[MetricRow]] = defaultdict(list)
-    for row in table.rows:
-        month = Month(row.date.year, row.date.month)
+    months: dict[tuple[int, int], Month] = {}
+    for day, run in groupby(table.rows, _ROW_DATE):  # a file's rows come by date: runs of a day
+        month = months.get((day.year, day.month))
+        if month is None:
+            month = months[day.year, day.month] = Month(day.year, day.month)
         if until is None or month <= until:
-            by_month[month].append(row)
-    rows_by_month = {m: tuple(sorted(rows, key=_row_order)) for m, rows in sorted(by_month.items())}
+            by_month[month].extend(run)
+    rows_by_month = {m: _in_order(rows) for m, rows in sorted(by_month.items())}
     width = len(table.metrics)
     dates = [r.date for rows in rows_by_month.values() for r in (rows[0], rows[-1])]
     return ClientFacts(
@@ -169,16 +191,25 @@ def compute_client_facts(client: Client, table: MetricTable, until: Month | None
     )
 
 
-def _row_date(row: MetricRow) -> dt.date:
-    return row.date
-
-
-def _row_campaign(row: MetricRow) -> str | None:
-    return row.campaign
+_ROW_DATE = operator.itemgetter(0)  # a MetricRow's date
+_ROW_CAMPAIGN = operator.itemgetter(1)  # a MetricRow's campaign
 
 
 def _row_order(row: MetricRow) -> tuple[dt.date, str, str]:
     return (row.date, row.campaign or "", row.channel or "")
+
+
+_ROW_KEY = operator.itemgetter(0, 1, 2)  # (date, campaign, channel)
+
+
+def _in_order(rows: list[MetricRow]) -> tuple[MetricRow, ...]:
+    """The rows sorted by `_row_order`; by the row's own cells when a column is never blank
+    or always blank (the same order: sorted() is stable, and None only meets None)."""
+    for at in (1, 2):
+        blanks = list(map(operator.itemgetter(at), rows)).count(None)
+        if blanks not in (0, len(rows)):
+            return tuple(sorted(rows, key=_row_order))
+    return tuple(sorted(rows, key=_ROW_KEY))
 
 
 # --- campaigns and channels ------------------------------------------------------

@@ -94,7 +94,30 @@ class _Loader(yaml.SafeLoader):
 
 # libyaml's parser is ~14x faster at composing; it is only handed documents
 # whose nesting was bounded first (it overflows the C stack on absurd depth).
-_FastLoader = getattr(yaml, "CSafeLoader", _Loader)
+_FastLoader: type[Any] = _Loader
+_TAGS: dict[tuple[Any, Any, Any], str] = {}  # (kind, value, implicit) -> implicit tag
+
+
+if hasattr(yaml, "CSafeLoader"):
+
+    class _CLoader(yaml.CSafeLoader):
+        """libyaml's safe loader, resolving each short scalar's tag once per process (a
+        pure function of its kind, text and style: no path resolvers are registered)."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if value is None or len(value) > 100:
+                return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            key = (kind, value, implicit)
+            tag = _TAGS.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(_TAGS) >= 8192:
+                    _TAGS.clear()
+                _TAGS[key] = tag
+            return tag
+
+    _FastLoader = _CLoader
+
 _BRACKETS_RE = re.compile(r"[\[\]{}]")
 _INDENT_RE = re.compile(rf"^[ \t-]{{{MAX_DEPTH * 8},}}", re.MULTILINE)
 
@@ -113,6 +136,7 @@ def _refuse_deep_nesting(text: str, first_line: int) -> None:
 
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _Converter:
@@ -165,6 +189,8 @@ class _Converter:
         return result
 
     def convert_scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _STR_TAG:  # what the safe constructor makes of it: the scalar's text
+            return node.value
         try:
             value = self.scalar_loader.construct_object(node, deep=True)
         except ValueError:
