@@ -39,6 +39,7 @@ from .chartlayout import TICK_LINES as TICK_LINES
 from .chartlayout import ChartStyle as ChartStyle
 from .chartlayout import slice_colors as slice_colors
 from .chartlayout import tick_text as tick_text
+from .depends import record_annotations
 from .i18n import Formatter
 from .model import Annotation
 from .plotlytext import TRACE_TYPES as TRACE_TYPES
@@ -388,6 +389,9 @@ def describe_shares(series: Series, points: Sequence[tuple[str, float]], fmt: Fo
 def marks_for_days(
     days: list[dt.date], annotations: Sequence[Annotation], fmt: Formatter
 ) -> list[tuple[int, str]]:
+    if not days:
+        return []
+    record_annotations(min(days), max(days))
     position = {d: i for i, d in enumerate(days)}
     return [
         (position[a.date], f"{fmt.day_short(a.date)}: {a.text}") for a in annotations if a.date in position
@@ -397,7 +401,10 @@ def marks_for_days(
 def marks_for_ranges(
     starts: list[dt.date], ends: list[dt.date], annotations: Sequence[Annotation], fmt: Formatter
 ) -> list[tuple[int, str]]:
-    marks = []
+    marks: list[tuple[int, str]] = []
+    if not starts:
+        return marks
+    record_annotations(min(starts), max(ends))
     for a in annotations:
         for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
             if start <= a.date <= end:

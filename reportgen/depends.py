@@ -8,7 +8,9 @@ data is only reachable through `MonthIndex`, and every read of it inside a
 
 - `month:YYYY-MM` — the rows (or their absence) of one month,
 - `months` — which months have data at all (iterating, len, truth value),
-- `first_date` / `last_date` — where the data starts and ends.
+- `first_date` / `last_date` — where the data starts and ends,
+- `annotations:FIRST:LAST` — the notes' events dated in those days (a chart
+  reads the events of the days it shows; any note may mark any chart).
 
 The build stores each page's keys with the digest of their values
 (`value_digest`), and the next build reuses the page only if every recorded
@@ -19,12 +21,13 @@ advice) record nothing.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from .model import Month
+from .model import Annotation, Month
 
 if TYPE_CHECKING:  # sums.py imports this module
     from .sums import ClientFacts
@@ -34,6 +37,7 @@ _READS: ContextVar[set[str] | None] = ContextVar("reportgen_reads", default=None
 MONTHS = "months"
 FIRST_DATE = "first_date"
 LAST_DATE = "last_date"
+ANNOTATIONS = "annotations:"
 
 
 @contextlib.contextmanager
@@ -55,6 +59,11 @@ def record(key: str) -> None:
 
 def month_key(month: object) -> str:
     return f"month:{month}"
+
+
+def record_annotations(first: dt.date, last: dt.date) -> None:
+    """A chart over the days first..last read the notes' events dated in them."""
+    record(f"{ANNOTATIONS}{first.isoformat()}:{last.isoformat()}")
 
 
 # The values are what the index holds for each month: a month's rows, or its sums (sums.py).
@@ -103,8 +112,9 @@ def _hash(value: object) -> str:
 class ValueDigests:
     """The current digest of each recordable key, for one client's facts (memoised)."""
 
-    def __init__(self, facts: ClientFacts) -> None:
+    def __init__(self, facts: ClientFacts, annotations: tuple[Annotation, ...] = ()) -> None:
         self.facts = facts
+        self.annotations = annotations  # every note's events, in the order charts see them
         self._memo: dict[str, str] = {}
 
     def __call__(self, key: str) -> str:
@@ -126,5 +136,16 @@ class ValueDigests:
             except ValueError:
                 return "unknown:" + key
             return _hash(rows.get(month))
+        if key.startswith(ANNOTATIONS):
+            return self._annotations_digest(key)
         # A key this version does not know (an older cache): never equal.
         return "unknown:" + key
+
+    def _annotations_digest(self, key: str) -> str:
+        """The events dated first..last, in order: what a chart over those days marks
+        (it marks a subset of them, chosen by its days, which it records as data)."""
+        try:
+            first, last = (dt.date.fromisoformat(part) for part in key[len(ANNOTATIONS) :].split(":"))
+        except ValueError:
+            return "unknown:" + key
+        return _hash([(a.date, a.text) for a in self.annotations if first <= a.date <= last])

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .depends import recording
-from .model import Annotation, Month, Note
+from .model import Month, Note
 
 
 def digest(*parts: object) -> str:
@@ -59,18 +59,17 @@ def report_digest(
     index: int,
     today: dt.date,
     note: Note | None,
-    annotations: tuple[Annotation, ...],
     pdf: bool,
 ) -> str:
     """The static part of report `index`'s inputs: everything but the client
-    data, which is recorded while the page renders (PageUnit). `today` is
-    already the report's clock (report_clock)."""
+    data and the notes' events its charts mark, which are recorded while the
+    page renders (PageUnit; depends.record_annotations). `today` is already the
+    report's clock (report_clock)."""
     return digest(
         client_key,
         months[index],
         today,
         note.digest if note else None,
-        annotations,  # any note's annotation may mark any chart
         months[index - 1] if index else None,
         months[index + 1] if index + 1 < len(months) else None,
         *(("pdf",) if pdf else ()),  # the page links its PDF, and the unit holds it

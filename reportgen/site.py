@@ -173,7 +173,7 @@ class SiteRenderer:
             plan.facts.has_channel,
             sealer.identity if sealer else None,
         )  # who can open it: see protect.py
-        values = ValueDigests(plan.facts)
+        values = ValueDigests(plan.facts, self.annotations(plan))
         units = []
         if logo and not sealer:
             logo_file = {f"{client.slug}/{logo}": logo_bytes}
@@ -259,7 +259,6 @@ class SiteRenderer:
             index,
             plan.today,
             plan.notes.get(plan.months[index]),
-            self.annotations(plan),
             self.pdf,
         )
 
