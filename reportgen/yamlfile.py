@@ -79,6 +79,8 @@ def parse_yaml(text: str, *, first_line: int = 1) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else None
         raise YamlError(f"invalid YAML: {exc.problem or exc.context}", line) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids: no mark, only an offset
+        raise YamlError(_bad_character(exc), _bad_character_line(text, exc) + first_line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", None) from None
     except RecursionError:
@@ -86,6 +88,27 @@ def parse_yaml(text: str, *, first_line: int = 1) -> Any:
     if node is None:
         return None
     return _Converter(first_line).convert(node, 0)
+
+
+def _character_code(exc: yaml.reader.ReaderError) -> int:
+    return exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+
+
+def _bad_character_line(text: str, exc: yaml.reader.ReaderError) -> int:
+    """Lines before the character: the parser reports the first one it refuses, as an
+    offset in characters (PyYAML) or in bytes (libyaml), so look for the character."""
+    at = text.find(chr(_character_code(exc)))
+    return text.count("\n", 0, at if at >= 0 else exc.position)
+
+
+def _bad_character(exc: yaml.reader.ReaderError) -> str:
+    code = _character_code(exc)
+    return (
+        f"invalid YAML: the character U+{code:04X} is not allowed ({exc.reason}); delete it, "
+        f'or write it as an escape inside double quotes ("\\x{code:02x}")'
+        if code < 0x100
+        else f"invalid YAML: the character U+{code:04X} is not allowed ({exc.reason}); delete it"
+    )
 
 
 class _Loader(yaml.SafeLoader):
