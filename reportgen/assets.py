@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .digests import digest
+from .digests import content_of, digest
 from .errors import InputError, Problem
 from .i18n import LOCALES_DIR
 from .images import publishable_image
@@ -63,8 +63,10 @@ def collect_assets(root: Path, config: ProjectConfig) -> SiteAssets:
         and path.relative_to(folder).parts[0] != "email"
     )  # e-mail only (`send`): no page uses it
     catalogs = sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in LOCALES_DIR.glob("*.po"))
+    # where the agency block sits in clients.yaml: only a project's own templates could show it
+    agency = config.agency if (root / "templates").is_dir() else content_of(config.agency)
     key = digest(
-        __version__, theme, catalogs, config.agency, sorted(v[0] for v in files.values()), *added_kinds()
+        __version__, theme, catalogs, agency, sorted(v[0] for v in files.values()), *added_kinds()
     )  # formats beyond reportgen's own (output_kinds.py) are in every page
     return SiteAssets(files, key)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 
 from .depends import recording
-from .model import Month, Note
+from .model import Client, Month, Note
 
 
 def digest(*parts: object) -> str:
@@ -23,6 +23,28 @@ def digest(*parts: object) -> str:
         hasher.update(repr(part).encode())
         hasher.update(b"\x1e")
     return hasher.hexdigest()
+
+
+def content_of(value: object) -> object:
+    """A value as a page sees it, for digests: the same repr-able content without
+    the `line` of each entry (where it sits in clients.yaml, which messages show
+    and the theme's pages never do), so a comment added at the top of clients.yaml
+    leaves every page fresh. Messages still come from a fresh load."""
+    if is_dataclass(value) and not isinstance(value, type):
+        kept = tuple((f.name, content_of(getattr(value, f.name))) for f in fields(value) if f.name != "line")
+        return (type(value).__name__, kept)
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, tuple(content_of(item) for item in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((content_of(k), content_of(v)) for k, v in value.items()))
+    if isinstance(value, set | frozenset):
+        return ("set", tuple(sorted(repr(content_of(item)) for item in value)))
+    return value
+
+
+def client_content(client: Client) -> object:
+    """content_of(client), the line of each formula in `metrics:` left out too."""
+    return content_of(replace(client, metrics=tuple((n, f, None) for n, f, _line in client.metrics)))
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from .csp import (
     with_policy,
 )
 from .depends import ValueDigests
-from .digests import PageUnit, digest, home_digest, report_clock, report_digest, report_today
+from .digests import PageUnit, client_content, digest, home_digest, report_clock, report_digest, report_today
 from .i18n import Formatter
 from .images import publishable_image
 from .model import Annotation, Client, Month, Note, ProjectConfig
@@ -99,6 +99,7 @@ class SiteRenderer:
         self.assets = assets
         self.pdf = pdf  # `build --pdf`: each report links its report.pdf (printed by pdf.py)
         self.env = make_environment(config.root)
+        self.own_templates = (config.root / "templates").is_dir()
 
     def page(self, template: str, context: BasePage) -> str:
         """`template` rendered from `context`, carrying the page's policy (csp.with_policy)."""
@@ -166,7 +167,8 @@ class SiteRenderer:
                 logo = data_uri(client.brand.logo.suffix, logo_bytes)
         client_key = digest(
             self.assets.key,
-            client,
+            # a project's own templates may print anything, even where an entry sits
+            client if self.own_templates else client_content(client),
             hashlib.sha256(logo_bytes).hexdigest(),
             plan.facts.metrics.base,
             plan.facts.has_campaign,
