@@ -232,11 +232,8 @@ def _fast_columns(
     count = len(body)
     days: dict[str, dt.date] = {}
     for cell in dict.fromkeys(cells[date_at::width]):
-        try:
-            day = dt.date.fromisoformat(cell.strip())
-        except ValueError:
-            return None
-        if not date_in_range(day):
+        day = _plain_day(cell)
+        if day is None:
             return None
         days[cell] = day
     columns: list[Iterable[object]] = [map(days.__getitem__, cells[date_at::width])]
@@ -284,6 +281,15 @@ def _number_column(column: list[str]) -> list[int | float | None] | None:
     return values
 
 
+def _plain_day(cell: str) -> dt.date | None:
+    """An ISO date in the range reportgen accepts, or None (the csv path then says why)."""
+    try:
+        day = dt.date.fromisoformat(cell.strip())
+    except ValueError:
+        return None
+    return day if date_in_range(day) else None
+
+
 def _plain_number(cell: str) -> int | float | None:
     """A cell of at most 15 ASCII digits, with or without a decimal part; else None."""
     if len(cell) <= 15 and cell.isdigit() and cell.isascii():
@@ -315,15 +321,10 @@ def _fast_lines(
                 continue  # a blank line, as the csv reader skips it
             return None
         cell = cells[date_at]
-        day = dates.get(cell)
+        day = dates.get(cell) or _plain_day(cell)
         if day is None:
-            try:
-                day = dt.date.fromisoformat(cell.strip())
-            except ValueError:
-                return None
-            if not date_in_range(day):
-                return None
-            dates[cell] = day
+            return None
+        dates[cell] = day
         values: list[int | float | None] = []
         for index in metric_at:
             cell = cells[index]
