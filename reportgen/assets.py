@@ -20,7 +20,14 @@ from .images import publishable_image
 from .model import ProjectConfig
 from .output_kinds import added_kinds
 from .plotlybundle import BUILTIN_PLOTLY_JS, BundleError, check_bundle, read_bundle
-from .render import THEME_STATIC, hashed_name, read_static, template_dirs, template_file_digest
+from .render import (
+    THEME_STATIC,
+    has_own_templates,
+    hashed_name,
+    read_static,
+    template_dirs,
+    template_file_digest,
+)
 
 PLOTLY_JS = BUILTIN_PLOTLY_JS
 
@@ -64,7 +71,7 @@ def collect_assets(root: Path, config: ProjectConfig) -> SiteAssets:
     )  # e-mail only (`send`): no page uses it
     catalogs = sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in LOCALES_DIR.glob("*.po"))
     # where the agency block sits in clients.yaml: only a project's own templates could show it
-    agency = config.agency if (root / "templates").is_dir() else content_of(config.agency)
+    agency = config.agency if has_own_templates(root) else content_of(config.agency)
     key = digest(
         __version__, theme, catalogs, agency, sorted(v[0] for v in files.values()), *added_kinds()
     )  # formats beyond reportgen's own (output_kinds.py) are in every page

@@ -59,6 +59,11 @@ def template_dirs(project_root: Path) -> list[Path]:
     return dirs
 
 
+def has_own_templates(project_root: Path) -> bool:
+    """Whether the project overrides any of the theme (its templates/ is not the theme's)."""
+    return len(template_dirs(project_root)) > 1
+
+
 class TemplateFileError(jinja2.TemplateError):
     """A template file that cannot be read: not a regular file, or not UTF-8."""
 

@@ -47,7 +47,7 @@ from .notes import open_next_steps
 from .output_kinds import CLIENT_OUTPUTS, MONTH_OUTPUTS, ClientBuild, MonthBuild, make_all, month_figures
 from .pdf import PDF_NAME
 from .protect import Sealer
-from .render import ChartSlot, hashed_name, make_environment, render_chart, render_page
+from .render import ChartSlot, has_own_templates, hashed_name, make_environment, render_chart, render_page
 from .sealing import LOGIN_PLACEHOLDER, data_uri, login_shell, login_templates, seal_files
 from .vocabulary import kpi_label
 
@@ -99,7 +99,7 @@ class SiteRenderer:
         self.assets = assets
         self.pdf = pdf  # `build --pdf`: each report links its report.pdf (printed by pdf.py)
         self.env = make_environment(config.root)
-        self.own_templates = (config.root / "templates").is_dir()
+        self.own_templates = has_own_templates(config.root)
 
     def page(self, template: str, context: BasePage) -> str:
         """`template` rendered from `context`, carrying the page's policy (csp.with_policy)."""
