@@ -107,9 +107,7 @@ def tree_as_written(
     prefix = f"{folder}/" if folder else ""
     expected = [k for k in stamps if k.startswith(prefix)]
     folders = {folder} if folder else {""}
-    for relative in expected:
-        parts = relative.split("/")[:-1]
-        folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    folders.update(_parent_folders(expected))
     base = site / folder if folder else site
     if not expected:
         if not os.path.lexists(base):
@@ -123,6 +121,24 @@ def tree_as_written(
     skip = _already_checked(stamps, checked) if checked and not folder else {}
     found = _files_as_written(str(base), folder, folders, stamps, skip)
     return found == len(expected)
+
+
+def _parent_folders(files: list[str]) -> set[str]:
+    """Every folder the files lie in, and each folder above it ("a/b/c" → "a",
+    "a/b"; "" for a path that starts with a slash). A folder already found
+    ends the walk up: the folders above it were added with it."""
+    found: set[str] = set()
+    for relative in files:
+        cut = relative.rfind("/")
+        while cut > 0:
+            parent = relative[:cut]
+            if parent in found:
+                break
+            found.add(parent)
+            cut = relative.rfind("/", 0, cut)
+        if cut == 0:
+            found.add("")
+    return found
 
 
 def _already_checked(
@@ -174,7 +190,9 @@ def _files_as_written(
             info = entry.stat(follow_symlinks=False)
         except OSError:
             return None
-        if not stat.S_ISREG(info.st_mode) or [info.st_ino, info.st_size, info.st_mtime_ns] != list(expected):
+        if type(expected) is not list:
+            expected = list(expected)
+        if not stat.S_ISREG(info.st_mode) or [info.st_ino, info.st_size, info.st_mtime_ns] != expected:
             return None
         found += 1
     for sub, relative in below:
@@ -213,7 +231,7 @@ def load_manifest(project: Path, out: Path, folder: Path | None = None) -> Manif
                 files={k: list(v) for k, v in e["files"].items()},
                 warnings=[list(w) for w in e.get("warnings", [])],
                 sealed_warnings=dict(e["sealed_warnings"]) if e.get("sealed_warnings") else None,
-                reads={k: [str(r) for r in v] for k, v in e["reads"].items()},
+                reads={k: list(map(str, v)) for k, v in e["reads"].items()},
                 published=str(e.get("published", "")),
                 stamps=_stamps(e["stamps"]),
             )
@@ -232,7 +250,7 @@ def load_manifest(project: Path, out: Path, folder: Path | None = None) -> Manif
 
 
 def _stamps(raw: dict[str, object]) -> dict[str, list[int]]:
-    return {str(k): [int(x) for x in v] for k, v in raw.items() if isinstance(v, list) and len(v) == 3}
+    return {str(k): list(map(int, v)) for k, v in raw.items() if isinstance(v, list) and len(v) == 3}
 
 
 def forget_manifest(project: Path, out: Path, folder: Path | None = None) -> None:
@@ -294,6 +312,21 @@ class InputDigests:
     def signature(self, path: Path | str, remember: bool = True) -> tuple[str, str | None]:
         key = str(path)
         started = time.time_ns()
+        old = self.seen.get(key) or self.known.get(key)
+        if old is not None:  # a known file whose stat is unchanged is not even opened
+            try:
+                info = os.stat(key)
+            except (OSError, ValueError):
+                info = None
+            if (
+                info is not None
+                and stat.S_ISREG(info.st_mode)
+                and old[:4] == [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+            ):
+                content = str(old[4])
+                if remember and max(info.st_mtime_ns, info.st_ctime_ns) < started - RACY_WINDOW_NS:
+                    self.seen[key] = [*old[:4], content]
+                return (key, content)
         try:  # non-blocking: a FIFO put in a file's place must not hang the build
             fd = os.open(key, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except FileNotFoundError:

@@ -128,11 +128,21 @@ def note_paths(root: Path, client_id: str) -> list[Path]:
         return []
     # Not is_file(): a FIFO, a device or a symlink loop named like a note is an
     # error when it is read (never opened), not a note silently left out.
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.suffix.lower() == ".md" and not p.name.startswith(".") and not p.is_dir()
-    )
+    found = []
+    with os.scandir(folder) as listing:  # the listing's file types: no stat for a plain file
+        for entry in listing:
+            name = entry.name
+            dot = name.rfind(".")
+            if not (0 < dot < len(name) - 1 and name[dot:].lower() == ".md") or name.startswith("."):
+                continue
+            path = folder / name
+            try:
+                directory = entry.is_dir(follow_symlinks=False) if not entry.is_symlink() else path.is_dir()
+            except OSError:
+                directory = path.is_dir()
+            if not directory:
+                found.append(path)
+    return sorted(found)
 
 
 def load_client_notes(root: Path, client_id: str) -> tuple[list[Note], list[Problem]]:
