@@ -31,7 +31,15 @@ from typing import TYPE_CHECKING, Any
 from .assets import SiteAssets, collect_assets
 from .audit import Shells, address_warnings, audit_site, portals_to_rebuild, publish_state
 from .buildoptions import BuildOptions, as_of_month, build_date, select_clients
-from .cache import InputDigests, Manifest, forget_manifest, is_written_file, load_manifest, save_manifest
+from .cache import (
+    InputDigests,
+    Manifest,
+    forget_manifest,
+    is_written_file,
+    load_manifest,
+    paused_gc,
+    save_manifest,
+)
 from .config import read_project_config
 from .errors import InputError, Problem
 from .incremental import (
@@ -364,10 +372,12 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         from .pdf import check_available
 
         check_available()  # before any work: no browser, no build
-    project = load_project(options)
+    with paused_gc():  # (what loading and planning make lives on: nothing to collect)
+        project = load_project(options)
     with OutputLock(options.out):
         remove_stale_staging(options.out)
-        plan = plan_build(options, project)
+        with paused_gc():
+            plan = plan_build(options, project)
         stages = {"load": time.perf_counter() - started}
         if plan.nothing_to_do:
             return _site_unchanged(plan, started, stages)

@@ -11,12 +11,13 @@ never trusted: the build is then simply a full one.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
 import stat
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -204,6 +205,20 @@ def _files_as_written(
             return None
         found += count
     return found
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection for a while: loading and planning a large
+    agency's build make millions of objects (the manifest, clients.yaml) that all
+    live on, and the collector would walk them again and again for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def manifest_path(project: Path, out: Path, folder: Path | None = None) -> Path:

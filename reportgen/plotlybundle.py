@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import os
 import re
 from pathlib import Path
 
-import plotly
-
 from .charts import TRACE_TYPES
 from .inputfiles import UnreadableInputError, input_file_problem, read_input_bytes
 
-BUILTIN_PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# The plotly package is found, not imported (its import costs every no-op rebuild).
+_PLOTLY = importlib.util.find_spec("plotly")
+if _PLOTLY is None or _PLOTLY.origin is None:  # not installed: the error `import plotly` gives
+    raise ModuleNotFoundError("No module named 'plotly'", name="plotly")
+BUILTIN_PLOTLY_JS = Path(_PLOTLY.origin).parent / "package_data" / "plotly.min.js"
 # The full bundle is 4.8 MB; a bundle four times that is not a plotly.js a site should serve.
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024
 LIGHT_BUNDLE = "plotly.js-basic-dist-min"
