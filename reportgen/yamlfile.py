@@ -73,13 +73,7 @@ def parse_yaml(text: str, *, first_line: int = 1) -> Any:
     (a note's front matter, a chart block).
     """
     _refuse_deep_nesting(text, first_line)
-    from .yamlblock import read_block  # (it builds on this module's values)
-
-    converter = _Converter(first_line)
-    read, value = read_block(text, first_line, converter.convert_scalar)
-    if read:
-        return value
-    try:  # anything but plain block YAML: libyaml composes it (and words its errors)
+    try:
         node = yaml.compose(text, Loader=_FastLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
