@@ -152,8 +152,8 @@ def _load(path: Path, client_id: str) -> dict[str, Entry]:
         if version != __version__ or owner != client_id or type(files) is not tuple:
             return {}
         return dict(_decode(item) for item in files)
-    except (ValueError, TypeError, EOFError, OverflowError, IndexError):
-        return {}
+    except (ValueError, TypeError, EOFError, OverflowError, IndexError, RecursionError, MemoryError):
+        return {}  # whatever is wrong with it: ignored, and rewritten by this build
 
 
 _SEVERITIES = frozenset({"error", "warning", "info"})
