@@ -26,16 +26,18 @@ import hashlib
 import marshal
 import os
 import stat
+from array import array
 from collections.abc import Iterable, Mapping
 from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import __version__
 from .errors import Problem
 from .model import Client, MetricRow, MetricTable
 
-MAGIC = b"reportgen-parsed/1\n"
+MAGIC = b"reportgen-parsed/2\n"
 FOLDER = "parsed"
 _DIGEST_SIZE = 32  # the payload's SHA-256, raw
 
@@ -123,6 +125,7 @@ def forget_protected(cache_dir: Path, clients: Iterable[Client]) -> None:
 def _encode(path: str, entry: Entry) -> tuple[Any, ...]:
     digest, shown, table, problems = entry
     rows = table.rows
+    days = {day: day.toordinal() for day in dict.fromkeys(map(_date_of, rows))}
     return (
         path,
         digest,
@@ -130,12 +133,61 @@ def _encode(path: str, entry: Entry) -> tuple[Any, ...]:
         table.metrics,
         table.has_campaign,
         table.has_channel,
-        [row.date.toordinal() for row in rows],
-        [row.campaign for row in rows],
-        [row.channel for row in rows],
-        tuple(zip(*(row.values for row in rows), strict=True)) if rows else (),
+        len(rows),
+        array("i", map(days.__getitem__, map(_date_of, rows))).tobytes(),
+        _encode_names(list(map(_campaign_of, rows))),
+        _encode_names(list(map(_channel_of, rows))),
+        tuple(map(_encode_numbers, zip(*map(_values_of, rows), strict=True))) if rows else (),
         tuple((p.path, p.line, p.message, p.severity) for p in problems),
     )
+
+
+def _encode_names(column: list[str | None]) -> tuple[list[str | None], bytes]:
+    """Each distinct name once, and the column as their positions."""
+    names = list(dict.fromkeys(column))
+    at = {name: index for index, name in enumerate(names)}
+    return names, array("I", map(at.__getitem__, column)).tobytes()
+
+
+def _encode_numbers(column: tuple[int | float | None, ...]) -> tuple[str, object]:
+    """A column of only ints or only floats as 8-byte machine numbers (exact), else as is."""
+    kinds = set(map(type, column))
+    with contextlib.suppress(OverflowError):
+        if kinds == {int}:
+            return "q", array("q", cast("tuple[int, ...]", column)).tobytes()
+        if kinds == {float}:
+            return "d", array("d", cast("tuple[float, ...]", column)).tobytes()
+    return "t", column
+
+
+def _decode_array(kind: str, data: object, count: int) -> list[Any]:
+    if type(data) is not bytes:
+        raise ValueError("array")
+    values = array(kind)
+    values.frombytes(data)  # ValueError unless a whole number of items
+    if len(values) != count:
+        raise ValueError("array")
+    return values.tolist()
+
+
+def _decode_names(item: object, count: int) -> list[str | None]:
+    if type(item) is not tuple or len(item) != 2 or type(item[0]) is not list:
+        raise ValueError("names")
+    names, positions = item
+    if not set(map(type, names)) <= _NAMES:
+        raise ValueError("names")
+    return list(map(names.__getitem__, _decode_array("I", positions, count)))  # IndexError if off
+
+
+def _decode_numbers(item: object, count: int) -> list[Any] | tuple[Any, ...]:
+    if type(item) is not tuple or len(item) != 2:
+        raise ValueError("values")
+    kind, data = item
+    if kind in ("q", "d"):
+        return _decode_array(kind, data, count)
+    if kind != "t" or type(data) is not tuple or len(data) != count or not set(map(type, data)) <= _NUMBERS:
+        raise ValueError("values")
+    return data
 
 
 def _load(path: Path, client_id: str) -> dict[str, Entry]:
@@ -156,6 +208,7 @@ def _load(path: Path, client_id: str) -> dict[str, Entry]:
         return {}  # whatever is wrong with it: ignored, and rewritten by this build
 
 
+_date_of, _campaign_of, _channel_of, _values_of = (itemgetter(i) for i in range(4))  # MetricRow's fields
 _SEVERITIES = frozenset({"error", "warning", "info"})
 _NAMES = frozenset({str, type(None)})
 _NUMBERS = frozenset({int, float, type(None)})
@@ -163,37 +216,28 @@ _NUMBERS = frozenset({int, float, type(None)})
 
 def _decode(item: object) -> tuple[str, Entry]:
     """One stored file, checked field by field (ValueError/TypeError when anything is off)."""
-    if type(item) is not tuple or len(item) != 11:
+    if type(item) is not tuple or len(item) != 12:
         raise ValueError("entry")
-    path, digest, shown, metrics, has_campaign, has_channel = item[:6]
-    ordinals, campaigns, channels, columns, problems = item[6:]
-    if not (type(path) is str and type(digest) is str and type(shown) is str):
+    path, digest, shown, metrics, has_campaign, has_channel, count = item[:7]
+    ordinals, campaigns, channels, columns, problems = item[7:]
+    if not (type(path) is str and type(digest) is str and type(shown) is str and type(count) is int):
         raise ValueError("names")
     if type(metrics) is not tuple or not all(type(m) is str for m in metrics):
         raise ValueError("metrics")
     if type(has_campaign) is not bool or type(has_channel) is not bool:
         raise ValueError("flags")
-    count = len(ordinals)
-    if not (type(ordinals) is list and type(campaigns) is list and type(channels) is list):
+    if type(columns) is not tuple or (count and len(columns) != len(metrics)) or type(problems) is not tuple:
         raise ValueError("columns")
-    if len(campaigns) != count or len(channels) != count or type(columns) is not tuple:
-        raise ValueError("columns")
-    if count and len(columns) != len(metrics):
-        raise ValueError("columns")
-    if not set(map(type, ordinals)) <= {int}:
-        raise ValueError("dates")
-    if not set(map(type, campaigns)) | set(map(type, channels)) <= _NAMES:
-        raise ValueError("names")
-    for column in columns:
-        if type(column) is not tuple or len(column) != count or not set(map(type, column)) <= _NUMBERS:
-            raise ValueError("values")
-    days = {ordinal: dt.date.fromordinal(ordinal) for ordinal in set(ordinals)}
-    values = zip(*columns, strict=True) if columns else repeat((), count)
-    dates = map(days.__getitem__, ordinals)
-    cells = zip(dates, campaigns, channels, values, strict=True)
+    days_of = _decode_array("i", ordinals, count)
+    days = {ordinal: dt.date.fromordinal(ordinal) for ordinal in set(days_of)}
+    names = (_decode_names(campaigns, count), _decode_names(channels, count))
+    values = zip(*(_decode_numbers(c, count) for c in columns), strict=True) if columns else repeat((), count)
+    cells = zip(map(days.__getitem__, days_of), *names, values, strict=True)
     rows = tuple(map(tuple.__new__, repeat(MetricRow, count), cells))
     found: list[Problem] = []
     for problem in problems:
+        if type(problem) is not tuple or len(problem) != 4:
+            raise ValueError("problem")
         where, line, message, severity = problem
         if not (type(where) is str and (line is None or type(line) is int) and type(message) is str):
             raise ValueError("problem")
