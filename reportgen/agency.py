@@ -24,6 +24,7 @@ from .datafiles import find_data_sources
 from .errors import InputError, UsageError, did_you_mean
 from .model import Client, Month, ProjectConfig
 from .notes import load_client_notes
+from .parsedcache import forget_protected
 from .sources import load_client_data
 from .status import StatusRow, Summary, error_summary, sort_rows, status_row, summarize_client
 from .statuscache import (
@@ -82,6 +83,7 @@ def collect_summaries(
     until = as_of_month(month, today)  # a bad --month is a usage error (exit 2), as for build
     cache = load_status_cache(cache_dir)
     pruned = prune_status_cache(cache, config.clients)  # gone or protected now: dropped at once
+    forget_protected(cache_dir, config.clients)  # and its parsed data files (parsedcache.py)
     inputs = InputDigests(cache.inputs)
     summaries: dict[str, Summary | None] = {}
     prints: dict[str, str] = {}

@@ -383,7 +383,10 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
             return _site_unchanged(plan, started, stages)
         result = _execute(plan, progress, stages)
     if not options.preview:  # `reportgen status` reads these instead of loading every client
+        from .parsedcache import forget_protected
         from .statuscache import record_summaries
+
+        forget_protected(options.cache, project.config.clients)  # parsed before it was protected
 
         # again; also drops the entries of clients protected since (record_summaries)
         record_summaries(
@@ -454,7 +457,7 @@ def _build_into(
     problems = list(plan.project.warnings)
     carried = _carry_unchanged(site, plan, manifest, problems)
     outcomes = run_tasks(
-        WorkerSetup(options, plan.project.config, plan.project.assets, site.staging),
+        WorkerSetup(options, plan.project.config, plan.project.assets, site.staging, plan.inputs.seen),
         _client_tasks(plan, carried),
         options.jobs,
         progress,

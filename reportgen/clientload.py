@@ -17,6 +17,7 @@ from .buildoptions import BuildOptions, as_of_month
 from .errors import Problem
 from .model import Client, MetricTable, Note
 from .notes import load_client_notes
+from .parsedcache import ParsedCache
 from .protect import Sealer, make_sealer, new_salt
 from .site import ClientPlan
 from .sources import load_client_data
@@ -25,13 +26,19 @@ SHORT_PASSWORD = 12  # shorter portal passwords are a warning (empty or only spa
 
 
 def load_client(
-    root: Path, client: Client, options: BuildOptions, all_notes: list[Note] | None = None
+    root: Path,
+    client: Client,
+    options: BuildOptions,
+    all_notes: list[Note] | None = None,
+    parsed: ParsedCache | None = None,
 ) -> tuple[ClientPlan | None, list[Problem]]:
-    """`all_notes`, when given, receives every note of the client, drafts included."""
+    """`all_notes`, when given, receives every note of the client, drafts included;
+    `parsed`: its data files as an earlier build parsed them (never for a protected client)."""
     notes, problems = load_client_notes(root, client.id)
     if all_notes is not None:
         all_notes.extend(notes)
-    table, data_problems = load_client_data(root, client, options.today)
+    cache = parsed if client.access is None else None
+    table, data_problems = load_client_data(root, client, options.today, cache)
     problems.extend(data_problems)
     if any(p.severity == "error" for p in data_problems):
         return None, problems

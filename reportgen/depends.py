@@ -23,11 +23,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+from array import array
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, cast
 
-from .model import Annotation, Month
+from .model import Annotation, MetricRow, Month
 
 if TYPE_CHECKING:  # sums.py imports this module
     from .sums import ClientFacts
@@ -109,6 +111,42 @@ def _hash(value: object) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()
 
 
+_date_of, _campaign_of, _channel_of, _values_of = (itemgetter(i) for i in range(4))  # MetricRow's fields
+
+
+def rows_digest(rows: object) -> str:
+    """The digest of a month's rows (a tuple of MetricRow), a column at a time: dates as
+    day numbers, names by their repr, a column of only floats or only ints as 8-byte
+    machine numbers (exact), any other column by its repr. Equal rows, equal digest; any
+    other value (no rows: None) is digested by its repr, under another prefix."""
+    if type(rows) is not tuple or not rows or not all(type(row) is MetricRow for row in rows):
+        return _hash(rows)
+    values = list(map(_values_of, rows))
+    widths = set(map(len, values))
+    if len(widths) != 1:
+        return _hash(rows)
+    hasher = hashlib.sha256(b"rows\x1e%d\x1e%d\x1e" % (len(rows), widths.pop()))
+    days = {day: day.toordinal() for day in set(map(_date_of, rows))}
+    hasher.update(array("i", map(days.__getitem__, map(_date_of, rows))).tobytes())
+    hasher.update(repr(list(map(_campaign_of, rows))).encode())
+    hasher.update(repr(list(map(_channel_of, rows))).encode())
+    for column in zip(*values, strict=True):
+        hasher.update(_column_bytes(column))
+    return "rows:" + hasher.hexdigest()
+
+
+def _column_bytes(column: tuple[object, ...]) -> bytes:
+    kinds = set(map(type, column))
+    try:
+        if kinds == {float}:
+            return b"d" + array("d", cast("tuple[float, ...]", column)).tobytes()
+        if kinds == {int}:
+            return b"q" + array("q", cast("tuple[int, ...]", column)).tobytes()
+    except OverflowError:  # an int beyond 64 bits
+        pass
+    return b"t" + repr(column).encode()
+
+
 class ValueDigests:
     """The current digest of each recordable key, for one client's facts (memoised)."""
 
@@ -135,7 +173,7 @@ class ValueDigests:
                 month = Month.parse(key[6:])
             except ValueError:
                 return "unknown:" + key
-            return _hash(rows.get(month))
+            return rows_digest(rows.get(month))
         if key.startswith(ANNOTATIONS):
             return self._annotations_digest(key)
         # A key this version does not know (an older cache): never equal.

@@ -29,6 +29,7 @@ from .errors import Problem, display_path
 from .importers import PLATFORM_NAMES, SourceSettings, decode, find_header, read_export, split_lines
 from .inputfiles import UnreadableInputError, line_at, read_input_bytes
 from .model import Client, DataSource, MetricRow, MetricTable, Month
+from .parsedcache import ParsedCache
 
 _date_of = itemgetter(0)  # a MetricRow's date
 _CANONICAL_START = re.compile(rb"(\xef\xbb\xbf)?date,[a-z0-9_,]*\r?\n")
@@ -55,18 +56,29 @@ def shadowed_columns(table: MetricTable, client: Client, shown: str, platform: s
 
 
 def load_client_data(
-    root: Path, client: Client, today: dt.date | None = None
+    root: Path, client: Client, today: dt.date | None = None, cache: ParsedCache | None = None
 ) -> tuple[MetricTable, list[Problem]]:
     """The client's rows and the problems. With `today`, rows dated after it
     (a typo such as 2205 for 2025) are a warning. (What each page reads is
-    recorded while it renders: depends.py; no per-file digests are needed here.)"""
+    recorded while it renders: depends.py; no per-file digests are needed here.)
+    With `cache` (never a protected client's), an unchanged canonical CSV is taken
+    as parsed by an earlier build (parsedcache.py), unread."""
     files, problems = find_data_sources(root, client)
     tables = []
     loaded: list[tuple[str, MetricTable]] = []
     spans: dict[DataSource, dict[tuple[int, int], dt.date]] = {}
     for path, source in files:
-        raw = _read_bytes(path)
         shown = display_path(path, root)
+        cached = _cached_parse(cache, path, shown, source, today)
+        if cached is not None:
+            parsed, parse_problems = cached
+            problems.extend(parse_problems)
+            problems.extend(shadowed_columns(parsed, client, shown, "canonical"))
+            loaded.append((shown, parsed))
+            tables.append(parsed)
+            _add_spans(spans.setdefault(source, {}), parsed)
+            continue
+        raw = _read_bytes(path)
         if isinstance(raw, Problem):  # named as matched: a link's target may not exist
             problems.append(
                 Problem(
@@ -80,6 +92,8 @@ def load_client_data(
             )
             continue
         table, file_problems, platform = parse_data_file(raw, shown, source, client)
+        if cache is not None and table is not None and platform == "canonical":
+            cache.put(path, shown, raw, table, file_problems)
         problems.extend(file_problems)
         if table is not None:
             problems.extend(shadowed_columns(table, client, shown, platform))
@@ -88,11 +102,9 @@ def load_client_data(
                 problems.extend(future_rows(table, raw, shown, today))
             loaded.append((shown, table))
             tables.append(table)
-            last = spans.setdefault(source, {})
-            for day in dict.fromkeys(map(_date_of, table.rows)):  # the last day with data, per
-                month = (day.year, day.month)  # month, per data entry (each distinct day once)
-                if day > last.get(month, dt.date.min):
-                    last[month] = day
+            _add_spans(spans.setdefault(source, {}), table)
+    if cache is not None:
+        cache.save()
     problems.extend(find_overlaps(loaded))
     merged = merge_tables(tables)
     return replace(
@@ -106,6 +118,30 @@ def load_client_data(
             for source in client.data
         ),
     ), problems
+
+
+def _add_spans(last: dict[tuple[int, int], dt.date], table: MetricTable) -> None:
+    """The last day with data, per month, per data entry (each distinct day once)."""
+    for day in dict.fromkeys(map(_date_of, table.rows)):
+        month = (day.year, day.month)
+        if day > last.get(month, dt.date.min):
+            last[month] = day
+
+
+def _cached_parse(
+    cache: ParsedCache | None, path: Path, shown: str, source: DataSource, today: dt.date | None
+) -> tuple[MetricTable, list[Problem]] | None:
+    """The cached parse of a canonical CSV, or None: not cached, not canonical, or with
+    rows after today (their warning quotes the file's line: the file is read again)."""
+    if cache is None or source.format not in ("auto", "canonical"):
+        return None
+    found = cache.get(path, shown)
+    if found is None:
+        return None
+    table = found[0]
+    if today is not None and table.rows and max(map(_date_of, table.rows)) > today + FUTURE_TOLERANCE:
+        return None
+    return found
 
 
 FUTURE_TOLERANCE = dt.timedelta(days=3)  # time zones, a platform's "today" export

@@ -15,7 +15,7 @@ import functools
 import json
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from .errors import InputError, Problem, display_path
 from .mail import check_message
 from .model import Client, Note, ProjectConfig
 from .output import link_into, write_into
+from .parsedcache import ParsedCache
 from .pdf import PDF_NAME, PdfJob, paper_format
 from .protect import Sealer, make_sealer, new_salt
 from .site import ClientPlan, SiteRenderer
@@ -69,6 +70,9 @@ class WorkerSetup:
     config: ProjectConfig
     assets: SiteAssets
     staging: Path | None  # where pages are written; None for `check`
+    # The content digests the build took of unchanged input files (InputDigests.seen):
+    # with them, a client's unchanged CSVs are taken as parsed by the last build (parsedcache.py).
+    input_digests: Mapping[str, list[int | str]] | None = None
 
 
 class ClientWorker:
@@ -84,7 +88,7 @@ class ClientWorker:
         """Load, validate and compute one client; render its stale pages into staging."""
         client = next(c for c in self.setup.config.clients if c.id == task.client_id)
         notes: list[Note] = []
-        plan, problems = load_client(self.options.project, client, self.options, notes)
+        plan, problems = load_client(self.options.project, client, self.options, notes, self._parsed(client))
         outcome = ClientOutcome(client.id, problems)
         if plan is None or any(p.severity == "error" for p in problems):
             return outcome
@@ -117,6 +121,17 @@ class ClientWorker:
             return outcome
         outcome.entry = self._render_stale_pages(task, plan, sealer, outcome)
         return outcome
+
+    def _parsed(self, client: Client) -> ParsedCache | None:
+        """The client's parsed-data cache, in a build that writes a site (not `check`, not
+        `serve`'s preview); a protected client keeps none (build.py removes one left from before)."""
+        if self.setup.staging is None or self.setup.input_digests is None or self.options.preview:
+            return None
+        if client.access is not None:
+            return None
+        return ParsedCache(
+            self.options.cache, client.id, self.setup.input_digests, read=not self.options.clean
+        )
 
     def _render_stale_pages(
         self, task: ClientTask, plan: ClientPlan, sealer: Sealer | None, outcome: ClientOutcome
