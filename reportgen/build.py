@@ -417,7 +417,8 @@ def _execute(plan: BuildPlan, progress: Progress | None, stages: dict[str, float
     site = StagedSite(options.out, keep=sorted(c.slug for c in plan.clients if c.id in plan.unchanged))
     try:
         result, manifest = _build_into(site, plan, progress, stages)
-        stamp_files(site.staging, manifest)
+        proven = {c.id for c in plan.clients if c.slug in site.proven and c.id in plan.unchanged}
+        stamp_files(site.staging, manifest, proven)
         _refuse_unsafe_site(site, plan, manifest)
         forget_manifest(options.project, options.out, options.cache)
         if plan.new_salts:  # kept before the swap: published pages depend on them

@@ -79,6 +79,8 @@ class StagedSite:
         self.reused = False  # staged into the back buffer
         self.unsynced: set[str] = set()  # its folders not yet brought up to date
         self.carried: set[str] = set()  # folders carried whole (kept in the next back buffer)
+        # folders of the back buffer found complete: every file the published one, by its stamp
+        self.proven: set[str] = set()
         if keep:
             self.reused = self._adopt_back_buffer(set(keep))
         if not self.reused:
@@ -213,11 +215,11 @@ class StagedSite:
                 if relative in self.written:
                     raise OutputError(f"two pages want the same file: {relative}")
         synced = sorted(n for n in folders if n in self.unsynced) if stamps is not None else []
-        incomplete = [
-            name
-            for name in synced
-            if not sync_folder(self.staging, self.out, name, folders[name], stamps or {})
-        ]
+        linked = {
+            name: sync_folder(self.staging, self.out, name, folders[name], stamps or {}) for name in synced
+        }
+        incomplete = [name for name in synced if linked[name] is None]
+        self.proven.update(name for name in synced if linked[name] == 0)
         unused = sorted(self.unsynced - (set(synced) - set(incomplete)))
         self.unsynced.clear()
         if unused:  # moved away whole (whatever is in them): rendered afresh, or not at all
@@ -226,14 +228,14 @@ class StagedSite:
             for name in unused:
                 os.rename(self.staging / name, trash / name)
             _remove(trash, len(unused) >= LARGE_LEFTOVER_ENTRIES)
-        linked = sorted(set(folders) - set(synced))
-        leftover = link_trees(self.out, self.staging, linked)
+        fresh = sorted(set(folders) - set(synced))
+        leftover = link_trees(self.out, self.staging, fresh)
         for name in leftover:  # no cp -al: file by file
             for relative in folders[name]:
                 link_into(self.staging, self.out, relative)
         staging = str(self.staging)
         incomplete += [
-            name for name in linked if not all(os.path.isfile(f"{staging}/{f}") for f in folders[name])
+            name for name in fresh if not all(os.path.isfile(f"{staging}/{f}") for f in folders[name])
         ]
         for name in incomplete:
             remove_tree(self.staging / name)
@@ -271,13 +273,14 @@ def discard_back_buffer(out: Path) -> None:
 
 def sync_folder(
     staging: Path, out: Path, name: str, files: list[str], stamps: Mapping[str, list[int]]
-) -> bool:
+) -> int | None:
     """Bring the back buffer's folder `staging/name` to exactly `files`, as the
     published site `out` holds them. A file is kept only when its stamp (inode,
     size, modification time) is the one `stamps` records for the published file,
     i.e. it is that very file (a hard link both sites share); any other file (an
     older version, one the site no longer has, a link, a device) is unlinked,
-    never written into, and a missing one linked from `out` (link_into). False,
+    never written into, and a missing one linked from `out` (link_into). How many
+    files it linked (0: every file was kept, each with the stamp given); None,
     and the folder must not be used, when anything else is found (a folder the
     site does not have, or with other permissions than the published one), when
     `out` no longer has one of `files`, or on any error."""
@@ -290,7 +293,7 @@ def sync_folder(
     try:
         mode = stat.S_IMODE(os.lstat(out / name).st_mode)
         if stat.S_IMODE(os.lstat(staging / name).st_mode) != mode:
-            return False
+            return None
         pending = [name]
         while pending:
             here = pending.pop()
@@ -301,7 +304,7 @@ def sync_folder(
                 info = entry.stat(follow_symlinks=False)
                 if stat.S_ISDIR(info.st_mode):
                     if relative not in folders or stat.S_IMODE(info.st_mode) != mode:
-                        return False
+                        return None
                     pending.append(relative)
                     continue
                 expected = stamps.get(relative)
@@ -314,9 +317,10 @@ def sync_folder(
                     kept.add(relative)
                 else:
                     os.unlink(entry.path)
-        return all(link_into(staging, out, f) for f in sorted(wanted - kept))
+        missing = sorted(wanted - kept)
+        return len(missing) if all(link_into(staging, out, f) for f in missing) else None
     except OSError:
-        return False
+        return None
 
 
 def _remove(folder: Path, background: bool = True) -> None:
