@@ -298,7 +298,7 @@ def test_sync_folder_keeps_only_the_published_files(tmp_path_factory):
         if extra_folder or not folders <= {n.split("/")[0] for n in published if "/" in n}:
             assert ok is None  # a folder the site does not have: the whole folder is refused
             return
-        assert ok
+        assert ok is not None  # how many files it linked (0: all kept)
         assert (
             sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if not p.is_dir()) == files
         )
