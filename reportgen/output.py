@@ -194,8 +194,8 @@ class StagedSite:
         return True
 
     def abort(self) -> None:
-        if self.reused or len(self.written) >= BACKGROUND_REMOVAL_FILES:
-            _remove(self.staging)  # (a reused back buffer: tens of thousands of files)
+        if len(self.written) >= BACKGROUND_REMOVAL_FILES or (self.reused and _is_large(self.staging)):
+            _remove(self.staging)  # (a reused back buffer: perhaps tens of thousands of files)
         else:
             remove_tree(self.staging)
 
@@ -268,7 +268,7 @@ def discard_back_buffer(out: Path) -> None:
     except OSError:
         remove_tree(back)
         return
-    _remove(retired)
+    _remove(retired, _is_large(retired))
 
 
 def sync_folder(
