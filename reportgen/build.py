@@ -426,10 +426,12 @@ def _site_unchanged(plan: BuildPlan, started: float, stages: dict[str, float]) -
 def _execute(plan: BuildPlan, progress: Progress | None, stages: dict[str, float]) -> BuildResult:
     """Stage the new site, check it is safe to publish, swap it in, save the cache."""
     options = plan.options
-    site = StagedSite(options.out)
+    # double-buffered: the folders to carry may already be in the back buffer
+    site = StagedSite(options.out, keep=sorted(c.slug for c in plan.clients if c.id in plan.unchanged))
     try:
         result, manifest = _build_into(site, plan, progress, stages)
-        stamp_files(site.staging, manifest)
+        proven = {c.id for c in plan.clients if c.slug in site.proven and c.id in plan.unchanged}
+        stamp_files(site.staging, manifest, proven)
         _refuse_unsafe_site(site, plan, manifest)
         forget_manifest(options.project, options.out, options.cache)
         if plan.new_salts:  # kept before the swap: published pages depend on them
@@ -518,12 +520,14 @@ def _carry_unchanged(
     warnings reported again. The ids carried; a client whose folder the previous
     site no longer holds complete is rendered instead."""
     unchanged = [c for c in plan.clients if c.id in plan.unchanged]
+    entries = [plan.previous.clients[c.id] for c in unchanged]
     incomplete = set(
         site.carry_folders(
             {
-                c.slug: [f for unit_files in plan.previous.clients[c.id].files.values() for f in unit_files]
-                for c in unchanged
-            }
+                c.slug: [f for unit_files in e.files.values() for f in unit_files]
+                for c, e in zip(unchanged, entries, strict=True)
+            },
+            {f: stamp for e in entries for f, stamp in e.stamps.items()},  # as unchanged_clients found them
         )
     )
     carried = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -173,9 +173,11 @@ def entry_files(entry: ClientEntry) -> set[str]:
     return {f for unit_files in entry.files.values() for f in unit_files}
 
 
-def stamp_files(staging: Path, manifest: Manifest) -> None:
+def stamp_files(staging: Path, manifest: Manifest, proven: Collection[str] = ()) -> None:
     """Record every file of the new site as it is now (cache.file_stamp), so the
-    next build carries a file only while it is still this one."""
+    next build carries a file only while it is still this one. The clients in
+    `proven` keep the stamps they have: every one of their files was just found
+    with exactly that stamp (output.sync_folder)."""
 
     root = str(staging)  # (strings: a large site has tens of thousands of files)
 
@@ -184,8 +186,9 @@ def stamp_files(staging: Path, manifest: Manifest) -> None:
         return {f: stamp for f, stamp in found.items() if stamp is not None}
 
     manifest.shared_stamps = stamps([*manifest.shared, SITE_MARKER])
-    for entry in manifest.clients.values():
-        entry.stamps = stamps(entry_files(entry))
+    for client_id, entry in manifest.clients.items():
+        if client_id not in proven:
+            entry.stamps = stamps(entry_files(entry))
 
 
 def report_count(entry: ClientEntry) -> int:

@@ -5,6 +5,14 @@ the end (an atomic exchange of the two folders on Linux, two renames
 elsewhere). A failed build removes its staging folder and leaves the previous
 site exactly as it was. The output folder is marked as reportgen's, and a
 build refuses to replace a folder it did not write.
+
+Double buffering: the site a build swaps out is kept beside the output as its
+*back buffer* (`.NAME.back`), and the next build stages into it instead of
+linking every unchanged file afresh. Nothing in it is trusted: the folders the
+build carries are brought up to date file by file (a file is kept only while
+it is the very file the published site holds, by the manifest's stamps;
+anything else is unlinked, never written into), and everything else in it is
+moved away before the build writes anything.
 """
 
 from __future__ import annotations
@@ -14,9 +22,11 @@ import ctypes.util
 import itertools
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import uuid
+from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputError
@@ -58,13 +68,55 @@ def check_output_dir(out: Path, project_root: Path, suggestion: str = "site") ->
 class StagedSite:
     """Files for one build, written beside the output and swapped in by `commit()`."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, keep: Collection[str] | None = None):
+        """`keep` makes it double-buffered (build): the top-level folders this build
+        will carry (`carry_folders`), which the back buffer may already hold.
+        None: a fresh staging folder, and the swapped-out site is removed (overview)."""
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.staging = self.out.parent / f".{self.out.name}.staging-{uuid.uuid4().hex[:12]}"
-        self.staging.mkdir()
+        self.double_buffered = keep is not None
+        self.reused = False  # staged into the back buffer
+        self.unsynced: set[str] = set()  # its folders not yet brought up to date
+        self.carried: set[str] = set()  # folders carried whole (kept in the next back buffer)
+        # folders of the back buffer found complete: every file the published one, by its stamp
+        self.proven: set[str] = set()
+        if keep:
+            self.reused = self._adopt_back_buffer(set(keep))
+        if not self.reused:
+            if keep is not None:
+                discard_back_buffer(self.out)
+            self.staging.mkdir()
         self.written: set[str] = set()
         self.write(SITE_MARKER, MARKER_TEXT)
+
+    def _adopt_back_buffer(self, keep: set[str]) -> bool:
+        """Take the back buffer as the staging folder, with everything in it but
+        the folders in `keep` moved away (removed in the background) before
+        anything is written. False when there is none to take."""
+        back = back_buffer_path(self.out)
+        try:
+            if not stat.S_ISDIR(os.lstat(back).st_mode):
+                return False
+            os.rename(back, self.staging)
+        except OSError:
+            return False
+        trash = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:12]}"
+        os.mkdir(trash)
+        try:
+            with os.scandir(self.staging) as listing:
+                entries = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in listing)
+            for name, is_folder in entries:
+                if is_folder and name in keep:
+                    self.unsynced.add(name)
+                else:
+                    os.rename(self.staging / name, trash / name)
+        except OSError:  # (changed under us): nothing of it is used
+            os.rename(self.staging, trash / "staging")
+            _remove(trash)
+            return False
+        _remove(trash, _is_large(trash))
+        return True
 
     def _claim(self, relative: str) -> None:
         if relative in self.written:
@@ -91,7 +143,11 @@ class StagedSite:
             self._claim(relative)
 
     def commit(self) -> None:
-        """Swap the staged site in; the old one is removed afterwards."""
+        """Swap the staged site in; the old one becomes the back buffer (double
+        buffered: only the folders both sites share, `_keep_as_back_buffer`) or
+        is removed afterwards."""
+        if self.unsynced:  # (carry_folders settles every one)
+            raise OutputError(f"staged folders not brought up to date: {sorted(self.unsynced)}")
         if not self.out.exists():
             os.rename(self.staging, self.out)
             return
@@ -107,43 +163,172 @@ class StagedSite:
         """Remove the previous site. A large one (tens of thousands of files take
         a second or more) is removed by a background `rm` that outlives the
         build; if that is interrupted, the next build clears what is left."""
+        if self.double_buffered and self._keep_as_back_buffer(previous):
+            return
         if len(self.written) >= BACKGROUND_REMOVAL_FILES and os.name == "posix" and shutil.which("rm"):
             _remove_in_background(previous)
             return
         remove_tree(previous)
 
-    def abort(self) -> None:
-        remove_tree(self.staging)
+    def _keep_as_back_buffer(self, previous: Path) -> bool:
+        """Keep the swapped-out site as the next build's back buffer: only the
+        folders this build carried whole (hard links to the files just published,
+        what the next build can reuse); everything else in it (the old versions of
+        what was rendered again, removed clients, shared files) moved away and
+        removed in the background. So the back buffer never holds a page that is
+        not published. False (nothing kept) when it cannot be."""
+        trash = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:12]}"
+        try:
+            os.mkdir(trash)
+            with os.scandir(previous) as listing:
+                names = sorted(e.name for e in listing)
+            for name in names:
+                if name not in self.carried:
+                    os.rename(previous / name, trash / name)
+            os.rename(previous, back_buffer_path(self.out))
+        except OSError:
+            if os.path.isdir(trash):
+                _remove(trash)
+            return False
+        _remove(trash, len(self.written) >= BACKGROUND_REMOVAL_FILES or _is_large(trash))
+        return True
 
-    def carry_folders(self, folders: dict[str, list[str]]) -> list[str]:
+    def abort(self) -> None:
+        if len(self.written) >= BACKGROUND_REMOVAL_FILES or (self.reused and _is_large(self.staging)):
+            _remove(self.staging)  # (a reused back buffer: perhaps tens of thousands of files)
+        else:
+            remove_tree(self.staging)
+
+    def carry_folders(
+        self, folders: dict[str, list[str]], stamps: Mapping[str, list[int]] | None = None
+    ) -> list[str]:
         """Carry whole unchanged client folders over from the previous site.
 
         `folders` maps a top-level folder to the files it must hold; returns
         the folders that could not be carried complete (to be rebuilt).
+        `stamps` (file → cache.file_stamp, as the published site holds them):
+        a folder the back buffer holds is brought up to date file by file
+        (sync_folder) instead of linked afresh.
         """
         for files in folders.values():
             for relative in files:
                 if relative in self.written:
                     raise OutputError(f"two pages want the same file: {relative}")
-        leftover = link_trees(self.out, self.staging, sorted(folders))
+        synced = sorted(n for n in folders if n in self.unsynced) if stamps is not None else []
+        linked = {
+            name: sync_folder(self.staging, self.out, name, folders[name], stamps or {}) for name in synced
+        }
+        incomplete = [name for name in synced if linked[name] is None]
+        self.proven.update(name for name in synced if linked[name] == 0)
+        unused = sorted(self.unsynced - (set(synced) - set(incomplete)))
+        self.unsynced.clear()
+        if unused:  # moved away whole (whatever is in them): rendered afresh, or not at all
+            trash = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:12]}"
+            os.mkdir(trash)
+            for name in unused:
+                os.rename(self.staging / name, trash / name)
+            _remove(trash, len(unused) >= LARGE_LEFTOVER_ENTRIES)
+        fresh = sorted(set(folders) - set(synced))
+        leftover = link_trees(self.out, self.staging, fresh)
         for name in leftover:  # no cp -al: file by file
             for relative in folders[name]:
                 link_into(self.staging, self.out, relative)
         staging = str(self.staging)
-        incomplete = [
-            name
-            for name, files in folders.items()
-            if not all(os.path.isfile(f"{staging}/{f}") for f in files)
+        incomplete += [
+            name for name in fresh if not all(os.path.isfile(f"{staging}/{f}") for f in folders[name])
         ]
         for name in incomplete:
             remove_tree(self.staging / name)
         for name, files in folders.items():
             if name not in incomplete:
                 self.written.update(files)
-        return incomplete
+                self.carried.add(name)
+        return sorted(incomplete)
 
 
 BACKGROUND_REMOVAL_FILES = 20_000
+
+
+def back_buffer_path(out: Path) -> Path:
+    """Where the site the last build swapped out is kept (double buffering)."""
+    return out.parent / f".{out.name}.back"
+
+
+def discard_back_buffer(out: Path) -> None:
+    """Throw the back buffer away (moved aside, removed in the background)."""
+    back = back_buffer_path(out)
+    if not os.path.lexists(back):
+        return
+    if not os.path.isdir(back) or os.path.islink(back):
+        os.unlink(back)
+        return
+    retired = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
+    try:
+        os.rename(back, retired)
+    except OSError:
+        remove_tree(back)
+        return
+    _remove(retired, _is_large(retired))
+
+
+def sync_folder(
+    staging: Path, out: Path, name: str, files: list[str], stamps: Mapping[str, list[int]]
+) -> int | None:
+    """Bring the back buffer's folder `staging/name` to exactly `files`, as the
+    published site `out` holds them. A file is kept only when its stamp (inode,
+    size, modification time) is the one `stamps` records for the published file,
+    i.e. it is that very file (a hard link both sites share); any other file (an
+    older version, one the site no longer has, a link, a device) is unlinked,
+    never written into, and a missing one linked from `out` (link_into). How many
+    files it linked (0: every file was kept, each with the stamp given); None,
+    and the folder must not be used, when anything else is found (a folder the
+    site does not have, or with other permissions than the published one), when
+    `out` no longer has one of `files`, or on any error."""
+    wanted = set(files)
+    folders = {name}
+    for relative in wanted:
+        parts = relative.split("/")[:-1]
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    kept: set[str] = set()
+    try:
+        mode = stat.S_IMODE(os.lstat(out / name).st_mode)
+        if stat.S_IMODE(os.lstat(staging / name).st_mode) != mode:
+            return None
+        pending = [name]
+        while pending:
+            here = pending.pop()
+            with os.scandir(staging / here) as listing:
+                entries = list(listing)
+            for entry in entries:
+                relative = f"{here}/{entry.name}"
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISDIR(info.st_mode):
+                    if relative not in folders or stat.S_IMODE(info.st_mode) != mode:
+                        return None
+                    pending.append(relative)
+                    continue
+                expected = stamps.get(relative)
+                if (
+                    expected is not None
+                    and relative in wanted
+                    and stat.S_ISREG(info.st_mode)
+                    and [info.st_ino, info.st_size, info.st_mtime_ns] == list(expected)
+                ):
+                    kept.add(relative)
+                else:
+                    os.unlink(entry.path)
+        missing = sorted(wanted - kept)
+        return len(missing) if all(link_into(staging, out, f) for f in missing) else None
+    except OSError:
+        return None
+
+
+def _remove(folder: Path, background: bool = True) -> None:
+    """Remove a folder: in the background where `rm` can (a large one), else now."""
+    if background and os.name == "posix" and shutil.which("rm"):
+        _remove_in_background(folder)
+    else:
+        remove_tree(folder)
 
 
 def remove_tree(folder: Path) -> None:
@@ -212,7 +397,14 @@ _FOLDERS_MADE: set[str] = set()
 
 
 def _write_file(path: str, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
+    """A new file at `path`: whatever was there (in a reused back buffer, perhaps a
+    hard link the published site shares, or a link) is unlinked, never written into."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o666)
+    except FileExistsError:
+        os.unlink(path)
+        fd = os.open(path, flags, 0o666)
     try:
         view = memoryview(data)
         while view:
@@ -224,14 +416,23 @@ def _write_file(path: str, data: bytes) -> None:
 def link_into(staging: Path, previous: Path, relative: str) -> bool:
     """Hard-link the previous site's file into the staging folder (copy if links
     are not possible). Safe because a published file is never modified in
-    place: every build writes new files. False when the old file is gone."""
+    place: every build writes new files. False when the old file is gone.
+    Whatever the staging folder held there (a reused back buffer) is replaced,
+    unless it already is that very file."""
     source = previous / relative
     if not source.is_file() or source.is_symlink():
         return False
     target = staged_path(staging, relative)
     try:
         os.link(source, target)
+    except FileExistsError:
+        if os.path.samestat(os.lstat(target), os.stat(source)):
+            return True
+        os.unlink(target)
+        return link_into(staging, previous, relative)
     except OSError:
+        if os.path.lexists(target):
+            os.unlink(target)
         shutil.copyfile(source, target)
     return True
 
