@@ -29,13 +29,17 @@ import re
 import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import Manifest
 from .config import RESERVED_FOLDERS
-from .errors import Problem
+from .errors import InputError, Problem
 from .model import Client, ProjectConfig
 from .output import SITE_MARKER
 from .protect import SALT_BYTES, make_sealer
+
+if TYPE_CHECKING:
+    from .assets import SiteAssets
 
 _SEALED_BLOCK = re.compile(rb'<script type="application/json" id="sealed">(.*?)</script>', re.S)
 _INLINE_SCRIPT = re.compile(rb"<script\b(?![^>]*\bsrc=)[^>]*>", re.I)
@@ -337,3 +341,22 @@ def address_warnings(clients: Iterable[Client]) -> list[Problem]:
         for client in clients
         if client.access is not None and client.slug == client.id
     ]
+
+
+def refuse_unsafe_site(
+    staging: Path,
+    config: ProjectConfig,
+    assets: SiteAssets,
+    shared: Iterable[str],
+    shown: str,
+    login_shells: Callable[[Client, int], Shells] | None,
+) -> None:
+    """Raise the audit's problems, and for a page, what in the templates made it."""
+    unsafe = audit_site(staging, config, shared, shown, login_shells)
+    if unsafe:
+        if any(p.path.endswith(".html") for p in unsafe):  # what to fix, not only where
+            from .site import SiteRenderer
+            from .workers import login_template_problems
+
+            unsafe += login_template_problems(SiteRenderer(config, assets))
+        raise InputError(unsafe)

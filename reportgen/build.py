@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .assets import SiteAssets, collect_assets
-from .audit import Shells, address_warnings, audit_site, portals_to_rebuild, publish_state
+from .audit import Shells, address_warnings, portals_to_rebuild, publish_state, refuse_unsafe_site
 from .buildoptions import BuildOptions, as_of_month, build_date, select_clients
 from .cache import (
     InputDigests,
@@ -432,7 +432,15 @@ def _execute(plan: BuildPlan, progress: Progress | None, stages: dict[str, float
         result, manifest = _build_into(site, plan, progress, stages)
         proven = {c.id for c in plan.clients if c.slug in site.proven and c.id in plan.unchanged}
         stamp_files(site.staging, manifest, proven)
-        _refuse_unsafe_site(site, plan, manifest)
+        if not options.preview:  # the safety net: nothing that breaks a portal's protection goes out
+            refuse_unsafe_site(
+                site.staging,
+                plan.project.config,
+                plan.project.assets,
+                manifest.shared,
+                str(options.out),
+                plan.login_shells,
+            )
         forget_manifest(options.project, options.out, options.cache)
         if plan.new_salts:  # kept before the swap: published pages depend on them
             save_salts(options.cache, plan.salts)
@@ -590,18 +598,3 @@ def _keep_other_portals(site: StagedSite, plan: BuildPlan, manifest: Manifest) -
         for relative in sorted(entry_files(entry)):
             site.carry(relative)
         manifest.clients.setdefault(client.id, entry)
-
-
-def _refuse_unsafe_site(site: StagedSite, plan: BuildPlan, manifest: Manifest) -> None:
-    """The safety net: nothing that breaks a portal's protection goes out."""
-    if plan.options.preview:
-        return
-    config = plan.project.config
-    unsafe = audit_site(site.staging, config, manifest.shared, str(plan.options.out), plan.login_shells)
-    if unsafe:
-        if any(p.path.endswith(".html") for p in unsafe):  # what to fix, not only where
-            from .site import SiteRenderer
-            from .workers import login_template_problems
-
-            unsafe += login_template_problems(SiteRenderer(config, plan.project.assets))
-        raise InputError(unsafe)
