@@ -112,7 +112,8 @@ clients:
     # access: {{password_env: EXAMPLE_PORTAL_PASSWORD}}
 """
 
-GITIGNORE = "site/\n.reportgen-cache/\n/overview/\n"
+# the hidden folders beside an output are its staging folder and back buffer (output.py)
+GITIGNORE = "site/\n/.site.*/\n.reportgen-cache/\n/overview/\n/.overview.*/\n"
 
 
 def random_slug() -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 
 import jsonschema
 import pytest
@@ -152,3 +154,27 @@ def test_note_schema_refuses_what_the_loader_refuses(schemas):
     for front in ({"status": "final-ish"}, {"sumary": "x"}, {"next_steps": [{"owner": "x"}]}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(front, schemas[NOTE_SCHEMA])
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_the_gitignore_keeps_every_output_folder_out_of_git(tmp_path):
+    """After a build that swaps, the back buffer (.site.back) sits beside site/: none of the
+    build's folders may show up as something to commit."""
+    root = tmp_path / "demo"
+    assert run_cli("init", root, "--demo").exit_code == 0
+    assert run_cli("build", "--project", root).exit_code == 0
+    note = sorted((root / "content").glob("*/*.md"))[-1]
+    note.write_text(note.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    assert run_cli("build", "--project", root).exit_code == 0  # swaps: the old site is kept
+    assert run_cli("overview", "--project", root).exit_code == 0
+    assert any(p.name.startswith(".site.") for p in root.iterdir()), "no back buffer to ignore"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    listed = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    paths = [line[3:] for line in listed]
+    outputs = ("site/", ".site", "overview/", ".overview", ".reportgen-cache/")
+    assert paths and not [p for p in paths if p.startswith(outputs)]
