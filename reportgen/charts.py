@@ -124,7 +124,23 @@ def _trace(
         )
     if kind == "bar" and series.style == "main" and not color:
         trace["marker"] = {"color": style.brand}
+    if trace.get("mode") == "lines":
+        _mark_lone_points(trace, ys)
     return trace
+
+
+def _mark_lone_points(trace: PlotlyDict, ys: list[float | None]) -> None:
+    """A line draws nothing for a value with no value on either side (one day of
+    data, a weekly or monthly export's total on its first day): such points get a
+    marker, the others none, so every value shown in the table is also drawn."""
+    last = len(ys) - 1
+    lone = [
+        y is not None and (i == 0 or ys[i - 1] is None) and (i == last or ys[i + 1] is None)
+        for i, y in enumerate(ys)
+    ]
+    if any(lone):
+        trace["mode"] = "lines+markers"
+        trace["marker"] = {"size": [7 if alone else 0 for alone in lone]}
 
 
 def _annotation_marks(
@@ -381,9 +397,12 @@ def describe_shares(series: Series, points: Sequence[tuple[str, float]], fmt: Fo
     if not points or not total:
         return fmt.gettext("No data for this period.")
     label, value = max(points, key=lambda p: p[1])
-    return fmt.gettext("{name}: {count} groups; the largest is {label} with {share}.").format(
-        name=series.name, count=len(points), label=label, share=fmt.percent(value / total, 1)
+    text = fmt.ngettext(  # one group is not "1 groups"
+        "{name}: {count} group, {label}, with {share}.",
+        "{name}: {count} groups; the largest is {label} with {share}.",
+        len(points),
     )
+    return text.format(name=series.name, count=len(points), label=label, share=fmt.percent(value / total, 1))
 
 
 def marks_for_days(
