@@ -58,6 +58,7 @@ from .inputfiles import input_folder_problem
 from .model import Client, ProjectConfig
 from .notes import load_notes, orphan_note_folders
 from .output import OutputLock, StagedSite, check_output_dir, remove_stale_staging
+from .parsedcache import forget_protected
 from .protect import Sealer, load_salts, save_salts
 
 if TYPE_CHECKING:
@@ -374,6 +375,7 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         check_available()  # before any work: no browser, no build
     with paused_gc():  # (what loading and planning make lives on: nothing to collect)
         project = load_project(options)
+    forget_protected(options.cache, project.config.clients)  # at once: parsed before it was protected
     with OutputLock(options.out):
         remove_stale_staging(options.out)
         with paused_gc():
@@ -383,12 +385,9 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
             return _site_unchanged(plan, started, stages)
         result = _execute(plan, progress, stages)
     if not options.preview:  # `reportgen status` reads these instead of loading every client
-        from .parsedcache import forget_protected
         from .statuscache import record_summaries
 
-        forget_protected(options.cache, project.config.clients)  # parsed before it was protected
-
-        # again; also drops the entries of clients protected since (record_summaries)
+        # (also drops the status entries of clients protected since)
         record_summaries(
             options.cache,
             {k: (plan.status_prints[k], v) for k, v in result.summaries.items() if k in plan.status_prints},

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .inputfiles import read_cache_file
 
 CACHE_DIR = ".reportgen-cache"
 FORMAT = "reportgen-cache/3"
@@ -232,7 +233,7 @@ def load_manifest(project: Path, out: Path, folder: Path | None = None) -> Manif
     """The last build's manifest, or an empty one when absent, corrupt or foreign."""
     path = manifest_path(project, out, folder)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(read_cache_file(path).decode("utf-8"))
         if (
             raw.get("format") != FORMAT
             or raw.get("version") != __version__

@@ -8,6 +8,7 @@ it is the right file.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import TypedDict
 
@@ -65,12 +66,10 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
     table = export.table
     if not table.rows:
         raise ScaffoldError(f"{source}: the export has no data rows")
+    if table.grain != "day":
+        raise InputError([_period_export_problem(source, export.header_line, table.grain, client_id)])
     first = min(r.date for r in table.rows)
     last = max(r.date for r in table.rows)
-    target = root / "data" / client_id / f"{export.format}-{first}-{last}.csv"
-    if target.exists():
-        raise ScaffoldError(f"{target.relative_to(root)} already exists; remove it to import again")
-    target.parent.mkdir(parents=True, exist_ok=True)
     lines = [",".join(["date", "campaign", "channel", *table.metrics])]
     for row in sorted(table.rows, key=lambda r: (r.date, r.campaign or "", r.channel or "")):
         cells = [
@@ -80,7 +79,10 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
             *("" if v is None else repr(v) for v in row.values),
         ]
         lines.append(",".join(_csv_cell(c) for c in cells))
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    content = "\n".join(lines) + "\n"
+    target = _free_target(root, root / "data" / client_id, f"{export.format}-{first}-{last}", content)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(content, encoding="utf-8")
     totals: dict[str, float | None] = {}
     for index, metric in enumerate(table.metrics):
         known = [value for r in table.rows if (value := r.values[index]) is not None]
@@ -101,3 +103,36 @@ def _csv_cell(text: str) -> str:
     if any(ch in text for ch in ',"\n\r'):
         return '"' + text.replace('"', '""') + '"'
     return text
+
+
+def _period_export_problem(source: Path, line: int, grain: str, client_id: str) -> Problem:
+    """A weekly or monthly export cannot become daily rows: its grain would be lost, so
+    a daily file for the same days would be counted on top of it without an error."""
+    return Problem(
+        str(source),
+        line,
+        (
+            f"each row of this export covers a {grain}, and a canonical CSV has one row per "
+            f"day: importing it would lose that (a daily export of the same days would then "
+            f"be counted twice). Export it with a Day breakdown and import that, or put this "
+            f"file itself under data/{client_id}/: reportgen reads it as it is and refuses a "
+            f"daily file that overlaps it"
+        ),
+    )
+
+
+def _free_target(root: Path, folder: Path, stem: str, content: str) -> Path:
+    """`data/ID/FORMAT-FIRST-LAST.csv`, or `…-2.csv`, `…-3.csv` for another export of
+    the same dates (two campaigns' exports are two files; overlapping rows are the
+    build's error). The same export imported again is refused, naming its file."""
+    for number in range(1, 1000):
+        target = folder / (f"{stem}.csv" if number == 1 else f"{stem}-{number}.csv")
+        if not os.path.lexists(target):
+            return target
+        if target.is_symlink() or not target.is_file():  # (never read a FIFO: it would wait)
+            continue
+        if target.read_bytes() == content.encode("utf-8"):
+            raise ScaffoldError(
+                f"{target.relative_to(root)} already holds this export; nothing to import again"
+            )
+    raise ScaffoldError(f"data/{folder.name}/ already holds 999 exports named {stem}*.csv")

@@ -78,6 +78,25 @@ def read_input_bytes(path: Path | str) -> bytes:
         os.close(fd)
 
 
+def read_cache_file(path: Path | str, limit: int = 1 << 30) -> bytes:
+    """A file reportgen wrote into its own cache: a regular file, not reached through a
+    link, never waited on (a FIFO put there would hang the build), at most `limit`
+    bytes. OSError for anything else, which every cache reader takes as "no cache"."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            raise OSError(f"{path}: not a cache file reportgen wrote")
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise OSError(f"{path}: larger than a cache file can be")
+        return data
+    finally:
+        os.close(fd)
+
+
 def input_folder_problem(path: Path | str) -> str | None:
     """Why `path`, where a folder is expected, is unusable (None when it is a
     folder or absent): a loop, a broken link, a FIFO or a file would otherwise be

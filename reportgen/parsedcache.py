@@ -35,7 +35,9 @@ from typing import Any, cast
 
 from . import __version__
 from .errors import Problem
+from .inputfiles import read_cache_file
 from .model import Client, MetricRow, MetricTable
+from .schema import LARGEST_NUMBER
 
 MAGIC = b"reportgen-parsed/2\n"
 FOLDER = "parsed"
@@ -106,6 +108,8 @@ class ParsedCache:
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not _real_folder(self.path.parent):  # a link out of the project: never written through
+                return
             temporary.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
             os.replace(temporary, self.path)
         except OSError:
@@ -114,12 +118,32 @@ class ParsedCache:
 
 
 def forget_protected(cache_dir: Path, clients: Iterable[Client]) -> None:
-    """Remove the file of every protected client: one cached before it was protected
-    (a build, `status` and `overview` call this, as they prune the status cache)."""
-    for client in clients:
-        if client.access is not None:
+    """Keep only the files of clients in clients.yaml that are not protected: remove one
+    cached before its client was protected, and those of clients removed or renamed
+    since (a protected client's old id is no longer its id). A build, `status` and
+    `overview` call this, as they prune the status cache."""
+    folder = cache_dir / FOLDER
+    wanted = {cache_file(cache_dir, c.id).name for c in clients if c.access is None}
+    try:
+        if not _real_folder(folder):
+            return
+        with os.scandir(folder) as listing:
+            names = [entry.name for entry in listing]
+    except OSError:
+        return
+    for name in names:
+        if name not in wanted:
             with contextlib.suppress(OSError):
-                cache_file(cache_dir, client.id).unlink()
+                os.unlink(folder / name)
+
+
+def _real_folder(folder: Path) -> bool:
+    """`folder` is a folder itself, not a link to one (nothing is read or written through
+    a link: it could lead out of the project)."""
+    try:
+        return stat.S_ISDIR(os.lstat(folder).st_mode)
+    except OSError:
+        return False
 
 
 def _encode(path: str, entry: Entry) -> tuple[Any, ...]:
@@ -184,16 +208,23 @@ def _decode_numbers(item: object, count: int) -> list[Any] | tuple[Any, ...]:
         raise ValueError("values")
     kind, data = item
     if kind in ("q", "d"):
-        return _decode_array(kind, data, count)
-    if kind != "t" or type(data) is not tuple or len(data) != count or not set(map(type, data)) <= _NUMBERS:
+        values: list[Any] | tuple[Any, ...] = _decode_array(kind, data, count)
+    elif kind != "t" or type(data) is not tuple or len(data) != count or not set(map(type, data)) <= _NUMBERS:
         raise ValueError("values")
-    return data
+    else:
+        values = data
+    # as the CSV reader's rules: finite and at most 10^15 either way (else: not ours)
+    if not all(v is None or -LARGEST_NUMBER <= v <= LARGEST_NUMBER for v in values):
+        raise ValueError("values")
+    return values
 
 
 def _load(path: Path, client_id: str) -> dict[str, Entry]:
     """The client's entries, or none when the file is absent, corrupt, foreign or older."""
     try:
-        data = path.read_bytes()
+        if not _real_folder(path.parent):
+            return {}
+        data = read_cache_file(path)
     except OSError:
         return {}
     head = len(MAGIC) + _DIGEST_SIZE
@@ -222,7 +253,11 @@ def _decode(item: object) -> tuple[str, Entry]:
     ordinals, campaigns, channels, columns, problems = item[7:]
     if not (type(path) is str and type(digest) is str and type(shown) is str and type(count) is int):
         raise ValueError("names")
-    if type(metrics) is not tuple or not all(type(m) is str for m in metrics):
+    if (
+        type(metrics) is not tuple
+        or not all(type(m) is str for m in metrics)
+        or len(set(metrics)) < len(metrics)
+    ):
         raise ValueError("metrics")
     if type(has_campaign) is not bool or type(has_channel) is not bool:
         raise ValueError("flags")

@@ -36,6 +36,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
+from .inputfiles import read_cache_file
+
 ITERATIONS = 600_000  # OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256
 SALT_BYTES = 16
 SALTS_FILE = "salts.json"
@@ -150,7 +152,7 @@ def open_sealed(envelope: Envelope, password: str) -> bytes:
 
 def load_salts(cache_dir: Path) -> dict[str, bytes]:
     try:
-        raw = json.loads((cache_dir / SALTS_FILE).read_text(encoding="utf-8"))
+        raw = json.loads(read_cache_file(cache_dir / SALTS_FILE).decode("utf-8"))
         return {
             str(k): base64.b64decode(v)
             for k, v in raw.items()

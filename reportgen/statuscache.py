@@ -24,6 +24,7 @@ from typing import Any
 
 from . import __version__
 from .cache import DigestEntry, InputDigests
+from .inputfiles import read_cache_file
 from .model import Client, Month
 from .notes import note_paths
 from .status import Summary
@@ -223,7 +224,7 @@ def load_status_cache(cache_dir: Path) -> StatusCache:
     """The stored summaries; an empty cache when absent, corrupt or of another version.
     An entry whose summary is not of the right shape (valid_summary) is left out."""
     try:
-        raw = json.loads((cache_dir / STATUS_FILE).read_text(encoding="utf-8"))
+        raw = json.loads(read_cache_file(cache_dir / STATUS_FILE).decode("utf-8"))
         if raw.get("format") != FORMAT or raw.get("version") != __version__:
             return StatusCache()
         clients = {
