@@ -51,9 +51,12 @@ def client_fingerprint(
     `found` keeps the client's data files (for status_fingerprints, moments later).
     """
     try:
-        files = [path for path, _source in find_data_sources(root, client)[0]]
+        sources, problems = find_data_sources(root, client)
     except (OSError, RuntimeError, ValueError):  # reported when the client is loaded
         return f"unreadable data {time.time_ns()}"
+    if any(p.severity == "error" for p in problems):  # (a link out of the project added): refused, as clean
+        return f"data problems {time.time_ns()}"
+    files = [path for path, _source in sources]
     if found is not None:
         found[client.id] = files
     data = sorted(str(path) for path in files)
