@@ -53,7 +53,8 @@ def is_generated_path(root: Path, path: Path, known: dict[Path, bool] | None = N
 def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, DataSource]], list[Problem]]:
     """Each data file with the clients.yaml entry that named it.
 
-    Exactly what slow_find_data_sources answers, with one `lstat` per file: a
+    Exactly what a realpath per file answers (tests/test_speed_noop.py keeps that
+    reference), with one `lstat` per file: a
     folder's real path, whether it is generated and whether it lies inside the
     project are decided once for the folder, and a file that is not a symlink
     is then its folder's real path plus its name. A symlink, or a file that
@@ -120,49 +121,5 @@ def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, Data
             # incremental build sees it appear): reading it is the error.
             if known not in seen:
                 seen.add(known)
-                files.append((path, source))
-    return files, problems
-
-
-def slow_find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, DataSource]], list[Problem]]:
-    """find_data_sources as it was: a realpath per file (the reference its property test compares with)."""
-    problems: list[Problem] = []
-    files: list[tuple[Path, DataSource]] = []
-    seen: set[Path] = set()
-    real_root = real_path(root)
-    generated: dict[Path, bool] = {}
-    for source in client.data:
-        # is_dir() follows links and is False for a loop, a FIFO or a device:
-        # those are matched, and refused below without ever being opened.
-        matches = sorted(
-            p
-            for p in root.glob(source.pattern)
-            if not p.is_dir() and not is_generated_path(root, p, generated)
-        )
-        if not matches:
-            problems.append(
-                Problem(
-                    CONFIG_FILE,
-                    source.line,
-                    f"client '{client.id}': data '{source.pattern}' matches no file",
-                    "warning",
-                )
-            )
-        for path in matches:
-            real = real_path(path)
-            if not real.is_relative_to(real_root):
-                problems.append(
-                    Problem(
-                        CONFIG_FILE,
-                        source.line,
-                        f"client '{client.id}': data file "
-                        f"'{display_path(path, root)}' points outside the project",
-                    )
-                )
-                continue
-            # A FIFO, device, socket or symlink loop stays in the list (so an
-            # incremental build sees it appear): reading it is the error.
-            if real not in seen:
-                seen.add(real)
                 files.append((path, source))
     return files, problems

@@ -101,7 +101,7 @@ class StagedSite:
             os.rename(back, self.staging)
         except OSError:
             return False
-        trash = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:12]}"
+        trash = _aside(self.out)
         os.mkdir(trash)
         try:
             with os.scandir(self.staging) as listing:
@@ -154,7 +154,7 @@ class StagedSite:
         if _exchange(self.staging, self.out):
             self._retire(self.staging)  # now holds the previous site
             return
-        retired = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:12]}"
+        retired = _aside(self.out)
         os.rename(self.out, retired)
         os.rename(self.staging, self.out)
         self._retire(retired)
@@ -177,7 +177,7 @@ class StagedSite:
         what was rendered again, removed clients, shared files) moved away and
         removed in the background. So the back buffer never holds a page that is
         not published. False (nothing kept) when it cannot be."""
-        trash = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:12]}"
+        trash = _aside(self.out)
         try:
             os.mkdir(trash)
             with os.scandir(previous) as listing:
@@ -223,7 +223,7 @@ class StagedSite:
         unused = sorted(self.unsynced - (set(synced) - set(incomplete)))
         self.unsynced.clear()
         if unused:  # moved away whole (whatever is in them): rendered afresh, or not at all
-            trash = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:12]}"
+            trash = _aside(self.out)
             os.mkdir(trash)
             for name in unused:
                 os.rename(self.staging / name, trash / name)
@@ -262,11 +262,23 @@ def discard_back_buffer(out: Path) -> None:
     if not os.path.isdir(back) or os.path.islink(back):
         os.unlink(back)
         return
-    retired = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
+    _retire(back, out)
+
+
+def _aside(out: Path) -> Path:
+    """A fresh name beside the output for a folder on its way out (a killed build's
+    are cleared by the next one: remove_stale_staging)."""
+    return out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
+
+
+def _retire(folder: Path, out: Path) -> None:
+    """Move `folder` aside and remove it (in the background when large); removed at
+    once when it cannot be moved."""
+    retired = _aside(out)
     try:
-        os.rename(back, retired)
+        os.rename(folder, retired)
     except OSError:
-        remove_tree(back)
+        remove_tree(folder)
         return
     _remove(retired, _is_large(retired))
 
@@ -447,13 +459,7 @@ def remove_stale_staging(out: Path) -> None:
             # Usually the previous build's site, still being removed in the background
             # (tens of thousands of files): moved out of the way and removed the same way,
             # not waited for. A build killed before that finds it again next time.
-            retired = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
-            try:
-                os.rename(leftover, retired)
-            except OSError:
-                remove_tree(leftover)
-                continue
-            _remove_in_background(retired)
+            _retire(leftover, out)
             continue
         remove_tree(leftover)
 

@@ -22,7 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportgen.cache import RACY_WINDOW_NS, InputDigests
-from reportgen.datafiles import OUTPUT_MARKER, find_data_sources, slow_find_data_sources
+from reportgen.config import CONFIG_FILE
+from reportgen.datafiles import OUTPUT_MARKER, find_data_sources, is_generated_path
+from reportgen.errors import Problem, display_path
+from reportgen.inputfiles import real_path
 from reportgen.model import Client, DataSource, Person
 from reportgen.notes import note_paths
 
@@ -50,6 +53,50 @@ PATTERNS = st.sampled_from(
         "nothing/*.csv",
     ]
 )
+
+
+def slow_find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, DataSource]], list[Problem]]:
+    """find_data_sources as it was before issue 15: a realpath per file (the reference)."""
+    problems: list[Problem] = []
+    files: list[tuple[Path, DataSource]] = []
+    seen: set[Path] = set()
+    real_root = real_path(root)
+    generated: dict[Path, bool] = {}
+    for source in client.data:
+        # is_dir() follows links and is False for a loop, a FIFO or a device:
+        # those are matched, and refused below without ever being opened.
+        matches = sorted(
+            p
+            for p in root.glob(source.pattern)
+            if not p.is_dir() and not is_generated_path(root, p, generated)
+        )
+        if not matches:
+            problems.append(
+                Problem(
+                    CONFIG_FILE,
+                    source.line,
+                    f"client '{client.id}': data '{source.pattern}' matches no file",
+                    "warning",
+                )
+            )
+        for path in matches:
+            real = real_path(path)
+            if not real.is_relative_to(real_root):
+                problems.append(
+                    Problem(
+                        CONFIG_FILE,
+                        source.line,
+                        f"client '{client.id}': data file "
+                        f"'{display_path(path, root)}' points outside the project",
+                    )
+                )
+                continue
+            # A FIFO, device, socket or symlink loop stays in the list (so an
+            # incremental build sees it appear): reading it is the error.
+            if real not in seen:
+                seen.add(real)
+                files.append((path, source))
+    return files, problems
 
 
 @st.composite
