@@ -70,6 +70,20 @@ def _decode(raw: bytes, shown: str) -> tuple[str, Problem | None]:
 
 
 def _parse_header(header: list[str], shown: str) -> tuple[list[str], list[Problem]]:
+    separator = _other_separator(header)
+    if separator:
+        # A spreadsheet set to a decimal-comma locale saves "CSV" with ';' (or
+        # tabs); naming the separator beats one error per glued-together column.
+        return [], [
+            Problem(
+                shown,
+                1,
+                f"the header is separated by {separator}, not commas: canonical CSVs are "
+                "comma-separated with a '.' decimal point (save it again as CSV with commas; a "
+                f"platform export is read with any separator once its data entry says format: "
+                f"{either(EXPORTS)})",
+            )
+        ]
     columns = [cell.strip().lower() for cell in header]
     problems = []
     if "date" not in columns:
@@ -90,6 +104,16 @@ def _parse_header(header: list[str], shown: str) -> tuple[list[str], list[Proble
         elif columns.index(name) != index:
             problems.append(Problem(shown, 1, f"column '{name}' appears twice in the header"))
     return columns, problems
+
+
+def _other_separator(header: list[str]) -> str:
+    """The name of the separator a one-column header is glued with, or ''."""
+    if len(header) != 1:
+        return ""
+    for mark, name in ((";", "';'"), ("\t", "tabs")):
+        if mark in header[0]:
+            return name
+    return ""
 
 
 def _parse_rows(
