@@ -373,6 +373,11 @@ def describe_series(series: Series, fmt: Formatter) -> str:
     known = [(label, v) for label, v in series.points if v is not None]
     if not known:
         return fmt.gettext("No data for this period.")
+    if len(known) == 1:  # "22 (Nov 15) to 22 (Nov 15); highest 22 (Nov 15) …" said it four times
+        ((label, value),) = known
+        return fmt.gettext("{name}: {value} ({label}), the only value in this period.").format(
+            name=series.name, value=fmt.value(value, series.unit), label=label
+        )
     high = max(known, key=lambda p: p[1])
     low = min(known, key=lambda p: p[1])
     first, last = known[0], known[-1]
