@@ -5,7 +5,7 @@ its build cache beside it — never into `site/` or the project's cache — and
 removed when serve stops (Ctrl-C, SIGTERM or SIGHUP); it is served on
 127.0.0.1 only, to requests whose `Host` is 127.0.0.1, localhost or [::1]
 with the server's port (anything else is a DNS-rebinding attempt and gets
-no content). Watchers (watchfiles) follow *folders*, never single files, so
+no content). Watchers (watchfiles; watching.py) follow *folders*, never single files, so
 a save that replaces a file (`sed -i`, an editor's atomic rename, `git
 checkout`) is seen like any other: the project
 folder itself (not recursively: clients.yaml and top-level data files), and
@@ -26,8 +26,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
-import fnmatch
-import glob
 import http.server
 import json
 import mimetypes
@@ -40,26 +38,22 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from .build import build_site
 from .buildoptions import BuildOptions
-from .config import CONFIG_FILE, read_project_config
+from .config import read_project_config
 from .errors import InputError, OutputError, ReportgenError
 from .output import check_output_dir
 from .render import read_static
-
-if TYPE_CHECKING:  # watchfiles itself is imported only when serve starts watching
-    from watchfiles import Change
+from .watching import watch
 
 LIVE_SCRIPT = "/__reportgen/live.js"
 EVENTS = "/__reportgen/events"
 WATCHED = ("clients.yaml", "content", "data", "templates", "assets")
-WATCHED_FOLDERS = ("content", "data", "templates", "assets")
 HEARTBEAT_SECONDS = 10
 WATCHER_SETTLE_SECONDS = 0.5  # the OS watch is set up when the watcher first runs
 MAX_PATH = 2048  # longer request paths are refused (400)
@@ -375,129 +369,6 @@ def mark_preview(html: bytes) -> bytes:
 
 
 # --- watching ------------------------------------------------------------------------------
-
-
-def _static_prefix(pattern: str) -> str:
-    """The folder part of a glob before its first wildcard: `data/x/**/*.csv` -> `data/x`."""
-    parts = []
-    for part in pattern.replace("\\", "/").split("/")[:-1]:
-        if any(ch in part for ch in "*?["):
-            break
-        parts.append(part)
-    return "/".join(parts)
-
-
-@dataclasses.dataclass(frozen=True)
-class WatchPlan:
-    """What to watch: folders recursively, and which names in the project folder matter."""
-
-    folders: tuple[Path, ...]
-    root_names: frozenset[str]  # clients.yaml, watched folder names
-    root_patterns: tuple[str, ...]  # data globs that match files in the project folder itself
-
-
-def watch_plan(project: Path) -> WatchPlan:
-    project = project.resolve()
-    candidates = {project / name for name in WATCHED_FOLDERS}
-    patterns = []
-    config, _problems = read_project_config(project)
-    for client in config.clients if config is not None else ():
-        for source in client.data:
-            prefix = _static_prefix(source.pattern)
-            if prefix in ("", "."):
-                patterns.append(source.pattern)
-                continue
-            folder = (project / prefix).resolve()
-            if folder.is_relative_to(project) and folder != project:
-                candidates.add(folder)
-    bundle = config.agency.plotly_js if config is not None else None
-    if bundle is not None and bundle.is_relative_to(project):  # agency.plotly_js: its folder
-        if bundle.parent == project:
-            patterns.append(glob.escape(bundle.name))
-        else:
-            candidates.add(bundle.parent)
-    # Watch the nearest existing folder of each (a folder created later is then seen).
-    existing = set()
-    for folder in candidates:
-        while not folder.is_dir() and folder != project and folder.is_relative_to(project):
-            folder = folder.parent
-        if folder != project:
-            existing.add(folder)
-    folders = tuple(sorted(f for f in existing if not any(f != o and f.is_relative_to(o) for o in existing)))
-    top = {f.relative_to(project).parts[0] for f in candidates if f != project}
-    return WatchPlan(folders, frozenset({CONFIG_FILE, *WATCHED_FOLDERS, *top}), tuple(patterns))
-
-
-class _Either:
-    """A stop event that is set when any of its events is."""
-
-    def __init__(self, *events: threading.Event):
-        self.events = events
-
-    def is_set(self) -> bool:
-        return any(e.is_set() for e in self.events)
-
-
-def _changes(paths: Iterable[Path], stop: _Either, recursive: bool) -> Iterator[set[tuple[Change, str]]]:
-    from watchfiles import DefaultFilter
-    from watchfiles import watch as watch_files
-
-    default = DefaultFilter()
-    yield from watch_files(
-        *paths,
-        watch_filter=default,
-        stop_event=stop,
-        debounce=200,
-        step=50,
-        rust_timeout=500,
-        yield_on_timeout=False,
-        recursive=recursive,
-        raise_interrupt=False,
-    )
-
-
-def watch(project: Path, stopping: threading.Event, on_change: Callable[[], None]) -> None:
-    """Call `on_change` after every relevant change, until `stopping` is set.
-
-    Two watchers: the project folder (not recursive) and the input folders
-    (recursive). A change in the project folder to clients.yaml or to a watched
-    folder itself (created, removed, replaced by a branch switch) re-plans both.
-    """
-    project = project.resolve()
-    while not stopping.is_set():
-        plan = watch_plan(project)
-        replan = threading.Event()
-        stop = _Either(stopping, replan)
-
-        def folders(plan: WatchPlan = plan, stop: _Either = stop, replan: threading.Event = replan) -> None:
-            try:
-                for _batch in _changes(plan.folders, stop, recursive=True):
-                    on_change()
-            except (OSError, RuntimeError):  # a watched folder vanished under the watcher
-                replan.set()
-                on_change()
-
-        worker = threading.Thread(target=folders, daemon=True) if plan.folders else None
-        if worker:
-            worker.start()
-        try:
-            for batch in _changes([project], stop, recursive=False):
-                names = {Path(path).name for _change, path in batch if Path(path).parent == project}
-                relevant = {
-                    n
-                    for n in names
-                    if n in plan.root_names or any(fnmatch.fnmatch(n, p) for p in plan.root_patterns)
-                }
-                if relevant:
-                    on_change()
-                    replan.set()  # clients.yaml (its data globs) or a watched folder itself changed
-        except (OSError, RuntimeError):
-            replan.set()
-            time.sleep(0.5)
-        if worker:
-            worker.join(timeout=5)
-        if replan.is_set() and not stopping.is_set():
-            on_change()  # anything saved while the watchers were re-planned
 
 
 class _Stopped(KeyboardInterrupt):

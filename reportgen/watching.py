@@ -1,0 +1,185 @@
+"""What `reportgen serve` watches, and the watch loop.
+
+Watchers (watchfiles) follow *folders*, never single files, so a save that
+replaces a file (`sed -i`, an editor's atomic rename, `git checkout`) is seen
+like any other: the project folder itself (not recursively: clients.yaml and
+top-level data files), and data/, content/, templates/, assets/, every data
+glob's folder and every folder a link inside them leads to (in the project)
+recursively. A link retargeted (`ln -sfn notes-b content/acme`) re-plans the
+watch, so edits in its new target are seen too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import glob
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import CONFIG_FILE, read_project_config
+
+if TYPE_CHECKING:  # watchfiles itself is imported only when serve starts watching
+    from watchfiles import Change
+
+WATCHED_FOLDERS = ("content", "data", "templates", "assets")
+
+
+def _static_prefix(pattern: str) -> str:
+    """The folder part of a glob before its first wildcard: `data/x/**/*.csv` -> `data/x`."""
+    parts = []
+    for part in pattern.replace("\\", "/").split("/")[:-1]:
+        if any(ch in part for ch in "*?["):
+            break
+        parts.append(part)
+    return "/".join(parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class WatchPlan:
+    """What to watch: folders recursively, and which names in the project folder matter."""
+
+    folders: tuple[Path, ...]
+    root_names: frozenset[str]  # clients.yaml, watched folder names
+    root_patterns: tuple[str, ...]  # data globs that match files in the project folder itself
+    link_roots: tuple[Path, ...] = ()  # the folders whose links are followed ...
+    links: frozenset[Path] = frozenset()  # ... and where those links lead
+
+
+def watch_plan(project: Path) -> WatchPlan:
+    project = project.resolve()
+    candidates = {project / name for name in WATCHED_FOLDERS}
+    patterns = []
+    config, _problems = read_project_config(project)
+    for client in config.clients if config is not None else ():
+        for source in client.data:
+            prefix = _static_prefix(source.pattern)
+            if prefix in ("", "."):
+                patterns.append(source.pattern)
+                continue
+            folder = (project / prefix).resolve()
+            if folder.is_relative_to(project) and folder != project:
+                candidates.add(folder)
+    bundle = config.agency.plotly_js if config is not None else None
+    if bundle is not None and bundle.is_relative_to(project):  # agency.plotly_js: its folder
+        if bundle.parent == project:
+            patterns.append(glob.escape(bundle.name))
+        else:
+            candidates.add(bundle.parent)
+    roots = tuple(sorted(candidates))
+    links = linked_folders(roots, project)
+    candidates |= links
+    # Watch the nearest existing folder of each (a folder created later is then seen).
+    existing = set()
+    for folder in candidates:
+        while not folder.is_dir() and folder != project and folder.is_relative_to(project):
+            folder = folder.parent
+        if folder != project:
+            existing.add(folder)
+    folders = tuple(sorted(f for f in existing if not any(f != o and f.is_relative_to(o) for o in existing)))
+    top = {f.relative_to(project).parts[0] for f in candidates if f != project}
+    return WatchPlan(folders, frozenset({CONFIG_FILE, *WATCHED_FOLDERS, *top}), tuple(patterns), roots, links)
+
+
+def linked_folders(folders: Iterable[Path], project: Path) -> frozenset[Path]:
+    """The folders (in the project) that links inside `folders` lead to: a link's
+    target folder, or a linked file's folder. An AE who keeps a client's notes
+    elsewhere (`content/acme -> ../notes/acme`) edits them there; the OS watcher
+    of content/ does not follow a link made or retargeted after it started."""
+    found: set[Path] = set()
+    for top in folders:
+        for folder, names, files in _walk(top):  # never into a link: loops and outside stay out
+            for name in (*names, *files):
+                path = os.path.join(folder, name)
+                if not os.path.islink(path):
+                    continue
+                target = Path(os.path.realpath(path))
+                where = target if target.is_dir() else target.parent
+                if where.is_relative_to(project) and where != project:
+                    found.add(where)
+    return frozenset(found)
+
+
+def _walk(top: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """os.walk, with `top` itself reported as a link when it is one (content -> content-a)."""
+    if os.path.islink(top):
+        yield os.path.dirname(top), [os.path.basename(top)], []
+    yield from os.walk(top)  # a top linked out of the project: its names listed, never its files read
+
+
+class _Either:
+    """A stop event that is set when any of its events is."""
+
+    def __init__(self, *events: threading.Event):
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self.events)
+
+
+def _changes(paths: Iterable[Path], stop: _Either, recursive: bool) -> Iterator[set[tuple[Change, str]]]:
+    from watchfiles import DefaultFilter
+    from watchfiles import watch as watch_files
+
+    default = DefaultFilter()
+    yield from watch_files(
+        *paths,
+        watch_filter=default,
+        stop_event=stop,
+        debounce=200,
+        step=50,
+        rust_timeout=500,
+        yield_on_timeout=False,
+        recursive=recursive,
+        raise_interrupt=False,
+    )
+
+
+def watch(project: Path, stopping: threading.Event, on_change: Callable[[], None]) -> None:
+    """Call `on_change` after every relevant change, until `stopping` is set.
+
+    Two watchers: the project folder (not recursive) and the input folders
+    (recursive). A change in the project folder to clients.yaml or to a watched
+    folder itself (created, removed, replaced by a branch switch) re-plans both.
+    """
+    project = project.resolve()
+    while not stopping.is_set():
+        plan = watch_plan(project)
+        replan = threading.Event()
+        stop = _Either(stopping, replan)
+
+        def folders(plan: WatchPlan = plan, stop: _Either = stop, replan: threading.Event = replan) -> None:
+            try:
+                for _batch in _changes(plan.folders, stop, recursive=True):
+                    on_change()
+                    if linked_folders(plan.link_roots, project) != plan.links:
+                        replan.set()  # a link made, removed or retargeted: watch where it leads now
+            except (OSError, RuntimeError):  # a watched folder vanished under the watcher
+                replan.set()
+                on_change()
+
+        worker = threading.Thread(target=folders, daemon=True) if plan.folders else None
+        if worker:
+            worker.start()
+        try:
+            for batch in _changes([project], stop, recursive=False):
+                names = {Path(path).name for _change, path in batch if Path(path).parent == project}
+                relevant = {
+                    n
+                    for n in names
+                    if n in plan.root_names or any(fnmatch.fnmatch(n, p) for p in plan.root_patterns)
+                }
+                if relevant:
+                    on_change()
+                    replan.set()  # clients.yaml (its data globs) or a watched folder itself changed
+        except (OSError, RuntimeError):
+            replan.set()
+            time.sleep(0.5)
+        if worker:
+            worker.join(timeout=5)
+        if replan.is_set() and not stopping.is_set():
+            on_change()  # anything saved while the watchers were re-planned

@@ -1,0 +1,111 @@
+"""`serve` follows the links an AE keeps in the project (attack a15d).
+
+A client's notes kept elsewhere (`content/acme -> ../notes-a`) and then
+retargeted (`ln -sfn ../notes-b content/acme`): the rebuild after the switch
+happened, but edits in the new target were never seen, because the OS
+watcher of content/ followed the link only as it was when serve started.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from helpers import wait_for
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_serve_robust import CLIENT, replace_save, server  # noqa: F401 (the fixture)
+
+from reportgen.watching import linked_folders, watch_plan
+
+
+def retarget(link: Path, target: str) -> None:
+    """What `ln -sfn` does: a new link renamed over the old one."""
+    temporary = link.with_name(f".{link.name}.tmp-link")
+    os.symlink(target, temporary)
+    os.replace(temporary, link)
+
+
+def test_a_client_notes_link_retargeted_is_followed(server):  # noqa: F811
+    content = server.project / "content"
+    first, second = server.project / "notes-a", server.project / "notes-b"
+    shutil.copytree(content / CLIENT, first)
+    shutil.copytree(content / CLIENT, second)
+    (second / "2026-10.md").write_text((second / "2026-10.md").read_text() + "\nFrom B.\n")
+    shutil.rmtree(content / CLIENT)
+    os.symlink("../notes-a", content / CLIENT)
+    replace_save(first / "2026-10.md", (first / "2026-10.md").read_text() + "\nEdit in A.\n")
+    wait_for(lambda: "Edit in A." in server.page())
+    retarget(content / CLIENT, "../notes-b")
+    wait_for(lambda: "From B." in server.page())
+    replace_save(second / "2026-10.md", (second / "2026-10.md").read_text() + "\nEdit in B.\n")
+    wait_for(lambda: "Edit in B." in server.page())
+
+
+def test_the_content_folder_link_retargeted_is_followed(server):  # noqa: F811
+    content = server.project / "content"
+    first, second = server.project / "content-a", server.project / "content-b"
+    os.rename(content, first)
+    shutil.copytree(first, second)
+    note_b = second / CLIENT / "2026-10.md"
+    note_b.write_text(note_b.read_text() + "\nFrom B.\n")
+    os.symlink("content-a", content)
+    note_a = first / CLIENT / "2026-10.md"
+    replace_save(note_a, note_a.read_text() + "\nEdit in A.\n")
+    wait_for(lambda: "Edit in A." in server.page())
+    retarget(content, "content-b")
+    wait_for(lambda: "From B." in server.page())
+    replace_save(note_b, note_b.read_text() + "\nEdit in B.\n")
+    wait_for(lambda: "Edit in B." in server.page())
+
+
+# --- the plan, over random trees of folders and links ---------------------------------------
+
+PLACES = ["content", "content/acme", "data", "data/acme", "notes", "notes/acme", "exports", "../outside"]
+LINKS = st.lists(
+    st.tuples(
+        st.sampled_from(["content/acme", "content/beta", "data/acme/x.csv", "data/beta", "content"]),
+        st.sampled_from(PLACES + ["exports/x.csv", "missing", "content/acme/loop"]),
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(links=LINKS)
+def test_every_link_target_in_the_project_is_watched(tmp_path_factory, links):
+    base = tmp_path_factory.mktemp("tree")
+    project = base / "project"
+    for place in PLACES:
+        (project / place).mkdir(parents=True, exist_ok=True)
+    (project / "exports" / "x.csv").write_text("date\n")
+    (project / "clients.yaml").write_text("agency: {name: A}\nclients: []\n")
+    made = {}
+    for name, target in links:
+        link = project / name
+        if os.path.lexists(link) and not link.is_symlink():
+            continue
+        if link.is_symlink():
+            link.unlink()
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.path.relpath(project / target, link.parent), link)
+        made[name] = link
+    plan = watch_plan(project)
+    resolved = project.resolve()
+    expected = set()
+    for link in made.values():
+        if not os.path.islink(link) or not any(
+            os.path.realpath(link.parent).startswith(str(resolved / top)) for top in ("content", "data")
+        ):
+            continue
+        target = Path(os.path.realpath(link))
+        where = target if target.is_dir() else target.parent
+        if where.is_relative_to(resolved) and where != resolved:
+            expected.add(where)
+    assert expected <= plan.links
+    for where in plan.links:
+        assert where.is_relative_to(resolved)  # never a folder outside the project
+        assert any(where == f or where.is_relative_to(f) for f in plan.folders) or not where.exists()
+    # Unchanged tree, same answer: no endless re-planning.
+    assert linked_folders(plan.link_roots, resolved) == plan.links
