@@ -66,7 +66,7 @@ PLACES = ["content", "content/acme", "data", "data/acme", "notes", "notes/acme",
 LINKS = st.lists(
     st.tuples(
         st.sampled_from(["content/acme", "content/beta", "data/acme/x.csv", "data/beta", "content"]),
-        st.sampled_from(PLACES + ["exports/x.csv", "missing", "content/acme/loop"]),
+        st.sampled_from([*PLACES, "exports/x.csv", "missing", "content/acme/loop"]),
     ),
     max_size=5,
 )
