@@ -7,6 +7,7 @@ control. What a match holds is read by sources.py.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import stat
 from pathlib import Path
@@ -50,6 +51,23 @@ def is_generated_path(root: Path, path: Path, known: dict[Path, bool] | None = N
     return False
 
 
+def hidden_unasked(root_text: str, path_text: str, pattern: str) -> bool:
+    """A match with a hidden name (`._2026-10.csv` that macOS leaves on a shared
+    drive, an editor's `.~lock.…#`, a `.backup/` folder) the pattern did not ask
+    for: `*` and `**` skip hidden names, as the shell and Python's glob do; a
+    pattern part that starts with '.' (`data/.exports/*.csv`) asks for them."""
+    relative = path_text[len(root_text) :]
+    if "/." not in relative and not relative.startswith("."):
+        return False  # the common case, decided without splitting
+    asked = [part for part in pattern.replace("\\", "/").split("/") if part.startswith(".")]
+    return any(
+        part.startswith(".")
+        and part not in (".", "..")
+        and not any(fnmatch.fnmatchcase(part, a) for a in asked)
+        for part in relative.split("/")
+    )
+
+
 def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, DataSource]], list[Problem]]:
     """Each data file with the clients.yaml entry that named it.
 
@@ -65,10 +83,13 @@ def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, Data
     real_root = real_path(root)
     generated: dict[Path, bool] = {}
     folders: dict[str, tuple[bool, str, bool]] = {}  # folder → generated, real path, inside
+    root_text = "" if str(root) == "." else f"{str(root).rstrip('/')}/"  # as glob writes its matches
     for source in client.data:
         kept: list[tuple[Path, str | None]] = []  # (match, its real path when known)
         for p in root.glob(source.pattern):
             text = str(p)
+            if hidden_unasked(root_text, text, source.pattern):
+                continue
             parent, slash, name = text.rpartition("/")
             parent = parent or ("/" if slash else ".")
             folder = folders.get(parent)

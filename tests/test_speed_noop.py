@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from reportgen.cache import RACY_WINDOW_NS, InputDigests
 from reportgen.config import CONFIG_FILE
-from reportgen.datafiles import OUTPUT_MARKER, find_data_sources, is_generated_path
+from reportgen.datafiles import OUTPUT_MARKER, find_data_sources, hidden_unasked, is_generated_path
 from reportgen.errors import Problem, display_path
 from reportgen.inputfiles import real_path
 from reportgen.model import Client, DataSource, Person
@@ -68,7 +68,9 @@ def slow_find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path,
         matches = sorted(
             p
             for p in root.glob(source.pattern)
-            if not p.is_dir() and not is_generated_path(root, p, generated)
+            if not p.is_dir()
+            and not is_generated_path(root, p, generated)
+            and not hidden_unasked("" if str(root) == "." else f"{root}/", str(p), source.pattern)
         )
         if not matches:
             problems.append(
