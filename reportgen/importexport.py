@@ -12,8 +12,11 @@ import os
 from pathlib import Path
 from typing import TypedDict
 
+from .config import CONFIG_FILE
+from .datafiles import find_data_sources
 from .errors import InputError, Problem
 from .inputfiles import UnreadableInputError, read_input_bytes
+from .model import Client
 from .scaffold import ScaffoldError, valid_client
 
 
@@ -83,6 +86,9 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
     target = _free_target(root, root / "data" / client_id, f"{export.format}-{first}-{last}", content)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(content, encoding="utf-8")
+    if not _read_by(root, client, target):
+        target.unlink()  # a file no build reads would look imported and count for nothing
+        raise InputError([_unread_problem(root, client, target)])
     totals: dict[str, float | None] = {}
     for index, metric in enumerate(table.metrics):
         known = [value for r in table.rows if (value := r.values[index]) is not None]
@@ -118,6 +124,32 @@ def _period_export_problem(source: Path, line: int, grain: str, client_id: str) 
             f"file itself under data/{client_id}/: reportgen reads it as it is and refuses a "
             f"daily file that overlaps it"
         ),
+    )
+
+
+def _read_by(root: Path, client: Client, target: Path) -> bool:
+    """Whether the client's data entries find `target` (as a build would)."""
+    found, _problems = find_data_sources(root, client)
+    real = os.path.realpath(target)
+    return any(os.path.realpath(path) == real for path, _source in found)
+
+
+def _unread_problem(root: Path, client: Client, target: Path) -> Problem:
+    shown = target.relative_to(root).as_posix()
+    folder = f"data/{client.id}/*.csv"
+    if not client.data:
+        return Problem(
+            CONFIG_FILE,
+            client.line,
+            f"client '{client.id}' has no data entries, so {shown} would never be read: add "
+            f"`data: [{folder}]` to it, then import again",
+        )
+    patterns = ", ".join(source.pattern for source in client.data)
+    return Problem(
+        CONFIG_FILE,
+        client.data[0].line,
+        f"client '{client.id}' reads its data from {patterns}, which does not match {shown}: "
+        f"add `- {folder}` to its data entries, then import again",
     )
 
 

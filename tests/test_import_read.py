@@ -1,0 +1,69 @@
+"""`reportgen import` writes only a file the client's data entries read (attack a15c).
+
+The import always wrote `data/ID/FORMAT-FIRST-LAST.csv`; a client whose data
+entries read `exports/acme/*.csv` (or only `data/acme/2026-*.csv`) never saw
+it, and nothing said so: the AE thought the month was in. Property: over
+random data entries, an import either succeeds and the next `check` reads the
+file, or fails with clients.yaml:line, exit 1, and nothing written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from conftest import run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reportgen.config import read_project_config
+from reportgen.datafiles import find_data_sources
+
+EXPORT = "Day,Campaign,Impressions,Clicks,Cost\n2026-02-03,Brand,100,5,3.20\n2026-02-04,Brand,90,4,2.10\n"
+ENTRIES = st.lists(
+    st.sampled_from(
+        [
+            "data/example-client/*.csv",
+            "data/example-client/2026-*.csv",
+            "data/example-client/google_ads-*.csv",
+            "data/**/*.csv",
+            "exports/example-client/*.csv",
+            "data/example-client/google_ads-2026-02-03-2026-02-04.csv",
+        ]
+    ),
+    unique=True,
+    max_size=3,
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=ENTRIES)
+def test_an_import_is_read_by_the_next_build_or_refused(tmp_path_factory, entries):
+    root = tmp_path_factory.mktemp("agency")
+    assert run_cli("init", root).exit_code == 0
+    config = root / "clients.yaml"
+    text = config.read_text(encoding="utf-8")
+    block = "    data:\n" + "".join(f"      - {entry}\n" for entry in entries) if entries else ""
+    text = re.sub(r"    data:\n      - data/example-client/\*\.csv\n", block, text)
+    config.write_text(text, encoding="utf-8")
+    (root / "exports" / "example-client").mkdir(parents=True)
+    before = sorted(p.relative_to(root) for p in root.rglob("*.csv"))
+    source = root / "export.csv"
+    source.write_text(EXPORT, encoding="utf-8")
+    result = run_cli("import", source, "--client", "example-client", "--project", root)
+    written = root / "data" / "example-client" / "google_ads-2026-02-03-2026-02-04.csv"
+    if result.exit_code == 0:
+        # the client's entries find it: the file is among what the build reads
+        project, _problems = read_project_config(root)
+        client = next(c for c in project.clients if c.id == "example-client")
+        found, _ = find_data_sources(root, client)
+        assert written in [path for path, _source in found]
+    else:
+        assert result.exit_code == 1, result.output
+        assert re.search(r"clients\.yaml:\d+:", result.output), result.output
+        assert "Traceback" not in result.output and "nothing was written" in result.output
+        assert sorted(p.relative_to(root) for p in root.rglob("*.csv") if p != source) == before
+    reads = any(
+        e in ("data/example-client/*.csv", "data/**/*.csv", "data/example-client/google_ads-*.csv")
+        for e in entries
+    ) or ("data/example-client/google_ads-2026-02-03-2026-02-04.csv" in entries)
+    assert (result.exit_code == 0) == reads, (entries, result.output)
