@@ -96,7 +96,8 @@ def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, Data
             if folder is None:
                 real_folder = real_path(parent)
                 folder = (
-                    is_generated_path(root, p, generated),
+                    is_generated_path(root, p, generated)
+                    or is_generated_path(real_root, real_folder / name, generated),
                     str(real_folder),
                     real_folder.is_relative_to(real_root),
                 )
@@ -106,7 +107,11 @@ def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, Data
             except OSError:
                 info = None
             if info is None or stat.S_ISLNK(info.st_mode):  # the slow way, as before
-                if not p.is_dir() and not is_generated_path(root, p, generated):
+                if (
+                    not p.is_dir()
+                    and not is_generated_path(root, p, generated)
+                    and not is_generated_path(real_root, real_path(p), generated)  # a link into site/
+                ):
                     kept.append((p, None))
                 continue
             if stat.S_ISDIR(info.st_mode) or folder[0]:

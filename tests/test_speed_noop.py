@@ -70,6 +70,7 @@ def slow_find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path,
             for p in root.glob(source.pattern)
             if not p.is_dir()
             and not is_generated_path(root, p, generated)
+            and not is_generated_path(real_root, real_path(p), generated)
             and not hidden_unasked("" if str(root) == "." else f"{root}/", str(p), source.pattern)
         )
         if not matches:
