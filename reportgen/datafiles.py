@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -26,6 +27,11 @@ from .model import Client, DataSource
 DEFAULT_OUTPUT = "site"
 OUTPUT_MARKER = ".reportgen-site"
 NEVER_DATA = frozenset({".reportgen-cache", ".git", ".hg", ".svn"})
+# The folders a build keeps beside its output (output.py): the back buffer
+# `.site.back` (published files, every client's), a staging folder and one
+# moved aside. A link into them (`data/x -> ../.site.back/acme`) would read
+# another client's published figures.
+BUILD_FOLDER = re.compile(r"\..+\.(?:back|staging-[0-9a-f]+|old-[0-9a-f]+)")
 
 
 def is_generated_path(root: Path, path: Path, known: dict[Path, bool] | None = None) -> bool:
@@ -38,7 +44,7 @@ def is_generated_path(root: Path, path: Path, known: dict[Path, bool] | None = N
         return False
     if parts and parts[0] == DEFAULT_OUTPUT and len(parts) > 1:
         return True
-    if any(part in NEVER_DATA for part in parts[:-1]):
+    if any(part in NEVER_DATA or (part[:1] == "." and BUILD_FOLDER.fullmatch(part)) for part in parts[:-1]):
         return True
     known = {} if known is None else known
     folder = root

@@ -19,7 +19,18 @@ from reportgen.datafiles import OUTPUT_MARKER, find_data_sources, is_generated_p
 from reportgen.inputfiles import real_path
 from reportgen.model import Client, DataSource, Person
 
-TARGETS = ["site/acme", "site/acme/m.csv", "out/acme", "out/acme/m.csv", "exports", "exports/e.csv"]
+TARGETS = [
+    "site/acme",
+    "site/acme/m.csv",
+    "out/acme",
+    "out/acme/m.csv",
+    ".site.back/acme",
+    ".out.back/acme/m.csv",
+    ".site.staging-0a1b2c3d4e5f/acme",
+    ".site.old-0a1b2c3d4e5f/acme/m.csv",
+    "exports",
+    "exports/e.csv",
+]
 LINKS = st.lists(
     st.tuples(
         st.sampled_from(["data/acme", "data/x.csv", "data/sub/y.csv", "data/sub"]), st.sampled_from(TARGETS)
@@ -33,7 +44,16 @@ LINKS = st.lists(
 @given(links=LINKS, pattern=st.sampled_from(["data/**/*.csv", "data/*/*.csv", "data/*.csv", "**/*.csv"]))
 def test_no_data_file_is_read_from_the_output(tmp_path_factory, links, pattern):
     root = tmp_path_factory.mktemp("p")
-    for folder in ("site/acme", "out/acme", "exports", "data"):
+    for folder in (
+        "site/acme",
+        "out/acme",
+        "exports",
+        "data",
+        ".site.back/acme",
+        ".out.back/acme",
+        ".site.staging-0a1b2c3d4e5f/acme",
+        ".site.old-0a1b2c3d4e5f/acme",
+    ):
         (root / folder).mkdir(parents=True, exist_ok=True)
         name = "e.csv" if folder == "exports" else "m.csv"
         (root / folder / name).write_text("date\n")
@@ -53,8 +73,27 @@ def test_no_data_file_is_read_from_the_output(tmp_path_factory, links, pattern):
     found, _problems = find_data_sources(root, client)
     real_root = real_path(root)
     for path, _source in found:
-        assert not is_generated_path(real_root, real_path(path)), path
+        # independent of is_generated_path: in this tree, every top folder but
+        # exports/ and data/ is output or a folder a build keeps beside it
+        top = Path(real_path(path)).relative_to(real_root).parts[0]
+        assert top in ("exports", "data"), path
     # ... and what is not output, through a link, is still found
     exports_linked = any(t.startswith("exports") for _n, t in links)
     if exports_linked and pattern == "**/*.csv":
         assert any(Path(real_path(p)).parent.name == "exports" for p, _s in found)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(alphabet="abcz-_.0", min_size=1, max_size=8).filter(lambda n: n not in (".", "..")))
+def test_the_folders_a_build_keeps_beside_its_output_are_never_data(tmp_path_factory, name):
+    """datafiles.BUILD_FOLDER names what output.py makes (it is not imported: loading
+    must not depend on later stages)."""
+    from reportgen import output
+    from reportgen.datafiles import BUILD_FOLDER
+
+    base = tmp_path_factory.mktemp("o")
+    out = base / name
+    assert BUILD_FOLDER.fullmatch(output.back_buffer_path(out).name)
+    assert BUILD_FOLDER.fullmatch(output._aside(out).name)
+    assert BUILD_FOLDER.fullmatch(output.StagedSite(out).staging.name)
+    assert is_generated_path(base, output.back_buffer_path(out) / "acme" / "m.csv")
