@@ -13,8 +13,10 @@ from itertools import repeat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen import sums
-from reportgen.model import MetricRow
+from reportgen import i18n, sums
+from reportgen.chartkinds import day_labels
+from reportgen.i18n import NO_VALUE, Formatter
+from reportgen.model import MetricRow, Month
 
 NUMBERS = st.one_of(
     st.none(),
@@ -83,3 +85,60 @@ def test_sums_of_any_group_unchanged(group: tuple[list[MetricRow], int]) -> None
     rows, width = group
     if rows:
         assert _outcome(lambda: sums._sums(rows, width)) == _outcome(lambda: _sums_before(rows, width))
+
+
+# --- Formatter.values: a series formatted at once ------------------------------------------
+
+LOCALES = st.sampled_from(["en_US", "de_DE", "vi_VN", "fr_FR", "ja_JP", "ar_EG", "hi_IN"])
+CURRENCIES = st.sampled_from(["USD", "EUR", "VND", "JPY", "INR"])
+UNITS = st.sampled_from(["currency", "percent", "ratio", "count", "number", "other"])
+VALUES = st.one_of(
+    st.none(),
+    st.integers(-(10**12), 10**12),
+    st.floats(-1e12, 1e12),
+    st.sampled_from([0, 0.0, -0.0, 0.5, 1.005, 999.995, 1234.5]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(LOCALES, CURRENCIES, UNITS, st.lists(VALUES, max_size=40), st.booleans())
+def test_values_formats_as_value_does(
+    locale: str, currency: str, unit: str, values: list[float | None], warm: bool
+) -> None:
+    fmt = Formatter(locale, currency)
+    if warm:  # some already memoised, some not
+        for value in values[::2]:
+            fmt.value(value, unit)
+    fast = fmt.values(values, unit)
+    i18n._VALUE_TEXTS.clear()
+    assert fast == [fmt.value(value, unit) for value in values]
+    i18n._VALUE_TEXTS.clear()
+    assert fast == [fmt._value(value, unit) if value is not None else NO_VALUE for value in values]
+
+
+# --- chartkinds.day_labels: a month's day labels made once per locale ---------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    LOCALES,
+    st.integers(2000, 2040),
+    st.integers(1, 12),
+    st.integers(-3, 40),
+    st.integers(-2, 2),
+    st.booleans(),
+)
+def test_day_labels_as_each_day_formatted(
+    locale: str, year: int, number: int, count: int, shift: int, gap: bool
+) -> None:
+    """Any run of days (from the month's first or not, too long, with a gap) gets each
+    day's own label, memoised or not."""
+    month = Month(year, number)
+    start = month.first_day + dt.timedelta(days=shift)
+    days = [start + dt.timedelta(days=i) for i in range(max(count, 0))]
+    if gap and len(days) > 2:
+        del days[1]
+    fmt = Formatter(locale, "EUR")
+    expected = [fmt.day_short(d) for d in days]
+    assert day_labels(fmt, month, days) == expected
+    assert day_labels(fmt, month, days) == expected  # again, from the memo
