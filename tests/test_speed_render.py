@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from functools import partial, reduce
 from itertools import repeat
 
+import jinja2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from reportgen import i18n, sums
 from reportgen.chartkinds import day_labels
 from reportgen.i18n import NO_VALUE, Formatter
 from reportgen.model import MetricRow, Month
+from reportgen.render import _Environment
 
 NUMBERS = st.one_of(
     st.none(),
@@ -142,3 +144,34 @@ def test_day_labels_as_each_day_formatted(
     expected = [fmt.day_short(d) for d in days]
     assert day_labels(fmt, month, days) == expected
     assert day_labels(fmt, month, days) == expected  # again, from the memo
+
+
+# --- render._Environment: template globals as a plain dict --------------------------------
+
+NAMES = st.sampled_from(["a", "b", "c", "range", "reportgen_version", "x"])
+LEAVES = st.one_of(st.integers(-5, 5), st.text(max_size=5), st.none())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(NAMES, LEAVES, max_size=4),
+    st.dictionaries(NAMES, LEAVES, max_size=4),
+    st.dictionaries(NAMES, LEAVES, max_size=4),
+)
+def test_templates_see_the_globals_jinja_shows(
+    env_globals: dict[str, object], template_globals: dict[str, object], context: dict[str, object]
+) -> None:
+    """The same page, includes and all, and the same names, whichever map holds the
+    globals: Jinja's ChainMap or the plain dict _Environment makes."""
+    sources = {
+        "page.html": "{% for n in ['a', 'b', 'c', 'x'] %}[{{ n }}={% include 'part.html' %}]{% endfor %}"
+        "{{ reportgen_version is defined }}",
+        "part.html": "{{ a | default('-') }},{{ b | default('-') }},{{ x | default('-') }}",
+    }
+    pages = []
+    for kind in (jinja2.Environment, _Environment):
+        env = kind(loader=jinja2.DictLoader(sources), autoescape=True)
+        env.globals.update(env_globals)
+        template = env.get_template("page.html", globals=dict(template_globals))
+        pages.append((template.render(context), sorted(template.globals), template.module.__class__))
+    assert pages[0] == pages[1]
