@@ -188,7 +188,7 @@ def _dated(request: ChartRequest, title: str, by_week: bool) -> ChartView:
     limit = request.elapsed if request.elapsed < month.days else None
     series_of = m.series_by_week if by_week else m.series_by_day
     raw = series_of(facts, month, metric, limit)
-    labels = [fmt.day_short(d) for d, _v in raw]
+    labels = [fmt.day_short(d) for d, _v in raw] if by_week else day_labels(fmt, month, [d for d, _v in raw])
     series = [
         Series(fmt.month_short(month), [(lbl, v) for lbl, (_d, v) in zip(labels, raw, strict=True)], unit)
     ]
@@ -256,6 +256,28 @@ def _grouped(request: ChartRequest, title: str, name_label: str) -> ChartView:
     return line_chart(title, series, style, kind=spec.type, named=True, period_label=name_label)
 
 
+def day_labels(fmt: Formatter, month: Month, days: Sequence[dt.date]) -> list[str]:
+    """`[fmt.day_short(d) for d in days]`; for the month's days from its first on (every
+    daily chart's and the budget chart's), the month's labels made once per locale."""
+    if days and days[0] == month.first_day and len(days) <= month.days:
+        key = (fmt.locale, month)
+        known = _DAY_LABELS.get(key)
+        if known is None:
+            if len(_DAY_LABELS) >= 1 << 12:
+                _DAY_LABELS.clear()
+            every = tuple(month.first_day + dt.timedelta(days=i) for i in range(month.days))
+            known = _DAY_LABELS[key] = (every, tuple(fmt.day_short(d) for d in every))
+        every, labels = known
+        count = len(days)
+        if tuple(days) == every[:count]:
+            return list(labels[:count])
+    return [fmt.day_short(d) for d in days]
+
+
+# day_labels' memo: (locale, month) -> the month's days and the label of each.
+_DAY_LABELS: dict[tuple[str, Month], tuple[tuple[dt.date, ...], tuple[str, ...]]] = {}
+
+
 def _add_comparison(series: list[Series], comparison: Series) -> None:
     """A comparison without any value draws no line (never a line of zeros)."""
     if any(v is not None for _lbl, v in comparison.points):
@@ -291,7 +313,7 @@ def budget_chart(
         return None  # no spend value this month: nothing to pace (never a line at zero)
     _ = fmt.gettext
     days = [month.first_day + dt.timedelta(days=i) for i in range(month.days)]
-    labels = [fmt.day_short(d) for d in days]
+    labels = day_labels(fmt, month, days)
     spent = dict(figure.cumulative)
     actual = Series(
         _("Spend to date"), [(lbl, spent.get(d)) for lbl, d in zip(labels, days, strict=True)], "currency"

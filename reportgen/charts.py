@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import repeat
 
 from .chartlayout import CARD as CARD
 from .chartlayout import CHART_INK as CHART_INK
@@ -87,7 +86,7 @@ def _trace(
         xs = [plotly_text(label) for label, _ in series.points]
     ys = [value for _, value in series.points]
     if texts is None:
-        texts = list(map(style.fmt.value, ys, repeat(series.unit)))
+        texts = style.fmt.values(ys, series.unit)
     trace: PlotlyDict = {
         "type": "bar" if kind == "bar" else "scatter",
         "name": legend_text(series.name),
@@ -208,7 +207,7 @@ def line_chart(
     # Each series' values formatted once, for its hover texts and its column of the table;
     # the labels escaped once for every series drawn on the main one's.
     value = style.fmt.value
-    texts = [list(map(value, [v for _, v in s.points], repeat(s.unit))) for s in series]
+    texts = [style.fmt.values([v for _, v in s.points], s.unit) for s in series]
     xs = list(map(plotly_text, categories))
     alike = [[label for label, _ in s.points] == categories for s in series]
     traces = [
@@ -330,7 +329,7 @@ def pie_chart(
     # The slices' percentages are the numbers table's Share column, not Plotly's own
     # rounding ("7.68%" beside "7.7%"): one Formatter call for both.
     shares = [style.fmt.percent(v / total if total else None, 1) for _, v in points]
-    texts = [style.fmt.value(v, series.unit) for _, v in points]  # the hovers' and the table's
+    texts = style.fmt.values([v for _, v in points], series.unit)  # the hovers' and the table's
     fills, inks = slice_colors(style, len(points))
     trace = {
         "type": "pie",

@@ -14,7 +14,7 @@ import io
 import math
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -192,6 +192,19 @@ class Formatter:
                     _VALUE_TEXTS.clear()
                 _VALUE_TEXTS[key] = text
         return text
+
+    def values(self, values: Iterable[float | None], unit: str) -> list[str]:
+        """`[self.value(v, unit) for v in values]`, the memo read without a call per value
+        (a chart formats each of its series at once)."""
+        locale, currency, known = self.locale, self.currency, _VALUE_TEXTS.get
+        texts = []
+        for value in values:
+            if value is None:
+                texts.append(NO_VALUE)
+                continue
+            text = known((locale, currency, unit, value.__class__, value))
+            texts.append(self.value(value, unit) if text is None else text)
+        return texts
 
     def _value(self, value: float, unit: str) -> str:
         if unit == "currency":

