@@ -41,6 +41,7 @@ from .schema import LARGEST_NUMBER
 
 MAGIC = b"reportgen-parsed/2\n"
 FOLDER = "parsed"
+NOTES_FOLDER = "notes"  # notescache.py: the same rules, one file per client, named alike
 _DIGEST_SIZE = 32  # the payload's SHA-256, raw
 
 # One data file as parsed: its digest, the name messages show, the table's columns and
@@ -121,20 +122,21 @@ def forget_protected(cache_dir: Path, clients: Iterable[Client]) -> None:
     """Keep only the files of clients in clients.yaml that are not protected: remove one
     cached before its client was protected, and those of clients removed or renamed
     since (a protected client's old id is no longer its id). A build, `status` and
-    `overview` call this, as they prune the status cache."""
-    folder = cache_dir / FOLDER
+    `overview` call this, as they prune the status cache. The same for the notes
+    cache (notescache.py), whose files are named alike."""
     wanted = {cache_file(cache_dir, c.id).name for c in clients if c.access is None}
-    try:
-        if not _real_folder(folder):
-            return
-        with os.scandir(folder) as listing:
-            names = [entry.name for entry in listing]
-    except OSError:
-        return
-    for name in names:
-        if name not in wanted:
-            with contextlib.suppress(OSError):
-                os.unlink(folder / name)
+    for folder in (cache_dir / FOLDER, cache_dir / NOTES_FOLDER):
+        try:
+            if not _real_folder(folder):
+                continue
+            with os.scandir(folder) as listing:
+                names = [entry.name for entry in listing]
+        except OSError:
+            continue
+        for name in names:
+            if name not in wanted:
+                with contextlib.suppress(OSError):
+                    os.unlink(folder / name)
 
 
 def _real_folder(folder: Path) -> bool:

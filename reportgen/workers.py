@@ -29,6 +29,7 @@ from .digests import PageUnit
 from .errors import InputError, Problem, display_path
 from .mail import check_message
 from .model import Client, Note, ProjectConfig
+from .notescache import NotesCache
 from .output import link_into, write_into
 from .parsedcache import ParsedCache
 from .pdf import PDF_NAME, PdfJob, paper_format
@@ -88,7 +89,17 @@ class ClientWorker:
         """Load, validate and compute one client; render its stale pages into staging."""
         client = next(c for c in self.setup.config.clients if c.id == task.client_id)
         notes: list[Note] = []
-        plan, problems = load_client(self.options.project, client, self.options, notes, self._parsed(client))
+        parsed = self._parsed(client)
+        plan, problems = load_client(
+            self.options.project,
+            client,
+            self.options,
+            notes,
+            parsed,
+            None
+            if parsed is None
+            else NotesCache(self.options.cache, client.id, read=not self.options.clean),
+        )
         outcome = ClientOutcome(client.id, problems)
         if plan is None or any(p.severity == "error" for p in problems):
             return outcome
@@ -124,7 +135,8 @@ class ClientWorker:
 
     def _parsed(self, client: Client) -> ParsedCache | None:
         """The client's parsed-data cache, in a build that writes a site (not `check`, not
-        `serve`'s preview); a protected client keeps none (build.py removes one left from before)."""
+        `serve`'s preview); a protected client keeps none (build.py removes one left from before).
+        The notes cache (notescache.py) is kept when this one is."""
         if self.setup.staging is None or self.setup.input_digests is None or self.options.preview:
             return None
         if client.access is not None:
