@@ -66,7 +66,11 @@ class ParsedCache:
         self.client_id = client_id
         self.known = known  # InputDigests entries: path → [size, mtime, ctime, inode, digest]
         # `read=False` (build --clean): every file is parsed afresh, and the cache rewritten
-        self.old: dict[str, Entry] = _load(self.path, client_id) if read else {}
+        self.old: dict[str, Entry] = {}
+        # each entry of the file as stored: written back as it is when it is still wanted
+        self.stored: dict[str, tuple[Any, ...]] = {}
+        if read:
+            self.old, self.stored = _load(self.path, client_id)
         self.new: dict[str, Entry] = {}
         self.changed = False
 
@@ -104,7 +108,7 @@ class ParsedCache:
         if not self.changed and self.new.keys() == self.old.keys():
             return
         payload = marshal.dumps(
-            (__version__, self.client_id, tuple(_encode(k, e) for k, e in sorted(self.new.items()))), 4
+            (__version__, self.client_id, tuple(self._encoded(k, e) for k, e in sorted(self.new.items()))), 4
         )
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
@@ -116,6 +120,14 @@ class ParsedCache:
         except OSError:
             with contextlib.suppress(OSError):
                 temporary.unlink()
+
+    def _encoded(self, path: str, entry: Entry) -> tuple[Any, ...]:
+        """An entry as stored: as the file held it when taken from there (the same digest,
+        name and parse), else encoded afresh."""
+        stored = self.stored.get(path)
+        if stored is not None and self.old.get(path) is entry:
+            return stored
+        return _encode(path, entry)
 
 
 def forget_protected(cache_dir: Path, clients: Iterable[Client]) -> None:
@@ -221,24 +233,26 @@ def _decode_numbers(item: object, count: int) -> list[Any] | tuple[Any, ...]:
     return values
 
 
-def _load(path: Path, client_id: str) -> dict[str, Entry]:
-    """The client's entries, or none when the file is absent, corrupt, foreign or older."""
+def _load(path: Path, client_id: str) -> tuple[dict[str, Entry], dict[str, tuple[Any, ...]]]:
+    """The client's entries and each as stored, or none when the file is absent, corrupt,
+    foreign or older."""
     try:
         if not _real_folder(path.parent):
-            return {}
+            return {}, {}
         data = read_cache_file(path)
     except OSError:
-        return {}
+        return {}, {}
     head = len(MAGIC) + _DIGEST_SIZE
     if not data.startswith(MAGIC) or hashlib.sha256(data[head:]).digest() != data[len(MAGIC) : head]:
-        return {}
+        return {}, {}
     try:
         version, owner, files = marshal.loads(data[head:])
         if version != __version__ or owner != client_id or type(files) is not tuple:
-            return {}
-        return dict(_decode(item) for item in files)
+            return {}, {}
+        entries = dict(_decode(item) for item in files)
+        return entries, {item[0]: item for item in files}
     except (ValueError, TypeError, EOFError, OverflowError, IndexError, RecursionError, MemoryError):
-        return {}  # whatever is wrong with it: ignored, and rewritten by this build
+        return {}, {}  # whatever is wrong with it: ignored, and rewritten by this build
 
 
 _date_of, _campaign_of, _channel_of, _values_of = (itemgetter(i) for i in range(4))  # MetricRow's fields
