@@ -133,6 +133,11 @@ class ClientWorker:
         outcome.entry = self._render_stale_pages(task, plan, sealer, outcome)
         return outcome
 
+    @functools.cached_property
+    def _published(self) -> Path:
+        """The output folder, resolved once (the build holds its lock: it does not move)."""
+        return self.options.out.resolve()
+
     def _parsed(self, client: Client) -> ParsedCache | None:
         """The client's parsed-data cache, in a build that writes a site (not `check`, not
         `serve`'s preview); a protected client keeps none (build.py removes one left from before).
@@ -203,7 +208,7 @@ class ClientWorker:
             and old_reads is not None
             and previous.pages.get(unit.key) == unit.digest(old_reads)
             and all(is_written_file(out, f, previous.stamps) for f in old_files)
-            and all(link_into(self.setup.staging, out.resolve(), f) for f in old_files)
+            and all(link_into(self.setup.staging, self._published, f) for f in old_files)
         ):
             return False
         entry.pages[unit.key] = previous.pages[unit.key]
