@@ -27,6 +27,7 @@ from .cache import ClientEntry, is_written_file
 from .clientload import load_client
 from .digests import PageUnit
 from .errors import InputError, Problem, display_path
+from .incremental import entry_files, file_stamps
 from .mail import check_message
 from .model import Client, Note, ProjectConfig
 from .notescache import NotesCache
@@ -61,6 +62,7 @@ class ClientOutcome:
     reports: int = 0
     pdfs: list[PdfJob] = field(default_factory=list)  # printed once every page is staged
     status: dict[str, object] | None = None  # the client's summary for `reportgen status` (status.py)
+    stamped: bool = False  # entry.stamps are the staged files' (incremental.stamp_files need not)
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,11 @@ class ClientWorker:
             entry.pages[unit.key] = unit_digest
             entry.reads[unit.key] = reads
             entry.files[unit.key] = sorted(files)
+        if not self.options.pdf:  # (a PDF is printed once every page is staged: stamped then)
+            # stamped here, in parallel, not one by one in the main process (build.py)
+            assert self.setup.staging is not None
+            entry.stamps = file_stamps(self.setup.staging, entry_files(entry))
+            outcome.stamped = True
         return entry
 
     def _new_entry(
