@@ -428,8 +428,8 @@ def _execute(plan: BuildPlan, progress: Progress | None, stages: dict[str, float
     # double-buffered: the folders to carry may already be in the back buffer
     site = StagedSite(options.out, keep=sorted(c.slug for c in plan.clients if c.id in plan.unchanged))
     try:
-        result, manifest = _build_into(site, plan, progress, stages)
-        proven = {c.id for c in plan.clients if c.slug in site.proven and c.id in plan.unchanged}
+        result, manifest, stamped = _build_into(site, plan, progress, stages)
+        proven = {c.id for c in plan.clients if c.slug in site.proven and c.id in plan.unchanged} | stamped
         stamp_files(site.staging, manifest, proven)
         if not options.preview:  # the safety net: nothing that breaks a portal's protection goes out
             refuse_unsafe_site(
@@ -455,8 +455,8 @@ def _execute(plan: BuildPlan, progress: Progress | None, stages: dict[str, float
 
 def _build_into(
     site: StagedSite, plan: BuildPlan, progress: Progress | None, stages: dict[str, float]
-) -> tuple[BuildResult, Manifest]:
-    """Every file of the new site into staging; the result and the new cache manifest."""
+) -> tuple[BuildResult, Manifest, set[str]]:
+    """Every file of the new site into staging; the result, the manifest, the clients stamped."""
     from .pdf import print_jobs
     from .workers import WorkerSetup, run_tasks
 
@@ -499,7 +499,7 @@ def _build_into(
         warnings=warnings,
         summaries={o.client_id: o.status for o in outcomes if o.status is not None},
     )
-    return result, manifest
+    return result, manifest, {o.client_id for o in outcomes if o.stamped}
 
 
 def _stage_shared_files(site: StagedSite, plan: BuildPlan) -> list[str]:

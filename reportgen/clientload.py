@@ -17,6 +17,7 @@ from .buildoptions import BuildOptions, as_of_month
 from .errors import Problem
 from .model import Client, MetricTable, Note
 from .notes import load_client_notes
+from .notescache import NotesCache
 from .parsedcache import ParsedCache
 from .protect import Sealer, make_sealer, new_salt
 from .site import ClientPlan
@@ -31,10 +32,15 @@ def load_client(
     options: BuildOptions,
     all_notes: list[Note] | None = None,
     parsed: ParsedCache | None = None,
+    parsed_notes: NotesCache | None = None,
 ) -> tuple[ClientPlan | None, list[Problem]]:
     """`all_notes`, when given, receives every note of the client, drafts included;
-    `parsed`: its data files as an earlier build parsed them (never for a protected client)."""
-    notes, problems = load_client_notes(root, client.id)
+    `parsed`, `parsed_notes`: its data files and notes as an earlier build parsed them
+    (never for a protected client)."""
+    notes_cache = parsed_notes if client.access is None else None
+    notes, problems = load_client_notes(root, client.id, notes_cache)
+    if notes_cache is not None:
+        notes_cache.save()
     if all_notes is not None:
         all_notes.extend(notes)
     cache = parsed if client.access is None else None

@@ -180,18 +180,20 @@ def stamp_files(staging: Path, manifest: Manifest, proven: Collection[str] = ())
     """Record every file of the new site as it is now (cache.file_stamp), so the
     next build carries a file only while it is still this one. The clients in
     `proven` keep the stamps they have: every one of their files was just found
-    with exactly that stamp (output.sync_folder)."""
-
-    root = str(staging)  # (strings: a large site has tens of thousands of files)
-
-    def stamps(files: Iterable[str]) -> dict[str, list[int]]:
-        found = {f: file_stamp(f"{root}/{f}") for f in sorted(files)}
-        return {f: stamp for f, stamp in found.items() if stamp is not None}
-
-    manifest.shared_stamps = stamps([*manifest.shared, SITE_MARKER])
+    with exactly that stamp (output.sync_folder), or were stamped by the worker
+    that staged them."""
+    manifest.shared_stamps = file_stamps(staging, [*manifest.shared, SITE_MARKER])
     for client_id, entry in manifest.clients.items():
         if client_id not in proven:
-            entry.stamps = stamps(entry_files(entry))
+            entry.stamps = file_stamps(staging, entry_files(entry))
+
+
+def file_stamps(staging: Path, files: Iterable[str]) -> dict[str, list[int]]:
+    """The stamp of each of `files` in the staging folder, as it is now (a worker stamps
+    its client's files once they are all staged: workers.py)."""
+    root = str(staging)  # (strings: a large site has tens of thousands of files)
+    found = {f: file_stamp(f"{root}/{f}") for f in sorted(files)}
+    return {f: stamp for f, stamp in found.items() if stamp is not None}
 
 
 def report_count(entry: ClientEntry) -> int:

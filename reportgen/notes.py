@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .chartkinds import CHART_KINDS, DEFAULT_BY, kinds_where
 from .errors import Problem, did_you_mean, display_path, either
@@ -23,6 +23,9 @@ from .inputfiles import UnreadableInputError, line_at, read_input_bytes
 from .model import Annotation, ChartSpec, Meeting, Month, NextStep, Note
 from .schema import INVALID, Boolean, Choice, Context, DateKind, Field, Kind, ListOf, Obj, Text
 from .yamlfile import YamlError, YamlMap, parse_yaml
+
+if TYPE_CHECKING:
+    from .notescache import NotesCache
 
 CONTENT_DIR = "content"
 NOTE_NAME_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\.md$")
@@ -145,8 +148,11 @@ def note_paths(root: Path, client_id: str) -> list[Path]:
     return sorted(found)
 
 
-def load_client_notes(root: Path, client_id: str) -> tuple[list[Note], list[Problem]]:
-    """One client's notes, oldest first, and the problems in them."""
+def load_client_notes(
+    root: Path, client_id: str, cache: NotesCache | None = None
+) -> tuple[list[Note], list[Problem]]:
+    """One client's notes, oldest first, and the problems in them; `cache`: the notes as an
+    earlier build parsed them (notescache.py; never for a protected client)."""
     notes: list[Note] = []
     problems: list[Problem] = []
     shown_as = _display_paths(root / CONTENT_DIR / client_id, root)
@@ -166,7 +172,7 @@ def load_client_notes(root: Path, client_id: str) -> tuple[list[Note], list[Prob
         except ValueError as exc:  # a year outside the accepted range
             problems.append(Problem(shown, None, f"file name: {exc}"))
             continue
-        note, note_problems = load_note(path, shown, client_id, month)
+        note, note_problems = load_note(path, shown, client_id, month, cache)
         problems.extend(note_problems)
         if note is not None:
             notes.append(note)
@@ -182,11 +188,22 @@ def _display_paths(folder: Path, root: Path) -> Callable[[Path], str]:
     return lambda path: (inside / path.name).as_posix()
 
 
-def load_note(path: Path, shown: str, client_id: str, month: Month) -> tuple[Note | None, list[Problem]]:
+def load_note(
+    path: Path, shown: str, client_id: str, month: Month, cache: NotesCache | None = None
+) -> tuple[Note | None, list[Problem]]:
     try:
         raw = read_input_bytes(path)
     except UnreadableInputError as exc:
         return None, [Problem(shown, None, exc.message)]
+    if cache is not None and cache.client_id == client_id:
+        return cache.parse(raw, path.name, shown, month)
+    return parse_note_bytes(raw, shown, client_id, month)
+
+
+def parse_note_bytes(
+    raw: bytes, shown: str, client_id: str, month: Month
+) -> tuple[Note | None, list[Problem]]:
+    """A note's file content as a note (None when it has an error) and its problems."""
     text, problem = decode_note(raw, shown)
     if problem is not None:
         return None, [problem]
@@ -343,19 +360,23 @@ def _parse_chart(block: str, line: int, ctx: Context) -> ChartSpec | None:
         title=clean["title"],
         line=line,
     )
-    groups = CHART_KINDS[spec.by].groups  # points are names (campaigns, channels), not dates
-    if spec.type == "pie" and not groups:
-        ctx.error(
-            line, "chart: a pie chart needs " + either([f"'by: {by}'" for by in kinds_where(groups=True)])
-        )
-        return None
-    if spec.compare and spec.type == "pie":
-        ctx.error(line, "chart: a pie chart cannot compare; use a bar chart")
-        return None
-    if spec.compare == "target" and groups:
-        ctx.error(line, f"chart: 'compare: target' works with by: {either(kinds_where(groups=False))}")
+    problem = chart_spec_problem(spec)
+    if problem is not None:
+        ctx.error(line, problem)
         return None
     return spec
+
+
+def chart_spec_problem(spec: ChartSpec) -> str | None:
+    """What is wrong with a chart block whose fields are each valid, or None."""
+    groups = CHART_KINDS[spec.by].groups  # points are names (campaigns, channels), not dates
+    if spec.type == "pie" and not groups:
+        return "chart: a pie chart needs " + either([f"'by: {by}'" for by in kinds_where(groups=True)])
+    if spec.compare and spec.type == "pie":
+        return "chart: a pie chart cannot compare; use a bar chart"
+    if spec.compare == "target" and groups:
+        return f"chart: 'compare: target' works with by: {either(kinds_where(groups=False))}"
+    return None
 
 
 def chart_placeholder(index: int) -> str:

@@ -41,6 +41,7 @@ from .schema import LARGEST_NUMBER
 
 MAGIC = b"reportgen-parsed/2\n"
 FOLDER = "parsed"
+NOTES_FOLDER = "notes"  # notescache.py: the same rules, one file per client, named alike
 _DIGEST_SIZE = 32  # the payload's SHA-256, raw
 
 # One data file as parsed: its digest, the name messages show, the table's columns and
@@ -65,7 +66,11 @@ class ParsedCache:
         self.client_id = client_id
         self.known = known  # InputDigests entries: path → [size, mtime, ctime, inode, digest]
         # `read=False` (build --clean): every file is parsed afresh, and the cache rewritten
-        self.old: dict[str, Entry] = _load(self.path, client_id) if read else {}
+        self.old: dict[str, Entry] = {}
+        # each entry of the file as stored: written back as it is when it is still wanted
+        self.stored: dict[str, tuple[Any, ...]] = {}
+        if read:
+            self.old, self.stored = _load(self.path, client_id)
         self.new: dict[str, Entry] = {}
         self.changed = False
 
@@ -103,7 +108,7 @@ class ParsedCache:
         if not self.changed and self.new.keys() == self.old.keys():
             return
         payload = marshal.dumps(
-            (__version__, self.client_id, tuple(_encode(k, e) for k, e in sorted(self.new.items()))), 4
+            (__version__, self.client_id, tuple(self._encoded(k, e) for k, e in sorted(self.new.items()))), 4
         )
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
@@ -116,25 +121,34 @@ class ParsedCache:
             with contextlib.suppress(OSError):
                 temporary.unlink()
 
+    def _encoded(self, path: str, entry: Entry) -> tuple[Any, ...]:
+        """An entry as stored: as the file held it when taken from there (the same digest,
+        name and parse), else encoded afresh."""
+        stored = self.stored.get(path)
+        if stored is not None and self.old.get(path) is entry:
+            return stored
+        return _encode(path, entry)
+
 
 def forget_protected(cache_dir: Path, clients: Iterable[Client]) -> None:
     """Keep only the files of clients in clients.yaml that are not protected: remove one
     cached before its client was protected, and those of clients removed or renamed
     since (a protected client's old id is no longer its id). A build, `status` and
-    `overview` call this, as they prune the status cache."""
-    folder = cache_dir / FOLDER
+    `overview` call this, as they prune the status cache. The same for the notes
+    cache (notescache.py), whose files are named alike."""
     wanted = {cache_file(cache_dir, c.id).name for c in clients if c.access is None}
-    try:
-        if not _real_folder(folder):
-            return
-        with os.scandir(folder) as listing:
-            names = [entry.name for entry in listing]
-    except OSError:
-        return
-    for name in names:
-        if name not in wanted:
-            with contextlib.suppress(OSError):
-                os.unlink(folder / name)
+    for folder in (cache_dir / FOLDER, cache_dir / NOTES_FOLDER):
+        try:
+            if not _real_folder(folder):
+                continue
+            with os.scandir(folder) as listing:
+                names = [entry.name for entry in listing]
+        except OSError:
+            continue
+        for name in names:
+            if name not in wanted:
+                with contextlib.suppress(OSError):
+                    os.unlink(folder / name)
 
 
 def _real_folder(folder: Path) -> bool:
@@ -219,24 +233,26 @@ def _decode_numbers(item: object, count: int) -> list[Any] | tuple[Any, ...]:
     return values
 
 
-def _load(path: Path, client_id: str) -> dict[str, Entry]:
-    """The client's entries, or none when the file is absent, corrupt, foreign or older."""
+def _load(path: Path, client_id: str) -> tuple[dict[str, Entry], dict[str, tuple[Any, ...]]]:
+    """The client's entries and each as stored, or none when the file is absent, corrupt,
+    foreign or older."""
     try:
         if not _real_folder(path.parent):
-            return {}
+            return {}, {}
         data = read_cache_file(path)
     except OSError:
-        return {}
+        return {}, {}
     head = len(MAGIC) + _DIGEST_SIZE
     if not data.startswith(MAGIC) or hashlib.sha256(data[head:]).digest() != data[len(MAGIC) : head]:
-        return {}
+        return {}, {}
     try:
         version, owner, files = marshal.loads(data[head:])
         if version != __version__ or owner != client_id or type(files) is not tuple:
-            return {}
-        return dict(_decode(item) for item in files)
+            return {}, {}
+        entries = dict(_decode(item) for item in files)
+        return entries, {item[0]: item for item in files}
     except (ValueError, TypeError, EOFError, OverflowError, IndexError, RecursionError, MemoryError):
-        return {}  # whatever is wrong with it: ignored, and rewritten by this build
+        return {}, {}  # whatever is wrong with it: ignored, and rewritten by this build
 
 
 _date_of, _campaign_of, _channel_of, _values_of = (itemgetter(i) for i in range(4))  # MetricRow's fields

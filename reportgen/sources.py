@@ -10,7 +10,9 @@ client's own formula hides are warned about.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from operator import itemgetter
 from pathlib import Path
@@ -25,7 +27,7 @@ from .datafiles import NEVER_DATA as NEVER_DATA
 from .datafiles import OUTPUT_MARKER as OUTPUT_MARKER
 from .datafiles import find_data_sources as find_data_sources
 from .datafiles import is_generated_path as is_generated_path
-from .errors import Problem, display_path
+from .errors import Problem
 from .importers import PLATFORM_NAMES, SourceSettings, decode, find_header, read_export, split_lines
 from .inputfiles import UnreadableInputError, line_at, read_input_bytes
 from .model import Client, DataSource, MetricRow, MetricTable, Month
@@ -64,11 +66,12 @@ def load_client_data(
     With `cache` (never a protected client's), an unchanged canonical CSV is taken
     as parsed by an earlier build (parsedcache.py), unread."""
     files, problems = find_data_sources(root, client)
+    display = display_paths(root)
     tables = []
     loaded: list[tuple[str, MetricTable]] = []
     spans: dict[DataSource, dict[tuple[int, int], dt.date]] = {}
     for path, source in files:
-        shown = display_path(path, root)
+        shown = display(path)
         cached = _cached_parse(cache, path, shown, source, today)
         if cached is not None:
             parsed, parse_problems = cached
@@ -118,6 +121,26 @@ def load_client_data(
             for source in client.data
         ),
     ), problems
+
+
+def display_paths(root: Path) -> Callable[[Path], str]:
+    """`errors.display_path(path, root)` for many files: the root and each folder resolved
+    once (a client's files share a folder or a few)."""
+    real_root = os.path.realpath(root)
+    folders: dict[str, Path] = {}
+
+    def display(path: Path) -> str:
+        absolute = Path(os.path.abspath(path))
+        folder = str(absolute.parent)
+        real = folders.get(folder)
+        if real is None:
+            real = folders[folder] = Path(os.path.realpath(folder))
+        try:
+            return (real / absolute.name).relative_to(real_root).as_posix()
+        except ValueError:
+            return str(path)
+
+    return display
 
 
 def _add_spans(last: dict[tuple[int, int], dt.date], table: MetricTable) -> None:

@@ -27,8 +27,10 @@ from .cache import ClientEntry, is_written_file
 from .clientload import load_client
 from .digests import PageUnit
 from .errors import InputError, Problem, display_path
+from .incremental import entry_files, file_stamps
 from .mail import check_message
 from .model import Client, Note, ProjectConfig
+from .notescache import NotesCache
 from .output import link_into, write_into
 from .parsedcache import ParsedCache
 from .pdf import PDF_NAME, PdfJob, paper_format
@@ -60,6 +62,7 @@ class ClientOutcome:
     reports: int = 0
     pdfs: list[PdfJob] = field(default_factory=list)  # printed once every page is staged
     status: dict[str, object] | None = None  # the client's summary for `reportgen status` (status.py)
+    stamped: bool = False  # entry.stamps are the staged files' (incremental.stamp_files need not)
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,17 @@ class ClientWorker:
         """Load, validate and compute one client; render its stale pages into staging."""
         client = next(c for c in self.setup.config.clients if c.id == task.client_id)
         notes: list[Note] = []
-        plan, problems = load_client(self.options.project, client, self.options, notes, self._parsed(client))
+        parsed = self._parsed(client)
+        plan, problems = load_client(
+            self.options.project,
+            client,
+            self.options,
+            notes,
+            parsed,
+            None
+            if parsed is None
+            else NotesCache(self.options.cache, client.id, read=not self.options.clean),
+        )
         outcome = ClientOutcome(client.id, problems)
         if plan is None or any(p.severity == "error" for p in problems):
             return outcome
@@ -122,9 +135,15 @@ class ClientWorker:
         outcome.entry = self._render_stale_pages(task, plan, sealer, outcome)
         return outcome
 
+    @functools.cached_property
+    def _published(self) -> Path:
+        """The output folder, resolved once (the build holds its lock: it does not move)."""
+        return self.options.out.resolve()
+
     def _parsed(self, client: Client) -> ParsedCache | None:
         """The client's parsed-data cache, in a build that writes a site (not `check`, not
-        `serve`'s preview); a protected client keeps none (build.py removes one left from before)."""
+        `serve`'s preview); a protected client keeps none (build.py removes one left from before).
+        The notes cache (notescache.py) is kept when this one is."""
         if self.setup.staging is None or self.setup.input_digests is None or self.options.preview:
             return None
         if client.access is not None:
@@ -152,6 +171,11 @@ class ClientWorker:
             entry.pages[unit.key] = unit_digest
             entry.reads[unit.key] = reads
             entry.files[unit.key] = sorted(files)
+        if not self.options.pdf:  # (a PDF is printed once every page is staged: stamped then)
+            # stamped here, in parallel, not one by one in the main process (build.py)
+            assert self.setup.staging is not None
+            entry.stamps = file_stamps(self.setup.staging, entry_files(entry))
+            outcome.stamped = True
         return entry
 
     def _new_entry(
@@ -191,7 +215,7 @@ class ClientWorker:
             and old_reads is not None
             and previous.pages.get(unit.key) == unit.digest(old_reads)
             and all(is_written_file(out, f, previous.stamps) for f in old_files)
-            and all(link_into(self.setup.staging, out.resolve(), f) for f in old_files)
+            and all(link_into(self.setup.staging, self._published, f) for f in old_files)
         ):
             return False
         entry.pages[unit.key] = previous.pages[unit.key]

@@ -28,6 +28,8 @@ from test_parsed_cache import cache_for, cached, load  # noqa: F401 (a fixture)
 
 from reportgen.cache import CACHE_DIR, load_manifest
 from reportgen.inputfiles import read_cache_file
+from reportgen.notescache import NotesCache
+from reportgen.notescache import cache_file as notes_cache_file
 from reportgen.parsedcache import FOLDER, MAGIC, ParsedCache, cache_file, forget_protected
 from reportgen.protect import load_salts
 from reportgen.statuscache import load_status_cache
@@ -65,6 +67,7 @@ def test_every_cache_reader_refuses_what_is_not_a_file_it_wrote(tmp_path_factory
     project, out = folder / "project", folder / "project" / "site"
     targets = {
         "parsed": cache_file(folder, "acme"),
+        "notes": notes_cache_file(folder, "acme"),
         "salts": folder / "salts.json",
         "status": folder / "status.json",
     }
@@ -77,6 +80,7 @@ def test_every_cache_reader_refuses_what_is_not_a_file_it_wrote(tmp_path_factory
     put_in_place(manifest_path(project, out), kind, elsewhere)
     readers = {
         "parsed": lambda: ParsedCache(folder, "acme", {}).old,
+        "notes": lambda: NotesCache(folder, "acme").old,
         "salts": lambda: load_salts(folder),
         "status": lambda: load_status_cache(folder).clients,
         "manifest": lambda: load_manifest(project, out).clients,
