@@ -244,16 +244,20 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
     # rendered afresh: none of their old files is reused
     previous = replace(reusable, clients={k: v for k, v in reusable.clients.items() if k not in rebuild})
     if previous.site_key != assets.key:  # theme, labels or agency changed: every page is stale
-        previous = Manifest(inputs=previous.inputs)
+        previous = Manifest(inputs=previous.inputs, stored=previous.stored)
     inputs = InputDigests(previous.inputs)
     salts = load_salts(options.cache) if not options.preview else {}  # a preview seals nothing
     known_salts = dict(salts)
     sealers = protected_portal_sealers(clients, salts) if not options.preview else {}
     found: dict[str, list[Path]] = {}  # each client's data files, found once for both fingerprints
+    read: dict[str, list[str]] = {}  # the files each fingerprint read (kept with its manifest entry)
     fingerprints = {
-        c.id: client_fingerprint(options.project, c, assets.key, options, inputs, sealers.get(c.id), found)
+        c.id: client_fingerprint(
+            options.project, c, assets.key, options, inputs, sealers.get(c.id), found, read
+        )
         for c in clients
     }
+    previous.client_inputs = read  # (a copy of its own: replace above)
     checked: dict[str, dict[str, list[int]]] = {}  # portals found as written (not walked twice)
     unchanged = _unchanged_clients(options, clients, previous, rebuild, fingerprints, sealers, checked)
     to_render = [c for c in clients if c.id not in unchanged]
@@ -387,13 +391,9 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     if not options.preview:  # `reportgen status` reads these instead of loading every client
         from .statuscache import record_summaries
 
-        # (also drops the status entries of clients protected since)
-        record_summaries(
-            options.cache,
-            {k: (plan.status_prints[k], v) for k, v in result.summaries.items() if k in plan.status_prints},
-            plan.inputs.seen,
-            keep=project.config.clients,
-        )
+        # (also drops the files of clients protected since); `read`: each one's data files and notes
+        prints, seen, read = plan.status_prints, plan.inputs.seen, plan.previous.client_inputs
+        record_summaries(options.cache, prints, result.summaries, seen, project.config.clients, read)
     result.seconds = time.perf_counter() - started
     result.stages = stages
     result.infos = plan.infos
@@ -449,6 +449,7 @@ def _execute(plan: BuildPlan, progress: Progress | None, stages: dict[str, float
         raise
     # A partial (--client) build keeps what it knew of the other clients' files.
     manifest.inputs = {**plan.previous.inputs, **plan.inputs.seen} if options.clients else plan.inputs.seen
+    manifest.client_inputs, manifest.stored = plan.previous.client_inputs, plan.recorded.stored  # on disk
     save_manifest(options.project, options.out, manifest, options.cache)
     return result
 

@@ -30,7 +30,7 @@ from reportgen.cache import CACHE_DIR, load_manifest
 from reportgen.inputfiles import read_cache_file
 from reportgen.parsedcache import FOLDER, MAGIC, ParsedCache, cache_file, forget_protected
 from reportgen.protect import load_salts
-from reportgen.statuscache import load_status_cache
+from reportgen.statuscache import load_status_cache, status_file
 
 KINDS = ["fifo", "dev-zero", "folder", "dangling", "link-to-a-file"]
 
@@ -66,7 +66,7 @@ def test_every_cache_reader_refuses_what_is_not_a_file_it_wrote(tmp_path_factory
     targets = {
         "parsed": cache_file(folder, "acme"),
         "salts": folder / "salts.json",
-        "status": folder / "status.json",
+        "status": status_file(folder, "acme"),
     }
     for path in targets.values():
         put_in_place(path, kind, elsewhere)
@@ -78,7 +78,7 @@ def test_every_cache_reader_refuses_what_is_not_a_file_it_wrote(tmp_path_factory
     readers = {
         "parsed": lambda: ParsedCache(folder, "acme", {}).old,
         "salts": lambda: load_salts(folder),
-        "status": lambda: load_status_cache(folder).clients,
+        "status": lambda: load_status_cache(folder, ["acme"]).clients,
         "manifest": lambda: load_manifest(project, out).clients,
     }
     for name, read in readers.items():
