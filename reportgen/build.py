@@ -57,7 +57,7 @@ from .incremental import (
 from .inputfiles import input_folder_problem
 from .model import Client, ProjectConfig
 from .notes import load_notes, orphan_note_folders
-from .output import OutputLock, StagedSite, check_output_dir, remove_stale_staging
+from .output import OutputLock, StagedSite, back_buffer_folders, check_output_dir, remove_stale_staging
 from .parsedcache import forget_protected
 from .protect import Sealer, load_salts, save_salts
 
@@ -250,14 +250,13 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
     known_salts = dict(salts)
     sealers = protected_portal_sealers(clients, salts) if not options.preview else {}
     found: dict[str, list[Path]] = {}  # each client's data files, found once for both fingerprints
-    read: dict[str, list[str]] = {}  # the files each fingerprint read (kept with its manifest entry)
+    read = previous.client_inputs = {}  # the files each fingerprint read (kept with its manifest entry)
     fingerprints = {
         c.id: client_fingerprint(
             options.project, c, assets.key, options, inputs, sealers.get(c.id), found, read
         )
         for c in clients
     }
-    previous.client_inputs = read  # (a copy of its own: replace above)
     checked: dict[str, dict[str, list[int]]] = {}  # portals found as written (not walked twice)
     unchanged = _unchanged_clients(options, clients, previous, rebuild, fingerprints, sealers, checked)
     to_render = [c for c in clients if c.id not in unchanged]
@@ -354,15 +353,17 @@ def _unchanged_clients(
 ) -> dict[str, list[Problem]]:
     """Clients nothing changed for (id → the warnings the last build found): the
     same fingerprint, warnings that can be read back, and a folder in the output
-    exactly as the last build wrote it (a file put into, or edited in, its
-    portal since: loaded, and only the pages the last build wrote are carried)."""
-    unchanged = {}
+    exactly as the last build wrote it (a file put into, or edited in, its portal
+    since: loaded, and only the pages the last build wrote are carried), or in the
+    back buffer (checked file by file as it is synced: output.sync_folder)."""
+    unchanged, backed = {}, back_buffer_folders(options.out)
     for client in clients:
         entry = previous.clients.get(client.id)
         if entry is None or client.id in rebuild or entry.fingerprint != fingerprints[client.id]:
             continue
         warnings = cached_warnings(entry, sealers.get(client.id))
-        if warnings is not None and portal_as_written(options.out, client.slug, entry, checked):
+        out, slug = options.out, client.slug
+        if warnings is not None and (slug in backed or portal_as_written(out, slug, entry, checked)):
             unchanged[client.id] = warnings
     return unchanged
 
@@ -391,7 +392,6 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     if not options.preview:  # `reportgen status` reads these instead of loading every client
         from .statuscache import record_summaries
 
-        # (also drops the files of clients protected since); `read`: each one's data files and notes
         prints, seen, read = plan.status_prints, plan.inputs.seen, plan.previous.client_inputs
         record_summaries(options.cache, prints, result.summaries, seen, project.config.clients, read)
     result.seconds = time.perf_counter() - started
@@ -447,7 +447,7 @@ def _execute(plan: BuildPlan, progress: Progress | None, stages: dict[str, float
     except BaseException:
         site.abort()
         raise
-    # A partial (--client) build keeps what it knew of the other clients' files.
+    # (a partial, --client, build keeps what it knew of the other clients' files)
     manifest.inputs = {**plan.previous.inputs, **plan.inputs.seen} if options.clients else plan.inputs.seen
     manifest.client_inputs, manifest.stored = plan.previous.client_inputs, plan.recorded.stored  # on disk
     save_manifest(options.project, options.out, manifest, options.cache)

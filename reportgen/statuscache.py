@@ -361,20 +361,6 @@ def cacheable_ids(clients: Iterable[Client]) -> set[str]:
     return {c.id for c in clients if c.access is None}
 
 
-def prune_status_cache(cache: StatusCache, clients: Iterable[Client]) -> bool:
-    """Drop the entries of clients that are gone or protected now; True when
-    anything was dropped."""
-    wanted = cacheable_ids(clients)
-    kept = {
-        k: v
-        for k, v in cache.clients.items()
-        if k in wanted and isinstance(v, dict) and v.get("summary", {}).get("protected") is False
-    }
-    dropped = len(kept) != len(cache.clients)
-    cache.clients = kept
-    return dropped
-
-
 def record_summaries(
     cache_dir: Path,
     prints: dict[str, str],
