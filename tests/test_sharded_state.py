@@ -5,7 +5,9 @@ A build writes only the clients' files that changed (statuscache.py, cache.py), 
 what one build leaves must still describe the whole agency for the next: after every
 step of a random sequence (a note or a data file edited, a client protected or
 unprotected, a cache file deleted, damaged or left half written, `reportgen status`
-run in between), an incremental build publishes exactly what a clean build into
+run in between, the published portal or the back buffer's copy of it tampered
+with: an unchanged client is taken from the back buffer, checked file by file,
+without a walk of its published folder), an incremental build publishes exactly what a clean build into
 another folder publishes, the manifest's stamps are the published files', `status`
 answers exactly as it does with no cache at all, and no cache file holds a
 protected client's figures or next steps in plaintext.
@@ -22,7 +24,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 from helpers import DEFAULT_MARKERS, TODAY, make_project, tree_bytes
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reportgen.agency import collect_summaries
@@ -43,6 +45,20 @@ STEPS = st.one_of(
         st.sampled_from(["manifest-entry", "status-entry", "manifest", "half-written", "garbage-entry"]),
     ),
     st.tuples(st.just("status"), st.just(""), st.just(0)),
+    st.tuples(
+        st.just("tamper"),
+        st.sampled_from(CLIENTS),
+        st.sampled_from(
+            [
+                "plant-published",
+                "edit-published",
+                "remove-published",
+                "plant-back",
+                "remove-back",
+                "replace-back",
+            ]
+        ),
+    ),
 )
 
 
@@ -81,6 +97,32 @@ def apply(root: Path, step: tuple[str, str, object]) -> None:
         path.write_text("".join(lines), encoding="utf-8")
     elif kind == "protect":
         set_protection(root, client_id, bool(value))
+    elif kind == "tamper":  # the published portal or the back buffer's copy (hard links to it)
+        if value == "remove-back-replace-published":  # the back buffer's file must not come from there
+            back, published = root / ".site.back" / client_id, root / "site" / client_id
+            if not back.is_dir() or not published.is_dir():
+                return
+            relative = sorted(p for p in back.rglob("*") if p.is_file())[0].relative_to(back)
+            (back / relative).unlink()
+            data = (published / relative).read_bytes()
+            (published / relative).unlink()
+            (published / relative).write_bytes(data[::-1])
+            return
+        folder = root / ("site" if str(value).endswith("published") else ".site.back") / client_id
+        if not folder.is_dir():
+            return
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        if str(value).startswith("plant"):
+            (folder / "stray.html").write_text("planted", encoding="utf-8")
+        elif str(value).startswith("remove"):
+            files[0].unlink()
+        elif value == "edit-published":  # in place: the back buffer's link to it changes too
+            with files[-1].open("ab") as handle:
+                handle.write(b"<!-- edited -->")
+        else:  # another file of the same size in its place
+            data = files[-1].read_bytes()
+            files[-1].unlink()
+            files[-1].write_bytes(data[::-1])
     elif kind == "status":
         with pytest.MonkeyPatch.context() as patch:
             for name, secret in ENV.items():
@@ -166,8 +208,13 @@ def built(tmp_path_factory) -> Path:
     return root
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(STEPS, min_size=1, max_size=3))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(STEPS, min_size=1, max_size=4))
+@example(steps=[("note", "acme-corp", 0), ("tamper", "berlin-bikes", "remove-back-replace-published")])
+@example(steps=[("csv", "acme-corp", 3), ("tamper", "saigon-foods", "edit-published")])
+@example(
+    steps=[("note", "acme-corp", 1), ("tamper", "berlin-bikes", "plant-published"), ("note", "acme-corp", 2)]
+)
 def test_random_edits_publish_and_report_what_clean_builds_do(built, steps):
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
