@@ -28,10 +28,12 @@ from .parsedcache import forget_protected
 from .sources import load_client_data
 from .status import StatusRow, Summary, error_summary, sort_rows, status_row, summarize_client
 from .statuscache import (
+    cacheable_ids,
+    forget_status_files,
     load_status_cache,
-    prune_status_cache,
     save_status_cache,
     status_fingerprint,
+    status_inputs,
     valid_summary,
 )
 
@@ -81,12 +83,14 @@ def collect_summaries(
     cache_dir = cache_dir or project / CACHE_DIR
     config = load_config(project)
     until = as_of_month(month, today)  # a bad --month is a usage error (exit 2), as for build
-    cache = load_status_cache(cache_dir)
-    pruned = prune_status_cache(cache, config.clients)  # gone or protected now: dropped at once
+    cache = load_status_cache(cache_dir, sorted(cacheable_ids(config.clients)))
+    forget_status_files(cache_dir, config.clients)  # gone or protected now: dropped at once
     forget_protected(cache_dir, config.clients)  # and its parsed data files (parsedcache.py)
-    inputs = InputDigests(cache.inputs)
+    stored = cache.inputs
+    inputs = InputDigests(stored)
     summaries: dict[str, Summary | None] = {}
     prints: dict[str, str] = {}
+    paths: dict[str, list[str]] = {}  # client id → the files its fingerprint read
     todo: list[Client] = []
     for client in config.clients:
         try:
@@ -95,7 +99,10 @@ def collect_summaries(
             files = None
         entry = cache.clients.get(client.id)
         if files is not None and client.access is None:
-            prints[client.id] = status_fingerprint(project, client, files, inputs, until, today)
+            paths[client.id] = status_inputs(project, client, files)
+            prints[client.id] = status_fingerprint(
+                project, client, files, inputs, until, today, files=paths[client.id]
+            )
             if (
                 entry
                 and entry["fingerprint"] == prints[client.id]
@@ -111,10 +118,18 @@ def collect_summaries(
         summaries[client.id] = summary
         if client.id in prints and not summary.get("error"):
             cache.clients[client.id] = {"fingerprint": prints[client.id], "summary": summary}
-    prune_status_cache(cache, config.clients)
-    if todo or pruned or inputs.seen != cache.inputs:
-        cache.inputs = inputs.seen
-        save_status_cache(cache_dir, cache)
+    # Written again: the clients summarized afresh, and those whose files' digests
+    # settled or changed since (their files only; nothing else is rewritten).
+    summarized = {c.id for c in todo}
+    to_save = {
+        client_id: files
+        for client_id, files in paths.items()
+        if client_id in cache.clients
+        and cache.clients[client_id]["fingerprint"] == prints[client_id]
+        and (client_id in summarized or any(inputs.seen.get(f) != stored.get(f) for f in files))
+    }
+    cache.inputs = inputs.seen
+    save_status_cache(cache_dir, cache, config.clients, to_save)
     return AgencyStatus(config, until, {k: v for k, v in summaries.items() if v is not None}, len(todo))
 
 

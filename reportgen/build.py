@@ -57,7 +57,7 @@ from .incremental import (
 from .inputfiles import input_folder_problem
 from .model import Client, ProjectConfig
 from .notes import load_notes, orphan_note_folders
-from .output import OutputLock, StagedSite, check_output_dir, remove_stale_staging
+from .output import OutputLock, StagedSite, back_buffer_folders, check_output_dir, remove_stale_staging
 from .parsedcache import forget_protected
 from .protect import Sealer, load_salts, save_salts
 
@@ -244,14 +244,17 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
     # rendered afresh: none of their old files is reused
     previous = replace(reusable, clients={k: v for k, v in reusable.clients.items() if k not in rebuild})
     if previous.site_key != assets.key:  # theme, labels or agency changed: every page is stale
-        previous = Manifest(inputs=previous.inputs)
+        previous = Manifest(inputs=previous.inputs, stored=previous.stored)
     inputs = InputDigests(previous.inputs)
     salts = load_salts(options.cache) if not options.preview else {}  # a preview seals nothing
     known_salts = dict(salts)
     sealers = protected_portal_sealers(clients, salts) if not options.preview else {}
     found: dict[str, list[Path]] = {}  # each client's data files, found once for both fingerprints
+    read = previous.client_inputs = {}  # the files each fingerprint read (kept with its manifest entry)
     fingerprints = {
-        c.id: client_fingerprint(options.project, c, assets.key, options, inputs, sealers.get(c.id), found)
+        c.id: client_fingerprint(
+            options.project, c, assets.key, options, inputs, sealers.get(c.id), found, read
+        )
         for c in clients
     }
     checked: dict[str, dict[str, list[int]]] = {}  # portals found as written (not walked twice)
@@ -350,15 +353,17 @@ def _unchanged_clients(
 ) -> dict[str, list[Problem]]:
     """Clients nothing changed for (id → the warnings the last build found): the
     same fingerprint, warnings that can be read back, and a folder in the output
-    exactly as the last build wrote it (a file put into, or edited in, its
-    portal since: loaded, and only the pages the last build wrote are carried)."""
-    unchanged = {}
+    exactly as the last build wrote it (a file put into, or edited in, its portal
+    since: loaded, and only the pages the last build wrote are carried), or in the
+    back buffer (checked file by file as it is synced: output.sync_folder)."""
+    unchanged, backed = {}, back_buffer_folders(options.out)
     for client in clients:
         entry = previous.clients.get(client.id)
         if entry is None or client.id in rebuild or entry.fingerprint != fingerprints[client.id]:
             continue
         warnings = cached_warnings(entry, sealers.get(client.id))
-        if warnings is not None and portal_as_written(options.out, client.slug, entry, checked):
+        out, slug = options.out, client.slug
+        if warnings is not None and (slug in backed or portal_as_written(out, slug, entry, checked)):
             unchanged[client.id] = warnings
     return unchanged
 
@@ -387,13 +392,8 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     if not options.preview:  # `reportgen status` reads these instead of loading every client
         from .statuscache import record_summaries
 
-        # (also drops the status entries of clients protected since)
-        record_summaries(
-            options.cache,
-            {k: (plan.status_prints[k], v) for k, v in result.summaries.items() if k in plan.status_prints},
-            plan.inputs.seen,
-            keep=project.config.clients,
-        )
+        prints, seen, read = plan.status_prints, plan.inputs.seen, plan.previous.client_inputs
+        record_summaries(options.cache, prints, result.summaries, seen, project.config.clients, read)
     result.seconds = time.perf_counter() - started
     result.stages = stages
     result.infos = plan.infos
@@ -447,8 +447,9 @@ def _execute(plan: BuildPlan, progress: Progress | None, stages: dict[str, float
     except BaseException:
         site.abort()
         raise
-    # A partial (--client) build keeps what it knew of the other clients' files.
+    # (a partial, --client, build keeps what it knew of the other clients' files)
     manifest.inputs = {**plan.previous.inputs, **plan.inputs.seen} if options.clients else plan.inputs.seen
+    manifest.client_inputs, manifest.stored = plan.previous.client_inputs, plan.recorded.stored  # on disk
     save_manifest(options.project, options.out, manifest, options.cache)
     return result
 

@@ -6,6 +6,13 @@ The cache lives in the project (`.reportgen-cache/`, git-ignored), one
 manifest per output folder. It is plain JSON — never pickle — and a corrupt,
 foreign (another project or output) or older-format manifest is discarded,
 never trusted: the build is then simply a full one.
+
+A manifest is one small file (`build-<out>.json`: the shared files, and each
+client's entry by the SHA-256 of its file) and one file per client beside it
+(`build-<out>/`): a build writes again only the clients' files that changed,
+so editing one client's note writes that client's entry, not the agency's. A
+client file whose digest is not the one the manifest names (a build killed
+between the two, an edit) is not used: that client is simply built afresh.
 """
 
 from __future__ import annotations
@@ -18,14 +25,15 @@ import os
 import stat
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__
 from .inputfiles import read_cache_file
 
 CACHE_DIR = ".reportgen-cache"
-FORMAT = "reportgen-cache/3"
+FORMAT = "reportgen-cache/4"
+CLIENT_FORMAT = "reportgen-cache-client/4"
 
 # What InputDigests knows of a file: size, modification and change times, inode, content digest.
 DigestEntry = list[int | str]
@@ -72,6 +80,14 @@ class Manifest:
     clients: dict[str, ClientEntry] = field(default_factory=dict)
     inputs: dict[str, DigestEntry] = field(default_factory=dict)  # InputDigests.known
     shared_stamps: dict[str, list[int]] = field(default_factory=dict)  # shared file → file_stamp
+    # client id → the input files its fingerprint read (their digests are kept in its file)
+    client_inputs: dict[str, list[str]] = field(default_factory=dict)
+    # What load_manifest read, client id → (its file's digest, its entry as read, its
+    # digests): a client whose entry and digests are unchanged is not written again.
+    stored: dict[str, StoredClient] = field(default_factory=dict)
+
+
+StoredClient = tuple[str, ClientEntry, dict[str, DigestEntry]]
 
 
 def file_stamp(path: Path | str) -> list[int] | None:
@@ -229,8 +245,23 @@ def manifest_path(project: Path, out: Path, folder: Path | None = None) -> Path:
     return (folder or project / CACHE_DIR) / f"build-{name}.json"
 
 
+def client_file(manifest: Path, client_id: str) -> Path:
+    """A client's file of the manifest (named by a digest of its id: any id is a safe name)."""
+    name = hashlib.sha256(client_id.encode()).hexdigest()[:24]
+    return manifest.with_suffix("") / f"{name}.json"
+
+
+def _real_folder(folder: Path) -> bool:
+    """A folder itself, not a link to one: nothing is read or written through a link."""
+    try:
+        return stat.S_ISDIR(os.lstat(folder).st_mode)
+    except OSError:
+        return False
+
+
 def load_manifest(project: Path, out: Path, folder: Path | None = None) -> Manifest:
-    """The last build's manifest, or an empty one when absent, corrupt or foreign."""
+    """The last build's manifest, or an empty one when absent, corrupt or foreign
+    (a client whose file is missing or not the one it names is left out)."""
     path = manifest_path(project, out, folder)
     try:
         raw = json.loads(read_cache_file(path).decode("utf-8"))
@@ -240,29 +271,55 @@ def load_manifest(project: Path, out: Path, folder: Path | None = None) -> Manif
             or raw.get("out") != str(out.resolve())
         ):
             return Manifest()
-        clients = {
-            cid: ClientEntry(
-                fingerprint=str(e["fingerprint"]),
-                pages=dict(e["pages"]),
-                files={k: list(v) for k, v in e["files"].items()},
-                warnings=[list(w) for w in e.get("warnings", [])],
-                sealed_warnings=dict(e["sealed_warnings"]) if e.get("sealed_warnings") else None,
-                reads={k: list(map(str, v)) for k, v in e["reads"].items()},
-                published=str(e.get("published", "")),
-                stamps=_stamps(e["stamps"]),
-            )
-            for cid, e in raw["clients"].items()
-        }
-        inputs = {str(k): list(v) for k, v in raw["inputs"].items() if isinstance(v, list) and len(v) == 5}
-        return Manifest(
+        manifest = Manifest(
             site_key=str(raw["site_key"]),
             shared=list(raw["shared"]),
-            clients=clients,
-            inputs=inputs,
+            inputs=_digests(raw["inputs"]),
             shared_stamps=_stamps(raw["shared_stamps"]),
         )
+        index = {str(k): str(v) for k, v in raw["clients"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Manifest()
+    if index and not _real_folder(path.with_suffix("")):
+        return manifest
+    for client_id, digest in index.items():
+        found = _load_client(path, client_id, digest)
+        if found is not None:
+            entry, inputs = found
+            manifest.clients[client_id] = entry
+            manifest.stored[client_id] = (digest, replace(entry), inputs)
+            manifest.inputs.update(inputs)
+    return manifest
+
+
+def _load_client(
+    manifest: Path, client_id: str, digest: str
+) -> tuple[ClientEntry, dict[str, DigestEntry]] | None:
+    try:
+        data = read_cache_file(client_file(manifest, client_id))
+        if hashlib.sha256(data).hexdigest() != digest:
+            return None
+        raw = json.loads(data.decode("utf-8"))
+        if raw.get("format") != CLIENT_FORMAT or raw.get("id") != client_id:
+            return None
+        e = raw["entry"]
+        entry = ClientEntry(
+            fingerprint=str(e["fingerprint"]),
+            pages=dict(e["pages"]),
+            files={k: list(v) for k, v in e["files"].items()},
+            warnings=[list(w) for w in e.get("warnings", [])],
+            sealed_warnings=dict(e["sealed_warnings"]) if e.get("sealed_warnings") else None,
+            reads={k: list(map(str, v)) for k, v in e["reads"].items()},
+            published=str(e.get("published", "")),
+            stamps=_stamps(e["stamps"]),
+        )
+        return entry, _digests(raw["inputs"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _digests(raw: dict[str, object]) -> dict[str, DigestEntry]:
+    return {str(k): list(v) for k, v in raw.items() if isinstance(v, list) and len(v) == 5}
 
 
 def _stamps(raw: dict[str, object]) -> dict[str, list[int]]:
@@ -271,29 +328,80 @@ def _stamps(raw: dict[str, object]) -> dict[str, list[int]]:
 
 def forget_manifest(project: Path, out: Path, folder: Path | None = None) -> None:
     """Before swapping in a new site: a crash after the swap must not leave a
-    manifest that describes the previous site."""
+    manifest that describes the previous site (its clients' files are used only
+    through it)."""
     with contextlib.suppress(FileNotFoundError):
         manifest_path(project, out, folder).unlink()
 
 
 def save_manifest(project: Path, out: Path, manifest: Manifest, folder: Path | None = None) -> None:
+    """Each client's file that changed since load_manifest read it (its entry, or the
+    digests of the files its fingerprint read), then the manifest that names them
+    all; client files it no longer names are removed."""
     path = manifest_path(project, out, folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     ignore = path.parent / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n")
-    data = {
-        "format": FORMAT,
-        "version": __version__,
-        "out": str(out.resolve()),
-        "site_key": manifest.site_key,
-        "shared": manifest.shared,
-        "shared_stamps": manifest.shared_stamps,
-        "clients": {cid: e.to_json() for cid, e in sorted(manifest.clients.items())},
-        "inputs": dict(sorted(manifest.inputs.items())),
-    }
-    temporary = path.with_suffix(f".tmp-{os.getpid()}")
-    temporary.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+    clients = path.with_suffix("")
+    if not _real_folder(clients):
+        if os.path.lexists(clients):  # (a link or a file in its place: never followed)
+            os.unlink(clients)
+        clients.mkdir()
+    owned = {f for files in manifest.client_inputs.values() for f in files}
+    index = {}
+    for client_id, entry in sorted(manifest.clients.items()):
+        stored = manifest.stored.get(client_id)
+        files = manifest.client_inputs.get(client_id)
+        if files is None:  # not looked at by this build (a --client build): as it was
+            inputs = stored[2] if stored is not None else {}
+        else:
+            inputs = {f: manifest.inputs[f] for f in files if f in manifest.inputs}
+        if stored is not None and stored[1] == entry and stored[2] == inputs:
+            index[client_id] = stored[0]
+            continue
+        owned.update(inputs)
+        data = json.dumps(
+            {
+                "format": CLIENT_FORMAT,
+                "id": client_id,
+                "entry": entry.to_json(),
+                "inputs": dict(sorted(inputs.items())),
+            },
+            separators=(",", ":"),
+        ).encode("utf-8")
+        _write_atomically(client_file(path, client_id), data)
+        index[client_id] = hashlib.sha256(data).hexdigest()
+    for stored in manifest.stored.values():
+        owned.update(stored[2])
+    data = json.dumps(
+        {
+            "format": FORMAT,
+            "version": __version__,
+            "out": str(out.resolve()),
+            "site_key": manifest.site_key,
+            "shared": manifest.shared,
+            "shared_stamps": manifest.shared_stamps,
+            "clients": index,
+            "inputs": dict(sorted((k, v) for k, v in manifest.inputs.items() if k not in owned)),
+        },
+        separators=(",", ":"),
+    ).encode("utf-8")
+    _write_atomically(path, data)
+    wanted = {client_file(path, client_id).name for client_id in index}
+    with os.scandir(clients) as listing:
+        names = [e.name for e in listing]
+    for name in names:
+        if name not in wanted:
+            with contextlib.suppress(OSError):
+                os.unlink(clients / name)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)
+    temporary.write_bytes(data)
     os.replace(temporary, path)
 
 

@@ -40,6 +40,7 @@ def client_fingerprint(
     inputs: InputDigests,
     sealer: Sealer | None = None,
     found: dict[str, list[Path]] | None = None,
+    read: dict[str, list[str]] | None = None,
 ) -> str:
     """The same fingerprint means none of the client's inputs changed: its
     clients.yaml entry, the theme (`site_key`), and the content of its data
@@ -48,7 +49,8 @@ def client_fingerprint(
     Cheap: a file whose stat is unchanged since its digest was taken is not
     read again (InputDigests), so a no-op rebuild of 500 clients is mostly stat
     calls. It never changes for an unchanged file, however recently written.
-    `found` keeps the client's data files (for status_fingerprints, moments later).
+    `found` keeps the client's data files (for status_fingerprints, moments later),
+    `read` the files whose digests it took (the manifest keeps them with the client).
     """
     try:
         sources, problems = find_data_sources(root, client)
@@ -62,6 +64,9 @@ def client_fingerprint(
     data = sorted(str(path) for path in files)
     remember = client.access is None  # no digest of a protected client's files in the cache
     logo = inputs.signature(client.brand.logo, remember) if client.brand.logo else None
+    notes = note_paths(root, client.id)
+    if read is not None:
+        read[client.id] = [*([str(client.brand.logo)] if client.brand.logo else []), *data, *map(str, notes)]
     # A protected portal: which KEKs (never a cheap hash of a password; see protect.py).
     return digest(
         site_key,
@@ -69,7 +74,7 @@ def client_fingerprint(
         logo,
         sealer.identity if sealer else None,
         [inputs.signature(p, remember) for p in data],
-        [inputs.signature(p, remember) for p in note_paths(root, client.id)],
+        [inputs.signature(p, remember) for p in notes],
         options.drafts,
         options.month,
         options.today,

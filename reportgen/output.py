@@ -234,9 +234,12 @@ class StagedSite:
             for relative in folders[name]:
                 link_into(self.staging, self.out, relative)
         staging = str(self.staging)
-        incomplete += [
-            name for name in fresh if not all(os.path.isfile(f"{staging}/{f}") for f in folders[name])
-        ]
+        for name in fresh:
+            found = _linked_files(staging, folders[name], stamps)
+            if found is None:
+                incomplete.append(name)
+            elif found:  # every file the published one, with the stamp given: not stamped again
+                self.proven.add(name)
         for name in incomplete:
             remove_tree(self.staging / name)
         for name, files in folders.items():
@@ -246,12 +249,43 @@ class StagedSite:
         return sorted(incomplete)
 
 
+def _linked_files(staging: str, files: list[str], stamps: Mapping[str, list[int]] | None) -> bool | None:
+    """Whether a folder linked afresh holds all its `files` (regular files, not links):
+    None when one is missing; True when each also has the stamp `stamps` gives it
+    (inode, size, modification time: the very file the published site holds)."""
+    proven, known = stamps is not None, stamps or {}
+    for relative in files:
+        try:
+            info = os.lstat(f"{staging}/{relative}")
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if proven:
+            expected = known.get(relative)
+            proven = expected is not None and [info.st_ino, info.st_size, info.st_mtime_ns] == list(expected)
+    return proven
+
+
 BACKGROUND_REMOVAL_FILES = 20_000
 
 
 def back_buffer_path(out: Path) -> Path:
     """Where the site the last build swapped out is kept (double buffering)."""
     return out.parent / f".{out.name}.back"
+
+
+def back_buffer_folders(out: Path) -> set[str]:
+    """The top-level folders the back buffer holds (none when there is no back buffer,
+    or it is not a folder itself)."""
+    back = back_buffer_path(out.resolve())
+    try:
+        if not stat.S_ISDIR(os.lstat(back).st_mode):
+            return set()
+        with os.scandir(back) as listing:
+            return {e.name for e in listing if e.is_dir(follow_symlinks=False)}
+    except OSError:
+        return set()
 
 
 def discard_back_buffer(out: Path) -> None:
@@ -291,8 +325,10 @@ def sync_folder(
     size, modification time) is the one `stamps` records for the published file,
     i.e. it is that very file (a hard link both sites share); any other file (an
     older version, one the site no longer has, a link, a device) is unlinked,
-    never written into, and a missing one linked from `out` (link_into). How many
-    files it linked (0: every file was kept, each with the stamp given); None,
+    never written into, and a missing one linked from `out` (link_into) only while
+    it has the stamp given (the published folder itself is not checked before:
+    build._unchanged_clients). How many files it linked (0: every file was kept,
+    each with the stamp given); None,
     and the folder must not be used, when anything else is found (a folder the
     site does not have, or with other permissions than the published one), when
     `out` no longer has one of `files`, or on any error."""
@@ -330,7 +366,16 @@ def sync_folder(
                 else:
                     os.unlink(entry.path)
         missing = sorted(wanted - kept)
-        return len(missing) if all(link_into(staging, out, f) for f in missing) else None
+        for relative in missing:  # only the very file the published site holds, by its stamp
+            info = os.lstat(out / relative)
+            if (
+                not stat.S_ISREG(info.st_mode)
+                or [info.st_ino, info.st_size, info.st_mtime_ns] != list(stamps.get(relative) or [])
+                or not link_into(staging, out, relative)
+                or os.lstat(staging / relative).st_ino != info.st_ino
+            ):
+                return None
+        return len(missing)
     except OSError:
         return None
 

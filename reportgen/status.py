@@ -7,7 +7,7 @@ Two stages, both plain data:
    a JSON-able dict with the status month's KPIs, budget pacing, note, next
    steps, data freshness and anomalies, plus the 13-month history and the
    next-step history the overview draws. The build stores it in the project's
-   cache (`.reportgen-cache/status.json`) under the client's *status
+   cache (`.reportgen-cache/status/`, a file per client) under its *status
    fingerprint* (its clients.yaml entry and the content of its data files and
    notes, the as-of month and today), so `status` on a warm cache reads no CSV:
    it recomputes only the clients whose fingerprint changed.

@@ -1,12 +1,15 @@
 """The status cache: each client's summary (status.py), kept between runs.
 
 The build stores the summary of every unprotected client it loads in the
-project's cache (`.reportgen-cache/status.json`) under the client's *status
-fingerprint* (its clients.yaml entry and the content of its data files and
-notes, the as-of month and today), so `reportgen status` on a warm cache
-reads no CSV: it recomputes only the clients whose fingerprint changed
-(agency.py). A stored summary is checked against its shape on every read; a
-protected client's summary is never stored.
+project's cache (`.reportgen-cache/status/`, one file per client) under the
+client's *status fingerprint* (its clients.yaml entry and the content of its
+data files and notes, the as-of month and today), so `reportgen status` on a
+warm cache reads no CSV: it recomputes only the clients whose fingerprint
+changed (agency.py). One file per client: a build that loads one client reads
+and writes only that client's file, whatever the agency's size. A stored
+summary is checked against its shape on every read; a protected client's
+summary is never stored, and a client's file goes as soon as it is protected
+or removed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +33,9 @@ from .model import Client, Month
 from .notes import note_paths
 from .status import Summary
 
-STATUS_FILE = "status.json"
-FORMAT = "reportgen-status/1"
+STATUS_FOLDER = "status"
+LEGACY_FILE = "status.json"  # the whole agency in one file (earlier versions): removed when seen
+FORMAT = "reportgen-status/2"
 NOTE_STATES = ("missing", "draft", "final_without_summary", "final", "not_due")
 
 # A client's entry: {"fingerprint": its status fingerprint, "summary": its summary}.
@@ -46,10 +51,13 @@ def status_fingerprint(
     inputs: InputDigests,
     until: Month | None,
     today: dt.date,
+    files: list[str] | None = None,
 ) -> str:
     """The client's clients.yaml entry, the content of its data files and notes
     (by InputDigests: a file whose stat is unchanged is not read), the as-of month
-    and today: the same fingerprint means the same summary."""
+    and today: the same fingerprint means the same summary. `files`: status_inputs,
+    when the caller has them already."""
+    files = status_inputs(root, client, data_files) if files is None else files
     remember = client.access is None
     parts = [
         FORMAT,
@@ -57,10 +65,15 @@ def status_fingerprint(
         repr(client),
         str(until or "latest"),
         today.isoformat(),
-        *(repr(inputs.signature(p, remember)) for p in sorted(str(p) for p in data_files)),
-        *(repr(inputs.signature(p, remember)) for p in note_paths(root, client.id)),
+        *(repr(inputs.signature(p, remember)) for p in files),
     ]
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
+
+
+def status_inputs(root: Path, client: Client, data_files: Iterable[Path]) -> list[str]:
+    """The files a client's status fingerprint reads (data files, then notes): the
+    digests its cache file keeps."""
+    return [*sorted(str(p) for p in data_files), *(str(p) for p in note_paths(root, client.id))]
 
 
 @dataclass
@@ -220,45 +233,126 @@ def valid_summary(summary: object, client: Client | None = None) -> bool:
     )
 
 
-def load_status_cache(cache_dir: Path) -> StatusCache:
-    """The stored summaries; an empty cache when absent, corrupt or of another version.
-    An entry whose summary is not of the right shape (valid_summary) is left out."""
+def status_file(cache_dir: Path, client_id: str) -> Path:
+    """The client's file (named by a digest of its id: any id is a safe file name)."""
+    name = hashlib.sha256(client_id.encode()).hexdigest()[:24]
+    return cache_dir / STATUS_FOLDER / f"{name}.json"
+
+
+def _real_folder(folder: Path) -> bool:
+    """A folder itself, not a link to one: nothing is read or written through a link."""
     try:
-        raw = json.loads(read_cache_file(cache_dir / STATUS_FILE).decode("utf-8"))
-        if raw.get("format") != FORMAT or raw.get("version") != __version__:
-            return StatusCache()
-        clients = {
-            str(k): {"fingerprint": str(v["fingerprint"]), "summary": dict(v["summary"])}
-            for k, v in raw["clients"].items()
-            if isinstance(v, dict)
-            and isinstance(v.get("fingerprint"), str)
-            and valid_summary(v.get("summary"))
-            and v["summary"]["id"] == k
-        }
+        return stat.S_ISDIR(os.lstat(folder).st_mode)
+    except OSError:
+        return False
+
+
+def _load_entry(cache_dir: Path, client_id: str) -> tuple[CacheEntry, dict[str, DigestEntry]] | None:
+    """A client's stored entry and file digests; None when absent, corrupt, of
+    another version or another client, or of the wrong shape (valid_summary)."""
+    try:
+        raw = json.loads(read_cache_file(status_file(cache_dir, client_id)).decode("utf-8"))
+        if (
+            raw.get("format") != FORMAT
+            or raw.get("version") != __version__
+            or raw.get("id") != client_id
+            or not isinstance(raw.get("fingerprint"), str)
+            or not valid_summary(raw.get("summary"))
+            or raw["summary"]["id"] != client_id
+        ):
+            return None
         inputs = {str(k): list(v) for k, v in raw["inputs"].items() if isinstance(v, list) and len(v) == 5}
-        return StatusCache(clients, inputs)
+        return {"fingerprint": raw["fingerprint"], "summary": dict(raw["summary"])}, inputs
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return StatusCache()
+        return None
 
 
-def save_status_cache(cache_dir: Path, cache: StatusCache) -> None:
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    ignore = cache_dir / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n")
+def load_status_cache(cache_dir: Path, clients: Iterable[str]) -> StatusCache:
+    """The stored summaries of `clients` (ids); an entry that is absent, corrupt, of
+    another version or not of the right shape (valid_summary) is left out."""
+    cache = StatusCache()
+    if not _real_folder(cache_dir / STATUS_FOLDER):
+        return cache
+    for client_id in clients:
+        found = _load_entry(cache_dir, client_id)
+        if found is not None:
+            cache.clients[client_id] = found[0]
+            cache.inputs.update(found[1])
+    return cache
+
+
+def _save_entry(cache_dir: Path, client_id: str, entry: CacheEntry, inputs: dict[str, DigestEntry]) -> None:
+    """Write one client's file (atomically); a cache that cannot be written is only
+    slower next time. Never written through a link."""
+    folder = cache_dir / STATUS_FOLDER
+    try:
+        if not os.path.lexists(folder):
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            ignore = cache_dir / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n")
+            folder.mkdir(exist_ok=True)
+    except OSError:
+        return
+    if not _real_folder(folder):
+        return
     data = {
         "format": FORMAT,
         "version": __version__,
-        "clients": dict(sorted(cache.clients.items())),
-        "inputs": dict(sorted(cache.inputs.items())),
+        "id": client_id,
+        "fingerprint": entry["fingerprint"],
+        "summary": entry["summary"],
+        "inputs": dict(sorted(inputs.items())),
     }
-    temporary = cache_dir / f"{STATUS_FILE}.tmp-{os.getpid()}"
+    path = status_file(cache_dir, client_id)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         temporary.write_text(json.dumps(data, separators=(",", ":"), allow_nan=False), encoding="utf-8")
-        os.replace(temporary, cache_dir / STATUS_FILE)
-    except (OSError, ValueError):  # a cache that cannot be written is only slower next time
+        os.replace(temporary, path)
+    except (OSError, ValueError):
         with contextlib.suppress(OSError):
             temporary.unlink()
+
+
+def forget_status_files(cache_dir: Path, clients: Iterable[Client]) -> None:
+    """Keep only the files of clients in clients.yaml that are not protected (and no
+    file a killed run left half written); the whole-agency file of earlier versions
+    goes too (it may hold a client protected since)."""
+    with contextlib.suppress(OSError):
+        os.unlink(cache_dir / LEGACY_FILE)
+    folder = cache_dir / STATUS_FOLDER
+    wanted = {status_file(cache_dir, c.id).name for c in clients if c.access is None}
+    try:
+        if not _real_folder(folder):
+            if os.path.islink(folder):  # (never followed: the link itself goes)
+                os.unlink(folder)
+            return
+        with os.scandir(folder) as listing:
+            names = [entry.name for entry in listing]
+    except OSError:
+        return
+    for name in names:
+        if name not in wanted:
+            with contextlib.suppress(OSError):
+                os.unlink(folder / name)
+
+
+def save_status_cache(
+    cache_dir: Path, cache: StatusCache, clients: Iterable[Client], paths: dict[str, list[str]]
+) -> None:
+    """Write the entries of `cache` for the clients in `paths` (id → the files its
+    fingerprint read: their digests are kept with it), then drop the files of clients
+    that are gone or protected now."""
+    clients = list(clients)
+    wanted = cacheable_ids(clients)
+    for client_id, files in sorted(paths.items()):
+        entry = cache.clients.get(client_id)
+        if client_id in wanted and entry is not None and entry["summary"].get("protected") is False:
+            digests = {f: cache.inputs[f] for f in files if f in cache.inputs}
+            _save_entry(cache_dir, client_id, entry, digests)
+    forget_status_files(cache_dir, clients)
 
 
 def cacheable_ids(clients: Iterable[Client]) -> set[str]:
@@ -267,42 +361,22 @@ def cacheable_ids(clients: Iterable[Client]) -> set[str]:
     return {c.id for c in clients if c.access is None}
 
 
-def prune_status_cache(cache: StatusCache, clients: Iterable[Client]) -> bool:
-    """Drop the entries of clients that are gone or protected now, and every file
-    digest once a client is protected (they may be of its files); True when
-    anything was dropped."""
-    clients = list(clients)
-    wanted = cacheable_ids(clients)
-    kept = {
-        k: v
-        for k, v in cache.clients.items()
-        if k in wanted and isinstance(v, dict) and v.get("summary", {}).get("protected") is False
-    }
-    dropped = len(kept) != len(cache.clients)
-    cache.clients = kept
-    if dropped and len(wanted) != len(clients):
-        cache.inputs = {}
-    return dropped
-
-
 def record_summaries(
     cache_dir: Path,
-    entries: dict[str, tuple[str, Summary]],
+    prints: dict[str, str],
+    summaries: dict[str, Summary],
     inputs: dict[str, DigestEntry],
     keep: Iterable[Client],
+    paths: dict[str, list[str]],
 ) -> None:
-    """After a build: store the summaries it computed (id → (fingerprint, summary));
-    entries of clients not in `keep` (removed from clients.yaml) or protected now are
-    dropped."""
-    keep = list(keep)
-    cache = load_status_cache(cache_dir)
-    prune_status_cache(cache, keep)
-    wanted = cacheable_ids(keep)
-    for client_id, (fingerprint, summary) in entries.items():
-        if client_id in wanted and summary.get("protected") is False:
-            cache.clients[client_id] = {"fingerprint": fingerprint, "summary": summary}
-    if len(wanted) == len(keep):
-        cache.inputs.update(inputs)
-    else:  # only what this build saw (it never remembers a protected client's files)
-        cache.inputs = dict(inputs)
-    save_status_cache(cache_dir, cache)
+    """After a build: store the summaries it computed (id → summary) under their
+    status fingerprints (`prints`; a client without one is not stored), each in its
+    client's file with the digests of the files it read (`paths`: id → those files;
+    `inputs`: the digests this build took); the files of clients not in `keep`
+    (removed from clients.yaml) or protected now are removed. Nothing of the other
+    clients is read or written."""
+    cache = StatusCache(inputs=inputs)
+    for client_id, summary in summaries.items():
+        if client_id in prints:
+            cache.clients[client_id] = {"fingerprint": prints[client_id], "summary": summary}
+    save_status_cache(cache_dir, cache, keep, {k: paths.get(k, []) for k in cache.clients})

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from reportgen.agency import collect_summaries
 from reportgen.cache import CACHE_DIR
-from reportgen.statuscache import STATUS_FILE, valid_summary
+from reportgen.statuscache import status_file, valid_summary
 
 PASSWORD = "a long enough password here"
 
@@ -56,25 +56,39 @@ def test_a_client_protected_after_it_was_cached_leaves_no_plaintext(tmp_path, cl
         "overview": ["overview"],
     }
     assert cli(*command[first], "--project", root).exit_code == 0
-    assert DEFAULT_MARKERS["berlin-bikes"] in (root / CACHE_DIR / STATUS_FILE).read_text()
+    assert DEFAULT_MARKERS["berlin-bikes"] in status_file(root / CACHE_DIR, "berlin-bikes").read_text()
     env = protect(root, "berlin-bikes")
     result = cli(*command[then], "--project", root, env=env)
     assert result.exit_code == 0, result.output
     text = cache_text(root)
     for word in plaintext_of(root, "berlin-bikes"):
         assert word not in text, (word, first, then)
-    assert DEFAULT_MARKERS["acme-corp"] in (root / CACHE_DIR / STATUS_FILE).read_text()  # others kept
+    assert not status_file(root / CACHE_DIR, "berlin-bikes").exists()
+    kept = status_file(root / CACHE_DIR, "acme-corp").read_text()
+    assert DEFAULT_MARKERS["acme-corp"] in kept  # others kept
 
 
-# --- a damaged or edited status.json --------------------------------------------------------
+# --- a damaged or edited status file ---------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def warm(tmp_path_factory) -> tuple[Path, dict]:
+    """The project and acme-corp's status file, as {"clients": {"acme-corp": its document}}
+    (written back by `store`)."""
     root = tmp_path_factory.mktemp("warm") / "proj"
     make_project(root)
     collect_summaries(root, None, TODAY)
-    return root, json.loads((root / CACHE_DIR / STATUS_FILE).read_text())
+    document = json.loads(status_file(root / CACHE_DIR, "acme-corp").read_text())
+    return root, {"clients": {"acme-corp": document}}
+
+
+def store(root: Path, document: object) -> None:
+    """acme-corp's status file as `document` says (its "clients" → "acme-corp"), or junk."""
+    try:
+        text = json.dumps(document["clients"]["acme-corp"])  # type: ignore[index]
+    except (KeyError, TypeError):
+        text = json.dumps(document)
+    status_file(root / CACHE_DIR, "acme-corp").write_text(text, encoding="utf-8")
 
 
 JUNK = st.one_of(
@@ -120,7 +134,7 @@ def test_a_mutated_status_cache_never_crashes_status(warm, cli, data, junk, dele
     candidates = [p for p in paths(document) if len(p) >= 2 and p[0] == "clients"]
     path = data.draw(st.sampled_from(candidates))
     document = mutate(document, path, junk, delete)
-    (root / CACHE_DIR / STATUS_FILE).write_text(json.dumps(document), encoding="utf-8")
+    store(root, document)
     for args in (["status"], ["status", "--json"]):
         result = cli(*args, "--project", root)
         assert result.exit_code in (0, 1), result.output
@@ -140,7 +154,7 @@ def test_the_attackers_mutations_are_ignored_and_recomputed(warm, cli):
     ):
         document = json.loads(json.dumps(original))
         document["clients"]["acme-corp"]["summary"].update(change)
-        (root / CACHE_DIR / STATUS_FILE).write_text(json.dumps(document), encoding="utf-8")
+        store(root, document)
         found = collect_summaries(root, None, TODAY)
         assert found.loaded >= 1
         assert valid_summary(found.summaries["acme-corp"])
@@ -153,6 +167,6 @@ def test_overview_survives_a_mutated_cache(warm, cli, tmp_path):
     root, original = warm
     document = json.loads(json.dumps(original))
     document["clients"]["acme-corp"]["summary"]["history"] = [{"month": "2026-01", "kpis": None}]
-    (root / CACHE_DIR / STATUS_FILE).write_text(json.dumps(document), encoding="utf-8")
+    store(root, document)
     result = cli("overview", "--project", root, "--out", tmp_path / "ov")
     assert result.exit_code == 0, result.output

@@ -15,6 +15,7 @@ import hashlib
 import marshal
 import math
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -26,13 +27,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_parsed_cache import cache_for, cached, load  # noqa: F401 (a fixture)
 
-from reportgen.cache import CACHE_DIR, load_manifest
+from reportgen.cache import CACHE_DIR, ClientEntry, Manifest, client_file, load_manifest, save_manifest
 from reportgen.inputfiles import read_cache_file
 from reportgen.notescache import NotesCache
 from reportgen.notescache import cache_file as notes_cache_file
 from reportgen.parsedcache import FOLDER, MAGIC, ParsedCache, cache_file, forget_protected
 from reportgen.protect import load_salts
-from reportgen.statuscache import load_status_cache
+from reportgen.statuscache import (
+    STATUS_FOLDER,
+    load_status_cache,
+    status_file,
+)
 
 KINDS = ["fifo", "dev-zero", "folder", "dangling", "link-to-a-file"]
 
@@ -69,7 +74,7 @@ def test_every_cache_reader_refuses_what_is_not_a_file_it_wrote(tmp_path_factory
         "parsed": cache_file(folder, "acme"),
         "notes": notes_cache_file(folder, "acme"),
         "salts": folder / "salts.json",
-        "status": folder / "status.json",
+        "status": status_file(folder, "acme"),
     }
     for path in targets.values():
         put_in_place(path, kind, elsewhere)
@@ -78,12 +83,25 @@ def test_every_cache_reader_refuses_what_is_not_a_file_it_wrote(tmp_path_factory
     from reportgen.cache import manifest_path
 
     put_in_place(manifest_path(project, out), kind, elsewhere)
+    # One file per client (the manifest's and the status cache's), and their folders:
+    # a manifest that names a client file, the file not one reportgen wrote.
+    for name, client in (("site2", "acme"), ("site3", "")):
+        save_manifest(project, project / name, Manifest(clients={"acme": ClientEntry("x")}))
+        target = client_file(manifest_path(project, project / name), "acme")
+        if not client:
+            shutil.rmtree(target.parent)
+        put_in_place(target if client else target.parent, kind, elsewhere)
+    other = tmp_path_factory.mktemp("status")
+    put_in_place(other / STATUS_FOLDER, kind, elsewhere)
     readers = {
         "parsed": lambda: ParsedCache(folder, "acme", {}).old,
         "notes": lambda: NotesCache(folder, "acme").old,
         "salts": lambda: load_salts(folder),
-        "status": lambda: load_status_cache(folder).clients,
+        "status": lambda: load_status_cache(folder, ["acme"]).clients,
+        "status folder": lambda: load_status_cache(other, ["acme"]).clients,
         "manifest": lambda: load_manifest(project, out).clients,
+        "manifest client": lambda: load_manifest(project, project / "site2").clients,
+        "manifest folder": lambda: load_manifest(project, project / "site3").clients,
     }
     for name, read in readers.items():
         answer: list[object] = []

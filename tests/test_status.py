@@ -30,7 +30,7 @@ from reportgen.model import (
     Person,
 )
 from reportgen.status import StatusRow, sort_rows, status_row, summarize_client
-from reportgen.statuscache import STATUS_FILE
+from reportgen.statuscache import STATUS_FOLDER, status_file
 
 NOVEMBER = Month(2026, 11)
 OCTOBER = Month(2026, 10)
@@ -372,7 +372,8 @@ def test_status_warms_its_own_cache(proj):
     assert collect_summaries(proj, None, TODAY).loaded == 3
     assert collect_summaries(proj, None, TODAY).loaded == 0
     assert collect_summaries(proj, "previous", TODAY).loaded == 3  # another as-of month
-    (proj / CACHE_DIR / STATUS_FILE).write_text("{not json")
+    for path in (proj / CACHE_DIR / STATUS_FOLDER).iterdir():
+        path.write_text("{not json")
     assert collect_summaries(proj, None, TODAY).loaded == 3  # a corrupt cache is only slower
 
 
@@ -384,13 +385,14 @@ def test_a_protected_clients_summary_stays_out_of_the_cache(proj, cli):
     (proj / "clients.yaml").write_text(text)
     env = {"SAIGON_PW": "a long enough password here"}
     assert cli("build", "--project", proj, env=env).exit_code == 0
-    cache = (proj / CACHE_DIR / STATUS_FILE).read_text()
+    cache = "".join(p.read_text() for p in (proj / CACHE_DIR / STATUS_FOLDER).iterdir())
     assert "acme-corp" in cache and "saigon-foods" not in cache and "qzsaigonqz" not in cache
+    assert not status_file(proj / CACHE_DIR, "saigon-foods").exists()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SAIGON_PW", env["SAIGON_PW"])
         found = collect_summaries(proj, None, TODAY)
     assert found.loaded == 1 and found.summaries["saigon-foods"]["protected"] is True
-    assert "qzsaigonqz" not in (proj / CACHE_DIR / STATUS_FILE).read_text()
+    assert "qzsaigonqz" not in "".join(p.read_text() for p in (proj / CACHE_DIR / STATUS_FOLDER).iterdir())
 
 
 def test_check_reports_anomalies_without_failing_strict(proj, cli):
