@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .build import as_of_month, build_date
+from .buildoptions import as_of_month, build_date
 from .cli_common import (
     LibraryErrorsCommand,
     NonEmptyText,

@@ -11,6 +11,7 @@ should be, what a cache file holds, and which cache files may exist at all.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import marshal
 import math
@@ -26,8 +27,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_parsed_cache import cache_for, cached, load  # noqa: F401 (a fixture)
 
+from reportgen.buildoptions import BuildOptions
 from reportgen.cache import CACHE_DIR, load_manifest
 from reportgen.inputfiles import read_cache_file
+from reportgen.noop import load_summary, summary_path
 from reportgen.parsedcache import FOLDER, MAGIC, ParsedCache, cache_file, forget_protected
 from reportgen.protect import load_salts
 from reportgen.statuscache import load_status_cache
@@ -75,7 +78,10 @@ def test_every_cache_reader_refuses_what_is_not_a_file_it_wrote(tmp_path_factory
     from reportgen.cache import manifest_path
 
     put_in_place(manifest_path(project, out), kind, elsewhere)
+    early = BuildOptions(project=project, out=out, today=dt.date(2026, 11, 5))
+    put_in_place(summary_path(early), kind, elsewhere)
     readers = {
+        "noop summary": lambda: load_summary(early),
         "parsed": lambda: ParsedCache(folder, "acme", {}).old,
         "salts": lambda: load_salts(folder),
         "status": lambda: load_status_cache(folder).clients,
@@ -201,7 +207,8 @@ def test_a_build_with_fifos_for_cache_files_finishes(tmp_path):
     )
     assert cli("build").returncode == 0
     cache = root / CACHE_DIR
-    for path in [*(cache / FOLDER).iterdir(), *cache.glob("build-*.json"), cache / "salts.json"]:
+    cache_files = [*cache.glob("build-*.json"), *cache.glob("noop-*.bin"), cache / "salts.json"]
+    for path in [*(cache / FOLDER).iterdir(), *cache_files]:
         if path.is_file():
             path.unlink()
             os.mkfifo(path)
