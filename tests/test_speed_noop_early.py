@@ -285,3 +285,43 @@ def test_no_summary_for_a_protected_portal_or_a_clean_build(tmp_path, template, 
     build_site(options_for(project))
     assert not summary_path(options_for(project)).exists()
     assert unchanged_build(options_for(project)) is None
+
+
+def test_the_cli_names_the_import_formats_importers_declares():
+    from reportgen.cli_authoring import EXPORT_FORMATS
+    from reportgen.importers import EXPORTS
+
+    assert EXPORT_FORMATS == EXPORTS
+
+
+def test_a_no_op_from_the_command_line_imports_no_renderer(tmp_path, template):
+    """What the early answer saves is also the imports: not Jinja, Markdown, Babel, YAML."""
+    import subprocess
+    import sys
+
+    project = tmp_path / "project"
+    shutil.copytree(template, project, symlinks=True)
+    settle()
+    build_site(options_for(project))
+    time.sleep(2.1)  # the command line's own rule: 2 s
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1793836800"}
+    command = [sys.executable, "-m", "reportgen", "build", "--project", str(project), "--json"]
+    for _ in range(2):  # the full no-op records the summary; the next one uses it
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    probe = (
+        "import runpy, sys; sys.argv = ['reportgen', *sys.argv[1:]]\n"
+        "try:\n    runpy.run_module('reportgen', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('jinja2', 'markdown', 'babel', 'yaml', 'nh3', 'plotly')), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "build", "--project", str(project), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
