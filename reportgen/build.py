@@ -56,7 +56,7 @@ from .incremental import (
 )
 from .inputfiles import input_folder_problem
 from .model import Client, ProjectConfig
-from .noop import remember
+from .nooprecord import remember
 from .notes import load_notes, orphan_note_folders
 from .output import OutputLock, StagedSite, check_output_dir, remove_stale_staging
 from .parsedcache import forget_protected
