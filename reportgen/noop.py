@@ -15,11 +15,11 @@ foreign summary, other options, another day — and the build runs the full way.
 
 Exact, not a guess: the summary records exactly what a plan that found nothing to do
 saw — after a no-op build when nothing it looked at changed since RACY_WINDOW_NS before
-it began (its stat could still hide a change, cache.py), or after a build of every
-client by planning again between two snapshots that agree (a folder changed moments
-ago is kept by its listing). An input file changed that recently means no summary;
-after a build of only some clients none is written either (planning again would cost
-more than that build): the next no-op, the full way, records it. The summary
+it began (its stat could still hide a change, cache.py), or after a build that reused
+nothing (a cold build) by planning again between two snapshots that agree (a folder
+changed moments ago is kept by its listing). An input file changed that recently means
+no summary; after an incremental build none is written either (planning again would
+cost too much of it): the next no-op, the full way, records it. The summary
 is never written for protected portals (their keys come from the environment), with
 --clean, --pdf or a preview, or when an input is a link, a data glob has a wildcard
 above its last part (the listings such a glob reads are not all known) or clients.yaml

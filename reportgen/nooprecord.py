@@ -1,8 +1,8 @@
 """Recording the no-op summary noop.py answers from (see noop.py's docstring).
 
 After a successful build, `remember` writes what a plan that found nothing to do saw:
-after a no-op whose inputs all settled before it began, or after a build of every client
-by planning again between two snapshots that agree. Anything it cannot vouch for
+after a no-op whose inputs all settled before it began, or after a cold build by planning
+again between two snapshots that agree. Anything it cannot vouch for
 (_NotRecorded) means no summary, and the next build takes the full way.
 """
 
@@ -66,16 +66,17 @@ def remember(plan: BuildPlan, began_ns: int, result: BuildResult | None = None) 
     - After a no-op (`plan.nothing_to_do`, its answer `result`): when nothing the plan looked
       at changed since noop.RACY_WINDOW_NS before the build began, the plan saw exactly what is
       there now; the published files are the manifest's, as the plan checked.
-    - After a build that loaded every client (a cold build): its plan made again finds nothing
-      to do, between two snapshots that agree. (After a build of a few clients it would cost
-      more than the build: the next no-op, the full way, records it instead.)
+    - After a build that reused nothing (a cold build, a new theme): its plan made again finds
+      nothing to do, between two snapshots that agree (~1 % of such a build). After an
+      incremental build it would cost too large a share of it: the next no-op, the full way,
+      records it instead.
     """
     options = plan.options
     forget(options)
-    if options.clean or options.pdf or options.preview or not _settled_inputs(plan):
+    if options.clean or options.pdf or options.preview:
         return
-    if not plan.nothing_to_do and len(plan.to_render) < len(plan.clients):
-        return
+    if (not plan.nothing_to_do and plan.previous.clients) or not _settled_inputs(plan):
+        return  # (after an incremental build, planning again would cost too much of it)
     from .output import OutputLock
 
     try:
