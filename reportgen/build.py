@@ -24,13 +24,13 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .assets import SiteAssets, collect_assets
 from .audit import Shells, address_warnings, portals_to_rebuild, publish_state, refuse_unsafe_site
-from .buildoptions import BuildOptions, as_of_month, build_date, select_clients
+from .buildoptions import BuildOptions, BuildResult, as_of_month, build_date, select_clients
 from .cache import (
     InputDigests,
     Manifest,
@@ -56,6 +56,7 @@ from .incremental import (
 )
 from .inputfiles import input_folder_problem
 from .model import Client, ProjectConfig
+from .nooprecord import remember
 from .notes import load_notes, orphan_note_folders
 from .output import OutputLock, StagedSite, back_buffer_folders, check_output_dir, remove_stale_staging
 from .parsedcache import forget_protected
@@ -94,24 +95,6 @@ __all__ = [
     "plan_build",
     "select_clients",
 ]
-
-
-@dataclass
-class BuildResult:
-    clients: int = 0
-    reports: int = 0
-    files: int = 0
-    pages_written: int = 0
-    pages_skipped: int = 0
-    pages_pruned: int = 0
-    pdfs_written: int = 0
-    clients_loaded: int = 0
-    warnings: tuple[Problem, ...] = ()
-    infos: tuple[Problem, ...] = ()  # e.g. which platform each export was read as
-    seconds: float = 0.0
-    stages: dict[str, float] = field(default_factory=dict)
-    # loaded clients' status summaries (status.py)
-    summaries: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 # --- 1. load the project ---------------------------------------------------------------------
@@ -223,6 +206,7 @@ class BuildPlan:
     login_shells: LoginShells
     infos: tuple[Problem, ...]  # portals rendered again although unselected, and why
     nothing_to_do: bool  # every portal and shared file is exactly as the last build wrote it
+    data_files: dict[str, list[Path]]  # each client's data files, as the fingerprints found them
 
 
 def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
@@ -290,6 +274,7 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
             if c.id in rebuild
         ),
         nothing_to_do=nothing_to_do,
+        data_files=found,
     )
 
 
@@ -372,7 +357,7 @@ def _unchanged_clients(
 
 
 def build_site(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
-    started = time.perf_counter()
+    started, began_ns = time.perf_counter(), time.time_ns()
     check_output_dir(options.out, options.project)
     if options.pdf:
         from .pdf import check_available
@@ -387,8 +372,12 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
             plan = plan_build(options, project)
         stages = {"load": time.perf_counter() - started}
         if plan.nothing_to_do:
-            return _site_unchanged(plan, started, stages)
-        result = _execute(plan, progress, stages)
+            result = _site_unchanged(plan, started, stages)
+        else:
+            result = _execute(plan, progress, stages)
+    if plan.nothing_to_do:
+        remember(plan, began_ns, result)  # the next no-op's answer, when it can be proved (noop.py)
+        return result
     if not options.preview:  # `reportgen status` reads these instead of loading every client
         from .statuscache import record_summaries
 
@@ -397,6 +386,7 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     result.seconds = time.perf_counter() - started
     result.stages = stages
     result.infos = plan.infos
+    remember(plan, began_ns)
     return result
 
 
@@ -407,8 +397,16 @@ def _site_unchanged(plan: BuildPlan, started: float, stages: dict[str, float]) -
         # files that were too recent to trust by their stat have settled
         settled = replace(previous, inputs={**previous.inputs, **plan.inputs.seen})
         save_manifest(options.project, options.out, settled, options.cache)
+    result = unchanged_result(plan)
+    result.seconds, result.stages = time.perf_counter() - started, stages
+    return result
+
+
+def unchanged_result(plan: BuildPlan) -> BuildResult:
+    """What a build that finds nothing to do answers (its seconds and stages aside)."""
+    previous = plan.previous
     problems = [*plan.project.warnings, *(w for c in plan.clients for w in plan.unchanged[c.id])]
-    warnings = raise_if_failed(problems, options.strict)
+    warnings = raise_if_failed(problems, plan.options.strict)
     entries = [previous.clients[c.id] for c in plan.clients]
     files = 1 + len(previous.shared) + sum(len(f) for e in entries for f in e.files.values())
     return BuildResult(
@@ -417,8 +415,6 @@ def _site_unchanged(plan: BuildPlan, started: float, stages: dict[str, float]) -
         files=files,
         pages_skipped=sum(len(e.pages) for e in entries),
         warnings=warnings,
-        seconds=time.perf_counter() - started,
-        stages=stages,
     )
 
 

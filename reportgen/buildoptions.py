@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import CACHE_DIR
-from .errors import UsageError, did_you_mean, terminal_text
+from .errors import Problem, UsageError, did_you_mean, terminal_text
 from .model import FIRST_YEAR, LAST_YEAR, Client, Month, ProjectConfig
 
 
@@ -58,6 +58,26 @@ class BuildOptions:
     @property
     def cache(self) -> Path:
         return self.cache_dir or self.project / CACHE_DIR
+
+
+@dataclass
+class BuildResult:
+    """What a build did (build.py), or what a no-op answers without building (noop.py)."""
+
+    clients: int = 0
+    reports: int = 0
+    files: int = 0
+    pages_written: int = 0
+    pages_skipped: int = 0
+    pages_pruned: int = 0
+    pdfs_written: int = 0
+    clients_loaded: int = 0
+    warnings: tuple[Problem, ...] = ()
+    infos: tuple[Problem, ...] = ()  # e.g. which platform each export was read as
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+    # loaded clients' status summaries (status.py)
+    summaries: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 def as_of_month(option: str | None, today: dt.date) -> Month | None:

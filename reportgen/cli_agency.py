@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import click
 
-from .build import as_of_month, build_date
+from .buildoptions import as_of_month, build_date
 from .cli_common import (
     LibraryErrorsCommand,
     NonEmptyText,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .build import BuildOptions, BuildResult, as_of_month, build_date, build_site, check_project
+from .buildoptions import BuildOptions, BuildResult, as_of_month, build_date
 from .cli_common import (
     LibraryErrorsCommand,
     PathType,
@@ -60,8 +60,15 @@ def build(
         build_options(project, clients, month, drafts, strict, jobs, shard, out, clean), pdf=pdf
     )
     progress = None if as_json else _ProgressBar()
+    # A no-op answered from its summary when nothing changed (noop.py): nothing else imported.
+    from .noop import unchanged_build
+
     try:
-        result = build_site(options, progress)
+        result = unchanged_build(options)
+        if result is None:
+            from .build import build_site
+
+            result = build_site(options, progress)
     except InputError as exc:
         fail(exc.problems)  # errors and warnings only: anomaly lines are check's
     finally:
@@ -96,6 +103,8 @@ def check(
     shard: str | None,
 ) -> None:
     """Validate everything and write nothing; each problem as path:line: message."""
+    from .build import check_project
+
     options = build_options(project, clients, month, drafts, strict, jobs, shard, None, False)
     try:
         result = check_project(options)

@@ -17,7 +17,7 @@ from typing import NoReturn, TypeVar
 
 import click
 
-from .build import BuildOptions, as_of_month, build_date
+from .buildoptions import BuildOptions, as_of_month, build_date
 from .errors import Problem, ReportgenError, UsageError, terminal_text
 
 Command = TypeVar("Command", bound=Callable[..., None])

@@ -11,6 +11,7 @@ should be, what a cache file holds, and which cache files may exist at all.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import marshal
 import math
@@ -27,8 +28,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_parsed_cache import cache_for, cached, load  # noqa: F401 (a fixture)
 
+from reportgen.buildoptions import BuildOptions
 from reportgen.cache import CACHE_DIR, ClientEntry, Manifest, client_file, load_manifest, save_manifest
 from reportgen.inputfiles import read_cache_file
+from reportgen.noop import load_summary, summary_path
 from reportgen.notescache import NotesCache
 from reportgen.notescache import cache_file as notes_cache_file
 from reportgen.parsedcache import FOLDER, MAGIC, ParsedCache, cache_file, forget_protected
@@ -93,7 +96,10 @@ def test_every_cache_reader_refuses_what_is_not_a_file_it_wrote(tmp_path_factory
         put_in_place(target if client else target.parent, kind, elsewhere)
     other = tmp_path_factory.mktemp("status")
     put_in_place(other / STATUS_FOLDER, kind, elsewhere)
+    early = BuildOptions(project=project, out=out, today=dt.date(2026, 11, 5))
+    put_in_place(summary_path(early), kind, elsewhere)
     readers = {
+        "noop summary": lambda: load_summary(early),
         "parsed": lambda: ParsedCache(folder, "acme", {}).old,
         "notes": lambda: NotesCache(folder, "acme").old,
         "salts": lambda: load_salts(folder),
@@ -223,7 +229,8 @@ def test_a_build_with_fifos_for_cache_files_finishes(tmp_path):
     )
     assert cli("build").returncode == 0
     cache = root / CACHE_DIR
-    for path in [*(cache / FOLDER).iterdir(), *cache.glob("build-*.json"), cache / "salts.json"]:
+    cache_files = [*cache.glob("build-*.json"), *cache.glob("noop-*.bin"), cache / "salts.json"]
+    for path in [*(cache / FOLDER).iterdir(), *cache_files]:
         if path.is_file():
             path.unlink()
             os.mkfifo(path)

@@ -1,0 +1,298 @@
+"""The early "nothing changed" decision: a no-op rebuild answered from a small summary.
+
+A build of a large agency that changes nothing still reads clients.yaml, the 16 MB
+build manifest and every input's stat, and walks the published site. Like make's
+timestamps, but exact: after a successful build, `remember` records beside the
+build cache (`noop-<out>.bin`) what that work depends on — the stat of every input
+file (clients.yaml, data files, notes, the project's templates and assets,
+reportgen's own files), of every folder whose listing a build reads (or, for one
+changed moments ago, its listing), of every build-cache file and of every published
+file — with the answer a no-op rebuild gives (its counts and warnings). The next
+`build` with the same options first looks at those paths (one `lstat` each, nothing
+parsed, nothing heavy imported; `unchanged_build`): when every one is as recorded,
+it answers the recorded summary. Anything else — one stat that differs, a damaged or
+foreign summary, other options, another day — and the build runs the full way.
+
+Exact, not a guess: the summary records exactly what a plan that found nothing to do
+saw — after a no-op build when nothing it looked at changed since RACY_WINDOW_NS before
+it began (its stat could still hide a change, cache.py), or after a build that reused
+nothing (a cold build) by planning again between two snapshots that agree (a folder
+changed moments ago is kept by its listing). An input file changed that recently means
+no summary; after an incremental build none is written either (planning again would
+cost too much of it): the next no-op, the full way, records it. The summary
+is never written for protected portals (their keys come from the environment), with
+--clean, --pdf or a preview, or when an input is a link, a data glob has a wildcard
+above its last part (the listings such a glob reads are not all known) or clients.yaml
+names a logo or a plotly.js bundle (kept as the file they lead to: a link on the way
+could be changed unseen); such a project's no-op takes the full way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import stat
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from . import __version__
+from .buildoptions import BuildOptions, BuildResult
+from .errors import Problem
+from .inputfiles import read_cache_file
+
+if TYPE_CHECKING:
+    pass
+
+FORMAT = "reportgen-noop/1"
+MAGIC = b"reportgen-noop\n"
+PREFIX = "noop-"
+# as cache.RACY_WINDOW_NS (not imported: the fast path imports nothing it does not need)
+RACY_WINDOW_NS = 2_000_000_000
+_DIGEST_SIZE = 32
+# a no-op's answer: (clients, reports, files, pages skipped), its warnings as (path, line, message)
+Answer = tuple[tuple[int, int, int, int], tuple[tuple[str, int | None, str], ...]]
+
+
+def summary_path(options: BuildOptions) -> Path:
+    name = hashlib.sha256(os.path.realpath(options.out).encode("utf-8", "surrogateescape")).hexdigest()
+    return options.cache / f"{PREFIX}{name[:16]}.bin"
+
+
+def options_key(options: BuildOptions) -> tuple[object, ...]:
+    """Everything besides the files that a no-op's answer depends on (not --jobs)."""
+    return (
+        FORMAT,
+        __version__,
+        sys.version,
+        sys.executable,
+        os.path.dirname(os.path.abspath(__file__)),  # this very reportgen
+        os.path.realpath(options.project),
+        os.path.realpath(options.out),
+        str(options.project),
+        str(options.out),
+        os.path.realpath(options.cache),
+        tuple(options.clients),
+        options.month,
+        options.drafts,
+        options.strict,
+        options.today.isoformat(),
+        options.shard,
+        options.clean,
+        options.preview,
+        options.pdf,
+    )
+
+
+# --- the fast path ---------------------------------------------------------------------------
+
+
+def unchanged_build(options: BuildOptions) -> BuildResult | None:
+    """The summary a no-op build would give, when the summary file proves nothing changed;
+    None when it cannot (then the caller builds the full way)."""
+    started = time.perf_counter()
+    if options.clean or options.pdf or options.preview:
+        return None
+    summary = load_summary(options)
+    if summary is None:
+        return None
+    try:
+        lock = os.open(os.path.dirname(os.path.realpath(options.out)), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        import fcntl
+
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as output.OutputLock: never while a build runs
+        if not _as_recorded(summary):
+            return None
+    finally:
+        os.close(lock)  # (closing releases the lock)
+    counts, warnings = cast(Answer, summary["result"])  # (checked by _well_formed)
+    clients, reports, files, pages_skipped = counts
+    seconds = time.perf_counter() - started
+    return BuildResult(
+        clients=clients,
+        reports=reports,
+        files=files,
+        pages_skipped=pages_skipped,
+        warnings=tuple(Problem(path, line, message, "warning") for path, line, message in warnings),
+        seconds=seconds,
+        stages={"load": seconds},
+    )
+
+
+def load_summary(options: BuildOptions) -> dict[str, object] | None:
+    """The summary for these options, checked field by field; None when absent or not ours."""
+    try:
+        data = read_cache_file(summary_path(options))
+    except (OSError, ValueError):
+        return None
+    head = len(MAGIC) + _DIGEST_SIZE
+    if not data.startswith(MAGIC) or hashlib.sha256(data[head:]).digest() != data[len(MAGIC) : head]:
+        return None
+    try:
+        summary = marshal.loads(data[head:])
+        if type(summary) is not dict or summary.get("key") != options_key(options):
+            return None
+        return summary if _well_formed(summary) else None
+    except (ValueError, TypeError, EOFError, OverflowError, IndexError, RecursionError, MemoryError):
+        return None
+
+
+_STATES = ("stat_dirs", "inputs", "cached", "published")
+
+
+def _well_formed(summary: dict[str, object]) -> bool:
+    """The summary's shape. Its recorded paths and states are only ever compared with what
+    is found (a forged one makes the build take the full way); its answer is checked
+    field by field, since it is what the build prints."""
+    for name in (*_STATES, "listed"):
+        paths, states = summary.get(name + "_paths"), summary.get(name)
+        if not (type(paths) is tuple and type(states) is tuple and len(paths) == len(states)):
+            return False
+    if type(summary.get("cache")) is not str:
+        return False
+    leftovers = summary.get("leftovers")
+    if not (type(leftovers) is tuple and len(leftovers) == 2 and all(type(x) is str for x in leftovers)):
+        return False
+    result = summary.get("result")
+    if not (type(result) is tuple and len(result) == 2):
+        return False
+    counts, warnings = result
+    if not (type(counts) is tuple and len(counts) == 4 and all(type(c) is int and c >= 0 for c in counts)):
+        return False
+    return type(warnings) is tuple and all(
+        type(w) is tuple
+        and len(w) == 3
+        and type(w[0]) is str
+        and (w[1] is None or type(w[1]) is int)
+        and type(w[2]) is str
+        for w in warnings
+    )
+
+
+def _as_recorded(summary: dict[str, object]) -> bool:
+    """Every recorded path is as the summary says."""
+    try:
+        listed, listings, cache = summary["listed_paths"], summary["listed"], summary["cache"]
+        assert isinstance(listed, tuple) and isinstance(listings, tuple)
+        for path, listing in zip(listed, listings, strict=True):
+            if listing_of(path, path == cache) != listing:
+                return False
+        parent, prefixes = cast(tuple[str, str], summary["leftovers"])
+        if leftovers_beside(parent, prefixes) is not False:
+            return False
+        kinds = (dir_state, input_state, cache_state, published_state)
+        return _stats_as_recorded(
+            [
+                (summary[name + "_paths"], summary[name], kind)
+                for name, kind in zip(_STATES, kinds, strict=True)
+            ]
+        )
+    except (TypeError, ValueError, AttributeError):  # (a forged summary)
+        return False
+
+
+# lstat lets other threads run: the stats are spread over a few (same CPU time; on a
+# busy machine, half the wall time or less)
+THREADS = 4
+_SHARE = 2048
+
+
+State = Callable[[os.stat_result], object]
+Share = tuple[tuple[str, ...], tuple[object, ...], State]
+
+
+def _stats_as_recorded(groups: list[tuple[object, object, State]]) -> bool:
+    jobs: list[Share] = []
+    for paths, states, kind in groups:
+        if not (type(paths) is tuple and type(states) is tuple and len(paths) == len(states)):
+            return False
+        for start in range(0, len(paths), _SHARE):
+            jobs.append((paths[start : start + _SHARE], states[start : start + _SHARE], kind))
+    differs = threading.Event()
+
+    def check(
+        share: list[tuple[tuple[str, ...], tuple[object, ...], Callable[[os.stat_result], object]]],
+    ) -> None:
+        lstat = os.lstat
+        try:
+            for paths, states, kind in share:
+                if differs.is_set():
+                    return
+                for path, expected in zip(paths, states, strict=True):
+                    if kind(lstat(path)) != expected:
+                        differs.set()
+                        return
+        except Exception:  # (a path gone, a forged entry: the full way decides)
+            differs.set()
+
+    threads = [threading.Thread(target=check, args=(jobs[i::THREADS],)) for i in range(1, THREADS)]
+    for thread in threads:
+        thread.start()
+    check(jobs[0::THREADS])
+    for thread in threads:
+        thread.join()
+    return not differs.is_set()
+
+
+def dir_state(info: os.stat_result) -> tuple[int, ...] | None:
+    if not stat.S_ISDIR(info.st_mode):
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def input_state(info: os.stat_result) -> tuple[int, ...] | None:
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def cache_state(info: os.stat_result) -> tuple[int, ...]:
+    return (info.st_mode, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def published_state(info: os.stat_result) -> tuple[int, ...] | None:
+    """As cache.file_stamp compares a published file: a regular file, inode, size, time."""
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return (stat.S_IFMT(info.st_mode), info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def listing_of(path: str, cache: bool = False) -> tuple[tuple[str, int], ...] | None:
+    """A folder's entries with their kind (0 file, 1 folder, 2 link, 3 other), without this
+    summary's own files in the `cache` folder; None when it cannot be listed."""
+    found = []
+    try:
+        with os.scandir(path) as listing:
+            for entry in listing:
+                if cache and entry.name.startswith(PREFIX):
+                    continue
+                if entry.is_symlink():
+                    kind = 2
+                elif entry.is_dir(follow_symlinks=False):
+                    kind = 1
+                elif entry.is_file(follow_symlinks=False):
+                    kind = 0
+                else:
+                    kind = 3
+                found.append((entry.name, kind))
+    except OSError:
+        return None
+    return tuple(sorted(found))
+
+
+def leftovers_beside(parent: str, prefixes: str) -> bool | None:
+    """Whether the output's parent holds what a killed build leaves (output.remove_stale_staging
+    removes it); None when it cannot be listed. `prefixes`: the two name prefixes, NUL-separated."""
+    wanted = tuple(prefixes.split("\0"))
+    try:
+        with os.scandir(parent) as listing:
+            return any(entry.name.startswith(wanted) for entry in listing)
+    except OSError:
+        return None

@@ -1,0 +1,343 @@
+"""Recording the no-op summary noop.py answers from (see noop.py's docstring).
+
+After a successful build, `remember` writes what a plan that found nothing to do saw:
+after a no-op whose inputs all settled before it began, or after a cold build by planning
+again between two snapshots that agree. Anything it cannot vouch for
+(_NotRecorded) means no summary, and the next build takes the full way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from . import noop
+from .buildoptions import BuildOptions, BuildResult
+from .noop import (
+    MAGIC,
+    PREFIX,
+    cache_state,
+    dir_state,
+    input_state,
+    leftovers_beside,
+    listing_of,
+    options_key,
+    published_state,
+    summary_path,
+)
+
+if TYPE_CHECKING:
+    from .build import BuildPlan
+
+_WILDCARDS = frozenset("*?[")
+
+
+@dataclass
+class _World:
+    """The paths a no-op build's answer depends on."""
+
+    dirs: list[str] = field(default_factory=list)  # listings read: by stat, or listing when recent
+    inputs: list[str] = field(default_factory=list)  # files whose content is read
+    cached: list[str] = field(default_factory=list)  # the build cache's files
+    published: list[str] = field(default_factory=list)  # the site's files
+    listed: list[str] = field(default_factory=list)  # folders compared by listing only
+    cache: str = ""  # the cache folder (its listing: without the summary's own files)
+
+
+class _NotRecorded(Exception):
+    """Something a summary cannot vouch for: none is written."""
+
+
+def forget(options: BuildOptions) -> None:
+    with contextlib.suppress(OSError):
+        summary_path(options).unlink()
+
+
+def remember(plan: BuildPlan, began_ns: int, result: BuildResult | None = None) -> None:
+    """After a successful build that began at `began_ns` (time.time_ns): the summary of the
+    next no-op, when it can be proved; else none (a stale one is removed).
+
+    - After a no-op (`plan.nothing_to_do`, its answer `result`): when nothing the plan looked
+      at changed since noop.RACY_WINDOW_NS before the build began, the plan saw exactly what is
+      there now; the published files are the manifest's, as the plan checked.
+    - After a build that reused nothing (a cold build, a new theme): its plan made again finds
+      nothing to do, between two snapshots that agree (~1 % of such a build). After an
+      incremental build it would cost too large a share of it: the next no-op, the full way,
+      records it instead.
+    """
+    options = plan.options
+    forget(options)
+    if options.clean or options.pdf or options.preview:
+        return
+    if (not plan.nothing_to_do and plan.previous.clients) or not _settled_inputs(plan):
+        return  # (after an incremental build, planning again would cost too much of it)
+    from .output import OutputLock
+
+    try:
+        with OutputLock(options.out):
+            inputs = _input_world(plan)
+            world = _file_world(options, inputs)
+            if plan.nothing_to_do:
+                assert result is not None
+                expected = {
+                    **plan.previous.shared_stamps,
+                    **{f: s for e in plan.previous.clients.values() for f, s in e.stamps.items()},
+                }
+                snapshot = _snapshot(world, began_ns, settled_only=True)
+                if not _published_as(world, snapshot, str(options.out), expected):
+                    return
+            else:
+                now = time.time_ns()
+                before = _snapshot(world, now)
+                result, again = _plan_again(options)
+                snapshot = _snapshot(world, now)  # (the same folders kept by their listing)
+                if before != snapshot or _input_world(again) != inputs:
+                    return
+            _write(options, snapshot, result)
+    except (_NotRecorded, OSError, ValueError):
+        return
+
+
+def _published_as(
+    world: _World, snapshot: dict[str, object], out: str, expected: dict[str, list[int]]
+) -> bool:
+    """The site holds exactly the files the manifest stamps, each as stamped."""
+    if len(world.published) != len(expected):
+        return False
+    states = snapshot["published"]
+    assert isinstance(states, tuple)
+    prefix = out + "/"
+    for path, state in zip(world.published, states, strict=True):
+        stamp = expected.get(path[len(prefix) :]) if path.startswith(prefix) else None
+        if stamp is None or state != (stat.S_IFREG, *stamp):
+            return False
+    return True
+
+
+def _settled_inputs(plan: BuildPlan) -> bool:
+    """Cheap first test: every client's data files and notes were settled when this build
+    looked (a file changed moments ago — a note just edited, a month just added — makes
+    the next build read it again: no summary). None for a protected portal."""
+    if any(c.access is not None for c in plan.project.config.clients):
+        return False
+    from .notes import note_paths
+
+    seen = plan.inputs.seen
+    return all(str(p) in seen for files in plan.data_files.values() for p in files) and all(
+        str(p) in seen for c in plan.clients for p in note_paths(plan.options.project, c.id)
+    )
+
+
+def _plan_again(options: BuildOptions) -> tuple[BuildResult, BuildPlan]:
+    """The full way's plan, made again: it must find nothing to do."""
+    from .build import load_project, plan_build, unchanged_result
+    from .cache import paused_gc
+    from .errors import ReportgenError
+
+    try:
+        with paused_gc():
+            plan = plan_build(options, load_project(options))
+        if not plan.nothing_to_do or any(
+            plan.previous.inputs.get(k) != v for k, v in plan.inputs.seen.items()
+        ):
+            raise _NotRecorded  # (the next build has work, or settles the manifest: it records then)
+        result = unchanged_result(plan)
+    except ReportgenError:
+        raise _NotRecorded from None
+    return result, plan
+
+
+def _input_world(plan: BuildPlan) -> _World:
+    """The project's folders and files the plan's answer depends on (see _World)."""
+    options, config = plan.options, plan.project.config
+    base = str(options.project)
+    world = _World()
+    dirs: set[str] = {base}
+
+    def chain(path: str) -> None:
+        """`path` (a file under the project) and every folder above it up to the project."""
+        if not path.startswith(base + "/"):
+            raise _NotRecorded(path)
+        parts = path[len(base) + 1 :].split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            raise _NotRecorded(path)
+        for end in range(1, len(parts)):
+            dirs.add(base + "/" + "/".join(parts[:end]))
+
+    for name in ("content", "data", "templates", "assets"):
+        if os.path.isdir(f"{base}/{name}"):
+            dirs.add(f"{base}/{name}")
+    from .notes import note_paths
+
+    for client in plan.clients:
+        for source in client.data:
+            parts = source.pattern.split("/")
+            if source.pattern.startswith("/") or any(_WILDCARDS & set(p) or p == "**" for p in parts[:-1]):
+                raise _NotRecorded(source.pattern)  # the listings it reads are not just one folder's
+            folder = base
+            for part in parts[:-1]:  # the folder it lists, or the last one of its path that exists
+                if part in ("", ".", "..") or not os.path.isdir(f"{folder}/{part}"):
+                    break
+                folder = f"{folder}/{part}"
+                dirs.add(folder)
+        for path in plan.data_files.get(client.id, []):
+            chain(str(path))
+            world.inputs.append(str(path))
+        if os.path.isdir(f"{base}/content/{client.id}"):
+            dirs.add(f"{base}/content/{client.id}")
+        for path in note_paths(options.project, client.id):
+            chain(str(path))
+            world.inputs.append(str(path))
+        if client.brand.logo:  # (kept as where it leads: the links on the way are not known)
+            raise _NotRecorded(str(client.brand.logo))
+    if config.agency.logo or config.agency.plotly_js:
+        raise _NotRecorded("agency files")
+    world.inputs.append(f"{base}/clients.yaml")
+    world.dirs = sorted(dirs)
+    return world
+
+
+def _file_world(options: BuildOptions, inputs: _World) -> _World:
+    """`inputs`, with the trees the build reads whole: the project's templates and assets,
+    reportgen itself, the build cache (by listing) and the published site."""
+    from .plotlybundle import BUILTIN_PLOTLY_JS
+    from .render import builtin_templates_dir
+
+    world = _World(dirs=list(inputs.dirs), inputs=list(inputs.inputs))
+    base = str(options.project)
+    for name in ("templates", "assets"):
+        _tree(f"{base}/{name}", world.dirs, world.inputs)
+    package = os.path.dirname(os.path.abspath(__file__))
+    _tree(package, world.dirs, world.inputs)  # reportgen itself (an edited checkout)
+    builtin = str(builtin_templates_dir())
+    if not builtin.startswith(package + "/"):
+        _tree(builtin, world.dirs, world.inputs)
+    world.inputs.append(str(BUILTIN_PLOTLY_JS))
+    cache, out = str(options.cache), str(options.out)
+    if not stat.S_ISDIR(os.lstat(cache).st_mode):
+        raise _NotRecorded(cache)
+    world.cache = cache
+    _tree(cache, world.listed, world.cached, links=True)
+    world.cached = [p for p in world.cached if not p.startswith(f"{cache}/{PREFIX}")]
+    _tree(out, world.dirs, world.published)
+    if not world.published:
+        raise _NotRecorded(out)
+    return world
+
+
+def _tree(top: str, folders: list[str], files: list[str], links: bool = False) -> None:
+    """A folder and everything under it, in a fixed order (no `__pycache__`); a link in it
+    is _NotRecorded, or with `links` (the cache: never followed) kept as a file."""
+    if not os.path.lexists(top):
+        return
+    if not stat.S_ISDIR(os.lstat(top).st_mode):
+        raise _NotRecorded(top)
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        folders.append(folder)
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name, reverse=True)
+        for entry in entries:
+            if entry.is_symlink():
+                if not links:
+                    raise _NotRecorded(entry.path)
+                files.append(entry.path)
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    stack.append(entry.path)
+            else:
+                files.append(entry.path)
+
+
+def _snapshot(world: _World, now_ns: int, settled_only: bool = False) -> dict[str, object]:
+    """The state of the world's paths, a folder changed within noop.RACY_WINDOW_NS of `now_ns`
+    kept by its listing; _NotRecorded when an input is a link or too recent to trust (with
+    `settled_only`, when anything but a published file is)."""
+    settled = now_ns - noop.RACY_WINDOW_NS
+    stat_dirs, stat_dir_states, listed, listings = [], [], list(world.listed), []
+    for folder in world.dirs:
+        info = os.lstat(folder)
+        state = dir_state(info)
+        if state is None:
+            raise _NotRecorded(folder)
+        if max(info.st_mtime_ns, info.st_ctime_ns) < settled:
+            stat_dirs.append(folder)
+            stat_dir_states.append(state)
+        elif settled_only:
+            raise _NotRecorded(folder)
+        else:
+            listed.append(folder)
+    for folder in listed:
+        listing = listing_of(folder, folder == world.cache)
+        if listing is None:
+            raise _NotRecorded(folder)
+        listings.append(listing)
+    inputs = []
+    for path in world.inputs:
+        info = os.lstat(path)
+        state = input_state(info)
+        if state is None or max(info.st_mtime_ns, info.st_ctime_ns) >= settled:
+            raise _NotRecorded(path)
+        inputs.append(state)
+    cached = []
+    for path in world.cached:
+        info = os.lstat(path)
+        if settled_only and max(info.st_mtime_ns, info.st_ctime_ns) >= settled:
+            raise _NotRecorded(path)
+        cached.append(cache_state(info))
+    if settled_only:
+        for folder in world.listed:
+            info = os.lstat(folder)
+            if max(info.st_mtime_ns, info.st_ctime_ns) >= settled and folder != world.cache:
+                raise _NotRecorded(folder)
+    published = []
+    for path in world.published:
+        state = published_state(os.lstat(path))
+        if state is None:
+            raise _NotRecorded(path)
+        published.append(state)
+    return {
+        "stat_dirs_paths": tuple(stat_dirs),
+        "stat_dirs": tuple(stat_dir_states),
+        "listed_paths": tuple(listed),
+        "listed": tuple(listings),
+        "inputs_paths": tuple(world.inputs),
+        "inputs": tuple(inputs),
+        "cached_paths": tuple(world.cached),
+        "cached": tuple(cached),
+        "published_paths": tuple(world.published),
+        "published": tuple(published),
+        "cache": world.cache,
+    }
+
+
+def _write(options: BuildOptions, snapshot: dict[str, object], result: BuildResult) -> None:
+    out = os.path.realpath(options.out)
+    name = os.path.basename(out)
+    prefixes = f".{name}.staging-\0.{name}.old-"
+    parent = os.path.dirname(out)
+    if leftovers_beside(parent, prefixes) is not False:
+        return
+    summary = {
+        **snapshot,
+        "key": options_key(options),
+        "leftovers": (parent, prefixes),
+        "result": (
+            (result.clients, result.reports, result.files, result.pages_skipped),
+            tuple((w.path, w.line, w.message) for w in result.warnings),
+        ),
+    }
+    # The listings kept are the ones just taken: a cache folder's (with this file) is
+    # compared without it.
+    payload = marshal.dumps(summary)
+    path = summary_path(options)
+    temporary = path.with_name(f"{PREFIX}tmp-{os.getpid()}")
+    temporary.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
+    os.replace(temporary, path)
