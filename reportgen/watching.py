@@ -61,7 +61,7 @@ def watch_plan(project: Path) -> WatchPlan:
             if prefix in ("", "."):
                 patterns.append(source.pattern)
                 continue
-            folder = (project / prefix).resolve()
+            folder = Path(os.path.realpath(project / prefix))  # (a link loop: no error here)
             if folder.is_relative_to(project) and folder != project:
                 candidates.add(folder)
     bundle = config.agency.plotly_js if config is not None else None
@@ -72,7 +72,8 @@ def watch_plan(project: Path) -> WatchPlan:
             candidates.add(bundle.parent)
     roots = tuple(sorted(candidates))
     links = linked_folders(roots, project)
-    candidates |= links
+    root_links = {link for link in links if link.parent == project and os.path.islink(link)}
+    candidates |= links - root_links
     # Watch the nearest existing folder of each (a folder created later is then seen).
     existing = set()
     for folder in candidates:
@@ -82,14 +83,26 @@ def watch_plan(project: Path) -> WatchPlan:
             existing.add(folder)
     folders = tuple(sorted(f for f in existing if not any(f != o and f.is_relative_to(o) for o in existing)))
     top = {f.relative_to(project).parts[0] for f in candidates if f != project}
-    return WatchPlan(folders, frozenset({CONFIG_FILE, *WATCHED_FOLDERS, *top}), tuple(patterns), roots, links)
+    names = frozenset({CONFIG_FILE, *WATCHED_FOLDERS, *top, *(link.name for link in root_links)})
+    return WatchPlan(folders, names, tuple(patterns), roots, links)
+
+
+def fallback_plan(project: Path) -> WatchPlan:
+    """The watched folders alone, when the plan could not be made (a folder vanished
+    while it was listed): serve keeps watching and plans again on the next change."""
+    folders = tuple(project / name for name in WATCHED_FOLDERS if (project / name).is_dir())
+    return WatchPlan(folders, frozenset({CONFIG_FILE, *WATCHED_FOLDERS}), ())
 
 
 def linked_folders(folders: Iterable[Path], project: Path) -> frozenset[Path]:
     """The folders (in the project) that links inside `folders` lead to: a link's
     target folder, or a linked file's folder. An AE who keeps a client's notes
     elsewhere (`content/acme -> ../notes/acme`) edits them there; the OS watcher
-    of content/ does not follow a link made or retargeted after it started."""
+    of content/ does not follow a link made or retargeted after it started.
+
+    A chain of links (`content/acme -> ../current`, `current -> notes/2026`) adds the
+    folder of every link on the way, where retargeting it changes what is read; a link
+    on the way that sits in the project folder itself is given as its own path."""
     found: set[Path] = set()
     for top in folders:
         for folder, names, files in _walk(top):  # never into a link: loops and outside stay out
@@ -97,11 +110,37 @@ def linked_folders(folders: Iterable[Path], project: Path) -> frozenset[Path]:
                 path = os.path.join(folder, name)
                 if not os.path.islink(path):
                     continue
-                target = Path(os.path.realpath(path))
-                where = target if target.is_dir() else target.parent
-                if where.is_relative_to(project) and where != project:
-                    found.add(where)
+                target = Path(os.path.realpath(path))  # (a loop or a dangling link: a path still)
+                where = target if _is_dir(target) else target.parent
+                for place in (where, *_hop_places(path, project)):
+                    if place.is_relative_to(project) and place != project:
+                        found.add(place)
     return frozenset(found)
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, RuntimeError):  # a loop, a name too long
+        return False
+
+
+def _hop_places(link: str, project: Path) -> Iterator[Path]:
+    """For each link after `link` on its chain: the folder holding it, or the link's own
+    path when that folder is the project's (only its name is watched there)."""
+    seen = {link}
+    current = link
+    for _ in range(40):  # the kernel's own limit on links followed
+        try:
+            current = os.path.join(os.path.dirname(current), os.readlink(current))
+        except OSError:  # not a link (the end of the chain), or gone
+            return
+        current = os.path.realpath(os.path.dirname(current)) + os.sep + os.path.basename(current)
+        if current in seen or not os.path.islink(current):
+            return
+        seen.add(current)
+        parent = Path(os.path.dirname(current))
+        yield Path(current) if parent == project else parent
 
 
 def _walk(top: Path) -> Iterator[tuple[str, list[str], list[str]]]:
@@ -148,7 +187,10 @@ def watch(project: Path, stopping: threading.Event, on_change: Callable[[], None
     """
     project = project.resolve()
     while not stopping.is_set():
-        plan = watch_plan(project)
+        try:
+            plan = watch_plan(project)
+        except (OSError, RuntimeError, ValueError):  # a folder moved while it was listed
+            plan = fallback_plan(project)
         replan = threading.Event()
         stop = _Either(stopping, replan)
 
@@ -158,7 +200,7 @@ def watch(project: Path, stopping: threading.Event, on_change: Callable[[], None
                     on_change()
                     if linked_folders(plan.link_roots, project) != plan.links:
                         replan.set()  # a link made, removed or retargeted: watch where it leads now
-            except (OSError, RuntimeError):  # a watched folder vanished under the watcher
+            except (OSError, RuntimeError, ValueError):  # a watched folder vanished under the watcher
                 replan.set()
                 on_change()
 

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from helpers import wait_for
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_serve_robust import CLIENT, replace_save, server  # noqa: F401 (the fixture)
 
@@ -108,4 +108,60 @@ def test_every_link_target_in_the_project_is_watched(tmp_path_factory, links):
         assert where.is_relative_to(resolved)  # never a folder outside the project
         assert any(where == f or where.is_relative_to(f) for f in plan.folders) or not where.exists()
     # Unchanged tree, same answer: no endless re-planning.
+    assert linked_folders(plan.link_roots, resolved) == plan.links
+
+
+# --- chains of links and loops, in content/, data/ and a data glob's folder (attack a15e) ----
+
+CHAIN_NAMES = ["content/acme", "data/acme", "hop", "hop2", "notes/hop3", "data/loop-a", "data/loop-b"]
+CHAIN_TARGETS = ["notes/acme", "notes", "hop", "hop2", "notes/hop3", "data/loop-a", "data/loop-b", "missing"]
+
+
+def _watched(plan, path: Path, project: Path) -> bool:
+    """A change at `path` (a link made, removed or retargeted) reaches serve."""
+    if path.parent == project:
+        return path.name in plan.root_names
+    return any(path.parent == f or path.parent.is_relative_to(f) for f in plan.folders)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    links=st.lists(st.tuples(st.sampled_from(CHAIN_NAMES), st.sampled_from(CHAIN_TARGETS)), max_size=6),
+    glob_folder=st.sampled_from(["data/loop-a", "data/acme", "hop", "data"]),
+)
+@example(links=[("data/loop-a", "data/loop-b"), ("data/loop-b", "data/loop-a")], glob_folder="data/loop-a")
+@example(links=[("content/acme", "hop"), ("hop", "hop2"), ("hop2", "notes/acme")], glob_folder="data")
+def test_chains_and_loops_of_links_are_watched_at_every_hop(tmp_path_factory, links, glob_folder):
+    """The plan never raises (a loop made serve's watcher die: attack a15e), and every
+    link on a chain from a watched folder to its end is itself watched."""
+    project = tmp_path_factory.mktemp("tree") / "project"
+    for place in ("content", "data", "notes/acme"):
+        (project / place).mkdir(parents=True, exist_ok=True)
+    (project / "clients.yaml").write_text(
+        "agency: {name: A}\nclients:\n  - id: acme\n    name: Acme\n"
+        "    account_executive: {name: A, email: a@x.example}\n"
+        f"    data: ['{glob_folder}/*.csv']\n"
+    )
+    for name, target in links:
+        link = project / name
+        if os.path.lexists(link) and not link.is_symlink():
+            continue
+        if link.is_symlink():
+            link.unlink()
+        if not os.path.isdir(link.parent):
+            continue
+        os.symlink(os.path.relpath(project / target, link.parent), link)
+    plan = watch_plan(project)  # never an error
+    resolved = project.resolve()
+    for top in ("content", "data"):
+        for folder, names, files in os.walk(resolved / top):
+            for name in (*names, *files):
+                hop = Path(folder, name)
+                seen = set()
+                while hop.is_symlink() and hop not in seen:  # the chain, hop by hop
+                    seen.add(hop)
+                    if hop.parent.is_relative_to(resolved):
+                        assert _watched(plan, hop, resolved), (hop, plan)
+                    hop = Path(os.path.realpath(hop.parent)) / os.readlink(hop)
+                    hop = Path(os.path.realpath(hop.parent)) / hop.name
     assert linked_folders(plan.link_roots, resolved) == plan.links
