@@ -45,9 +45,9 @@ def parse_metric_text(text: str, shown: str) -> tuple[MetricTable | None, list[P
         header = next(reader, None)
     except csv.Error as exc:
         return None, [Problem(shown, 1, f"unreadable header: {exc}")]
-    if header is None or not any(cell.strip() for cell in header):
-        return None, [Problem(shown, 1, "empty file: expected a header line starting with 'date'")]
-    columns, problems = _parse_header(header, shown)
+    if header is None or not any(cell.strip(" \t;") for cell in header):
+        return None, [_blank_header(text, shown)]
+    columns, problems = _parse_header(header, shown, text.split("\n", 1)[0].rstrip("\r"))
     if problems:
         return None, problems
     return _parse_rows(reader, columns, shown, text)
@@ -69,8 +69,33 @@ def _decode(raw: bytes, shown: str) -> tuple[str, Problem | None]:
         return "", Problem(shown, line, "not UTF-8 text (a Latin-1 export? re-save it as UTF-8)")
 
 
-def _parse_header(header: list[str], shown: str) -> tuple[list[str], list[Problem]]:
-    separator = _other_separator(header)
+def _blank_header(text: str, shown: str) -> Problem:
+    """A file with nothing in it, or one whose first line is blank (blank lines or a
+    spreadsheet's row of empty cells above the header): which, and where the text starts."""
+    lines = text.splitlines()
+    first = next((n for n, line in enumerate(lines, 1) if line.strip(" \t,;")), 0)
+    if not first:
+        return Problem(shown, 1, "empty file: expected a header line starting with 'date'")
+    return Problem(
+        shown,
+        1,
+        f"line 1 is blank: the header line starting with 'date' must be the first line "
+        f"(delete the {first - 1} blank line{'s' if first > 2 else ''} above line {first})",
+    )
+
+
+def _parse_header(header: list[str], shown: str, first_line: str) -> tuple[list[str], list[Problem]]:
+    if first_line.strip().lower().startswith("sep=") and len(header) <= 2:
+        # Excel's "sep=;" line, which some tools put before the header.
+        return [], [
+            Problem(
+                shown,
+                1,
+                f"line 1 is a spreadsheet's '{first_line.strip()}' line, not the header: delete it "
+                "(canonical CSVs start with the header line starting with 'date')",
+            )
+        ]
+    separator = "" if "date" in (c.strip().lower() for c in header) else _other_separator(first_line)
     if separator:
         # A spreadsheet set to a decimal-comma locale saves "CSV" with ';' (or
         # tabs); naming the separator beats one error per glued-together column.
@@ -106,12 +131,12 @@ def _parse_header(header: list[str], shown: str) -> tuple[list[str], list[Proble
     return columns, problems
 
 
-def _other_separator(header: list[str]) -> str:
-    """The name of the separator a one-column header is glued with, or ''."""
-    if len(header) != 1:
-        return ""
-    for mark, name in ((";", "';'"), ("\t", "tabs")):
-        if mark in header[0]:
+def _other_separator(first_line: str) -> str:
+    """The name of the separator that, unlike commas, splits the header line into
+    columns with a 'date' one (`"date";"spend, net"`, tabs, `|`), or ''."""
+    for mark, name in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
+        cells = next(csv.reader([first_line], delimiter=mark), [])
+        if len(cells) > 1 and "date" in (cell.strip().lower() for cell in cells):
             return name
     return ""
 

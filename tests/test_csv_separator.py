@@ -16,7 +16,7 @@ NAMES = st.lists(
     unique=True,
     max_size=5,
 )
-SEPARATORS = {";": "';'", "\t": "tabs"}
+SEPARATORS = {";": "';'", "\t": "tabs", "|": "'|'"}
 
 
 @settings(max_examples=150, deadline=None)
@@ -25,9 +25,15 @@ SEPARATORS = {";": "';'", "\t": "tabs"}
     date_at=st.integers(0, 5),
     separator=st.sampled_from(sorted(SEPARATORS)),
     rows=st.lists(st.lists(st.sampled_from(["2026-11-01", "12", "3,5", "x", ""]), max_size=6), max_size=4),
+    quoted=st.booleans(),
+    suffix=st.sampled_from(["", ", net", " (EUR)"]),
 )
-def test_a_header_glued_by_another_separator_is_one_error_naming_it(names, date_at, separator, rows):
+def test_a_header_glued_by_another_separator_is_one_error_naming_it(
+    names, date_at, separator, rows, quoted, suffix
+):
     names.insert(min(date_at, len(names)), "date")
+    if quoted:  # a spreadsheet quotes every cell, and a name may hold a comma
+        names = [f'"{name}{suffix}"' if name != "date" else '"date"' for name in names]
     lines = [separator.join(names)] + [separator.join(row) for row in rows]
     table, problems = parse_metric_text("\n".join(lines) + "\n", "data/a/2026-11.csv")
     assert table is None
@@ -46,3 +52,32 @@ def test_a_comma_header_is_never_taken_for_another_separator(names, text):
         header + "\n2026-11-01," + ",".join("1" for _ in names) + ",1\n", "x.csv"
     )
     assert not any("separated by" in p.message for p in problems)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    padding=st.lists(st.sampled_from(["", " ", "\t", ",,,", ";;", " , "]), min_size=1, max_size=4),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    rest=st.sampled_from(["date,spend\n2026-11-01,3\n", "date\n", "spend\n1\n"]),
+)
+def test_blank_lines_above_the_header_are_named_not_called_an_empty_file(padding, newline, rest):
+    """(attack a15e) Blank or padding lines above the header were reported as "empty file"."""
+    text = newline.join(padding) + newline + rest.replace("\n", newline)
+    _table, problems = parse_metric_text(text, "x.csv")
+    assert [p.line for p in problems] == [1]
+    assert "empty file" not in problems[0].message
+    assert f"above line {len(padding) + 1}" in problems[0].message
+
+
+@given(blank=st.text(alphabet=" \t\r\n,;", max_size=8))
+def test_a_file_of_only_blanks_is_an_empty_file(blank):
+    _table, problems = parse_metric_text(blank, "x.csv")
+    assert [p.message for p in problems] == ["empty file: expected a header line starting with 'date'"]
+
+
+@given(mark=st.sampled_from([",", ";", "\t", "|"]), newline=st.sampled_from(["\n", "\r\n"]))
+def test_a_spreadsheet_sep_line_is_named(mark, newline):
+    text = f"sep={mark}{newline}date,spend{newline}2026-11-01,3{newline}"
+    _table, problems = parse_metric_text(text, "x.csv")
+    assert len(problems) == 1 and problems[0].line == 1
+    assert f"'sep={mark.strip()}' line" in problems[0].message
