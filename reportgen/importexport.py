@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TypedDict
 
 from .config import CONFIG_FILE
-from .datafiles import find_data_sources
+from .datafiles import find_data_sources, is_generated_path
 from .errors import InputError, Problem
 from .inputfiles import UnreadableInputError, read_input_bytes
-from .model import Client
+from .model import Client, DataSource
 from .scaffold import ScaffoldError, valid_client
 
 
@@ -83,12 +83,17 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
         ]
         lines.append(",".join(_csv_cell(c) for c in cells))
     content = "\n".join(lines) + "\n"
-    target = _free_target(root, root / "data" / client_id, f"{export.format}-{first}-{last}", content)
+    folder = root / "data" / client_id
+    problem = _unsafe_folder(root, folder)
+    if problem:
+        raise ScaffoldError(problem)
+    target = _free_target(root, folder, f"{export.format}-{first}-{last}", content)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(content, encoding="utf-8")
-    if not _read_by(root, client, target):
-        target.unlink()  # a file no build reads would look imported and count for nothing
-        raise InputError([_unread_problem(root, client, target)])
+    reader = _read_by(root, client, target)
+    if reader is None or reader.format not in ("auto", "canonical"):
+        target.unlink()  # a file no build reads (or reads as an export) would count for nothing
+        raise InputError([_unread_problem(root, client, target, reader)])
     totals: dict[str, float | None] = {}
     for index, metric in enumerate(table.metrics):
         known = [value for r in table.rows if (value := r.values[index]) is not None]
@@ -127,16 +132,42 @@ def _period_export_problem(source: Path, line: int, grain: str, client_id: str) 
     )
 
 
-def _read_by(root: Path, client: Client, target: Path) -> bool:
-    """Whether the client's data entries find `target` (as a build would)."""
+def _unsafe_folder(root: Path, folder: Path) -> str:
+    """Why import must not write into `folder` (data/ID linked out of the project, or into
+    the build's output, whose files no build reads and a build replaces), or ''."""
+    real_root = Path(os.path.realpath(root))
+    real = Path(os.path.realpath(folder))  # (where it would be made, if it is not there yet)
+    shown = folder.relative_to(root).as_posix()
+    if not real.is_relative_to(real_root):
+        return f"{shown}/ leads outside the project (to {real}): import writes only inside it"
+    if is_generated_path(real_root, real / "x.csv"):
+        where = real.relative_to(real_root).as_posix()
+        return (
+            f"{shown}/ leads into the build's output ({where}/), which is never read as data "
+            f"and is replaced by the next build: make {shown} a folder of its own"
+        )
+    return ""
+
+
+def _read_by(root: Path, client: Client, target: Path) -> DataSource | None:
+    """The client's data entry that finds `target` (as a build would), if one does."""
     found, _problems = find_data_sources(root, client)
     real = os.path.realpath(target)
-    return any(os.path.realpath(path) == real for path, _source in found)
+    return next((source for path, source in found if os.path.realpath(path) == real), None)
 
 
-def _unread_problem(root: Path, client: Client, target: Path) -> Problem:
+def _unread_problem(root: Path, client: Client, target: Path, reader: DataSource | None) -> Problem:
     shown = target.relative_to(root).as_posix()
     folder = f"data/{client.id}/*.csv"
+    if reader is not None:
+        return Problem(
+            CONFIG_FILE,
+            reader.line,
+            f"client '{client.id}': data '{reader.pattern}' reads {shown} as a {reader.format} "
+            f"export, but import writes a canonical CSV: keep those exports in a folder of "
+            f"their own (data/{client.id}/{reader.format}/) and read {folder} with an entry "
+            "without format:, then import again",
+        )
     if not client.data:
         return Problem(
             CONFIG_FILE,

@@ -9,6 +9,7 @@ file, or fails with clients.yaml:line, exit 1, and nothing written.
 
 from __future__ import annotations
 
+import os
 import re
 
 from conftest import run_cli
@@ -67,3 +68,81 @@ def test_an_import_is_read_by_the_next_build_or_refused(tmp_path_factory, entrie
         for e in entries
     ) or ("data/example-client/google_ads-2026-02-03-2026-02-04.csv" in entries)
     assert (result.exit_code == 0) == reads, (entries, result.output)
+
+
+# --- entries with format:, and data/ID linked elsewhere (attack a15e) -------------------------
+
+FORMATTED = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["data/example-client/*.csv", "data/**/*.csv", "data/example-client/google_ads-*.csv"]
+        ),
+        st.sampled_from(["auto", "canonical", "meta_ads", "google_ads"]),
+    ),
+    min_size=1,
+    max_size=3,
+    unique_by=lambda entry: entry[0],
+)
+LINKED = st.sampled_from([None, "site/example-client", ".site.back/example-client", "../elsewhere", "keep"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=FORMATTED, linked=LINKED)
+def test_an_import_is_read_as_canonical_from_inside_the_project_or_refused(tmp_path_factory, entries, linked):
+    """Written only where the next build reads it, as a canonical CSV: never through a
+    link into the output (`.site.back/` holds every client's published files) or out of
+    the project, never where the entry reading it expects a platform's export."""
+    base = tmp_path_factory.mktemp("agency")
+    root = base / "project"
+    root.mkdir()
+    assert run_cli("init", root).exit_code == 0
+    config = root / "clients.yaml"
+    block = "    data:\n" + "".join(f"      - {{path: '{p}', format: {f}}}\n" for p, f in entries)
+    text = re.sub(
+        r"    data:\n      - data/example-client/\*\.csv\n", block, config.read_text(encoding="utf-8")
+    )
+    config.write_text(text, encoding="utf-8")
+    if linked is not None:
+        target = (root / linked).resolve()
+        target.mkdir(parents=True, exist_ok=True)
+        folder = root / "data" / "example-client"
+        for old in folder.iterdir():
+            old.unlink()
+        folder.rmdir()
+        os.symlink(os.path.relpath(target, folder.parent), folder)
+    everything = {p: p.read_bytes() for p in base.rglob("*") if p.is_file()}
+    source = base / "export.csv"
+    source.write_text(EXPORT, encoding="utf-8")
+    result = run_cli("import", source, "--client", "example-client", "--project", root)
+    written = root / "data" / "example-client" / "google_ads-2026-02-03-2026-02-04.csv"
+    project, _problems = read_project_config(root)
+    client = next(c for c in project.clients if c.id == "example-client")
+    if result.exit_code == 0:
+        found, _ = find_data_sources(root, client)
+        reader = next(s for p, s in found if p == written)
+        assert reader.format in ("auto", "canonical")
+        assert linked in (None, "keep")
+    else:
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        now = {p: p.read_bytes() for p in base.rglob("*") if p.is_file() and p != source}
+        assert now == everything  # nothing written anywhere, not even for a moment's trace
+        first = next(
+            (
+                f
+                for p, f in entries
+                if (linked is None or "**" not in p)  # (`**` never walks into a linked folder)
+                and re.fullmatch(
+                    p.replace("**/", "(.*/)?").replace("*", "[^/]*"),
+                    "data/example-client/google_ads-2026-02-03-2026-02-04.csv",
+                )
+            ),
+            None,
+        )
+        assert linked not in (None, "keep") or first not in ("auto", "canonical"), result.output
+        if linked in ("site/example-client", ".site.back/example-client"):
+            assert "leads into the build's output" in result.output  # refused before writing
+        elif linked == "../elsewhere":
+            assert "leads outside the project" in result.output
+        elif first is not None:
+            assert re.search(rf"clients\.yaml:\d+: .*as a {first} export", result.output), result.output
