@@ -22,9 +22,20 @@ from .cli_common import (
 )
 from .errors import InputError, terminal_text
 
-# importers.EXPORTS, repeated here so that a command line that does not import (a no-op
-# build, noop.py) does not load the import formats (tests/test_speed_noop_early.py checks)
-EXPORT_FORMATS = ("google_ads", "meta_ads", "linkedin_ads", "ga4")
+
+class _ImportFormats(click.Choice[str]):
+    """auto and importers.EXPORTS, read when `import` is parsed or its help shown: a command
+    line that imports nothing (a no-op build, noop.py) does not load the import formats
+    (tests/test_speed_noop_early.py checks)."""
+
+    def __init__(self) -> None:
+        self.case_sensitive = True
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]  # (read, never set)
+        from .importers import EXPORTS
+
+        return ("auto", *EXPORTS)
 
 
 @click.command(cls=LibraryErrorsCommand)
@@ -92,7 +103,7 @@ def new_client(client_id: str, name: str, project: Path) -> None:
     "format_",
     default="auto",
     show_default=True,
-    type=click.Choice(["auto", *EXPORT_FORMATS]),
+    type=_ImportFormats(),
     help="The platform (auto: detected from the header).",
 )
 @project_option

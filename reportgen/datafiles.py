@@ -11,6 +11,7 @@ import fnmatch
 import os
 import re
 import stat
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .config import CONFIG_FILE
@@ -74,6 +75,12 @@ def hidden_unasked(root_text: str, path_text: str, pattern: str) -> bool:
     )
 
 
+def glob_pattern(pattern: str) -> str:
+    """The pattern as globbed: a trailing `**` (`data/acme/**`) means every file below,
+    as the shell's globstar reads it (pathlib's own `**` alone matches only folders)."""
+    return f"{pattern}/*" if pattern.replace("\\", "/").rsplit("/", 1)[-1] == "**" else pattern
+
+
 def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, DataSource]], list[Problem]]:
     """Each data file with the clients.yaml entry that named it.
 
@@ -92,7 +99,7 @@ def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, Data
     root_text = "" if str(root) == "." else f"{str(root).rstrip('/')}/"  # as glob writes its matches
     for source in client.data:
         kept: list[tuple[Path, str | None]] = []  # (match, its real path when known)
-        for p in root.glob(source.pattern):
+        for p in root.glob(glob_pattern(source.pattern)):
             text = str(p)
             if hidden_unasked(root_text, text, source.pattern):
                 continue
@@ -155,3 +162,41 @@ def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, Data
                 seen.add(known)
                 files.append((path, source))
     return files, problems
+
+
+def files_read_twice(
+    clients: Iterable[Client], found: Mapping[str, Iterable[Path]] | None = None, root: Path | None = None
+) -> list[Problem]:
+    """A warning for each pair of clients that read the same data file (`data/**/*.csv`
+    in both): each portal would show that file's figures, one client's in another's
+    report. `found`: each client's data files; else found here, under `root`. Files are
+    the same when their folders lead to the same place (one realpath per folder)."""
+    readers: dict[str, list[Client]] = {}
+    shown: dict[tuple[str, str], list[str]] = {}
+    real_folders: dict[str, str] = {}
+    for client in clients:
+        paths = (
+            found.get(client.id, ())
+            if found is not None
+            else [p for p, _s in find_data_sources(root or Path("."), client)[0]]
+        )
+        for path in paths:
+            folder, name = os.path.split(str(path))
+            real = real_folders.get(folder) or real_folders.setdefault(folder, os.path.realpath(folder))
+            owners = readers.setdefault(f"{real}/{name}", [])
+            for owner in owners:
+                if owner.id != client.id:
+                    shown.setdefault((owner.id, client.id), []).append(str(path))
+            owners.append(client)
+    lines = {c.id: c.line for owners in readers.values() for c in owners}
+    return [
+        Problem(
+            CONFIG_FILE,
+            lines[second],
+            f"client '{second}' reads {len(paths)} data file{'s' if len(paths) > 1 else ''} that client "
+            f"'{first}' also reads ({display_path(Path(paths[0]), root or Path('.'))}"
+            f"{', …' if len(paths) > 1 else ''}): each portal shows those figures; narrow their data entries",
+            "warning",
+        )
+        for (first, second), paths in shown.items()
+    ]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from . import noop
 from .buildoptions import BuildOptions, BuildResult
+from .datafiles import glob_pattern
 from .noop import (
     MAGIC,
     PREFIX,
@@ -177,7 +178,7 @@ def _input_world(plan: BuildPlan) -> _World:
 
     for client in plan.clients:
         for source in client.data:
-            parts = source.pattern.split("/")
+            parts = glob_pattern(source.pattern).split("/")
             if source.pattern.startswith("/") or any(_WILDCARDS & set(p) or p == "**" for p in parts[:-1]):
                 raise _NotRecorded(source.pattern)  # the listings it reads are not just one folder's
             folder = base

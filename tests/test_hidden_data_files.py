@@ -33,6 +33,9 @@ PATTERNS = [
     "data/acme/._2026-10.csv",
     ".exports/*.csv",
     "**/*.csv",
+    "data/acme/**",  # a trailing `**`: every file below, as the shell's globstar (attack a15e)
+    "data/**",
+    "**",
 ]
 
 

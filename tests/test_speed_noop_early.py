@@ -287,11 +287,16 @@ def test_no_summary_for_a_protected_portal_or_a_clean_build(tmp_path, template, 
     assert unchanged_build(options_for(project)) is None
 
 
-def test_the_cli_names_the_import_formats_importers_declares():
-    from reportgen.cli_authoring import EXPORT_FORMATS
+def test_the_cli_offers_the_import_formats_importers_declares(tmp_path):
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
     from reportgen.importers import EXPORTS
 
-    assert EXPORT_FORMATS == EXPORTS
+    result = CliRunner().invoke(main, ["import", "--help"])
+    assert "[auto|" + "|".join(EXPORTS) + "]" in result.output.replace("\n", "").replace(" ", "")
+    bad = CliRunner().invoke(main, ["import", str(tmp_path / "x.csv"), "--client", "a", "--format", "nope"])
+    assert bad.exit_code == 2 and all(name in bad.output for name in EXPORTS)
 
 
 def test_a_no_op_from_the_command_line_imports_no_renderer(tmp_path, template):
@@ -325,3 +330,28 @@ def test_a_no_op_from_the_command_line_imports_no_renderer(tmp_path, template):
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+
+
+def test_a_trailing_globstar_reads_and_watches_every_folder_below(tmp_path, template):
+    """`data/ID/**` reads every file below (attack a15e: it matched none); a file added in a
+    subfolder is never answered early as a no-op (the summary lists only one folder)."""
+    project = tmp_path / "project"
+    shutil.copytree(template, project, symlinks=True)
+    config = project / "clients.yaml"
+    text = config.read_text(encoding="utf-8")
+    globbed = text.replace("data/client-0001/*.csv", "data/client-0001/**")
+    assert globbed != text
+    config.write_text(globbed, encoding="utf-8")
+    sub = project / "data" / "client-0001" / "sub"
+    sub.mkdir()
+    month = _first(project, "data/client-0001/*.csv")
+    month.rename(sub / month.name)
+    (sub / "later").mkdir()  # a folder with no file yet: only a trailing ** reads it
+    settle()
+    first = build_site(options_for(project))
+    settle()
+    build_site(options_for(project))
+    assert summary_path(options_for(project)).is_file() is False or unchanged_build(options_for(project))
+    (sub / "later" / "more.csv").write_text("date,leads\n2026-10-02,1\n", encoding="utf-8")
+    assert unchanged_build(options_for(project)) is None
+    assert first.reports == build_site(options_for(project, clean=True)).reports
