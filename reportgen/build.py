@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .assets import SiteAssets, collect_assets
-from .audit import Shells, address_warnings, portals_to_rebuild, publish_state, refuse_unsafe_site
+from .audit import Shells, portals_to_rebuild, publish_state, refuse_unsafe_site
 from .buildoptions import BuildOptions, BuildResult, as_of_month, build_date, select_clients
 from .cache import (
     InputDigests,
@@ -41,6 +41,7 @@ from .cache import (
     save_manifest,
 )
 from .config import read_project_config
+from .datafiles import files_read_twice
 from .errors import InputError, Problem
 from .incremental import (
     cached_warnings,
@@ -88,7 +89,6 @@ __all__ = [
     "as_of_month",
     "build_date",
     "build_site",
-    "check_project",
     "client_fingerprint",
     "load_client",  # noqa: F822 (imported on first use: __getattr__ below)
     "load_project",
@@ -143,39 +143,6 @@ def raise_if_failed(problems: list[Problem], strict: bool, infos: bool = True) -
     return warnings
 
 
-# --- check: everything in memory -------------------------------------------------------------
-
-
-def check_project(options: BuildOptions) -> BuildResult:
-    """Load, validate, compute and render everything in memory; write nothing."""
-    started = time.perf_counter()
-    from .site import SiteRenderer
-    from .workers import ClientTask, WorkerSetup, run_tasks
-
-    options = replace(options, preview=True)  # an unset password variable is a warning here
-    project = load_project(options)
-    problems = list(project.warnings)
-    try:
-        SiteRenderer(project.config, project.assets).shared_files()  # the agency's landing page
-    except InputError as exc:
-        problems.extend(exc.problems)
-    tasks = [ClientTask(c.id, "", None, render=False) for c in project.selected]
-    setup = WorkerSetup(options, project.config, project.assets, staging=None)
-    outcomes = run_tasks(setup, tasks, options.jobs, None)
-    for outcome in outcomes:
-        problems.extend(outcome.problems)
-    problems.extend(address_warnings(project.selected))
-    warnings = raise_if_failed(problems, options.strict)
-    infos = tuple(sorted({p for p in problems if p.severity == "info"}))
-    return BuildResult(
-        clients=len(project.selected),
-        reports=sum(o.reports for o in outcomes),
-        warnings=warnings,
-        infos=infos,
-        seconds=time.perf_counter() - started,
-    )
-
-
 # --- 2. plan the build -----------------------------------------------------------------------
 
 
@@ -207,6 +174,7 @@ class BuildPlan:
     infos: tuple[Problem, ...]  # portals rendered again although unselected, and why
     nothing_to_do: bool  # every portal and shared file is exactly as the last build wrote it
     data_files: dict[str, list[Path]]  # each client's data files, as the fingerprints found them
+    read_twice: list[Problem]  # clients that read the same data file (datafiles.files_read_twice)
 
 
 def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
@@ -275,6 +243,7 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
         ),
         nothing_to_do=nothing_to_do,
         data_files=found,
+        read_twice=files_read_twice(clients, found, options.project),
     )
 
 
@@ -405,7 +374,11 @@ def _site_unchanged(plan: BuildPlan, started: float, stages: dict[str, float]) -
 def unchanged_result(plan: BuildPlan) -> BuildResult:
     """What a build that finds nothing to do answers (its seconds and stages aside)."""
     previous = plan.previous
-    problems = [*plan.project.warnings, *(w for c in plan.clients for w in plan.unchanged[c.id])]
+    problems = [
+        *plan.project.warnings,
+        *plan.read_twice,
+        *(w for c in plan.clients for w in plan.unchanged[c.id]),
+    ]
     warnings = raise_if_failed(problems, plan.options.strict)
     entries = [previous.clients[c.id] for c in plan.clients]
     files = 1 + len(previous.shared) + sum(len(f) for e in entries for f in e.files.values())
@@ -460,7 +433,7 @@ def _build_into(
     options = plan.options
     clock = time.perf_counter()
     manifest = Manifest(site_key=plan.project.assets.key, shared=_stage_shared_files(site, plan))
-    problems = list(plan.project.warnings)
+    problems = [*plan.project.warnings, *plan.read_twice]
     carried = _carry_unchanged(site, plan, manifest, problems)
     outcomes = run_tasks(
         WorkerSetup(options, plan.project.config, plan.project.assets, site.staging, plan.inputs.seen),

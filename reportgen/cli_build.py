@@ -103,7 +103,7 @@ def check(
     shard: str | None,
 ) -> None:
     """Validate everything and write nothing; each problem as path:line: message."""
-    from .build import check_project
+    from .checking import check_project
 
     options = build_options(project, clients, month, drafts, strict, jobs, shard, None, False)
     try:

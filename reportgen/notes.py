@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .chartkinds import CHART_KINDS, DEFAULT_BY, kinds_where
 from .errors import Problem, did_you_mean, display_path, either
-from .inputfiles import UnreadableInputError, line_at, read_input_bytes
+from .inputfiles import UnreadableInputError, input_file_problem, line_at, read_input_bytes
 from .model import Annotation, ChartSpec, Meeting, Month, NextStep, Note
 from .schema import INVALID, Boolean, Choice, Context, DateKind, Field, Kind, ListOf, Obj, Text
 from .yamlfile import YamlError, YamlMap, parse_yaml
@@ -154,10 +154,17 @@ def load_client_notes(
     """One client's notes, oldest first, and the problems in them; `cache`: the notes as an
     earlier build parsed them (notescache.py; never for a protected client)."""
     notes: list[Note] = []
+    folder_problem = _notes_folder_problem(root, client_id)
+    if folder_problem is not None:
+        return [], [folder_problem]
     problems: list[Problem] = []
     shown_as = _display_paths(root / CONTENT_DIR / client_id, root)
+    real_root = os.path.realpath(root)
     for path in note_paths(root, client_id):
         shown = shown_as(path)
+        if os.path.islink(path) and not _inside(os.path.realpath(path), real_root):
+            problems.append(Problem(shown, None, _OUTSIDE.format(where=os.path.realpath(path))))
+            continue
         if not NOTE_NAME_RE.match(path.name):
             problems.append(
                 Problem(
@@ -177,6 +184,34 @@ def load_client_notes(
         if note is not None:
             notes.append(note)
     return notes, problems
+
+
+_OUTSIDE = (
+    "a link out of the project (to {where}): notes are read only inside it, where a build "
+    "on another machine (CI, a colleague's clone) finds them too; move the notes into the project"
+)
+
+
+def _inside(real: str, real_root: str) -> bool:
+    return real == real_root or real.startswith(real_root.rstrip("/") + "/")
+
+
+def _notes_folder_problem(root: Path, client_id: str) -> Problem | None:
+    """content/ID as something other than a folder of notes in the project: a broken
+    link or a loop (the client's notes were silently never read), a file, or a link
+    that leaves the project."""
+    folder = root / CONTENT_DIR / client_id
+    shown = f"{CONTENT_DIR}/{client_id}"
+    if not os.path.lexists(folder):
+        return None
+    if not folder.is_dir():
+        why = input_file_problem(folder) or "a file"
+        why = why.replace(", not a file", "").replace(", not a regular file: only files are read", "")
+        return Problem(shown, None, f"{why}, not a folder: the client's notes cannot be read")
+    real = os.path.realpath(folder)
+    if not _inside(real, os.path.realpath(root)):
+        return Problem(shown, None, _OUTSIDE.format(where=real))
+    return None
 
 
 def _display_paths(folder: Path, root: Path) -> Callable[[Path], str]:

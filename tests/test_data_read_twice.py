@@ -1,0 +1,76 @@
+"""Two clients that read the same data file get a warning (attack a15e).
+
+`data/**/*.csv` on one client and `data/acme/*.csv` on another: each portal showed
+acme's figures, and nothing said so. Property: over random data entries and links,
+the pairs warned about are exactly the pairs of clients whose files (by where their
+folders lead) meet, whatever order the clients come in.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reportgen.datafiles import files_read_twice, find_data_sources
+from reportgen.model import Client, DataSource, Person
+
+PATTERNS = ["data/acme/*.csv", "data/beta/*.csv", "data/**/*.csv", "data/mirror/*.csv", "data/*/2026-*.csv"]
+
+
+def client(ident: str, patterns: list[str], line: int) -> Client:
+    return Client(
+        id=ident,
+        name=ident.title(),
+        account_executive=Person("AE", "ae@agency.example"),
+        data=tuple(DataSource(p, line) for p in patterns),
+        line=line,
+    )
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    entries=st.lists(
+        st.lists(st.sampled_from(PATTERNS), min_size=1, max_size=2, unique=True), min_size=1, max_size=4
+    ),
+    mirror=st.booleans(),
+)
+def test_a_warning_for_exactly_the_clients_that_share_a_file(tmp_path_factory, entries, mirror):
+    root = tmp_path_factory.mktemp("p")
+    for folder in ("acme", "beta"):
+        (root / "data" / folder).mkdir(parents=True)
+        (root / "data" / folder / "2026-10.csv").write_text("date\n")
+    if mirror:  # another name for acme's folder
+        os.symlink("acme", root / "data" / "mirror")
+    clients = [client(f"c{i}", patterns, 10 * i + 1) for i, patterns in enumerate(entries)]
+    files = {c.id: {os.path.realpath(p) for p, _s in find_data_sources(root, c)[0]} for c in clients}
+    expected = {
+        (a.id, b.id) for i, a in enumerate(clients) for b in clients[i + 1 :] if files[a.id] & files[b.id]
+    }
+    problems = files_read_twice(clients, None, root)
+    warned = set()
+    for problem in problems:
+        assert problem.severity == "warning" and problem.path == "clients.yaml"
+        second = next(c for c in clients if c.line == problem.line)
+        first = next(c for c in clients if f"client '{c.id}' also reads" in problem.message)
+        warned.add((first.id, second.id))
+    assert warned == expected
+    assert len(problems) == len(expected)  # one per pair, not one per file
+
+
+def test_check_and_build_warn_at_the_second_clients_line(tmp_path, cli):
+    root = tmp_path / "p"
+    assert cli("init", str(root)).exit_code == 0
+    config = root / "clients.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert cli("new", "client", "other", "--name", "Other", "--project", str(root)).exit_code == 0
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("data/other/*.csv", "data/**/*.csv"), encoding="utf-8")
+    for command in ("check", "build"):
+        result = cli(command, "--project", str(root))
+        assert result.exit_code == 0, result.output
+        assert "client 'other' reads" in result.output and "'example-client' also reads" in result.output
+    again = cli("build", "--project", str(root))  # a no-op says it again
+    assert "client 'other' reads" in again.output
+    assert cli("build", "--project", str(root), "--strict").exit_code == 1
