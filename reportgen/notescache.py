@@ -25,7 +25,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import marshal
-import os
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ from .errors import Problem
 from .inputfiles import read_cache_file
 from .model import Annotation, ChartSpec, Meeting, Month, NextStep, Note
 from .notes import CHART_TYPES, chart_spec_problem, parse_note_bytes
-from .parsedcache import NOTES_FOLDER, _real_folder
+from .parsedcache import NOTES_FOLDER, _real_folder, write_cache_file
 
 MAGIC = b"reportgen-notes/1\n"
 FOLDER = NOTES_FOLDER
@@ -87,16 +86,7 @@ class NotesCache:
             return
         entries = tuple(entry for _name, entry in sorted(self.new.items()))
         payload = marshal.dumps((__version__, _kinds(), self.client_id, entries), 4)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if not _real_folder(self.path.parent):  # a link out of the project: never written through
-                return
-            temporary.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
-            os.replace(temporary, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+        write_cache_file(self.path, MAGIC, payload)
 
 
 def _load(path: Path, client_id: str) -> dict[str, tuple[Any, ...]]:

@@ -110,16 +110,7 @@ class ParsedCache:
         payload = marshal.dumps(
             (__version__, self.client_id, tuple(self._encoded(k, e) for k, e in sorted(self.new.items()))), 4
         )
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if not _real_folder(self.path.parent):  # a link out of the project: never written through
-                return
-            temporary.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
-            os.replace(temporary, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+        write_cache_file(self.path, MAGIC, payload)
 
     def _encoded(self, path: str, entry: Entry) -> tuple[Any, ...]:
         """An entry as stored: as the file held it when taken from there (the same digest,
@@ -149,6 +140,21 @@ def forget_protected(cache_dir: Path, clients: Iterable[Client]) -> None:
             if name not in wanted:
                 with contextlib.suppress(OSError):
                     os.unlink(folder / name)
+
+
+def write_cache_file(path: Path, magic: bytes, payload: bytes) -> None:
+    """`magic`, the payload's SHA-256 and the payload, swapped in whole (a reader sees the
+    old file or the new one); never through a link, never failing the build."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not _real_folder(path.parent):  # a link out of the project: never written through
+            return
+        temporary.write_bytes(magic + hashlib.sha256(payload).digest() + payload)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 def _real_folder(folder: Path) -> bool:
