@@ -157,7 +157,9 @@ def _plan_again(options: BuildOptions) -> tuple[BuildResult, BuildPlan]:
 def _input_world(plan: BuildPlan) -> _World:
     """The project's folders and files the plan's answer depends on (see _World)."""
     options, config = plan.options, plan.project.config
-    base = str(options.project)
+    # Absolute: with the default `--project .` the files are found as `data/…` (attack a15f:
+    # no summary was ever recorded there).
+    base = os.path.abspath(options.project)
     world = _World()
     dirs: set[str] = {base}
 
@@ -182,19 +184,22 @@ def _input_world(plan: BuildPlan) -> _World:
             if source.pattern.startswith("/") or any(_WILDCARDS & set(p) or p == "**" for p in parts[:-1]):
                 raise _NotRecorded(source.pattern)  # the listings it reads are not just one folder's
             folder = base
-            for part in parts[:-1]:  # the folder it lists, or the last one of its path that exists
-                if part in ("", ".", "..") or not os.path.isdir(f"{folder}/{part}"):
+            folders = [part for part in parts[:-1] if part not in ("", ".")]  # (`./data//x`: data/x)
+            if ".." in folders:
+                raise _NotRecorded(source.pattern)  # (where `..` leads depends on links on the way)
+            for part in folders:  # the folder it lists, or the last one of its path that exists
+                if not os.path.isdir(f"{folder}/{part}"):
                     break
                 folder = f"{folder}/{part}"
                 dirs.add(folder)
         for path in plan.data_files.get(client.id, []):
-            chain(str(path))
-            world.inputs.append(str(path))
+            chain(os.path.abspath(path))
+            world.inputs.append(os.path.abspath(path))
         if os.path.isdir(f"{base}/content/{client.id}"):
             dirs.add(f"{base}/content/{client.id}")
         for path in note_paths(options.project, client.id):
-            chain(str(path))
-            world.inputs.append(str(path))
+            chain(os.path.abspath(path))
+            world.inputs.append(os.path.abspath(path))
         if client.brand.logo:  # (kept as where it leads: the links on the way are not known)
             raise _NotRecorded(str(client.brand.logo))
     if config.agency.logo or config.agency.plotly_js:

@@ -355,3 +355,62 @@ def test_a_trailing_globstar_reads_and_watches_every_folder_below(tmp_path, temp
     (sub / "later" / "more.csv").write_text("date,leads\n2026-10-02,1\n", encoding="utf-8")
     assert unchanged_build(options_for(project)) is None
     assert first.reports == build_site(options_for(project, clean=True)).reports
+
+
+def test_the_default_project_dot_records_a_summary(tmp_path, template, monkeypatch):
+    """`reportgen build` in the project folder (`--project .`, the README's way) found its
+    files as `data/…` and never recorded a summary (attack a15f)."""
+    project = tmp_path / "project"
+    shutil.copytree(template, project, symlinks=True)
+    monkeypatch.chdir(project)
+    here = replace(options_for(project), project=Path("."), out=Path("site"))
+    settle()
+    build_site(here)
+    settle()
+    full = build_site(here)
+    assert summary_path(here).is_file()
+    fast = unchanged_build(here)
+    assert fast is not None and answer(fast) == answer(full)
+    append_to_note(project)
+    assert unchanged_build(here) is None
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    spelling=st.sampled_from(
+        [
+            "./data/extra/*.csv",
+            "data//extra/*.csv",
+            "data/./extra/*.csv",
+            "data/extra/./*.csv",
+            "data/extra/*.csv",
+        ]
+    ),
+    dot=st.booleans(),
+)
+def test_a_file_in_a_data_folder_that_was_empty_is_never_answered_as_a_no_op(
+    tmp_path_factory, template, monkeypatch, spelling, dot
+):
+    """However the entry spells its folder (`./data/…`, `data//…`), a file added to it after
+    the summary was recorded is read (attack a15f: the portal stayed stale for ever)."""
+    project = tmp_path_factory.mktemp("p") / "project"
+    shutil.copytree(template, project, symlinks=True)
+    config = project / "clients.yaml"
+    text = config.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.strip() == "- data/client-0001/*.csv")
+    config.write_text(
+        text.replace(line, f"{line}\n{line.replace('data/client-0001/*.csv', spelling)}"), "utf-8"
+    )
+    (project / "data" / "extra").mkdir()
+    options = options_for(project)
+    if dot:
+        monkeypatch.chdir(project)
+        options = replace(options, project=Path("."), out=Path("site"))
+    settle()
+    build_site(options)
+    settle()
+    build_site(options)
+    assert summary_path(options).is_file()  # (the file below is then the only change)
+    (project / "data" / "extra" / "2026-10.csv").write_text("date,leads\n2026-10-02,1\n", encoding="utf-8")
+    settle()
+    assert unchanged_build(options) is None
