@@ -112,7 +112,8 @@ def rebuild(options: BuildOptions, state: ServeState, log: Callable[[str], None]
         state.publish(f"internal error: {type(exc).__name__}: {exc}")
         return
     log(f"Rebuilt in {time.perf_counter() - started:.1f}s: {result.pages_written} pages rendered.")
-    state.publish(None)
+    if result.pages_written or result.pages_pruned or state.error is not None:
+        state.publish(None)  # (a rebuild that changed nothing does not reload the open pages)
 
 
 def reclaim_preview(options: BuildOptions, owned: Path | None) -> bool:

@@ -160,14 +160,27 @@ class _Either:
         return any(e.is_set() for e in self.events)
 
 
-def _changes(paths: Iterable[Path], stop: _Either, recursive: bool) -> Iterator[set[tuple[Change, str]]]:
+def _changes(
+    paths: Iterable[Path], stop: _Either, recursive: bool, project: Path
+) -> Iterator[set[tuple[Change, str]]]:
     from watchfiles import DefaultFilter
     from watchfiles import watch as watch_files
 
+    paths = list(paths)
     default = DefaultFilter()
+    # The project, and where each watched folder itself leads (`templates -> ~/agency-theme`
+    # is read by the build): a change anywhere else is not.
+    inside = tuple({str(project).rstrip("/") + "/", *(os.path.realpath(p).rstrip("/") + "/" for p in paths)})
+
+    def read_by_a_build(change: Change, path: str) -> bool:
+        """The OS watcher follows a link in a watched folder wherever it leads
+        (`content/tmp -> /tmp`): a change out there is nothing a build reads (attack
+        a15f: serve rebuilt and reloaded the page twice a second)."""
+        return default(change, path) and (os.path.realpath(os.path.dirname(path)) + "/").startswith(inside)
+
     yield from watch_files(
         *paths,
-        watch_filter=default,
+        watch_filter=read_by_a_build,
         stop_event=stop,
         debounce=200,
         step=50,
@@ -196,7 +209,7 @@ def watch(project: Path, stopping: threading.Event, on_change: Callable[[], None
 
         def folders(plan: WatchPlan = plan, stop: _Either = stop, replan: threading.Event = replan) -> None:
             try:
-                for _batch in _changes(plan.folders, stop, recursive=True):
+                for _batch in _changes(plan.folders, stop, recursive=True, project=project):
                     on_change()
                     if linked_folders(plan.link_roots, project) != plan.links:
                         replan.set()  # a link made, removed or retargeted: watch where it leads now
@@ -208,7 +221,7 @@ def watch(project: Path, stopping: threading.Event, on_change: Callable[[], None
         if worker:
             worker.start()
         try:
-            for batch in _changes([project], stop, recursive=False):
+            for batch in _changes([project], stop, recursive=False, project=project):
                 names = {Path(path).name for _change, path in batch if Path(path).parent == project}
                 relevant = {
                     n

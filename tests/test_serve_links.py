@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
-from helpers import wait_for
+from helpers import make_project, wait_for
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from test_serve_robust import CLIENT, replace_save, server  # noqa: F401 (the fixture)
+from test_serve_robust import CLIENT, Server, replace_save, server  # noqa: F401 (the fixture)
 
 from reportgen.watching import linked_folders, watch_plan
 
@@ -165,3 +166,48 @@ def test_chains_and_loops_of_links_are_watched_at_every_hop(tmp_path_factory, li
                     hop = Path(os.path.realpath(hop.parent)) / os.readlink(hop)
                     hop = Path(os.path.realpath(hop.parent)) / hop.name
     assert linked_folders(plan.link_roots, resolved) == plan.links
+
+
+def test_changes_through_a_link_out_of_the_project_neither_rebuild_nor_reload(tmp_path, monkeypatch):
+    """`content/tmp -> /tmp` (or a downloads folder): the OS watcher follows the link, and
+    every change out there rebuilt and reloaded the open pages twice a second (attack a15f)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")
+    busy = tmp_path / "busy-elsewhere"
+    busy.mkdir()
+    root = tmp_path / "proj"
+    make_project(root)
+    os.symlink(busy, root / "content" / "elsewhere")
+    os.symlink(busy, root / "data" / "elsewhere")
+    running = Server(root)
+    try:
+        _nothing_out_there_reaches_the_pages(running, busy)
+    finally:
+        running.stop()
+
+
+def _nothing_out_there_reaches_the_pages(running: Server, busy: Path) -> None:
+    time.sleep(1.0)
+    version, rebuilt = running.state()["version"], len(running.lines)
+    for step in range(12):
+        (busy / f"file-{step}.txt").write_text("x")
+        time.sleep(0.1)
+    time.sleep(1.5)
+    assert running.state()["version"] == version
+    assert len(running.lines) == rebuilt, running.lines[rebuilt:]
+    # ... while an edit in the project still rebuilds and reloads
+    note = running.project / "content" / CLIENT / "2026-10.md"
+    replace_save(note, note.read_text() + "\nStill watched.\n")
+    wait_for(lambda: "Still watched." in running.page())
+    assert running.state()["version"] > version
+
+
+def test_a_rebuild_that_changes_nothing_does_not_reload_the_pages(server):  # noqa: F811
+    note = server.project / "content" / CLIENT / "2026-10.md"
+    replace_save(note, note.read_text() + "\nOnce.\n")
+    wait_for(lambda: "Once." in server.page())
+    version = server.state()["version"]
+    lines = len(server.lines)
+    replace_save(note, note.read_text())  # the same bytes saved again
+    wait_for(lambda: len(server.lines) > lines)  # it rebuilt ...
+    time.sleep(0.5)
+    assert server.state()["version"] == version  # ... and the open pages stay as they are
