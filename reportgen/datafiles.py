@@ -168,35 +168,47 @@ def files_read_twice(
     clients: Iterable[Client], found: Mapping[str, Iterable[Path]] | None = None, root: Path | None = None
 ) -> list[Problem]:
     """A warning for each pair of clients that read the same data file (`data/**/*.csv`
-    in both): each portal would show that file's figures, one client's in another's
-    report. `found`: each client's data files; else found here, under `root`. Files are
-    the same when their folders lead to the same place (one realpath per folder)."""
-    readers: dict[str, list[Client]] = {}
-    shown: dict[tuple[str, str], list[str]] = {}
-    real_folders: dict[str, str] = {}
+    in both) or the same note (a note or a notes folder linked from another client's):
+    each portal would show it, one client's figures or commentary in another's report.
+    `found`: each client's data files; else found here, under `root`. The same file is
+    the same inode, so links of either kind and any spelling of the path are caught."""
+    from .notes import note_paths  # (not at the top: the early no-op imports this module)
+
+    root = root if root is not None else Path(".")
+    readers: dict[tuple[int, int], list[str]] = {}  # (device, inode) → the clients reading it
+    shared: dict[tuple[str, str, str], list[str]] = {}  # (first, second, kind) → paths
+    lines: dict[str, int | None] = {}
     for client in clients:
-        paths = (
+        lines[client.id] = client.line
+        data = (
             found.get(client.id, ())
             if found is not None
-            else [p for p, _s in find_data_sources(root or Path("."), client)[0]]
+            else [p for p, _s in find_data_sources(root, client)[0]]
         )
-        for path in paths:
-            folder, name = os.path.split(str(path))
-            real = real_folders.get(folder) or real_folders.setdefault(folder, os.path.realpath(folder))
-            owners = readers.setdefault(f"{real}/{name}", [])
-            for owner in owners:
-                if owner.id != client.id:
-                    shown.setdefault((owner.id, client.id), []).append(str(path))
-            owners.append(client)
-    lines = {c.id: c.line for owners in readers.values() for c in owners}
+        for kind, paths in (("data file", data), ("note", note_paths(root, client.id))):
+            for path in paths:
+                try:
+                    info = os.stat(path)
+                except (OSError, ValueError):  # (a broken link: reading it is the error)
+                    continue
+                owners = readers.setdefault((info.st_dev, info.st_ino), [])
+                for owner in owners:
+                    if owner != client.id:
+                        shared.setdefault((owner, client.id, kind), []).append(str(path))
+                if client.id not in owners:
+                    owners.append(client.id)
     return [
         Problem(
             CONFIG_FILE,
             lines[second],
-            f"client '{second}' reads {len(paths)} data file{'s' if len(paths) > 1 else ''} that client "
-            f"'{first}' also reads ({display_path(Path(paths[0]), root or Path('.'))}"
-            f"{', …' if len(paths) > 1 else ''}): each portal shows those figures; narrow their data entries",
+            f"client '{second}' reads {len(paths)} {kind}{'s' if len(paths) > 1 else ''} that client "
+            f"'{first}' also reads ({display_path(Path(paths[0]), root)}{', …' if len(paths) > 1 else ''}): "
+            + (
+                "each portal shows those figures; narrow their data entries"
+                if kind == "data file"
+                else "each portal shows that commentary; give each client its own notes"
+            ),
             "warning",
         )
-        for (first, second), paths in shown.items()
+        for (first, second, kind), paths in shared.items()
     ]

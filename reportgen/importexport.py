@@ -94,6 +94,10 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
     if reader is None or reader.format not in ("auto", "canonical"):
         target.unlink()  # a file no build reads (or reads as an export) would count for nothing
         raise InputError([_unread_problem(root, client, target, reader)])
+    other = _other_reader(root, client, target)
+    if other is not None:
+        target.unlink()  # another client's portal would show this client's figures
+        raise InputError([_other_reader_problem(root, client, target, other)])
     totals: dict[str, float | None] = {}
     for index, metric in enumerate(table.metrics):
         known = [value for r in table.rows if (value := r.values[index]) is not None]
@@ -154,6 +158,33 @@ def _read_by(root: Path, client: Client, target: Path) -> DataSource | None:
     found, _problems = find_data_sources(root, client)
     real = os.path.realpath(target)
     return next((source for path, source in found if os.path.realpath(path) == real), None)
+
+
+def _other_reader(root: Path, client: Client, target: Path) -> tuple[Client, DataSource] | None:
+    """Another client whose data entries would read `target` too (data/B linked to
+    data/A, or A's `data/**/*.csv`), with its entry."""
+    from .config import read_project_config
+
+    config, _problems = read_project_config(root)
+    for other in config.clients if config is not None else ():
+        if other.id != client.id and (reader := _read_by(root, other, target)) is not None:
+            return other, reader
+    return None
+
+
+def _other_reader_problem(
+    root: Path, client: Client, target: Path, other: tuple[Client, DataSource]
+) -> Problem:
+    reader_client, reader = other
+    shown = target.relative_to(root).as_posix()
+    where = os.path.relpath(os.path.realpath(target), os.path.realpath(root))
+    return Problem(
+        CONFIG_FILE,
+        reader.line,
+        f"client '{reader_client.id}' would read {shown} too (it is {where}, matched by its data "
+        f"'{reader.pattern}'): '{client.id}''s figures would show in its portal; give "
+        f"data/{client.id}/ a folder of its own, then import again",
+    )
 
 
 def _unread_problem(root: Path, client: Client, target: Path, reader: DataSource | None) -> Problem:

@@ -146,3 +146,42 @@ def test_an_import_is_read_as_canonical_from_inside_the_project_or_refused(tmp_p
             assert "leads outside the project" in result.output
         elif first is not None:
             assert re.search(rf"clients\.yaml:\d+: .*as a {first} export", result.output), result.output
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    other_entry=st.sampled_from(["data/other/*.csv", "data/**/*.csv", "exports/*.csv"]),
+    linked=st.booleans(),
+)
+def test_an_import_is_never_read_by_another_client(tmp_path_factory, other_entry, linked):
+    """`data/harbor -> acme` (or acme's `data/**/*.csv`): the import wrote into what another
+    client reads, and its portal showed this client's figures (attack a15f)."""
+    root = tmp_path_factory.mktemp("agency")
+    assert run_cli("init", root).exit_code == 0
+    assert run_cli("new", "client", "other", "--name", "Other", "--project", root).exit_code == 0
+    config = root / "clients.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("data/other/*.csv", other_entry), "utf-8")
+    if linked:
+        folder = root / "data" / "example-client"
+        for old in folder.iterdir():
+            old.unlink()
+        folder.rmdir()
+        (root / "data" / "other").mkdir(parents=True, exist_ok=True)
+        os.symlink("other", folder)
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    source = root.parent / f"{root.name}-export.csv"
+    source.write_text(EXPORT, encoding="utf-8")
+    result = run_cli("import", source, "--client", "example-client", "--project", root)
+    project, _problems = read_project_config(root)
+    other = next(c for c in project.clients if c.id == "other")
+    read_by_other = {os.path.realpath(p) for p, _s in find_data_sources(root, other)[0]}
+    written = root / "data" / "example-client" / "google_ads-2026-02-03-2026-02-04.csv"
+    if result.exit_code == 0:
+        assert os.path.realpath(written) not in read_by_other
+    else:
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+    shares = other_entry == "data/**/*.csv" or (linked and other_entry == "data/other/*.csv")
+    assert (result.exit_code != 0) == shares, result.output
+    if shares:
+        assert "client 'other' would read" in result.output
