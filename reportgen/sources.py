@@ -70,6 +70,7 @@ def load_client_data(
     tables = []
     loaded: list[tuple[str, MetricTable]] = []
     spans: dict[DataSource, dict[tuple[int, int], dt.date]] = {}
+    canonical: dict[DataSource, str] = {}  # an entry's first canonical CSV (its export options unused)
     for path, source in files:
         shown = display(path)
         cached = _cached_parse(cache, path, shown, source, today)
@@ -80,6 +81,7 @@ def load_client_data(
             loaded.append((shown, parsed))
             tables.append(parsed)
             _add_spans(spans.setdefault(source, {}), parsed)
+            canonical.setdefault(source, shown)
             continue
         raw = _read_bytes(path)
         if isinstance(raw, Problem):  # named as matched: a link's target may not exist
@@ -95,6 +97,8 @@ def load_client_data(
             )
             continue
         table, file_problems, platform = parse_data_file(raw, shown, source, client)
+        if platform == "canonical":
+            canonical.setdefault(source, shown)
         if cache is not None and table is not None and platform == "canonical":
             cache.put(path, shown, raw, table, file_problems)
         problems.extend(file_problems)
@@ -108,6 +112,7 @@ def load_client_data(
             _add_spans(spans.setdefault(source, {}), table)
     if cache is not None:
         cache.save()
+    problems.extend(unused_export_options(canonical))
     problems.extend(find_overlaps(loaded))
     merged = merge_tables(tables)
     return replace(
@@ -121,6 +126,36 @@ def load_client_data(
             for source in client.data
         ),
     ), problems
+
+
+def unused_export_options(canonical: dict[DataSource, str]) -> list[Problem]:
+    """An entry's `currency:`, `campaign_map:`, `channel:` or `leads:` applies to platform
+    exports only: a canonical CSV it reads is taken as written, and an AE who wrote a
+    campaign_map to merge campaigns would otherwise never learn it did nothing."""
+    problems = []
+    for source, shown in canonical.items():
+        unused = [
+            name
+            for name, value in (
+                ("currency", source.currency),
+                ("campaign_map", source.campaign_map),
+                ("channel", source.channel),
+                ("leads", source.leads),
+            )
+            if value
+        ]
+        if unused:
+            problems.append(
+                Problem(
+                    CONFIG_FILE,
+                    source.line,
+                    f"data '{source.pattern}': {', '.join(unused)} appl{'y' if len(unused) > 1 else 'ies'} "
+                    f"to platform exports only, and {shown} is a canonical CSV, read as written "
+                    "(give the exports an entry of their own, or drop the option)",
+                    "warning",
+                )
+            )
+    return problems
 
 
 def display_paths(root: Path) -> Callable[[Path], str]:
