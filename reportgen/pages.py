@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import functools
 import io
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -93,12 +94,16 @@ def change_view(change: m.Change, against: str, fmt: Formatter, projected: bool 
     _ = fmt.gettext
     if change.ratio is None:
         return ChangeView("", "none", _("no comparison for {month}").format(month=against), "")
-    direction = "up" if change.ratio > 0 else "down" if change.ratio < 0 else "flat"
-    words = {"better": _("better"), "worse": _("worse"), "same": _("no change")}[change.verdict]
+    shown = fmt.change(change.ratio)
+    verdict = change.verdict
+    if not any(ch.isdigit() and unicodedata.digit(ch, 0) for ch in shown):
+        verdict = "same"  # it rounds to 0.0 %: "▼ 0.0% (worse)" would contradict itself
+    direction = "flat" if verdict == "same" else "up" if change.ratio > 0 else "down"
+    words = {"better": _("better"), "worse": _("worse"), "same": _("no change")}[verdict]
     text = (_("{change} vs {month}, projected") if projected else _("{change} vs {month}")).format(
-        change=fmt.change(change.ratio), month=against
+        change=shown, month=against
     )
-    return ChangeView(ARROWS[direction], change.verdict, text, words)
+    return ChangeView(ARROWS[direction], verdict, text, words)
 
 
 # --- budget -----------------------------------------------------------------------------
