@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from .codeid import code_identity
 from .digests import content_of, digest
 from .errors import InputError, Problem
 from .i18n import LOCALES_DIR
@@ -73,7 +73,7 @@ def collect_assets(root: Path, config: ProjectConfig) -> SiteAssets:
     # where the agency block sits in clients.yaml: only a project's own templates could show it
     agency = config.agency if has_own_templates(root) else content_of(config.agency)
     key = digest(
-        __version__, theme, catalogs, agency, sorted(v[0] for v in files.values()), *added_kinds()
+        code_identity(), theme, catalogs, agency, sorted(v[0] for v in files.values()), *added_kinds()
     )  # formats beyond reportgen's own (output_kinds.py) are in every page
     return SiteAssets(files, key)
 

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import __version__
+from .codeid import code_identity
 from .inputfiles import read_cache_file
 
 CACHE_DIR = ".reportgen-cache"
@@ -267,7 +267,7 @@ def load_manifest(project: Path, out: Path, folder: Path | None = None) -> Manif
         raw = json.loads(read_cache_file(path).decode("utf-8"))
         if (
             raw.get("format") != FORMAT
-            or raw.get("version") != __version__
+            or raw.get("version") != code_identity()
             or raw.get("out") != str(out.resolve())
         ):
             return Manifest()
@@ -377,7 +377,7 @@ def save_manifest(project: Path, out: Path, manifest: Manifest, folder: Path | N
     data = json.dumps(
         {
             "format": FORMAT,
-            "version": __version__,
+            "version": code_identity(),
             "out": str(out.resolve()),
             "site_key": manifest.site_key,
             "shared": manifest.shared,

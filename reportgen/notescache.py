@@ -28,8 +28,8 @@ import marshal
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .chartkinds import CHART_KINDS
+from .codeid import code_identity
 from .errors import Problem
 from .inputfiles import read_cache_file
 from .model import Annotation, ChartSpec, Meeting, Month, NextStep, Note
@@ -85,7 +85,7 @@ class NotesCache:
         if not self.changed and self.new.keys() == self.old.keys():
             return
         entries = tuple(entry for _name, entry in sorted(self.new.items()))
-        payload = marshal.dumps((__version__, _kinds(), self.client_id, entries), 4)
+        payload = marshal.dumps((code_identity(), _kinds(), self.client_id, entries), 4)
         write_cache_file(self.path, MAGIC, payload)
 
 
@@ -105,7 +105,7 @@ def _load(path: Path, client_id: str) -> dict[str, tuple[Any, ...]]:
         version, kinds, owner, entries = marshal.loads(data[head:])
     except (ValueError, TypeError, EOFError, RecursionError, MemoryError):
         return {}
-    if version != __version__ or kinds != _kinds() or owner != client_id or type(entries) is not tuple:
+    if version != code_identity() or kinds != _kinds() or owner != client_id or type(entries) is not tuple:
         return {}
     found: dict[str, tuple[Any, ...]] = {}
     for entry in entries:

@@ -33,7 +33,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 
-from . import __version__
+from .codeid import code_identity
 from .errors import Problem
 from .inputfiles import read_cache_file
 from .model import Client, MetricRow, MetricTable
@@ -108,7 +108,12 @@ class ParsedCache:
         if not self.changed and self.new.keys() == self.old.keys():
             return
         payload = marshal.dumps(
-            (__version__, self.client_id, tuple(self._encoded(k, e) for k, e in sorted(self.new.items()))), 4
+            (
+                code_identity(),
+                self.client_id,
+                tuple(self._encoded(k, e) for k, e in sorted(self.new.items())),
+            ),
+            4,
         )
         write_cache_file(self.path, MAGIC, payload)
 
@@ -253,7 +258,7 @@ def _load(path: Path, client_id: str) -> tuple[dict[str, Entry], dict[str, tuple
         return {}, {}
     try:
         version, owner, files = marshal.loads(data[head:])
-        if version != __version__ or owner != client_id or type(files) is not tuple:
+        if version != code_identity() or owner != client_id or type(files) is not tuple:
             return {}, {}
         entries = dict(_decode(item) for item in files)
         return entries, {item[0]: item for item in files}

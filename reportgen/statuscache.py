@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .cache import DigestEntry, InputDigests
+from .codeid import code_identity
 from .inputfiles import read_cache_file
 from .model import Client, Month
 from .notes import note_paths
@@ -61,7 +61,7 @@ def status_fingerprint(
     remember = client.access is None
     parts = [
         FORMAT,
-        __version__,
+        code_identity(),
         repr(client),
         str(until or "latest"),
         today.isoformat(),
@@ -254,7 +254,7 @@ def _load_entry(cache_dir: Path, client_id: str) -> tuple[CacheEntry, dict[str, 
         raw = json.loads(read_cache_file(status_file(cache_dir, client_id)).decode("utf-8"))
         if (
             raw.get("format") != FORMAT
-            or raw.get("version") != __version__
+            or raw.get("version") != code_identity()
             or raw.get("id") != client_id
             or not isinstance(raw.get("fingerprint"), str)
             or not valid_summary(raw.get("summary"))
@@ -298,7 +298,7 @@ def _save_entry(cache_dir: Path, client_id: str, entry: CacheEntry, inputs: dict
         return
     data = {
         "format": FORMAT,
-        "version": __version__,
+        "version": code_identity(),
         "id": client_id,
         "fingerprint": entry["fingerprint"],
         "summary": entry["summary"],
