@@ -45,7 +45,7 @@ def parse_metric_text(text: str, shown: str) -> tuple[MetricTable | None, list[P
         header = next(reader, None)
     except csv.Error as exc:
         return None, [Problem(shown, 1, f"unreadable header: {exc}")]
-    if header is None or not any(cell.strip(" \t;") for cell in header):
+    if header is None or not any(_visible(cell) for cell in header):
         return None, [_blank_header(text, shown)]
     columns, problems = _parse_header(header, shown, text.split("\n", 1)[0].rstrip("\r"))
     if problems:
@@ -69,11 +69,20 @@ def _decode(raw: bytes, shown: str) -> tuple[str, Problem | None]:
         return "", Problem(shown, line, "not UTF-8 text (a Latin-1 export? re-save it as UTF-8)")
 
 
+# What a blank line may hold that shows nothing: spaces (Unicode's too: a no-break
+# space), separators, and the invisible format characters (a zero-width space, a BOM).
+_INVISIBLE = " \t;\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _visible(text: str) -> bool:
+    return bool(text.strip().strip(_INVISIBLE).strip())
+
+
 def _blank_header(text: str, shown: str) -> Problem:
     """A file with nothing in it, or one whose first line is blank (blank lines or a
     spreadsheet's row of empty cells above the header): which, and where the text starts."""
     lines = text.splitlines()
-    first = next((n for n, line in enumerate(lines, 1) if line.strip(" \t,;")), 0)
+    first = next((n for n, line in enumerate(lines, 1) if _visible(line.replace(",", ""))), 0)
     if not first:
         return Problem(shown, 1, "empty file: expected a header line starting with 'date'")
     return Problem(
@@ -85,13 +94,14 @@ def _blank_header(text: str, shown: str) -> Problem:
 
 
 def _parse_header(header: list[str], shown: str, first_line: str) -> tuple[list[str], list[Problem]]:
-    if first_line.strip().lower().startswith("sep=") and len(header) <= 2:
+    sep_line = first_line.strip().strip('"').strip()
+    if sep_line.lower().startswith("sep=") and not any(_visible(c) for c in header[1:]):
         # Excel's "sep=;" line, which some tools put before the header.
         return [], [
             Problem(
                 shown,
                 1,
-                f"line 1 is a spreadsheet's '{first_line.strip()}' line, not the header: delete it "
+                f"line 1 is a spreadsheet's '{sep_line}' line, not the header: delete it "
                 "(canonical CSVs start with the header line starting with 'date')",
             )
         ]

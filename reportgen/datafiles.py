@@ -11,7 +11,7 @@ import fnmatch
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .config import CONFIG_FILE
@@ -164,6 +164,50 @@ def find_data_sources(root: Path, client: Client) -> tuple[list[tuple[Path, Data
     return files, problems
 
 
+def _entry_ids(folder: Path, entries: list[os.DirEntry[str]]) -> Iterator[tuple[str, tuple[int, int]]]:
+    """(device, inode) of each of a folder's listed files (see _file_ids)."""
+    try:
+        device = os.stat(folder).st_dev if entries else 0
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_symlink():
+                info = os.stat(entry.path)
+                yield entry.path, (info.st_dev, info.st_ino)
+            else:
+                yield entry.path, (device, entry.inode())
+        except (OSError, ValueError):
+            continue
+
+
+def _file_ids(paths: Iterable[Path]) -> Iterator[tuple[str, tuple[int, int]]]:
+    """Each file's (device, inode), from one listing per folder (the inode a folder's listing
+    gives costs no system call; a link is stat'ed to where it leads). A file gone or a
+    broken link is left out: reading it is the error."""
+    by_folder: dict[str, list[tuple[str, Path]]] = {}  # (one folder per client, mostly)
+    for path in paths:
+        folder, name = os.path.split(os.fspath(path))
+        by_folder.setdefault(folder or ".", []).append((name, path))
+    for folder, names in by_folder.items():
+        try:
+            device = os.stat(folder).st_dev
+            with os.scandir(folder) as listing:
+                entries = {entry.name: entry for entry in listing}
+        except (OSError, ValueError):
+            continue
+        for name, path in names:
+            entry = entries.get(name)
+            try:
+                if entry is not None and not entry.is_symlink():
+                    yield str(path), (device, entry.inode())
+                elif entry is not None:
+                    info = os.stat(path)
+                    yield str(path), (info.st_dev, info.st_ino)
+            except (OSError, ValueError):
+                continue
+
+
 def files_read_twice(
     clients: Iterable[Client], found: Mapping[str, Iterable[Path]] | None = None, root: Path | None = None
 ) -> list[Problem]:
@@ -172,7 +216,7 @@ def files_read_twice(
     each portal would show it, one client's figures or commentary in another's report.
     `found`: each client's data files; else found here, under `root`. The same file is
     the same inode, so links of either kind and any spelling of the path are caught."""
-    from .notes import note_paths  # (not at the top: the early no-op imports this module)
+    from .notes import CONTENT_DIR, note_entries  # (not at the top: the early no-op imports this)
 
     root = root if root is not None else Path(".")
     readers: dict[tuple[int, int], list[str]] = {}  # (device, inode) → the clients reading it
@@ -185,13 +229,10 @@ def files_read_twice(
             if found is not None
             else [p for p, _s in find_data_sources(root, client)[0]]
         )
-        for kind, paths in (("data file", data), ("note", note_paths(root, client.id))):
-            for path in paths:
-                try:
-                    info = os.stat(path)
-                except (OSError, ValueError):  # (a broken link: reading it is the error)
-                    continue
-                owners = readers.setdefault((info.st_dev, info.st_ino), [])
+        notes = _entry_ids(root / CONTENT_DIR / client.id, note_entries(root / CONTENT_DIR / client.id))
+        for kind, ids in (("data file", _file_ids(data)), ("note", notes)):
+            for path, file_id in ids:
+                owners = readers.setdefault(file_id, [])
                 for owner in owners:
                     if owner != client.id:
                         shared.setdefault((owner, client.id, kind), []).append(str(path))

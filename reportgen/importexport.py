@@ -147,8 +147,9 @@ def _unsafe_folder(root: Path, folder: Path) -> str:
     if is_generated_path(real_root, real / "x.csv"):
         where = real.relative_to(real_root).as_posix()
         return (
-            f"{shown}/ leads into the build's output ({where}/), which is never read as data "
-            f"and is replaced by the next build: make {shown} a folder of its own"
+            f"{shown}/ leads into {where}/, which is never read as data (the build's output, "
+            f"a folder a build keeps beside it, the build cache or version control's): make "
+            f"{shown} a folder of its own"
         )
     return ""
 

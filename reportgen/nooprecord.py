@@ -9,6 +9,7 @@ again between two snapshots that agree. Anything it cannot vouch for
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import hashlib
 import marshal
 import os
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from .build import BuildPlan
 
 _WILDCARDS = frozenset("*?[")
+WATCHED_TOPS = ("content", "data", "templates", "assets")
 
 
 @dataclass
@@ -173,7 +175,7 @@ def _input_world(plan: BuildPlan) -> _World:
         for end in range(1, len(parts)):
             dirs.add(base + "/" + "/".join(parts[:end]))
 
-    for name in ("content", "data", "templates", "assets"):
+    for name in WATCHED_TOPS:
         if os.path.isdir(f"{base}/{name}"):
             dirs.add(f"{base}/{name}")
     from .notes import note_paths
@@ -206,7 +208,34 @@ def _input_world(plan: BuildPlan) -> _World:
         raise _NotRecorded("agency files")
     world.inputs.append(f"{base}/clients.yaml")
     world.dirs = sorted(dirs)
+    tops = {
+        "clients.yaml",
+        *WATCHED_TOPS,
+        *(_first_part(s.pattern) for c in plan.clients for s in c.data),
+    }
+    for folder in world.dirs:
+        _no_links_in(folder, None if folder != base else tops)
     return world
+
+
+def _first_part(pattern: str) -> str:
+    return next((part for part in pattern.split("/") if part not in ("", ".")), "")
+
+
+def _no_links_in(folder: str, names: set[str] | None) -> None:
+    """_NotRecorded when a listing the answer depends on holds a link (of `names` only, for
+    the project folder): where a link leads can change while the listing and every
+    recorded stat stay the same (attack a15g: a data link into a folder that stopped
+    being an output; a `content/ghost` link whose target appeared)."""
+    try:
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                if entry.is_symlink() and (
+                    names is None or any(fnmatch.fnmatchcase(entry.name, n) for n in names)
+                ):
+                    raise _NotRecorded(entry.path)
+    except OSError:
+        raise _NotRecorded(folder) from None
 
 
 def _file_world(options: BuildOptions, inputs: _World) -> _World:

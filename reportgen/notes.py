@@ -127,6 +127,11 @@ def orphan_note_folders(root: Path, client_ids: set[str]) -> list[Problem]:
 
 def note_paths(root: Path, client_id: str) -> list[Path]:
     folder = root / CONTENT_DIR / client_id
+    return sorted(folder / entry.name for entry in note_entries(folder))
+
+
+def note_entries(folder: Path) -> list[os.DirEntry[str]]:
+    """The notes in a client's folder, as its listing gives them (no stat for a plain file)."""
     if not folder.is_dir():
         return []
     # Not is_file(): a FIFO, a device or a symlink loop named like a note is an
@@ -138,14 +143,13 @@ def note_paths(root: Path, client_id: str) -> list[Path]:
             dot = name.rfind(".")
             if not (0 < dot < len(name) - 1 and name[dot:].lower() == ".md") or name.startswith("."):
                 continue
-            path = folder / name
             try:
-                directory = entry.is_dir(follow_symlinks=False) if not entry.is_symlink() else path.is_dir()
+                directory = entry.is_dir(follow_symlinks=False) if not entry.is_symlink() else entry.is_dir()
             except OSError:
-                directory = path.is_dir()
+                directory = False
             if not directory:
-                found.append(path)
-    return sorted(found)
+                found.append(entry)
+    return found
 
 
 def load_client_notes(

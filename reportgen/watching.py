@@ -11,6 +11,7 @@ watch, so edits in its new target are seen too.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fnmatch
 import glob
@@ -29,14 +30,40 @@ if TYPE_CHECKING:  # watchfiles itself is imported only when serve starts watchi
 WATCHED_FOLDERS = ("content", "data", "templates", "assets")
 
 
+def _normal(pattern: str) -> str:
+    """A data glob without the parts that name no folder: `./data//x/*.csv` -> `data/x/*.csv`."""
+    return "/".join(part for part in pattern.replace("\\", "/").split("/") if part not in ("", "."))
+
+
 def _static_prefix(pattern: str) -> str:
     """The folder part of a glob before its first wildcard: `data/x/**/*.csv` -> `data/x`."""
     parts = []
-    for part in pattern.replace("\\", "/").split("/")[:-1]:
+    for part in _normal(pattern).split("/")[:-1]:
         if any(ch in part for ch in "*?["):
             break
         parts.append(part)
     return "/".join(parts)
+
+
+def _matching_tops(project: Path, pattern: str) -> tuple[set[Path], str]:
+    """For a glob whose first folder is a wildcard (`*/acme/x.csv`): the project's folders
+    it can read (not hidden ones it does not ask for, never the output), and that first part
+    (a folder made later that matches it re-plans the watch)."""
+    parts = _normal(pattern).split("/")
+    if len(parts) < 2 or not any(ch in parts[0] for ch in "*?["):
+        return set(), ""
+    found = set()
+    with contextlib.suppress(OSError), os.scandir(project) as listing:
+        for entry in listing:
+            hidden = entry.name.startswith(".") and not parts[0].startswith(".")
+            if (
+                not hidden
+                and entry.name != "site"
+                and fnmatch.fnmatch(entry.name, parts[0])
+                and entry.is_dir()
+            ):
+                found.add(project / entry.name)
+    return found, parts[0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,17 +86,23 @@ def watch_plan(project: Path) -> WatchPlan:
         for source in client.data:
             prefix = _static_prefix(source.pattern)
             if prefix in ("", "."):
-                patterns.append(source.pattern)
+                tops, first = _matching_tops(project, source.pattern)
+                candidates |= tops
+                patterns.append(first or _normal(source.pattern))
                 continue
             folder = Path(os.path.realpath(project / prefix))  # (a link loop: no error here)
             if folder.is_relative_to(project) and folder != project:
                 candidates.add(folder)
-    bundle = config.agency.plotly_js if config is not None else None
-    if bundle is not None and bundle.is_relative_to(project):  # agency.plotly_js: its folder
-        if bundle.parent == project:
-            patterns.append(glob.escape(bundle.name))
+    files: list[Path | None] = [Path(os.path.realpath(project / CONFIG_FILE))]  # (clients.yaml may be a link)
+    if config is not None:  # agency.plotly_js and the logos: their folders
+        files += [config.agency.plotly_js, config.agency.logo, *(c.brand.logo for c in config.clients)]
+    for file in files:
+        if file is None or not file.is_relative_to(project):
+            continue
+        if file.parent == project:
+            patterns.append(glob.escape(file.name))
         else:
-            candidates.add(bundle.parent)
+            candidates.add(file.parent)
     roots = tuple(sorted(candidates))
     links = linked_folders(roots, project)
     root_links = {link for link in links if link.parent == project and os.path.islink(link)}
@@ -112,6 +145,8 @@ def linked_folders(folders: Iterable[Path], project: Path) -> frozenset[Path]:
                     continue
                 target = Path(os.path.realpath(path))  # (a loop or a dangling link: a path still)
                 where = target if _is_dir(target) else target.parent
+                if where == project and target != project:
+                    where = target  # a file in the project folder itself: its name is watched there
                 for place in (where, *_hop_places(path, project)):
                     if place.is_relative_to(project) and place != project:
                         found.add(place)

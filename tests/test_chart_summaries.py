@@ -31,6 +31,7 @@ def test_the_summary_fits_the_number_of_values(ys, fmt):
     elif len(known) == 1:
         ((label, value),) = known
         assert text.count(f"({label})") == 1
-        assert text.count(fmt.value(value, "count")) == 1
+        # said once (not counting the label's own digits: "Clicks: 1 (Day 1)")
+        assert text.replace(f"({label})", "").replace("Clicks", "").count(fmt.value(value, "count")) == 1
     else:
         assert f"({known[0][0]})" in text and f"({known[-1][0]})" in text

@@ -56,7 +56,11 @@ def test_a_comma_header_is_never_taken_for_another_separator(names, text):
 
 @settings(max_examples=150, deadline=None)
 @given(
-    padding=st.lists(st.sampled_from(["", " ", "\t", ",,,", ";;", " , "]), min_size=1, max_size=4),
+    padding=st.lists(
+        st.sampled_from(["", " ", "\t", ",,,", ";;", " , ", "\u00a0", "\u200b", "\ufeff ,"]),
+        min_size=1,
+        max_size=4,
+    ),
     newline=st.sampled_from(["\n", "\r\n"]),
     rest=st.sampled_from(["date,spend\n2026-11-01,3\n", "date\n", "spend\n1\n"]),
 )
@@ -75,9 +79,15 @@ def test_a_file_of_only_blanks_is_an_empty_file(blank):
     assert [p.message for p in problems] == ["empty file: expected a header line starting with 'date'"]
 
 
-@given(mark=st.sampled_from([",", ";", "\t", "|"]), newline=st.sampled_from(["\n", "\r\n"]))
-def test_a_spreadsheet_sep_line_is_named(mark, newline):
-    text = f"sep={mark}{newline}date,spend{newline}2026-11-01,3{newline}"
+@given(
+    mark=st.sampled_from([",", ";", "\t", "|"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    quoted=st.booleans(),
+    padding=st.sampled_from(["", ",", ",,,"]),
+)
+def test_a_spreadsheet_sep_line_is_named(mark, newline, quoted, padding):
+    line = f'"sep={mark}"' if quoted else f"sep={mark}"
+    text = f"{line}{padding}{newline}date,spend{newline}2026-11-01,3{newline}"
     _table, problems = parse_metric_text(text, "x.csv")
-    assert len(problems) == 1 and problems[0].line == 1
-    assert f"'sep={mark.strip()}' line" in problems[0].message
+    assert len(problems) == 1 and problems[0].line == 1, problems
+    assert "'sep=" in problems[0].message and "line, not the header" in problems[0].message

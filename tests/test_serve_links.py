@@ -8,6 +8,7 @@ watcher of content/ followed the link only as it was when serve started.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 import time
@@ -107,6 +108,9 @@ def test_every_link_target_in_the_project_is_watched(tmp_path_factory, links):
     assert expected <= plan.links
     for where in plan.links:
         assert where.is_relative_to(resolved)  # never a folder outside the project
+        if where.parent == resolved and not where.is_dir():  # a file in the project folder: by name
+            assert where.name in plan.root_names
+            continue
         assert any(where == f or where.is_relative_to(f) for f in plan.folders) or not where.exists()
     # Unchanged tree, same answer: no endless re-planning.
     assert linked_folders(plan.link_roots, resolved) == plan.links
@@ -120,8 +124,8 @@ CHAIN_TARGETS = ["notes/acme", "notes", "hop", "hop2", "notes/hop3", "data/loop-
 
 def _watched(plan, path: Path, project: Path) -> bool:
     """A change at `path` (a link made, removed or retargeted) reaches serve."""
-    if path.parent == project:
-        return path.name in plan.root_names
+    if path.parent == project:  # as watching.watch tells a relevant name in the project folder
+        return path.name in plan.root_names or any(fnmatch.fnmatch(path.name, p) for p in plan.root_patterns)
     return any(path.parent == f or path.parent.is_relative_to(f) for f in plan.folders)
 
 
@@ -211,3 +215,52 @@ def test_a_rebuild_that_changes_nothing_does_not_reload_the_pages(server):  # no
     wait_for(lambda: len(server.lines) > lines)  # it rebuilt ...
     time.sleep(0.5)
     assert server.state()["version"] == version  # ... and the open pages stay as they are
+
+
+# --- every file a build reads, however it is named (attack a15g) -----------------------------
+
+CASES = {
+    "a data entry spelled ./extra.csv": ("./extra.csv", None, "extra.csv"),
+    "clients.yaml linked into config/": (None, "clients.yaml", "config/clients.yaml"),
+    "a note linked to a file in the project folder": (None, "content/acme/2026-11.md", "acme-note.md"),
+    "a data file linked to a file in the project folder": ("data/acme/*.csv", "data/acme/x.csv", "feed.csv"),
+    "a glob whose first folder is a wildcard": ("*/acme/x.csv", None, "exports/acme/x.csv"),
+    "a logo outside assets/": (None, None, "branding/acme.svg"),
+}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cases=st.lists(st.sampled_from(sorted(CASES)), min_size=1, max_size=3, unique=True))
+def test_every_file_a_build_reads_is_watched(tmp_path_factory, cases):
+    project = tmp_path_factory.mktemp("w") / "project"
+    (project / "content" / "acme").mkdir(parents=True)
+    (project / "data" / "acme").mkdir(parents=True)
+    entries, logo, config_link = [], "", False
+    for case in cases:
+        entry, link, real = CASES[case]
+        (project / real).parent.mkdir(parents=True, exist_ok=True)
+        (project / real).write_text('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>')
+        if entry:
+            entries.append(entry)
+        if case == "a logo outside assets/":
+            logo = f"\n    brand: {{logo: {real}}}"
+        if link == "clients.yaml":
+            config_link = True
+        elif link:
+            os.symlink(os.path.relpath(project / real, (project / link).parent), project / link)
+    text = (
+        "agency: {name: A}\nclients:\n  - id: acme\n    name: Acme\n"
+        f"    account_executive: {{name: A, email: a@x.example}}{logo}\n"
+        f"    data: {entries or ['data/acme/*.csv']}\n"
+    )
+    if config_link:
+        (project / "config" / "clients.yaml").write_text(text)
+        (project / "clients.yaml").unlink(missing_ok=True)
+        os.symlink("config/clients.yaml", project / "clients.yaml")
+    else:
+        (project / "clients.yaml").write_text(text)
+    plan = watch_plan(project)
+    resolved = project.resolve()
+    for case in cases:
+        real = resolved / CASES[case][2]
+        assert _watched(plan, real, resolved), (case, plan)

@@ -414,3 +414,37 @@ def test_a_file_in_a_data_folder_that_was_empty_is_never_answered_as_a_no_op(
     (project / "data" / "extra" / "2026-10.csv").write_text("date,leads\n2026-10-02,1\n", encoding="utf-8")
     settle()
     assert unchanged_build(options) is None
+
+
+def _marked_output_link(project: Path) -> Callable[[], None]:
+    public = project / "public"
+    public.mkdir()
+    (public / ".reportgen-site").write_text("")
+    (public / "feed.csv").write_text("date,campaign,leads\n2026-10-03,pub,5\n", encoding="utf-8")
+    os.symlink("../../public/feed.csv", project / "data" / "client-0001" / "feed.csv")
+    return lambda: (public / ".reportgen-site").unlink()
+
+
+def _ghost_content_link(project: Path) -> Callable[[], None]:
+    (project / "misc").mkdir()
+    os.symlink("../misc/ghostdir", project / "content" / "ghost")
+    return lambda: (project / "misc" / "ghostdir").mkdir()
+
+
+@pytest.mark.parametrize("setup", [_marked_output_link, _ghost_content_link])
+def test_a_link_whose_target_changes_is_never_answered_early(tmp_path, template, setup):
+    """(attack a15g) A data link into an old output folder (skipped while it was marked),
+    and a `content/ghost` link whose target appeared: the stats the summary kept stayed the
+    same while the answer changed (a stale portal; a warning --strict should fail on)."""
+    project = tmp_path / "project"
+    shutil.copytree(template, project, symlinks=True)
+    later = setup(project)
+    settle()
+    build_site(options_for(project))
+    settle()
+    build_site(options_for(project))
+    later()
+    settle()
+    fast = unchanged_build(options_for(project))
+    full = build_site(options_for(project))
+    assert fast is None or (answer(fast) == answer(full) and full.pages_written == 0)
