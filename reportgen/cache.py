@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .codeid import code_identity
-from .inputfiles import read_cache_file
+from .inputfiles import read_cache_file, real_cache_folder
 
 CACHE_DIR = ".reportgen-cache"
 FORMAT = "reportgen-cache/4"
@@ -251,14 +251,6 @@ def client_file(manifest: Path, client_id: str) -> Path:
     return manifest.with_suffix("") / f"{name}.json"
 
 
-def _real_folder(folder: Path) -> bool:
-    """A folder itself, not a link to one: nothing is read or written through a link."""
-    try:
-        return stat.S_ISDIR(os.lstat(folder).st_mode)
-    except OSError:
-        return False
-
-
 def load_manifest(project: Path, out: Path, folder: Path | None = None) -> Manifest:
     """The last build's manifest, or an empty one when absent, corrupt or foreign
     (a client whose file is missing or not the one it names is left out)."""
@@ -280,7 +272,7 @@ def load_manifest(project: Path, out: Path, folder: Path | None = None) -> Manif
         index = {str(k): str(v) for k, v in raw["clients"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Manifest()
-    if index and not _real_folder(path.with_suffix("")):
+    if index and not real_cache_folder(path.with_suffix("")):
         return manifest
     for client_id, digest in index.items():
         found = _load_client(path, client_id, digest)
@@ -344,7 +336,7 @@ def save_manifest(project: Path, out: Path, manifest: Manifest, folder: Path | N
     if not ignore.exists():
         ignore.write_text("*\n")
     clients = path.with_suffix("")
-    if not _real_folder(clients):
+    if not real_cache_folder(clients):
         if os.path.lexists(clients):  # (a link or a file in its place: never followed)
             os.unlink(clients)
         clients.mkdir()

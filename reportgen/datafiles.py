@@ -75,6 +75,12 @@ def hidden_unasked(root_text: str, path_text: str, pattern: str) -> bool:
     )
 
 
+def pattern_parts(pattern: str) -> list[str]:
+    """A data glob's parts, without those that name no folder: `./data//x/*.csv` ->
+    data, x, *.csv (what the glob reads; serve and the early no-op go by these)."""
+    return [part for part in pattern.replace("\\", "/").split("/") if part not in ("", ".")]
+
+
 def glob_pattern(pattern: str) -> str:
     """The pattern as globbed: a trailing `**` (`data/acme/**`) means every file below,
     as the shell's globstar reads it (pathlib's own `**` alone matches only folders)."""
@@ -191,21 +197,11 @@ def _file_ids(paths: Iterable[Path]) -> Iterator[tuple[str, tuple[int, int]]]:
         by_folder.setdefault(folder or ".", []).append((name, path))
     for folder, names in by_folder.items():
         try:
-            device = os.stat(folder).st_dev
             with os.scandir(folder) as listing:
                 entries = {entry.name: entry for entry in listing}
         except (OSError, ValueError):
             continue
-        for name, path in names:
-            entry = entries.get(name)
-            try:
-                if entry is not None and not entry.is_symlink():
-                    yield str(path), (device, entry.inode())
-                elif entry is not None:
-                    info = os.stat(path)
-                    yield str(path), (info.st_dev, info.st_ino)
-            except (OSError, ValueError):
-                continue
+        yield from _entry_ids(Path(folder), [entries[name] for name, _path in names if name in entries])
 
 
 def files_read_twice(

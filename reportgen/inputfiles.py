@@ -10,6 +10,7 @@ read cannot hang a build either.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -137,3 +138,27 @@ def line_at(raw: bytes, offset: int) -> tuple[int, int]:
     line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
     start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
     return line, start
+
+
+def real_cache_folder(folder: Path | str) -> bool:
+    """`folder` is a folder itself, not a link to one: nothing in the build cache is read or
+    written through a link (it could lead out of the project)."""
+    try:
+        return stat.S_ISDIR(os.lstat(folder).st_mode)
+    except OSError:
+        return False
+
+
+def keep_only(folder: Path, wanted: set[str]) -> None:
+    """Remove the files of a cache folder that are not `wanted` (never through a link)."""
+    try:
+        if not real_cache_folder(folder):
+            return
+        with os.scandir(folder) as listing:
+            names = [entry.name for entry in listing]
+    except OSError:
+        return
+    for name in names:
+        if name not in wanted:
+            with contextlib.suppress(OSError):
+                os.unlink(folder / name)

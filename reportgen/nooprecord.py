@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from . import noop
 from .buildoptions import BuildOptions, BuildResult
-from .datafiles import glob_pattern
+from .datafiles import glob_pattern, pattern_parts
 from .noop import (
     MAGIC,
     PREFIX,
@@ -186,7 +186,7 @@ def _input_world(plan: BuildPlan) -> _World:
             if source.pattern.startswith("/") or any(_WILDCARDS & set(p) or p == "**" for p in parts[:-1]):
                 raise _NotRecorded(source.pattern)  # the listings it reads are not just one folder's
             folder = base
-            folders = [part for part in parts[:-1] if part not in ("", ".")]  # (`./data//x`: data/x)
+            folders = pattern_parts(source.pattern)[:-1]  # (`./data//x/*.csv`: data/x)
             if ".." in folders:
                 raise _NotRecorded(source.pattern)  # (where `..` leads depends on links on the way)
             for part in folders:  # the folder it lists, or the last one of its path that exists
@@ -211,15 +211,11 @@ def _input_world(plan: BuildPlan) -> _World:
     tops = {
         "clients.yaml",
         *WATCHED_TOPS,
-        *(_first_part(s.pattern) for c in plan.clients for s in c.data),
+        *(parts[0] for c in plan.clients for s in c.data if (parts := pattern_parts(s.pattern))),
     }
     for folder in world.dirs:
         _no_links_in(folder, None if folder != base else tops)
     return world
-
-
-def _first_part(pattern: str) -> str:
-    return next((part for part in pattern.split("/") if part not in ("", ".")), "")
 
 
 def _no_links_in(folder: str, names: set[str] | None) -> None:

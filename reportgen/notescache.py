@@ -31,10 +31,10 @@ from typing import Any
 from .chartkinds import CHART_KINDS
 from .codeid import code_identity
 from .errors import Problem
-from .inputfiles import read_cache_file
+from .inputfiles import read_cache_file, real_cache_folder
 from .model import Annotation, ChartSpec, Meeting, Month, NextStep, Note
 from .notes import CHART_TYPES, chart_spec_problem, parse_note_bytes
-from .parsedcache import NOTES_FOLDER, _real_folder, write_cache_file
+from .parsedcache import NOTES_FOLDER, write_cache_file
 
 MAGIC = b"reportgen-notes/1\n"
 FOLDER = NOTES_FOLDER
@@ -93,7 +93,7 @@ def _load(path: Path, client_id: str) -> dict[str, tuple[Any, ...]]:
     """The client's entries by file name (each checked when it is used), or none when the
     file is absent, corrupt, foreign or older."""
     try:
-        if not _real_folder(path.parent):
+        if not real_cache_folder(path.parent):
             return {}
         data = read_cache_file(path)
     except OSError:

@@ -35,7 +35,7 @@ from typing import Any, cast
 
 from .codeid import code_identity
 from .errors import Problem
-from .inputfiles import read_cache_file
+from .inputfiles import keep_only, read_cache_file, real_cache_folder
 from .model import Client, MetricRow, MetricTable
 from .schema import LARGEST_NUMBER
 
@@ -134,17 +134,7 @@ def forget_protected(cache_dir: Path, clients: Iterable[Client]) -> None:
     cache (notescache.py), whose files are named alike."""
     wanted = {cache_file(cache_dir, c.id).name for c in clients if c.access is None}
     for folder in (cache_dir / FOLDER, cache_dir / NOTES_FOLDER):
-        try:
-            if not _real_folder(folder):
-                continue
-            with os.scandir(folder) as listing:
-                names = [entry.name for entry in listing]
-        except OSError:
-            continue
-        for name in names:
-            if name not in wanted:
-                with contextlib.suppress(OSError):
-                    os.unlink(folder / name)
+        keep_only(folder, wanted)
 
 
 def write_cache_file(path: Path, magic: bytes, payload: bytes) -> None:
@@ -153,22 +143,13 @@ def write_cache_file(path: Path, magic: bytes, payload: bytes) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not _real_folder(path.parent):  # a link out of the project: never written through
+        if not real_cache_folder(path.parent):  # a link out of the project: never written through
             return
         temporary.write_bytes(magic + hashlib.sha256(payload).digest() + payload)
         os.replace(temporary, path)
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink()
-
-
-def _real_folder(folder: Path) -> bool:
-    """`folder` is a folder itself, not a link to one (nothing is read or written through
-    a link: it could lead out of the project)."""
-    try:
-        return stat.S_ISDIR(os.lstat(folder).st_mode)
-    except OSError:
-        return False
 
 
 def _encode(path: str, entry: Entry) -> tuple[Any, ...]:
@@ -248,7 +229,7 @@ def _load(path: Path, client_id: str) -> tuple[dict[str, Entry], dict[str, tuple
     """The client's entries and each as stored, or none when the file is absent, corrupt,
     foreign or older."""
     try:
-        if not _real_folder(path.parent):
+        if not real_cache_folder(path.parent):
             return {}, {}
         data = read_cache_file(path)
     except OSError:

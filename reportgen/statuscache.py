@@ -20,7 +20,6 @@ import hashlib
 import json
 import math
 import os
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 
 from .cache import DigestEntry, InputDigests
 from .codeid import code_identity
-from .inputfiles import read_cache_file
+from .inputfiles import keep_only, read_cache_file, real_cache_folder
 from .model import Client, Month
 from .notes import note_paths
 from .status import Summary
@@ -239,14 +238,6 @@ def status_file(cache_dir: Path, client_id: str) -> Path:
     return cache_dir / STATUS_FOLDER / f"{name}.json"
 
 
-def _real_folder(folder: Path) -> bool:
-    """A folder itself, not a link to one: nothing is read or written through a link."""
-    try:
-        return stat.S_ISDIR(os.lstat(folder).st_mode)
-    except OSError:
-        return False
-
-
 def _load_entry(cache_dir: Path, client_id: str) -> tuple[CacheEntry, dict[str, DigestEntry]] | None:
     """A client's stored entry and file digests; None when absent, corrupt, of
     another version or another client, or of the wrong shape (valid_summary)."""
@@ -271,7 +262,7 @@ def load_status_cache(cache_dir: Path, clients: Iterable[str]) -> StatusCache:
     """The stored summaries of `clients` (ids); an entry that is absent, corrupt, of
     another version or not of the right shape (valid_summary) is left out."""
     cache = StatusCache()
-    if not _real_folder(cache_dir / STATUS_FOLDER):
+    if not real_cache_folder(cache_dir / STATUS_FOLDER):
         return cache
     for client_id in clients:
         found = _load_entry(cache_dir, client_id)
@@ -294,7 +285,7 @@ def _save_entry(cache_dir: Path, client_id: str, entry: CacheEntry, inputs: dict
             folder.mkdir(exist_ok=True)
     except OSError:
         return
-    if not _real_folder(folder):
+    if not real_cache_folder(folder):
         return
     data = {
         "format": FORMAT,
@@ -324,19 +315,10 @@ def forget_status_files(cache_dir: Path, clients: Iterable[Client]) -> None:
         os.unlink(cache_dir / LEGACY_FILE)
     folder = cache_dir / STATUS_FOLDER
     wanted = {status_file(cache_dir, c.id).name for c in clients if c.access is None}
-    try:
-        if not _real_folder(folder):
-            if os.path.islink(folder):  # (never followed: the link itself goes)
-                os.unlink(folder)
-            return
-        with os.scandir(folder) as listing:
-            names = [entry.name for entry in listing]
-    except OSError:
-        return
-    for name in names:
-        if name not in wanted:
-            with contextlib.suppress(OSError):
-                os.unlink(folder / name)
+    if os.path.islink(folder):  # (never followed: the link itself goes)
+        with contextlib.suppress(OSError):
+            os.unlink(folder)
+    keep_only(folder, wanted)
 
 
 def save_status_cache(

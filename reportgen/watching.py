@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import CONFIG_FILE, read_project_config
+from .datafiles import pattern_parts
 
 if TYPE_CHECKING:  # watchfiles itself is imported only when serve starts watching
     from watchfiles import Change
@@ -31,8 +32,8 @@ WATCHED_FOLDERS = ("content", "data", "templates", "assets")
 
 
 def _normal(pattern: str) -> str:
-    """A data glob without the parts that name no folder: `./data//x/*.csv` -> `data/x/*.csv`."""
-    return "/".join(part for part in pattern.replace("\\", "/").split("/") if part not in ("", "."))
+    """`./data//x/*.csv` -> `data/x/*.csv`."""
+    return "/".join(pattern_parts(pattern))
 
 
 def _static_prefix(pattern: str) -> str:
