@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import operator
 import os
 import stat
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -198,47 +198,23 @@ def _as_recorded(summary: dict[str, object]) -> bool:
         return False
 
 
-# lstat lets other threads run: the stats are spread over a few (same CPU time; on a
-# busy machine, half the wall time or less)
-THREADS = 4
-_SHARE = 2048
-
-
 State = Callable[[os.stat_result], object]
-Share = tuple[tuple[str, ...], tuple[object, ...], State]
 
 
 def _stats_as_recorded(groups: list[tuple[object, object, State]]) -> bool:
-    jobs: list[Share] = []
-    for paths, states, kind in groups:
-        if not (type(paths) is tuple and type(states) is tuple and len(paths) == len(states)):
-            return False
-        for start in range(0, len(paths), _SHARE):
-            jobs.append((paths[start : start + _SHARE], states[start : start + _SHARE], kind))
-    differs = threading.Event()
-
-    def check(
-        share: list[tuple[tuple[str, ...], tuple[object, ...], Callable[[os.stat_result], object]]],
-    ) -> None:
-        lstat = os.lstat
-        try:
-            for paths, states, kind in share:
-                if differs.is_set():
-                    return
-                for path, expected in zip(paths, states, strict=True):
-                    if kind(lstat(path)) != expected:
-                        differs.set()
-                        return
-        except Exception:  # (a path gone, a forged entry: the full way decides)
-            differs.set()
-
-    threads = [threading.Thread(target=check, args=(jobs[i::THREADS],)) for i in range(1, THREADS)]
-    for thread in threads:
-        thread.start()
-    check(jobs[0::THREADS])
-    for thread in threads:
-        thread.join()
-    return not differs.is_set()
+    """Every path of every group has the state recorded for it. One thread: measured on
+    L (112,000 paths), spreading the stats over four threads cost 0.59-0.74 s against
+    0.33-0.42 s for one on an idle machine, and no less on a busy one."""
+    lstat = os.lstat
+    try:
+        for paths, states, kind in groups:
+            if not (type(paths) is tuple and type(states) is tuple and len(paths) == len(states)):
+                return False
+            if not all(map(operator.eq, map(kind, map(lstat, paths)), states)):
+                return False
+    except Exception:  # (a path gone, a forged entry: the full way decides)
+        return False
+    return True
 
 
 def dir_state(info: os.stat_result) -> tuple[int, ...] | None:

