@@ -228,8 +228,8 @@ def _decode_numbers(item: object, count: int) -> list[Any] | tuple[Any, ...]:
 
 def _in_range(values: list[Any] | tuple[Any, ...], kind: str) -> bool:
     """Every value None or a finite number within ±LARGEST_NUMBER. A column of machine
-    numbers is checked by its least, greatest and sum (C loops: ~40x faster than a
-    comparison per value, which was 70 % of reading a client's cache): a NaN can hide
+    numbers is checked by its least, greatest and sum (C loops: 2-3x faster than a
+    comparison per value; a client's cache file of L reads ~20 % faster): a NaN can hide
     from min and max but not from the sum, and the sum of a column within the bounds
     cannot overflow."""
     if kind == "t":

@@ -332,7 +332,8 @@ def install_worker(setup: WorkerSetup) -> None:
     _POOL_WORKER = ClientWorker(setup)
     # What this process inherited (the build plan, the previous manifest: hundreds of MB
     # of objects on a large agency) and its templates live until it exits: out of the
-    # collector's sight for good (gc.freeze, as the gc documentation advises after fork).
+    # collector's sight for good (gc.freeze). Freezing in the parent before the fork as well
+    # (what the gc documentation advises against copy-on-write) measured no faster.
     gc.freeze()
 
 

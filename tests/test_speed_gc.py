@@ -33,19 +33,28 @@ def test_the_collector_is_paused_during_a_task_and_back_on_after():
     assert gc.isenabled()
 
 
-def test_a_cycle_a_task_leaves_is_collected_after_it():
+def _allocate(containers: int) -> None:
+    """Enough new container objects to cross the collector's thresholds many times."""
+    kept = [[] for _ in range(containers)]
+    del kept
+
+
+def test_a_cycle_survives_a_busy_task_and_is_collected_after_it_without_asking():
     class Node:
         pass
 
-    class Leaves:
+    class Busy:
         def run(self, task):  # type: ignore[no-untyped-def]
             node = Node()
             node.self = node  # garbage only the collector frees
-            return weakref.ref(node)
+            alive = weakref.ref(node)
+            del node
+            _allocate(200_000)  # (collections would run here, and free it, if not paused)
+            return alive, alive() is not None
 
-    alive = workers._run_one(Leaves(), None)
-    assert alive() is not None  # (paused: still there when the task ends)
-    gc.collect()
+    alive, held_during_the_task = workers._run_one(Busy(), None)
+    assert held_during_the_task  # the collector did not run during the task
+    _allocate(200_000)  # the next task's allocations: the thresholds run it, nobody calls collect
     assert alive() is None
 
 
