@@ -379,10 +379,18 @@ class _Stopped(KeyboardInterrupt):
 def _stop_on_signals() -> Callable[..., None]:
     """Make SIGTERM and SIGHUP raise like Ctrl-C (main thread only: Python
     delivers signals there); returns what puts the previous handlers back —
-    `quiet=True` first ignores further signals while serve cleans up."""
+    `quiet=True` first ignores further signals while serve cleans up.
+
+    A signal this process was started ignoring stays ignored: `nohup reportgen
+    serve` must outlive its terminal, and a SIGHUP before this ran was ignored
+    already (a SIGHUP stopping serve only later would depend on timing)."""
     if threading.current_thread() is not threading.main_thread():
         return lambda quiet=False: None
-    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    names = [
+        n
+        for n in ("SIGTERM", "SIGHUP")
+        if hasattr(signal, n) and signal.getsignal(getattr(signal, n)) != signal.SIG_IGN
+    ]
     previous = {name: signal.getsignal(getattr(signal, name)) for name in names}
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -19,6 +19,7 @@ Each test covers a class of hole, most of them with generated inputs:
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
 import shutil
@@ -505,6 +506,22 @@ def test_serve_keeps_its_cache_in_its_own_temporary_folder(tmp_path):
     assert not (root / CACHE_DIR).exists() or not list((root / CACHE_DIR).iterdir())
 
 
+def _from_a_terminal() -> None:
+    """A child started as from a terminal: SIGTERM and SIGHUP at their defaults, whatever this
+    test run inherited (a CI run under `nohup` ignores SIGHUP, and so would serve: see
+    test_serve_under_nohup_outlives_a_sighup_and_stops_on_sigterm)."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stacks_of(process: subprocess.Popen, stderr: Path) -> str:
+    """The hung process's threads, as faulthandler prints them on SIGABRT (PYTHONFAULTHANDLER)."""
+    process.send_signal(signal.SIGABRT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+    return stderr.read_text(errors="replace")[-6000:]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_a_terminated_serve_removes_its_preview(tmp_path, signum):
     root = small_project(tmp_path / "proj")
@@ -521,6 +538,7 @@ def test_a_terminated_serve_removes_its_preview(tmp_path, signum):
         stdout=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "TMPDIR": str(temporary)},
+        preexec_fn=_from_a_terminal,
     )
     try:
         assert process.stderr is not None
@@ -556,19 +574,73 @@ def test_a_signal_at_any_moment_of_startup_stops_serve_and_removes_its_preview(
     protect(root, PROTECTED)
     temporary = base / "tmp"
     temporary.mkdir()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reportgen", "serve", "--project", str(root), "--port", "0", "--jobs", "1"],
-        stderr=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "TMPDIR": str(temporary)},
-    )
+    stderr = base / "stderr.txt"
+    command = [sys.executable, "-m", "reportgen", "serve", "--project", str(root), "--port", "0"]
+    command += ["--jobs", "1"]
+    with stderr.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            stderr=log,
+            stdout=subprocess.DEVNULL,
+            env={
+                **os.environ,
+                "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
+                "TMPDIR": str(temporary),
+                "PYTHONFAULTHANDLER": "1",
+            },
+            preexec_fn=_from_a_terminal,
+        )
     try:
         time.sleep(delay)
         process.send_signal(signum)
         process.wait(timeout=60)
     finally:
         if process.poll() is None:
+            stacks = _stacks_of(process, stderr)
             process.kill()
             process.wait()
-            pytest.fail(f"serve hung after a signal {delay:.2f} s into its start")
+            pytest.fail(f"serve hung after a signal {delay:.2f} s into its start; its threads:\n{stacks}")
+    assert not list(temporary.glob("reportgen-preview-*")), "the unsealed preview was left behind"
+
+
+@pytest.mark.slow
+def test_serve_under_nohup_outlives_a_sighup_and_stops_on_sigterm(tmp_path):
+    """`nohup reportgen serve` (SIGHUP ignored from the start) keeps serving when its terminal
+    closes, at any moment: it used to ignore a SIGHUP that came before its handler was set
+    and stop on one that came after (a CI run under nohup saw the first as a hang)."""
+    root = small_project(tmp_path / "proj")
+    protect(root, PROTECTED)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+
+    def as_nohup() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reportgen", "serve", "--project", str(root), "--port", "0", "--jobs", "1"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "TMPDIR": str(temporary)},
+        preexec_fn=as_nohup,
+    )
+    try:
+        assert process.stderr is not None
+        process.send_signal(signal.SIGHUP)  # before serve set anything up
+        for line in process.stderr:
+            if line.startswith("Serving"):
+                break
+        process.send_signal(signal.SIGHUP)  # while it serves
+        time.sleep(1.5)
+        assert process.poll() is None, "a SIGHUP stopped serve under nohup"
+        assert list(temporary.glob("reportgen-preview-*"))
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
     assert not list(temporary.glob("reportgen-preview-*")), "the unsealed preview was left behind"
