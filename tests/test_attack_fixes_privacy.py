@@ -514,6 +514,17 @@ def _from_a_terminal() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _serve(root: Path, temporary: Path, extra_env: dict[str, str] | None = None, **popen) -> subprocess.Popen:
+    """`reportgen serve` on `root` in its own process, its previews in `temporary`."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "TMPDIR": str(temporary)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "reportgen", "serve", "--project", str(root), "--port", "0", "--jobs", "1"],
+        stdout=subprocess.DEVNULL,
+        env={**env, **(extra_env or {})},
+        **popen,
+    )
+
+
 def _stacks_of(process: subprocess.Popen, stderr: Path) -> str:
     """The hung process's threads, as faulthandler prints them on SIGABRT (PYTHONFAULTHANDLER)."""
     process.send_signal(signal.SIGABRT)
@@ -532,14 +543,7 @@ def test_a_terminated_serve_removes_its_preview(tmp_path, signum):
     def previews() -> set[Path]:
         return set(temporary.glob("reportgen-preview-*"))
 
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reportgen", "serve", "--project", str(root), "--port", "0", "--jobs", "1"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "TMPDIR": str(temporary)},
-        preexec_fn=_from_a_terminal,
-    )
+    process = _serve(root, temporary, stderr=subprocess.PIPE, text=True, preexec_fn=_from_a_terminal)
     try:
         assert process.stderr is not None
         deadline = time.monotonic() + 90
@@ -575,20 +579,9 @@ def test_a_signal_at_any_moment_of_startup_stops_serve_and_removes_its_preview(
     temporary = base / "tmp"
     temporary.mkdir()
     stderr = base / "stderr.txt"
-    command = [sys.executable, "-m", "reportgen", "serve", "--project", str(root), "--port", "0"]
-    command += ["--jobs", "1"]
     with stderr.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            stderr=log,
-            stdout=subprocess.DEVNULL,
-            env={
-                **os.environ,
-                "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
-                "TMPDIR": str(temporary),
-                "PYTHONFAULTHANDLER": "1",
-            },
-            preexec_fn=_from_a_terminal,
+        process = _serve(
+            root, temporary, {"PYTHONFAULTHANDLER": "1"}, stderr=log, preexec_fn=_from_a_terminal
         )
     try:
         time.sleep(delay)
@@ -617,14 +610,7 @@ def test_serve_under_nohup_outlives_a_sighup_and_stops_on_sigterm(tmp_path):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reportgen", "serve", "--project", str(root), "--port", "0", "--jobs", "1"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "TMPDIR": str(temporary)},
-        preexec_fn=as_nohup,
-    )
+    process = _serve(root, temporary, stderr=subprocess.PIPE, text=True, preexec_fn=as_nohup)
     try:
         assert process.stderr is not None
         process.send_signal(signal.SIGHUP)  # before serve set anything up
