@@ -343,7 +343,7 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         if plan.nothing_to_do:
             result = _site_unchanged(plan, started, stages)
         else:
-            result = _execute(plan, progress, stages)
+            result = _publish_edit(plan, progress, stages) or _execute(plan, progress, stages)
     if plan.nothing_to_do:
         remember(plan, began_ns, result)  # the next no-op's answer, when it can be proved (noop.py)
         return result
@@ -389,6 +389,14 @@ def unchanged_result(plan: BuildPlan) -> BuildResult:
         pages_skipped=sum(len(e.pages) for e in entries),
         warnings=warnings,
     )
+
+
+def _publish_edit(plan: BuildPlan, progress: Progress | None, stages: dict[str, float]) -> BuildResult | None:
+    """An edit of one portal, published in place (portaledit.py); None when the whole site is built."""
+    from .portaledit import edited_portal, publish_edited_portal
+
+    edited = edited_portal(plan)
+    return None if edited is None else publish_edited_portal(plan, edited, progress, stages)
 
 
 def _execute(plan: BuildPlan, progress: Progress | None, stages: dict[str, float]) -> BuildResult:

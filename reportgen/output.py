@@ -74,7 +74,7 @@ class StagedSite:
         None: a fresh staging folder, and the swapped-out site is removed (overview)."""
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = self.out.parent / f".{self.out.name}.staging-{uuid.uuid4().hex[:12]}"
+        self.staging = _staging_name(self.out)
         self.double_buffered = keep is not None
         self.reused = False  # staged into the back buffer
         self.unsynced: set[str] = set()  # its folders not yet brought up to date
@@ -299,6 +299,30 @@ def discard_back_buffer(out: Path) -> None:
     _retire(back, out)
 
 
+def _staging_name(out: Path) -> Path:
+    return out.parent / f".{out.name}.staging-{uuid.uuid4().hex[:12]}"
+
+
+def new_staging_folder(out: Path) -> Path:
+    """A fresh, empty staging folder beside the output (remove_stale_staging clears a killed build's)."""
+    staging = _staging_name(out.resolve())
+    staging.mkdir()
+    return staging
+
+
+def publish_portal(out: Path, staging: Path, folder: str) -> None:
+    """Swap `staging/folder` in for the published `out/folder` (one atomic exchange on Linux,
+    two renames elsewhere); `staging` then holds the old one. The back buffer's copy is
+    moved away first: it never holds a page that is not published."""
+    out = out.resolve()
+    back = back_buffer_path(out) / folder
+    if os.path.isdir(back) and not os.path.islink(back):
+        _retire(back, out)
+    if not _exchange(staging / folder, out / folder):
+        os.rename(out / folder, staging / f"{folder}.old")
+        os.rename(staging / folder, out / folder)
+
+
 def _aside(out: Path) -> Path:
     """A fresh name beside the output for a folder on its way out (a killed build's
     are cleared by the next one: remove_stale_staging)."""
@@ -327,9 +351,8 @@ def sync_folder(
     older version, one the site no longer has, a link, a device) is unlinked,
     never written into, and a missing one linked from `out` (link_into) only while
     it has the stamp given (the published folder itself is not checked before:
-    build._unchanged_clients). How many files it linked (0: every file was kept,
-    each with the stamp given); None,
-    and the folder must not be used, when anything else is found (a folder the
+    build._unchanged_clients). How many files it linked (0: every file was kept, each
+    with the stamp given); None, and the folder must not be used, when anything else is found (a folder the
     site does not have, or with other permissions than the published one), when
     `out` no longer has one of `files`, or on any error."""
     wanted = set(files)
@@ -537,8 +560,7 @@ def _remove_in_background(folder: Path) -> None:
 _REMOVING: list[subprocess.Popen[bytes]] = []  # background removals still running
 
 
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
+_RENAME_EXCHANGE, _AT_FDCWD = 2, -100
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -554,11 +576,8 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 class OutputLock:
-    """Serialises builds into the same output folder: two at once wait in turn.
-
-    The lock is taken on the output's parent folder itself, so locking
-    creates no file outside the output folder.
-    """
+    """Serialises builds into the same output folder: two at once wait in turn. The lock is
+    taken on the output's parent folder itself, so locking creates no file outside the output."""
 
     def __init__(self, out: Path):
         self.folder = out.resolve().parent
