@@ -175,6 +175,7 @@ class BuildPlan:
     nothing_to_do: bool  # every portal and shared file is exactly as the last build wrote it
     data_files: dict[str, list[Path]]  # each client's data files, as the fingerprints found them
     read_twice: list[Problem]  # clients that read the same data file (datafiles.files_read_twice)
+    checked: dict[str, dict[str, list[int]]]  # portals found as written, by the stamps they were checked with
 
 
 def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
@@ -244,6 +245,7 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
         nothing_to_do=nothing_to_do,
         data_files=found,
         read_twice=files_read_twice(clients, found, options.project),
+        checked=checked,
     )
 
 

@@ -53,7 +53,7 @@ def edited_portal(plan: BuildPlan) -> Client | None:
         return None
     if any(previous.clients[c.id].published != publish_state(c) for c in plan.clients):
         return None  # (an address or a protection changed: portals_to_rebuild has a reason)
-    if not site_as_written(options.out, plan.project.config, previous):
+    if not site_as_written(options.out, plan.project.config, previous, plan.checked):
         return None
     return edited if _shared_files_unchanged(plan) else None
 
