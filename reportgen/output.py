@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
+from .cache import folder_mode, stamp_of
 from .errors import OutputError
 from .inputfiles import input_folder_problem, real_path
 
@@ -99,6 +100,7 @@ class StagedSite:
             if not stat.S_ISDIR(os.lstat(back).st_mode):
                 return False
             os.rename(back, self.staging)
+            os.chmod(self.staging, folder_mode())  # (a chmod of the site it was is not carried)
         except OSError:
             return False
         trash = _aside(self.out)
@@ -263,7 +265,7 @@ def _linked_files(staging: str, files: list[str], stamps: Mapping[str, list[int]
             return None
         if proven:
             expected = known.get(relative)
-            proven = expected is not None and [info.st_ino, info.st_size, info.st_mtime_ns] == list(expected)
+            proven = expected is not None and stamp_of(info) == list(expected)
     return proven
 
 
@@ -315,9 +317,8 @@ def publish_portal(out: Path, staging: Path, folder: str) -> None:
     two renames elsewhere); `staging` then holds the old one. The back buffer's copy is
     moved away first: it never holds a page that is not published."""
     out = out.resolve()
-    back = back_buffer_path(out) / folder
-    if os.path.isdir(back) and not os.path.islink(back):
-        _retire(back, out)
+    if folder in back_buffer_folders(out):  # (the back buffer, or its folder, a link: never followed)
+        _retire(back_buffer_path(out) / folder, out)
     if not _exchange(staging / folder, out / folder):
         os.rename(out / folder, staging / f"{folder}.old")
         os.rename(staging / folder, out / folder)
@@ -362,7 +363,7 @@ def sync_folder(
         folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
     kept: set[str] = set()
     try:
-        mode = stat.S_IMODE(os.lstat(out / name).st_mode)
+        mode = folder_mode()  # (as a folder the build makes: never a chmod carried over)
         if stat.S_IMODE(os.lstat(staging / name).st_mode) != mode:
             return None
         pending = [name]
@@ -383,7 +384,7 @@ def sync_folder(
                     expected is not None
                     and relative in wanted
                     and stat.S_ISREG(info.st_mode)
-                    and [info.st_ino, info.st_size, info.st_mtime_ns] == list(expected)
+                    and stamp_of(info) == list(expected)
                 ):
                     kept.add(relative)
                 else:
@@ -393,7 +394,7 @@ def sync_folder(
             info = os.lstat(out / relative)
             if (
                 not stat.S_ISREG(info.st_mode)
-                or [info.st_ino, info.st_size, info.st_mtime_ns] != list(stamps.get(relative) or [])
+                or stamp_of(info) != list(stamps.get(relative) or [])
                 or not link_into(staging, out, relative)
                 or os.lstat(staging / relative).st_ino != info.st_ino
             ):

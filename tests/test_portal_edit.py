@@ -148,6 +148,10 @@ TAMPERING = (
     "add a file to the edited portal",
     "replace another portal by a link",
     "remove another portal",
+    "chmod a folder of another portal",
+    "chmod a file of another portal",
+    "chmod the site",
+    "chmod a folder of the edited portal",
 )
 
 
@@ -189,18 +193,36 @@ def tamper(site: Path, how: str, edited: str, other: str, pick: int) -> None:
         (site / other).symlink_to(site / edited, target_is_directory=True)
     elif how == "remove another portal":
         shutil.rmtree(site / other)
+    elif how == "chmod a folder of another portal":
+        folders = sorted(p for p in (site / other).rglob("*") if p.is_dir())
+        (folders[pick % len(folders)] if folders and pick % 2 else site / other).chmod(0o700)
+    elif how == "chmod a file of another portal":
+        one_file(site / other).chmod(0o600)
+    elif how == "chmod the site":
+        site.chmod(0o700)
+    elif how == "chmod a folder of the edited portal":
+        (site / edited).chmod(0o750)
 
 
-@settings(max_examples=14, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    steps=st.lists(st.tuples(st.sampled_from(TAMPERING), st.integers(0, 10**6)), max_size=2),
-    client=st.integers(0, CLIENTS - 1),
-    csv=st.booleans(),
-)
-def test_a_one_portal_edit_publishes_a_clean_builds_site_whatever_was_done_to_the_site(steps, client, csv):
-    """Whatever was done to the published site since the last build, a one-portal edit
-    publishes exactly what a clean build publishes (in place only when the site was as
-    written; else the whole way)."""
+def test_a_back_buffer_that_is_a_link_is_never_followed(tmp_path):
+    """A `.site.back` made a link to a folder outside, holding a folder named like the edited
+    portal: the one-portal edit leaves that folder alone (and publishes a clean build's site)."""
+    root = agency(tmp_path / "agency")
+    build(root)
+    outside = tmp_path / "outside"
+    name = client_folders(root)[0].name
+    (outside / name).mkdir(parents=True)
+    (outside / name / "keep.txt").write_text("precious")
+    back = back_buffer_path(root / "site")
+    shutil.rmtree(back, ignore_errors=True)
+    back.symlink_to(outside, target_is_directory=True)
+    edit_note(root, 0)
+    build(root)
+    assert (outside / name / "keep.txt").read_text() == "precious"
+    assert snapshot(root / "site") == clean_build_of(root)
+
+
+def tamper_edit_and_compare(steps: list[tuple[str, int]], client: int, csv: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="rg-portal-") as tmp:
         root = agency(Path(tmp) / "agency")
         build(root)
@@ -213,5 +235,24 @@ def test_a_one_portal_edit_publishes_a_clean_builds_site_whatever_was_done_to_th
         (edit_csv if csv else edit_note)(root, client)
         build(root)
         assert snapshot(site) == clean_build_of(root)
+        assert site.stat().st_mode == (root.parent / "reference").stat().st_mode  # (the site folder too)
         assert_stamps_are_the_files(root)
         assert not [p.name for p in Path(tmp).iterdir() if ".staging-" in p.name or ".old-" in p.name]
+
+
+@pytest.mark.parametrize("how", TAMPERING)
+def test_each_kind_of_tampering_before_a_one_portal_edit(how):
+    tamper_edit_and_compare([(how, 1)], client=1, csv=False)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=st.lists(st.tuples(st.sampled_from(TAMPERING), st.integers(0, 10**6)), max_size=3),
+    client=st.integers(0, CLIENTS - 1),
+    csv=st.booleans(),
+)
+def test_a_one_portal_edit_publishes_a_clean_builds_site_whatever_was_done_to_the_site(steps, client, csv):
+    """Whatever was done to the published site since the last build, a one-portal edit
+    publishes exactly what a clean build publishes (in place only when the site was as
+    written; else the whole way)."""
+    tamper_edit_and_compare(steps, client, csv)
