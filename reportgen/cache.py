@@ -167,8 +167,9 @@ def tree_as_written(
 
 
 def _mode(path: Path | str) -> int | None:
+    """A folder's permission bits (a setgid or sticky bit a parent passes on is not a chmod)."""
     try:
-        return stat.S_IMODE(os.lstat(path).st_mode)
+        return os.lstat(path).st_mode & 0o777
     except OSError:
         return None
 

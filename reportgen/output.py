@@ -364,7 +364,7 @@ def sync_folder(
     kept: set[str] = set()
     try:
         mode = folder_mode()  # (as a folder the build makes: never a chmod carried over)
-        if stat.S_IMODE(os.lstat(staging / name).st_mode) != mode:
+        if os.lstat(staging / name).st_mode & 0o777 != mode:
             return None
         pending = [name]
         while pending:
@@ -375,7 +375,7 @@ def sync_folder(
                 relative = f"{here}/{entry.name}"
                 info = entry.stat(follow_symlinks=False)
                 if stat.S_ISDIR(info.st_mode):
-                    if relative not in folders or stat.S_IMODE(info.st_mode) != mode:
+                    if relative not in folders or info.st_mode & 0o777 != mode:
                         return None
                     pending.append(relative)
                     continue

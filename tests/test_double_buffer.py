@@ -211,9 +211,10 @@ class DoubleBufferedBuilds(RuleBasedStateMachine):
         tampering=st.lists(
             st.tuples(st.sampled_from(TAMPERING), st.integers(0, 10**6)), min_size=1, max_size=3
         ),
-        edit=st.integers(0, CLIENTS - 1),
+        edit=st.lists(st.integers(0, CLIENTS - 1), min_size=1, max_size=2, unique=True),
     )
-    def tamper_then_build(self, tampering: list[tuple[str, int]], edit: int) -> None:
+    def tamper_then_build(self, tampering: list[tuple[str, int]], edit: list[int]) -> None:
+        # (two portals edited stage into the back buffer; one is published in place)
         for kind, pick in tampering:
             self.tamper(kind, pick)
         self.build_and_compare((), edit)

@@ -256,3 +256,19 @@ def test_a_one_portal_edit_publishes_a_clean_builds_site_whatever_was_done_to_th
     publishes exactly what a clean build publishes (in place only when the site was as
     written; else the whole way)."""
     tamper_edit_and_compare(steps, client, csv)
+
+
+def test_a_setgid_project_folder_keeps_builds_incremental(tmp_path):
+    """Folders made inside a setgid folder inherit its setgid bit: that is not a chmod, and the
+    next build still finds the site as written (a no-op, then an edit in place)."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o2775)
+    root = agency(shared / "agency")
+    build(root)
+    assert (root / "site" / client_folders(root)[0].name).stat().st_mode & 0o2000  # (inherited)
+    site_inode = (root / "site").stat().st_ino
+    edit_note(root, 0)
+    build(root)
+    assert (root / "site").stat().st_ino == site_inode  # published in place: found as written
+    assert snapshot(root / "site") == clean_build_of(root)
