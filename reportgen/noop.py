@@ -234,16 +234,10 @@ def cache_state(info: os.stat_result) -> tuple[int, ...]:
 
 
 def published_state(info: os.stat_result) -> tuple[int, ...] | None:
-    """As cache.file_stamp compares a published file: a regular file, inode, size, time, mode."""
+    """As cache.file_stamp compares a published file: a regular file, inode, size, time."""
     if not stat.S_ISREG(info.st_mode):
         return None
-    return (
-        stat.S_IFMT(info.st_mode),
-        info.st_ino,
-        info.st_size,
-        info.st_mtime_ns,
-        stat.S_IMODE(info.st_mode),
-    )
+    return (stat.S_IFMT(info.st_mode), info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 def listing_of(path: str, cache: bool = False) -> tuple[tuple[str, int], ...] | None:
