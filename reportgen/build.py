@@ -175,6 +175,7 @@ class BuildPlan:
     nothing_to_do: bool  # every portal and shared file is exactly as the last build wrote it
     data_files: dict[str, list[Path]]  # each client's data files, as the fingerprints found them
     read_twice: list[Problem]  # clients that read the same data file (datafiles.files_read_twice)
+    checked: dict[str, dict[str, list[int]]]  # portals found as written, by the stamps they were checked with
 
 
 def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
@@ -244,6 +245,7 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
         nothing_to_do=nothing_to_do,
         data_files=found,
         read_twice=files_read_twice(clients, found, options.project),
+        checked=checked,
     )
 
 
@@ -343,7 +345,7 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         if plan.nothing_to_do:
             result = _site_unchanged(plan, started, stages)
         else:
-            result = _execute(plan, progress, stages)
+            result = _publish_edit(plan, progress, stages) or _execute(plan, progress, stages)
     if plan.nothing_to_do:
         remember(plan, began_ns, result)  # the next no-op's answer, when it can be proved (noop.py)
         return result
@@ -389,6 +391,14 @@ def unchanged_result(plan: BuildPlan) -> BuildResult:
         pages_skipped=sum(len(e.pages) for e in entries),
         warnings=warnings,
     )
+
+
+def _publish_edit(plan: BuildPlan, progress: Progress | None, stages: dict[str, float]) -> BuildResult | None:
+    """An edit of one portal, published in place (portaledit.py); None when the whole site is built."""
+    from .portaledit import edited_portal, publish_edited_portal
+
+    edited = edited_portal(plan)
+    return None if edited is None else publish_edited_portal(plan, edited, progress, stages)
 
 
 def _execute(plan: BuildPlan, progress: Progress | None, stages: dict[str, float]) -> BuildResult:

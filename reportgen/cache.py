@@ -18,6 +18,7 @@ between the two, an edit) is not used: that client is simply built afresh.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -91,16 +92,40 @@ StoredClient = tuple[str, ClientEntry, dict[str, DigestEntry]]
 
 
 def file_stamp(path: Path | str) -> list[int] | None:
-    """What identifies a file the build wrote, cheaply: inode, size and
-    modification time. An edit in place changes the time (or the size), a
-    file put in its place has another inode. None when it is no regular file."""
+    """What identifies a file the build wrote, cheaply: inode, size, modification
+    time and permissions. An edit in place changes the time (or the size), a file
+    put in its place has another inode, a chmod the permissions (which a hard link
+    would carry into the next site). None when it is no regular file."""
     try:
         info = os.lstat(path)
     except OSError:
         return None
     if not stat.S_ISREG(info.st_mode):
         return None
-    return [info.st_ino, info.st_size, info.st_mtime_ns]
+    return stamp_of(info)
+
+
+STAMP_FIELDS = 4  # inode, size, modification time, permissions
+
+
+def stamp_of(info: os.stat_result) -> list[int]:
+    return [info.st_ino, info.st_size, info.st_mtime_ns, stat.S_IMODE(info.st_mode)]
+
+
+@functools.cache
+def folder_mode() -> int:
+    """The permissions a build gives the folders it makes (0o777 less the umask): a
+    published folder with others (chmod'ed since) is not as the build wrote it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o777 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)  # (no /proc: read by setting it, once, at once restored)
+    os.umask(umask)
+    return 0o777 & ~umask
 
 
 def is_written_file(site: Path, relative: str, stamps: dict[str, list[int]]) -> bool:
@@ -134,11 +159,19 @@ def tree_as_written(
             return False
         with os.scandir(base) as listing:
             return not any(listing)
-    if base.is_symlink() or not base.is_dir():
+    if base.is_symlink() or not base.is_dir() or _mode(base) != folder_mode():
         return False
     skip = _already_checked(stamps, checked) if checked and not folder else {}
     found = _files_as_written(str(base), folder, folders, stamps, skip)
     return found == len(expected)
+
+
+def _mode(path: Path | str) -> int | None:
+    """A folder's permission bits (a setgid or sticky bit a parent passes on is not a chmod)."""
+    try:
+        return os.lstat(path).st_mode & 0o777
+    except OSError:
+        return None
 
 
 def _parent_folders(files: list[str]) -> set[str]:
@@ -197,7 +230,7 @@ def _files_as_written(
         except OSError:
             is_dir = False
         if is_dir:
-            if relative not in folders or entry.is_symlink():
+            if relative not in folders or entry.is_symlink() or _mode(entry.path) != folder_mode():
                 return None
             below.append((entry.path, relative))
             continue
@@ -210,7 +243,7 @@ def _files_as_written(
             return None
         if type(expected) is not list:
             expected = list(expected)
-        if not stat.S_ISREG(info.st_mode) or [info.st_ino, info.st_size, info.st_mtime_ns] != expected:
+        if not stat.S_ISREG(info.st_mode) or stamp_of(info) != expected:
             return None
         found += 1
     for sub, relative in below:
@@ -315,7 +348,8 @@ def _digests(raw: dict[str, object]) -> dict[str, DigestEntry]:
 
 
 def _stamps(raw: dict[str, object]) -> dict[str, list[int]]:
-    return {str(k): list(map(int, v)) for k, v in raw.items() if isinstance(v, list) and len(v) == 3}
+    fields = STAMP_FIELDS
+    return {str(k): list(map(int, v)) for k, v in raw.items() if isinstance(v, list) and len(v) == fields}
 
 
 def forget_manifest(project: Path, out: Path, folder: Path | None = None) -> None:

@@ -234,10 +234,16 @@ def cache_state(info: os.stat_result) -> tuple[int, ...]:
 
 
 def published_state(info: os.stat_result) -> tuple[int, ...] | None:
-    """As cache.file_stamp compares a published file: a regular file, inode, size, time."""
+    """As cache.file_stamp compares a published file: a regular file, inode, size, time, mode."""
     if not stat.S_ISREG(info.st_mode):
         return None
-    return (stat.S_IFMT(info.st_mode), info.st_ino, info.st_size, info.st_mtime_ns)
+    return (
+        stat.S_IFMT(info.st_mode),
+        info.st_ino,
+        info.st_size,
+        info.st_mtime_ns,
+        stat.S_IMODE(info.st_mode),
+    )
 
 
 def listing_of(path: str, cache: bool = False) -> tuple[tuple[str, int], ...] | None:

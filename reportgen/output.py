@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
+from .cache import folder_mode, stamp_of
 from .errors import OutputError
 from .inputfiles import input_folder_problem, real_path
 
@@ -74,7 +75,7 @@ class StagedSite:
         None: a fresh staging folder, and the swapped-out site is removed (overview)."""
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = self.out.parent / f".{self.out.name}.staging-{uuid.uuid4().hex[:12]}"
+        self.staging = _staging_name(self.out)
         self.double_buffered = keep is not None
         self.reused = False  # staged into the back buffer
         self.unsynced: set[str] = set()  # its folders not yet brought up to date
@@ -99,6 +100,7 @@ class StagedSite:
             if not stat.S_ISDIR(os.lstat(back).st_mode):
                 return False
             os.rename(back, self.staging)
+            os.chmod(self.staging, folder_mode())  # (a chmod of the site it was is not carried)
         except OSError:
             return False
         trash = _aside(self.out)
@@ -263,7 +265,7 @@ def _linked_files(staging: str, files: list[str], stamps: Mapping[str, list[int]
             return None
         if proven:
             expected = known.get(relative)
-            proven = expected is not None and [info.st_ino, info.st_size, info.st_mtime_ns] == list(expected)
+            proven = expected is not None and stamp_of(info) == list(expected)
     return proven
 
 
@@ -299,6 +301,29 @@ def discard_back_buffer(out: Path) -> None:
     _retire(back, out)
 
 
+def _staging_name(out: Path) -> Path:
+    return out.parent / f".{out.name}.staging-{uuid.uuid4().hex[:12]}"
+
+
+def new_staging_folder(out: Path) -> Path:
+    """A fresh, empty staging folder beside the output (remove_stale_staging clears a killed build's)."""
+    staging = _staging_name(out.resolve())
+    staging.mkdir()
+    return staging
+
+
+def publish_portal(out: Path, staging: Path, folder: str) -> None:
+    """Swap `staging/folder` in for the published `out/folder` (one atomic exchange on Linux,
+    two renames elsewhere); `staging` then holds the old one. The back buffer's copy is
+    moved away first: it never holds a page that is not published."""
+    out = out.resolve()
+    if folder in back_buffer_folders(out):  # (the back buffer, or its folder, a link: never followed)
+        _retire(back_buffer_path(out) / folder, out)
+    if not _exchange(staging / folder, out / folder):
+        os.rename(out / folder, staging / f"{folder}.old")
+        os.rename(staging / folder, out / folder)
+
+
 def _aside(out: Path) -> Path:
     """A fresh name beside the output for a folder on its way out (a killed build's
     are cleared by the next one: remove_stale_staging)."""
@@ -327,9 +352,8 @@ def sync_folder(
     older version, one the site no longer has, a link, a device) is unlinked,
     never written into, and a missing one linked from `out` (link_into) only while
     it has the stamp given (the published folder itself is not checked before:
-    build._unchanged_clients). How many files it linked (0: every file was kept,
-    each with the stamp given); None,
-    and the folder must not be used, when anything else is found (a folder the
+    build._unchanged_clients). How many files it linked (0: every file was kept, each
+    with the stamp given); None, and the folder must not be used, when anything else is found (a folder the
     site does not have, or with other permissions than the published one), when
     `out` no longer has one of `files`, or on any error."""
     wanted = set(files)
@@ -339,8 +363,8 @@ def sync_folder(
         folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
     kept: set[str] = set()
     try:
-        mode = stat.S_IMODE(os.lstat(out / name).st_mode)
-        if stat.S_IMODE(os.lstat(staging / name).st_mode) != mode:
+        mode = folder_mode()  # (as a folder the build makes: never a chmod carried over)
+        if os.lstat(staging / name).st_mode & 0o777 != mode:
             return None
         pending = [name]
         while pending:
@@ -351,7 +375,7 @@ def sync_folder(
                 relative = f"{here}/{entry.name}"
                 info = entry.stat(follow_symlinks=False)
                 if stat.S_ISDIR(info.st_mode):
-                    if relative not in folders or stat.S_IMODE(info.st_mode) != mode:
+                    if relative not in folders or info.st_mode & 0o777 != mode:
                         return None
                     pending.append(relative)
                     continue
@@ -360,7 +384,7 @@ def sync_folder(
                     expected is not None
                     and relative in wanted
                     and stat.S_ISREG(info.st_mode)
-                    and [info.st_ino, info.st_size, info.st_mtime_ns] == list(expected)
+                    and stamp_of(info) == list(expected)
                 ):
                     kept.add(relative)
                 else:
@@ -370,7 +394,7 @@ def sync_folder(
             info = os.lstat(out / relative)
             if (
                 not stat.S_ISREG(info.st_mode)
-                or [info.st_ino, info.st_size, info.st_mtime_ns] != list(stamps.get(relative) or [])
+                or stamp_of(info) != list(stamps.get(relative) or [])
                 or not link_into(staging, out, relative)
                 or os.lstat(staging / relative).st_ino != info.st_ino
             ):
@@ -537,8 +561,7 @@ def _remove_in_background(folder: Path) -> None:
 _REMOVING: list[subprocess.Popen[bytes]] = []  # background removals still running
 
 
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
+_RENAME_EXCHANGE, _AT_FDCWD = 2, -100
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -554,11 +577,8 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 class OutputLock:
-    """Serialises builds into the same output folder: two at once wait in turn.
-
-    The lock is taken on the output's parent folder itself, so locking
-    creates no file outside the output folder.
-    """
+    """Serialises builds into the same output folder: two at once wait in turn. The lock is
+    taken on the output's parent folder itself, so locking creates no file outside the output."""
 
     def __init__(self, out: Path):
         self.folder = out.resolve().parent

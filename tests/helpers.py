@@ -19,6 +19,7 @@ import json
 import os
 import random
 import re
+import signal
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -374,6 +375,16 @@ def env_with(**extra: str) -> dict[str, str]:
     env.update(build_env())
     env.update(extra)
     return env
+
+
+def from_a_terminal() -> None:
+    """A child process started as from a terminal (a Popen preexec_fn): SIGINT, SIGTERM and
+    SIGHUP at their defaults, whatever this test run inherited. A run started in the
+    background by a non-interactive shell (`cmd &`) ignores SIGINT, `nohup` ignores SIGHUP,
+    and serve keeps a signal it was started ignoring ignored (serve.py): a test that stops
+    serve with one would wait for it in vain."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
 
 
 def wait_for(predicate, seconds: float = 40.0):

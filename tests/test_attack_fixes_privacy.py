@@ -34,7 +34,7 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 from conftest import run_cli
-from helpers import SOURCE_DATE_EPOCH, make_project, tree_bytes
+from helpers import SOURCE_DATE_EPOCH, from_a_terminal, make_project, tree_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_publish_audit import PASSWORDS, protect, small_project, variable
@@ -506,14 +506,6 @@ def test_serve_keeps_its_cache_in_its_own_temporary_folder(tmp_path):
     assert not (root / CACHE_DIR).exists() or not list((root / CACHE_DIR).iterdir())
 
 
-def _from_a_terminal() -> None:
-    """A child started as from a terminal: SIGTERM and SIGHUP at their defaults, whatever this
-    test run inherited (a CI run under `nohup` ignores SIGHUP, and so would serve: see
-    test_serve_under_nohup_outlives_a_sighup_and_stops_on_sigterm)."""
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def _serve(root: Path, temporary: Path, extra_env: dict[str, str] | None = None, **popen) -> subprocess.Popen:
     """`reportgen serve` on `root` in its own process, its previews in `temporary`."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "TMPDIR": str(temporary)}
@@ -543,7 +535,7 @@ def test_a_terminated_serve_removes_its_preview(tmp_path, signum):
     def previews() -> set[Path]:
         return set(temporary.glob("reportgen-preview-*"))
 
-    process = _serve(root, temporary, stderr=subprocess.PIPE, text=True, preexec_fn=_from_a_terminal)
+    process = _serve(root, temporary, stderr=subprocess.PIPE, text=True, preexec_fn=from_a_terminal)
     try:
         assert process.stderr is not None
         deadline = time.monotonic() + 90
@@ -580,9 +572,7 @@ def test_a_signal_at_any_moment_of_startup_stops_serve_and_removes_its_preview(
     temporary.mkdir()
     stderr = base / "stderr.txt"
     with stderr.open("wb") as log:
-        process = _serve(
-            root, temporary, {"PYTHONFAULTHANDLER": "1"}, stderr=log, preexec_fn=_from_a_terminal
-        )
+        process = _serve(root, temporary, {"PYTHONFAULTHANDLER": "1"}, stderr=log, preexec_fn=from_a_terminal)
     try:
         time.sleep(delay)
         process.send_signal(signum)

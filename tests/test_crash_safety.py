@@ -83,23 +83,34 @@ def test_sigkill_at_random_moments_never_breaks_the_site(agency):
     assert leftovers(agency) == []
 
 
+def edit_two_portals(root: Path, step: int) -> None:
+    """A note of two clients: the whole site is staged (one portal alone is edited in place)."""
+    notes = sorted((root / "content").glob("*/*.md"))
+    folders = sorted({n.parent for n in notes})
+    for folder in (folders[step % len(folders)], folders[(step + 1) % len(folders)]):
+        with sorted(folder.glob("*.md"))[step % 3].open("a", encoding="utf-8") as handle:
+            handle.write(f"\nEdit {step}.\n")
+
+
 @pytest.mark.slow
-def test_sigkill_while_the_back_buffer_is_updated(agency):
-    """Incremental builds (a note edited) stage into the back buffer the last
-    build swapped out (output.py, double buffering): killed at any moment, the
-    published site is the previous one or the complete new one, and the next
-    build publishes exactly what a clean build does."""
-    rng = random.Random(21)
+@pytest.mark.parametrize("portals", [2, 1], ids=["back buffer", "one portal in place"])
+def test_sigkill_while_the_back_buffer_is_updated(agency, portals):
+    """Incremental builds stage into the back buffer the last build swapped out (output.py,
+    double buffering), or, for an edit of one portal, exchange that portal's folder alone
+    (portaledit.py): killed at any moment, the published site is the previous one or the
+    complete new one, and the next build publishes exactly what a clean build does."""
+    rng = random.Random(21 + portals)
+    edit = edit_two_portals if portals == 2 else edit_a_note
     finish(start_build(agency, "--jobs", "2"))
-    edit_a_note(agency, 200)
+    edit(agency, 200)
     started = time.perf_counter()
-    finish(start_build(agency, "--jobs", "2"))  # stages into the back buffer
+    finish(start_build(agency, "--jobs", "2"))  # stages into the back buffer, or one portal
     incremental = time.perf_counter() - started
-    assert (agency / ".site.back").is_dir()
+    assert (agency / ".site.back").is_dir() or portals == 1
     kept_old = 0
     for step in range(KILLS):
         before = tree_bytes(agency / "site")
-        edit_a_note(agency, 201 + step)
+        edit(agency, 201 + step)
         process = start_build(agency, "--jobs", "2")
         time.sleep(rng.uniform(0.0, incremental * 1.2))
         os.killpg(process.pid, signal.SIGKILL)
@@ -109,12 +120,12 @@ def test_sigkill_while_the_back_buffer_is_updated(agency):
             kept_old += 1
         else:
             assert process.returncode in (0, -signal.SIGKILL)
-            check = agency.parent / "check-back"
+            check = agency.parent / f"check-back-{portals}"
             finish(start_build(agency, "--clean", "--jobs", "1", "--out", str(check)))
             assert after == tree_bytes(check)
     assert kept_old >= 1
     finish(start_build(agency, "--jobs", "2"))
-    check = agency.parent / "check-final"
+    check = agency.parent / f"check-final-{portals}"
     finish(start_build(agency, "--clean", "--jobs", "1", "--out", str(check)))
     assert tree_bytes(agency / "site") == tree_bytes(check)
     assert leftovers(agency) == []

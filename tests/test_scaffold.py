@@ -163,8 +163,9 @@ def test_the_gitignore_keeps_every_output_folder_out_of_git(tmp_path):
     root = tmp_path / "demo"
     assert run_cli("init", root, "--demo").exit_code == 0
     assert run_cli("build", "--project", root).exit_code == 0
-    note = sorted((root / "content").glob("*/*.md"))[-1]
-    note.write_text(note.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    notes = sorted((root / "content").glob("*/*.md"))
+    for note in (notes[0], notes[-1]):  # two portals: the whole site is swapped (one is edited in place)
+        note.write_text(note.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     assert run_cli("build", "--project", root).exit_code == 0  # swaps: the old site is kept
     assert run_cli("overview", "--project", root).exit_code == 0
     assert any(p.name.startswith(".site.") for p in root.iterdir()), "no back buffer to ignore"

@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import SOURCE_DATE_EPOCH, wait_for
+from helpers import SOURCE_DATE_EPOCH, from_a_terminal, wait_for
 
 
 @pytest.fixture
@@ -25,6 +25,7 @@ def server(project):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=from_a_terminal,  # stopped with SIGINT below, as Ctrl-C would
     )
     address = None
     deadline = time.monotonic() + 60

@@ -202,14 +202,18 @@ def _nothing_out_there_reaches_the_pages(running: Server, busy: Path) -> None:
     note = running.project / "content" / CLIENT / "2026-10.md"
     replace_save(note, note.read_text() + "\nStill watched.\n")
     wait_for(lambda: "Still watched." in running.page())
-    assert running.state()["version"] > version
+    # (the page is published a moment before the open pages are told: wait for that too)
+    wait_for(lambda: running.state()["version"] > version)
 
 
 def test_a_rebuild_that_changes_nothing_does_not_reload_the_pages(server):  # noqa: F811
     note = server.project / "content" / CLIENT / "2026-10.md"
+    first = server.state()["version"]
     replace_save(note, note.read_text() + "\nOnce.\n")
     wait_for(lambda: "Once." in server.page())
-    version = server.state()["version"]
+    # (the page is published a moment before the open pages are told: their version read
+    # in between is the one before the edit, and the edit's reload looked like the no-op's)
+    version = wait_for(lambda: server.state()["version"] > first and server.state()["version"])
     lines = len(server.lines)
     replace_save(note, note.read_text())  # the same bytes saved again
     wait_for(lambda: len(server.lines) > lines)  # it rebuilt ...
