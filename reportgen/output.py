@@ -17,6 +17,7 @@ moved away before the build writes anything.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import itertools
@@ -145,9 +146,8 @@ class StagedSite:
             self._claim(relative)
 
     def commit(self) -> None:
-        """Swap the staged site in; the old one becomes the back buffer (double
-        buffered: only the folders both sites share, `_keep_as_back_buffer`) or
-        is removed afterwards."""
+        """Swap the staged site in; the old one becomes the back buffer (double buffered: only
+        the folders both sites share, `_keep_as_back_buffer`) or is removed afterwards."""
         if self.unsynced:  # (carry_folders settles every one)
             raise OutputError(f"staged folders not brought up to date: {sorted(self.unsynced)}")
         if not self.out.exists():
@@ -422,11 +422,9 @@ def remove_tree(folder: Path) -> None:
 
 
 def link_trees(source: Path, target: Path, names: list[str]) -> list[str]:
-    """Hard-link whole folders `source/NAME` into `target/`; the names not linked.
-
-    GNU `cp -al` does this in one process (a 50,000-file portal in ~0.6 s);
-    elsewhere, or if it fails, the caller links file by file.
-    """
+    """Hard-link whole folders `source/NAME` into `target/`; the names not linked. GNU `cp -al`
+    does this in one process (a 50,000-file portal in ~0.6 s); elsewhere, or if it fails, the
+    caller links file by file."""
     names = [n for n in names if (source / n).is_dir()]
     if not names or not sys.platform.startswith("linux") or not shutil.which("cp"):
         return names
@@ -548,17 +546,19 @@ LARGE_LEFTOVER_ENTRIES = 100
 def _remove_in_background(folder: Path) -> None:
     """`rm -rf folder` in a process that outlives the build (kept here while it runs)."""
     _REMOVING[:] = [p for p in _REMOVING if p.poll() is None]
-    _REMOVING.append(
-        subprocess.Popen(
-            ["rm", "-rf", "--", str(folder)],
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    )
+    quiet = subprocess.DEVNULL
+    command = ["rm", "-rf", "--", str(folder)]
+    _REMOVING.append(subprocess.Popen(command, start_new_session=True, stdout=quiet, stderr=quiet))
 
 
 _REMOVING: list[subprocess.Popen[bytes]] = []  # background removals still running
+
+
+@atexit.register
+def _reap_finished_removals() -> None:
+    """At exit: a removal never polled is reported "still running" when collected, finished or not."""
+    for process in _REMOVING:
+        process.poll()
 
 
 _RENAME_EXCHANGE, _AT_FDCWD = 2, -100

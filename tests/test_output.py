@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,24 @@ def test_staged_site_refuses_writing_a_file_twice(tmp_path):
             site.write("a/index.html", "two")
     finally:
         site.abort()
+
+
+def test_a_finished_background_removal_is_not_reported_as_still_running(tmp_path):
+    """A large old site is removed by a background `rm` the build does not wait for; one that
+    finished before the process exits must not be reported "subprocess … is still running"
+    (a Popen never polled is, when Python collects it: the full suite's CI log showed one)."""
+    folder = tmp_path / "old-site"
+    (folder / "a" / "b").mkdir(parents=True)
+    (folder / "a" / "b" / "index.html").write_text("old")
+    script = (
+        "import sys, time; from pathlib import Path; from reportgen import output\n"
+        "output._remove_in_background(Path(sys.argv[1]))\n"
+        "deadline = time.monotonic() + 20\n"
+        "while Path(sys.argv[1]).exists() and time.monotonic() < deadline: time.sleep(0.05)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-X", "dev", "-c", script, str(folder)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert not folder.exists()
+    assert "still running" not in done.stderr, done.stderr
