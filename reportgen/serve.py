@@ -55,7 +55,7 @@ LIVE_SCRIPT = "/__reportgen/live.js"
 EVENTS = "/__reportgen/events"
 WATCHED = ("clients.yaml", "content", "data", "templates", "assets")
 HEARTBEAT_SECONDS = 10
-WATCHER_SETTLE_SECONDS = 0.5  # the OS watch is set up when the watcher first runs
+WATCHER_READY_SECONDS = 15  # at most this long for the watch to be set up before the first build
 MAX_PATH = 2048  # longer request paths are refused (400)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 PREVIEW_MARK = "preview, not protected"
@@ -431,12 +431,17 @@ def serve(
             options, out=preview_dir / "site", drafts=True, preview=True, cache_dir=preview_dir / "cache"
         )
         options.out.mkdir(parents=True, exist_ok=True)
-        dirty = threading.Event()
+        # Watching starts before the first build: a change saved while it runs (a minute on a
+        # large agency) sets `dirty`, and the loop below builds again once it is served.
+        dirty, watching = threading.Event(), threading.Event()
+        watcher = threading.Thread(
+            target=watch, args=(options.project, stopping, dirty.set, watching.set), daemon=True
+        )
+        watcher.start()
+        if not watching.wait(WATCHER_READY_SECONDS):
+            log("Watching the project is not set up yet: a change saved now may need another save.")
         rebuild(options, state, log)
         server = make_server(port, options.out, state, read_static(options.project, "live.js"), stopping)
-        watcher = threading.Thread(target=watch, args=(options.project, stopping, dirty.set), daemon=True)
-        watcher.start()
-        time.sleep(WATCHER_SETTLE_SECONDS)  # changes saved from now on are seen
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
         thread.start()
         host, bound = bound_address(server)
