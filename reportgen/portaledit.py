@@ -11,7 +11,7 @@ the site where it is.
 Taken only when it publishes exactly what the whole-site build would (else None, and the
 caller builds the whole site):
 
-- a plain build (no --clean, --pdf, --client, preview) that renders one client, whose
+- a plain build or serve's preview (no --clean, --pdf, --client) that renders one client, whose
   folder the last build wrote, at the same address and protection, with no new portal key;
 - every other client unchanged (same fingerprint: carried whole by the other path too) and
   none added or removed;
@@ -44,7 +44,7 @@ def edited_portal(plan: BuildPlan) -> Client | None:
     """The one client whose folder this build changes, when the edit can be published in
     place (the conditions in the module's docstring); None otherwise."""
     options, previous = plan.options, plan.previous
-    if options.clean or options.pdf or options.preview or options.clients or plan.new_salts:
+    if options.clean or options.pdf or options.clients or plan.new_salts:  # (serve's preview: too)
         return None
     if len(plan.to_render) != 1 or set(previous.clients) != {c.id for c in plan.clients}:
         return None
@@ -106,9 +106,10 @@ def publish_edited_portal(
         manifest = _manifest_after(plan, edited, outcome.entry)
         if not outcome.stamped:
             outcome.entry.stamps = file_stamps(staging, entry_files(outcome.entry))
-        refuse_unsafe_site(
-            staging, config, plan.project.assets, manifest.shared, str(options.out), plan.login_shells
-        )
+        if not options.preview:  # (as the whole build: serve's preview shows protected portals unsealed)
+            refuse_unsafe_site(
+                staging, config, plan.project.assets, manifest.shared, str(options.out), plan.login_shells
+            )
         forget_manifest(options.project, options.out, options.cache)
         publish_portal(options.out, staging, edited.slug)
     finally:

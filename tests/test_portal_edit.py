@@ -101,8 +101,8 @@ def _answer(result: object) -> dict[str, object]:
     return fields
 
 
-def _manifest(root: Path) -> dict[str, object]:
-    manifest = load_manifest(root, root / "site")
+def _manifest(root: Path, cache: Path | None = None) -> dict[str, object]:
+    manifest = load_manifest(root, root / "site", cache)
     return {
         "site_key": manifest.site_key,
         "shared": manifest.shared,
@@ -113,23 +113,31 @@ def _manifest(root: Path) -> dict[str, object]:
     }
 
 
-def test_the_in_place_edit_answers_and_caches_as_the_whole_build(tmp_path, monkeypatch):
+@pytest.mark.parametrize("preview", [False, True], ids=["build", "serve's preview"])
+def test_the_in_place_edit_answers_and_caches_as_the_whole_build(tmp_path, monkeypatch, preview):
     """The same project edited the same way, built once in place and once the whole way:
     the same summary (counts, warnings), the same site and the same manifest (its stamps
-    aside: other files, other inodes)."""
+    aside: other files, other inodes). `serve`'s preview builds (drafts, its own cache) take
+    the same path."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
-    answers, manifests, sites = [], [], []
+    answers, manifests, sites, in_place = [], [], [], []
+    publish = portaledit.publish_edited_portal
+    monkeypatch.setattr(portaledit, "publish_edited_portal", lambda *a: in_place.append(1) or publish(*a))
     for whole in (False, True):
         shutil.rmtree(tmp_path / "agency", ignore_errors=True)  # (one path: the cache names it)
         root = agency(tmp_path / "agency")
         options = BuildOptions(project=root, out=root / "site", jobs=1)
+        if preview:
+            cache = root / "preview-cache"
+            options = dataclasses.replace(options, preview=True, drafts=True, cache_dir=cache)
         build_site(options)
         edit_note(root, 2, "An edit, and a [broken link](javascript:alert(1)).")
         if whole:
             monkeypatch.setattr(portaledit, "edited_portal", lambda plan: None)
         answers.append(_answer(build_site(options)))
-        manifests.append(_manifest(root))
+        manifests.append(_manifest(root, options.cache_dir))
         sites.append(snapshot(root / "site"))
+    assert in_place == [1]  # (the first round was published in place, the second not)
     assert answers[0] == answers[1] and answers[0]["pages_written"] > 0
     assert manifests[0] == manifests[1]
     assert sites[0] == sites[1]

@@ -64,7 +64,8 @@ def test_a_note_saved_at_any_moment_after_serve_starts_is_shown(tmp_path, saved_
         served.set()
 
     with mock.patch.object(watching, "watch_plan", _slowed(watching.watch_plan, planning)):
-        thread = threading.Thread(target=serve, args=(options, 0, lines.append, on_ready, stopping), daemon=True)
+        arguments = (options, 0, lines.append, on_ready, stopping)
+        thread = threading.Thread(target=serve, args=arguments, daemon=True)
         thread.start()
         try:
             time.sleep(saved_after)
