@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from types import FrameType
 from urllib.parse import quote, unquote_to_bytes, urlsplit
@@ -69,6 +70,7 @@ class ServeState:
 
     version: int = 0
     error: str | None = None
+    built: bool = False  # a build has succeeded: until then every page is the "no site yet" page
     condition: threading.Condition = dataclasses.field(default_factory=threading.Condition)
     protected: frozenset[str] = frozenset()  # portal folders previewed unsealed
     # serve's own temporary folder (the preview site and its cache): when
@@ -79,6 +81,7 @@ class ServeState:
         with self.condition:
             self.version += 1
             self.error = error
+            self.built = self.built or error is None
             self.condition.notify_all()
 
     def message(self) -> str:
@@ -104,8 +107,8 @@ def rebuild(options: BuildOptions, state: ServeState, log: Callable[[str], None]
             log("The preview folder was changed by something else: emptied it, building afresh.")
         result = build_site(options)
     except (InputError, OutputError, ReportgenError) as exc:
-        log(f"Build failed:\n{exc.format_message()}")
-        state.publish(exc.format_message())
+        log(f"Build failed:\n{failure_text(exc)}")
+        state.publish(failure_text(exc))
         return
     except Exception as exc:  # a bug must not stop the server: say it, keep serving the last site
         log(f"Build failed: {type(exc).__name__}: {exc}")
@@ -114,6 +117,21 @@ def rebuild(options: BuildOptions, state: ServeState, log: Callable[[str], None]
     log(f"Rebuilt in {time.perf_counter() - started:.1f}s: {result.pages_written} pages rendered.")
     if result.pages_written or result.pages_pruned or state.error is not None:
         state.publish(None)  # (a rebuild that changed nothing does not reload the open pages)
+
+
+def failure_text(exc: ReportgenError) -> str:
+    """What failed the build first, then the warnings found alongside, under their own heading:
+    mixed into one list, a warning (a month "has data but no note" because its note did not
+    parse) reads like a second thing to fix."""
+    if not isinstance(exc, InputError):
+        return exc.format_message()
+    # With --strict, warnings alone fail the build: then they are the list.
+    failed = [p for p in exc.problems if p.severity == "error"] or exc.problems
+    also = [p for p in exc.problems if p not in failed]
+    text = "\n".join(str(p) for p in failed)
+    if also:
+        text += f"\n\nAlso found ({len(also)}, did not fail the build):\n" + "\n".join(str(p) for p in also)
+    return text
 
 
 def reclaim_preview(options: BuildOptions, owned: Path | None) -> bool:
@@ -266,6 +284,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._file(path)
 
     def _file(self, path: str) -> None:
+        # The version before the file is read: a rebuild in between reloads the page once more,
+        # never leaves it stale.
+        version = self.state.version
         root = self.root.resolve()
         folder = False
         try:
@@ -288,16 +309,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             )
             return
         if not found:
-            self._send(404, b"Not found", "text/plain; charset=utf-8")
+            self._missing(path)
             return
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if target.suffix == ".html":
             client = target.relative_to(root).parts[0] if len(target.relative_to(root).parts) > 1 else None
             if client in self.state.protected:
                 content = mark_preview(content)
-            content = inject_live_reload(content)
+            content = inject_live_reload(content, version)
             kind = "text/html; charset=utf-8"
         self._send(200, content, kind)
+
+    def _missing(self, path: str) -> None:
+        """A page that is not there (yet): a page that listens for the next build, so the
+        open tab shows the failed build's problems and reloads once a build succeeds (a
+        bare 404 would leave it stranded); anything else, a plain 404."""
+        if not wants_page(path):
+            self._send(404, b"Not found", "text/plain; charset=utf-8")
+            return
+        with self.state.condition:
+            version, built = self.state.version, self.state.built
+        status = 404 if built else 503  # 503: no site yet, the first build failed
+        self._send(status, missing_page(path, built, version), "text/html; charset=utf-8")
 
     def _events(self) -> None:
         self.send_response(200)
@@ -344,13 +377,41 @@ def folder_location(path: str, query: str = "") -> str:
     return location
 
 
-def inject_live_reload(html: bytes) -> bytes:
-    """The live-reload script, and a policy that lets it listen to the server."""
+def inject_live_reload(html: bytes, version: int) -> bytes:
+    """The live-reload script, told which build the page comes from (a build that ends before
+    the page starts listening still reloads it), and a policy that lets it listen to the server."""
     html = html.replace(b"default-src 'none';", b"default-src 'none'; connect-src 'self';", 1)
-    tag = f'<script src="{LIVE_SCRIPT}"></script>'.encode()
+    tag = f'<script src="{LIVE_SCRIPT}" data-version="{version}"></script>'.encode()
     if b"</body>" in html:
         return html.replace(b"</body>", tag + b"\n</body>", 1)
     return html + tag
+
+
+def wants_page(path: str) -> bool:
+    """A request for a page (a folder, `.html`, or a name without an extension), not a file."""
+    name = path.rsplit("/", 1)[-1]
+    return "." not in name or name.lower().endswith((".html", ".htm"))
+
+
+def missing_page(path: str, built: bool, version: int) -> bytes:
+    """The page serve answers where there is none: why, and live.js to show the build's
+    problems and reload after the next good build."""
+    if built:
+        title, say = "Not found", f"There is no page at {path} in this preview."
+    else:
+        title, say = "No site yet", "The first build failed: fix the problems shown here and save."
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'\">"
+        f"<title>reportgen serve: {escape(title)}</title></head>"
+        '<body style="font:16px/1.5 system-ui,sans-serif;margin:0;padding:40vh 24px 24px;color:#1f2937">'
+        f'<main><h1 style="font-size:1.25rem">{escape(title)}</h1><p>{escape(say)}</p>'
+        '<p>This page reloads by itself after the next build. <a href="/">The site\'s first page</a></p>'
+        "</main></body></html>"
+    )
+    return inject_live_reload(page.encode(), version)
 
 
 PREVIEW_BANNER = (

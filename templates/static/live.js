@@ -1,7 +1,10 @@
 /* reportgen serve: reload after a rebuild; show a failed build's problems. */
 (function () {
   "use strict";
-  var seen = null;
+  // The build this page comes from (serve writes it on this script's tag): a build that ended
+  // before the page started listening must still reload it.
+  var script = document.currentScript;
+  var seen = script && script.dataset.version ? Number(script.dataset.version) : null;
   var overlay = null;
 
   function show(error) {
