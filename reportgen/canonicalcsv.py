@@ -177,6 +177,7 @@ def _parse_rows(
         )
     width = len(columns)
     errors = 0
+    first_unshown: int | None = None  # the line of the first bad row not listed
     negative = None  # (line, column, value) of the first negative cell
     fast = _fast_rows(text, width, date_at, campaign_at, channel_at, [i for i, _c in metric_at])
     rows: list[MetricRow] = fast if fast is not None else []
@@ -193,6 +194,8 @@ def _parse_rows(
                 errors += 1
                 if errors <= MAX_PROBLEMS_PER_FILE:
                     problems.append(Problem(shown, line, row))
+                elif errors == MAX_PROBLEMS_PER_FILE + 1:
+                    first_unshown = line  # problems sort by line: the count follows the rows shown
                 continue
             rows.append(row)
             if negative is None:
@@ -203,7 +206,8 @@ def _parse_rows(
         errors += 1
         problems.append(Problem(shown, reader.line_num, f"unreadable CSV: {exc}"))
     if errors > MAX_PROBLEMS_PER_FILE:
-        problems.append(Problem(shown, None, f"... and {errors - MAX_PROBLEMS_PER_FILE} more bad rows"))
+        more = errors - MAX_PROBLEMS_PER_FILE
+        problems.append(Problem(shown, first_unshown, f"... and {more} more bad rows, from this one on"))
     if errors:
         return None, problems
     if negative is not None:  # allowed (refunds, adjustments), never silently judged

@@ -13,6 +13,7 @@ from .cli_common import (
     LibraryErrorsCommand,
     NonEmptyText,
     PathType,
+    PortType,
     SafeGroup,
     build_options,
     fail,
@@ -136,7 +137,7 @@ def import_(file: Path, client_id: str, format_: str, project: Path) -> None:
 @project_option
 @click.option(
     "--port",
-    type=click.IntRange(0, 65535),
+    type=PortType(),
     default=8000,
     show_default=True,
     help="Port on 127.0.0.1 (a free one is picked if it is taken).",

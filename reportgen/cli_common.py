@@ -56,6 +56,20 @@ class JobsType(click.ParamType[int]):
         return number
 
 
+class PortType(click.ParamType[int]):
+    """--port N: 0 to 65535 in ASCII digits (click's int takes ' 1' or a line break before
+    it, and serve would start on a port nobody asked for)."""
+
+    name = "integer"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and 0 <= value <= 65535:
+            return value
+        if isinstance(value, str) and re.fullmatch("[0-9]{1,5}", value) and int(value) <= 65535:
+            return int(value)
+        self.fail(f"'{terminal_text(value)}' is not a port: give 0 to 65535", param, ctx)
+
+
 class MonthType(click.ParamType[str]):
     """--month: YYYY-MM, 'previous' and (unless `latest` is False) 'latest', checked
     as it is parsed, so every command refuses a bad month alike: exit 2 with its

@@ -49,7 +49,10 @@ def load_client(
     if any(p.severity == "error" for p in data_problems):
         return None, problems
     plan, plan_problems = plan_client(client, table, notes, options)
-    return plan, problems + plan_problems
+    # A file that failed to load is named by its error: a warning about it (a note that did not
+    # parse "has data but no note") would read as a second thing to fix.
+    failed = {p.path for p in problems if p.severity == "error"}
+    return plan, problems + [p for p in plan_problems if p.severity == "error" or p.path not in failed]
 
 
 def plan_client(

@@ -114,7 +114,8 @@ def _problem_order(problem: Problem) -> tuple[str, int, str]:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint like ` (did you mean 'leads'?)`, or '' when nothing is close."""
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    # (never the word itself: an invalid id is among the ids, and would suggest itself)
+    close = difflib.get_close_matches(word, sorted(c for c in choices if c != word), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

@@ -127,7 +127,8 @@ def orphan_note_folders(root: Path, client_ids: set[str]) -> list[Problem]:
 
 def note_paths(root: Path, client_id: str) -> list[Path]:
     folder = root / CONTENT_DIR / client_id
-    return sorted(folder / entry.name for entry in note_entries(folder))
+    # By name, then as paths (the same order: one folder), never by comparing Paths.
+    return [folder / name for name in sorted(entry.name for entry in note_entries(folder))]
 
 
 def note_entries(folder: Path) -> list[os.DirEntry[str]]:

@@ -315,7 +315,7 @@ def print_jobs(staging: Path, jobs: list[PdfJob], processes: int = 1) -> list[fl
 
 
 def _print_group(staging: Path, jobs: list[PdfJob]) -> list[float]:
-    from .output import write_into
+    from .stagedfiles import write_into
 
     created = creation_time()
     seconds = []

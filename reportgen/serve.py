@@ -11,8 +11,9 @@ checkout`) is seen like any other: the project
 folder itself (not recursively: clients.yaml and top-level data files), and
 data/, content/, templates/, assets/ and every data glob's folder
 recursively. A change marks the site dirty; the serving loop rebuilds
-(incrementally: only what the change affects is rendered). Open pages listen
-on a server-sent-events stream and reload after a rebuild; a build that fails
+(incrementally: only what the change affects is rendered). Open pages ask for
+the build's state twice a second (no tab holds a connection: a browser keeps six
+to one host) and reload after a rebuild; a build that fails
 shows its `path:line` problems as an overlay in the page (and in the
 terminal), the server keeps running, and the next good build clears it.
 
@@ -38,11 +39,12 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from types import FrameType
-from urllib.parse import quote, unquote_to_bytes, urlsplit
+from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 
 from .build import build_site
 from .buildoptions import BuildOptions
@@ -53,10 +55,12 @@ from .render import read_static
 from .watching import watch
 
 LIVE_SCRIPT = "/__reportgen/live.js"
-EVENTS = "/__reportgen/events"
+EVENTS = "/__reportgen/events"  # the state as a stream (pages of serve before they asked STATE)
+STATE = "/__reportgen/state"  # the state, asked by live.js every half second
 WATCHED = ("clients.yaml", "content", "data", "templates", "assets")
 HEARTBEAT_SECONDS = 10
 WATCHER_READY_SECONDS = 15  # at most this long for the watch to be set up before the first build
+MAX_WARNINGS_SHOWN = 30  # in the terminal after a good build (`reportgen check` lists them all)
 MAX_PATH = 2048  # longer request paths are refused (400)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 PREVIEW_MARK = "preview, not protected"
@@ -71,6 +75,7 @@ class ServeState:
     version: int = 0
     error: str | None = None
     built: bool = False  # a build has succeeded: until then every page is the "no site yet" page
+    warnings: list[str] = dataclasses.field(default_factory=list)  # the last good build's
     condition: threading.Condition = dataclasses.field(default_factory=threading.Condition)
     protected: frozenset[str] = frozenset()  # portal folders previewed unsealed
     # serve's own temporary folder (the preview site and its cache): when
@@ -85,7 +90,8 @@ class ServeState:
             self.condition.notify_all()
 
     def message(self) -> str:
-        return json.dumps({"version": self.version, "error": self.error})
+        with self.condition:  # (a version with the error of the build before would never reload)
+            return json.dumps({"version": self.version, "error": self.error, "warnings": self.warnings})
 
 
 def protected_clients(project: Path) -> frozenset[str] | None:
@@ -98,7 +104,7 @@ def protected_clients(project: Path) -> frozenset[str] | None:
 
 
 def rebuild(options: BuildOptions, state: ServeState, log: Callable[[str], None]) -> None:
-    started = time.perf_counter()
+    started, first = time.perf_counter(), not state.built
     try:
         protected = protected_clients(options.project)
         if protected is not None:
@@ -107,16 +113,34 @@ def rebuild(options: BuildOptions, state: ServeState, log: Callable[[str], None]
             log("The preview folder was changed by something else: emptied it, building afresh.")
         result = build_site(options)
     except (InputError, OutputError, ReportgenError) as exc:
-        log(f"Build failed:\n{failure_text(exc)}")
-        state.publish(failure_text(exc))
+        _failed(state, failure_text(exc), log)
         return
     except Exception as exc:  # a bug must not stop the server: say it, keep serving the last site
-        log(f"Build failed: {type(exc).__name__}: {exc}")
-        state.publish(f"internal error: {type(exc).__name__}: {exc}")
+        _failed(state, f"internal error: {type(exc).__name__}: {exc}", log)
         return
-    log(f"Rebuilt in {time.perf_counter() - started:.1f}s: {result.pages_written} pages rendered.")
-    if result.pages_written or result.pages_pruned or state.error is not None:
+    pages = result.pages_written
+    verb = "Built" if first else "Rebuilt"
+    log(f"{verb} in {time.perf_counter() - started:.1f}s: {pages} page{'' if pages == 1 else 's'} rendered.")
+    warnings = [str(w) for w in result.warnings]
+    if warnings and warnings != state.warnings:
+        # A build that succeeds can still leave a portal empty (a data folder renamed): say so.
+        shown = warnings[:MAX_WARNINGS_SHOWN]
+        more = f"\n… and {len(warnings) - len(shown)} more" if len(warnings) > len(shown) else ""
+        log(f"{len(warnings)} warning{'' if len(warnings) == 1 else 's'}:\n" + "\n".join(shown) + more)
+    elif warnings:
+        log(f"The same {len(warnings)} warning{'' if len(warnings) == 1 else 's'} as before.")
+    changed = warnings != state.warnings
+    state.warnings = warnings
+    if pages or result.pages_pruned or state.error is not None or changed:
         state.publish(None)  # (a rebuild that changed nothing does not reload the open pages)
+
+
+def _failed(state: ServeState, text: str, log: Callable[[str], None]) -> None:
+    if text == state.error:  # every save of a file being copied in would repeat the whole list
+        log("Build failed again: the same problems as above.")
+    else:
+        log(f"Build failed:\n{text}")
+    state.publish(text)
 
 
 def failure_text(exc: ReportgenError) -> str:
@@ -278,6 +302,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         if path == LIVE_SCRIPT:
             self._send(200, self.live_js, "text/javascript; charset=utf-8")
+        elif path == STATE:
+            self._send(200, self.state.message().encode(), "application/json")
         elif path == EVENTS:
             self._events()
         else:
@@ -287,26 +313,29 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         # The version before the file is read: a rebuild in between reloads the page once more,
         # never leaves it stale.
         version = self.state.version
+        address = urlsplit(self.path)
+        # A page at `//` or `%2F` would resolve its links elsewhere: redirected, once.
+        moved = canonical_location(path, address.path, address.query)
+        path = unquote(urlsplit(moved).path) if moved else path
         root = self.root.resolve()
         folder = False
         try:
             target = (root / path.lstrip("/")).resolve()
             # `/acme-corp` -> `/acme-corp/`, as a static host does: the page's
             # relative links resolve against the folder, not its parent.
-            folder = target.is_dir() and not path.endswith("/") and target.is_relative_to(root)
-            if target.is_dir():
+            is_folder = target.is_dir()
+            folder = is_folder and not path.endswith("/") and target.is_relative_to(root)
+            if is_folder:
                 target = target / "index.html"
+            # (`index.html/` is no page: as on a static host, a file has no trailing slash)
             found = target.is_relative_to(root) and target.is_file() and not folder
+            found = found and (is_folder or not path.endswith("/"))
             content = target.read_bytes() if found else b""
         except (OSError, ValueError):  # too long a name, a loop, a file removed by a rebuild
             found = False
-        if folder:
-            self._send(
-                301,
-                b"",
-                "text/plain; charset=utf-8",
-                {"Location": folder_location(path, urlsplit(self.path).query)},
-            )
+        if folder or moved:
+            location = folder_location(path, address.query) if folder else str(moved)
+            self._send(301, b"", "text/plain; charset=utf-8", {"Location": location})
             return
         if not found:
             self._missing(path)
@@ -328,9 +357,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(404, b"Not found", "text/plain; charset=utf-8")
             return
         with self.state.condition:
-            version, built = self.state.version, self.state.built
+            version, built, error = self.state.version, self.state.built, self.state.error
         status = 404 if built else 503  # 503: no site yet, the first build failed
-        self._send(status, missing_page(path, built, version), "text/html; charset=utf-8")
+        self._send(status, missing_page(path, built, version, error), "text/html; charset=utf-8")
 
     def _events(self) -> None:
         self.send_response(200)
@@ -367,11 +396,25 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(content)
 
 
+def canonical_location(path: str, raw_path: str, query: str = "") -> str | None:
+    """Where an address that is not in its one form goes (doubled slashes collapsed, an
+    encoded slash decoded); None for one that is. The browser resolves a page's relative
+    links against the address as typed: `/acme//2026-11/` would lose its stylesheet."""
+    collapsed = re.sub(r"/{2,}", "/", path)
+    if collapsed == path and not re.search(r"%2f", raw_path, re.IGNORECASE):
+        return None
+    location = "/" + quote(collapsed.lstrip("/"), safe=URL_SAFE)
+    return location + (f"?{query}" if query and re.fullmatch(r"[\x21-\x7e]+", query) else "")
+
+
+URL_SAFE = "/-._~!$&'()*+,;=:@"  # what a path keeps unencoded in a Location
+
+
 def folder_location(path: str, query: str = "") -> str:
     """Where `/folder` redirects: `/folder/`, percent-encoded, on this server
     (one leading slash: never `//host`), with the query when it is plain ASCII."""
     folder = path.lstrip("/")  # only slashes: the site's root, never `//`
-    location = "/" + quote(folder, safe="/-._~!$&'()*+,;=:@") + "/" if folder else "/"
+    location = "/" + quote(folder, safe=URL_SAFE) + "/" if folder else "/"
     if query and re.fullmatch(r"[\x21-\x7e]+", query):
         location += "?" + query
     return location
@@ -393,25 +436,37 @@ def wants_page(path: str) -> bool:
     return "." not in name or name.lower().endswith((".html", ".htm"))
 
 
-def missing_page(path: str, built: bool, version: int) -> bytes:
-    """The page serve answers where there is none: why, and live.js to show the build's
-    problems and reload after the next good build."""
+def missing_page(path: str, built: bool, version: int, error: str | None = None) -> bytes:
+    """The page serve answers where there is none: why, the failed build's problems (shown
+    without JavaScript too), and live.js to reload after the next good build."""
     if built:
-        title, say = "Not found", f"There is no page at {path} in this preview."
+        title, say = "Not found", f"There is no page at {visible(path)} in this preview."
     else:
-        title, say = "No site yet", "The first build failed: fix the problems shown here and save."
+        title, say = "No site yet", "The first build failed: fix the problems below and save."
+    problems = (  # (live.js keeps this list up to date: no overlay over this page)
+        f'<pre id="reportgen-problems"{"" if error else " hidden"} style="white-space:pre-wrap;'
+        'background:#fef2f2;color:#7f1d1d;padding:12px 16px;border-left:4px solid #b91c1c">'
+        f"{escape(error or '')}</pre>"
+    )
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'\">"
         f"<title>reportgen serve: {escape(title)}</title></head>"
-        '<body style="font:16px/1.5 system-ui,sans-serif;margin:0;padding:40vh 24px 24px;color:#1f2937">'
-        f'<main><h1 style="font-size:1.25rem">{escape(title)}</h1><p>{escape(say)}</p>'
+        '<body style="font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:24px;'
+        'color:#1f2937;overflow-wrap:anywhere">'
+        f'<main><h1 style="font-size:1.25rem">{escape(title)}</h1><p>{escape(say)}</p>{problems}'
         '<p>This page reloads by itself after the next build. <a href="/">The site\'s first page</a></p>'
-        "</main></body></html>"
+        f'</main><script src="{LIVE_SCRIPT}" data-version="{version}"></script></body></html>'
     )
-    return inject_live_reload(page.encode(), version)
+    return page.encode()
+
+
+def visible(text: str) -> str:
+    """`text` with the characters that print nothing or reorder what follows (controls, bidi
+    overrides, zero-width ones) written as \\uXXXX: a path shown in a page spoofs nothing."""
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
 
 
 PREVIEW_BANNER = (

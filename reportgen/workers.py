@@ -32,11 +32,11 @@ from .incremental import entry_files, file_stamps
 from .mail import check_message
 from .model import Client, Note, ProjectConfig
 from .notescache import NotesCache
-from .output import link_into, write_into
 from .parsedcache import ParsedCache
 from .pdf import PDF_NAME, PdfJob, paper_format
 from .protect import Sealer, make_sealer, new_salt
 from .site import ClientPlan, SiteRenderer
+from .stagedfiles import link_into, write_into
 from .status import summarize_client
 
 Progress = Callable[[int, int], None]  # (clients done, clients in all)

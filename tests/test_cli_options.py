@@ -51,7 +51,13 @@ NEW_PATH = st.one_of(_blank, _controls)  # any other name is a fine place to wri
 CLIENT = st.one_of(_blank, _controls, _words, st.just("no-such-client"))
 NAME = st.one_of(_blank, _controls)
 SHARD = st.one_of(_blank, _controls, _non_ascii_digits, st.sampled_from(["0/2", "3/2", "1", "a/b", "-1/2"]))
-PORT = st.one_of(st.integers(min_value=65536, max_value=10**30).map(str), _negative, _blank, _controls)
+PORT = st.one_of(
+    st.integers(min_value=65536, max_value=10**30).map(str),
+    _negative,
+    _blank,
+    _controls,
+    st.sampled_from(["\n1", " 1", "1 ", "\r8000", "٣", "1_000", "+1"]),  # click's int took the first three
+)
 FORMAT = st.one_of(_blank, _controls, _words)
 AE = st.one_of(_blank, _controls, _words, st.just("Nobody"))
 

@@ -31,7 +31,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 from synthetic import write_synthetic_agency
 
 from reportgen.cache import file_stamp, load_manifest
-from reportgen.output import back_buffer_path, link_into, sync_folder, write_into
+from reportgen.output import back_buffer_path, sync_folder
+from reportgen.stagedfiles import link_into, write_into
 
 CLIENTS = 3
 TAMPERING = (

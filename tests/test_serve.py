@@ -67,7 +67,8 @@ def test_serve_rebuilds_reloads_and_shows_errors(server, project: Path):
     address, _process = server
     page = get(address + "acme-corp/2026-10/index.html")
     assert "/__reportgen/live.js" in page and "connect-src 'self'" in page
-    assert "EventSource" in get(address + "__reportgen/live.js")
+    assert "/__reportgen/state" in get(address + "__reportgen/live.js")
+    assert json.loads(get(address + "__reportgen/state"))["error"] is None
     assert address.startswith("http://127.0.0.1:")
 
     note = project / "content" / "acme-corp" / "2026-10.md"

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import make_project, wait_for
-from hypothesis import HealthCheck, given, settings
+from helpers import TODAY, make_project, wait_for
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_serve_robust import CLIENT, PAGE, Server, replace_save
 
@@ -88,6 +88,7 @@ def test_a_failed_first_build_serves_pages_that_show_it_and_reload_after_the_fix
         assert state["version"] == first and state["error"]
         relative = broken_file.relative_to(root).as_posix()
         assert state["error"].startswith(relative + ":"), state["error"]  # the failure first, with its line
+        assert b'<pre id="reportgen-problems" style' in body and relative.encode() in body  # no JS needed
         assert server.request("/nosuch.css")[0] == 404  # a file, not a page: a plain 404
         replace_save(broken_file, good)
         wait_for(lambda: server.state()["version"] > first and server.state()["error"] is None, 60)
@@ -110,17 +111,26 @@ def test_the_open_tab_shows_the_failed_first_build_and_reloads_after_the_fix(tmp
         errors: list[str] = []
         tab.on("pageerror", lambda exc: errors.append(str(exc)))
         tab.goto(server.address.rstrip("/") + PAGE)
-        overlay = tab.locator("#reportgen-error-overlay")
-        overlay.wait_for(timeout=15_000)
-        assert f"content/{CLIENT}/2026-10.md:" in overlay.inner_text()
+        problems = tab.locator("#reportgen-problems")  # listed in the page itself, no overlay over it
+        problems.wait_for(timeout=15_000)
+        assert f"content/{CLIENT}/2026-10.md:" in problems.inner_text()
+        assert tab.locator("#reportgen-error-overlay").count() == 0
         replace_save(broken_file, good)
-        tab.wait_for_selector(".report, main h1", timeout=60_000)
+        wait_for(lambda: (text := _text(tab)) and "No site yet" not in text, 60)
         wait_for(lambda: tab.locator("#reportgen-error-overlay").count() == 0, 30)
         assert "No site yet" not in tab.content()
         assert not errors
     finally:
         context.close()
         server.stop()
+
+
+def _text(tab) -> str:
+    """The tab's text, or "" while it reloads (the page's policy forbids evaluated strings)."""
+    try:
+        return tab.inner_text("body", timeout=2_000)
+    except Exception:
+        return ""
 
 
 # --- the parts, without a server -----------------------------------------------------------
@@ -209,8 +219,107 @@ def test_a_page_from_a_build_that_was_replaced_before_it_listened_reloads(tmp_pa
 
         tab.route("**" + PAGE, the_old_page_once)
         tab.goto(server.address.rstrip("/") + PAGE)
-        shown = "document.body.innerText.includes('Written after the page was sent.')"
-        tab.wait_for_function(shown, timeout=30_000)
+        wait_for(lambda: "Written after the page was sent." in _text(tab), 30)
     finally:
         context.close()
         server.stop()
+
+
+# --- found by the attack on these pages -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tabs") / "proj"
+    make_project(root)
+    server = Server(root)
+    yield server
+    server.stop()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tabs=st.integers(1, 10))
+@example(tabs=8)  # more than the six connections a browser keeps to one host
+def test_every_open_tab_loads_and_reloads_however_many_are_open(browser, running, tabs):
+    """A browser keeps six connections to one host: a stream per tab left the seventh blank."""
+    context = browser.new_context()
+    try:
+        pages = []
+        for index in range(tabs):
+            tab = context.new_page()
+            tab.goto(running.address.rstrip("/") + PAGE + f"?tab={index}", timeout=15_000)
+            pages.append(tab)
+        marker = f"Saved with {tabs} tabs open {time.monotonic_ns()}."
+        note = running.project / "content" / CLIENT / "2026-10.md"
+        replace_save(note, note.read_text(encoding="utf-8") + f"\n{marker}\n")
+        for tab in pages:
+            wait_for(lambda tab=tab: marker in _text(tab), 60)
+    finally:
+        context.close()
+
+
+def test_addresses_in_another_form_go_to_the_one_form_and_a_file_has_no_slash(running):
+    assert running.request(f"/{CLIENT}//2026-10/")[0] == 301
+    assert running.request(f"/{CLIENT}%2F2026-10/")[0] == 301
+    assert running.request(f"/{CLIENT}%2F2026-10")[0] == 301  # (to the folder's slash at once)
+    assert running.request(f"/{CLIENT}/2026-10/index.html/")[0] == 404
+    assert running.request(f"/{CLIENT}/2026-10/index.html")[0] == 200
+
+
+SEGMENT = st.sampled_from(["a", "b c", "é", "2026-10", "index.html", "%"])
+
+
+@given(
+    parts=st.lists(SEGMENT, min_size=0, max_size=4),
+    slashes=st.lists(st.integers(1, 3), min_size=5, max_size=5),
+    encoded=st.booleans(),
+    trailing=st.booleans(),
+)
+def test_an_address_has_one_form(parts, slashes, encoded, trailing):
+    from urllib.parse import quote, unquote
+
+    from reportgen.serve import canonical_location, request_path
+
+    path = "".join("/" * n + part for n, part in zip(slashes, parts, strict=False)) + (
+        "/" if trailing else ""
+    )
+    path = path or "/"
+    raw = quote(path).replace("/", "%2F", 1 if encoded and path.count("/") > 1 else 0)
+    raw = raw if raw.startswith("/") else "/" + raw
+    decoded = request_path(raw)
+    if decoded is None:
+        return
+    location = canonical_location(decoded, raw)
+    if location is None:
+        assert "//" not in decoded and "%2f" not in raw.lower()
+        return
+    assert location.startswith("/") and not location.startswith("//") and "//" not in location
+    assert "%2f" not in location.lower()
+    assert unquote(location) == "/" + "/".join(p for p in decoded.split("/") if p) + (
+        "/" if decoded.endswith("/") and decoded.strip("/") else ""
+    )
+    assert canonical_location(unquote(location), location) is None  # one redirect, never a loop
+
+
+def test_a_good_build_with_warnings_says_them_once_and_the_pages_get_them(tmp_path):
+    from reportgen.buildoptions import BuildOptions
+    from reportgen.serve import ServeState, rebuild
+
+    root = tmp_path / "proj"
+    make_project(root)
+    (root / "content" / CLIENT / "2026-10.md").write_text(
+        "---\ntitle: No summary\n---\nBody.\n", encoding="utf-8"
+    )
+    options = BuildOptions(
+        project=root, out=tmp_path / "preview", today=TODAY, jobs=1, drafts=True, preview=True
+    )
+    state, lines = ServeState(), []
+    rebuild(options, state, lines.append)
+    assert lines[0].startswith("Built in")
+    assert any("without a summary" in w for w in state.warnings), lines
+    assert "without a summary" in lines[-1] and "warning" in lines[-1]
+    assert "without a summary" in state.message()
+    rebuild(options, state, lines.append)
+    assert lines[-2].startswith("Rebuilt in") and lines[-1].startswith("The same ")
