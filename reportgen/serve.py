@@ -44,7 +44,7 @@ from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from types import FrameType
-from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 from .build import build_site
 from .buildoptions import BuildOptions
@@ -248,7 +248,7 @@ def request_path(raw: str) -> str | None:
     characters, backslashes, or `.`/`..` segments."""
     if len(raw) > MAX_PATH or not raw.startswith("/"):
         return None
-    path = urlsplit(raw).path
+    path = target_parts(raw)[0]
     if _PERCENT.search(path):
         return None
     try:
@@ -296,7 +296,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if not self._host_allowed():
             return
-        path = request_path(self.path)
+        path = request_path(self._target())
         if path is None:
             self._send(400, b"Bad request", "text/plain; charset=utf-8")
             return
@@ -309,14 +309,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             self._file(path)
 
+    def _target(self) -> str:
+        """The request target as sent: http.server rewrites a leading `//` to `/` in `self.path`,
+        and the browser would resolve the page's links against the `//` it shows."""
+        words = self.requestline.split()
+        return words[1] if len(words) == 3 else self.path
+
     def _file(self, path: str) -> None:
         # The version before the file is read: a rebuild in between reloads the page once more,
         # never leaves it stale.
         version = self.state.version
-        address = urlsplit(self.path)
+        raw_path, query = target_parts(self._target())
         # A page at `//` or `%2F` would resolve its links elsewhere: redirected, once.
-        moved = canonical_location(path, address.path, address.query)
-        path = unquote(urlsplit(moved).path) if moved else path
+        moved = canonical_location(path, raw_path, query)
+        path = unquote(target_parts(moved)[0]) if moved else path
         root = self.root.resolve()
         folder = False
         try:
@@ -334,7 +340,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except (OSError, ValueError):  # too long a name, a loop, a file removed by a rebuild
             found = False
         if folder or moved:
-            location = folder_location(path, address.query) if folder else str(moved)
+            location = folder_location(path, query) if folder else str(moved)
             self._send(301, b"", "text/plain; charset=utf-8", {"Location": location})
             return
         if not found:
@@ -353,7 +359,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         """A page that is not there (yet): a page that listens for the next build, so the
         open tab shows the failed build's problems and reloads once a build succeeds (a
         bare 404 would leave it stranded); anything else, a plain 404."""
-        if not wants_page(path):
+        if not wants_page(path) or path.startswith("/__reportgen/"):  # (serve's own: no page there)
             self._send(404, b"Not found", "text/plain; charset=utf-8")
             return
         with self.state.condition:
@@ -394,6 +400,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(content)
+
+
+def target_parts(raw: str) -> tuple[str, str]:
+    """A request target's path and query, as typed: `//acme/` is the path `//acme/` (urlsplit
+    would read `acme` as a host name and answer the site's root under it)."""
+    path, _mark, query = raw.partition("#")[0].partition("?")
+    return path, query
 
 
 def canonical_location(path: str, raw_path: str, query: str = "") -> str | None:
@@ -457,7 +470,8 @@ def missing_page(path: str, built: bool, version: int, error: str | None = None)
         '<body style="font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:24px;'
         'color:#1f2937;overflow-wrap:anywhere">'
         f'<main><h1 style="font-size:1.25rem">{escape(title)}</h1><p>{escape(say)}</p>{problems}'
-        '<p>This page reloads by itself after the next build. <a href="/">The site\'s first page</a></p>'
+        "<p>This page reloads by itself after the next build<noscript> (with JavaScript on; without, "
+        'reload it after you save)</noscript>. <a href="/">The site\'s first page</a></p>'
         f'</main><script src="{LIVE_SCRIPT}" data-version="{version}"></script></body></html>'
     )
     return page.encode()

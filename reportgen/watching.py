@@ -247,6 +247,7 @@ def watch(
     folder itself (created, removed, replaced by a branch switch) re-plans both.
     """
     project = project.resolve()
+    replanned = False
     while not stopping.is_set():
         try:
             plan = watch_plan(project)
@@ -256,17 +257,33 @@ def watch(
         stop = _Either(stopping, replan)
         set_up = [threading.Event(), threading.Event()]  # the input folders', the project's
 
-        def watching(which: int, set_up: list[threading.Event] = set_up) -> None:
+        # After a re-plan, one build once the new watch exists: it reads everything saved until
+        # then (a build at the change and another after the re-plan built every save of
+        # clients.yaml twice).
+        build_when_set_up = [replanned]
+        once = threading.Lock()
+
+        def watching(
+            which: int,
+            set_up: list[threading.Event] = set_up,
+            due: list[bool] = build_when_set_up,
+            once: threading.Lock = once,
+        ) -> None:
             set_up[which].set()
             if all(e.is_set() for e in set_up):
                 ready()
+                with once:
+                    build, due[0] = due[0], False
+                if build:
+                    on_change()
 
         def folders(plan: WatchPlan = plan, stop: _Either = stop, replan: threading.Event = replan) -> None:
             try:
                 for _batch in _changes(plan.folders, stop, True, project, lambda: watching(0)):
-                    on_change()
                     if linked_folders(plan.link_roots, project) != plan.links:
                         replan.set()  # a link made, removed or retargeted: watch where it leads now
+                    else:
+                        on_change()
             except (OSError, RuntimeError, ValueError):  # a watched folder vanished under the watcher
                 replan.set()
                 on_change()
@@ -285,12 +302,10 @@ def watch(
                     if n in plan.root_names or any(fnmatch.fnmatch(n, p) for p in plan.root_patterns)
                 }
                 if relevant:
-                    on_change()
                     replan.set()  # clients.yaml (its data globs) or a watched folder itself changed
         except (OSError, RuntimeError):
             replan.set()
             time.sleep(0.5)
         if worker:
             worker.join(timeout=5)
-        if replan.is_set() and not stopping.is_set():
-            on_change()  # anything saved while the watchers were re-planned
+        replanned = replan.is_set()  # (the build comes once the new watch is set up)

@@ -323,3 +323,46 @@ def test_a_good_build_with_warnings_says_them_once_and_the_pages_get_them(tmp_pa
     assert "without a summary" in state.message()
     rebuild(options, state, lines.append)
     assert lines[-2].startswith("Rebuilt in") and lines[-1].startswith("The same ")
+
+
+def _settled(server: Server) -> bool:
+    version = server.state()["version"]
+    time.sleep(1.5)
+    return server.state()["version"] == version
+
+
+SAVES = {
+    "replaced": lambda path, text: replace_save(path, text),  # sed -i, an editor's atomic save
+    "written in place": lambda path, text: path.write_text(text, encoding="utf-8"),
+}
+
+
+@pytest.mark.slow
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    which=st.sampled_from(["clients.yaml", f"content/{CLIENT}/2026-10.md"]),
+    how=st.sampled_from(sorted(SAVES)),
+)
+def test_one_save_is_one_build(running, which, how):
+    """Saving clients.yaml re-plans the watch (its data globs): it built once at the change and
+    once more after the re-plan, and a failing save said "failed again" for one save."""
+    path = running.project / which
+    wait_for(lambda: _settled(running), 30)  # (no build of an earlier example still to come)
+
+    def builds() -> int:
+        return sum(line.startswith(("Built in", "Rebuilt in", "Build failed")) for line in running.lines)
+
+    before, version = builds(), running.state()["version"]
+    SAVES[how](path, path.read_text(encoding="utf-8") + f"\n# saved {time.monotonic_ns()}\n")
+    wait_for(lambda: builds() > before, 30)
+    time.sleep(3)  # (a second build would have started by now)
+    assert builds() == before + 1, running.lines[-6:]
+    assert running.state()["version"] <= version + 1
+
+
+def test_a_leading_double_slash_is_one_form_too_and_serves_own_addresses_are_files(running):
+    assert running.request(f"//{CLIENT}/")[0] == 301  # (not the site's root under a "host")
+    assert running.request("//")[0] == 301
+    for path in ("/__reportgen/", "/__reportgen/state/", "/__reportgen/nothing"):
+        status, body = running.request(path)
+        assert status == 404 and body == b"Not found"
