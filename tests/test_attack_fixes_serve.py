@@ -40,7 +40,8 @@ from reportgen.build import BuildOptions, build_site
 from reportgen.ciworkflow import WORKFLOW, install_source
 from reportgen.installsource import git_url
 from reportgen.output import SITE_MARKER
-from reportgen.serve import ServeState, folder_location, rebuild, reclaim_preview
+from reportgen.serve import ServeState, rebuild, reclaim_preview
+from reportgen.servepages import folder_location
 
 DIST = reportgen.DISTRIBUTION
 PIN = f"{DIST}=={reportgen.__version__}"

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from test_serve_robust import CLIENT, PAGE, Server, replace_save
 
 from reportgen.errors import InputError, Problem
-from reportgen.serve import failure_text, inject_live_reload, missing_page, wants_page
+from reportgen.serve import failure_text
+from reportgen.servepages import inject_live_reload, missing_page, wants_page
 
 
 def _break_note_yaml(root: Path) -> tuple[Path, str]:
@@ -280,7 +281,8 @@ SEGMENT = st.sampled_from(["a", "b c", "é", "2026-10", "index.html", "%"])
 def test_an_address_has_one_form(parts, slashes, encoded, trailing):
     from urllib.parse import quote, unquote
 
-    from reportgen.serve import canonical_location, request_path
+    from reportgen.serve import request_path
+    from reportgen.servepages import canonical_location
 
     path = "".join("/" * n + part for n, part in zip(slashes, parts, strict=False)) + (
         "/" if trailing else ""

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportgen.build import BuildOptions
-from reportgen.serve import PREVIEW_MARK, allowed_hosts, request_path, serve
+from reportgen.serve import allowed_hosts, request_path, serve
+from reportgen.servepages import PREVIEW_MARK
 
 CLIENT = "acme-corp"
 PAGE = f"/{CLIENT}/2026-10/index.html"
