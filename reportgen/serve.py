@@ -126,19 +126,23 @@ def rebuild(options: BuildOptions, state: ServeState, log: Callable[[str], None]
         return
     pages = result.pages_written
     verb = "Built" if first else "Rebuilt"
-    log(f"{verb} in {time.perf_counter() - started:.1f}s: {pages} page{'' if pages == 1 else 's'} rendered.")
+    log(f"{verb} in {time.perf_counter() - started:.1f}s: {counted(pages, 'page')} rendered.")
     warnings = [str(w) for w in result.warnings]
     if warnings and warnings != state.warnings:
         # A build that succeeds can still leave a portal empty (a data folder renamed): say so.
         shown = warnings[:MAX_WARNINGS_SHOWN]
         more = f"\n… and {len(warnings) - len(shown)} more" if len(warnings) > len(shown) else ""
-        log(f"{len(warnings)} warning{'' if len(warnings) == 1 else 's'}:\n" + "\n".join(shown) + more)
+        log(f"{counted(len(warnings), 'warning')}:\n" + "\n".join(shown) + more)
     elif warnings:
-        log(f"The same {len(warnings)} warning{'' if len(warnings) == 1 else 's'} as before.")
+        log(f"The same {counted(len(warnings), 'warning')} as before.")
     changed = warnings != state.warnings
     state.warnings = warnings
     if pages or result.pages_pruned or state.error is not None or changed:
         state.publish(None)  # (a rebuild that changed nothing does not reload the open pages)
+
+
+def counted(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 def _failed(state: ServeState, text: str, log: Callable[[str], None]) -> None:
