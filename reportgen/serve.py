@@ -62,7 +62,7 @@ from .servepages import (
 )
 from .watching import watch
 
-EVENTS = "/__reportgen/events"  # the state as a stream (pages of serve before they asked STATE)
+EVENTS = "/__reportgen/events"  # the state as a stream: what a theme's own older live.js listens to
 STATE = "/__reportgen/state"  # the state, asked by live.js every half second
 WATCHED = ("clients.yaml", "content", "data", "templates", "assets")
 HEARTBEAT_SECONDS = 10

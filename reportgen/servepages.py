@@ -6,9 +6,10 @@ portal. Plain functions of strings and bytes: serve.py's handler calls them."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from html import escape
 from urllib.parse import quote
+
+from .errors import terminal_text  # (a bidi override in a path shown escaped: it spoofs nothing)
 
 LIVE_SCRIPT = "/__reportgen/live.js"
 PREVIEW_MARK = "preview, not protected"
@@ -65,7 +66,7 @@ def missing_page(path: str, built: bool, version: int, error: str | None = None)
     """The page serve answers where there is none: why, the failed build's problems (shown
     without JavaScript too), and live.js to reload after the next good build."""
     if built:
-        title, say = "Not found", f"There is no page at {visible(path)} in this preview."
+        title, say = "Not found", f"There is no page at {terminal_text(path)} in this preview."
     else:
         title, say = "No site yet", "The first build failed: fix the problems below and save."
     problems = (  # (live.js keeps this list up to date: no overlay over this page)
@@ -87,12 +88,6 @@ def missing_page(path: str, built: bool, version: int, error: str | None = None)
         f'</main><script src="{LIVE_SCRIPT}" data-version="{version}"></script></body></html>'
     )
     return page.encode()
-
-
-def visible(text: str) -> str:
-    """`text` with the characters that print nothing or reorder what follows (controls, bidi
-    overrides, zero-width ones) written as \\uXXXX: a path shown in a page spoofs nothing."""
-    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
 
 
 PREVIEW_BANNER = (

@@ -260,22 +260,19 @@ def watch(
         # After a re-plan, one build once the new watch exists: it reads everything saved until
         # then (a build at the change and another after the re-plan built every save of
         # clients.yaml twice).
-        build_when_set_up = [replanned]
-        once = threading.Lock()
+        build_due = threading.Event()
+        if replanned:
+            build_due.set()
 
         def watching(
-            which: int,
-            set_up: list[threading.Event] = set_up,
-            due: list[bool] = build_when_set_up,
-            once: threading.Lock = once,
+            which: int, set_up: list[threading.Event] = set_up, build_due: threading.Event = build_due
         ) -> None:
             set_up[which].set()
             if all(e.is_set() for e in set_up):
                 ready()
-                with once:
-                    build, due[0] = due[0], False
-                if build:
-                    on_change()
+                if build_due.is_set():
+                    build_due.clear()
+                    on_change()  # (both watchers at once still mean one build: it marks the site dirty)
 
         def folders(plan: WatchPlan = plan, stop: _Either = stop, replan: threading.Event = replan) -> None:
             try:

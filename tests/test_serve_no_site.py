@@ -19,7 +19,7 @@ import pytest
 from helpers import TODAY, make_project, wait_for
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from test_serve_robust import CLIENT, PAGE, Server, replace_save
+from test_serve_robust import CLIENT, PAGE, Server, replace_save, serve_a_new_project
 
 from reportgen.errors import InputError, Problem
 from reportgen.serve import failure_text
@@ -231,11 +231,8 @@ def test_a_page_from_a_build_that_was_replaced_before_it_listened_reloads(tmp_pa
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tabs") / "proj"
-    make_project(root)
-    server = Server(root)
-    yield server
-    server.stop()
+    """One server these tests save into (saves, tabs, addresses)."""
+    yield from serve_a_new_project(tmp_path_factory, "tabs")
 
 
 @pytest.mark.browser

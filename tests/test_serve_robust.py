@@ -101,14 +101,19 @@ def server(tmp_path, monkeypatch):
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def shared_server(tmp_path_factory):
-    """One server for the read-only tests (hosts, paths)."""
-    root = tmp_path_factory.mktemp("serve") / "proj"
+def serve_a_new_project(tmp_path_factory, name: str):
+    """A generated project, served until the generator is closed (a module fixture's body)."""
+    root = tmp_path_factory.mktemp(name) / "proj"
     make_project(root)
     running = Server(root)
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    """One server for the read-only tests (hosts, paths)."""
+    yield from serve_a_new_project(tmp_path_factory, "serve")
 
 
 def replace_save(path: Path, text: str) -> None:
