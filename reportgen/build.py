@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,7 @@ from .cache import (
 )
 from .config import read_project_config
 from .datafiles import files_read_twice
+from .editproof import ProvenEdit, carried_fingerprints, proven_edit
 from .errors import InputError, Problem
 from .incremental import (
     cached_warnings,
@@ -57,7 +58,7 @@ from .incremental import (
 )
 from .inputfiles import input_folder_problem
 from .model import Client, ProjectConfig
-from .nooprecord import remember
+from .nooprecord import remember, remember_edit
 from .notes import load_notes, orphan_note_folders
 from .output import OutputLock, StagedSite, back_buffer_folders, check_output_dir, remove_stale_staging
 from .parsedcache import forget_protected
@@ -176,10 +177,13 @@ class BuildPlan:
     data_files: dict[str, list[Path]]  # each client's data files, as the fingerprints found them
     read_twice: list[Problem]  # clients that read the same data file (datafiles.files_read_twice)
     checked: dict[str, dict[str, list[int]]]  # portals found as written, by the stamps they were checked with
+    # An edit of one client whose other clients the no-op summary proves unchanged (editproof.py)
+    proven: ProvenEdit | None = None
 
 
-def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
-    """The build's plan. Reads the project, the output and the build cache; writes nothing."""
+def plan_build(options: BuildOptions, project: LoadedProject, proven: ProvenEdit | None = None) -> BuildPlan:
+    """The build's plan. Reads the project, the output and the build cache; writes nothing.
+    `proven`: the clients the no-op summary proves unchanged are not looked at again."""
     config, assets = project.config, project.assets
     # What the last build wrote into the output, file by file (stamps): nothing
     # else in the output is ever carried into the new site (even with --clean, a
@@ -204,14 +208,16 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
     sealers = protected_portal_sealers(clients, salts) if not options.preview else {}
     found: dict[str, list[Path]] = {}  # each client's data files, found once for both fingerprints
     read = previous.client_inputs = {}  # the files each fingerprint read (kept with its manifest entry)
+    carried = carried_fingerprints(proven, clients, previous, rebuild, inputs, found, read)
     fingerprints = {
-        c.id: client_fingerprint(
-            options.project, c, assets.key, options, inputs, sealers.get(c.id), found, read
-        )
+        c.id: carried.get(c.id)
+        or client_fingerprint(options.project, c, assets.key, options, inputs, sealers.get(c.id), found, read)
         for c in clients
     }
     checked: dict[str, dict[str, list[int]]] = {}  # portals found as written (not walked twice)
-    unchanged = _unchanged_clients(options, clients, previous, rebuild, fingerprints, sealers, checked)
+    unchanged = _unchanged_clients(
+        options, clients, previous, rebuild, fingerprints, sealers, checked, proven=carried
+    )
     to_render = [c for c in clients if c.id not in unchanged]
     everyone_kept = set(previous.clients) == {c.id for c in clients} or bool(options.clients)
     nothing_to_do = (
@@ -246,6 +252,7 @@ def plan_build(options: BuildOptions, project: LoadedProject) -> BuildPlan:
         data_files=found,
         read_twice=files_read_twice(clients, found, options.project),
         checked=checked,
+        proven=proven if proven is not None and len(carried) == len(clients) - 1 else None,
     )
 
 
@@ -306,12 +313,14 @@ def _unchanged_clients(
     fingerprints: dict[str, str],
     sealers: dict[str, Sealer],
     checked: dict[str, dict[str, list[int]]],
+    proven: Collection[str] = (),
 ) -> dict[str, list[Problem]]:
     """Clients nothing changed for (id → the warnings the last build found): the
     same fingerprint, warnings that can be read back, and a folder in the output
     exactly as the last build wrote it (a file put into, or edited in, its portal
     since: loaded, and only the pages the last build wrote are carried), or in the
-    back buffer (checked file by file as it is synced: output.sync_folder)."""
+    back buffer (checked file by file as it is synced: output.sync_folder), or `proven` so
+    by the no-op summary (editproof.py)."""
     unchanged, backed = {}, back_buffer_folders(options.out)
     for client in clients:
         entry = previous.clients.get(client.id)
@@ -319,7 +328,9 @@ def _unchanged_clients(
             continue
         warnings = cached_warnings(entry, sealers.get(client.id))
         out, slug = options.out, client.slug
-        if warnings is not None and (slug in backed or portal_as_written(out, slug, entry, checked)):
+        if warnings is not None and (
+            client.id in proven or slug in backed or portal_as_written(out, slug, entry, checked)
+        ):
             unchanged[client.id] = warnings
     return unchanged
 
@@ -340,24 +351,27 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     with OutputLock(options.out):
         remove_stale_staging(options.out)
         with paused_gc():
-            plan = plan_build(options, project)
+            plan = plan_build(options, project, proven_edit(options))
         stages = {"load": time.perf_counter() - started}
         if plan.nothing_to_do:
             result = _site_unchanged(plan, started, stages)
         else:
-            result = _publish_edit(plan, progress, stages) or _execute(plan, progress, stages)
+            edit = _publish_edit(plan, progress, stages)
+            result = edit[0] if edit is not None else _execute(plan, progress, stages)
+            if not options.preview:  # `reportgen status` reads these instead of loading every client
+                from .statuscache import record_build
+
+                record_build(plan, result)
+            if edit is not None and plan.proven is not None:  # (under the lock: nothing changes it)
+                remember_edit(plan, began_ns, edit[1])  # the next no-op's or edit's proof, brought up to date
     if plan.nothing_to_do:
         remember(plan, began_ns, result)  # the next no-op's answer, when it can be proved (noop.py)
         return result
-    if not options.preview:  # `reportgen status` reads these instead of loading every client
-        from .statuscache import record_summaries
-
-        prints, seen, read = plan.status_prints, plan.inputs.seen, plan.previous.client_inputs
-        record_summaries(options.cache, prints, result.summaries, seen, project.config.clients, read)
     result.seconds = time.perf_counter() - started
     result.stages = stages
     result.infos = plan.infos
-    remember(plan, began_ns)
+    if edit is None or plan.proven is None:
+        remember(plan, began_ns)
     return result
 
 
@@ -393,8 +407,11 @@ def unchanged_result(plan: BuildPlan) -> BuildResult:
     )
 
 
-def _publish_edit(plan: BuildPlan, progress: Progress | None, stages: dict[str, float]) -> BuildResult | None:
-    """An edit of one portal, published in place (portaledit.py); None when the whole site is built."""
+def _publish_edit(
+    plan: BuildPlan, progress: Progress | None, stages: dict[str, float]
+) -> tuple[BuildResult, Manifest] | None:
+    """An edit of one portal, published in place (portaledit.py), with the manifest saved;
+    None when the whole site is built."""
     from .portaledit import edited_portal, publish_edited_portal
 
     edited = edited_portal(plan)

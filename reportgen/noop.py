@@ -48,7 +48,7 @@ from .inputfiles import read_cache_file
 if TYPE_CHECKING:
     pass
 
-FORMAT = "reportgen-noop/1"
+FORMAT = "reportgen-noop/2"
 MAGIC = b"reportgen-noop\n"
 PREFIX = "noop-"
 # as cache.RACY_WINDOW_NS (not imported: the fast path imports nothing it does not need)
@@ -156,6 +156,26 @@ def _well_formed(summary: dict[str, object]) -> bool:
         if not (type(paths) is tuple and type(states) is tuple and len(paths) == len(states)):
             return False
     if type(summary.get("cache")) is not str:
+        return False
+    for name in ("stat_dirs", "inputs"):  # (the one client each is read for: editproof.py)
+        owners = summary.get(name + "_owners")
+        if not (
+            type(owners) is tuple
+            and len(owners) == len(cast(tuple[object, ...], summary[name]))
+            and all(type(o) is str for o in owners)
+        ):
+            return False
+    files = summary.get("client_files")
+    if not (
+        type(files) is tuple
+        and all(
+            type(f) is tuple
+            and len(f) == 3
+            and type(f[0]) is str
+            and all(type(part) is tuple and all(type(p) is str for p in part) for part in f[1:])
+            for f in files
+        )
+    ):
         return False
     leftovers = summary.get("leftovers")
     if not (type(leftovers) is tuple and len(leftovers) == 2 and all(type(x) is str for x in leftovers)):

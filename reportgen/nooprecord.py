@@ -15,8 +15,8 @@ import marshal
 import os
 import stat
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, cast
 
 from . import noop
 from .buildoptions import BuildOptions, BuildResult
@@ -36,6 +36,8 @@ from .noop import (
 
 if TYPE_CHECKING:
     from .build import BuildPlan
+    from .cache import Manifest
+    from .model import Client
 
 _WILDCARDS = frozenset("*?[")
 WATCHED_TOPS = ("content", "data", "templates", "assets")
@@ -51,6 +53,16 @@ class _World:
     published: list[str] = field(default_factory=list)  # the site's files
     listed: list[str] = field(default_factory=list)  # folders compared by listing only
     cache: str = ""  # the cache folder (its listing: without the summary's own files)
+    # The one client an input or folder is read for (an edit that changes only those is that
+    # client's alone: editproof.py); a path read for several, or for the site, is shared.
+    owners: dict[str, set[str]] = field(default_factory=dict)
+    # Each client's data files as found and the files its fingerprint read (as the plan had them)
+    client_files: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
+
+    def owner_of(self, path: str) -> str:
+        """The one client `path` is read for, or "" (shared: several clients, or the site)."""
+        found = self.owners.get(path, {""})
+        return next(iter(found)) if len(found) == 1 else ""
 
 
 class _NotRecorded(Exception):
@@ -164,6 +176,16 @@ def _input_world(plan: BuildPlan) -> _World:
     base = os.path.abspath(options.project)
     world = _World()
     dirs: set[str] = {base}
+    owners = world.owners
+    owner = ""
+
+    def add_dir(folder: str) -> None:
+        dirs.add(folder)
+        owners.setdefault(folder, set()).add(owner)
+
+    def add_input(path: str) -> None:
+        world.inputs.append(path)
+        owners.setdefault(path, set()).add(owner)
 
     def chain(path: str) -> None:
         """`path` (a file under the project) and every folder above it up to the project."""
@@ -173,14 +195,15 @@ def _input_world(plan: BuildPlan) -> _World:
         if any(part in ("", ".", "..") for part in parts):
             raise _NotRecorded(path)
         for end in range(1, len(parts)):
-            dirs.add(base + "/" + "/".join(parts[:end]))
+            add_dir(base + "/" + "/".join(parts[:end]))
 
     for name in WATCHED_TOPS:
         if os.path.isdir(f"{base}/{name}"):
-            dirs.add(f"{base}/{name}")
+            add_dir(f"{base}/{name}")
     from .notes import note_paths
 
     for client in plan.clients:
+        owner = client.id
         for source in client.data:
             parts = glob_pattern(source.pattern).split("/")
             if source.pattern.startswith("/") or any(_WILDCARDS & set(p) or p == "**" for p in parts[:-1]):
@@ -193,20 +216,27 @@ def _input_world(plan: BuildPlan) -> _World:
                 if not os.path.isdir(f"{folder}/{part}"):
                     break
                 folder = f"{folder}/{part}"
-                dirs.add(folder)
+                add_dir(folder)
         for path in plan.data_files.get(client.id, []):
             chain(os.path.abspath(path))
-            world.inputs.append(os.path.abspath(path))
+            add_input(os.path.abspath(path))
         if os.path.isdir(f"{base}/content/{client.id}"):
-            dirs.add(f"{base}/content/{client.id}")
+            add_dir(f"{base}/content/{client.id}")
         for path in note_paths(options.project, client.id):
             chain(os.path.abspath(path))
-            world.inputs.append(os.path.abspath(path))
+            add_input(os.path.abspath(path))
         if client.brand.logo:  # (kept as where it leads: the links on the way are not known)
             raise _NotRecorded(str(client.brand.logo))
+    owner = ""
+    add_dir(base)
     if config.agency.logo or config.agency.plotly_js:
         raise _NotRecorded("agency files")
-    world.inputs.append(f"{base}/clients.yaml")
+    add_input(f"{base}/clients.yaml")
+    read = plan.previous.client_inputs
+    world.client_files = tuple(
+        (c.id, tuple(map(str, plan.data_files.get(c.id, ()))), tuple(read.get(c.id, ())))
+        for c in plan.clients
+    )
     world.dirs = sorted(dirs)
     tops = {
         "clients.yaml",
@@ -240,7 +270,8 @@ def _file_world(options: BuildOptions, inputs: _World) -> _World:
     from .plotlybundle import BUILTIN_PLOTLY_JS
     from .render import builtin_templates_dir
 
-    world = _World(dirs=list(inputs.dirs), inputs=list(inputs.inputs))
+    world = _World(dirs=list(inputs.dirs), inputs=list(inputs.inputs), owners=inputs.owners)
+    world.client_files = inputs.client_files
     base = str(options.project)
     for name in ("templates", "assets"):
         _tree(f"{base}/{name}", world.dirs, world.inputs)
@@ -337,6 +368,9 @@ def _snapshot(world: _World, now_ns: int, settled_only: bool = False) -> dict[st
     return {
         "stat_dirs_paths": tuple(stat_dirs),
         "stat_dirs": tuple(stat_dir_states),
+        "stat_dirs_owners": tuple(map(world.owner_of, stat_dirs)),
+        "inputs_owners": tuple(map(world.owner_of, world.inputs)),
+        "client_files": world.client_files,
         "listed_paths": tuple(listed),
         "listed": tuple(listings),
         "inputs_paths": tuple(world.inputs),
@@ -372,3 +406,144 @@ def _write(options: BuildOptions, snapshot: dict[str, object], result: BuildResu
     temporary = path.with_name(f"{PREFIX}tmp-{os.getpid()}")
     temporary.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
     os.replace(temporary, path)
+
+
+# --- after an edit the summary proved (editproof.py) ----------------------------------------
+
+
+def remember_edit(plan: BuildPlan, began_ns: int, manifest: Manifest) -> None:
+    """After an edit of one client published in place, the other clients proven by the
+    summary (`plan.proven`), still under the build's output lock: the summary brought up to
+    date, with the answer a no-op would now give. The edited client's inputs and folders, its
+    portal, the output folder and the build cache are looked at again; every other path
+    keeps its recorded state (proven moments ago, untouched by this build). No summary when
+    the edited client's inputs were not settled when the build read them, or when anything
+    the summary must vouch for cannot be (as after any other build)."""
+    proven, options = plan.proven, plan.options
+    forget(options)
+    assert proven is not None
+    edited = next(c for c in plan.clients if c.id == proven.edited)
+    only_edited = replace(plan, clients=[edited], data_files={edited.id: plan.data_files.get(edited.id, [])})
+    if not _settled_inputs(only_edited):
+        return
+    try:
+        summary = _brought_up_to_date(only_edited, dict(proven.summary), manifest)
+        _write(options, summary, _noop_answer(plan, edited, manifest))
+    except (_NotRecorded, OSError, ValueError):
+        return
+
+
+def _brought_up_to_date(plan: BuildPlan, summary: dict[str, object], manifest: Manifest) -> dict[str, object]:
+    """`summary` with the edited client's part (the one client of `plan`) taken again."""
+    options, (edited,), proven = plan.options, plan.clients, plan.proven
+    assert proven is not None
+    mine = _input_world(plan)  # its folders and inputs, with the project's shared folders
+    wanted = {*mine.dirs, *mine.inputs}
+    owner_was = {
+        path: owner
+        for name in ("stat_dirs", "inputs")
+        for path, owner in zip(
+            _group(summary, f"{name}_paths"), _group(summary, f"{name}_owners"), strict=True
+        )
+        if owner == edited.id or path in wanted
+    }
+    clients_yaml = f"{os.path.abspath(options.project)}/clients.yaml"
+    own_inputs = [p for p in mine.inputs if p != clients_yaml]
+    if any(owner_was.get(p, edited.id) != edited.id for p in own_inputs):
+        raise _NotRecorded("an input also read for another client")
+    # Its folders: those only it reads (a folder it shares with others keeps its proven state)
+    own_dirs = [d for d in mine.dirs if mine.owner_of(d) == edited.id]
+    if any(owner_was.get(d, edited.id) not in (edited.id, "") for d in own_dirs):
+        raise _NotRecorded("a folder another client reads")
+    own_dirs = [d for d in own_dirs if owner_was.get(d, edited.id) == edited.id]
+    out, cache = str(options.out), str(options.cache)
+    portal = f"{out}/{edited.slug}"
+    world = _World(dirs=[*own_dirs, out], inputs=own_inputs, cache=cache)
+    world.owners = {path: {edited.id} for path in (*own_dirs, *own_inputs)}
+    _tree(portal, world.dirs, world.published)
+    _tree(cache, world.listed, world.cached, links=True)
+    world.cached = [p for p in world.cached if not p.startswith(f"{cache}/{PREFIX}")]
+    fresh = _snapshot(world, time.time_ns())
+    _inputs_as_read(plan, dict(zip(own_inputs, _group(fresh, "inputs"), strict=True)))
+    if not _published_as(world, fresh, out, manifest.clients[edited.id].stamps):  # (as this build wrote it)
+        raise _NotRecorded(portal)
+    parent = os.path.dirname(os.path.abspath(out))  # (where the edit staged the portal: its times changed)
+    if listing_of(parent) != proven.parent_listing:
+        raise _NotRecorded(parent)
+    retaken = {out, portal, cache, parent, *(p for p, owner in owner_was.items() if owner == edited.id)}
+    below = (portal + "/", cache + "/")
+    kept = {
+        name: [
+            row
+            for row in zip(*(_group(summary, name + part) for part in parts), strict=True)
+            if row[0] not in retaken and not row[0].startswith(below)
+        ]
+        for name, parts in _PARTS.items()
+    }
+    kept["listed"] = [row for row in kept["listed"] if row[0] not in own_dirs]
+    kept["listed"].append((parent, proven.parent_listing))
+    for name, parts in _PARTS.items():
+        if name != "cached":
+            kept[name] += zip(*(_group(fresh, name + part) for part in parts), strict=True)
+    files = cast(tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], summary["client_files"])
+    now_read = (
+        edited.id,
+        tuple(map(str, plan.data_files.get(edited.id, ()))),
+        tuple(plan.previous.client_inputs.get(edited.id, ())),
+    )
+    columns = {
+        name + part: tuple(row[at] for row in kept[name])
+        for name, parts in _PARTS.items()
+        if name != "cached"
+        for at, part in enumerate(parts)
+    }
+    return {
+        **summary,
+        **columns,
+        "cached_paths": fresh["cached_paths"],
+        "cached": fresh["cached"],
+        "client_files": tuple(now_read if f[0] == edited.id else f for f in files),
+    }
+
+
+# Each group's columns in a summary: its paths, their states, and whom each is read for
+_PARTS = {
+    "stat_dirs": ("_paths", "", "_owners"),
+    "listed": ("_paths", ""),
+    "inputs": ("_paths", "", "_owners"),
+    "cached": ("_paths", ""),
+    "published": ("_paths", ""),
+}
+
+
+def _inputs_as_read(plan: BuildPlan, states: dict[str, object]) -> None:
+    """Each input of the edited client is now as the build read it (its digest taken then:
+    a change since, however quick, is not vouched for)."""
+    from .notes import note_paths
+
+    (edited,) = plan.clients
+    seen = plan.inputs.seen
+    for path in (*plan.data_files.get(edited.id, ()), *note_paths(plan.options.project, edited.id)):
+        entry = seen.get(str(path))
+        if entry is None or states.get(os.path.abspath(path)) != (entry[3], entry[0], entry[1], entry[2]):
+            raise _NotRecorded(str(path))
+
+
+def _group(summary: dict[str, object], name: str) -> tuple[Any, ...]:
+    found = summary[name]
+    if type(found) is not tuple:
+        raise _NotRecorded(name)
+    return found
+
+
+def _noop_answer(plan: BuildPlan, edited: Client, manifest: Manifest) -> BuildResult:
+    """What a no-op build would answer now: every client's warnings as the manifest keeps
+    them, in clients.yaml's order (the edit's answer lists the edited client's last)."""
+    from .build import unchanged_result
+    from .incremental import cached_warnings
+
+    warnings = cached_warnings(manifest.clients[edited.id], None)
+    if warnings is None:
+        raise _NotRecorded(edited.id)
+    now = replace(plan, previous=manifest, unchanged={**plan.unchanged, edited.id: warnings})
+    return unchanged_result(now)

@@ -53,6 +53,8 @@ def edited_portal(plan: BuildPlan) -> Client | None:
         return None
     if any(previous.clients[c.id].published != publish_state(c) for c in plan.clients):
         return None  # (an address or a protection changed: portals_to_rebuild has a reason)
+    if plan.proven is not None and plan.proven.edited == edited.id:
+        return edited  # (the no-op summary proves the site as written and the shared files' inputs)
     if not site_as_written(options.out, plan.project.config, previous, plan.checked):
         return None
     return edited if _shared_files_unchanged(plan) else None
@@ -78,7 +80,7 @@ def _shared_files_unchanged(plan: BuildPlan) -> bool:
 
 def publish_edited_portal(
     plan: BuildPlan, edited: Client, progress: Progress | None, stages: dict[str, float]
-) -> BuildResult:
+) -> tuple[BuildResult, Manifest]:
     """Render the edited client's stale pages into a staging folder of its own (its other pages
     linked from the published site, as a whole build links them), check it is safe to
     publish, and exchange it with its published folder. Nothing is published on an error."""
@@ -121,7 +123,7 @@ def publish_edited_portal(
     before = {key for entry in previous.clients.values() for key in entry.pages}
     after = {key for entry in manifest.clients.values() for key in entry.pages}
     entries = [manifest.clients[c.id] for c in plan.clients]
-    return BuildResult(
+    result = BuildResult(
         clients=len(plan.clients),
         reports=sum(report_count(e) for e in entries),
         files=1 + len(manifest.shared) + sum(len(entry_files(e)) for e in entries),  # (with the marker)
@@ -133,6 +135,7 @@ def publish_edited_portal(
         warnings=warnings,
         summaries={outcome.client_id: outcome.status} if outcome.status is not None else {},
     )
+    return result, manifest
 
 
 def _manifest_after(plan: BuildPlan, edited: Client, entry: ClientEntry) -> Manifest:

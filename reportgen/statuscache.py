@@ -23,7 +23,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cache import DigestEntry, InputDigests
 from .codeid import code_identity
@@ -31,6 +31,10 @@ from .inputfiles import keep_only, read_cache_file, real_cache_folder
 from .model import Client, Month
 from .notes import note_paths
 from .status import Summary
+
+if TYPE_CHECKING:
+    from .build import BuildPlan
+    from .buildoptions import BuildResult
 
 STATUS_FOLDER = "status"
 LEGACY_FILE = "status.json"  # the whole agency in one file (earlier versions): removed when seen
@@ -341,6 +345,12 @@ def cacheable_ids(clients: Iterable[Client]) -> set[str]:
     """The clients whose summary the status cache may hold: the unprotected ones
     (a client protected since it was cached loses its entry at the next read or write)."""
     return {c.id for c in clients if c.access is None}
+
+
+def record_build(plan: BuildPlan, result: BuildResult) -> None:
+    """After a build that rendered clients: their summaries, under their status fingerprints."""
+    prints, seen, read = plan.status_prints, plan.inputs.seen, plan.previous.client_inputs
+    record_summaries(plan.options.cache, prints, result.summaries, seen, plan.project.config.clients, read)
 
 
 def record_summaries(
