@@ -38,7 +38,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from . import __version__
 from .buildoptions import BuildOptions, BuildResult
@@ -127,9 +127,29 @@ def unchanged_build(options: BuildOptions) -> BuildResult | None:
 
 
 def load_summary(options: BuildOptions) -> dict[str, object] | None:
-    """The summary for these options, checked field by field; None when absent or not ours."""
+    """The summary for these options, checked field by field; None when absent or not ours.
+    Read once per process: a build that is not a no-op looks at it again for an edit
+    (editproof.py), and gets the same object while the file is the one read (the summary is
+    only ever replaced whole, by a rename: a new inode)."""
+    path = summary_path(options)
     try:
-        data = read_cache_file(summary_path(options))
+        info = os.lstat(path)
+    except (OSError, ValueError):
+        return None
+    identity = (path, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, options_key(options))
+    if _LAST_READ and _LAST_READ[0] == identity:
+        return cast("dict[str, object] | None", _LAST_READ[1])
+    summary = _read_summary(path, options)
+    _LAST_READ[:] = [identity, summary]
+    return summary
+
+
+_LAST_READ: list[Any] = []  # [(path, its stat, the options' key), the summary read from it]
+
+
+def _read_summary(path: Path, options: BuildOptions) -> dict[str, object] | None:
+    try:
+        data = read_cache_file(path)
     except (OSError, ValueError):
         return None
     head = len(MAGIC) + _DIGEST_SIZE
@@ -199,6 +219,11 @@ def _well_formed(summary: dict[str, object]) -> bool:
 def _as_recorded(summary: dict[str, object]) -> bool:
     """Every recorded path is as the summary says."""
     try:
+        kinds = dict(zip(_STATES, (dir_state, input_state, cache_state, published_state), strict=True))
+        groups = {name: (summary[name + "_paths"], summary[name], kinds[name]) for name in _STATES}
+        # Inputs first: an edit, the likeliest change, is found after the fewest stats
+        if not _stats_as_recorded([groups["inputs"]]):
+            return False
         listed, listings, cache = summary["listed_paths"], summary["listed"], summary["cache"]
         assert isinstance(listed, tuple) and isinstance(listings, tuple)
         for path, listing in zip(listed, listings, strict=True):
@@ -207,13 +232,7 @@ def _as_recorded(summary: dict[str, object]) -> bool:
         parent, prefixes = cast(tuple[str, str], summary["leftovers"])
         if leftovers_beside(parent, prefixes) is not False:
             return False
-        kinds = (dir_state, input_state, cache_state, published_state)
-        return _stats_as_recorded(
-            [
-                (summary[name + "_paths"], summary[name], kind)
-                for name, kind in zip(_STATES, kinds, strict=True)
-            ]
-        )
+        return _stats_as_recorded([groups[name] for name in _STATES if name != "inputs"])
     except (TypeError, ValueError, AttributeError):  # (a forged summary)
         return False
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import hashlib
+import itertools
 import marshal
 import os
 import stat
@@ -470,40 +471,32 @@ def _brought_up_to_date(plan: BuildPlan, summary: dict[str, object], manifest: M
     parent = os.path.dirname(os.path.abspath(out))  # (where the edit staged the portal: its times changed)
     if listing_of(parent) != proven.parent_listing:
         raise _NotRecorded(parent)
-    retaken = {out, portal, cache, parent, *(p for p, owner in owner_was.items() if owner == edited.id)}
-    below = (portal + "/", cache + "/")
-    kept = {
-        name: [
-            row
-            for row in zip(*(_group(summary, name + part) for part in parts), strict=True)
-            if row[0] not in retaken and not row[0].startswith(below)
-        ]
-        for name, parts in _PARTS.items()
+    retaken = {
+        out,
+        portal,
+        cache,
+        parent,
+        *own_dirs,
+        *(p for p, owner in owner_was.items() if owner == edited.id),
     }
-    kept["listed"] = [row for row in kept["listed"] if row[0] not in own_dirs]
-    kept["listed"].append((parent, proven.parent_listing))
-    for name, parts in _PARTS.items():
-        if name != "cached":
-            kept[name] += zip(*(_group(fresh, name + part) for part in parts), strict=True)
+    below = (portal + "/", cache + "/")
+    columns: dict[str, tuple[Any, ...]] = {}
+    for name, parts in _PARTS.items():  # every path kept as recorded, but those taken again
+        keep = [p not in retaken and not p.startswith(below) for p in _group(summary, name + "_paths")]
+        for part in parts:
+            columns[name + part] = (
+                *itertools.compress(_group(summary, name + part), keep),
+                *_group(fresh, name + part),
+            )
+    columns["listed_paths"] += (parent,)
+    columns["listed"] += (proven.parent_listing,)
     files = cast(tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], summary["client_files"])
     now_read = (
         edited.id,
         tuple(map(str, plan.data_files.get(edited.id, ()))),
         tuple(plan.previous.client_inputs.get(edited.id, ())),
     )
-    columns = {
-        name + part: tuple(row[at] for row in kept[name])
-        for name, parts in _PARTS.items()
-        if name != "cached"
-        for at, part in enumerate(parts)
-    }
-    return {
-        **summary,
-        **columns,
-        "cached_paths": fresh["cached_paths"],
-        "cached": fresh["cached"],
-        "client_files": tuple(now_read if f[0] == edited.id else f for f in files),
-    }
+    return {**summary, **columns, "client_files": tuple(now_read if f[0] == edited.id else f for f in files)}
 
 
 # Each group's columns in a summary: its paths, their states, and whom each is read for
