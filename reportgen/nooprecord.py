@@ -465,6 +465,10 @@ def _brought_up_to_date(plan: BuildPlan, summary: dict[str, object], manifest: M
     _tree(cache, world.listed, world.cached, links=True)
     world.cached = [p for p in world.cached if not p.startswith(f"{cache}/{PREFIX}")]
     fresh = _snapshot(world, time.time_ns())
+    # Its files found again *after* its folders were looked at: a file added or removed since
+    # the build found them (attack 2026-12-03: a CSV added, a note deleted, mid-build) differs
+    # here, or changes a folder after the state just taken; either way, not vouched for.
+    _found_as_planned(plan)
     _inputs_as_read(plan, dict(zip(own_inputs, _group(fresh, "inputs"), strict=True)))
     if not _published_as(world, fresh, out, manifest.clients[edited.id].stamps):  # (as this build wrote it)
         raise _NotRecorded(portal)
@@ -507,6 +511,20 @@ _PARTS = {
     "cached": ("_paths", ""),
     "published": ("_paths", ""),
 }
+
+
+def _found_as_planned(plan: BuildPlan) -> None:
+    """The edited client's data files and notes, found as its fingerprint found them."""
+    from .datafiles import find_data_sources
+    from .notes import note_paths
+
+    (edited,) = plan.clients
+    root = plan.options.project
+    sources, problems = find_data_sources(root, edited)
+    data = sorted(str(path) for path, _source in sources)
+    now = [*data, *map(str, note_paths(root, edited.id))]
+    if any(p.severity == "error" for p in problems) or now != plan.previous.client_inputs.get(edited.id):
+        raise _NotRecorded(edited.id)
 
 
 def _inputs_as_read(plan: BuildPlan, states: dict[str, object]) -> None:

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import write_synthetic_agency
 
+from reportgen import build as build_module
 from reportgen import cache, editproof, noop
 from reportgen.build import build_site
 from reportgen.buildoptions import BuildOptions, BuildResult
@@ -161,7 +162,9 @@ def comment_in_clients_yaml(project: Path) -> None:
 def rename_client_3(project: Path) -> None:
     """A shared input whose change shows in another client's portal."""
     path = project / "clients.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("name: Client 0003", "name: Client Three"), "utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("name: Client 0003", "name: Client Three"), "utf-8"
+    )
 
 
 def edit_site_file(project: Path) -> None:
@@ -209,7 +212,9 @@ STEPS = st.lists(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
-def test_the_proven_edit_publishes_what_the_full_way_publishes(tmp_path_factory, template, proven_edits, steps):
+def test_the_proven_edit_publishes_what_the_full_way_publishes(
+    tmp_path_factory, template, proven_edits, steps
+):
     fast = tmp_path_factory.mktemp("fast") / "project"
     full = tmp_path_factory.mktemp("full") / "project"
     for project in (fast, full):
@@ -316,3 +321,75 @@ def test_the_summary_brought_up_to_date_is_the_one_a_no_op_records(
     owners, owners_now = _by_path(updated, "stat_dirs", "_owners"), _by_path(recorded, "stat_dirs", "_owners")
     for path in owners.keys() & owners_now.keys():
         assert owners[path] == owners_now[path], path
+
+
+# --- changes made while the edit is being built (the attack on this part) ---------------------
+
+
+def new_csv_for_2(project: Path) -> None:
+    source = _csv(project, 2)
+    text = source.read_text(encoding="utf-8").replace("2026-08-", "2026-07-")
+    (source.parent / "2026-07.csv").write_text(text, encoding="utf-8")
+
+
+def remove_note_of_2(project: Path) -> None:
+    _note(project, 2, -1).unlink()
+
+
+DURING = [
+    new_csv_for_2,
+    remove_note_of_2,
+    append_to_note(2),
+    save_note_by_rename,
+    edit_csv(2),
+    add_note,
+    append_to_note(3),
+    edit_site_file,
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(during=st.sampled_from(DURING), wait=st.booleans())
+def test_a_change_made_while_the_edit_is_built_is_never_lost(
+    tmp_path_factory, template, proven_edits, monkeypatch, during, wait
+):
+    """A file added, removed or edited after the edit build found its files, before it
+    brought the summary up to date: the next builds still publish what the full way does."""
+    fast = tmp_path_factory.mktemp("fast") / "project"
+    full = tmp_path_factory.mktemp("full") / "project"
+    for project in (fast, full):
+        shutil.copytree(template, project, symlinks=True)
+    settle()
+    for project in (fast, full):
+        build_site(options_for(project))
+    settle()
+    as_the_cli_builds(fast)
+    real = build_module.remember_edit
+
+    def change_first(plan, began_ns, manifest):  # (under the build's lock, after it published)
+        during(fast)
+        if wait:
+            settle()
+        return real(plan, began_ns, manifest)
+
+    monkeypatch.setattr("reportgen.build.remember_edit", change_first)
+    for project in (fast, full):
+        append_to_note(2)(project)
+    settle()
+    before = len(proven_edits)
+    as_the_cli_builds(fast)
+    assert proven_edits[before:] == ["client-0002"]
+    monkeypatch.setattr("reportgen.build.remember_edit", real)
+    the_full_way(full)
+    during(full)
+    settle()
+    for _ in range(2):  # the change, then a no-op
+        outcomes = []
+        for project, build in ((fast, as_the_cli_builds), (full, the_full_way)):
+            try:
+                outcomes.append(answer(build(project)))
+            except ReportgenError as error:
+                outcomes.append(("failed", str(error)))
+        assert outcomes[0] == outcomes[1], during.__name__
+        assert site_bytes(fast / "site") == site_bytes(full / "site"), during.__name__
+        settle()
