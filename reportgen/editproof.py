@@ -55,9 +55,10 @@ class ProvenEdit:
     edited: str  # the client whose inputs changed
     summary: dict[str, object]  # the summary that proves it (brought up to date after the build)
     files: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # other client → (data files, files read)
-    # The output's parent folder as the summary proved it (the edit stages the portal beside
-    # the output, which changes the folder's times but, once done, not its listing)
-    parent_listing: tuple[tuple[str, int], ...] | None
+    # The output folder and its parent as the summary proved them, by their listings: the
+    # edit exchanges the portal with one staged beside the output, which changes both
+    # folders' times but, once done, neither listing
+    listings: dict[str, tuple[tuple[str, int], ...] | None]
 
 
 def proven_edit(options: BuildOptions) -> ProvenEdit | None:
@@ -72,7 +73,9 @@ def proven_edit(options: BuildOptions) -> ProvenEdit | None:
         return None
     files = cast(tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], summary["client_files"])
     others = {cid: (found, read) for cid, found, read in files if cid != edited}
-    return ProvenEdit(edited, summary, others, listing_of(os.path.dirname(os.path.abspath(options.out))))
+    out = str(options.out)  # (spelled as the summary spells it)
+    parent = os.path.dirname(os.path.abspath(out))
+    return ProvenEdit(edited, summary, others, {out: listing_of(out), parent: listing_of(parent)})
 
 
 def edited_client(summary: dict[str, object]) -> str | None:

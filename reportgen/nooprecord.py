@@ -459,9 +459,11 @@ def _brought_up_to_date(plan: BuildPlan, summary: dict[str, object], manifest: M
     own_dirs = [d for d in own_dirs if owner_was.get(d, edited.id) == edited.id]
     out, cache = str(options.out), str(options.cache)
     portal = f"{out}/{edited.slug}"
-    world = _World(dirs=[*own_dirs, out], inputs=own_inputs, cache=cache)
+    world = _World(dirs=list(own_dirs), inputs=own_inputs, cache=cache)
     world.owners = {path: {edited.id} for path in (*own_dirs, *own_inputs)}
-    _tree(portal, world.dirs, world.published)
+    portal_folders: list[str] = []
+    _tree(portal, portal_folders, world.published)
+    world.dirs += portal_folders
     _tree(cache, world.listed, world.cached, links=True)
     world.cached = [p for p in world.cached if not p.startswith(f"{cache}/{PREFIX}")]
     fresh = _snapshot(world, time.time_ns())
@@ -470,11 +472,13 @@ def _brought_up_to_date(plan: BuildPlan, summary: dict[str, object], manifest: M
     # here, or changes a folder after the state just taken; either way, not vouched for.
     _found_as_planned(plan)
     _inputs_as_read(plan, dict(zip(own_inputs, _group(fresh, "inputs"), strict=True)))
-    if not _published_as(world, fresh, out, manifest.clients[edited.id].stamps):  # (as this build wrote it)
-        raise _NotRecorded(portal)
-    parent = os.path.dirname(os.path.abspath(out))  # (where the edit staged the portal: its times changed)
-    if listing_of(parent) != proven.parent_listing:
-        raise _NotRecorded(parent)
+    written = manifest.clients[edited.id].stamps
+    if not _published_as(world, fresh, out, written) or not _folders_of(portal, portal_folders, written, out):
+        raise _NotRecorded(portal)  # (exactly as this build wrote it: nothing put there since)
+    for folder, listing in proven.listings.items():  # (the output and where the edit staged it)
+        if listing_of(folder) != listing:
+            raise _NotRecorded(folder)
+    parent = os.path.dirname(os.path.abspath(out))
     retaken = {
         out,
         portal,
@@ -492,8 +496,8 @@ def _brought_up_to_date(plan: BuildPlan, summary: dict[str, object], manifest: M
                 *itertools.compress(_group(summary, name + part), keep),
                 *_group(fresh, name + part),
             )
-    columns["listed_paths"] += (parent,)
-    columns["listed"] += (proven.parent_listing,)
+    columns["listed_paths"] += tuple(proven.listings)
+    columns["listed"] += tuple(proven.listings.values())
     files = cast(tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], summary["client_files"])
     now_read = (
         edited.id,
@@ -511,6 +515,15 @@ _PARTS = {
     "cached": ("_paths", ""),
     "published": ("_paths", ""),
 }
+
+
+def _folders_of(portal: str, found: list[str], stamps: dict[str, list[int]], out: str) -> bool:
+    """The portal's folders are those of the files the build wrote (no folder put there since)."""
+    wanted = {portal}
+    for relative in stamps:
+        parts = relative.split("/")[:-1]
+        wanted.update(f"{out}/" + "/".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return set(found) == wanted
 
 
 def _found_as_planned(plan: BuildPlan) -> None:

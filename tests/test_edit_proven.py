@@ -336,7 +336,22 @@ def remove_note_of_2(project: Path) -> None:
     _note(project, 2, -1).unlink()
 
 
+def empty_folder_in_portal(project: Path) -> None:
+    (project / "site" / "client-0002" / "stray").mkdir()
+
+
+def file_beside_the_portals(project: Path) -> None:
+    (project / "site" / "stray.txt").write_text("x", encoding="utf-8")
+
+
+def file_in_the_edited_portal(project: Path) -> None:
+    (project / "site" / "client-0002" / "stray.txt").write_text("x", encoding="utf-8")
+
+
 DURING = [
+    empty_folder_in_portal,
+    file_beside_the_portals,
+    file_in_the_edited_portal,
     new_csv_for_2,
     remove_note_of_2,
     append_to_note(2),
