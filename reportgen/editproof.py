@@ -37,8 +37,8 @@ from .noop import (
     cache_state,
     dir_state,
     input_state,
-    leftovers_beside,
     listing_of,
+    listings_as_recorded,
     load_summary,
     published_state,
 )
@@ -82,13 +82,7 @@ def edited_client(summary: dict[str, object]) -> str | None:
     """The one client whose inputs or folders alone differ from the summary; None when
     anything else differs, or nothing does (then the early no-op answered already)."""
     try:
-        listed, listings, cache = summary["listed_paths"], summary["listed"], summary["cache"]
-        assert isinstance(listed, tuple) and isinstance(listings, tuple)
-        for path, listing in zip(listed, listings, strict=True):
-            if listing_of(path, path == cache) != listing:
-                return None
-        parent, prefixes = cast(tuple[str, str], summary["leftovers"])
-        if leftovers_beside(parent, prefixes) is not False:
+        if not listings_as_recorded(summary):
             return None
         for name, kind in (("cached", cache_state), ("published", published_state)):
             if _differences(summary, name, kind):

@@ -224,17 +224,24 @@ def _as_recorded(summary: dict[str, object]) -> bool:
         # Inputs first: an edit, the likeliest change, is found after the fewest stats
         if not _stats_as_recorded([groups["inputs"]]):
             return False
-        listed, listings, cache = summary["listed_paths"], summary["listed"], summary["cache"]
-        assert isinstance(listed, tuple) and isinstance(listings, tuple)
-        for path, listing in zip(listed, listings, strict=True):
-            if listing_of(path, path == cache) != listing:
-                return False
-        parent, prefixes = cast(tuple[str, str], summary["leftovers"])
-        if leftovers_beside(parent, prefixes) is not False:
+        if not listings_as_recorded(summary):
             return False
         return _stats_as_recorded([groups[name] for name in _STATES if name != "inputs"])
     except (TypeError, ValueError, AttributeError):  # (a forged summary)
         return False
+
+
+def listings_as_recorded(summary: dict[str, object]) -> bool:
+    """The folders kept by their listing list what they listed, and no killed build's
+    leftovers lie beside the output (raises TypeError or ValueError for a forged summary)."""
+    listed, listings, cache = summary["listed_paths"], summary["listed"], summary["cache"]
+    if not (isinstance(listed, tuple) and isinstance(listings, tuple)):
+        raise TypeError("listed")
+    for path, listing in zip(listed, listings, strict=True):
+        if listing_of(path, path == cache) != listing:
+            return False
+    parent, prefixes = cast(tuple[str, str], summary["leftovers"])
+    return leftovers_beside(parent, prefixes) is False
 
 
 State = Callable[[os.stat_result], object]
