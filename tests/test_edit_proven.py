@@ -17,7 +17,7 @@ import os
 import shutil
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import write_synthetic_agency
+from test_speed_noop_early import WINDOW_NS, short_window  # noqa: F401 (the 50 ms "settled")
 
 from reportgen import build as build_module
 from reportgen import cache, editproof, noop
@@ -33,18 +34,7 @@ from reportgen.buildoptions import BuildOptions, BuildResult
 from reportgen.errors import ReportgenError
 from reportgen.noop import load_summary, summary_path, unchanged_build
 
-WINDOW_NS = 50_000_000  # the tests' "settled" (the build's is 2 s), as test_speed_noop_early
 TODAY = dt.date(2026, 11, 5)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def short_window() -> Iterator[None]:
-    saved = cache.RACY_WINDOW_NS, noop.RACY_WINDOW_NS
-    cache.RACY_WINDOW_NS = noop.RACY_WINDOW_NS = WINDOW_NS
-    try:
-        yield
-    finally:
-        cache.RACY_WINDOW_NS, noop.RACY_WINDOW_NS = saved
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +89,32 @@ def site_bytes(site: Path) -> dict[str, tuple[bytes, int]]:
             path = Path(folder, name)
             found[str(path.relative_to(site))] = (path.read_bytes(), stat.S_IMODE(path.stat().st_mode))
     return found
+
+
+def twins(factory: pytest.TempPathFactory, template: Path) -> tuple[Path, Path]:
+    """Two copies of the project built cold; the first (built as the CLI does) has its summary."""
+    fast, full = (factory.mktemp(name) / "project" for name in ("fast", "full"))
+    for project in (fast, full):
+        shutil.copytree(template, project, symlinks=True)
+    settle()
+    for project in (fast, full):
+        build_site(options_for(project))
+    settle()
+    as_the_cli_builds(fast)  # the no-op, the full way: records the summary
+    assert summary_path(options_for(fast)).is_file()
+    return fast, full
+
+
+def assert_same_builds(fast: Path, full: Path, label: object) -> None:
+    """The next build of each copy (as the CLI does; the full way) answers and publishes the same."""
+    outcomes = []
+    for project, build in ((fast, as_the_cli_builds), (full, the_full_way)):
+        try:
+            outcomes.append(answer(build(project)))
+        except ReportgenError as error:
+            outcomes.append(("failed", str(error)))
+    assert outcomes[0] == outcomes[1], label
+    assert site_bytes(fast / "site") == site_bytes(full / "site"), label
 
 
 # --- the changes (each a function of the project folder: both copies take the same) ----------
@@ -215,30 +231,14 @@ STEPS = st.lists(
 def test_the_proven_edit_publishes_what_the_full_way_publishes(
     tmp_path_factory, template, proven_edits, steps
 ):
-    fast = tmp_path_factory.mktemp("fast") / "project"
-    full = tmp_path_factory.mktemp("full") / "project"
-    for project in (fast, full):
-        shutil.copytree(template, project, symlinks=True)
-    settle()
-    for project in (fast, full):
-        build_site(options_for(project))  # cold
-    settle()
-    as_the_cli_builds(fast)  # the no-op, the full way: records the summary
-    assert summary_path(options_for(fast)).is_file()
+    fast, full = twins(tmp_path_factory, template)
     for changes, wait in steps:
         for change in changes:
             change(fast)
             change(full)
         if wait:
             settle()
-        outcomes = []
-        for project, build in ((fast, as_the_cli_builds), (full, the_full_way)):
-            try:
-                outcomes.append(answer(build(project)))
-            except ReportgenError as error:
-                outcomes.append(("failed", str(error)))
-        assert outcomes[0] == outcomes[1], changes
-        assert site_bytes(fast / "site") == site_bytes(full / "site"), changes
+        assert_same_builds(fast, full, changes)
 
 
 def test_an_edit_takes_the_proven_way_and_so_does_the_next_one(tmp_path, template, proven_edits):
@@ -370,15 +370,7 @@ def test_a_change_made_while_the_edit_is_built_is_never_lost(
 ):
     """A file added, removed or edited after the edit build found its files, before it
     brought the summary up to date: the next builds still publish what the full way does."""
-    fast = tmp_path_factory.mktemp("fast") / "project"
-    full = tmp_path_factory.mktemp("full") / "project"
-    for project in (fast, full):
-        shutil.copytree(template, project, symlinks=True)
-    settle()
-    for project in (fast, full):
-        build_site(options_for(project))
-    settle()
-    as_the_cli_builds(fast)
+    fast, full = twins(tmp_path_factory, template)
     real = build_module.remember_edit
 
     def change_first(plan, began_ns, manifest):  # (under the build's lock, after it published)
@@ -399,12 +391,5 @@ def test_a_change_made_while_the_edit_is_built_is_never_lost(
     during(full)
     settle()
     for _ in range(2):  # the change, then a no-op
-        outcomes = []
-        for project, build in ((fast, as_the_cli_builds), (full, the_full_way)):
-            try:
-                outcomes.append(answer(build(project)))
-            except ReportgenError as error:
-                outcomes.append(("failed", str(error)))
-        assert outcomes[0] == outcomes[1], during.__name__
-        assert site_bytes(fast / "site") == site_bytes(full / "site"), during.__name__
+        assert_same_builds(fast, full, during.__name__)
         settle()
