@@ -21,7 +21,8 @@ from .buildoptions import as_of_month
 from .cache import CACHE_DIR, InputDigests
 from .config import read_project_config
 from .datafiles import find_data_sources
-from .errors import InputError, UsageError, did_you_mean
+from .errors import InputError, OutputError, UsageError, did_you_mean
+from .inputfiles import cache_folder_problem
 from .model import Client, Month, ProjectConfig
 from .notes import load_client_notes
 from .parsedcache import forget_protected
@@ -81,6 +82,8 @@ def collect_summaries(
     project: Path, month: str | None, today: dt.date, jobs: int = 1, cache_dir: Path | None = None
 ) -> AgencyStatus:
     cache_dir = cache_dir or project / CACHE_DIR
+    if (problem := cache_folder_problem(cache_dir)) is not None:
+        raise OutputError(problem)
     config = load_config(project)
     until = as_of_month(month, today)  # a bad --month is a usage error (exit 2), as for build
     cache = load_status_cache(cache_dir, sorted(cacheable_ids(config.clients)))

@@ -43,7 +43,7 @@ from .cache import (
 from .config import read_project_config
 from .datafiles import files_read_twice
 from .editproof import ProvenEdit, carried_fingerprints, proven_edit
-from .errors import InputError, Problem
+from .errors import InputError, OutputError, Problem
 from .incremental import (
     cached_warnings,
     client_fingerprint,
@@ -56,7 +56,7 @@ from .incremental import (
     stamp_files,
     status_fingerprints,
 )
-from .inputfiles import input_folder_problem
+from .inputfiles import cache_folder_problem, input_folder_problem
 from .model import Client, ProjectConfig
 from .nooprecord import remember, remember_edit
 from .notes import load_notes, orphan_note_folders
@@ -341,6 +341,8 @@ def _unchanged_clients(
 def build_site(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     started, began_ns = time.perf_counter(), time.time_ns()
     check_output_dir(options.out, options.project)
+    if (problem := cache_folder_problem(options.cache)) is not None:
+        raise OutputError(problem)
     if options.pdf:
         from .pdf import check_available
 

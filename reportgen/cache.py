@@ -18,7 +18,6 @@ between the two, an edit) is not used: that client is simply built afresh.
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import hashlib
 import json
@@ -29,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .codeid import code_identity
+from .codeid import code_identity, process_umask
 from .inputfiles import read_cache_file, real_cache_folder
 
 CACHE_DIR = ".reportgen-cache"
@@ -112,20 +111,10 @@ def stamp_of(info: os.stat_result) -> list[int]:
     return [info.st_ino, info.st_size, info.st_mtime_ns, stat.S_IMODE(info.st_mode)]
 
 
-@functools.cache
 def folder_mode() -> int:
     """The permissions a build gives the folders it makes (0o777 less the umask): a
     published folder with others (chmod'ed since) is not as the build wrote it."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return 0o777 & ~int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    umask = os.umask(0o022)  # (no /proc: read by setting it, once, at once restored)
-    os.umask(umask)
-    return 0o777 & ~umask
+    return 0o777 & ~process_umask()
 
 
 def is_written_file(site: Path, relative: str, stamps: dict[str, list[int]]) -> bool:

@@ -140,6 +140,26 @@ def line_at(raw: bytes, offset: int) -> tuple[int, int]:
     return line, start
 
 
+def cache_folder_problem(cache: Path | str) -> str | None:
+    """Why the build cache folder cannot be used (None when it is a folder or absent): a
+    link could lead out of the project, and the cache's own clean-up would then delete
+    files there that reportgen never wrote (found by the attack on the speed work)."""
+    if not os.path.lexists(cache):
+        return None
+    info = os.lstat(cache)
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        why = f"a link (to {os.readlink(cache)})"
+    else:
+        why = input_folder_problem(cache) or "not a folder"
+    return (
+        f"{cache} is {why}: reportgen keeps its build cache in a folder of its own and never "
+        f"writes through a link, which could lead out of the project; remove it (rm {cache}) "
+        "and build again: the next build makes it afresh"
+    )
+
+
 def real_cache_folder(folder: Path | str) -> bool:
     """`folder` is a folder itself, not a link to one: nothing in the build cache is read or
     written through a link (it could lead out of the project)."""

@@ -42,8 +42,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from . import __version__
 from .buildoptions import BuildOptions, BuildResult
+from .codeid import environment_identity
 from .errors import Problem
-from .inputfiles import read_cache_file
+from .inputfiles import cache_folder_problem, read_cache_file
 
 if TYPE_CHECKING:
     pass
@@ -71,6 +72,7 @@ def options_key(options: BuildOptions) -> tuple[object, ...]:
         sys.version,
         sys.executable,
         os.path.dirname(os.path.abspath(__file__)),  # this very reportgen
+        environment_identity(),  # its libraries, the umask (codeid.py)
         os.path.realpath(options.project),
         os.path.realpath(options.out),
         str(options.project),
@@ -95,8 +97,8 @@ def unchanged_build(options: BuildOptions) -> BuildResult | None:
     """The summary a no-op build would give, when the summary file proves nothing changed;
     None when it cannot (then the caller builds the full way)."""
     started = time.perf_counter()
-    if options.clean or options.pdf or options.preview:
-        return None
+    if options.clean or options.pdf or options.preview or cache_folder_problem(options.cache):
+        return None  # (the full way says what is wrong with the cache folder)
     summary = load_summary(options)
     if summary is None:
         return None

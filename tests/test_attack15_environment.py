@@ -1,0 +1,220 @@
+"""What the attack on the speed work's last part found (issue 15): an incremental build
+carried pages that no longer matched what a clean build writes, or wrote outside the
+project.
+
+- A library upgraded under reportgen (Markdown, Jinja, Babel …), another Python, or
+  another umask: the caches named reportgen's own code only, so pages rendered by the
+  old library, and files with the old permissions, stayed published.
+- `.reportgen-cache` replaced by a link to a folder outside the project: the build wrote
+  through it and its clean-up deleted files there that reportgen never wrote.
+
+Each class has a generative test that fails on the code before.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from importlib.machinery import ModuleSpec
+from pathlib import Path
+
+import pytest
+from helpers import SOURCE_DATE_EPOCH
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reportgen import codeid
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(project: Path, *args: str, umask: int = 0o022, env: dict[str, str] | None = None):
+    """The CLI in a fresh process (a process's umask and sys.path are its own)."""
+    where = ["--project", str(project)] if args[0] != "init" else []
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen", *args, *where],
+        capture_output=True,
+        text=True,
+        umask=umask,
+        env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, **(env or {})},
+        check=False,
+    )
+
+
+def new_project(folder: Path) -> Path:
+    root = folder / "p"
+    result = run(root.parent, "init", str(root), "--demo")
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def tree(site: Path) -> dict[str, tuple[bytes | None, int]]:
+    """Every file's bytes and every entry's permissions, by relative path."""
+    found: dict[str, tuple[bytes | None, int]] = {".": (None, stat.S_IMODE(site.stat().st_mode))}
+    for path in sorted(site.rglob("*")):
+        info = path.lstat()
+        content = path.read_bytes() if stat.S_ISREG(info.st_mode) else None
+        found[path.relative_to(site).as_posix()] = (content, stat.S_IMODE(info.st_mode))
+    return found
+
+
+def clean_twin(project: Path, umask: int, env: dict[str, str] | None = None) -> dict:
+    """What a clean build of the same inputs publishes (a copy without site or cache)."""
+    twin = project.parent / "twin"
+    shutil.rmtree(twin, ignore_errors=True)
+    shutil.copytree(
+        project, twin, symlinks=True, ignore=shutil.ignore_patterns("site", ".site.*", ".reportgen-cache")
+    )
+    result = run(twin, "build", "--jobs", "1", umask=umask, env=env)
+    assert result.returncode == 0, result.stderr
+    return tree(twin / "site")
+
+
+# --- the environment is part of what a build is ------------------------------------------------
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    library=st.sampled_from([module for module, _ in codeid.RENDERING_LIBRARIES]),
+    change=st.sampled_from(["moved", "upgraded", "gone"]),
+)
+def test_any_change_of_a_rendering_library_changes_the_identity(library, change, tmp_path_factory):
+    """Imported from elsewhere (PYTHONPATH, another venv), another version installed, or not
+    found: the environment, and so every cache key, is another."""
+    before = codeid.environment_identity.__wrapped__()
+    real_find = codeid.importlib.util.find_spec
+    real_listdir = os.listdir
+    other = tmp_path_factory.mktemp("site-packages")
+    origin = real_find(library).origin
+    site = Path(origin).parent.parent if Path(origin).name.startswith("__init__.") else Path(origin).parent
+    distribution = dict(codeid.RENDERING_LIBRARIES)[library]
+
+    def find_spec(name, *args, **kwargs):
+        if name != library:
+            return real_find(name, *args, **kwargs)
+        if change == "gone":
+            return None
+        moved = change == "moved"
+        return ModuleSpec(name, None, origin=str(other / name / "__init__.py") if moved else origin)
+
+    def listdir(folder):
+        names = real_listdir(folder)
+        return [*names, f"{distribution}-999.0.dist-info"] if Path(folder) == site else names
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(codeid.importlib.util, "find_spec", find_spec)
+        if change == "upgraded":
+            patch.setattr(codeid.os, "listdir", listdir)
+        assert codeid.environment_identity.__wrapped__() != before
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edit=st.sampled_from(["note", "nothing"]))
+def test_a_library_imported_from_elsewhere_renders_every_page_again(edit, tmp_path_factory):
+    """The attack's repro: a patched Markdown first on PYTHONPATH marked every paragraph,
+    and a plain build answered "0 pages rendered" (or re-rendered one client only)."""
+    folder = tmp_path_factory.mktemp("lib")
+    project = new_project(folder)
+    assert run(project, "build", "--jobs", "1").returncode == 0
+    import markdown
+
+    patched = folder / "patched"
+    shutil.copytree(Path(markdown.__file__).parent, patched / "markdown")
+    core = patched / "markdown" / "core.py"
+    text = core.read_text(encoding="utf-8")
+    assert "        return output.strip()\n" in text
+    marking = '        return output.strip().replace("</p>", " MARK</p>")\n'
+    core.write_text(text.replace("        return output.strip()\n", marking), encoding="utf-8")
+    if edit == "note":
+        note = sorted((project / "content").glob("*/*.md"))[0]
+        note.write_text(note.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    env = {"PYTHONPATH": str(patched)}
+    result = run(project, "build", "--jobs", "1", env=env)
+    assert result.returncode == 0, result.stderr
+    published = tree(project / "site")
+    assert published == clean_twin(project, 0o022, env)
+    marked = [name for name, (content, _) in published.items() if content and b" MARK</p>" in content]
+    assert len(marked) > 4  # every client's reports, not only the edited one's
+
+
+UMASKS = [0o022, 0o077, 0o027, 0o002]
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    first=st.sampled_from(UMASKS),
+    then=st.sampled_from(UMASKS),
+    edit=st.sampled_from(["nothing", "note", "clients.yaml"]),
+)
+def test_another_umask_publishes_a_clean_builds_permissions(first, then, edit, tmp_path_factory):
+    """Built under one umask, then under another (with nothing, a note or clients.yaml
+    changed): every file and folder has the permissions a clean build under the second
+    gives, never a mix of both (the no-op kept `site/` at 0700, an edit carried 0600 pages)."""
+    project = new_project(tmp_path_factory.mktemp("umask"))
+    assert run(project, "build", "--jobs", "1", umask=first).returncode == 0
+    assert run(project, "build", "--jobs", "1", umask=first).returncode == 0  # the no-op summary
+    if edit == "note":
+        note = sorted((project / "content").glob("*/*.md"))[0]
+        note.write_text(note.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    elif edit == "clients.yaml":
+        config = project / "clients.yaml"
+        config.write_text(config.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    result = run(project, "build", "--jobs", "1", umask=then)
+    assert result.returncode == 0, result.stderr
+    published = tree(project / "site")
+    assert published == clean_twin(project, then)
+    assert {mode for content, mode in published.values() if content is not None} == {0o666 & ~then}
+
+
+# --- the cache folder is the project's own -----------------------------------------------------
+
+
+def _make_cache_kind(project: Path, kind: str, outside: Path) -> None:
+    cache = project / ".reportgen-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    if kind == "link to a folder outside":
+        os.symlink(outside, cache)
+    elif kind == "link to a file":
+        os.symlink(outside / "parsed" / "keep.txt", cache)
+    elif kind == "broken link":
+        os.symlink(outside / "nowhere", cache)
+    elif kind == "link loop":
+        os.symlink(cache, cache)
+    elif kind == "file":
+        cache.write_text("not a folder\n")
+    elif kind == "fifo":
+        os.mkfifo(cache)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=st.sampled_from(
+        ["link to a folder outside", "link to a file", "broken link", "link loop", "file", "fifo"]
+    ),
+    command=st.sampled_from(
+        [["build", "--jobs", "1"], ["build", "--clean", "--jobs", "1"], ["status"], ["overview"]]
+    ),
+)
+def test_a_cache_folder_that_is_not_a_folder_is_refused(kind, command, tmp_path_factory):
+    """Exit 1 with a message naming the cache folder; nothing outside the project written
+    or deleted; the published site as it was."""
+    folder = tmp_path_factory.mktemp("cache")
+    project = new_project(folder)
+    assert run(project, "build", "--jobs", "1").returncode == 0
+    published = tree(project / "site")
+    outside = folder / "victim"
+    for name in ("parsed", "notes", "status"):
+        (outside / name).mkdir(parents=True)
+        (outside / name / "keep.txt").write_text("keep\n")
+    before = tree(outside)
+    _make_cache_kind(project, kind, outside)
+    result = run(project, *command)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert ".reportgen-cache" in result.stderr and "Traceback" not in result.stderr
+    assert tree(outside) == before
+    assert tree(project / "site") == published
