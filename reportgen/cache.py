@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .codeid import code_identity, process_umask
-from .inputfiles import read_cache_file, real_cache_folder
+from .inputfiles import ignore_cache_in_git, read_cache_file, real_cache_folder
 
 CACHE_DIR = ".reportgen-cache"
 FORMAT = "reportgen-cache/4"
@@ -355,9 +355,7 @@ def save_manifest(project: Path, out: Path, manifest: Manifest, folder: Path | N
     all; client files it no longer names are removed."""
     path = manifest_path(project, out, folder)
     path.parent.mkdir(parents=True, exist_ok=True)
-    ignore = path.parent / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n")
+    ignore_cache_in_git(path.parent)
     clients = path.with_suffix("")
     if not real_cache_folder(clients):
         if os.path.lexists(clients):  # (a link or a file in its place: never followed)

@@ -222,6 +222,17 @@ class LibraryErrorsCommand(click.Command):
             return super().invoke(ctx)
         except ReportgenError as exc:
             raise _click_error(exc, ctx) from None
+        except OSError as exc:  # the machine, not an input: a full disk, a folder it may not write
+            raise click.ClickException(_os_error_text(exc)) from None
+
+
+def _os_error_text(exc: OSError) -> str:
+    """`path: reason` (both escaped), what the shell's own tools say."""
+    reason = exc.strerror or str(exc)
+    where = exc.filename
+    if where is None:
+        return terminal_text(reason)
+    return terminal_text(f"{os.fsdecode(where)}: {reason}")
 
 
 def _click_error(exc: ReportgenError, ctx: click.Context) -> click.ClickException:

@@ -51,7 +51,9 @@ def environment_identity() -> tuple[object, ...]:
     """The Python, the umask (the permissions of every file and folder written) and each
     rendering library as installed: where it is imported from and the versions its
     folder's install records name (~1 ms; nothing is imported). Stable across reinstalls
-    of the same versions, so a CI cache restored onto a fresh machine still holds."""
+    of the same versions at the same paths, so a CI cache restored onto a fresh machine
+    whose Python sits where the last one's did still holds. Not seen: a library's code
+    edited where it sits under the same version (build with --clean after that)."""
     listings: dict[str, list[str]] = {}
     libraries = []
     for module, distribution in RENDERING_LIBRARIES:

@@ -160,6 +160,19 @@ def cache_folder_problem(cache: Path | str) -> str | None:
     )
 
 
+def ignore_cache_in_git(cache: Path) -> None:
+    """`cache/.gitignore` holding `*`, unless something is there already: created anew,
+    never written through a link (one planted there could lead out of the project), and
+    never failing the build (git then shows the cache, nothing worse)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(cache / ".gitignore", flags, 0o666)
+    except OSError:
+        return
+    with open(fd, "w", encoding="ascii") as handle:
+        handle.write("*\n")
+
+
 def real_cache_folder(folder: Path | str) -> bool:
     """`folder` is a folder itself, not a link to one: nothing in the build cache is read or
     written through a link (it could lead out of the project)."""

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import DigestEntry, InputDigests
 from .codeid import code_identity
-from .inputfiles import keep_only, read_cache_file, real_cache_folder
+from .inputfiles import ignore_cache_in_git, keep_only, read_cache_file, real_cache_folder
 from .model import Client, Month
 from .notes import note_paths
 from .status import Summary
@@ -283,9 +283,7 @@ def _save_entry(cache_dir: Path, client_id: str, entry: CacheEntry, inputs: dict
     try:
         if not os.path.lexists(folder):
             cache_dir.mkdir(parents=True, exist_ok=True)
-            ignore = cache_dir / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n")
+            ignore_cache_in_git(cache_dir)
             folder.mkdir(exist_ok=True)
     except OSError:
         return

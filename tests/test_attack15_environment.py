@@ -13,6 +13,7 @@ Each class has a generative test that fails on the code before.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -218,3 +219,99 @@ def test_a_cache_folder_that_is_not_a_folder_is_refused(kind, command, tmp_path_
     assert ".reportgen-cache" in result.stderr and "Traceback" not in result.stderr
     assert tree(outside) == before
     assert tree(project / "site") == published
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.sampled_from([".gitignore", "parsed", "notes", "status"]),
+    target=st.sampled_from(["a file outside", "a new file outside", "a missing folder outside"]),
+    command=st.sampled_from([["build", "--jobs", "1"], ["build", "--clean", "--jobs", "1"], ["status"]]),
+)
+def test_a_link_planted_inside_the_cache_is_never_written_through(name, target, command, tmp_path_factory):
+    """The second attack: `.reportgen-cache/.gitignore` as a link made the build write `*`
+    outside the project (and a link into a missing folder crashed it with a traceback)."""
+    folder = tmp_path_factory.mktemp("inside")
+    project = new_project(folder)
+    outside = folder / "victim"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep\n")
+    cache = project / ".reportgen-cache"
+    cache.mkdir(exist_ok=True)
+    planted = cache / name
+    shutil.rmtree(planted, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        planted.unlink()
+    leads_to = {
+        "a file outside": outside / "keep.txt",
+        "a new file outside": outside / "planted",
+        "a missing folder outside": outside / "nowhere" / "planted",
+    }[target]
+    os.symlink(leads_to, planted)
+    before = tree(outside)
+    result = run(project, *command)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree(outside) == before
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    error=st.sampled_from([13, 28, 30, 5]),  # EACCES, ENOSPC, EROFS, EIO
+    where=st.sampled_from(["forget_manifest", "save_manifest", "save_salts", "noop_record"]),
+)
+def test_a_disk_error_is_one_line_never_a_traceback(error, where, tmp_path_factory):
+    """The second attack made the cache folder immutable (`chattr +i`): a note edit ended in
+    a PermissionError traceback. Any OSError a build meets is `path: reason`, exit 1."""
+    from conftest import run_cli
+
+    from reportgen import build, cache, nooprecord, portaledit, protect
+
+    project = new_project(tmp_path_factory.mktemp("disk"))
+    assert run(project, "build", "--jobs", "1").returncode == 0
+    note = sorted((project / "content").glob("*/*.md"))[0]
+    note.write_text(note.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    failing = project / ".reportgen-cache" / "some-file"
+
+    def fail(*args, **kwargs):
+        raise OSError(error, os.strerror(error), str(failing))
+
+    modules = {
+        "forget_manifest": [build, cache, portaledit],
+        "save_manifest": [build, cache, portaledit],
+        "save_salts": [build, protect],
+        "noop_record": [nooprecord],
+    }[where]
+    attribute = {"noop_record": "remember"}.get(where, where)
+    with pytest.MonkeyPatch.context() as patch:
+        for module in modules:
+            if hasattr(module, attribute):
+                patch.setattr(module, attribute, fail)
+        if where == "noop_record":
+            patch.setattr(build, "remember", fail)
+            patch.setattr(build, "remember_edit", fail)
+        result = run_cli("build", "--jobs", "1", "--project", str(project))
+    if result.exit_code == 0:  # that stage was not reached by this build
+        return
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, OSError) or isinstance(result.exception, SystemExit)
+    assert f"{failing}: {os.strerror(error)}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_python_m_reportgen_imports_nothing_from_the_project_folder(tmp_path):
+    """The second attack: `python -m reportgen` run in a project holding a `markdown/`
+    folder imported it in place of the library."""
+    project = new_project(tmp_path)
+    (project / "markdown").mkdir()
+    (project / "markdown" / "__init__.py").write_text("raise SystemExit('the project folder was imported')\n")
+    (project / "yaml.py").write_text("raise SystemExit('the project folder was imported')\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "reportgen", "build", "--jobs", "1"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "imported" not in result.stderr
