@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .codeid import code_identity, process_umask
-from .inputfiles import ignore_cache_in_git, read_cache_file, real_cache_folder
+from .inputfiles import ignore_cache_in_git, read_cache_file, real_cache_folder, write_whole
 
 CACHE_DIR = ".reportgen-cache"
 FORMAT = "reportgen-cache/4"
@@ -411,11 +411,7 @@ def save_manifest(project: Path, out: Path, manifest: Manifest, folder: Path | N
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(temporary)
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    write_whole(path, data)
 
 
 # File times tick coarsely on some file systems (up to 2 s on FAT, network

@@ -15,7 +15,7 @@ from typing import TypedDict
 from .config import CONFIG_FILE
 from .datafiles import find_data_sources, is_generated_path
 from .errors import InputError, Problem
-from .inputfiles import UnreadableInputError, read_input_bytes
+from .inputfiles import UnreadableInputError, read_input_bytes, write_whole
 from .model import Client, DataSource
 from .scaffold import ScaffoldError, valid_client
 
@@ -89,7 +89,7 @@ def import_export(root: Path, source: Path, client_id: str, format: str) -> tupl
         raise ScaffoldError(problem)
     target = _free_target(root, folder, f"{export.format}-{first}-{last}", content)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(content, encoding="utf-8")
+    write_whole(target, content.encode("utf-8"))  # all or nothing: a cut CSV would be published
     reader = _read_by(root, client, target)
     if reader is None or reader.format not in ("auto", "canonical"):
         target.unlink()  # a file no build reads (or reads as an export) would count for nothing

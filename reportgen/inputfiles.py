@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -158,6 +159,29 @@ def cache_folder_problem(cache: Path | str) -> str | None:
         f"writes through a link, which could lead out of the project; remove it (rm {cache}) "
         "and build again: the next build makes it afresh"
     )
+
+
+def write_whole(path: Path, data: bytes, new: bool = False, mode: int = 0o666) -> None:
+    """`path` holding `data`, all of it or nothing: written to a temporary file of an
+    unguessable name created anew beside it (never through a link: one planted under a
+    predictable name made the build overwrite a file outside the project), then swapped
+    in — or, `new`, linked in only where nothing is (FileExistsError otherwise). A full
+    disk leaves the old file, or no file, never a truncated one (`new report` left an
+    empty note that the next build published). OSError when it cannot be written; no
+    temporary file is left. Found by the attack on issue 15's last part."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(8)}")
+    fd = os.open(temporary, flags, mode)
+    try:
+        with open(fd, "wb") as handle:
+            handle.write(data)
+        if new:
+            os.link(temporary, path)  # (never replaces: an existing file is an error)
+        else:
+            os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def ignore_cache_in_git(cache: Path) -> None:

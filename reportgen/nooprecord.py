@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from . import noop
 from .buildoptions import BuildOptions, BuildResult
 from .datafiles import glob_pattern, pattern_parts
+from .inputfiles import write_whole
 from .noop import (
     MAGIC,
     PREFIX,
@@ -404,9 +405,7 @@ def _write(options: BuildOptions, snapshot: dict[str, object], result: BuildResu
     # compared without it.
     payload = marshal.dumps(summary)
     path = summary_path(options)
-    temporary = path.with_name(f"{PREFIX}tmp-{os.getpid()}")
-    temporary.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
-    os.replace(temporary, path)
+    write_whole(path, MAGIC + hashlib.sha256(payload).digest() + payload)
 
 
 # --- after an edit the summary proved (editproof.py) ----------------------------------------

@@ -36,7 +36,7 @@ from typing import Any, cast
 
 from .codeid import code_identity
 from .errors import Problem
-from .inputfiles import keep_only, read_cache_file, real_cache_folder
+from .inputfiles import keep_only, read_cache_file, real_cache_folder, write_whole
 from .model import Client, MetricRow, MetricTable
 from .schema import LARGEST_NUMBER
 
@@ -141,16 +141,11 @@ def forget_protected(cache_dir: Path, clients: Iterable[Client]) -> None:
 def write_cache_file(path: Path, magic: bytes, payload: bytes) -> None:
     """`magic`, the payload's SHA-256 and the payload, swapped in whole (a reader sees the
     old file or the new one); never through a link, never failing the build."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         if not real_cache_folder(path.parent):  # a link out of the project: never written through
             return
-        temporary.write_bytes(magic + hashlib.sha256(payload).digest() + payload)
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+        write_whole(path, magic + hashlib.sha256(payload).digest() + payload)
 
 
 def _encode(path: str, entry: Entry) -> tuple[Any, ...]:

@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
-from .inputfiles import read_cache_file
+from .inputfiles import read_cache_file, write_whole
 
 ITERATIONS = 600_000  # OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256
 SALT_BYTES = 16
@@ -164,9 +164,8 @@ def load_salts(cache_dir: Path) -> dict[str, bytes]:
 
 def save_salts(cache_dir: Path, salts: dict[str, bytes]) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
-    temporary = cache_dir / f"{SALTS_FILE}.tmp-{os.getpid()}"
-    temporary.write_text(json.dumps({k: b64(v) for k, v in sorted(salts.items())}), encoding="utf-8")
-    os.replace(temporary, cache_dir / SALTS_FILE)
+    data = json.dumps({k: b64(v) for k, v in sorted(salts.items())}).encode("utf-8")
+    write_whole(cache_dir / SALTS_FILE, data)
 
 
 def new_salt() -> bytes:

@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from pathlib import Path
 
 import yaml
@@ -32,6 +33,7 @@ from .config import (
 from .demo import check_demo_day, write_demo_agency
 from .errors import InputError, ReportgenError, UsageError, did_you_mean
 from .i18n import Formatter
+from .inputfiles import write_whole
 from .model import FIRST_YEAR, LAST_YEAR, Client, MetricTable, Month, NextStep, Note, outside_range
 from .notes import CONTENT_DIR, FRONT_MATTER, load_client_notes
 from .sources import load_client_data
@@ -259,10 +261,13 @@ def new_client(root: Path, client_id: str, name: str) -> Path:
         client_id, name, ae.name if ae else "Your Name", ae.email if ae else None, _item_indent(text)
     )
     updated = _insert_into_clients(text, entry)
-    config_path.write_text(updated, encoding="utf-8")
+    # all of it or none (a full disk must not truncate clients.yaml), through a link to the file
+    target = Path(os.path.realpath(config_path))
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    write_whole(target, updated.encode("utf-8"), mode=mode)
     _, problems = read_project_config(root)
     if any(p.severity == "error" for p in problems):  # never leave a broken file behind
-        config_path.write_text(text, encoding="utf-8")
+        write_whole(target, text.encode("utf-8"), mode=mode)
         raise InputError(problems)
     for folder in (root / CONTENT_DIR / client_id, root / "data" / client_id):
         folder.mkdir(parents=True, exist_ok=True)
@@ -363,7 +368,12 @@ def new_report(root: Path, client_id: str, month: Month | None, today: dt.date) 
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     first_kpi = client.kpis[0].metric if client.kpis else "clicks"
-    path.write_text(note_text(front, first_kpi, fmt), encoding="utf-8")
+    try:  # all of it or none: an empty note would be published as a final one
+        write_whole(path, note_text(front, first_kpi, fmt).encode("utf-8"), new=True)
+    except FileExistsError:
+        raise ScaffoldError(
+            f"{path.relative_to(root)} already exists; reportgen never overwrites a note"
+        ) from None
     return path
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import DigestEntry, InputDigests
 from .codeid import code_identity
-from .inputfiles import ignore_cache_in_git, keep_only, read_cache_file, real_cache_folder
+from .inputfiles import ignore_cache_in_git, keep_only, read_cache_file, real_cache_folder, write_whole
 from .model import Client, Month
 from .notes import note_paths
 from .status import Summary
@@ -298,15 +298,8 @@ def _save_entry(cache_dir: Path, client_id: str, entry: CacheEntry, inputs: dict
         "inputs": dict(sorted(inputs.items())),
     }
     path = status_file(cache_dir, client_id)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        temporary.write_text(json.dumps(data, separators=(",", ":"), allow_nan=False), encoding="utf-8")
-        os.replace(temporary, path)
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+    with contextlib.suppress(OSError, ValueError):
+        write_whole(path, json.dumps(data, separators=(",", ":"), allow_nan=False).encode("utf-8"))
 
 
 def forget_status_files(cache_dir: Path, clients: Iterable[Client]) -> None:

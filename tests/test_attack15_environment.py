@@ -315,3 +315,150 @@ def test_python_m_reportgen_imports_nothing_from_the_project_folder(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "imported" not in result.stderr
+
+
+# --- every file reportgen writes is written whole, never through a link ------------------------
+
+
+class _FullDisk:
+    """A file object whose writes fail with ENOSPC after the first few bytes."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+    def write(self, data):
+        self.handle.write(data[:10])
+        raise OSError(28, os.strerror(28))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    command=st.sampled_from(
+        [["new", "report", "acme-corp", "--month", "2026-12"], ["new", "client", "newco", "--name", "New Co"]]
+    ),
+    fails_at=st.sampled_from(["write", "swap"]),
+)
+def test_a_full_disk_leaves_the_project_as_it_was(command, fails_at, tmp_path_factory):
+    """The third attack: `new report` on a full disk left an empty note, which the next
+    build published as a final report. A file the AE's commands write is all or nothing:
+    exit 1, one line, no file left half-written (clients.yaml byte for byte as it was)."""
+    from conftest import run_cli
+
+    from reportgen import inputfiles
+
+    project = new_project(tmp_path_factory.mktemp("full"))
+    before = tree(project)
+    real_open = open
+
+    def failing_open(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        return _FullDisk(handle) if fails_at == "write" and "w" in mode else handle
+
+    def failing_swap(*args, **kwargs):
+        raise OSError(28, os.strerror(28), str(args[0]))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inputfiles, "open", failing_open, raising=False)
+        if fails_at == "swap":
+            patch.setattr(inputfiles.os, "replace", failing_swap)
+            patch.setattr(inputfiles.os, "link", failing_swap)
+        result = run_cli(*command, "--project", str(project))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and os.strerror(28) in result.output
+    assert tree(project) == before
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(command=st.sampled_from([["build", "--jobs", "1"], ["build", "--clean", "--jobs", "1"], ["status"]]))
+def test_a_link_planted_at_a_temporary_name_is_never_written_through(command, tmp_path_factory):
+    """The third attack planted links at `noop-tmp-<pid>` and `salts.json.tmp-<pid>` (names
+    it could predict): the build overwrote a file outside the project. Temporary names are
+    now unguessable; here the random part is made known and every such name planted, for
+    every cache file a build writes, and nothing outside changes."""
+    from conftest import run_cli
+
+    from reportgen import inputfiles
+
+    folder = tmp_path_factory.mktemp("tmpname")
+    project = new_project(folder)
+    outside = folder / "victim"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep\n")
+    before = tree(outside)
+    assert run(project, "build", "--jobs", "1").returncode == 0
+    cache = project / ".reportgen-cache"
+    names = [p for p in cache.rglob("*") if p.is_file()] + [cache / "salts.json"]
+    pid = os.getpid()
+    for path in names:
+        for name in (  # this name, and the predictable ones before it
+            f".{path.name}.tmp-{pid}-{'0' * 16}",
+            f".{path.name}.tmp-{pid}",
+            f".{path.name}.{pid}.tmp",
+            f"{path.name}.tmp-{pid}",
+            f"noop-tmp-{pid}",
+        ):
+            planted = path.with_name(name)
+            if planted.parent.is_dir() and not os.path.lexists(planted):
+                os.symlink(outside / "keep.txt", planted)
+    with pytest.MonkeyPatch.context() as patch:
+        if hasattr(inputfiles, "secrets"):
+            patch.setattr(inputfiles.secrets, "token_hex", lambda n: "00" * n)
+        result = run_cli(*command, "--project", str(project))
+    assert "Traceback" not in result.output
+    assert tree(outside) == before
+
+
+# Where reportgen writes a file it means to keep in the project or its cache: all through
+# inputfiles.write_whole (or ignore_cache_in_git), never a bare write that a full disk cuts
+# short or a planted link leads elsewhere. The rest write into folders they just made
+# (init's new project, a PDF's private folder, the staging site) or where the user said.
+_BARE_WRITES_ALLOWED = {"demo.py", "pdf.py", "scaffold.py", "send.py", "cli_build.py", "inputfiles.py"}
+
+
+def test_every_kept_file_is_written_whole():
+    import re
+
+    package = Path(codeid.__file__).parent
+    bare = re.compile(r"\.write_(text|bytes)\(|os\.replace\(")
+    found = [
+        f"{path.name}:{number}"
+        for path in sorted(package.glob("*.py"))
+        if path.name not in _BARE_WRITES_ALLOWED
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if bare.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert not found, f"write these with inputfiles.write_whole: {found}"
+    scaffold = (package / "scaffold.py").read_text(encoding="utf-8")
+    for function in ("def new_report", "def new_client"):
+        body = scaffold[scaffold.index(function) :].split("\ndef ", 1)[0]
+        assert not bare.search(body), f"{function} writes the AE's files whole"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    planted=st.sampled_from(["target", "temporary"]),
+    new=st.booleans(),
+    data=st.binary(max_size=64),
+)
+def test_write_whole_never_writes_through_a_link(planted, new, data, tmp_path_factory):
+    from reportgen import inputfiles
+
+    folder = tmp_path_factory.mktemp("whole")
+    victim = folder / "victim.txt"
+    victim.write_bytes(b"keep")
+    path = folder / "cache" / "file.bin"
+    path.parent.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inputfiles.secrets, "token_hex", lambda n: "ab" * n)
+        temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}-{'ab' * 8}")
+        os.symlink(victim, path if planted == "target" else temporary)
+        with contextlib.suppress(OSError):
+            inputfiles.write_whole(path, data, new=new)
+    assert victim.read_bytes() == b"keep"
+    assert not os.path.lexists(temporary) or temporary.is_symlink()
