@@ -383,7 +383,7 @@ def save_manifest(project: Path, out: Path, manifest: Manifest, folder: Path | N
             },
             separators=(",", ":"),
         ).encode("utf-8")
-        _write_atomically(client_file(path, client_id), data)
+        write_whole(client_file(path, client_id), data)
         index[client_id] = hashlib.sha256(data).hexdigest()
     for stored in manifest.stored.values():
         owned.update(stored[2])
@@ -400,7 +400,7 @@ def save_manifest(project: Path, out: Path, manifest: Manifest, folder: Path | N
         },
         separators=(",", ":"),
     ).encode("utf-8")
-    _write_atomically(path, data)
+    write_whole(path, data)
     wanted = {client_file(path, client_id).name for client_id in index}
     with os.scandir(clients) as listing:
         names = [e.name for e in listing]
@@ -408,10 +408,6 @@ def save_manifest(project: Path, out: Path, manifest: Manifest, folder: Path | N
         if name not in wanted:
             with contextlib.suppress(OSError):
                 os.unlink(clients / name)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    write_whole(path, data)
 
 
 # File times tick coarsely on some file systems (up to 2 s on FAT, network

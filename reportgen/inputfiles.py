@@ -165,7 +165,7 @@ def write_whole(path: Path, data: bytes, new: bool = False, mode: int = 0o666) -
     """`path` holding `data`, all of it or nothing: written to a temporary file of an
     unguessable name created anew beside it (never through a link: one planted under a
     predictable name made the build overwrite a file outside the project), then swapped
-    in — or, `new`, linked in only where nothing is (FileExistsError otherwise). A full
+    in — or, `new`, put in only where nothing is (FileExistsError otherwise). A full
     disk leaves the old file, or no file, never a truncated one (`new report` left an
     empty note that the next build published). OSError when it cannot be written; no
     temporary file is left. Found by the attack on issue 15's last part."""
@@ -176,7 +176,7 @@ def write_whole(path: Path, data: bytes, new: bool = False, mode: int = 0o666) -
         with open(fd, "wb") as handle:
             handle.write(data)
         if new:
-            os.link(temporary, path)  # (never replaces: an existing file is an error)
+            _link_new(temporary, path)
         else:
             os.replace(temporary, path)
     finally:
@@ -184,17 +184,26 @@ def write_whole(path: Path, data: bytes, new: bool = False, mode: int = 0o666) -
             os.unlink(temporary)
 
 
-def ignore_cache_in_git(cache: Path) -> None:
-    """`cache/.gitignore` holding `*`, unless something is there already: created anew,
-    never written through a link (one planted there could lead out of the project), and
-    never failing the build (git then shows the cache, nothing worse)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+def _link_new(temporary: Path, path: Path) -> None:
+    """`temporary` also named `path`, which must not exist (a link there is not followed).
+    A file system without hard links (FAT, some network shares) gets a rename instead,
+    checked first: a note on a USB stick is still written whole."""
     try:
-        fd = os.open(cache / ".gitignore", flags, 0o666)
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
     except OSError:
-        return
-    with open(fd, "w", encoding="ascii") as handle:
-        handle.write("*\n")
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from None
+        os.replace(temporary, path)
+
+
+def ignore_cache_in_git(cache: Path) -> None:
+    """`cache/.gitignore` holding `*`, unless something is there already (never written
+    through a link planted there, which could lead out of the project), and never failing
+    the build (git then shows the cache, nothing worse)."""
+    with contextlib.suppress(OSError):
+        write_whole(cache / ".gitignore", b"*\n", new=True)
 
 
 def real_cache_folder(folder: Path | str) -> bool:

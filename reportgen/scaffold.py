@@ -351,11 +351,12 @@ def new_report(root: Path, client_id: str, month: Month | None, today: dt.date) 
             "pass --month with a month in range"
         )
     path = root / CONTENT_DIR / client_id / f"{month}.md"
+    exists = ScaffoldError(
+        f"{path.relative_to(root)} already exists; reportgen never overwrites a note "
+        "(finish that one, or pass --month)"
+    )
     if path.exists():
-        raise ScaffoldError(
-            f"{path.relative_to(root)} already exists; reportgen never overwrites a note "
-            "(finish that one, or pass --month)"
-        )
+        raise exists
     earlier = [n for n in notes if n.month < month]
     carried = carried_steps(earlier[-1]) if earlier else []
     front: dict[str, object] = {"status": "draft"}
@@ -370,10 +371,8 @@ def new_report(root: Path, client_id: str, month: Month | None, today: dt.date) 
     first_kpi = client.kpis[0].metric if client.kpis else "clicks"
     try:  # all of it or none: an empty note would be published as a final one
         write_whole(path, note_text(front, first_kpi, fmt).encode("utf-8"), new=True)
-    except FileExistsError:
-        raise ScaffoldError(
-            f"{path.relative_to(root)} already exists; reportgen never overwrites a note"
-        ) from None
+    except FileExistsError:  # (made since the check above)
+        raise exists from None
     return path
 
 

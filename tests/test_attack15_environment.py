@@ -462,3 +462,30 @@ def test_write_whole_never_writes_through_a_link(planted, new, data, tmp_path_fa
             inputfiles.write_whole(path, data, new=new)
     assert victim.read_bytes() == b"keep"
     assert not os.path.lexists(temporary) or temporary.is_symlink()
+
+
+@pytest.mark.parametrize("there", [None, "file", "link"])
+def test_a_new_file_on_a_file_system_without_hard_links(there, tmp_path, monkeypatch):
+    """`new report` on FAT or a share without hard links: written whole by a rename, and
+    still never over something already there (a file or a link, not followed)."""
+    from reportgen import inputfiles
+
+    def no_links(*args):
+        raise OSError(1, os.strerror(1))
+
+    monkeypatch.setattr(inputfiles.os, "link", no_links)
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep")
+    path = tmp_path / "2026-12.md"
+    if there == "file":
+        path.write_bytes(b"old")
+    elif there == "link":
+        os.symlink(victim, path)
+    if there is None:
+        inputfiles.write_whole(path, b"note", new=True)
+        assert path.read_bytes() == b"note"
+    else:
+        with pytest.raises(FileExistsError):
+            inputfiles.write_whole(path, b"note", new=True)
+        assert victim.read_bytes() == b"keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"victim.txt", "2026-12.md"})
